@@ -1,0 +1,28 @@
+import pytest
+
+import zkmargin as zm
+from zkmargin import errors
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.InputError,
+        errors.UnknownInstrument,
+        errors.FixedPointOverflow,
+        errors.InvalidEncoding,
+        errors.BackendError,
+        errors.UnsoundStatement,
+    ],
+)
+def test_input_errors_share_root_when_raised(error):
+    with pytest.raises(zm.ZkMarginError):
+        raise error("bad")
+    assert issubclass(error, zm.InputError)
+
+
+def test_invalid_proof_keeps_reason_when_raised():
+    with pytest.raises(zm.ZkMarginError) as caught:
+        raise zm.InvalidProof("range proof check failed")
+    assert caught.value.reason == "range proof check failed"
+    assert not isinstance(caught.value, zm.InputError)

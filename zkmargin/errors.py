@@ -1,0 +1,56 @@
+"""One rooted exception hierarchy: everything zkmargin raises on purpose is a ZkMarginError.
+
+The CLI maps the two families to exit codes: `InvalidProof` and `InsufficientMargin` exit 1
+(the statement is false), every `InputError` exits 2 (the question was malformed).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class ZkMarginError(Exception):
+    """Root of every error zkmargin raises deliberately."""
+
+
+class InputError(ZkMarginError, ValueError):
+    """Input that cannot be used as given: malformed file, bad value, wrong parameters."""
+
+
+class UnknownInstrument(InputError):
+    """A portfolio or risk file names an instrument outside the params' universe."""
+
+
+class FixedPointOverflow(InputError):
+    """A number does not fit the fixed-point range it must be proved in."""
+
+
+class InvalidEncoding(InputError):
+    """Bytes that do not decode to a valid group element or canonical scalar."""
+
+
+class BackendError(InputError):
+    """An unknown or unavailable curve backend was requested."""
+
+
+class UnsoundStatement(InputError):
+    """A statement whose constraints could wrap modulo the group order (soundness budget)."""
+
+
+class InvalidProof(ZkMarginError):
+    """A proof did not verify. `reason` says which check failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InsufficientMargin(ZkMarginError):
+    """The portfolio does not meet the requirement, so no proof can be made.
+
+    `shortfall` is how much equity is missing, in the market's currency units.
+    """
+
+    def __init__(self, message: str, shortfall: Decimal) -> None:
+        super().__init__(message)
+        self.shortfall = shortfall

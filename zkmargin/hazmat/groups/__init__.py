@@ -1,0 +1,182 @@
+"""G1 of BLS12-381 behind one `Point` type, on a switchable backend.
+
+Backends: "arkworks" (Rust, default when importable) and "py_ecc" (pure Python reference).
+The backend is chosen at import from ZKMARGIN_BACKEND, and can be switched with `use(name)`.
+A `Point` keeps the backend it was made on; mixing points of two backends raises
+BackendError (convert through bytes, which both backends share).
+
+    P = Point.hash_to_curve(b"msg", b"MY-DST")
+    Q = 3 * P - P                     # scalars are Python ints, taken mod r
+    Q == Point.from_bytes(Q.to_bytes())
+    msm([2, 5], [P, Q])               # 2·P + 5·Q
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from zkmargin.errors import BackendError, InvalidEncoding
+from zkmargin.hazmat.groups.backend import GroupBackend, parse_compressed
+from zkmargin.hazmat.scalar import ORDER
+
+__all__ = ["Point", "msm", "use", "current_backend", "available_backends", "backend"]
+
+BACKEND_NAMES = ("arkworks", "py_ecc")
+_instances: dict[str, GroupBackend] = {}
+
+
+def _load(name: str) -> GroupBackend:
+    if name not in BACKEND_NAMES:
+        raise BackendError(f"unknown curve backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+    if name not in _instances:
+        try:
+            if name == "arkworks":
+                from zkmargin.hazmat.groups.arkworks import ArkworksBackend as backend_class
+            else:
+                from zkmargin.hazmat.groups.py_ecc import PyEccBackend as backend_class
+        except ImportError as exc:
+            raise BackendError(f"curve backend {name!r} is not available: {exc}") from None
+        _instances[name] = backend_class()
+    return _instances[name]
+
+
+def available_backends() -> list[str]:
+    """Names of the backends whose library imports in this environment."""
+    names = []
+    for name in BACKEND_NAMES:
+        try:
+            _load(name)
+        except BackendError:
+            continue
+        names.append(name)
+    return names
+
+
+def use(name: str) -> None:
+    """Make `name` the backend for every Point created from now on."""
+    global _current
+    _current = _load(name)
+
+
+def current_backend() -> str:
+    return _current.name
+
+
+def backend() -> GroupBackend:
+    """The active backend object (for layers that need native points, e.g. benchmarks)."""
+    return _current
+
+
+def _initial_backend() -> GroupBackend:
+    requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
+    if requested:
+        return _load(requested)
+    try:
+        return _load("arkworks")
+    except BackendError:
+        return _load("py_ecc")
+
+
+class Point:
+    """An element of the prime-order group G1 of BLS12-381, on one backend."""
+
+    __slots__ = ("raw", "backend")
+
+    def __init__(self, raw: object, backend: GroupBackend) -> None:
+        self.raw = raw
+        self.backend = backend
+
+    @classmethod
+    def identity(cls) -> Point:
+        return cls(_current.identity(), _current)
+
+    @classmethod
+    def generator(cls) -> Point:
+        """The standard BLS12-381 G1 generator."""
+        return cls(_current.generator(), _current)
+
+    @classmethod
+    def hash_to_curve(cls, msg: bytes, dst: bytes) -> Point:
+        """RFC 9380 hash_to_curve, suite BLS12381G1_XMD:SHA-256_SSWU_RO_, with tag `dst`."""
+        return cls(_current.hash_to_curve(msg, dst), _current)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, allow_identity: bool = False) -> Point:
+        """Decode 48-byte compressed form, checking everything (see module backend.py).
+
+        Raises InvalidEncoding for a wrong length, bad flag bits, x ≥ p, x not on the curve,
+        a point outside the prime-order subgroup, or the identity unless `allow_identity`.
+        """
+        is_identity, x, sign = parse_compressed(data)
+        if is_identity:
+            if not allow_identity:
+                raise InvalidEncoding("the identity (point at infinity) is not allowed here")
+            return cls(_current.identity(), _current)
+        return cls(_current.decompress(data, x, sign), _current)
+
+    def to_bytes(self) -> bytes:
+        """48-byte compressed form (ZCash / IETF BLS12-381 encoding)."""
+        return self.backend.compress(self.raw)
+
+    def is_identity(self) -> bool:
+        return self.backend.is_identity(self.raw)
+
+    def _same_backend(self, other: Point) -> None:
+        if other.backend is not self.backend:
+            raise BackendError(
+                f"cannot combine a {self.backend.name} point with a {other.backend.name} point; "
+                "convert through to_bytes/from_bytes"
+            )
+
+    def __add__(self, other: Point) -> Point:
+        if not isinstance(other, Point):
+            return NotImplemented
+        self._same_backend(other)
+        return Point(self.backend.add(self.raw, other.raw), self.backend)
+
+    def __sub__(self, other: Point) -> Point:
+        if not isinstance(other, Point):
+            return NotImplemented
+        self._same_backend(other)
+        return Point(self.backend.sub(self.raw, other.raw), self.backend)
+
+    def __neg__(self) -> Point:
+        return Point(self.backend.neg(self.raw), self.backend)
+
+    def __mul__(self, k: int) -> Point:
+        if not isinstance(k, int):
+            return NotImplemented
+        return Point(self.backend.mul(self.raw, k % ORDER), self.backend)
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Point):
+            return NotImplemented
+        if other.backend is not self.backend:
+            return self.to_bytes() == other.to_bytes()
+        return self.backend.eq(self.raw, other.raw)
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+    def __repr__(self) -> str:
+        return f"Point({self.to_bytes().hex()})"
+
+
+def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """Σ scalars_i · points_i in one multi-scalar multiplication (scalars taken mod r)."""
+    if len(scalars) != len(points):
+        raise ValueError(f"msm needs as many scalars as points, got {len(scalars)} and {len(points)}")
+    active = points[0].backend if points else _current
+    raws = []
+    for point in points:
+        if point.backend is not active:
+            raise BackendError("msm over points from different backends; convert through bytes")
+        raws.append(point.raw)
+    return Point(active.msm([k % ORDER for k in scalars], raws), active)
+
+
+_current: GroupBackend = _initial_backend()
+

@@ -1,0 +1,326 @@
+"""Strict JSON in and out for the user-written files (market.json, portfolio.json, risk.json).
+
+Python's `json` module is lenient in ways that hide mistakes in money files: it keeps the
+last of two duplicate keys, accepts `NaN` and `Infinity`, and turns `1e400` into `inf`.
+`read_json` refuses all of these; `validate` turns pydantic's multi-line reports into one
+`InputError` line that names the field path and the offending value; `dumps` writes
+`Decimal` values as JSON numbers without passing them through a float.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import types
+import typing
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import pydantic
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from zkmargin.errors import InputError
+
+JsonSource = str | bytes | os.PathLike
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_VALUE_PREVIEW = 60
+_FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
+
+
+def read_json(source: JsonSource, what: str | None = None, *, exact: bool = False) -> Any:
+    """Parse JSON from a path, or from JSON text or bytes, refusing everything ambiguous.
+
+    `source` is read as a file path when it is an `os.PathLike`, or a `str` that does not
+    start (after whitespace) with `{` or `[`; otherwise it is JSON text. `what` names the
+    input in error messages (defaults to the path, or "JSON input").
+
+    With `exact=True` every number becomes a `Decimal` parsed from its digits (0.1 stays
+    exactly 0.1); otherwise integers stay `int` and the others become finite `float`s.
+    """
+    text, what = _load_text(source, what)
+    return loads(text, what, exact=exact)
+
+
+def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -> Any:
+    """Parse JSON text (never a path) with the same refusals as `read_json`."""
+    if isinstance(text, bytes):
+        text = _decode(text, what)
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=lambda pairs: _unique_object(pairs, what),
+            parse_constant=lambda name: _reject_constant(name, what),
+            parse_float=Decimal if exact else (lambda digits: _finite_float(digits, what)),
+            parse_int=Decimal if exact else int,
+        )
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{what}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{what}: JSON nested too deeply") from None
+
+
+def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:
+    if isinstance(source, bytes):
+        return _decode(source, what or "JSON input"), what or "JSON input"
+    if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
+        return source, what or "JSON input"
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"expected a path or JSON text, got {type(source).__name__}")
+    path = Path(source)
+    what = what or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what}: is a directory, not a JSON file") from None
+    except OSError as error:
+        raise InputError(f"{what}: cannot read: {error.strerror}") from None
+    return _decode(raw, what), what
+
+
+def _decode(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{what}: not UTF-8 text (byte {error.start})") from None
+
+
+def _unique_object(pairs: list[tuple[str, Any]], what: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InputError(f"{what}: duplicate key {key!r} in a JSON object")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str, what: str) -> Any:
+    raise InputError(f"{what}: {name} is not a valid number (JSON has no NaN or Infinity)")
+
+
+def _finite_float(digits: str, what: str) -> float:
+    value = float(digits)
+    if not math.isfinite(value):
+        raise InputError(f"{what}: number {digits} is out of the floating-point range")
+    return value
+
+
+def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input") -> Any:
+    """Validate `data` into `model_cls`; the first error becomes one `InputError` line.
+
+    The line names the field path in the file's own terms, e.g.
+    `market.json: instruments["XYZ P"].strike: Input should be greater than 0 (got -5)`.
+    """
+    try:
+        return model_cls.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise InputError(describe_validation_error(error, model_cls, what)) from None
+
+
+def describe_validation_error(
+    error: pydantic.ValidationError, model_cls: type[pydantic.BaseModel], what: str
+) -> str:
+    """One line for the first problem of `error`, plus how many more there were."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    path = field_path(first["loc"], model_cls)
+    message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    field_message = _FIELD_MESSAGE.match(message)
+    if path and field_message:
+        # A model validator's message "strike: ..." names a field of the model at `path`.
+        path, message = f"{path}.{field_message[1]}", field_message[2]
+    line = f"{what}: {path}: {message}" if path else f"{what}: {message}"
+    value = first.get("input")
+    if first["type"] != "missing" and not isinstance(value, (dict, list)):
+        line += f" (got {_preview(value)})"
+    if len(problems) > 1:
+        line += f" [and {len(problems) - 1} more problem(s)]"
+    return line
+
+
+def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) -> str:
+    """Render a pydantic error location as `a.b["dict key"][3].c`.
+
+    Walks the model's annotations so a mapping key is written `["key"]` and a field `.name`,
+    whatever characters the key contains.
+    """
+    rendered = ""
+    annotation: Any = model_cls
+    for item in loc:
+        if item == "[key]":
+            rendered += " (the key)"
+            continue
+        annotation = _unwrap(annotation)
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            field = annotation.model_fields.get(str(item))
+            annotation = field.annotation if field is not None else Any
+            rendered += f".{item}" if rendered else str(item)
+        elif origin in (dict, typing.Mapping) or annotation is dict:
+            args = typing.get_args(annotation)
+            annotation = args[1] if len(args) == 2 else Any
+            rendered += f"[{quote_key(str(item))}]"
+        elif origin in (list, tuple) or isinstance(item, int):
+            args = typing.get_args(annotation)
+            annotation = args[0] if args else Any
+            rendered += f"[{item}]"
+        elif _IDENTIFIER.match(str(item)):
+            rendered += f".{item}" if rendered else str(item)
+        else:
+            rendered += f"[{quote_key(str(item))}]"
+    return rendered
+
+
+def quote_key(key: str) -> str:
+    """A mapping key as it is written in a field path: `"XYZ 2026-12-18 80 P"`."""
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] down to the type that carries the structure."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _VALUE_PREVIEW:
+        text = text[: _VALUE_PREVIEW - 3] + "..."
+    return text
+
+
+def dumps(data: Any) -> str:
+    """JSON text with two-space indentation; `Decimal` is written digit for digit."""
+    return _encode(data, 0) + "\n"
+
+
+def _encode(value: Any, depth: int) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError(f"cannot write {value} as a JSON number")
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"cannot write {value} as a JSON number")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return json.dumps(value, ensure_ascii=False)
+    indent = "  " * (depth + 1)
+    closing = "  " * depth
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [
+            f"{indent}{json.dumps(str(key), ensure_ascii=False)}: {_encode(item, depth + 1)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + closing + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        if all(not isinstance(item, (dict, list, tuple)) for item in value):
+            return "[" + ", ".join(_encode(item, depth + 1) for item in value) + "]"
+        items = [f"{indent}{_encode(item, depth + 1)}" for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + closing + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def write_atomic(path: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
+    """Write `text` to `path` so readers see either the old file or the whole new one.
+
+    The text goes to a temporary file in the same directory, is flushed to disk and then
+    renamed over `path`. With `overwrite=False` an existing file is an `InputError`.
+    """
+    path = Path(path)
+    if not overwrite and path.exists():
+        raise InputError(f"refusing to overwrite existing file: {path}")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"no such directory: {directory}")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if not overwrite and path.exists():
+            raise InputError(f"refusing to overwrite existing file: {path}")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# Field types shared by the file formats. Pydantic's strict mode would refuse a date
+# written as a string, so dates go through their own parser; numbers accept JSON integers
+# where a float is meant (80 for 80.0) but never booleans or strings.
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _parse_iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        if not _ISO_DATE.match(value):
+            raise ValueError("expected a date written YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a calendar date") from None
+    return value
+
+
+def _check_label(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    if not value.isprintable():
+        raise ValueError("must contain printable characters only")
+    return value
+
+
+def _exact_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("expected a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise ValueError("expected a number") from None
+    if not number.is_finite():
+        raise ValueError("expected a finite number")
+    return number
+
+
+IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
+Label = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_label)
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
+
+
+class StrictModel(pydantic.BaseModel):
+    """Base of every file format: unknown fields are errors, no silent type coercion."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)

@@ -1,0 +1,288 @@
+"""market.json: the venue's public market data, and repricing every instrument under scenarios.
+
+Format (DESIGN.md §5, plus the optional fields marked *):
+
+    {"as_of": "2026-11-27", "currency": "USD", "rate": 0.05,
+     "quantity_decimals": 0,                                   * decimals of a position (0..8)
+     "underlyings": {"XYZ": {"price": 95.0, "vol": 0.30, "asset_class": "equity",
+                             "high_cap": false,                * broad_index only (FINRA PM)
+                             "scan_range": 0.15}},             * SPAN price scan range, fraction
+     "instruments": {"XYZ 2026-12-18 80 P": {"kind": "option", "underlying": "XYZ",
+                     "right": "put", "strike": 80, "expiry": "2026-12-18",
+                     "multiplier": 100, "mark": 2.0,
+                     "on_future": false}}}                     * option on a futures price
+
+Pricing rules, one each:
+- An underlying's `price` is the price of whatever its instruments reference: the spot price
+  for stocks and index options, the futures price for a future (basis is not modelled, so a
+  future is worth `price × multiplier`).
+- An option is priced with Black-Scholes on the underlying's price, unless it sets
+  `"on_future": true`, in which case the underlying's price is a futures price and the
+  option is priced with Black-76 (options on commodity or index futures).
+- Time to expiry is ACT/365 from `as_of`; an option that has expired (expiry ≤ as_of) is
+  an error, not a zero.
+- `mark` is the price per unit the venue marks the instrument at (equity uses it);
+  without one, the model price is the mark. Scenario revaluation always uses the model,
+  so a scenario's P&L is measured against the model value, not the mark.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from pydantic import Field, model_validator
+
+from zkmargin.errors import InputError
+from zkmargin.jsonio import (
+    Currency,
+    IsoDate,
+    Label,
+    NonNegativeFloat,
+    PositiveFloat,
+    QuantityDecimals,
+    StrictModel,
+    dumps,
+    loads,
+    quote_key,
+    read_json,
+    validate,
+    write_atomic,
+)
+from zkmargin.pricing import black76, black_scholes
+
+AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
+
+DAYS_PER_YEAR = 365
+VOL_FLOOR = 1e-4
+"""Smallest volatility a scenario's vol shift can leave (an annualised fraction)."""
+
+
+class Underlying(StrictModel):
+    """A price source: spot price (or futures price), volatility and asset class.
+
+    `high_cap` marks a high-capitalisation broad-based index (FINRA 4210(g): +6%/−8%
+    instead of ±10%); `scan_range` is an optional SPAN price scan range as a fraction of
+    the price (0.08 = 8%), for models that take it from the market.
+    """
+
+    price: PositiveFloat
+    vol: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    asset_class: AssetClass
+    high_cap: bool = False
+    scan_range: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _high_cap_is_a_broad_index(self) -> Underlying:
+        if self.high_cap and self.asset_class != "broad_index":
+            raise ValueError(
+                f"high_cap: only a broad_index can be high-cap (asset_class is {self.asset_class!r})"
+            )
+        return self
+
+
+class Instrument(StrictModel):
+    """A tradable instrument on one underlying; value of one unit = price × multiplier."""
+
+    kind: Literal["stock", "future", "option"]
+    underlying: Label
+    multiplier: PositiveFloat = 1.0
+    mark: NonNegativeFloat | None = None
+    right: Literal["call", "put"] | None = None
+    strike: PositiveFloat | None = None
+    expiry: IsoDate | None = None
+    on_future: bool = False
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> Instrument:
+        if self.kind == "option":
+            missing = [name for name in ("right", "strike", "expiry") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"{', '.join(missing)}: required for an option")
+            return self
+        for name in ("right", "strike"):
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"{name}: only an option has a {name} "
+                    f"(got {getattr(self, name)!r}, kind is {self.kind!r})"
+                )
+        if self.on_future:
+            raise ValueError(f"on_future: only an option can be on a future (kind is {self.kind!r})")
+        if self.kind == "stock" and self.expiry is not None:
+            raise ValueError("expiry: a stock has no expiry")
+        return self
+
+
+class _Arrays(NamedTuple):
+    """The market flattened into arrays over `instrument_ids()` for vectorised repricing."""
+
+    underlying_index: NDArray[np.intp]
+    multiplier: NDArray[np.float64]
+    price: NDArray[np.float64]
+    vol: NDArray[np.float64]
+    spot_options: NDArray[np.intp]
+    future_options: NDArray[np.intp]
+    strike: NDArray[np.float64]
+    years: NDArray[np.float64]
+    is_call: NDArray[np.bool_]
+
+
+class Market(StrictModel):
+    """market.json: everything public a margin model needs to value the instruments."""
+
+    as_of: IsoDate
+    currency: Currency
+    rate: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
+    quantity_decimals: QuantityDecimals = 0
+    underlyings: Annotated[dict[Label, Underlying], Field(min_length=1)]
+    instruments: Annotated[dict[Label, Instrument], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _instruments_are_consistent(self) -> Market:
+        for instrument_id, instrument in self.instruments.items():
+            where = f"instruments[{quote_key(instrument_id)}]"
+            if instrument.underlying not in self.underlyings:
+                raise ValueError(
+                    f"{where}.underlying: unknown underlying {instrument.underlying!r} "
+                    f"(known: {', '.join(sorted(self.underlyings))})"
+                )
+            if instrument.expiry is not None and instrument.expiry <= self.as_of:
+                raise ValueError(
+                    f"{where}.expiry: {instrument.expiry.isoformat()} is not after "
+                    f"as_of {self.as_of.isoformat()} (expired)"
+                )
+        return self
+
+    # --- files ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Market:
+        """Read and validate a market.json file."""
+        return validate(cls, read_json(Path(path)), str(path))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, what: str = "market JSON") -> Market:
+        """Validate market JSON text."""
+        return validate(cls, loads(text, what), what)
+
+    def to_json(self) -> str:
+        """The market as JSON text; optional fields at their defaults are left out."""
+        return dumps(self.model_dump(mode="json", exclude_defaults=True))
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+        """Write market.json atomically."""
+        write_atomic(path, self.to_json(), overwrite=overwrite)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """JSON Schema of market.json."""
+        return cls.model_json_schema()
+
+    # --- queries -------------------------------------------------------------------------
+
+    def instrument_ids(self) -> list[str]:
+        """Instrument names, sorted: the order of every per-instrument array."""
+        return sorted(self.instruments)
+
+    def underlying_ids(self) -> list[str]:
+        """Underlying names, sorted: the row order of `revalue`'s scenario arrays."""
+        return sorted(self.underlyings)
+
+    def years_to_expiry(self, expiry: date) -> float:
+        """ACT/365 year fraction from `as_of` to `expiry`."""
+        return (expiry - self.as_of).days / DAYS_PER_YEAR
+
+    def marks(self) -> dict[str, float]:
+        """Price per unit of every instrument: its `mark`, or the model price without one."""
+        model_values = self.revalue(
+            np.ones((len(self.underlyings), 1)), np.zeros((len(self.underlyings), 1))
+        )[:, 0]
+        arrays = self._arrays
+        result = {}
+        for row, instrument_id in enumerate(self.instrument_ids()):
+            mark = self.instruments[instrument_id].mark
+            result[instrument_id] = mark if mark is not None else float(
+                model_values[row] / arrays.multiplier[row]
+            )
+        return result
+
+    def revalue(self, price_factors: ArrayLike, vol_shifts: ArrayLike) -> NDArray[np.float64]:
+        """Model value of one whole unit (price × multiplier) of every instrument per scenario.
+
+        `price_factors` and `vol_shifts` are (U, S) arrays over `underlying_ids()`: in
+        scenario s the underlying u is at price·price_factors[u, s] with volatility
+        vol + vol_shifts[u, s] (floored at VOL_FLOOR). Returns a (k, S) array over
+        `instrument_ids()`. Stocks and futures move linearly; options are repriced.
+        """
+        factors, shifts = self._scenario_arrays(price_factors, vol_shifts)
+        arrays = self._arrays
+        prices = (arrays.price[:, None] * factors)[arrays.underlying_index]
+        vols = np.maximum(arrays.vol[:, None] + shifts, VOL_FLOOR)[arrays.underlying_index]
+        values = prices.copy()
+        for rows, pricer in ((arrays.spot_options, black_scholes), (arrays.future_options, black76)):
+            if rows.size:
+                values[rows] = pricer(
+                    prices[rows],
+                    arrays.strike[rows, None],
+                    arrays.years[rows, None],
+                    self.rate,
+                    vols[rows],
+                    arrays.is_call[rows, None],
+                )
+        return values * arrays.multiplier[:, None]
+
+    def _scenario_arrays(
+        self, price_factors: ArrayLike, vol_shifts: ArrayLike
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        underlyings = len(self.underlyings)
+        try:
+            factors = np.asarray(price_factors, dtype=np.float64)
+            shifts = np.asarray(vol_shifts, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("revalue: scenario arrays must be numeric") from None
+        for name, array in (("price_factors", factors), ("vol_shifts", shifts)):
+            if array.ndim != 2 or array.shape[0] != underlyings:
+                raise InputError(
+                    f"revalue: {name} must have shape ({underlyings}, scenarios), got {array.shape}"
+                )
+            if not np.all(np.isfinite(array)):
+                raise InputError(f"revalue: {name} contains NaN or infinity")
+        if factors.shape != shifts.shape:
+            raise InputError(
+                f"revalue: price_factors {factors.shape} and vol_shifts {shifts.shape} differ"
+            )
+        if np.any(factors < 0):
+            raise InputError("revalue: price_factors must be >= 0 (a price cannot go negative)")
+        return factors, shifts
+
+    @cached_property
+    def _arrays(self) -> _Arrays:
+        ids = self.instrument_ids()
+        underlying_row = {name: row for row, name in enumerate(self.underlying_ids())}
+        instruments = [self.instruments[instrument_id] for instrument_id in ids]
+        options = [row for row, item in enumerate(instruments) if item.kind == "option"]
+        return _Arrays(
+            underlying_index=np.array(
+                [underlying_row[item.underlying] for item in instruments], dtype=np.intp
+            ),
+            multiplier=np.array([item.multiplier for item in instruments], dtype=np.float64),
+            price=np.array([self.underlyings[name].price for name in self.underlying_ids()]),
+            vol=np.array([self.underlyings[name].vol for name in self.underlying_ids()]),
+            spot_options=np.array(
+                [row for row in options if not instruments[row].on_future], dtype=np.intp
+            ),
+            future_options=np.array(
+                [row for row in options if instruments[row].on_future], dtype=np.intp
+            ),
+            strike=np.array([item.strike or 0.0 for item in instruments], dtype=np.float64),
+            years=np.array(
+                [self.years_to_expiry(item.expiry) if item.expiry else 0.0 for item in instruments],
+                dtype=np.float64,
+            ),
+            is_call=np.array([item.right == "call" for item in instruments], dtype=bool),
+        )

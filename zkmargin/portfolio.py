@@ -1,0 +1,106 @@
+"""portfolio.json: the trader's secret — collateral and positions.
+
+    {"account": "alice", "cash": 1000.00, "positions": {"XYZ 2026-12-18 80 P": -1}}
+
+`cash` is the collateral in the market's currency (negative for a debit balance); a
+quantity is the number of whole units held (negative = short, zero allowed, fractional when
+the market's `quantity_decimals` allows it). Both are kept as exact `Decimal`s read from the
+JSON digits, never via a float, so `0.1` BTC is exactly one tenth when it becomes an integer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from zkmargin.errors import UnknownInstrument
+from zkmargin.jsonio import (
+    ExactDecimal,
+    Label,
+    StrictModel,
+    quote_key,
+    dumps,
+    loads,
+    read_json,
+    validate,
+    write_atomic,
+)
+from zkmargin.units import to_fixed
+
+
+class Portfolio(StrictModel):
+    """An account's collateral (`cash`) and positions (instrument → quantity).
+
+    Build one in Python with keywords: `Portfolio(account="alice", cash=1000,
+    positions={"XYZ": 100})`; ints, strings, Decimals and floats (through `repr`) are
+    accepted and kept exact.
+    """
+
+    account: Label
+    cash: ExactDecimal
+    positions: Annotated[dict[Label, ExactDecimal], Field(default_factory=dict)]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Portfolio:
+        """Read and validate a portfolio.json file (numbers kept exact)."""
+        return validate(cls, read_json(Path(path), exact=True), str(path))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, what: str = "portfolio JSON") -> Portfolio:
+        """Validate portfolio JSON text (numbers kept exact)."""
+        return validate(cls, loads(text, what, exact=True), what)
+
+    def to_json(self) -> str:
+        """The portfolio as JSON text, numbers written digit for digit."""
+        return dumps(
+            {"account": self.account, "cash": self.cash, "positions": dict(self.positions)}
+        )
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+        """Write portfolio.json atomically."""
+        write_atomic(path, self.to_json(), overwrite=overwrite)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """JSON Schema of portfolio.json."""
+        return cls.model_json_schema()
+
+    def check_universe(self, instrument_ids: Sequence[str]) -> None:
+        """`UnknownInstrument` naming the first position outside `instrument_ids`."""
+        universe = set(instrument_ids)
+        for instrument_id in self.positions:
+            if instrument_id not in universe:
+                raise UnknownInstrument(
+                    f"positions[{quote_key(instrument_id)}]: unknown instrument {instrument_id!r} "
+                    f"(not in the market / risk parameters)"
+                )
+
+    def quantity_vector(
+        self, instrument_ids: Sequence[str], quantity_scale: int, bits: int = 63
+    ) -> list[int]:
+        """Quantities in quantity units (whole units × `quantity_scale`) over `instrument_ids`.
+
+        Instruments without a position get 0. A position outside the universe is
+        `UnknownInstrument`; one that is not a multiple of 1/quantity_scale is an
+        `InputError`; one outside [−2^bits, 2^bits) is `FixedPointOverflow`.
+        """
+        self.check_universe(instrument_ids)
+        return [
+            to_fixed(
+                self.positions.get(instrument_id, Decimal(0)),
+                quantity_scale,
+                rounding="exact",
+                bits=bits,
+                what=f"positions[{quote_key(instrument_id)}]",
+            )
+            for instrument_id in instrument_ids
+        ]
+
+    def cash_fixed(self, money_scale: int, bits: int = 63) -> int:
+        """Cash in money units, rounded down (the account is never credited a fraction more)."""
+        return to_fixed(self.cash, money_scale, rounding="down", bits=bits, what="cash")

@@ -1,0 +1,114 @@
+"""Fixed-point integers with an explicit scale: the only numbers that enter a proof.
+
+An amount `a` at scale `s` is the integer `x` with x / s ≈ a (cents: s = 100; contracts with
+four decimals: s = 10_000). Rounding is chosen by the caller and must go against the prover:
+
+- equity, collateral, position values: `rounding="down"` (floor, towards −∞), so the account
+  is never credited more than it holds;
+- requirements, add-ons, losses: `rounding="up"` (ceiling, towards +∞), so the requirement
+  is never understated;
+- quantities: `rounding="exact"`, because a position that does not fit the quantity scale
+  (0.5 contracts at scale 1) is a wrong file, not something to round.
+
+Floats are converted through `repr`, which is the shortest decimal that reads back as the
+same float, so `0.1` means exactly one tenth and no binary noise reaches the integers.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation, localcontext
+from typing import Literal
+
+from zkmargin.errors import FixedPointOverflow, InputError
+
+Number = int | Decimal | str | float
+Rounding = Literal["down", "up", "exact"]
+
+_ROUNDING_MODES = {"down": ROUND_FLOOR, "up": ROUND_CEILING}
+
+
+def to_decimal(amount: Number, what: str = "amount") -> Decimal:
+    """The exact decimal value of `amount`; NaN, infinities, booleans and junk are errors."""
+    if isinstance(amount, bool):
+        raise InputError(f"{what}: expected a number, got {amount!r}")
+    if isinstance(amount, float):
+        if not math.isfinite(amount):
+            raise InputError(f"{what}: {amount!r} is not a finite number")
+        return Decimal(repr(amount))
+    if isinstance(amount, int):
+        return Decimal(amount)
+    if isinstance(amount, Decimal):
+        value = amount
+    elif isinstance(amount, str):
+        try:
+            value = Decimal(amount.strip())
+        except InvalidOperation:
+            raise InputError(f"{what}: {amount!r} is not a number") from None
+    else:
+        raise InputError(f"{what}: expected a number, got {type(amount).__name__}")
+    if not value.is_finite():
+        raise InputError(f"{what}: {amount!r} is not a finite number")
+    return value
+
+
+def to_fixed(
+    amount: Number,
+    scale: int,
+    rounding: Rounding = "down",
+    bits: int = 63,
+    what: str = "amount",
+) -> int:
+    """`amount × scale` as an integer in [−2^bits, 2^bits).
+
+    `rounding` is "down" (floor), "up" (ceiling) or "exact" (an `InputError` when the
+    product is not an integer). A result outside the range is `FixedPointOverflow`.
+    """
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale <= 0:
+        raise InputError(f"{what}: scale must be a positive integer, got {scale!r}")
+    value = to_decimal(amount, what)
+    with localcontext() as context:
+        # Enough digits that no product of a finite decimal and an int scale is rounded.
+        context.prec = max(28, len(value.as_tuple().digits) + len(str(scale)) + 2)
+        context.Emax = 10**9
+        context.Emin = -(10**9)
+        scaled = value * scale
+        limit = 1 << bits
+        if abs(scaled) >= limit + 1:
+            raise FixedPointOverflow(
+                f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
+            )
+        if rounding == "exact":
+            integral = scaled.to_integral_value()
+            if integral != scaled:
+                raise InputError(
+                    f"{what}: {value} is not a multiple of 1/{scale} (no rounding allowed)"
+                )
+        elif rounding in _ROUNDING_MODES:
+            integral = scaled.to_integral_value(rounding=_ROUNDING_MODES[rounding])
+        else:
+            raise InputError(f"rounding must be 'down', 'up' or 'exact', got {rounding!r}")
+    result = int(integral)
+    if not -limit <= result < limit:
+        raise FixedPointOverflow(
+            f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
+        )
+    return result
+
+
+def from_fixed(x: int, scale: int) -> Decimal:
+    """The decimal amount `x / scale`, exact (scales are powers of ten in practice)."""
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale <= 0:
+        raise InputError(f"scale must be a positive integer, got {scale!r}")
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise InputError(f"fixed-point value must be an integer, got {x!r}")
+    with localcontext() as context:
+        context.prec = len(str(abs(x))) + len(str(scale)) + 30
+        return Decimal(x) / Decimal(scale)
+
+
+def decimal_scale(decimals: int) -> int:
+    """10^decimals: the scale of a quantity or amount with that many decimal places."""
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 18:
+        raise InputError(f"decimals must be an integer in 0..18, got {decimals!r}")
+    return 10**decimals

@@ -21,9 +21,11 @@ Pricing rules, one each:
   option is priced with Black-76 (options on commodity or index futures).
 - Time to expiry is ACT/365 from `as_of`; an option that has expired (expiry ≤ as_of) is
   an error, not a zero.
-- `mark` is the price per unit the venue marks the instrument at (equity uses it);
-  without one, the model price is the mark. Scenario revaluation always uses the model,
-  so a scenario's P&L is measured against the model value, not the mark.
+- `mark` is the price per unit the venue marks the instrument at; without one, the model
+  price is the mark. Equity counts `mark × multiplier` per unit for stocks and options and
+  nothing for futures, whose gains and losses are already in cash (`values`). Scenario
+  revaluation always uses the model, so a scenario's P&L is measured against the model
+  value, not the mark.
 """
 
 from __future__ import annotations
@@ -210,6 +212,22 @@ class Market(StrictModel):
                 model_values[row] / arrays.multiplier[row]
             )
         return result
+
+    def values(self) -> dict[str, float]:
+        """Net liquidation value of one whole unit of every instrument, for equity.
+
+        `mark × multiplier` for stocks and options. A future is worth 0: its gains and
+        losses are settled into cash every day (variation margin), so an open future adds
+        nothing to equity beyond the cash it has already paid or received. Its scenario P&L
+        is still linear in the price (see `revalue`).
+        """
+        marks = self.marks()
+        return {
+            instrument_id: 0.0
+            if self.instruments[instrument_id].kind == "future"
+            else marks[instrument_id] * self.instruments[instrument_id].multiplier
+            for instrument_id in self.instrument_ids()
+        }
 
     def revalue(self, price_factors: ArrayLike, vol_shifts: ArrayLike) -> NDArray[np.float64]:
         """Model value of one whole unit (price × multiplier) of every instrument per scenario.

@@ -1,0 +1,138 @@
+"""The compiled circuit accepts exactly the accounts the margin formula accepts."""
+
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkmargin.circuit import compile_circuit
+from zkmargin.errors import UnsoundStatement
+
+
+def make_params(pnl, values, addon_long, addon_short, floors=(), aggregation="max", es_confidence=None, qs=1):
+    k = len(values)
+    return SimpleNamespace(
+        quantity_scale=qs,
+        instruments=[f"I{i}" for i in range(k)],
+        values=list(values),
+        scenarios=[f"s{s}" for s in range(len(pnl[0]) if pnl else 0)],
+        pnl=[list(row) for row in pnl],
+        aggregation=aggregation,
+        es_confidence=es_confidence,
+        addon_long=list(addon_long),
+        addon_short=list(addon_short),
+        floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh)) for j, (lo, sh) in enumerate(floors)],
+    )
+
+
+def reference_minimum_equity(params, q, level, threshold):
+    """The margin formula of docs/architecture.md evaluated directly, in fine units."""
+    k = len(q)
+    losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
+    addon = sum(params.addon_long[i] * max(q[i], 0) + params.addon_short[i] * max(-q[i], 0) for i in range(k))
+    if params.aggregation == "max":
+        core = max([0] + losses)
+    else:
+        tail = len(losses) * (1 - Fraction(params.es_confidence))
+        core = max(0, min(t + sum(max(loss - t, 0) for loss in losses) / tail for t in losses))
+    floors = [
+        sum(f.long[i] * max(q[i], 0) + f.short[i] * max(-q[i], 0) for i in range(k)) for f in params.floors
+    ]
+    return level * max([core + addon] + floors) + threshold
+
+
+def minimal_witness(circuit, params, q, c):
+    k = len(q)
+    values = {f"q[I{i}]": q[i] for i in range(k)}
+    values["c"] = c
+    values.update({f"u[I{i}]": max(-q[i], 0) for i in range(k)})
+    if params.aggregation == "expected_shortfall":
+        losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
+        tail = len(losses) * (1 - Fraction(params.es_confidence))
+        t = min(losses, key=lambda t: t + sum(max(loss - t, 0) for loss in losses) / tail)
+        values["t"] = t
+        values.update({f"v[s{s}]": max(loss - t, 0) for s, loss in enumerate(losses)})
+    return [values[v.name] for v in circuit.variables]
+
+
+money = st.integers(-5_000, 5_000)
+rate = st.integers(0, 3_000)
+
+
+@st.composite
+def accounts(draw):
+    k = draw(st.integers(1, 3))
+    scenarios = draw(st.integers(1, 5))
+    pnl = [[draw(money) for _ in range(scenarios)] for _ in range(k)]
+    floors = draw(st.lists(st.tuples(st.lists(rate, min_size=k, max_size=k), st.lists(rate, min_size=k, max_size=k)), max_size=2))
+    es = draw(st.booleans())
+    params = make_params(
+        pnl,
+        values=[draw(st.integers(0, 10_000)) for _ in range(k)],
+        addon_long=[draw(rate) for _ in range(k)],
+        addon_short=[draw(rate) for _ in range(k)],
+        floors=floors,
+        aggregation="expected_shortfall" if es else "max",
+        es_confidence=draw(st.sampled_from(["0.5", "0.6", "0.75", "0.975"])) if es else None,
+    )
+    q = [draw(st.integers(-50, 50)) for _ in range(k)]
+    level = draw(st.sampled_from([Fraction(1), Fraction(11, 10), Fraction(5, 4)]))
+    threshold = draw(st.integers(0, 1_000))
+    return params, q, level, threshold
+
+
+@settings(max_examples=150, deadline=None)
+@given(accounts(), st.integers(-3, 3))
+def test_circuit_accepts_exactly_when_equity_meets_the_formula(account, offset):
+    params, q, level, threshold = account
+    circuit = compile_circuit(params, level, threshold)
+    minimum = reference_minimum_equity(params, q, level, threshold)
+    equity_without_cash = sum(q[i] * params.values[i] for i in range(len(q)))
+    # cash placed around the exact break-even point: offset 0 is the smallest that meets it
+    cash = -((equity_without_cash - minimum).__floor__()) + offset
+    meets = cash + equity_without_cash >= minimum
+    witness = minimal_witness(circuit, params, q, cash)
+    assert (circuit.unsatisfied(witness) == []) == meets
+    assert meets == (offset >= 0)
+
+
+def test_circuit_names_the_failing_scenario_when_one_cent_short():
+    params = make_params([[1_000, -1_000]], values=[0], addon_long=[0], addon_short=[0])
+    circuit = compile_circuit(params, Fraction(1), 0)
+    witness = minimal_witness(circuit, params, [1], 999)
+    assert circuit.unsatisfied(witness) == ["scenario(s1)"]
+    assert circuit.unsatisfied(minimal_witness(circuit, params, [1], 1_000)) == []
+
+
+def test_circuit_rejects_lying_short_part_when_it_understates_the_short_position():
+    params = make_params([[0]], values=[100], addon_long=[0], addon_short=[500])
+    circuit = compile_circuit(params, Fraction(1), 0)
+    honest = minimal_witness(circuit, params, [-2], 1_200)
+    assert circuit.unsatisfied(honest) == []
+    lying = list(honest)
+    lying[[v.name for v in circuit.variables].index("u[I0]")] = 0
+    assert "long_part(I0)" in circuit.unsatisfied(lying)
+
+
+def test_circuit_refuses_statement_when_coefficients_could_wrap_modulo_r():
+    safe = make_params([[2**150]], values=[1], addon_long=[0], addon_short=[0])
+    assert compile_circuit(safe, Fraction(1), 0).soundness_budget() < 2**254
+    wrapping = make_params([[2**223]], values=[1], addon_long=[0], addon_short=[0])
+    with pytest.raises(UnsoundStatement, match="soundness budget"):
+        compile_circuit(wrapping, Fraction(1), 0)
+
+
+def test_circuit_budget_counts_every_term_when_many_instruments_share_a_constraint():
+    k = 4
+    params = make_params([[2**219]] * k, values=[0] * k, addon_long=[0] * k, addon_short=[0] * k)
+    circuit = compile_circuit(params, Fraction(1), 0)
+    # |q| ≤ 2^31 and |c| ≤ 2^63: four position terms of 2^250 plus the collateral term
+    assert circuit.soundness_budget() == k * 2**250 + 2**63
+
+
+def test_circuit_digest_changes_when_one_coefficient_changes():
+    one = make_params([[100, -100]], values=[5], addon_long=[0], addon_short=[0])
+    other = make_params([[100, -101]], values=[5], addon_long=[0], addon_short=[0])
+    assert compile_circuit(one, Fraction(1), 0).digest() != compile_circuit(other, Fraction(1), 0).digest()

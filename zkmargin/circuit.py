@@ -1,0 +1,254 @@
+"""Margin statement → a system of linear inequalities over committed integers.
+
+Every margin model of `circuits/` reaches this module in one generic integer form (see
+docs/architecture.md, "params"): equity E, scenario losses, per-instrument add-ons and
+floors, a level factor λ = P/Q and a public threshold X. `compile_circuit` turns that into
+
+    variables  w_i with their own ranges   w_i + shift_i ∈ [0, 2^bits_i)
+    constraints                            a_j · w + b_j ∈ [0, 2^bits_j)
+
+with public integer coefficients. A range proof over every such *range item* proves the
+margin statement; why that is sound is in docs/protocol.md ("Soundness budget").
+
+Variables, in this order (the proof file lists commitments in the same order):
+
+    q_i    position of instrument i in quantity units, signed 32-bit
+    c      collateral (cash) in money units, signed 64-bit
+    u_i    short part of q_i, for instruments with an add-on or floor rate; u_i ≥ 0, u_i + q_i ≥ 0
+    t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
+    v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
+
+With E = QS·c + Σ q_i·value_i, loss_s = −Σ q_i·pnl_is and the add-on
+A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
+
+    max:  Q·(E − X) − P·(loss_s + A) ≥ 0           for every scenario s
+    ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
+    both: Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
+          Q·(E − X) − P·F_f ≥ 0                    for every floor f
+
+Each holds for the prover's witnesses only if it holds for the minimal ones, because the
+requirement only grows with u_i, t-excesses v_s: the prover cannot gain by lying in them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from typing import Protocol, Sequence
+
+from zkmargin.errors import UnsoundStatement
+from zkmargin.hazmat.scalar import ORDER
+
+POSITION_BITS = 32
+MONEY_BITS = 64
+LIMB_BITS = 32
+"""Every range item is proved in 32-bit limbs; a 64-bit item is two limbs (see prover.py)."""
+
+SIGNED_SHIFT = {POSITION_BITS: 1 << (POSITION_BITS - 1), MONEY_BITS: 1 << (MONEY_BITS - 1)}
+
+
+class CircuitParams(Protocol):
+    """The fields of RiskParams the compiler reads (params.py owns the real class)."""
+
+    quantity_scale: int
+    instruments: list[str]
+    values: list[int]
+    scenarios: list[str]
+    pnl: list[list[int]]
+    aggregation: str
+    es_confidence: str | None
+    addon_long: list[int]
+    addon_short: list[int]
+    floors: list
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A committed integer with its own range: `value + shift ∈ [0, 2^bits)`."""
+
+    name: str
+    role: str
+    shift: int
+    bits: int
+
+    @property
+    def lower(self) -> int:
+        return -self.shift
+
+    @property
+    def upper(self) -> int:
+        """Exclusive upper bound."""
+        return (1 << self.bits) - self.shift
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """`Σ coefficient·w[index] + constant ∈ [0, 2^bits)`: an inequality with a bounded slack."""
+
+    name: str
+    terms: tuple[tuple[int, int], ...]
+    constant: int
+    bits: int
+
+    def evaluate(self, witness: Sequence[int]) -> int:
+        return sum(coefficient * witness[index] for index, coefficient in self.terms) + self.constant
+
+
+@dataclass(frozen=True)
+class Circuit:
+    variables: tuple[Variable, ...]
+    constraints: tuple[Constraint, ...]
+
+    @cached_property
+    def range_items(self) -> tuple[Constraint, ...]:
+        """Everything the range proof covers: each variable's own range, then each constraint."""
+        own = tuple(
+            Constraint(f"range({variable.name})", ((index, 1),), variable.shift, variable.bits)
+            for index, variable in enumerate(self.variables)
+        )
+        return own + self.constraints
+
+    def evaluate(self, witness: Sequence[int]) -> list[int]:
+        """Every range item's value for a clear-text witness (what the prover commits to)."""
+        if len(witness) != len(self.variables):
+            raise ValueError(f"witness has {len(witness)} values, the circuit {len(self.variables)} variables")
+        return [item.evaluate(witness) for item in self.range_items]
+
+    def unsatisfied(self, witness: Sequence[int]) -> list[str]:
+        """Names of the range items whose value falls outside [0, 2^bits)."""
+        return [
+            item.name
+            for item, value in zip(self.range_items, self.evaluate(witness))
+            if not 0 <= value < 1 << item.bits
+        ]
+
+    def soundness_budget(self) -> int:
+        """The largest |a·w + b| any range item can take over the integers.
+
+        Every variable is confined to [lower, upper) by its own range item, so
+        |a·w + b| ≤ |b| + Σ |a_i|·max(|lower_i|, |upper_i|). If that stays below r/2, a
+        value proved to lie in [0, 2^bits) modulo r is that same integer, and no
+        inequality can be met by wrapping around the group order.
+        """
+        bound = [max(abs(v.lower), abs(v.upper)) for v in self.variables]
+        return max(
+            abs(item.constant) + sum(abs(coefficient) * bound[index] for index, coefficient in item.terms)
+            for item in self.range_items
+        )
+
+    def check_soundness(self) -> None:
+        """Refuse a circuit in which some inequality could be satisfied modulo r only."""
+        half_order = ORDER // 2
+        for item in self.range_items:
+            if item.bits % LIMB_BITS or not 0 < item.bits <= MONEY_BITS:
+                raise UnsoundStatement(f"range item {item.name} has {item.bits} bits; allowed: 32 or 64")
+        budget = self.soundness_budget()
+        if budget >= half_order:
+            raise UnsoundStatement(
+                f"soundness budget exceeded: a constraint can reach 2^{budget.bit_length()} "
+                f"but must stay below r/2 ≈ 2^{half_order.bit_length()}; the model's coefficients are too large"
+            )
+
+    def digest(self) -> str:
+        """sha256 over a canonical encoding of every variable and constraint."""
+        encoding = json.dumps(
+            {
+                "variables": [[v.name, v.role, v.shift, v.bits] for v in self.variables],
+                "constraints": [[c.name, [list(t) for t in c.terms], c.constant, c.bits] for c in self.constraints],
+            },
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(encoding.encode()).hexdigest()
+
+    def indices(self, role: str) -> list[int]:
+        return [index for index, variable in enumerate(self.variables) if variable.role == role]
+
+
+def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fine: int) -> Circuit:
+    """Compile the margin statement `E ≥ λ·base + X` over `params` into a `Circuit`.
+
+    `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale).
+    The result is checked against the soundness budget before it is returned.
+    """
+    P, Q = level_factor.numerator, level_factor.denominator
+    k = len(params.instruments)
+    variables: list[Variable] = [
+        Variable(f"q[{name}]", "position", SIGNED_SHIFT[POSITION_BITS], POSITION_BITS) for name in params.instruments
+    ]
+    collateral = len(variables)
+    variables.append(Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
+
+    floors = list(params.floors)
+    rated = [
+        i
+        for i in range(k)
+        if params.addon_long[i] or params.addon_short[i] or any(f.long[i] or f.short[i] for f in floors)
+    ]
+    short_part = {}
+    for i in rated:
+        short_part[i] = len(variables)
+        variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS))
+    constraints: list[Constraint] = [
+        Constraint(f"long_part({params.instruments[i]})", ((short_part[i], 1), (i, 1)), 0, POSITION_BITS)
+        for i in rated
+    ]
+
+    def rated_terms(long_rates: Sequence[int], short_rates: Sequence[int]) -> dict[int, int]:
+        """Σ long_i·(q_i + u_i) + short_i·u_i as {variable index: coefficient}."""
+        terms: dict[int, int] = {}
+        for i in rated:
+            if long_rates[i]:
+                terms[i] = terms.get(i, 0) + long_rates[i]
+            if long_rates[i] + short_rates[i]:
+                terms[short_part[i]] = long_rates[i] + short_rates[i]
+        return terms
+
+    equity = {i: params.values[i] for i in range(k) if params.values[i]}
+    equity[collateral] = params.quantity_scale
+    addons = rated_terms(params.addon_long, params.addon_short)
+
+    def requirement(name: str, scaled_equity: int, charges: Sequence[tuple[int, dict[int, int]]]) -> Constraint:
+        """`scaled_equity·(E − X) − Σ factor·terms ≥ 0` as a sparse constraint."""
+        combined: dict[int, int] = {}
+        for index, coefficient in equity.items():
+            combined[index] = scaled_equity * coefficient
+        for factor, terms in charges:
+            for index, coefficient in terms.items():
+                combined[index] = combined.get(index, 0) - factor * coefficient
+        terms = tuple(sorted((index, coefficient) for index, coefficient in combined.items() if coefficient))
+        return Constraint(name, terms, -scaled_equity * threshold_fine, MONEY_BITS)
+
+    def scenario_profit(s: int) -> dict[int, int]:
+        return {i: params.pnl[i][s] for i in range(k) if params.pnl[i][s]}
+
+    if params.aggregation == "max":
+        for s, scenario in enumerate(params.scenarios):
+            # −P·loss_s = +P·Σ q_i·pnl_is, so the scenario's profit enters with a negative factor.
+            constraints.append(requirement(f"scenario({scenario})", Q, [(-P, scenario_profit(s)), (P, addons)]))
+    elif params.aggregation == "expected_shortfall":
+        tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
+        Kn, Kd = tail.numerator, tail.denominator
+        threshold_var = len(variables)
+        variables.append(Variable("t", "witness", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
+        excess_vars = []
+        for s, scenario in enumerate(params.scenarios):
+            excess_vars.append(len(variables))
+            variables.append(Variable(f"v[{scenario}]", "witness", 0, MONEY_BITS))
+            # v_s − loss_s + t ≥ 0
+            terms = {excess_vars[-1]: 1, threshold_var: 1, **scenario_profit(s)}
+            constraints.append(Constraint(f"tail({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
+        charges = [(Kn * P, {threshold_var: 1}), (Kn * P, addons), (Kd * P, {v: 1 for v in excess_vars})]
+        constraints.append(requirement("expected_shortfall", Kn * Q, charges))
+    else:
+        raise UnsoundStatement(f"unknown aggregation {params.aggregation!r}")
+
+    constraints.append(requirement("addons", Q, [(P, addons)]))
+    for floor in floors:
+        constraints.append(requirement(f"floor({floor.name})", Q, [(P, rated_terms(floor.long, floor.short))]))
+
+    circuit = Circuit(tuple(variables), tuple(constraints))
+    circuit.check_soundness()
+    return circuit

@@ -1,0 +1,212 @@
+"""The generic form every margin-model family reduces to, before it is rounded to integers.
+
+A family turns a market (or venue-supplied risk arrays) into `MarginTerms`: per instrument
+and per scenario the profit of one long whole unit, per instrument the add-on rates of the
+long and short parts, named floors, and the aggregation (`max` or `expected_shortfall`).
+`zkmargin.params.build_params` rounds these to money units and publishes them as
+`RiskParams`; the requirement of a position vector q is then (docs/architecture.md, "params")
+
+    core = max(0, max_s loss_s)   or   max(0, ES_α(loss)),   loss_s = −Σ_i q_i·pnl_is
+    A    = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻
+    F_f  = Σ_i long_f,i·q_i⁺ + short_f,i·q_i⁻
+    base = max(core + A, max_f F_f)
+
+Every term is either linear in q or a maximum of linear pieces, which is what lets the
+proof layer state it as linear inequalities with auxiliary witnesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from zkmargin.errors import InputError
+
+if TYPE_CHECKING:
+    from zkmargin.market import Market
+    from zkmargin.risk_arrays import RiskArrays
+
+Aggregation = Literal["max", "expected_shortfall"]
+
+
+class ParameterTable(BaseModel):
+    """A TOML table of a margin model: every key must be known, nothing is mutable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PerAssetClass(ParameterTable):
+    """One number per asset class of market.json (`underlyings[*].asset_class`)."""
+
+    equity: float = Field(ge=0)
+    narrow_index: float = Field(ge=0)
+    broad_index: float = Field(ge=0)
+    crypto: float = Field(ge=0)
+    commodity: float = Field(ge=0)
+
+    def of(self, asset_class: str) -> float:
+        return getattr(self, asset_class)
+
+
+@dataclass(frozen=True)
+class FloorRates:
+    """A named floor: the requirement is at least Σ long_i·q_i⁺ + short_i·q_i⁻ (currency units)."""
+
+    name: str
+    long: np.ndarray
+    short: np.ndarray
+
+
+@dataclass(frozen=True)
+class MarginTerms:
+    """A model's requirement in the generic form, in currency units per whole unit.
+
+    `pnl` has shape (instruments, scenarios); `addon_long`, `addon_short` and each floor's
+    rates have one entry per instrument, in the order of the source's instrument ids.
+    """
+
+    scenarios: tuple[str, ...]
+    pnl: np.ndarray
+    addon_long: np.ndarray
+    addon_short: np.ndarray
+    floors: tuple[FloorRates, ...] = ()
+    aggregation: Aggregation = "max"
+    es_confidence: str | None = None
+
+
+def no_addons(count: int) -> np.ndarray:
+    return np.zeros(count)
+
+
+def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarray) -> np.ndarray:
+    """Profit of one long whole unit of every instrument in every scenario, currency units.
+
+    `price_factors` and `vol_shifts` are (underlyings, scenarios) arrays over
+    `market.underlying_ids()`; the profit is the model value under the scenario minus the
+    model value today, so a mark that differs from the model price does not leak into P&L.
+    """
+    count = len(market.underlying_ids())
+    base = market.revalue(np.ones((count, 1)), np.zeros((count, 1)))
+    return market.revalue(price_factors, vol_shifts) - base
+
+
+def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
+    """The venue's own scenario P&L (risk.json), already per long unit with cover applied."""
+    ids = sorted(arrays.instruments)
+    pnl = np.array([arrays.instruments[i].pnl for i in ids], dtype=float).reshape(
+        len(ids), len(arrays.scenarios)
+    )
+    count = len(ids)
+    return MarginTerms(
+        scenarios=tuple(arrays.scenarios),
+        pnl=pnl,
+        addon_long=no_addons(count),
+        addon_short=no_addons(count),
+    )
+
+
+@dataclass(frozen=True)
+class Move:
+    """One generated scenario, the same for every underlying.
+
+    Each underlying's price moves by `price` times its price range (its up range when
+    `price` > 0, its down range when < 0) and its volatility by `vol` times its vol range
+    (relative: +1 means vol·(1 + vol_up)); the scenario's P&L counts at `weight` (the SPAN
+    cover fraction of an extreme move, the dampener of a tail move).
+    """
+
+    name: str
+    price: float
+    vol: float = 0.0
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Per-underlying move sizes over `market.underlying_ids()`, as fractions."""
+
+    price_up: np.ndarray
+    price_down: np.ndarray
+    vol_up: float
+    vol_down: float
+
+
+def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
+    """(instruments, scenarios) profit of one long whole unit under each of `moves`."""
+    underlyings = market.underlying_ids()
+    price_multiple = np.array([move.price for move in moves])
+    vol_multiple = np.array([move.vol for move in moves])
+    weight = np.array([move.weight for move in moves])
+    price_range = np.where(
+        price_multiple > 0, ranges.price_up[:, None], ranges.price_down[:, None]
+    )
+    factors = 1.0 + price_multiple[None, :] * price_range
+    bad = np.argwhere(factors <= 0)
+    if bad.size:
+        u, s = bad[0]
+        raise InputError(
+            f"scenario {moves[s].name!r} moves underlying {underlyings[u]!r} to a price "
+            f"factor of {factors[u, s]:.4g}; price moves must stay above −100%"
+        )
+    vol_range = np.where(vol_multiple > 0, ranges.vol_up, ranges.vol_down)
+    vols = np.array([underlying_vol(market, u) for u in underlyings])
+    shifts = vols[:, None] * (vol_multiple * vol_range)[None, :]
+    return scenario_pnl(market, factors, shifts) * weight[None, :]
+
+
+def underlying_vol(market: Market, underlying: str) -> float:
+    vol = market.underlyings[underlying].vol
+    return 0.0 if vol is None else float(vol)
+
+
+def check_levels(levels: dict[str, str]) -> dict[str, str]:
+    """Levels map a name to a decimal factor ≥ 1; "maintenance" is exactly 1."""
+    if "maintenance" not in levels:
+        raise ValueError('must define the "maintenance" level (factor "1")')
+    for name, text in levels.items():
+        if not name:
+            raise ValueError("level names must not be empty")
+        try:
+            factor = Decimal(text)
+        except (InvalidOperation, TypeError):
+            raise ValueError(f"level {name!r}: {text!r} is not a decimal number") from None
+        if not factor.is_finite() or factor < 1:
+            raise ValueError(f"level {name!r}: factor {text!r} must be a decimal ≥ 1")
+    if Decimal(levels["maintenance"]) != 1:
+        raise ValueError(f'the "maintenance" level must have factor "1", got {levels["maintenance"]!r}')
+    return levels
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """The instrument facts the add-on rules need, one entry per `market.instrument_ids()`."""
+
+    kind: np.ndarray  # "stock" | "future" | "option"
+    is_call: np.ndarray  # bool; False for non-options
+    strike: np.ndarray  # NaN for non-options
+    multiplier: np.ndarray
+    underlying_price: np.ndarray
+    asset_class: np.ndarray
+
+    @property
+    def is_option(self) -> np.ndarray:
+        return self.kind == "option"
+
+    @classmethod
+    def of(cls, market: Market) -> Contracts:
+        rows = [market.instruments[i] for i in market.instrument_ids()]
+        underlyings = [market.underlyings[row.underlying] for row in rows]
+        return cls(
+            kind=np.array([row.kind for row in rows]),
+            is_call=np.array([getattr(row, "right", None) == "call" for row in rows]),
+            strike=np.array(
+                [np.nan if getattr(row, "strike", None) is None else float(row.strike) for row in rows]
+            ),
+            multiplier=np.array([float(row.multiplier) for row in rows]),
+            underlying_price=np.array([float(u.price) for u in underlyings]),
+            asset_class=np.array([u.asset_class for u in underlyings]),
+        )

@@ -1,0 +1,157 @@
+"""`MarginModel`: a margin model spec read from a TOML file in circuits/.
+
+A spec names the model, its family, a description and a citation, the margin levels
+(maintenance "1" and e.g. initial "1.1") and one table of family parameters, named after
+the family:
+
+    name = "span"
+    family = "span"
+    description = "..."
+    source = "..."
+    [levels]
+    maintenance = "1"
+    initial = "1.1"
+    [span]
+    vol_scan_range = 0.25
+    ...
+
+Every key is required and unknown keys are errors, so the TOML file is the single place a
+venue reads and changes a model's numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from zkmargin.errors import InputError
+from zkmargin.jsonio import describe_validation_error
+from zkmargin.models import crypto_pm as crypto_pm_family
+from zkmargin.models import expected_shortfall as expected_shortfall_family
+from zkmargin.models import portfolio_margin as portfolio_margin_family
+from zkmargin.models import scenario as scenario_family
+from zkmargin.models import span as span_family
+from zkmargin.models import standard as standard_family
+from zkmargin.models.crypto_pm import CryptoPmParameters
+from zkmargin.models.expected_shortfall import ExpectedShortfallParameters
+from zkmargin.models.portfolio_margin import PortfolioMarginParameters
+from zkmargin.models.scenario import ScenarioParameters
+from zkmargin.models.span import SpanParameters
+from zkmargin.models.standard import StandardParameters
+from zkmargin.models.base import MarginTerms, ParameterTable, check_levels
+
+if TYPE_CHECKING:
+    from zkmargin.market import Market
+    from zkmargin.risk_arrays import RiskArrays
+
+Family = Literal["scenario", "span", "portfolio_margin", "standard", "crypto_pm", "expected_shortfall"]
+
+
+@dataclass(frozen=True)
+class FamilyCode:
+    """What a family offers: terms from a market, and from supplied risk arrays if it can."""
+
+    from_market: Callable[[Market, Any], MarginTerms]
+    from_risk_arrays: Callable[[RiskArrays, Any], MarginTerms] | None
+
+
+FAMILIES: dict[str, FamilyCode] = {
+    "scenario": FamilyCode(scenario_family.from_market, scenario_family.from_risk_arrays),
+    "span": FamilyCode(span_family.from_market, span_family.from_risk_arrays),
+    "portfolio_margin": FamilyCode(portfolio_margin_family.from_market, None),
+    "standard": FamilyCode(standard_family.from_market, None),
+    "crypto_pm": FamilyCode(crypto_pm_family.from_market, None),
+    "expected_shortfall": FamilyCode(
+        expected_shortfall_family.from_market, expected_shortfall_family.from_risk_arrays
+    ),
+}
+
+
+class MarginModel(BaseModel):
+    """A margin model: identity, levels, and the parameters of exactly one family."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    family: Family
+    description: str
+    source: str
+    levels: dict[str, str]
+    scenario: ScenarioParameters | None = None
+    span: SpanParameters | None = None
+    portfolio_margin: PortfolioMarginParameters | None = None
+    standard: StandardParameters | None = None
+    crypto_pm: CryptoPmParameters | None = None
+    expected_shortfall: ExpectedShortfallParameters | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: dict[str, str]) -> dict[str, str]:
+        return check_levels(levels)
+
+    @model_validator(mode="after")
+    def _one_family_table(self) -> MarginModel:
+        present = [family for family in FAMILIES if getattr(self, family) is not None]
+        if present != [self.family]:
+            others = [family for family in present if family != self.family]
+            if others:
+                raise ValueError(
+                    f"family is {self.family!r} but the file has a [{others[0]}] table; "
+                    f"give only [{self.family}]"
+                )
+            raise ValueError(f"family {self.family!r} needs its [{self.family}] table")
+        return self
+
+    @property
+    def parameters(self) -> ParameterTable:
+        """The family's parameter table."""
+        return getattr(self, self.family)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> MarginModel:
+        """Read a spec from a TOML file; any problem is an `InputError` naming file and key."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"no such margin model file: {path}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot read margin model: {error}") from None
+        return cls.from_toml(text, what=str(path))
+
+    @classmethod
+    def from_toml(cls, text: str, what: str = "margin model") -> MarginModel:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"{what}: malformed TOML: {error}") from None
+        try:
+            return cls.model_validate(data)
+        except pydantic.ValidationError as error:
+            raise InputError(describe_validation_error(error, cls, what)) from None
+
+    def terms(self, source: Market | RiskArrays) -> MarginTerms:
+        """The model's requirement over `source` in the generic form (currency units)."""
+        from zkmargin.market import Market
+        from zkmargin.risk_arrays import RiskArrays
+
+        code = FAMILIES[self.family]
+        if isinstance(source, Market):
+            return code.from_market(source, self.parameters)
+        if isinstance(source, RiskArrays):
+            if code.from_risk_arrays is None:
+                raise InputError(
+                    f"model {self.name!r} ({self.family}) derives its scenarios and rates from "
+                    "instrument terms, so it needs a market (market.json), not risk arrays; "
+                    "the scenario, span and expected_shortfall families accept risk arrays"
+                )
+            return code.from_risk_arrays(source, self.parameters)
+        raise InputError(
+            f"margin params are built from a Market or RiskArrays, got {type(source).__name__}"
+        )

@@ -1,0 +1,85 @@
+"""Strategy-based (Reg T style) requirements for naked positions: rates, no scenarios.
+
+Formula, per whole unit (S underlying price, K strike, M multiplier, p = 20%, or 15% for
+broad-based indexes; OTM = max(K − S, 0) for calls, max(S − K, 0) for puts):
+
+    short option   M · max(p·S − OTM, 10%·S)  call,   M · max(p·S − OTM, 10%·K)  put
+    long option    100% of its value (paid in full: no loan value)
+    stock          25% of value long, 30% short (maintenance)
+    future         a TOML fraction of S·M, long or short
+
+The Cboe rule states the short option requirement as premium + the amount above; zkmargin
+measures equity as net liquidation value (cash − the short option's value), which already
+subtracts the premium, so the rate carries only the second part. An account holding
+exactly premium + requirement in cash therefore has zero excess (worked-examples.md §3).
+
+Source: Cboe Margin Manual (naked equity and index options, 20% / 15% rule with the 10%
+minimum); FINRA Rule 4210(c), (e)(2) for equity maintenance; futures rate is the venue's.
+
+Reduction to the generic form: no scenarios (core = 0), per-instrument rates as add-ons:
+A = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻. Each rate is a public number, so the
+max(·,·) of the rule is evaluated by the venue, not proved. The proof writes q_i⁻ with a
+witness u_i ≥ −q_i, u_i ≥ 0 and q_i⁺ as q_i + u_i; A is then
+Σ_i addon_long_i·q_i + (addon_long_i + addon_short_i)·u_i, which only grows with u_i, so
+a witness larger than q_i⁻ can only make E − λ·A − X ≥ 0 harder to satisfy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import Field
+
+from zkmargin.models.base import Contracts, MarginTerms, ParameterTable
+
+if TYPE_CHECKING:
+    from zkmargin.market import Market
+
+
+class StandardParameters(ParameterTable):
+    """The `[standard]` table."""
+
+    short_option_rate: float = Field(ge=0)
+    short_option_rate_broad_index: float = Field(ge=0)
+    short_option_minimum_rate: float = Field(ge=0)
+    long_option_rate: float = Field(ge=0)
+    stock_long_rate: float = Field(ge=0)
+    stock_short_rate: float = Field(ge=0)
+    future_rate: float = Field(ge=0)
+
+
+def short_option_rates(contracts: Contracts, parameters: StandardParameters) -> np.ndarray:
+    S, K, M = contracts.underlying_price, contracts.strike, contracts.multiplier
+    out_of_the_money = np.maximum(np.where(contracts.is_call, K - S, S - K), 0.0)
+    rate = np.where(
+        contracts.asset_class == "broad_index",
+        parameters.short_option_rate_broad_index,
+        parameters.short_option_rate,
+    )
+    minimum = parameters.short_option_minimum_rate * np.where(contracts.is_call, S, K)
+    return M * np.maximum(rate * S - out_of_the_money, minimum)
+
+
+def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
+    contracts = Contracts.of(market)
+    values = market_values(market)
+    notional = contracts.underlying_price * contracts.multiplier
+    kind = contracts.kind
+    option = contracts.is_option
+    addon_long = np.select(
+        [option, kind == "stock", kind == "future"],
+        [parameters.long_option_rate * values, parameters.stock_long_rate * values,
+         parameters.future_rate * notional],
+    )
+    addon_short = np.select(
+        [option, kind == "stock", kind == "future"],
+        [np.where(option, short_option_rates(contracts, parameters), 0.0),
+         parameters.stock_short_rate * values, parameters.future_rate * notional],
+    )
+    return MarginTerms(
+        scenarios=(),
+        pnl=np.zeros((len(values), 0)),
+        addon_long=addon_long,
+        addon_short=addon_short,
+    )

@@ -3,7 +3,9 @@
 Backends: "arkworks" (Rust, default when importable) and "py_ecc" (pure Python reference).
 The backend is chosen at import from ZKMARGIN_BACKEND, and can be switched with `use(name)`.
 A `Point` keeps the backend it was made on; mixing points of two backends raises
-BackendError (convert through bytes, which both backends share).
+BackendError (convert through bytes, which both backends share). An unknown or missing
+backend named in ZKMARGIN_BACKEND raises BackendError on first use, not at import, so a
+command-line caller can report it like any other input error.
 
     P = Point.hash_to_curve(b"msg", b"MY-DST")
     Q = 3 * P - P                     # scalars are Python ints, taken mod r
@@ -14,16 +16,18 @@ BackendError (convert through bytes, which both backends share).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from zkmargin.errors import BackendError, InvalidEncoding
+from zkmargin.errors import BackendError, InputError, InvalidEncoding
 from zkmargin.hazmat.groups.backend import GroupBackend, parse_compressed
 from zkmargin.hazmat.scalar import ORDER
 
-__all__ = ["Point", "msm", "use", "current_backend", "available_backends", "backend"]
+__all__ = ["Point", "msm", "use", "using", "current_backend", "available_backends", "backend"]
 
 BACKEND_NAMES = ("arkworks", "py_ecc")
 _instances: dict[str, GroupBackend] = {}
+_current: GroupBackend | None = None
 
 
 def _load(name: str) -> GroupBackend:
@@ -59,23 +63,33 @@ def use(name: str) -> None:
     _current = _load(name)
 
 
+@contextmanager
+def using(name: str) -> Iterator[None]:
+    """Switch to backend `name` for the duration of a with-block."""
+    previous = backend()
+    use(name)
+    try:
+        yield
+    finally:
+        use(previous.name)
+
+
 def current_backend() -> str:
-    return _current.name
+    return backend().name
 
 
 def backend() -> GroupBackend:
-    """The active backend object (for layers that need native points, e.g. benchmarks)."""
+    """The active backend object, chosen from ZKMARGIN_BACKEND on first use."""
+    global _current
+    if _current is None:
+        requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
+        if requested:
+            _current = _load(requested)
+        elif "arkworks" in available_backends():
+            _current = _load("arkworks")
+        else:
+            _current = _load("py_ecc")
     return _current
-
-
-def _initial_backend() -> GroupBackend:
-    requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
-    if requested:
-        return _load(requested)
-    try:
-        return _load("arkworks")
-    except BackendError:
-        return _load("py_ecc")
 
 
 class Point:
@@ -89,17 +103,20 @@ class Point:
 
     @classmethod
     def identity(cls) -> Point:
-        return cls(_current.identity(), _current)
+        active = backend()
+        return cls(active.identity(), active)
 
     @classmethod
     def generator(cls) -> Point:
         """The standard BLS12-381 G1 generator."""
-        return cls(_current.generator(), _current)
+        active = backend()
+        return cls(active.generator(), active)
 
     @classmethod
     def hash_to_curve(cls, msg: bytes, dst: bytes) -> Point:
         """RFC 9380 hash_to_curve, suite BLS12381G1_XMD:SHA-256_SSWU_RO_, with tag `dst`."""
-        return cls(_current.hash_to_curve(msg, dst), _current)
+        active = backend()
+        return cls(active.hash_to_curve(msg, dst), active)
 
     @classmethod
     def from_bytes(cls, data: bytes, allow_identity: bool = False) -> Point:
@@ -109,11 +126,12 @@ class Point:
         a point outside the prime-order subgroup, or the identity unless `allow_identity`.
         """
         is_identity, x, sign = parse_compressed(data)
+        active = backend()
         if is_identity:
             if not allow_identity:
                 raise InvalidEncoding("the identity (point at infinity) is not allowed here")
-            return cls(_current.identity(), _current)
-        return cls(_current.decompress(data, x, sign), _current)
+            return cls(active.identity(), active)
+        return cls(active.decompress(data, x, sign), active)
 
     def to_bytes(self) -> bytes:
         """48-byte compressed form (ZCash / IETF BLS12-381 encoding)."""
@@ -168,8 +186,8 @@ class Point:
 def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """Σ scalars_i · points_i in one multi-scalar multiplication (scalars taken mod r)."""
     if len(scalars) != len(points):
-        raise ValueError(f"msm needs as many scalars as points, got {len(scalars)} and {len(points)}")
-    active = points[0].backend if points else _current
+        raise InputError(f"msm needs as many scalars as points, got {len(scalars)} and {len(points)}")
+    active = points[0].backend if points else backend()
     raws = []
     for point in points:
         if point.backend is not active:
@@ -178,5 +196,4 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     return Point(active.msm([k % ORDER for k in scalars], raws), active)
 
 
-_current: GroupBackend = _initial_backend()
 

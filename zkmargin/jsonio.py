@@ -30,6 +30,7 @@ JsonSource = str | bytes | os.PathLike
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _VALUE_PREVIEW = 60
+_INLINE_LIST_WIDTH = 100
 _FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
 
 
@@ -219,6 +220,9 @@ def _encode(value: Any, depth: int) -> str:
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"cannot write {value} as a JSON number")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        # 100 rather than 100.0: the file stays as a person would write it and reads back equal.
+        return str(int(value))
     if value is None or isinstance(value, (bool, int, float, str)):
         return json.dumps(value, ensure_ascii=False)
     indent = "  " * (depth + 1)
@@ -235,7 +239,9 @@ def _encode(value: Any, depth: int) -> str:
         if not value:
             return "[]"
         if all(not isinstance(item, (dict, list, tuple)) for item in value):
-            return "[" + ", ".join(_encode(item, depth + 1) for item in value) + "]"
+            inline = "[" + ", ".join(_encode(item, depth + 1) for item in value) + "]"
+            if len(inline) <= _INLINE_LIST_WIDTH:
+                return inline
         items = [f"{indent}{_encode(item, depth + 1)}" for item in value]
         return "[\n" + ",\n".join(items) + "\n" + closing + "]"
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")

@@ -93,11 +93,11 @@ class Instrument(StrictModel):
 
     kind: Literal["stock", "future", "option"]
     underlying: Label
-    multiplier: PositiveFloat = 1.0
-    mark: NonNegativeFloat | None = None
     right: Literal["call", "put"] | None = None
     strike: PositiveFloat | None = None
     expiry: IsoDate | None = None
+    multiplier: PositiveFloat = 1.0
+    mark: NonNegativeFloat | None = None
     on_future: bool = False
 
     @model_validator(mode="after")

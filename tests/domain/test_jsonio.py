@@ -1,0 +1,150 @@
+"""Strict JSON reading, error messages that name the field, atomic writes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from zkmargin.errors import InputError
+from zkmargin.jsonio import StrictModel, dumps, field_path, loads, read_json, validate, write_atomic
+
+
+class Leg(StrictModel):
+    strike: float
+
+
+class Book(StrictModel):
+    legs: dict[str, Leg]
+    tags: list[str] = []
+
+
+def test_read_json_parses_text_when_given_an_object():
+    assert read_json('{"a": [1, 2.5]}') == {"a": [1, 2.5]}
+
+
+def test_read_json_reads_a_file_when_given_a_path(tmp_path: Path):
+    path = tmp_path / "m.json"
+    path.write_text('{"a": 1}')
+    assert read_json(path) == {"a": 1}
+    assert read_json(str(path)) == {"a": 1}
+
+
+def test_read_json_accepts_bytes_with_a_utf8_bom():
+    assert read_json('\ufeff{"k": "é"}'.encode()) == {"k": "é"}
+
+
+def test_read_json_names_line_and_column_when_json_is_malformed(tmp_path: Path):
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "a": 1,\n  "b": }\n')
+    with pytest.raises(InputError, match=r"broken\.json: malformed JSON at line 3, column 8"):
+        read_json(path)
+
+
+def test_read_json_rejects_duplicate_keys_when_an_object_repeats_a_key():
+    with pytest.raises(InputError, match=r"duplicate key 'XYZ'"):
+        read_json('{"positions": {"XYZ": 1, "XYZ": 2}}')
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_read_json_rejects_constant_when_number_is_not_finite(constant: str):
+    with pytest.raises(InputError, match=constant):
+        read_json('{"price": %s}' % constant)
+
+
+def test_read_json_rejects_number_when_it_overflows_a_float():
+    with pytest.raises(InputError, match=r"1e999 is out of the floating-point range"):
+        read_json('{"price": 1e999}')
+
+
+def test_read_json_names_the_path_when_the_file_is_missing(tmp_path: Path):
+    missing = tmp_path / "nope.json"
+    with pytest.raises(InputError, match=r"^no such file: .*nope\.json$"):
+        read_json(missing)
+
+
+def test_read_json_rejects_bytes_when_they_are_not_utf8():
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_json(b'{"a": "\xff"}')
+
+
+def test_read_json_keeps_decimal_digits_when_exact():
+    data = read_json('{"cash": 0.1, "q": 3, "big": 12345678901234567890.123}', exact=True)
+    assert data == {
+        "cash": Decimal("0.1"),
+        "q": Decimal(3),
+        "big": Decimal("12345678901234567890.123"),
+    }
+
+
+def test_loads_treats_a_string_as_text_when_it_does_not_look_like_json():
+    with pytest.raises(InputError, match="malformed JSON at line 1, column 1"):
+        loads("examples/market.json")
+
+
+def test_validate_names_dict_key_and_field_when_a_nested_value_is_bad():
+    with pytest.raises(InputError) as caught:
+        validate(Book, {"legs": {"XYZ P": {"strike": "eighty"}}}, "book.json")
+    assert str(caught.value) == (
+        "book.json: legs[\"XYZ P\"].strike: Input should be a valid number (got 'eighty')"
+    )
+
+
+def test_validate_names_list_index_when_a_list_item_is_bad():
+    with pytest.raises(InputError, match=r"book: tags\[1\]: .*\(got 7\)"):
+        validate(Book, {"legs": {}, "tags": ["a", 7]}, "book")
+
+
+def test_validate_names_unknown_field_when_extra_key_is_present():
+    with pytest.raises(InputError, match=r'legs\["A"\]\.strik: Extra inputs are not permitted \(got 80\)'):
+        validate(Book, {"legs": {"A": {"strike": 80, "strik": 80}}}, "book")
+
+
+def test_validate_counts_further_problems_when_there_are_several():
+    with pytest.raises(InputError, match=r"\[and 1 more problem\(s\)\]"):
+        validate(Book, {"legs": {"A": {"strike": "x"}, "B": {"strike": "y"}}}, "book")
+
+
+def test_field_path_uses_brackets_for_keys_when_walking_plain_models():
+    class Plain(BaseModel):
+        items: dict[str, list[int]]
+
+    assert field_path(("items", "a.b", 2), Plain) == 'items["a.b"][2]'
+
+
+def test_dumps_writes_decimals_digit_for_digit_when_values_are_exact():
+    text = dumps({"cash": Decimal("1000.10"), "q": [Decimal("0.1"), 2.5, 100.0], "ok": True})
+    assert json.loads(text) == {"cash": 1000.1, "q": [0.1, 2.5, 100], "ok": True}
+    assert '"cash": 1000.10' in text
+    assert "[0.1, 2.5, 100]" in text
+
+
+def test_dumps_refuses_when_a_number_is_not_finite():
+    with pytest.raises(InputError):
+        dumps({"x": float("nan")})
+    with pytest.raises(InputError):
+        dumps({"x": Decimal("Infinity")})
+
+
+def test_write_atomic_replaces_content_and_leaves_no_temporary_when_overwriting(tmp_path: Path):
+    path = tmp_path / "out.json"
+    write_atomic(path, "first")
+    write_atomic(path, "second")
+    assert path.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_write_atomic_refuses_when_overwrite_is_false_and_file_exists(tmp_path: Path):
+    path = tmp_path / "out.json"
+    path.write_text("keep")
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        write_atomic(path, "new", overwrite=False)
+    assert path.read_text() == "keep"
+
+
+def test_write_atomic_names_directory_when_it_does_not_exist(tmp_path: Path):
+    with pytest.raises(InputError, match="no such directory"):
+        write_atomic(tmp_path / "missing" / "out.json", "x")

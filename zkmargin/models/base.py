@@ -96,11 +96,8 @@ def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarr
 
 def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
     """The venue's own scenario P&L (risk.json), already per long unit with cover applied."""
-    ids = sorted(arrays.instruments)
-    pnl = np.array([arrays.instruments[i].pnl for i in ids], dtype=float).reshape(
-        len(ids), len(arrays.scenarios)
-    )
-    count = len(ids)
+    pnl = arrays.pnl_matrix()
+    count = pnl.shape[0]
     return MarginTerms(
         scenarios=tuple(arrays.scenarios),
         pnl=pnl,
@@ -153,14 +150,9 @@ def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
             f"factor of {factors[u, s]:.4g}; price moves must stay above −100%"
         )
     vol_range = np.where(vol_multiple > 0, ranges.vol_up, ranges.vol_down)
-    vols = np.array([underlying_vol(market, u) for u in underlyings])
+    vols = np.array([market.underlyings[u].vol for u in underlyings])
     shifts = vols[:, None] * (vol_multiple * vol_range)[None, :]
     return scenario_pnl(market, factors, shifts) * weight[None, :]
-
-
-def underlying_vol(market: Market, underlying: str) -> float:
-    vol = market.underlyings[underlying].vol
-    return 0.0 if vol is None else float(vol)
 
 
 def check_levels(levels: dict[str, str]) -> dict[str, str]:
@@ -202,11 +194,15 @@ class Contracts:
         underlyings = [market.underlyings[row.underlying] for row in rows]
         return cls(
             kind=np.array([row.kind for row in rows]),
-            is_call=np.array([getattr(row, "right", None) == "call" for row in rows]),
-            strike=np.array(
-                [np.nan if getattr(row, "strike", None) is None else float(row.strike) for row in rows]
-            ),
-            multiplier=np.array([float(row.multiplier) for row in rows]),
-            underlying_price=np.array([float(u.price) for u in underlyings]),
+            is_call=np.array([row.right == "call" for row in rows]),
+            strike=np.array([np.nan if row.strike is None else row.strike for row in rows]),
+            multiplier=np.array([row.multiplier for row in rows]),
+            underlying_price=np.array([u.price for u in underlyings]),
             asset_class=np.array([u.asset_class for u in underlyings]),
         )
+
+
+def market_values(market: Market) -> np.ndarray:
+    """Net liquidation value of one whole unit per instrument (futures 0), currency units."""
+    values = market.values()
+    return np.array([values[i] for i in market.instrument_ids()])

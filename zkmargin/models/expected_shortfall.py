@@ -44,7 +44,6 @@ from zkmargin.models.base import (
     no_addons,
     scenario_pnl,
     supplied_scenarios,
-    underlying_vol,
 )
 
 if TYPE_CHECKING:
@@ -110,7 +109,7 @@ def simulated_factors(market: Market, parameters: ExpectedShortfallParameters) -
     own = generator.standard_normal((len(underlyings), count))
     beta = parameters.factor_loading
     z = beta * common[None, :] + math.sqrt(1.0 - beta * beta) * own
-    vols = np.array([underlying_vol(market, u) for u in underlyings])[:, None]
+    vols = np.array([market.underlyings[u].vol for u in underlyings])[:, None]
     horizon = parameters.horizon_days / DAYS_PER_YEAR
     return np.exp(vols * math.sqrt(horizon) * z - 0.5 * vols**2 * horizon)
 

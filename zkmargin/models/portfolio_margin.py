@@ -3,7 +3,7 @@
 Formula: each underlying is revalued at 10 equidistant price points spanning its range,
 five up and five down: ±15% for equities and narrow-based indexes, ±10% for broad-based
 indexes that are not high-capitalization, +6%/−8% for high-capitalization broad-based
-indexes (the list of such underlyings is in the TOML). Volatility is not shifted. The
+indexes (the market's `high_cap` flag). Volatility is not shifted. The
 requirement is the greatest loss over the points, but never less than $0.375 × multiplier
 for each option contract, long or short.
 
@@ -50,7 +50,6 @@ class PortfolioMarginParameters(ParameterTable):
     """The `[portfolio_margin]` table."""
 
     price_range: PerAssetClass
-    high_capitalization: list[str]
     high_capitalization_up: float = Field(gt=0, lt=1)
     high_capitalization_down: float = Field(gt=0, lt=1)
     points: int = Field(ge=2, le=40)
@@ -78,7 +77,7 @@ def point_ranges(market: Market, parameters: PortfolioMarginParameters) -> Range
     up, down = [], []
     for underlying_id in market.underlying_ids():
         asset_class = market.underlyings[underlying_id].asset_class
-        if asset_class == "broad_index" and underlying_id in parameters.high_capitalization:
+        if market.underlyings[underlying_id].high_cap:
             up.append(parameters.high_capitalization_up)
             down.append(parameters.high_capitalization_down)
         else:

@@ -68,8 +68,8 @@ def price_ranges(market: Market, defaults: PerAssetClass) -> np.ndarray:
     ranges = []
     for underlying_id in market.underlying_ids():
         underlying = market.underlyings[underlying_id]
-        own = getattr(underlying, "scan_range", None)
-        ranges.append(defaults.of(underlying.asset_class) if own is None else float(own))
+        own = underlying.scan_range
+        ranges.append(defaults.of(underlying.asset_class) if own is None else own)
     return np.array(ranges)
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from zkmargin.models.base import Contracts, MarginTerms, ParameterTable
+from zkmargin.models.base import Contracts, MarginTerms, ParameterTable, market_values
 
 if TYPE_CHECKING:
     from zkmargin.market import Market

@@ -1,0 +1,260 @@
+"""`RiskParams`: the public, integer-only margin parameters a venue publishes, and `build_params`.
+
+A margin model (circuits/*.toml) run over a market or venue-supplied risk arrays gives the
+generic form of docs/architecture.md ("params") in currency units; `build_params` rounds it
+to money units and freezes it with the instrument universe, the fixed-point scales and the
+margin levels. Everything a proof states about an account is a linear function of these
+integers, so the requirement computed in the clear (`zkmargin.assess`) and the one proved
+come from the same numbers.
+
+Rounding to money units (`money_scale` per currency unit), after float noise below 10⁻⁶ of
+a money unit is snapped away:
+- `values` (equity per unit) and `pnl` (profit per long unit, used with either sign):
+  half-even to the money unit — no direction is conservative for both longs and shorts;
+- `addon_long`, `addon_short` and floor rates (multiply q⁺ or q⁻ ≥ 0): up.
+
+`digest()` is the SHA-256 (hex) of the canonical encoding: the JSON of every field
+(`model_dump(mode="json")`), keys sorted, separators "," and ":" with no whitespace,
+non-ASCII characters kept, encoded as UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from zkmargin.errors import FixedPointOverflow, InputError
+from zkmargin.jsonio import describe_validation_error, dumps, loads, read_json, validate, write_atomic
+from zkmargin.market import Market
+from zkmargin.models.base import check_levels, market_values
+from zkmargin.models.expected_shortfall import parse_confidence
+from zkmargin.models.spec import MarginModel
+from zkmargin.risk_arrays import RiskArrays
+
+if TYPE_CHECKING:
+    from zkmargin.portfolio import Portfolio
+
+MONEY_SCALE = 100
+"""Money units per currency unit: cents."""
+POSITION_BITS = 31
+"""A position in quantity units lies in [−2^31, 2^31)."""
+CASH_BITS = 62
+"""Cash in money units lies in [−2^62, 2^62)."""
+COEFFICIENT_BITS = 62
+"""Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
+NOISE_DECIMALS = 6
+"""Float noise below 10⁻⁶ of a money unit is rounded away before a directed rounding."""
+
+
+class Floor(BaseModel):
+    """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    name: str = Field(min_length=1)
+    long: list[int]
+    short: list[int]
+
+
+class RiskParams(BaseModel):
+    """The public margin parameters: integers only, with a stable digest.
+
+    Construction and loading validate every field; a problem is an `InputError` naming it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    format: Literal["zkmargin-params"] = "zkmargin-params"
+    version: Literal[1] = 1
+    model: str = Field(min_length=1)
+    currency: str = Field(min_length=1)
+    as_of: str | None
+    money_scale: int = Field(gt=0)
+    quantity_scale: int = Field(gt=0)
+    instruments: list[str] = Field(min_length=1)
+    values: list[int]
+    scenarios: list[str]
+    pnl: list[list[int]]
+    aggregation: Literal["max", "expected_shortfall"]
+    es_confidence: str | None = None
+    addon_long: list[int]
+    addon_short: list[int]
+    floors: list[Floor] = Field(default_factory=list)
+    levels: dict[str, str]
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as error:
+            raise InputError(describe_validation_error(error, type(self), "risk params")) from None
+
+    @field_validator("as_of")
+    @classmethod
+    def _iso_date(cls, as_of: str | None) -> str | None:
+        if as_of is not None:
+            try:
+                date.fromisoformat(as_of)
+            except ValueError:
+                raise ValueError(f"{as_of!r} is not an ISO date (YYYY-MM-DD)") from None
+        return as_of
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: dict[str, str]) -> dict[str, str]:
+        return check_levels(levels)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskParams:
+        k, count = len(self.instruments), len(self.scenarios)
+        if self.instruments != sorted(set(self.instruments)):
+            raise ValueError("instruments: must be sorted and without duplicates")
+        if len(set(self.scenarios)) != count:
+            raise ValueError("scenarios: duplicate scenario name")
+        per_instrument = {"values": self.values, "pnl": self.pnl,
+                          "addon_long": self.addon_long, "addon_short": self.addon_short}
+        for floor in self.floors:
+            per_instrument[f"floors[{floor.name}].long"] = floor.long
+            per_instrument[f"floors[{floor.name}].short"] = floor.short
+        for field, entries in per_instrument.items():
+            if len(entries) != k:
+                raise ValueError(f"{field}: has {len(entries)} entries but there are {k} instruments")
+        for i, row in enumerate(self.pnl):
+            if len(row) != count:
+                raise ValueError(f"pnl[{i}]: has {len(row)} entries but there are {count} scenarios")
+        rates = {field: entries for field, entries in per_instrument.items()
+                 if field not in ("values", "pnl")}
+        for field, entries in rates.items():
+            negative = next((i for i, rate in enumerate(entries) if rate < 0), None)
+            if negative is not None:
+                raise ValueError(f"{field}[{negative}]: rate {entries[negative]} must be ≥ 0")
+        limit = 1 << COEFFICIENT_BITS
+        numbers = {"values": self.values, **rates,
+                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)}}
+        for field, entries in numbers.items():
+            if entries and max(map(abs, entries)) >= limit:
+                raise ValueError(f"{field}: an entry does not fit in {COEFFICIENT_BITS} bits")
+        if len({floor.name for floor in self.floors}) != len(self.floors):
+            raise ValueError("floors: duplicate floor name")
+        if self.aggregation == "expected_shortfall":
+            if self.es_confidence is None:
+                raise ValueError("es_confidence: required when aggregation is expected_shortfall")
+            try:
+                parse_confidence(self.es_confidence)
+            except InputError as error:
+                raise ValueError(str(error)) from None
+            if count == 0:
+                raise ValueError("scenarios: expected_shortfall needs at least one scenario")
+        elif self.es_confidence is not None:
+            raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
+        return self
+
+    # --- files ---------------------------------------------------------------------------
+
+    def canonical_bytes(self) -> bytes:
+        """The digest's input: sorted-key, whitespace-free JSON of every field, UTF-8."""
+        return json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+
+    def digest(self) -> str:
+        """SHA-256 hex of `canonical_bytes()`: names these exact params in a proof."""
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+
+    def to_json(self) -> str:
+        return dumps(self.model_dump(mode="json"))
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+        """Write the params atomically (readers see the old file or the whole new one)."""
+        write_atomic(path, self.to_json(), overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> RiskParams:
+        return validate(cls, read_json(Path(path)), str(path))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, what: str = "risk params JSON") -> RiskParams:
+        return validate(cls, loads(text, what), what)
+
+    # --- an account against the params ---------------------------------------------------
+
+    def level_factor(self, level: str) -> Fraction:
+        """λ of a margin level, exactly (maintenance is 1)."""
+        if level not in self.levels:
+            raise InputError(
+                f"level: unknown margin level {level!r}; model {self.model!r} defines "
+                f"{', '.join(sorted(self.levels))}"
+            )
+        return Fraction(Decimal(self.levels[level]))
+
+    def position_vector(self, portfolio: Portfolio) -> list[int]:
+        """Quantities in quantity units over the universe, zeros included."""
+        return portfolio.quantity_vector(self.instruments, self.quantity_scale, bits=POSITION_BITS)
+
+    def cash_units(self, portfolio: Portfolio) -> int:
+        """Cash in money units, rounded down."""
+        return portfolio.cash_fixed(self.money_scale, bits=CASH_BITS)
+
+
+def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
+    """The params of `model` over a market (scenarios generated) or risk arrays (supplied)."""
+    if not isinstance(model, MarginModel):
+        raise InputError(f"model: expected a MarginModel, got {type(model).__name__}")
+    terms = model.terms(source)
+    if isinstance(source, Market):
+        values = market_values(source)
+        as_of = source.as_of.isoformat()
+    else:
+        value_of = source.values()
+        values = np.array([value_of[i] for i in source.instrument_ids()])
+        as_of = source.as_of.isoformat() if source.as_of is not None else None
+    instruments = source.instrument_ids()
+    return RiskParams(
+        model=model.name,
+        currency=source.currency,
+        as_of=as_of,
+        money_scale=MONEY_SCALE,
+        quantity_scale=10**source.quantity_decimals,
+        instruments=instruments,
+        values=to_money_units(values, "nearest", "values", instruments),
+        scenarios=list(terms.scenarios),
+        pnl=to_money_units(terms.pnl, "nearest", "pnl", instruments),
+        aggregation=terms.aggregation,
+        es_confidence=terms.es_confidence,
+        addon_long=to_money_units(terms.addon_long, "up", "addon_long", instruments),
+        addon_short=to_money_units(terms.addon_short, "up", "addon_short", instruments),
+        floors=[
+            Floor(
+                name=floor.name,
+                long=to_money_units(floor.long, "up", f"floors[{floor.name}].long", instruments),
+                short=to_money_units(floor.short, "up", f"floors[{floor.name}].short", instruments),
+            )
+            for floor in terms.floors
+        ],
+        levels=dict(model.levels),
+    )
+
+
+def to_money_units(
+    amounts: np.ndarray, rounding: Literal["nearest", "up"], field: str, instruments: list[str]
+) -> list:
+    """Currency amounts (first axis over instruments) as money-unit ints, nested lists."""
+    scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
+    bad = np.argwhere(~np.isfinite(scaled) | (np.abs(scaled) >= 2.0**COEFFICIENT_BITS))
+    if bad.size:
+        row = bad[0][0]
+        problem = "is not finite" if not np.isfinite(scaled[tuple(bad[0])]) else "overflows"
+        error = InputError if problem == "is not finite" else FixedPointOverflow
+        raise error(f"{field}: the amount for instrument {instruments[row]!r} {problem}")
+    rounded = np.ceil(scaled) if rounding == "up" else np.rint(scaled)
+    return rounded.astype(np.int64).tolist()
+

@@ -1,0 +1,206 @@
+"""The inner-product argument of Bünz et al. 2018, §3 (protocol 2), in dalek's form.
+
+Statement: for bases G_i, H_i (i < n, n a power of two), per-base public factors g_i, h_i,
+a base Q and a point P, the prover knows vectors a, b with
+
+    P = <a, g∘G> + <b, h∘H> + <a, b>·Q,
+
+where g∘G is the vector of points g_i·G_i. The factors let the range proof use
+H'_i = y^(-i)·H_i without computing those points (docs/range-proof.md §4).
+
+Each of the k = log2(n) rounds halves the vectors. With lo/hi halves and n' = n/2:
+
+    c_L = <a_lo, b_hi>                         c_R = <a_hi, b_lo>
+    L   = <a_lo, G_hi> + <b_hi, H_lo> + c_L·Q   R   = <a_hi, G_lo> + <b_lo, H_hi> + c_R·Q
+    u   = challenge after absorbing L, R
+    a'  = u·a_lo + u⁻¹·a_hi                     b'  = u⁻¹·b_lo + u·b_hi
+    G'  = u⁻¹·G_lo + u·G_hi                     H'  = u·H_lo + u⁻¹·H_hi
+
+and the proof is (L_vec, R_vec, a, b) with a, b the final scalars. Unrolled, the verifier
+checks
+
+    P + Σ_j (u_j²·L_j + u_j⁻²·R_j) = <a·s∘g, G> + <b·s⁻¹∘h, H> + a·b·Q,
+
+where s_i = Π_j u_j^(±1), the sign of u_j being + when bit (k−1−j) of i is set: the first
+round's challenge decides the top half. Reversing i's bits flips every sign, so
+1/s_i = s_(n−1−i) and s⁻¹ needs no inversions.
+
+Prover cost. L and R are multi-scalar multiplications over the current (halved) bases. The
+folded bases G', H' are real points: each is kept as scale_i·P_i with a public scalar
+scale_i, so folding needs one scalar multiplication per new point,
+P'_i = P_lo,i + (u²·scale_hi,i/scale_lo,i)·P_hi,i and scale'_i = u⁻¹·scale_lo,i (for G),
+instead of a two-point multiplication; the scales then enter the next round's MSM scalars.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
+from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
+from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, batch_invert, scalar_from_bytes, scalar_to_bytes
+from zkmargin.hazmat.transcript import LABEL_L, LABEL_R, LABEL_U, Transcript
+
+MAX_ROUNDS = 32
+"""No statement of 2^32 bases exists in practice; bounds what from_bytes accepts."""
+
+
+def inner_product(a: Sequence[int], b: Sequence[int]) -> int:
+    """<a, b> mod r."""
+    return sum(x * y for x, y in zip(a, b, strict=True)) % ORDER
+
+
+def _fold_bases(
+    points: list[Point], scales: list[int], inverse_scales: list[int], lo_weight: int, hi_weight: int
+) -> tuple[list[Point], list[int], list[int]]:
+    """The bases lo_weight·(scale∘P)_lo + hi_weight·(scale∘P)_hi, with hi_weight = 1/lo_weight.
+
+    Each new base is scale'_i·P'_i with P'_i = P_lo,i + (hi_weight²·scale_hi,i/scale_lo,i)·P_hi,i
+    (one scalar multiplication) and scale'_i = lo_weight·scale_lo,i.
+    """
+    half = len(points) // 2
+    ratio = hi_weight * hi_weight % ORDER
+    folded = [
+        lo + (ratio * scale_hi % ORDER * inverse_lo % ORDER) * hi
+        for lo, hi, scale_hi, inverse_lo in zip(points[:half], points[half:], scales[half:], inverse_scales[:half])
+    ]
+    return (
+        folded,
+        [lo_weight * scale % ORDER for scale in scales[:half]],
+        [hi_weight * inverse % ORDER for inverse in inverse_scales[:half]],
+    )
+
+
+class InnerProductProof:
+    """Proof that P = <a, g∘G> + <b, h∘H> + <a, b>·Q: log2(n) pairs (L, R) and two scalars."""
+
+    __slots__ = ("L_vec", "R_vec", "a", "b")
+
+    def __init__(self, L_vec: Sequence[Point], R_vec: Sequence[Point], a: int, b: int) -> None:
+        self.L_vec = list(L_vec)
+        self.R_vec = list(R_vec)
+        self.a = a
+        self.b = b
+
+    @classmethod
+    def create(
+        cls,
+        transcript: Transcript,
+        Q: Point,
+        G_factors: Sequence[int],
+        H_factors: Sequence[int],
+        G_vec: Sequence[Point],
+        H_vec: Sequence[Point],
+        a_vec: Sequence[int],
+        b_vec: Sequence[int],
+    ) -> InnerProductProof:
+        """Prove knowledge of a_vec, b_vec for P = <a, g∘G> + <b, h∘H> + <a, b>·Q.
+
+        All six vectors have the same power-of-two length n; factors must be nonzero.
+        """
+        n = len(G_vec)
+        if n < 1 or n & (n - 1) or not (len(H_vec) == len(G_factors) == len(H_factors) == len(a_vec) == len(b_vec) == n):
+            raise InputError("inner-product vectors must all have the same power-of-two length")
+        transcript.inner_product_domain_sep(n)
+
+        G, H = list(G_vec), list(H_vec)
+        g_scales, h_scales = [k % ORDER for k in G_factors], [k % ORDER for k in H_factors]
+        g_inverse_scales, h_inverse_scales = batch_invert(g_scales), batch_invert(h_scales)
+        a, b = [k % ORDER for k in a_vec], [k % ORDER for k in b_vec]
+        L_vec, R_vec = [], []
+        while n > 1:
+            n //= 2
+            a_lo, a_hi, b_lo, b_hi = a[:n], a[n:], b[:n], b[n:]
+            L = msm(
+                [x * g for x, g in zip(a_lo, g_scales[n:])] + [y * h for y, h in zip(b_hi, h_scales[:n])] + [inner_product(a_lo, b_hi)],
+                G[n:] + H[:n] + [Q],
+            )
+            R = msm(
+                [x * g for x, g in zip(a_hi, g_scales[:n])] + [y * h for y, h in zip(b_lo, h_scales[n:])] + [inner_product(a_hi, b_lo)],
+                G[:n] + H[n:] + [Q],
+            )
+            L_vec.append(L)
+            R_vec.append(R)
+            transcript.append_point(LABEL_L, L)
+            transcript.append_point(LABEL_R, R)
+            u = transcript.challenge_scalar(LABEL_U)
+            u_inv = pow(u, -1, ORDER)
+            a = [(x * u + y * u_inv) % ORDER for x, y in zip(a_lo, a_hi)]
+            b = [(x * u_inv + y * u) % ORDER for x, y in zip(b_lo, b_hi)]
+            if n > 1:
+                G, g_scales, g_inverse_scales = _fold_bases(G, g_scales, g_inverse_scales, u_inv, u)
+                H, h_scales, h_inverse_scales = _fold_bases(H, h_scales, h_inverse_scales, u, u_inv)
+        return cls(L_vec, R_vec, a[0], b[0])
+
+    def verification_scalars(self, n: int, transcript: Transcript) -> tuple[list[int], list[int], list[int]]:
+        """Replay the transcript and return (u_j², u_j⁻², s) for the verification equation.
+
+        s has n entries, s_i = Π_j u_j^(±1) (module docstring); callers take 1/s_i as s_(n−1−i).
+        Raises InvalidProof if the proof has the wrong number of rounds or an identity L/R.
+        """
+        rounds = len(self.L_vec)
+        if len(self.R_vec) != rounds or n != 1 << rounds:
+            raise InvalidProof(f"inner-product proof has {rounds} rounds, a statement of {n} bases needs {n.bit_length() - 1}")
+        transcript.inner_product_domain_sep(n)
+        challenges = []
+        for L, R in zip(self.L_vec, self.R_vec):
+            transcript.validate_and_append_point(LABEL_L, L)
+            transcript.validate_and_append_point(LABEL_R, R)
+            challenges.append(transcript.challenge_scalar(LABEL_U))
+        inverses = batch_invert(challenges)
+        u_sq = [u * u % ORDER for u in challenges]
+        u_inv_sq = [v * v % ORDER for v in inverses]
+
+        s = [math.prod(inverses) % ORDER]
+        # Index i with top bit at position t gets s_(i − 2^t)·u_(k−1−t)²: double the list per bit.
+        for u_squared in reversed(u_sq):
+            s += [x * u_squared % ORDER for x in s]
+        return u_sq, u_inv_sq, s
+
+    def verify(
+        self,
+        n: int,
+        transcript: Transcript,
+        G_factors: Sequence[int],
+        H_factors: Sequence[int],
+        P: Point,
+        Q: Point,
+        G: Sequence[Point],
+        H: Sequence[Point],
+    ) -> None:
+        """Check the proof for P with one MSM; raise InvalidProof if it does not hold."""
+        u_sq, u_inv_sq, s = self.verification_scalars(n, transcript)
+        a_s = [self.a * s_i * g % ORDER for s_i, g in zip(s, G_factors)]
+        b_s_inv = [self.b * s_i * h % ORDER for s_i, h in zip(reversed(s), H_factors)]
+        check = msm(
+            a_s + b_s_inv + [self.a * self.b] + [-x for x in u_sq] + [-x for x in u_inv_sq] + [-1],
+            list(G) + list(H) + [Q] + self.L_vec + self.R_vec + [P],
+        )
+        if not check.is_identity():
+            raise InvalidProof("inner-product argument does not verify")
+
+    def serialized_size(self) -> int:
+        return 2 * COMPRESSED_BYTES * len(self.L_vec) + 2 * SCALAR_BYTES
+
+    def to_bytes(self) -> bytes:
+        """L_0 ‖ R_0 ‖ … ‖ L_(k−1) ‖ R_(k−1) ‖ a ‖ b: 96·k + 64 bytes."""
+        pairs = b"".join(L.to_bytes() + R.to_bytes() for L, R in zip(self.L_vec, self.R_vec))
+        return pairs + scalar_to_bytes(self.a) + scalar_to_bytes(self.b)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> InnerProductProof:
+        """Decode and validate every point (on the curve, in the subgroup, not the identity) and scalar."""
+        pair_bytes = 2 * COMPRESSED_BYTES
+        body = len(data) - 2 * SCALAR_BYTES
+        if body < 0 or body % pair_bytes or body // pair_bytes >= MAX_ROUNDS:
+            raise InvalidProof(f"an inner-product proof is 96·k + 64 bytes with k < {MAX_ROUNDS}, got {len(data)}")
+        rounds = body // pair_bytes
+        try:
+            points = [Point.from_bytes(data[i : i + COMPRESSED_BYTES]) for i in range(0, body, COMPRESSED_BYTES)]
+            a = scalar_from_bytes(data[body : body + SCALAR_BYTES])
+            b = scalar_from_bytes(data[body + SCALAR_BYTES :])
+        except InvalidEncoding as exc:
+            raise InvalidProof(f"malformed inner-product proof: {exc}") from None
+        return cls(points[0 : 2 * rounds : 2], points[1 : 2 * rounds : 2], a, b)

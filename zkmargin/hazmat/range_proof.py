@@ -1,0 +1,529 @@
+"""Aggregated Bulletproofs range proofs (Bünz et al. 2018, §4.1–4.3 and §6.2), dalek's API.
+
+A RangeProof shows that each of m Pedersen commitments V_j = v_j·B + γ_j·B_blinding opens to
+a value v_j in [0, 2^n), for n ∈ {8, 16, 32, 64}. The protocol, in this code's notation,
+with every equation the verifier checks, is in docs/range-proof.md; this docstring only
+fixes the shape.
+
+Prover (m padded to a power of two with commitments to 0 under blinding 0, i.e. the
+identity, which the verifier substitutes itself):
+
+    A   = α·B_blinding + <a_L, G> + <a_R, H>          a_L = bits of all v_j, a_R = a_L − 1
+    S   = ρ·B_blinding + <s_L, G> + <s_R, H>          s_L, s_R, ρ random
+    y, z                                              challenges
+    T_1 = t_1·B + τ_1·B_blinding,  T_2 = t_2·B + τ_2·B_blinding
+    x                                                 challenge
+    t_x = <l(x), r(x)>,  τ_x = τ_2·x² + τ_1·x + Σ_j z^(2+j)·γ_j,  μ (e_blinding) = α + ρ·x
+    w                                                 challenge; Q = w·B
+    ipp = InnerProductProof of l(x), r(x) over G and H' = y^(−i)·H_i (as factors)
+
+Verifier: one multi-scalar multiplication that is the identity iff both the t_x equation
+and the inner-product equation hold, the two combined with a random scalar c
+(`RangeProofCheck`). Batches of proofs add their checks with random weights, so the shared
+bases (G, H, B, B_blinding) appear once in one MSM.
+
+Two levels of API:
+- `prove_multiple` / `verify_multiple` / `verify_batch` (and the `_single` forms) absorb the
+  commitments V_j into the transcript themselves.
+- `create` / `verification_check` leave the V_j out of the transcript, for callers that
+  bind everything the V_j depend on before calling (the margin statement derives the
+  range-proved commitments from committed variables by public coefficients).
+The first level is the second plus the V_j: one code path.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
+from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
+from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
+from zkmargin.hazmat.inner_product import InnerProductProof, inner_product
+from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
+from zkmargin.hazmat.transcript import (
+    LABEL_A,
+    LABEL_E_BLINDING,
+    LABEL_S,
+    LABEL_T_1,
+    LABEL_T_2,
+    LABEL_T_X,
+    LABEL_TAU_X,
+    LABEL_V,
+    LABEL_W,
+    LABEL_X,
+    LABEL_Y,
+    LABEL_Z,
+    Transcript,
+)
+
+BIT_SIZES = (8, 16, 32, 64)
+"""The ranges [0, 2^n) a proof can show."""
+
+BATCH_WEIGHT_BITS = 128
+"""A bad proof survives a random-weight batch with probability about 2^-128."""
+
+_HEAD_POINTS = 4  # A, S, T_1, T_2
+_HEAD_SCALARS = 3  # t_x, tau_x, e_blinding
+_IPP_SCALARS = 2  # a, b
+FIXED_SIZE = (_HEAD_POINTS * COMPRESSED_BYTES) + (_HEAD_SCALARS + _IPP_SCALARS) * SCALAR_BYTES
+"""352 bytes; a proof over n·m bits adds 96 bytes per inner-product round, 96·log2(n·m)."""
+
+
+def padded_party_count(m: int) -> int:
+    """The power of two at or above m: the number of parties the proof is made over."""
+    return 1 << (m - 1).bit_length()
+
+
+def proof_size(n: int, m: int) -> int:
+    """Bytes of a serialized proof for m values of n bits: 96·log2(n·m') + 352, m' = padded m."""
+    rounds = (n * padded_party_count(m)).bit_length() - 1
+    return FIXED_SIZE + 2 * COMPRESSED_BYTES * rounds
+
+
+def _check_sizes(n: int, m: int) -> int:
+    """Validate n and m; return the padded party count."""
+    if n not in BIT_SIZES:
+        raise InputError(f"range proofs cover n ∈ {BIT_SIZES} bits, got n = {n!r}")
+    if not isinstance(m, int) or m < 1:
+        raise InputError(f"a range proof needs at least one value, got m = {m!r}")
+    return padded_party_count(m)
+
+
+def _check_witness(values: Sequence[int], blindings: Sequence[int], n: int) -> None:
+    if len(blindings) != len(values):
+        raise InputError(f"got {len(values)} values but {len(blindings)} blindings")
+    for j, (value, blinding) in enumerate(zip(values, blindings)):
+        if not isinstance(value, int) or not 0 <= value < 1 << n:
+            # The value itself is secret: the message names its position only.
+            raise InputError(f"value #{j} is not an integer in [0, 2^{n})")
+        if not isinstance(blinding, int):
+            raise InputError(f"blinding #{j} is not an integer")
+
+
+def _powers(base: int, count: int) -> list[int]:
+    """[1, base, base², …] with `count` entries, mod r."""
+    powers = [1] * count
+    for i in range(1, count):
+        powers[i] = powers[i - 1] * base % ORDER
+    return powers
+
+
+def _sum_of_powers(base: int, count: int) -> int:
+    """1 + base + … + base^(count−1) mod r for a power-of-two count, by repeated doubling."""
+    total, power = 1, base
+    while count > 1:
+        total = total * (1 + power) % ORDER
+        power = power * power % ORDER
+        count //= 2
+    return total
+
+
+def _decode_commitments(commitments: Sequence[bytes]) -> list[Point]:
+    points = []
+    for j, encoded in enumerate(commitments):
+        try:
+            points.append(Point.from_bytes(encoded))
+        except InvalidEncoding as exc:
+            raise InvalidProof(f"value commitment #{j} is invalid: {exc}") from None
+    return points
+
+
+@dataclass
+class RangeProofCheck:
+    """The terms of a range proof's single verification equation.
+
+    The proof is valid iff
+
+        Σ_i g_i·G_i + Σ_i h_i·H_i + b·B + b_blinding·B_blinding
+          + Σ_k scalars_k·points_k + Σ_j value_weights_j·V_j  =  identity,
+
+    with G, H = bp_gens.G(n, m), bp_gens.H(n, m) (m the padded party count, so g and h
+    have n·m entries), `points` the proof's own A, S, T_1, T_2, L_vec, R_vec and V_j the
+    value commitments (the padding ones are the identity and have no weight here).
+    Checks merge by `combine`, which adds randomly weighted checks term by term.
+    """
+
+    n: int
+    m: int
+    g: list[int]
+    h: list[int]
+    b: int
+    b_blinding: int
+    points: list[Point]
+    scalars: list[int]
+    value_weights: list[int]
+
+    def terms(self, bp_gens: BulletproofGens, pc_gens: PedersenGens) -> tuple[list[int], list[Point]]:
+        """Scalars and bases of every term except the value commitments."""
+        return (
+            self.g + self.h + [self.b, self.b_blinding] + self.scalars,
+            bp_gens.G(self.n, self.m) + bp_gens.H(self.n, self.m) + [pc_gens.B, pc_gens.B_blinding] + self.points,
+        )
+
+    def holds(self, bp_gens: BulletproofGens, pc_gens: PedersenGens, value_commitments: Sequence[Point]) -> bool:
+        """Evaluate the equation with one MSM."""
+        if len(value_commitments) != len(self.value_weights):
+            raise InputError(f"the check weighs {len(self.value_weights)} commitments, got {len(value_commitments)}")
+        scalars, points = self.terms(bp_gens, pc_gens)
+        return msm(scalars + self.value_weights, points + list(value_commitments)).is_identity()
+
+    @classmethod
+    def combine(cls, weighted_checks: Sequence[tuple[int, RangeProofCheck]]) -> RangeProofCheck:
+        """Σ weight·check: holds for all (with overwhelming probability over random weights) iff each holds.
+
+        The shared bases G_i, H_i (prefixes of one flat vector), B and B_blinding add up;
+        the proofs' own points and the value weights are concatenated in order.
+        """
+        longest = max((check for _, check in weighted_checks), key=lambda check: len(check.g))
+        g = [0] * len(longest.g)
+        h = [0] * len(longest.h)
+        b = b_blinding = 0
+        points, scalars, value_weights = [], [], []
+        for weight, check in weighted_checks:
+            for i, (g_i, h_i) in enumerate(zip(check.g, check.h)):
+                g[i] += weight * g_i
+                h[i] += weight * h_i
+            b += weight * check.b
+            b_blinding += weight * check.b_blinding
+            points += check.points
+            scalars += [weight * k % ORDER for k in check.scalars]
+            value_weights += [weight * k % ORDER for k in check.value_weights]
+        return cls(
+            longest.n,
+            longest.m,
+            [k % ORDER for k in g],
+            [k % ORDER for k in h],
+            b % ORDER,
+            b_blinding % ORDER,
+            points,
+            scalars,
+            value_weights,
+        )
+
+
+class RangeProof:
+    """An aggregated range proof: A, S, T_1, T_2, t_x, tau_x, e_blinding and an inner-product proof."""
+
+    __slots__ = ("A", "S", "T_1", "T_2", "t_x", "tau_x", "e_blinding", "ipp")
+
+    def __init__(
+        self,
+        A: Point,
+        S: Point,
+        T_1: Point,
+        T_2: Point,
+        t_x: int,
+        tau_x: int,
+        e_blinding: int,
+        ipp: InnerProductProof,
+    ) -> None:
+        self.A = A
+        self.S = S
+        self.T_1 = T_1
+        self.T_2 = T_2
+        self.t_x = t_x
+        self.tau_x = tau_x
+        self.e_blinding = e_blinding
+        self.ipp = ipp
+
+    # Proving.
+
+    @classmethod
+    def create(
+        cls,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        values: Sequence[int],
+        blindings: Sequence[int],
+        n: int,
+    ) -> RangeProof:
+        """Prove every value in [0, 2^n) without absorbing the value commitments.
+
+        The caller must already have bound (into `transcript`) everything the commitments
+        v_j·B + γ_j·B_blinding are derived from; verify with `verification_check`.
+        """
+        proof, _ = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=False)
+        return proof
+
+    @classmethod
+    def prove_multiple(
+        cls,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        values: Sequence[int],
+        blindings: Sequence[int],
+        n: int,
+    ) -> tuple[RangeProof, list[bytes]]:
+        """Commit to each value and prove it lies in [0, 2^n); returns the proof and the commitments."""
+        proof, commitments = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=True)
+        return proof, [commitment.to_bytes() for commitment in commitments]
+
+    @classmethod
+    def prove_single(
+        cls,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        value: int,
+        blinding: int,
+        n: int,
+    ) -> tuple[RangeProof, bytes]:
+        proof, commitments = cls.prove_multiple(bp_gens, pc_gens, transcript, [value], [blinding], n)
+        return proof, commitments[0]
+
+    @classmethod
+    def _prove(
+        cls,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        values: Sequence[int],
+        blindings: Sequence[int],
+        n: int,
+        absorb_commitments: bool,
+    ) -> tuple[RangeProof, list[Point]]:
+        """Check the witness, commit to it if asked, and run the prover."""
+        m = _check_sizes(n, len(values))
+        _check_witness(values, blindings, n)
+        commitments = []
+        if absorb_commitments:
+            if any(blinding % ORDER == 0 for blinding in blindings):
+                raise InputError("a blinding of 0 makes a commitment that hides nothing; use random_scalar()")
+            commitments = [pc_gens.commit(value, blinding) for value, blinding in zip(values, blindings)]
+        proof = cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments)
+        return proof, commitments
+
+    @classmethod
+    def _prove_unchecked(
+        cls,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        values: Sequence[int],
+        blindings: Sequence[int],
+        n: int,
+        m: int,
+        commitments: Sequence[Point],
+    ) -> RangeProof:
+        """The prover of docs/range-proof.md §2–3, for values already checked to be in range."""
+        nm = n * m
+        G, H = bp_gens.G(n, m), bp_gens.H(n, m)
+        B, B_blinding = pc_gens.B, pc_gens.B_blinding
+        padding = m - len(values)
+        padded_values = [value % ORDER for value in values] + [0] * padding
+        padded_blindings = [blinding % ORDER for blinding in blindings] + [0] * padding
+
+        transcript.range_proof_domain_sep(n, len(values))
+        for V in commitments:
+            transcript.append_point(LABEL_V, V)
+
+        a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
+        # a_R = a_L − 1 is −1 exactly where a_L is 0, so <a_R, H> = −Σ_{a_L,i = 0} H_i: two MSMs with unit scalars.
+        alpha = random_scalar()
+        set_bits = [G_i for G_i, bit in zip(G, a_L) if bit]
+        clear_bits = [H_i for H_i, bit in zip(H, a_L) if not bit]
+        A = msm([alpha] + [1] * len(set_bits), [B_blinding] + set_bits) - msm([1] * len(clear_bits), clear_bits)
+        s_L = [random_scalar() for _ in range(nm)]
+        s_R = [random_scalar() for _ in range(nm)]
+        rho = random_scalar()
+        S = msm([rho] + s_L + s_R, [B_blinding] + G + H)
+        transcript.append_point(LABEL_A, A)
+        transcript.append_point(LABEL_S, S)
+        y = transcript.challenge_scalar(LABEL_Y)
+        z = transcript.challenge_scalar(LABEL_Z)
+
+        # l(X) = l_0 + l_1·X and r(X) = r_0 + r_1·X with
+        # l_0 = a_L − z·1, l_1 = s_L, r_0 = y^nm∘(a_R + z·1) + (z²·z^j·2^k)_i, r_1 = y^nm∘s_R.
+        y_powers = _powers(y, nm)
+        z_and_2 = _z_and_2(z, n, m)
+        l_0 = [(bit - z) % ORDER for bit in a_L]
+        r_0 = [(y_i * (bit - 1 + z) + zz2) % ORDER for y_i, bit, zz2 in zip(y_powers, a_L, z_and_2)]
+        r_1 = [y_i * s % ORDER for y_i, s in zip(y_powers, s_R)]
+        t_1 = (inner_product(l_0, r_1) + inner_product(s_L, r_0)) % ORDER
+        t_2 = inner_product(s_L, r_1)
+        tau_1, tau_2 = random_scalar(), random_scalar()
+        T_1 = msm([t_1, tau_1], [B, B_blinding])
+        T_2 = msm([t_2, tau_2], [B, B_blinding])
+        transcript.append_point(LABEL_T_1, T_1)
+        transcript.append_point(LABEL_T_2, T_2)
+        x = transcript.challenge_scalar(LABEL_X)
+
+        tau_x = (tau_2 * x * x + tau_1 * x + z * z * inner_product(_powers(z, m), padded_blindings)) % ORDER
+        e_blinding = (alpha + rho * x) % ORDER
+        l_vec = [(l + x * s) % ORDER for l, s in zip(l_0, s_L)]
+        r_vec = [(r + x * s) % ORDER for r, s in zip(r_0, r_1)]
+        t_x = inner_product(l_vec, r_vec)
+        transcript.append_scalar(LABEL_T_X, t_x)
+        transcript.append_scalar(LABEL_TAU_X, tau_x)
+        transcript.append_scalar(LABEL_E_BLINDING, e_blinding)
+        w = transcript.challenge_scalar(LABEL_W)
+
+        ipp = InnerProductProof.create(
+            transcript, w * B, [1] * nm, _powers(pow(y, -1, ORDER), nm), G, H, l_vec, r_vec
+        )
+        return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
+
+    # Verifying.
+
+    def verification_check(
+        self, bp_gens: BulletproofGens, pc_gens: PedersenGens, transcript: Transcript, n: int, m: int
+    ) -> RangeProofCheck:
+        """Replay the transcript (without value commitments) and return the verification equation.
+
+        For proofs made by `create`; m is the number of values (before padding). Raises
+        InvalidProof for a structurally bad proof (wrong size, an identity point).
+        """
+        return self._verification_check(bp_gens, pc_gens, transcript, n, m, ())
+
+    def _verification_check(
+        self,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        n: int,
+        m: int,
+        commitments: Sequence[Point],
+    ) -> RangeProofCheck:
+        parties = _check_sizes(n, m)
+        nm = n * parties
+        transcript.range_proof_domain_sep(n, m)
+        for V in commitments:
+            transcript.append_point(LABEL_V, V)
+        transcript.validate_and_append_point(LABEL_A, self.A)
+        transcript.validate_and_append_point(LABEL_S, self.S)
+        y = transcript.challenge_scalar(LABEL_Y)
+        z = transcript.challenge_scalar(LABEL_Z)
+        transcript.validate_and_append_point(LABEL_T_1, self.T_1)
+        transcript.validate_and_append_point(LABEL_T_2, self.T_2)
+        x = transcript.challenge_scalar(LABEL_X)
+        transcript.append_scalar(LABEL_T_X, self.t_x)
+        transcript.append_scalar(LABEL_TAU_X, self.tau_x)
+        transcript.append_scalar(LABEL_E_BLINDING, self.e_blinding)
+        w = transcript.challenge_scalar(LABEL_W)
+        u_sq, u_inv_sq, s = self.ipp.verification_scalars(nm, transcript)
+
+        # c joins the t_x equation to the inner-product equation; it must be unknown to the prover.
+        c = random_scalar()
+        a, b = self.ipp.a, self.ipp.b
+        zz = z * z % ORDER
+        minus_z = ORDER - z
+        g = [(minus_z - a * s_i) % ORDER for s_i in s]
+        h = [
+            (z + y_inv_i * (zz2 - b * s_inv_i)) % ORDER
+            for y_inv_i, zz2, s_inv_i in zip(_powers(pow(y, -1, ORDER), nm), _z_and_2(z, n, parties), reversed(s))
+        ]
+        delta = ((z - zz) * _sum_of_powers(y, nm) - zz * z * ((1 << n) - 1) * _sum_of_powers(z, parties)) % ORDER
+        return RangeProofCheck(
+            n=n,
+            m=parties,
+            g=g,
+            h=h,
+            b=(w * (self.t_x - a * b) + c * (delta - self.t_x)) % ORDER,
+            b_blinding=(-self.e_blinding - c * self.tau_x) % ORDER,
+            points=[self.A, self.S, self.T_1, self.T_2] + self.ipp.L_vec + self.ipp.R_vec,
+            scalars=[1, x, c * x % ORDER, c * x * x % ORDER] + u_sq + u_inv_sq,
+            value_weights=[c * zz * z_j % ORDER for z_j in _powers(z, m)],
+        )
+
+    @staticmethod
+    def verify_multiple(
+        proof: RangeProof,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        commitments: Sequence[bytes],
+        n: int,
+    ) -> None:
+        """Verify that each commitment (48-byte encoding) opens to a value in [0, 2^n); raise InvalidProof if not."""
+        value_commitments = _decode_commitments(commitments)
+        check = proof._verification_check(bp_gens, pc_gens, transcript, n, len(value_commitments), value_commitments)
+        if not check.holds(bp_gens, pc_gens, value_commitments):
+            raise InvalidProof("range proof does not verify")
+
+    @staticmethod
+    def verify_single(
+        proof: RangeProof,
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+        transcript: Transcript,
+        commitment: bytes,
+        n: int,
+    ) -> None:
+        RangeProof.verify_multiple(proof, bp_gens, pc_gens, transcript, [commitment], n)
+
+    @staticmethod
+    def verify_batch(
+        batch: Sequence[tuple[RangeProof, Transcript, Sequence[bytes], int]],
+        bp_gens: BulletproofGens,
+        pc_gens: PedersenGens,
+    ) -> None:
+        """Verify many (proof, transcript, commitments, n) at once with one MSM.
+
+        Each proof's check is multiplied by an independent random 128-bit weight and the
+        checks are added, so shared bases appear once. If that MSM is not the identity,
+        each check is evaluated on its own (its challenges are already computed, so this
+        costs one MSM per proof, only on failure) to name the bad ones. Raises InvalidProof
+        whose reason lists the failing indices, with those indices in `.failures`.
+        """
+        reasons: dict[int, str] = {}
+        checked: list[tuple[int, RangeProofCheck, list[Point]]] = []
+        for index, (proof, transcript, commitments, n) in enumerate(batch):
+            try:
+                value_commitments = _decode_commitments(commitments)
+                check = proof._verification_check(bp_gens, pc_gens, transcript, n, len(value_commitments), value_commitments)
+            except InvalidProof as exc:
+                reasons[index] = exc.reason
+                continue
+            checked.append((index, check, value_commitments))
+
+        if checked:
+            merged = RangeProofCheck.combine([(1 + secrets.randbits(BATCH_WEIGHT_BITS), check) for _, check, _ in checked])
+            if not merged.holds(bp_gens, pc_gens, [V for _, _, commitments in checked for V in commitments]):
+                for index, check, value_commitments in checked:
+                    if not check.holds(bp_gens, pc_gens, value_commitments):
+                        reasons[index] = "range proof does not verify"
+        if reasons:
+            failures = sorted(reasons)
+            detail = "; ".join(f"#{index}: {reasons[index]}" for index in failures)
+            error = InvalidProof(f"{len(failures)} of {len(batch)} range proofs failed ({detail})")
+            error.failures = failures
+            raise error
+
+    # Encoding.
+
+    def to_bytes(self) -> bytes:
+        """A ‖ S ‖ T_1 ‖ T_2 ‖ t_x ‖ tau_x ‖ e_blinding ‖ (L_j ‖ R_j)_j ‖ a ‖ b: 96·log2(n·m) + 352 bytes."""
+        return (
+            b"".join(point.to_bytes() for point in (self.A, self.S, self.T_1, self.T_2))
+            + b"".join(scalar_to_bytes(k) for k in (self.t_x, self.tau_x, self.e_blinding))
+            + self.ipp.to_bytes()
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RangeProof:
+        """Decode, validating the length, every point (subgroup, not identity) and every scalar (< r)."""
+        if not isinstance(data, (bytes, bytearray)) or len(data) < FIXED_SIZE or (len(data) - FIXED_SIZE) % (2 * COMPRESSED_BYTES):
+            size = len(data) if isinstance(data, (bytes, bytearray)) else type(data).__name__
+            raise InvalidProof(f"a range proof is 352 + 96·k bytes, got {size}")
+        data = bytes(data)
+        head = _HEAD_POINTS * COMPRESSED_BYTES
+        try:
+            A, S, T_1, T_2 = (Point.from_bytes(data[i : i + COMPRESSED_BYTES]) for i in range(0, head, COMPRESSED_BYTES))
+            t_x, tau_x, e_blinding = (
+                scalar_from_bytes(data[i : i + SCALAR_BYTES]) for i in range(head, head + _HEAD_SCALARS * SCALAR_BYTES, SCALAR_BYTES)
+            )
+        except InvalidEncoding as exc:
+            raise InvalidProof(f"malformed range proof: {exc}") from None
+        ipp = InnerProductProof.from_bytes(data[head + _HEAD_SCALARS * SCALAR_BYTES :])
+        return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
+
+
+def _z_and_2(z: int, n: int, m: int) -> list[int]:
+    """(z^(2+j)·2^k) at index i = j·n + k: the weights tying each party's bits to its value."""
+    zz = z * z % ORDER
+    return [zz * z_j * (1 << k) % ORDER for z_j in _powers(z, m) for k in range(n)]

@@ -1,0 +1,122 @@
+"""risk.json: a rectangular scenario P&L table, validated with the field named."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zkmargin.errors import InputError
+from zkmargin.risk_arrays import RiskArrays
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+BASE = {
+    "currency": "USD",
+    "scenarios": ["s1", "s2"],
+    "instruments": {"ES DEC": {"mark": 0, "multiplier": 500, "pnl": [3330.0, -3330.0]}},
+}
+
+
+def arrays_error(change) -> str:
+    data = copy.deepcopy(BASE)
+    change(data)
+    with pytest.raises(InputError) as caught:
+        RiskArrays.from_json(json.dumps(data), what="risk.json")
+    return str(caught.value)
+
+
+def test_risk_arrays_load_the_design_example_when_valid():
+    arrays = RiskArrays.from_json(json.dumps(BASE))
+    assert arrays.instrument_ids() == ["ES DEC"]
+    np.testing.assert_array_equal(arrays.pnl_matrix(), [[3330.0, -3330.0]])
+    assert arrays.values() == {"ES DEC": 0.0}
+    assert arrays.quantity_decimals == 0 and arrays.as_of is None
+
+
+def test_risk_arrays_default_multiplier_to_one_when_omitted():
+    data = copy.deepcopy(BASE)
+    del data["instruments"]["ES DEC"]["multiplier"]
+    assert RiskArrays.from_json(json.dumps(data)).instruments["ES DEC"].multiplier == 1.0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["instruments"]["ES DEC"].update(pnl=[1.0]),
+            'risk.json: instruments["ES DEC"].pnl: has 1 values but there are 2 scenarios',
+        ),
+        (
+            lambda d: d.update(scenarios=["s1", "s1"]),
+            "risk.json: scenarios: duplicate scenario name 's1'",
+        ),
+        (
+            lambda d: d.update(scenarios=[]),
+            "risk.json: scenarios: List should have at least 1 item after validation, not 0",
+        ),
+        (
+            lambda d: d["instruments"]["ES DEC"].update(mark=-1),
+            'risk.json: instruments["ES DEC"].mark: Input should be greater than or equal to 0 (got -1)',
+        ),
+        (
+            lambda d: d["instruments"]["ES DEC"].update(multiplier=0),
+            'risk.json: instruments["ES DEC"].multiplier: Input should be greater than 0 (got 0)',
+        ),
+        (
+            lambda d: d["instruments"]["ES DEC"].update(pnl=[1.0, "x"]),
+            'risk.json: instruments["ES DEC"].pnl[1]: Input should be a valid number (got \'x\')',
+        ),
+        (
+            lambda d: d["instruments"]["ES DEC"].update(delta=0.5),
+            'risk.json: instruments["ES DEC"].delta: Extra inputs are not permitted (got 0.5)',
+        ),
+        (
+            lambda d: d.update(as_of="yesterday"),
+            "risk.json: as_of: expected a date written YYYY-MM-DD (got 'yesterday')",
+        ),
+        (
+            lambda d: d.update(quantity_decimals=-1),
+            "risk.json: quantity_decimals: Input should be greater than or equal to 0 (got -1)",
+        ),
+    ],
+)
+def test_risk_arrays_name_field_and_value_when_input_is_bad(change, expected):
+    assert arrays_error(change) == expected
+
+
+def test_risk_arrays_reject_non_finite_pnl_when_json_spells_it():
+    text = json.dumps(BASE).replace("-3330.0", "-Infinity")
+    with pytest.raises(InputError, match="-Infinity is not a valid number"):
+        RiskArrays.from_json(text)
+
+
+def test_risk_spx_example_holds_the_mcmillan_table_when_loaded():
+    arrays = RiskArrays.load(EXAMPLES / "risk_spx.json")
+    assert len(arrays.scenarios) == 16
+    assert arrays.scenarios[12] == "down 3/3, vol up"
+    future, call = arrays.pnl_matrix()
+    assert arrays.instrument_ids() == ["ES DEC", "ES DEC 410 C"]
+    # Requirements of worked-examples.md §2: worst loss of each position.
+    assert -future.min() == 10_000
+    assert -call.min() == 3_990
+    covered_write = future - call
+    assert -covered_write.min() == 6_620
+    assert arrays.scenarios[int(covered_write.argmin())] == "down 3/3, vol up"
+
+
+def test_risk_arrays_round_trip_when_saved_and_loaded(tmp_path: Path):
+    original = RiskArrays.load(EXAMPLES / "risk_spx.json")
+    path = tmp_path / "risk.json"
+    original.save(path)
+    assert RiskArrays.load(path) == original
+
+
+def test_risk_arrays_json_schema_requires_the_table_when_exported():
+    schema = RiskArrays.json_schema()
+    assert set(schema["required"]) == {"currency", "scenarios", "instruments"}
+    assert schema["$defs"]["RiskInstrument"]["required"] == ["mark", "pnl"]
+    json.dumps(schema)

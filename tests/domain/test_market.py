@@ -338,3 +338,13 @@ def test_example_markets_load_when_shipped():
     assert crypto.quantity_decimals == 4
     assert {u.asset_class for u in crypto.underlyings.values()} == {"crypto"}
     assert all(math.isfinite(v) for v in crypto.marks().values())
+
+
+def test_market_equality_and_copies_ignore_computed_arrays_when_marks_were_computed():
+    first = Market.load(EXAMPLES / "market.json")
+    second = Market.load(EXAMPLES / "market.json")
+    first.marks()
+    assert first == second
+    lower_rate = first.model_copy(update={"rate": 0.0})
+    option = "XYZ 2027-03-19 90 C"
+    assert lower_rate.marks()[option] < first.marks()[option]

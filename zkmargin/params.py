@@ -34,7 +34,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.jsonio import describe_validation_error, dumps, loads, read_json, validate, write_atomic
+from zkmargin.jsonio import describe_validation_error, dumps, loads, read_json, write_atomic
 from zkmargin.market import Market
 from zkmargin.models.base import check_levels, market_values
 from zkmargin.models.expected_shortfall import parse_confidence
@@ -52,6 +52,8 @@ CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
 COEFFICIENT_BITS = 62
 """Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
+PARAMS = "risk params"
+"""How errors name params that did not come from a file."""
 NOISE_DECIMALS = 6
 """Float noise below 10⁻⁶ of a money unit is rounded away before a directed rounding."""
 
@@ -96,7 +98,7 @@ class RiskParams(BaseModel):
         try:
             super().__init__(**data)
         except pydantic.ValidationError as error:
-            raise InputError(describe_validation_error(error, type(self), "risk params")) from None
+            raise InputError(describe_validation_error(error, type(self), PARAMS)) from None
 
     @field_validator("as_of")
     @classmethod
@@ -179,11 +181,20 @@ class RiskParams(BaseModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> RiskParams:
-        return validate(cls, read_json(Path(path)), str(path))
+        return cls._from_data(read_json(Path(path)), str(path))
 
     @classmethod
     def from_json(cls, text: str | bytes, what: str = "risk params JSON") -> RiskParams:
-        return validate(cls, loads(text, what), what)
+        return cls._from_data(loads(text, what), what)
+
+    @classmethod
+    def _from_data(cls, data: Any, what: str) -> RiskParams:
+        if not isinstance(data, dict):
+            raise InputError(f"{what}: expected a JSON object of risk params")
+        try:
+            return cls(**data)
+        except InputError as error:
+            raise InputError(f"{what}: {str(error).removeprefix(PARAMS + ': ')}") from None
 
     # --- an account against the params ---------------------------------------------------
 

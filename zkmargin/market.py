@@ -30,6 +30,7 @@ Pricing rules, one each:
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import date
 from pathlib import Path
@@ -227,6 +228,30 @@ class Market(StrictModel):
             else marks[instrument_id] * self.instruments[instrument_id].multiplier
             for instrument_id in self.instrument_ids()
         }
+
+    def shocked(self, price_factor: float, vol_shift: float = 0.0) -> Market:
+        """This market after every underlying moved: price × `price_factor`, vol + `vol_shift`.
+
+        Option marks are dropped, so options are re-marked at the model price of the new
+        market; stocks keep no stale mark either. Futures still count 0 in equity: the
+        variation margin of a shock (quantity × multiplier × price change) is a cash flow
+        the caller books into the portfolio's cash.
+        """
+        numbers = all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in (price_factor, vol_shift)
+        )
+        if not (numbers and math.isfinite(price_factor) and price_factor > 0 and math.isfinite(vol_shift)):
+            raise InputError(
+                f"shocked: price_factor must be finite and > 0 and vol_shift finite, "
+                f"got {price_factor!r} and {vol_shift!r}"
+            )
+        data = self.model_dump()
+        for underlying in data["underlyings"].values():
+            underlying["price"] *= price_factor
+            underlying["vol"] = max(underlying["vol"] + vol_shift, VOL_FLOOR)
+        for instrument in data["instruments"].values():
+            instrument["mark"] = None
+        return validate(type(self), data, "shocked market")
 
     def revalue(self, price_factors: ArrayLike, vol_shifts: ArrayLike) -> NDArray[np.float64]:
         """Model value of one whole unit (price × multiplier) of every instrument per scenario.

@@ -348,3 +348,20 @@ def test_market_equality_and_copies_ignore_computed_arrays_when_marks_were_compu
     lower_rate = first.model_copy(update={"rate": 0.0})
     option = "XYZ 2027-03-19 90 C"
     assert lower_rate.marks()[option] < first.marks()[option]
+
+
+def test_shocked_moves_every_underlying_and_remarks_options_when_the_market_crashes():
+    market = Market.load(EXAMPLES / "market.json")
+    crashed = market.shocked(0.8, vol_shift=0.1)
+    assert crashed.underlyings["XYZ"].price == pytest.approx(76.0)
+    assert crashed.underlyings["SPX"].vol == pytest.approx(0.28)
+    put = "XYZ 2026-12-18 85 P"
+    assert market.marks()[put] == 0.15
+    assert crashed.marks()[put] == pytest.approx(black_scholes(76.0, 85.0, 21 / 365, 0.045, 0.4, False))
+    assert crashed.values()["ES 2026-12-18"] == 0.0
+
+
+@pytest.mark.parametrize(("factor", "shift"), [(0.0, 0.0), (-1.0, 0.0), (float("nan"), 0.0), (1.0, float("inf")), (True, 0.0)])
+def test_shocked_raises_input_error_when_the_shock_is_not_a_usable_number(factor, shift):
+    with pytest.raises(InputError, match="shocked: price_factor"):
+        Market.from_json(json.dumps(BASE)).shocked(factor, shift)

@@ -164,3 +164,24 @@ def test_example_portfolio_fits_its_market_when_shipped(name: str, market_file: 
     portfolio = Portfolio.load(EXAMPLES / name)
     quantities = portfolio.quantity_vector(market.instrument_ids(), 10**market.quantity_decimals)
     assert any(quantities)
+
+
+CIRCUITS = EXAMPLES.parent / "circuits"
+
+
+@pytest.mark.parametrize("model_name", ["standard", "span", "portfolio_margin", "scenario", "expected_shortfall"])
+def test_example_books_behave_as_named_when_the_market_falls_20_percent(model_name: str):
+    # The examples promise: the hedged book survives the crash, the put seller meets its
+    # margin today and does not after every underlying falls 20% (options re-marked).
+    from zkmargin.assess import assess
+    from zkmargin.models.spec import MarginModel
+    from zkmargin.params import build_params
+
+    model = MarginModel.load(CIRCUITS / f"{model_name}.toml")
+    market = Market.load(EXAMPLES / "market.json")
+    today, crashed = build_params(market, model), build_params(market.shocked(0.8), model)
+    put_seller = Portfolio.load(EXAMPLES / "portfolio_crash_fails.json")
+    hedged = Portfolio.load(EXAMPLES / "portfolio_hedged.json")
+    assert assess(put_seller, today).meets
+    assert not assess(put_seller, crashed).meets
+    assert assess(hedged, today).meets and assess(hedged, crashed).meets

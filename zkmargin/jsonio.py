@@ -17,12 +17,12 @@ import tempfile
 import types
 import typing
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from zkmargin.errors import InputError
 
@@ -301,14 +301,12 @@ def _check_label(value: str) -> str:
 
 
 def _exact_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+    # Strings are refused too: in a JSON file "10" is text, not a quantity.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError("expected a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation:
-        raise ValueError("expected a number") from None
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
         raise ValueError("expected a finite number")
     return number
@@ -322,7 +320,9 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+ExactDecimal = Annotated[
+    Decimal, BeforeValidator(_exact_decimal), WithJsonSchema({"type": "number"})
+]
 QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
 
 

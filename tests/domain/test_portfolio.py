@@ -38,7 +38,7 @@ def test_portfolio_positions_default_to_empty_when_omitted():
 
 
 def test_portfolio_converts_python_numbers_exactly_when_built_with_keywords():
-    portfolio = Portfolio(account="bob", cash=0.1, positions={"XYZ": 2, "BTC": "0.0001"})
+    portfolio = Portfolio(account="bob", cash=0.1, positions={"XYZ": 2, "BTC": Decimal("0.0001")})
     assert portfolio.cash == Decimal("0.1")
     assert portfolio.positions == {"XYZ": Decimal(2), "BTC": Decimal("0.0001")}
 
@@ -49,6 +49,10 @@ def test_portfolio_converts_python_numbers_exactly_when_built_with_keywords():
         (
             '{"account": "a", "cash": 1, "positions": {"XYZ": "ten"}}',
             "portfolio.json: positions[\"XYZ\"]: expected a number (got 'ten')",
+        ),
+        (
+            '{"account": "a", "cash": "1000"}',
+            "portfolio.json: cash: expected a number (got '1000')",
         ),
         (
             '{"account": "a", "cash": true}',
@@ -117,12 +121,14 @@ def test_portfolio_json_schema_lists_the_three_fields_when_exported():
     schema = Portfolio.json_schema()
     assert set(schema["properties"]) == {"account", "cash", "positions"}
     assert set(schema["required"]) == {"account", "cash"}
+    assert schema["properties"]["cash"]["type"] == "number"
+    assert schema["properties"]["positions"]["additionalProperties"]["type"] == "number"
     assert schema["additionalProperties"] is False
     json.dumps(schema)
 
 
 def test_quantity_vector_scales_and_fills_zeros_when_universe_is_larger():
-    portfolio = Portfolio(account="a", cash=0, positions={"BTC": "0.1234", "ETH": -2})
+    portfolio = Portfolio(account="a", cash=0, positions={"BTC": Decimal("0.1234"), "ETH": -2})
     assert portfolio.quantity_vector(["BTC", "ETH", "SOL"], 10_000) == [1234, -20_000, 0]
 
 
@@ -133,7 +139,7 @@ def test_quantity_vector_raises_unknown_instrument_when_position_is_outside_the_
 
 
 def test_quantity_vector_raises_when_quantity_is_finer_than_the_scale():
-    portfolio = Portfolio(account="a", cash=0, positions={"XYZ": "0.5"})
+    portfolio = Portfolio(account="a", cash=0, positions={"XYZ": 0.5})
     with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a multiple of 1/1'):
         portfolio.quantity_vector(["XYZ"], 1)
 
@@ -145,8 +151,8 @@ def test_quantity_vector_raises_overflow_when_quantity_is_oversize():
 
 
 def test_cash_fixed_rounds_down_when_cash_has_sub_cent_digits():
-    assert Portfolio(account="a", cash="10.019").cash_fixed(100) == 1001
-    assert Portfolio(account="a", cash="-10.011").cash_fixed(100) == -1002
+    assert Portfolio(account="a", cash=Decimal("10.019")).cash_fixed(100) == 1001
+    assert Portfolio(account="a", cash=Decimal("-10.011")).cash_fixed(100) == -1002
 
 
 @pytest.mark.parametrize(

@@ -251,12 +251,14 @@ def write_atomic(path: str | os.PathLike, text: str, *, overwrite: bool = True) 
     """Write `text` to `path` so readers see either the old file or the whole new one.
 
     The text goes to a temporary file in the same directory, is flushed to disk and then
-    renamed over `path`. With `overwrite=False` an existing file is an `InputError`.
+    renamed over `path`. An existing file keeps its permissions; a new one is readable by
+    its owner only (0600), since a portfolio is a secret. With `overwrite=False` an
+    existing file is an `InputError`, decided atomically by a hard link.
     """
     path = Path(path)
     if not overwrite and path.exists():
         raise InputError(f"refusing to overwrite existing file: {path}")
-    directory = path.parent if str(path.parent) else Path(".")
+    directory = path.parent
     if not directory.is_dir():
         raise InputError(f"no such directory: {directory}")
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
@@ -264,13 +266,20 @@ def write_atomic(path: str | os.PathLike, text: str, *, overwrite: bool = True) 
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
+            if overwrite and path.exists():
+                os.fchmod(stream.fileno(), path.stat().st_mode & 0o7777)
             os.fsync(stream.fileno())
-        if not overwrite and path.exists():
-            raise InputError(f"refusing to overwrite existing file: {path}")
-        os.replace(temporary, path)
-    except BaseException:
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise InputError(f"refusing to overwrite existing file: {path}") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot write: {error.strerror}") from None
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -148,3 +148,19 @@ def test_write_atomic_refuses_when_overwrite_is_false_and_file_exists(tmp_path: 
 def test_write_atomic_names_directory_when_it_does_not_exist(tmp_path: Path):
     with pytest.raises(InputError, match="no such directory"):
         write_atomic(tmp_path / "missing" / "out.json", "x")
+
+
+def test_write_atomic_keeps_permissions_when_replacing_an_existing_file(tmp_path: Path):
+    path = tmp_path / "market.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    write_atomic(path, "new")
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_write_atomic_makes_new_files_private_when_creating_them(tmp_path: Path):
+    path = tmp_path / "portfolio.json"
+    write_atomic(path, "{}", overwrite=False)
+    assert path.read_text() == "{}"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["portfolio.json"]

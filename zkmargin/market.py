@@ -14,8 +14,9 @@ Format (DESIGN.md §5, plus the optional fields marked *):
 
 Pricing rules, one each:
 - An underlying's `price` is the price of whatever its instruments reference: the spot price
-  for stocks and index options, the futures price for a future (basis is not modelled, so a
-  future is worth `price × multiplier`).
+  for stocks (any asset held outright, crypto spot included) and index options, the futures
+  price for a future (basis is not modelled: a future moves by `price change × multiplier`).
+  A future may carry an `expiry` (a perpetual has none); a stock may not.
 - An option is priced with Black-Scholes on the underlying's price, unless it sets
   `"on_future": true`, in which case the underlying's price is a futures price and the
   option is priced with Black-76 (options on commodity or index futures).

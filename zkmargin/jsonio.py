@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-import tempfile
+import secrets
 import types
 import typing
 from datetime import date
@@ -247,22 +247,25 @@ def _encode(value: Any, depth: int) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def write_atomic(path: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
+def write_atomic(
+    path: str | os.PathLike, text: str, *, overwrite: bool = True, private: bool = False
+) -> Path:
     """Write `text` to `path` so readers see either the old file or the whole new one.
 
-    The text goes to a temporary file in the same directory, is flushed to disk and then
-    renamed over `path`. An existing file keeps its permissions; a new one is readable by
-    its owner only (0600), since a portfolio is a secret. With `overwrite=False` an
-    existing file is an `InputError`, decided atomically by a hard link.
+    The text goes to a new temporary file in the same directory, is flushed to disk and
+    then renamed over `path`. A replaced file keeps its permissions; a new one gets the
+    usual umask permissions, or owner-only (0600) with `private=True` (a portfolio is a
+    secret). With `overwrite=False` an existing file is an `InputError`, decided
+    atomically by a hard link.
     """
     path = Path(path)
     if not overwrite and path.exists():
         raise InputError(f"refusing to overwrite existing file: {path}")
-    directory = path.parent
-    if not directory.is_dir():
-        raise InputError(f"no such directory: {directory}")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    if not path.parent.is_dir():
+        raise InputError(f"no such directory: {path.parent}")
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
@@ -279,7 +282,7 @@ def write_atomic(path: str | os.PathLike, text: str, *, overwrite: bool = True) 
     except OSError as error:
         raise InputError(f"{path}: cannot write: {error.strerror}") from None
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
     return path
 
 

@@ -62,8 +62,8 @@ class Portfolio(StrictModel):
         )
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write portfolio.json atomically."""
-        write_atomic(path, self.to_json(), overwrite=overwrite)
+        """Write portfolio.json atomically; a new file is readable by its owner only."""
+        write_atomic(path, self.to_json(), overwrite=overwrite, private=True)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -158,9 +159,18 @@ def test_write_atomic_keeps_permissions_when_replacing_an_existing_file(tmp_path
     assert path.stat().st_mode & 0o777 == 0o644
 
 
-def test_write_atomic_makes_new_files_private_when_creating_them(tmp_path: Path):
+def test_write_atomic_makes_new_files_private_when_asked(tmp_path: Path):
     path = tmp_path / "portfolio.json"
-    write_atomic(path, "{}", overwrite=False)
+    write_atomic(path, "{}", overwrite=False, private=True)
     assert path.read_text() == "{}"
     assert path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["portfolio.json"]
+
+
+def test_write_atomic_follows_the_umask_when_creating_a_public_file(tmp_path: Path):
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "params.json", "{}")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "params.json").stat().st_mode & 0o777 == 0o644

@@ -115,6 +115,7 @@ def test_portfolio_round_trips_exactly_when_saved_and_loaded(tmp_path: Path):
     assert again == original
     assert again.cash.as_tuple() == Decimal("20000.00").as_tuple()
     assert '"BTC": 0.5000' in path.read_text()
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_portfolio_json_schema_lists_the_three_fields_when_exported():

@@ -17,7 +17,15 @@ same float, so `0.1` means exactly one tenth and no binary noise reaches the int
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation, localcontext
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Literal
 
 from zkmargin.errors import FixedPointOverflow, InputError
@@ -26,6 +34,7 @@ Number = int | Decimal | str | float
 Rounding = Literal["down", "up", "exact"]
 
 _ROUNDING_MODES = {"down": ROUND_FLOOR, "up": ROUND_CEILING}
+_TINY_EXPONENT = 10**6
 
 
 def to_decimal(amount: Number, what: str = "amount") -> Decimal:
@@ -67,17 +76,26 @@ def to_fixed(
     if isinstance(scale, bool) or not isinstance(scale, int) or scale <= 0:
         raise InputError(f"{what}: scale must be a positive integer, got {scale!r}")
     value = to_decimal(amount, what)
+    limit = 1 << bits
+    overflow = FixedPointOverflow(
+        f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
+    )
+    if value and value.adjusted() > len(str(limit)):
+        raise overflow  # |value| ≥ 10^adjusted > 2^bits ≥ anything in range, scale ≥ 1
+    if value and value.adjusted() < -_TINY_EXPONENT:
+        # Below any scale's resolution: only the sign matters for the rounding, and this
+        # keeps the product inside the decimal module's exponent limits.
+        stand_in = Decimal(1).copy_sign(value).scaleb(-_TINY_EXPONENT)
+    else:
+        stand_in = value
     with localcontext() as context:
         # Enough digits that no product of a finite decimal and an int scale is rounded.
-        context.prec = max(28, len(value.as_tuple().digits) + len(str(scale)) + 2)
-        context.Emax = 10**9
-        context.Emin = -(10**9)
-        scaled = value * scale
-        limit = 1 << bits
+        context.prec = max(28, len(stand_in.as_tuple().digits) + len(str(scale)) + 2)
+        context.Emax = MAX_EMAX
+        context.Emin = MIN_EMIN
+        scaled = stand_in * scale
         if abs(scaled) >= limit + 1:
-            raise FixedPointOverflow(
-                f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
-            )
+            raise overflow
         if rounding == "exact":
             integral = scaled.to_integral_value()
             if integral != scaled:
@@ -90,9 +108,7 @@ def to_fixed(
             raise InputError(f"rounding must be 'down', 'up' or 'exact', got {rounding!r}")
     result = int(integral)
     if not -limit <= result < limit:
-        raise FixedPointOverflow(
-            f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
-        )
+        raise overflow
     return result
 
 

@@ -57,9 +57,24 @@ def test_to_fixed_raises_overflow_when_scale_pushes_value_out_of_range():
         to_fixed("100000000000", 10**8)  # 1e19 > 2^63
 
 
-def test_to_fixed_raises_overflow_when_exponent_is_huge_without_building_the_integer():
+@pytest.mark.parametrize("amount", ["1e1000000", "1e999999999", "-1e999999999999999999"])
+def test_to_fixed_raises_overflow_when_exponent_is_huge_without_building_the_integer(amount):
     with pytest.raises(FixedPointOverflow):
-        to_fixed(Decimal("1e1000000"), 100)
+        to_fixed(Decimal(amount), 100)
+
+
+@pytest.mark.parametrize(
+    ("amount", "rounding", "expected"),
+    [("1e-999999999", "up", 1), ("-1e-999999999", "down", -1), ("1e-99999999999999", "up", 1),
+     ("1e-99999999999999", "down", 0), ("-1e-99999999999999", "up", 0)],
+)
+def test_to_fixed_rounds_against_the_prover_when_amount_is_vanishingly_small(amount, rounding, expected):
+    assert to_fixed(Decimal(amount), 100, rounding=rounding) == expected
+
+
+def test_to_fixed_reports_the_original_amount_when_a_tiny_amount_is_not_exact():
+    with pytest.raises(InputError, match=r"1E-99999999999999 is not a multiple of 1/100"):
+        to_fixed(Decimal("1e-99999999999999"), 100, rounding="exact")
 
 
 @pytest.mark.parametrize("amount", [float("nan"), float("inf"), "NaN", "-Infinity", Decimal("sNaN")])

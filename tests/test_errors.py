@@ -13,6 +13,7 @@ from zkmargin import errors
         errors.InvalidEncoding,
         errors.BackendError,
         errors.UnsoundStatement,
+        errors.MalformedProof,
     ],
 )
 def test_input_errors_share_root_when_raised(error):
@@ -26,3 +27,10 @@ def test_invalid_proof_keeps_reason_when_raised():
         raise zm.InvalidProof("range proof check failed")
     assert caught.value.reason == "range proof check failed"
     assert not isinstance(caught.value, zm.InputError)
+
+
+def test_public_api_is_curated_when_imported():
+    assert zm.__all__ == sorted(zm.__all__)
+    for name in zm.__all__:
+        assert getattr(zm, name) is not None
+    assert {"prove", "verify", "verify_batch", "assess", "build_params"} <= set(zm.__all__)

@@ -1,18 +1,68 @@
-"""zkmargin: prove that an account meets its margin requirement without showing the positions."""
+"""zkmargin: prove that an account meets its margin requirement without showing the positions.
 
+Recipes (DESIGN §4)::
+
+    import zkmargin as zm
+    params = zm.build_params(zm.Market.load("examples/market.json"), zm.MarginModel.load("circuits/span.toml"))
+    portfolio = zm.Portfolio.load("examples/portfolio_covered_call.json")
+    report = zm.assess(portfolio, params)          # margin in the clear
+    proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
+    statement = zm.verify(proof, params)           # raises zm.InvalidProof
+
+The cryptographic primitives live in `zkmargin.hazmat`.
+"""
+
+from zkmargin.account import AccountCommitments, AccountOpenings, open_account
+from zkmargin.assess import MarginReport, assess
 from zkmargin.errors import (
+    BackendError,
+    FixedPointOverflow,
     InputError,
     InsufficientMargin,
+    InvalidEncoding,
     InvalidProof,
+    MalformedProof,
+    UnknownInstrument,
+    UnsoundStatement,
     ZkMarginError,
 )
+from zkmargin.market import Market
+from zkmargin.models import MarginModel
+from zkmargin.params import RiskParams, build_params
+from zkmargin.portfolio import Portfolio
+from zkmargin.proof_file import MarginProof
+from zkmargin.prover import prove
+from zkmargin.risk_arrays import RiskArrays
+from zkmargin.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
 
-__all__ = sorted(
-    [
-        "InputError",
-        "InsufficientMargin",
-        "InvalidProof",
-        "ZkMarginError",
-    ]
-)
+__all__ = [
+    "AccountCommitments",
+    "AccountOpenings",
+    "BackendError",
+    "BatchFailure",
+    "BatchResult",
+    "FixedPointOverflow",
+    "InputError",
+    "InsufficientMargin",
+    "InvalidEncoding",
+    "InvalidProof",
+    "MalformedProof",
+    "MarginModel",
+    "MarginProof",
+    "MarginReport",
+    "Market",
+    "Portfolio",
+    "RiskArrays",
+    "RiskParams",
+    "UnknownInstrument",
+    "UnsoundStatement",
+    "VerifiedStatement",
+    "ZkMarginError",
+    "assess",
+    "build_params",
+    "open_account",
+    "prove",
+    "verify",
+    "verify_batch",
+]
 __version__ = "0.1.0"

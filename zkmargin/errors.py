@@ -37,6 +37,12 @@ class UnsoundStatement(InputError):
     """A statement whose constraints could wrap modulo the group order (soundness budget)."""
 
 
+class MalformedProof(InputError):
+    """A proof file that is not a well-formed v1 proof: broken JSON, unknown field or version,
+    bad base64, a commitment of the wrong length. (Whether its points and proof are valid is
+    for the verifier to say, with `InvalidProof`.)"""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

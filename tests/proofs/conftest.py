@@ -1,0 +1,38 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from zkmargin.jsonio import dumps
+from zkmargin.models import MarginModel
+from zkmargin.params import build_params
+from zkmargin.portfolio import Portfolio
+from zkmargin.risk_arrays import RiskArrays
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMALL_RISK = {
+    "currency": "USD",
+    "scenarios": ["up", "down", "crash", "rally"],
+    "instruments": {
+        "FUT": {"mark": 0, "multiplier": 1, "pnl": [1_000.0, -1_000.0, -3_000.0, 2_500.0]},
+        "CALL": {"mark": 12.5, "multiplier": 100, "pnl": [600.0, -400.0, -1_000.0, 1_900.0]},
+    },
+}
+
+
+def small_params(**changes):
+    risk = json.loads(json.dumps(SMALL_RISK))
+    for instrument, pnl in changes.items():
+        risk["instruments"][instrument]["pnl"] = pnl
+    return build_params(RiskArrays.from_json(json.dumps(risk)), MarginModel.load(ROOT / "circuits" / "scenario.toml"))
+
+
+def portfolio(cash, account="alice", **positions):
+    return Portfolio.from_json(dumps({"account": account, "cash": Decimal(str(cash)), "positions": positions}))
+
+
+@pytest.fixture(scope="session")
+def params():
+    return small_params()

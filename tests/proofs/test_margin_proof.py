@@ -1,0 +1,247 @@
+"""prove → verify end to end on a small universe (arkworks backend)."""
+
+import base64
+from decimal import Decimal
+
+import pytest
+
+from tests.proofs.conftest import portfolio, small_params
+from zkmargin import prover as prover_module
+from zkmargin.account import open_account
+from zkmargin.hazmat import range_proof as range_proof_module
+from zkmargin.assess import assess
+from zkmargin.circuit import Circuit
+from zkmargin.errors import InsufficientMargin, InvalidProof, UnsoundStatement
+from zkmargin.errors import MalformedProof
+from zkmargin.proof_file import MarginProof
+from zkmargin.prover import prove
+from zkmargin.verifier import verify, verify_batch
+
+# Long 1 future, short 1 call: worst scenario "crash" loses 3,000 − 1,000 = 2,000 dollars;
+# the call's mark (12.50 × 100) is owed, so equity = cash − 1,250.
+BOOK = {"FUT": 1, "CALL": -1}
+REQUIRED_CASH = Decimal("3250.00")
+
+
+def test_prove_round_trips_when_account_meets_requirement(params):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    statement = verify(MarginProof.from_json(proof.to_json()), params)
+    assert (statement.account, statement.model, statement.level) == ("alice", "scenario", "maintenance")
+    assert statement.threshold == 0
+    assert statement.params_digest == params.digest()
+
+
+def test_prove_refuses_when_one_cent_short(params):
+    report = assess(portfolio(REQUIRED_CASH, **BOOK), params)
+    assert report.excess == 0 and report.meets
+    with pytest.raises(InsufficientMargin) as refused:
+        prove(portfolio(REQUIRED_CASH - Decimal("0.01"), **BOOK), params)
+    assert refused.value.shortfall == Decimal("0.01")
+
+
+def test_verify_rejects_proof_when_params_differ_in_one_risk_number(params):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    other = small_params(CALL=[600.0, -400.0, -1_000.0, 1_901.0])
+    with pytest.raises(InvalidProof, match="params"):
+        verify(proof, other)
+    # even with the digest rewritten to match, the transcript no longer matches the proof
+    relabelled = _with_statement(proof, params_digest=other.digest())
+    with pytest.raises(InvalidProof):
+        verify(relabelled, other)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("level", "initial"), ("threshold", "100"), ("account", "mallory")],
+)
+def test_verify_rejects_proof_when_statement_is_changed(params, field, value):
+    proof = prove(portfolio(REQUIRED_CASH + 1_000, **BOOK), params)
+    verify(proof, params)
+    with pytest.raises(InvalidProof):
+        verify(_with_statement(proof, **{field: value}), params)
+
+
+def test_prove_meets_threshold_when_excess_is_enough(params):
+    rich = portfolio(REQUIRED_CASH + 100, **BOOK)
+    statement = verify(prove(rich, params, min_excess="100"), params)
+    assert statement.threshold == Decimal("100")
+    with pytest.raises(InsufficientMargin):
+        prove(rich, params, min_excess="100.01")
+
+
+def test_verify_rejects_proof_when_any_commitment_byte_is_flipped(params):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    for field in ("commitments", "limb_commitments"):
+        encoded = getattr(proof, field)
+        for index, text in enumerate(encoded):
+            raw = base64.b64decode(text)
+            for position in range(len(raw)):
+                tampered = bytearray(raw)
+                tampered[position] ^= 0x01
+                changed = list(encoded)
+                changed[index] = base64.b64encode(bytes(tampered)).decode()
+                with pytest.raises(InvalidProof):
+                    verify(proof.model_copy(update={field: changed}), params)
+
+
+def test_verify_rejects_proof_when_any_range_proof_byte_is_flipped(params):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    raw = proof.range_proof_bytes
+    for position in range(len(raw)):
+        tampered = bytearray(raw)
+        tampered[position] ^= 0x80 if position % 2 else 0x01
+        forged = proof.model_copy(update={"range_proof": base64.b64encode(bytes(tampered)).decode()})
+        with pytest.raises(InvalidProof):
+            verify(forged, params)
+
+
+def test_verify_rejects_proof_when_commitments_are_swapped(params):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    swapped = list(proof.commitments)
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    with pytest.raises(InvalidProof):
+        verify(proof.model_copy(update={"commitments": swapped}), params)
+
+
+def test_prove_draws_fresh_blindings_when_called_twice(params):
+    book = portfolio(REQUIRED_CASH, **BOOK)
+    first, second = prove(book, params), prove(book, params)
+    assert first.commitments != second.commitments
+    assert first.range_proof != second.range_proof
+
+
+def test_proof_file_size_is_independent_of_positions_when_universe_is_shared(params):
+    small = prove(portfolio(10, account="a"), params)
+    big = prove(portfolio(9_000_000, account="b", FUT=-700, CALL=250), params)
+    assert len(small.to_json()) == len(big.to_json())
+    assert small.size == big.size
+
+
+def test_proof_file_holds_no_quantity_when_saved(params):
+    import json
+
+    proof = prove(portfolio(REQUIRED_CASH + Decimal("123.45"), **BOOK), params)
+    data = json.loads(proof.to_json())
+    assert set(data) == {"format", "version", "statement", "commitments", "limb_commitments", "range_proof"}
+    public = json.dumps(data["statement"])
+    for secret in ("3373", "FUT", "CALL"):
+        assert secret not in public
+    assert len(data["commitments"]) == len(params.instruments) + 1
+
+
+def test_verify_pins_commitments_when_venue_holds_them(params):
+    book = portfolio(REQUIRED_CASH, **BOOK)
+    commitments, openings = open_account(book, params)
+    proof = prove(book, params, openings=openings)
+    verify(proof, params, commitments=commitments)
+    with pytest.raises(InvalidProof, match="differs"):
+        verify(prove(book, params), params, commitments=commitments)
+
+
+def test_verify_accepts_topped_up_account_when_venue_applied_the_deposit(params):
+    book = portfolio(REQUIRED_CASH - 500, **BOOK)
+    commitments, openings = open_account(book, params)
+    with pytest.raises(InsufficientMargin):
+        prove(book, params, openings=openings)
+    topped_up = portfolio(REQUIRED_CASH, **BOOK)
+    after_deposit = commitments.deposit("500")
+    proof = prove(topped_up, params, openings=openings)
+    verify(proof, params, commitments=after_deposit)
+    with pytest.raises(InvalidProof):
+        verify(proof, params, commitments=commitments)
+
+
+def test_verify_batch_names_the_tampered_proof_when_one_of_fifty_is_bad(params):
+    proofs = [prove(portfolio(REQUIRED_CASH + i, account=f"acct{i}", **BOOK), params) for i in range(50)]
+    assert verify_batch(proofs, params).ok
+    raw = bytearray(proofs[17].range_proof_bytes)
+    raw[-40] ^= 0x01  # inside the final scalar a: still canonical, wrong value
+    proofs[17] = proofs[17].model_copy(update={"range_proof": base64.b64encode(bytes(raw)).decode()})
+    proofs[33] = _with_statement(proofs[33], threshold="1")
+    result = verify_batch(proofs, params)
+    assert not result.ok
+    assert [(f.index, f.account) for f in result.failures] == [(17, "acct17"), (33, "acct33")]
+    assert result.statements[17] is None and result.statements[16].account == "acct16"
+
+
+def test_proof_load_reports_malformed_when_file_is_truncated(params, tmp_path):
+    text = prove(portfolio(REQUIRED_CASH, **BOOK), params).to_json()
+    path = tmp_path / "proof.json"
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(MalformedProof):
+        MarginProof.load(path)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d.update(version=2),
+        lambda d: d.update(extra="field"),
+        lambda d: d["commitments"].__setitem__(0, "not base64!"),
+        lambda d: d["commitments"].__setitem__(0, base64.b64encode(b"short").decode()),
+    ],
+)
+def test_proof_load_reports_malformed_when_structure_is_wrong(params, edit):
+    import json
+
+    data = json.loads(prove(portfolio(REQUIRED_CASH, **BOOK), params).to_json())
+    edit(data)
+    with pytest.raises(MalformedProof):
+        MarginProof.from_json(json.dumps(data))
+
+
+def test_prove_refuses_statement_when_level_factor_could_wrap(params):
+    wrapping = _with_level(params, "1." + "0" * 70 + "1")
+    with pytest.raises(UnsoundStatement, match="soundness budget"):
+        prove(portfolio(REQUIRED_CASH * 2, **BOOK), wrapping, level="initial")
+
+
+def test_verify_refuses_statement_when_level_factor_could_wrap(params, monkeypatch):
+    wrapping = _with_level(params, "1." + "0" * 70 + "1")
+    with monkeypatch.context() as patched:
+        patched.setattr(Circuit, "check_soundness", lambda self: None)
+        # an empty account: every slack is 0, so it fits even with the huge factor
+        proof = prove(portfolio(0), wrapping, level="initial")
+    with pytest.raises(UnsoundStatement):
+        verify(proof, wrapping)
+
+
+def _with_level(params, factor):
+    return params.model_copy(update={"levels": {**params.levels, "initial": factor}})
+
+
+def _with_statement(proof, **changes):
+    return proof.model_copy(update={"statement": proof.statement.model_copy(update=changes)})
+
+
+def test_verify_rejects_forged_proof_when_prover_skips_the_margin_check(params, monkeypatch):
+    short = portfolio(REQUIRED_CASH - 1_000, **BOOK)
+    with monkeypatch.context() as patched:
+        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
+        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
+        forged = prove(short, params)
+    with pytest.raises(InvalidProof):
+        verify(forged, params)
+
+
+def test_verify_rejects_forged_proof_when_witness_understates_the_short_part(params, monkeypatch):
+    # $500 add-on per short CALL: the book needs 500 more than without it
+    rates = [50_000 if name == "CALL" else 0 for name in params.instruments]
+    with_addon = params.model_copy(update={"addon_short": rates})
+    book = portfolio(REQUIRED_CASH + 200, **BOOK)
+    with pytest.raises(InsufficientMargin):
+        prove(book, with_addon)
+
+    def lying_assign(circuit, params, portfolio):
+        values = honest_assign(circuit, params, portfolio)
+        values[[v.name for v in circuit.variables].index("u[CALL]")] = 0
+        return values
+
+    honest_assign = prover_module.assign
+    with monkeypatch.context() as patched:
+        patched.setattr(prover_module, "assign", lying_assign)
+        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
+        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
+        forged = prove(book, with_addon)
+    with pytest.raises(InvalidProof):
+        verify(forged, with_addon)

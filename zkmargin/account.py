@@ -1,0 +1,130 @@
+"""Commitments a venue holds for an account, and the openings the trader keeps.
+
+`open_account` commits to the collateral and every position of the universe once. The venue
+keeps the `AccountCommitments` (public) and updates them homomorphically when it sees money
+move (a deposit d: Com(c) + d·B opens to c + d under the same blinding) or a fill; the trader
+keeps the `AccountOpenings` (secret blindings) and passes them to `prove`, whose proof then
+carries exactly these commitments, which `verify(..., commitments=...)` pins.
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zkmargin.circuit import Circuit
+from zkmargin.errors import InputError, UnknownInstrument
+from zkmargin.hazmat.generators import PedersenGens
+from zkmargin.hazmat.groups import Point
+from zkmargin.hazmat.scalar import ORDER, random_scalar
+from zkmargin.jsonio import read_json, validate, write_atomic
+from zkmargin.units import to_fixed
+
+COLLATERAL = "c"
+
+
+def _position(name: str) -> str:
+    return f"q[{name}]"
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @classmethod
+    def load(cls, path: str | Path):
+        return validate(cls, read_json(Path(path), what=str(path)), what=str(path))
+
+    def save(self, path: str | Path, *, overwrite: bool = True) -> None:
+        write_atomic(path, self.model_dump_json(indent=1) + "\n", overwrite=overwrite)
+
+
+class AccountCommitments(_Stored):
+    """Public: Com(c) and Com(q_i) for every instrument of the universe, base64."""
+
+    account: str
+    money_scale: Annotated[int, Field(gt=0)]
+    quantity_scale: Annotated[int, Field(gt=0)]
+    collateral: str
+    positions: dict[str, str]
+
+    def committed(self) -> dict[str, bytes]:
+        """Pinned commitment bytes by circuit variable name."""
+        pinned = {COLLATERAL: base64.b64decode(self.collateral)}
+        pinned.update({_position(name): base64.b64decode(c) for name, c in self.positions.items()})
+        return pinned
+
+    def deposit(self, amount: object) -> "AccountCommitments":
+        """Commitments after a public deposit (negative: a withdrawal); same blindings."""
+        units = to_fixed(amount, self.money_scale, rounding="exact")
+        moved = Point.from_bytes(base64.b64decode(self.collateral)) + units * PedersenGens().B
+        return self.model_copy(update={"collateral": _encode(moved)})
+
+    def withdraw(self, amount: object) -> "AccountCommitments":
+        return self.deposit(-Decimal(str(amount)))
+
+    def trade(self, instrument: str, quantity: object) -> "AccountCommitments":
+        """Commitments after a public fill of `quantity` (negative: sold) in `instrument`."""
+        if instrument not in self.positions:
+            raise UnknownInstrument(f"instrument {instrument!r} is not in this account's universe")
+        units = to_fixed(quantity, self.quantity_scale, rounding="exact")
+        moved = Point.from_bytes(base64.b64decode(self.positions[instrument]), allow_identity=True)
+        positions = dict(self.positions)
+        positions[instrument] = _encode(moved + units * PedersenGens().B)
+        return self.model_copy(update={"positions": positions})
+
+
+class AccountOpenings(_Stored):
+    """Secret: the blindings behind an account's commitments. Keep this file private."""
+
+    account: str
+    collateral: str
+    positions: dict[str, str]
+
+    def blindings_by_variable(self, circuit: Circuit) -> dict[int, int]:
+        """The blinding to use for each circuit variable these openings cover."""
+        index = {variable.name: i for i, variable in enumerate(circuit.variables)}
+        chosen = {index[COLLATERAL]: _scalar(self.collateral)}
+        for name, blinding in self.positions.items():
+            if _position(name) not in index:
+                raise UnknownInstrument(f"openings name instrument {name!r}, which is not in the params' universe")
+            chosen[index[_position(name)]] = _scalar(blinding)
+        return chosen
+
+
+def _encode(point: Point) -> str:
+    return base64.b64encode(point.to_bytes()).decode()
+
+
+def _scalar(text: str) -> int:
+    value = int(text, 16)
+    if not 0 < value < ORDER:
+        raise InputError("openings: a blinding is not a scalar below the group order")
+    return value
+
+
+def open_account(portfolio, params) -> tuple[AccountCommitments, AccountOpenings]:
+    """Commit to `portfolio`'s collateral and positions over `params`' whole universe."""
+    pc_gens = PedersenGens()
+    quantities = params.position_vector(portfolio)
+    collateral_blinding = random_scalar()
+    position_blindings = [random_scalar() for _ in params.instruments]
+    commitments = AccountCommitments(
+        account=portfolio.account,
+        money_scale=params.money_scale,
+        quantity_scale=params.quantity_scale,
+        collateral=_encode(pc_gens.commit(params.cash_units(portfolio), collateral_blinding)),
+        positions={
+            name: _encode(pc_gens.commit(q, gamma))
+            for name, q, gamma in zip(params.instruments, quantities, position_blindings)
+        },
+    )
+    openings = AccountOpenings(
+        account=portfolio.account,
+        collateral=format(collateral_blinding, "x"),
+        positions={name: format(gamma, "x") for name, gamma in zip(params.instruments, position_blindings)},
+    )
+    return commitments, openings

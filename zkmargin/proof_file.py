@@ -1,0 +1,176 @@
+"""Proof file v1: the JSON a trader sends and a venue verifies.
+
+```json
+{"format": "zkmargin-proof", "version": 1,
+ "statement": {"account": "alice", "model": "span", "level": "maintenance", "threshold": "0",
+               "currency": "USD", "params_digest": "…", "limb_bits": 32},
+ "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
+ "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
+ "range_proof": "<base64>"}
+```
+
+It holds no quantity and no per-position data: the commitments cover the whole public
+universe, so the file's size depends on the universe and the model only. Loading is strict
+(unknown fields, versions, bad base64 or lengths are `MalformedProof`); whether the points
+and the proof are valid is the verifier's business.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
+from zkmargin.hazmat.groups import Point
+from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.jsonio import read_json, validate, write_atomic
+from zkmargin.statement import Statement
+
+POINT_BYTES = 48
+
+
+def _base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not valid base64") from None
+
+
+def _point_text(text: str) -> str:
+    length = len(_base64(text))
+    if length != POINT_BYTES:
+        raise ValueError(f"a commitment decodes to {length} bytes, not {POINT_BYTES}")
+    return text
+
+
+def _proof_text(text: str) -> str:
+    _base64(text)
+    return text
+
+
+PointText = Annotated[str, AfterValidator(_point_text)]
+
+
+class _StatementModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    account: str
+    model: str
+    level: str
+    threshold: str
+    currency: str
+    params_digest: str
+    limb_bits: int
+
+
+class MarginProof(BaseModel):
+    """A margin proof as stored on disk; `zm.verify` checks it against the params."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    format: Literal["zkmargin-proof"] = "zkmargin-proof"
+    version: Literal[1] = 1
+    statement: _StatementModel
+    commitments: list[PointText]
+    limb_commitments: list[PointText]
+    range_proof: Annotated[str, AfterValidator(_proof_text)]
+
+    @classmethod
+    def build(
+        cls, statement: Statement, commitments: list[bytes], limb_commitments: list[bytes], proof: RangeProof
+    ) -> "MarginProof":
+        def encode(raw: bytes) -> str:
+            return base64.b64encode(raw).decode()
+
+        return cls(
+            statement=_StatementModel(**statement.to_dict()),
+            commitments=[encode(c) for c in commitments],
+            limb_commitments=[encode(c) for c in limb_commitments],
+            range_proof=encode(proof.to_bytes()),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes, what: str = "proof") -> "MarginProof":
+        return cls._parse(text, what)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "MarginProof":
+        return cls._parse(Path(path), str(path))
+
+    @classmethod
+    def _parse(cls, source: str | bytes | Path, what: str) -> "MarginProof":
+        try:
+            return validate(cls, read_json(source, what=what), what=what)
+        except MalformedProof:
+            raise
+        except InputError as error:
+            raise MalformedProof(str(error)) from None
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=1) + "\n"
+
+    def save(self, path: str | Path, *, overwrite: bool = True) -> None:
+        write_atomic(path, self.to_json(), overwrite=overwrite)
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        return cls.model_json_schema()
+
+    @property
+    def account(self) -> str:
+        return self.statement.account
+
+    @property
+    def model(self) -> str:
+        return self.statement.model
+
+    @property
+    def level(self) -> str:
+        return self.statement.level
+
+    @property
+    def threshold(self) -> Decimal:
+        return Decimal(self.statement.threshold)
+
+    @property
+    def params_digest(self) -> str:
+        return self.statement.params_digest
+
+    @property
+    def size(self) -> int:
+        """Bytes of the range proof itself (the commitments come on top)."""
+        return len(self.range_proof_bytes)
+
+    @property
+    def range_proof_bytes(self) -> bytes:
+        return base64.b64decode(self.range_proof)
+
+    @property
+    def commitment_bytes(self) -> list[bytes]:
+        return [base64.b64decode(c) for c in self.commitments]
+
+    @property
+    def limb_commitment_bytes(self) -> list[bytes]:
+        return [base64.b64decode(c) for c in self.limb_commitments]
+
+    def to_statement(self) -> Statement:
+        try:
+            threshold = Decimal(self.statement.threshold)
+        except ArithmeticError:
+            raise MalformedProof(f"statement.threshold: {self.statement.threshold!r} is not a number") from None
+        fields = self.statement.model_dump()
+        fields["threshold"] = threshold
+        return Statement(**fields)
+
+    def decode(self) -> tuple[list[Point], list[Point], RangeProof]:
+        """Every point validated (curve, subgroup, not the identity) and the range proof parsed."""
+        try:
+            commitments = [Point.from_bytes(raw) for raw in self.commitment_bytes]
+            limbs = [Point.from_bytes(raw) for raw in self.limb_commitment_bytes]
+        except InvalidEncoding as error:
+            raise InvalidProof(f"a commitment is not a valid group element: {error}") from None
+        return commitments, limbs, RangeProof.from_bytes(self.range_proof_bytes)

@@ -1,0 +1,103 @@
+"""`prove`: commit to the account and prove its margin statement with one range proof.
+
+The prover commits to every circuit variable (W_i = w_i·B + γ_i·B_blinding). Each range
+item a·w + b is then committed *without any new randomness*: its commitment
+Σ a_i·W_i + b·B is a public function of the W_i, which the verifier recomputes. A 64-bit
+item is split into two 32-bit limbs: the prover commits to the high limb (V_hi) and the low
+limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bulletproof of
+32-bit ranges. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from zkmargin.account import AccountOpenings
+from zkmargin.assess import assess
+from zkmargin.circuit import LIMB_BITS, Circuit
+from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
+from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.hazmat.scalar import ORDER, random_scalar
+from zkmargin.params import RiskParams
+from zkmargin.portfolio import Portfolio
+from zkmargin.proof_file import MarginProof
+from zkmargin.statement import Statement, margin_transcript, proof_generators
+from zkmargin.witness import assign
+
+LIMB_MASK = (1 << LIMB_BITS) - 1
+
+
+def prove(
+    portfolio: Portfolio,
+    params: RiskParams,
+    *,
+    level: str = "maintenance",
+    min_excess: object = 0,
+    openings: AccountOpenings | None = None,
+) -> MarginProof:
+    """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
+
+    Raises `InsufficientMargin` (with the clear-text shortfall) before any proving when it
+    does not. With `openings`, the collateral and position commitments reuse the blindings
+    of `open_account`, so a venue that holds those commitments can pin them in `verify`.
+    """
+    statement = Statement.for_params(params, portfolio.account, level, min_excess)
+    circuit = statement.circuit(params)
+    witness = assign(circuit, params, portfolio)
+    _require_satisfied(circuit, witness, portfolio, params, statement)
+
+    blindings = _variable_blindings(circuit, portfolio, openings)
+    bp_gens, pc_gens = proof_generators(circuit)
+    commitments = [pc_gens.commit(w, gamma) for w, gamma in zip(witness, blindings)]
+
+    limb_values: list[int] = []
+    limb_blindings: list[int] = []
+    high_limbs: list[tuple[int, int]] = []
+    for item, value in zip(circuit.range_items, circuit.evaluate(witness)):
+        blinding = sum(coefficient * blindings[index] for index, coefficient in item.terms) % ORDER
+        if item.bits == LIMB_BITS:
+            limb_values.append(value)
+            limb_blindings.append(blinding)
+        else:
+            high, high_blinding = value >> LIMB_BITS, random_scalar()
+            limb_values.append(value & LIMB_MASK)
+            limb_blindings.append((blinding - (high_blinding << LIMB_BITS)) % ORDER)
+            high_limbs.append((high, high_blinding))
+    limb_values.extend(high for high, _ in high_limbs)
+    limb_blindings.extend(blinding for _, blinding in high_limbs)
+    limb_commitments = [pc_gens.commit(high, blinding) for high, blinding in high_limbs]
+
+    commitment_bytes = [c.to_bytes() for c in commitments]
+    limb_bytes = [c.to_bytes() for c in limb_commitments]
+    transcript = margin_transcript(statement, commitment_bytes, limb_bytes)
+    proof = RangeProof.create(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS)
+    return MarginProof.build(statement, commitment_bytes, limb_bytes, proof)
+
+
+def _require_satisfied(
+    circuit: Circuit, witness: list[int], portfolio: Portfolio, params: RiskParams, statement: Statement
+) -> None:
+    """Refuse to prove a false statement, saying why in clear text."""
+    failing = circuit.unsatisfied(witness)
+    if not failing:
+        return
+    report = assess(portfolio, params, level=statement.level, threshold=statement.threshold)
+    if not report.meets:
+        raise InsufficientMargin(
+            f"account {portfolio.account!r} is short by {report.shortfall} {params.currency} at the "
+            f"{statement.level} level (requirement {report.requirement}, equity {report.equity}, "
+            f"binding: {report.binding})",
+            report.shortfall,
+        )
+    raise FixedPointOverflow(
+        f"account {portfolio.account!r} meets the requirement but {failing[0]} does not fit the "
+        f"range it is proved in; the amounts are too large for this version's {LIMB_BITS * 2}-bit slacks"
+    )
+
+
+def _variable_blindings(circuit: Circuit, portfolio: Portfolio, openings: AccountOpenings | None) -> list[int]:
+    blindings = [random_scalar() for _ in circuit.variables]
+    if openings is not None:
+        if openings.account != portfolio.account:
+            raise InputError(f"openings are for account {openings.account!r}, the portfolio is {portfolio.account!r}")
+        for index, blinding in openings.blindings_by_variable(circuit).items():
+            blindings[index] = blinding
+    return blindings

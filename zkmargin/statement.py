@@ -1,0 +1,138 @@
+"""What the verifier knows and what a margin proof claims about it.
+
+A `Statement` names the account, the params (by digest), the margin level and the public
+threshold: "account A holds equity ≥ λ_level · requirement(params) + threshold". It is all
+public, it is bound into the transcript before the first challenge, and together with the
+params it determines the circuit both sides check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from zkmargin.circuit import LIMB_BITS, Circuit, compile_circuit
+from zkmargin.errors import InputError, InvalidProof
+from zkmargin.hazmat.generators import (
+    B_BLINDING_MESSAGE,
+    B_MESSAGE,
+    G_LABEL,
+    GENERATORS_DST,
+    H_LABEL,
+    BulletproofGens,
+    PedersenGens,
+)
+from zkmargin.hazmat.transcript import Transcript
+from zkmargin.params import RiskParams
+from zkmargin.units import to_fixed
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str
+    model: str
+    level: str
+    threshold: Decimal
+    currency: str
+    params_digest: str
+    limb_bits: int = LIMB_BITS
+
+    @classmethod
+    def for_params(cls, params: RiskParams, account: str, level: str, threshold: object = 0) -> "Statement":
+        """The statement a trader proves for `params`; validates the level and threshold."""
+        params.level_factor(level)
+        try:
+            amount = Decimal(str(threshold))
+        except InvalidOperation:
+            raise InputError(f"threshold: {threshold!r} is not a number") from None
+        if not amount.is_finite() or amount < 0:
+            raise InputError(f"threshold: must be a non-negative amount, got {threshold!r}")
+        return cls(
+            account=account,
+            model=params.model,
+            level=level,
+            threshold=amount,
+            currency=params.currency,
+            params_digest=params.digest(),
+        )
+
+    def threshold_fine(self, params: RiskParams) -> int:
+        """X in fine units (money units / quantity_scale), rounded up against the prover."""
+        return to_fixed(self.threshold, params.money_scale, rounding="up") * params.quantity_scale
+
+    def circuit(self, params: RiskParams) -> Circuit:
+        """The circuit of this statement over `params`; the params must be the ones named."""
+        self.require_params(params, params.digest())
+        return self.compile(params)
+
+    def require_params(self, params: RiskParams, params_digest: str) -> None:
+        """Refuse params other than the ones this statement was made for."""
+        if params_digest != self.params_digest:
+            raise InvalidProof(
+                f"the proof is for params {self.params_digest[:16]}…, not these params {params_digest[:16]}…"
+            )
+        if params.model != self.model or params.currency != self.currency:
+            raise InvalidProof("the statement's model or currency differs from the params'")
+        if self.limb_bits != LIMB_BITS:
+            raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
+
+    def compile(self, params: RiskParams) -> Circuit:
+        """The circuit for `params` (already checked with `require_params`)."""
+        return compile_circuit(params, params.level_factor(self.level), self.threshold_fine(params))
+
+    def to_dict(self) -> dict:
+        return {
+            "account": self.account,
+            "model": self.model,
+            "level": self.level,
+            "threshold": str(self.threshold),
+            "currency": self.currency,
+            "params_digest": self.params_digest,
+            "limb_bits": self.limb_bits,
+        }
+
+    def digest(self) -> bytes:
+        """sha256 of the canonical JSON of `to_dict()`: what the transcript absorbs."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode()).digest()
+
+
+MARGIN_PROOF_LABEL = b"zkmargin margin proof v1"
+
+GENERATORS_DESCRIPTION = hashlib.sha256(
+    b"\x00".join([GENERATORS_DST, B_MESSAGE, B_BLINDING_MESSAGE, G_LABEL, H_LABEL])
+).digest()
+"""Every base is hash-to-curve of these inputs, so binding them binds the points themselves
+(hashing 2·n·m point encodings per proof would cost more than the proof)."""
+
+
+def limb_count(circuit: Circuit) -> int:
+    """How many 32-bit limbs the range proof covers: one per 32-bit item, two per 64-bit item."""
+    return sum(item.bits // LIMB_BITS for item in circuit.range_items)
+
+
+def proof_generators(circuit: Circuit) -> tuple[BulletproofGens, PedersenGens]:
+    """Generators for the circuit's aggregated proof: m = limbs padded to a power of two."""
+    parties = 1 << (limb_count(circuit) - 1).bit_length()
+    return BulletproofGens(LIMB_BITS, parties), PedersenGens()
+
+
+def margin_transcript(statement: Statement, commitments: list[bytes], limb_commitments: list[bytes]) -> Transcript:
+    """The transcript both sides build before the range proof draws its first challenge.
+
+    It absorbs the protocol label, the generators' description, the statement digest (which
+    names the params digest, model, level, threshold and account), the counts, and every
+    variable and high-limb commitment in order. Every range-proved commitment is a public
+    function of these, so the range proof's challenges are bound to all of it.
+    """
+    transcript = Transcript(MARGIN_PROOF_LABEL)
+    transcript.append_message(b"generators", GENERATORS_DESCRIPTION)
+    transcript.append_message(b"statement", statement.digest())
+    transcript.append_u64(b"variables", len(commitments))
+    transcript.append_u64(b"limbs", len(limb_commitments))
+    for commitment in commitments:
+        transcript.append_message(b"W", commitment)
+    for commitment in limb_commitments:
+        transcript.append_message(b"V_hi", commitment)
+    return transcript

@@ -1,0 +1,213 @@
+"""`verify` and `verify_batch`: check margin proofs knowing only the public params.
+
+The verifier recompiles the circuit from the params and the proof's statement, rebuilds the
+transcript from the statement and the commitments, and lets the range proof recompute every
+challenge. It never forms the range-proved commitments: each is Σ a_i·W_i + b·B (and, for a
+low limb, minus 2^32·V_hi), so their weights in the range proof's verification equation are
+pushed through the public coefficients onto W_i, V_hi and B, and the whole check is ONE
+multi-scalar multiplication. `verify_batch` adds many such checks, each times a random
+weight, into one MSM over the shared bases.
+
+This module never imports portfolio.py or witness.py (a test walks the imports).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Iterable, Sequence
+
+from zkmargin.account import AccountCommitments
+from zkmargin.circuit import LIMB_BITS, Circuit
+from zkmargin.errors import InvalidProof, ZkMarginError
+from zkmargin.hazmat.range_proof import RangeProofCheck
+from zkmargin.hazmat.scalar import ORDER
+from zkmargin.params import RiskParams
+from zkmargin.proof_file import MarginProof
+from zkmargin.statement import Statement, limb_count, margin_transcript, proof_generators
+
+BATCH_WEIGHT_BITS = 128
+
+
+@dataclass(frozen=True)
+class VerifiedStatement:
+    """What a valid proof establishes: this account meets this model at this level."""
+
+    account: str
+    model: str
+    level: str
+    threshold: Decimal
+    currency: str
+    params_digest: str
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    index: int
+    account: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    statements: tuple[VerifiedStatement | None, ...]
+    failures: tuple[BatchFailure, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class _Equation:
+    """One proof's verification equation, with the value commitments folded in."""
+
+    statement: Statement
+    check: RangeProofCheck
+
+
+def _holds(weighted: Sequence[tuple[int, _Equation]], circuit: Circuit) -> bool:
+    """Whether Σ weight·equation is the identity, in one MSM."""
+    bp_gens, pc_gens = proof_generators(circuit)
+    merged = RangeProofCheck.combine([(weight, equation.check) for weight, equation in weighted])
+    return merged.holds(bp_gens, pc_gens, [])
+
+
+def _equation(proof: MarginProof, circuit: Circuit, statement: Statement, pinned: AccountCommitments | None) -> _Equation:
+    items = circuit.range_items
+    wide = [j for j, item in enumerate(items) if item.bits > LIMB_BITS]
+    if len(proof.commitments) != len(circuit.variables):
+        raise InvalidProof(f"the proof has {len(proof.commitments)} commitments, the circuit {len(circuit.variables)} variables")
+    if len(proof.limb_commitments) != len(wide):
+        raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
+    if pinned is not None:
+        _check_pinned(proof, circuit, pinned)
+    commitments, high_limbs, range_proof = proof.decode()
+    bp_gens, pc_gens = proof_generators(circuit)
+    transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
+    check = range_proof.verification_check(bp_gens, pc_gens, transcript, LIMB_BITS, limb_count(circuit))
+    weights = check.value_weights
+
+    # Limb order (prover.py): one limb per item (the item itself, or its low limb), then the
+    # high limbs of the 64-bit items in order. V_item = Σ a_i·W_i + b·B and V_lo = V_item − 2^32·V_hi.
+    commitment_scalars = [0] * len(commitments)
+    b = check.b
+    for weight, item in zip(weights, items):
+        for index, coefficient in item.terms:
+            commitment_scalars[index] += weight * coefficient
+        b += weight * item.constant
+    high_scalars = [weights[len(items) + t] - (weights[j] << LIMB_BITS) for t, j in enumerate(wide)]
+    folded = RangeProofCheck(
+        n=check.n,
+        m=check.m,
+        g=check.g,
+        h=check.h,
+        b=b % ORDER,
+        b_blinding=check.b_blinding,
+        points=check.points + commitments + high_limbs,
+        scalars=check.scalars + [k % ORDER for k in commitment_scalars + high_scalars],
+        value_weights=[],
+    )
+    return _Equation(statement, folded)
+
+
+def _check_pinned(proof: MarginProof, circuit: Circuit, pinned: AccountCommitments) -> None:
+    if pinned.account != proof.account:
+        raise InvalidProof(f"the proof is for account {proof.account!r}, the pinned commitments for {pinned.account!r}")
+    by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
+    for name, raw in pinned.committed().items():
+        if by_name.get(name) != raw:
+            raise InvalidProof(f"commitment {name} differs from the one the venue holds for {pinned.account!r}")
+
+
+class _Circuits:
+    """Circuits compiled once per (level, threshold) for one params object."""
+
+    def __init__(self, params: RiskParams) -> None:
+        self.params = params
+        self.params_digest = params.digest()
+        self._compiled: dict[tuple[str, Decimal], Circuit] = {}
+
+    def statement_and_circuit(self, proof: MarginProof) -> tuple[Statement, Circuit]:
+        statement = proof.to_statement()
+        statement.require_params(self.params, self.params_digest)
+        key = (statement.level, statement.threshold)
+        if key not in self._compiled:
+            self._compiled[key] = statement.compile(self.params)
+        return statement, self._compiled[key]
+
+
+def _verified(statement: Statement) -> VerifiedStatement:
+    return VerifiedStatement(
+        account=statement.account,
+        model=statement.model,
+        level=statement.level,
+        threshold=statement.threshold,
+        currency=statement.currency,
+        params_digest=statement.params_digest,
+    )
+
+
+def verify(proof: MarginProof, params: RiskParams, *, commitments: AccountCommitments | None = None) -> VerifiedStatement:
+    """Verify `proof` against `params`; returns what it establishes or raises `InvalidProof`.
+
+    With `commitments`, the proof must also carry exactly the venue's pinned commitments
+    for that account (collateral and positions from `open_account`, updated by deposits).
+    """
+    statement, circuit = _Circuits(params).statement_and_circuit(proof)
+    if not _holds([(1, _equation(proof, circuit, statement, commitments))], circuit):
+        raise InvalidProof("the range proof does not verify: the committed account does not meet the statement")
+    return _verified(statement)
+
+
+def verify_batch(
+    proofs: Iterable[MarginProof],
+    params: RiskParams,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Verify many accounts' proofs against one params object in one MSM.
+
+    Each proof's equation is scaled by a fresh random 128-bit weight, so a bad proof makes
+    the sum non-zero except with probability ~2^-128. When the sum fails, halves are
+    re-checked (bisection) until every bad proof is named; `progress(done, total)` is called
+    as equations are prepared.
+    """
+    proofs = list(proofs)
+    circuits = _Circuits(params)
+    statements: list[VerifiedStatement | None] = [None] * len(proofs)
+    failures: dict[int, str] = {}
+    pending: dict[int, tuple[Circuit, list[tuple[int, int, _Equation]]]] = {}
+    for index, proof in enumerate(proofs):
+        try:
+            statement, circuit = circuits.statement_and_circuit(proof)
+            equation = _equation(proof, circuit, statement, None)
+        except ZkMarginError as error:
+            failures[index] = str(error)
+        else:
+            weight = 1 + secrets.randbits(BATCH_WEIGHT_BITS)
+            pending.setdefault(id(circuit), (circuit, []))[1].append((index, weight, equation))
+        if progress is not None:
+            progress(index + 1, len(proofs))
+
+    for circuit, group in pending.values():
+        for index, _, equation in _bisect(group, circuit, failures):
+            statements[index] = _verified(equation.statement)
+    return BatchResult(
+        tuple(statements),
+        tuple(BatchFailure(i, proofs[i].account, failures[i]) for i in sorted(failures)),
+    )
+
+
+def _bisect(
+    group: list[tuple[int, int, _Equation]], circuit: Circuit, failures: dict[int, str]
+) -> list[tuple[int, int, _Equation]]:
+    """The members of `group` whose equations hold; the others are recorded as failures."""
+    if _holds([(weight, equation) for _, weight, equation in group], circuit):
+        return group
+    if len(group) == 1:
+        failures[group[0][0]] = "the range proof does not verify"
+        return []
+    middle = len(group) // 2
+    return _bisect(group[:middle], circuit, failures) + _bisect(group[middle:], circuit, failures)

@@ -1,0 +1,32 @@
+"""The trader's secret assignment to a circuit's variables (prover side only).
+
+The verifier path never imports this module: it is where quantities live.
+"""
+
+from __future__ import annotations
+
+from zkmargin.assess import scenario_losses
+from zkmargin.circuit import Circuit
+from zkmargin.models.expected_shortfall import expected_shortfall
+from zkmargin.params import RiskParams
+from zkmargin.portfolio import Portfolio
+
+
+def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio) -> list[int]:
+    """Values for every variable of `circuit`, in its order, with the smallest witnesses.
+
+    u_i = max(−q_i, 0) (short part), t = the Rockafellar–Uryasev optimum (VaR) and
+    v_s = max(loss_s − t, 0): the choices that make every constraint's slack largest.
+    """
+    positions = params.position_vector(portfolio)
+    by_name = {f"q[{name}]": q for name, q in zip(params.instruments, positions)}
+    by_name["c"] = params.cash_units(portfolio)
+    for name, q in zip(params.instruments, positions):
+        by_name[f"u[{name}]"] = max(-q, 0)
+    if params.aggregation == "expected_shortfall":
+        losses = scenario_losses(params, positions)
+        _, t = expected_shortfall(losses, params.es_confidence)
+        by_name["t"] = t
+        for scenario, loss in zip(params.scenarios, losses):
+            by_name[f"v[{scenario}]"] = max(loss - t, 0)
+    return [by_name[variable.name] for variable in circuit.variables]

@@ -74,11 +74,17 @@ class Underlying(StrictModel):
     the price (0.08 = 8%), for models that take it from the market.
     """
 
-    price: PositiveFloat
-    vol: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
-    asset_class: AssetClass
-    high_cap: bool = False
-    scan_range: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    price: PositiveFloat = Field(
+        description="Spot price, or the futures price for futures and options on_future."
+    )
+    vol: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = Field(
+        description="Annualised volatility as a fraction (0.30 = 30%)."
+    )
+    asset_class: AssetClass = Field(description="Selects the margin rules that apply.")
+    high_cap: bool = Field(False, description="High-cap broad-based index (FINRA PM +6%/-8%).")
+    scan_range: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = Field(
+        None, description="SPAN price scan range as a fraction of the price (0.08 = 8%)."
+    )
 
     @model_validator(mode="after")
     def _high_cap_is_a_broad_index(self) -> Underlying:
@@ -92,14 +98,20 @@ class Underlying(StrictModel):
 class Instrument(StrictModel):
     """A tradable instrument on one underlying; value of one unit = price × multiplier."""
 
-    kind: Literal["stock", "future", "option"]
-    underlying: Label
-    right: Literal["call", "put"] | None = None
-    strike: PositiveFloat | None = None
-    expiry: IsoDate | None = None
-    multiplier: PositiveFloat = 1.0
-    mark: NonNegativeFloat | None = None
-    on_future: bool = False
+    kind: Literal["stock", "future", "option"] = Field(description="stock covers any spot asset.")
+    underlying: Label = Field(description="Key of market.underlyings.")
+    right: Literal["call", "put"] | None = Field(None, description="Options only.")
+    strike: PositiveFloat | None = Field(None, description="Options only.")
+    expiry: IsoDate | None = Field(
+        None, description="YYYY-MM-DD after as_of; required for options, optional for futures."
+    )
+    multiplier: PositiveFloat = Field(1.0, description="Units of the underlying per contract.")
+    mark: NonNegativeFloat | None = Field(
+        None, description="Price per unit; without it the model price is used."
+    )
+    on_future: bool = Field(
+        False, description="Option on a futures price: priced with Black-76, not Black-Scholes."
+    )
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Instrument:
@@ -138,10 +150,14 @@ class _Arrays(NamedTuple):
 class Market(StrictModel):
     """market.json: everything public a margin model needs to value the instruments."""
 
-    as_of: IsoDate
-    currency: Currency
-    rate: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
-    quantity_decimals: QuantityDecimals = 0
+    as_of: IsoDate = Field(description="Valuation date, YYYY-MM-DD.")
+    currency: Currency = Field(description="ISO 4217 code of every amount.")
+    rate: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = Field(
+        description="Continuously compounded risk-free rate (0.05 = 5%)."
+    )
+    quantity_decimals: QuantityDecimals = Field(
+        0, description="Decimal places a position may have (0: whole contracts)."
+    )
     underlyings: Annotated[dict[Label, Underlying], Field(min_length=1)]
     instruments: Annotated[dict[Label, Instrument], Field(min_length=1)]
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field
 
@@ -37,13 +37,15 @@ class Portfolio(StrictModel):
     """An account's collateral (`cash`) and positions (instrument → quantity).
 
     Build one in Python with keywords: `Portfolio(account="alice", cash=1000,
-    positions={"XYZ": 100})`; ints, strings, Decimals and floats (through `repr`) are
-    accepted and kept exact.
+    positions={"XYZ": 100})`; ints, Decimals and floats (through `repr`) are accepted and
+    kept exact; strings and booleans are refused.
     """
 
-    account: Label
-    cash: ExactDecimal
-    positions: Annotated[dict[Label, ExactDecimal], Field(default_factory=dict)]
+    account: Label = Field(description="Account label shown to the venue.")
+    cash: ExactDecimal = Field(description="Collateral in currency units; negative = debit.")
+    positions: dict[Label, ExactDecimal] = Field(
+        default_factory=dict, description="Instrument -> quantity in whole units (short < 0)."
+    )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Portfolio:

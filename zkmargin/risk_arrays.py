@@ -42,9 +42,11 @@ from zkmargin.jsonio import (
 class RiskInstrument(StrictModel):
     """One instrument's mark, multiplier and per-scenario profit of one long unit."""
 
-    mark: NonNegativeFloat
-    multiplier: PositiveFloat = 1.0
-    pnl: Annotated[list[FiniteFloat], Field(min_length=1)]
+    mark: NonNegativeFloat = Field(description="Price per unit; a unit is worth mark x multiplier.")
+    multiplier: PositiveFloat = Field(1.0, description="Units per contract.")
+    pnl: Annotated[list[FiniteFloat], Field(min_length=1)] = Field(
+        description="Profit of one long unit per scenario, currency units, multiplier applied."
+    )
 
 
 class RiskArrays(StrictModel):
@@ -53,7 +55,9 @@ class RiskArrays(StrictModel):
     currency: Currency
     scenarios: Annotated[list[Label], Field(min_length=1)]
     instruments: Annotated[dict[Label, RiskInstrument], Field(min_length=1)]
-    quantity_decimals: QuantityDecimals = 0
+    quantity_decimals: QuantityDecimals = Field(
+        0, description="Decimal places a position may have (0: whole contracts)."
+    )
     as_of: IsoDate | None = None
 
     @model_validator(mode="after")

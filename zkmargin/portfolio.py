@@ -6,6 +6,10 @@
 quantity is the number of whole units held (negative = short, zero allowed, fractional when
 the market's `quantity_decimals` allows it). Both are kept as exact `Decimal`s read from the
 JSON digits, never via a float, so `0.1` BTC is exactly one tenth when it becomes an integer.
+
+In Python, build one with keywords: `Portfolio(account="alice", cash=1000,
+positions={"XYZ": 100})`; ints, Decimals and floats (through `repr`) are accepted and kept
+exact; strings and booleans are refused.
 """
 
 from __future__ import annotations
@@ -34,12 +38,7 @@ from zkmargin.units import to_fixed
 
 
 class Portfolio(StrictModel):
-    """An account's collateral (`cash`) and positions (instrument → quantity).
-
-    Build one in Python with keywords: `Portfolio(account="alice", cash=1000,
-    positions={"XYZ": 100})`; ints, Decimals and floats (through `repr`) are accepted and
-    kept exact; strings and booleans are refused.
-    """
+    """portfolio.json: an account's collateral (`cash`) and positions (instrument → quantity)."""
 
     account: Label = Field(description="Account label shown to the venue.")
     cash: ExactDecimal = Field(description="Collateral in currency units; negative = debit.")

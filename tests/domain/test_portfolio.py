@@ -159,6 +159,7 @@ def test_cash_fixed_rounds_down_when_cash_has_sub_cent_digits():
 @pytest.mark.parametrize(
     ("name", "market_file"),
     [
+        ("portfolio.json", "market.json"),
         ("portfolio_covered_call.json", "market.json"),
         ("portfolio_short_strangle.json", "market.json"),
         ("portfolio_hedged.json", "market.json"),

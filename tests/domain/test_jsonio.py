@@ -174,3 +174,13 @@ def test_write_atomic_follows_the_umask_when_creating_a_public_file(tmp_path: Pa
     finally:
         os.umask(previous)
     assert (tmp_path / "params.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_read_json_names_the_problem_when_nesting_is_too_deep():
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_json("[" * 200_000 + "]" * 200_000)
+
+
+def test_read_json_names_the_path_when_it_is_a_directory(tmp_path: Path):
+    with pytest.raises(InputError, match="is a directory"):
+        read_json(tmp_path)

@@ -366,3 +366,23 @@ def test_shocked_moves_every_underlying_and_remarks_options_when_the_market_cras
 def test_shocked_raises_input_error_when_the_shock_is_not_a_usable_number(factor, shift):
     with pytest.raises(InputError, match="shocked: price_factor"):
         Market.from_json(json.dumps(BASE)).shocked(factor, shift)
+
+
+def test_revalue_is_monotone_in_price_and_vol_when_the_example_market_moves():
+    market = Market.load(EXAMPLES / "market.json")
+    ids = market.instrument_ids()
+    count = len(market.underlying_ids())
+    factors = np.tile(np.linspace(0.6, 1.4, 9), (count, 1))
+    by_price = market.revalue(factors, np.zeros_like(factors))
+    by_vol = market.revalue(np.ones((count, 5)), np.tile(np.linspace(-0.1, 0.3, 5), (count, 1)))
+    for row, instrument_id in enumerate(ids):
+        instrument = market.instruments[instrument_id]
+        steps = np.diff(by_price[row])
+        if instrument.right == "put":
+            assert np.all(steps <= 1e-9), instrument_id
+        else:
+            assert np.all(steps >= -1e-9), instrument_id
+        if instrument.kind == "option":
+            assert np.all(np.diff(by_vol[row]) > 0), instrument_id
+        else:
+            assert np.all(np.diff(by_vol[row]) == 0), instrument_id

@@ -95,11 +95,19 @@ def test_risk_arrays_reject_non_finite_pnl_when_json_spells_it():
 
 
 def test_risk_spx_example_holds_the_mcmillan_table_when_loaded():
+    # examples/risk_spx.json is worked-examples.md §2 in table order (16 scenarios). Marks:
+    # the future 0 (its gains and losses are settled into cash daily); the call 9.00 points
+    # ($4,500), an assumption since the book gives no premium: just above the largest loss
+    # the table shows for it (extreme down, 1,500 / 0.35 cover = $4,286 = 8.57 points),
+    # which a long call cannot exceed.
     arrays = RiskArrays.load(EXAMPLES / "risk_spx.json")
     assert len(arrays.scenarios) == 16
     assert arrays.scenarios[12] == "down 3/3, vol up"
     future, call = arrays.pnl_matrix()
     assert arrays.instrument_ids() == ["ES DEC", "ES DEC 410 C"]
+    assert arrays.values() == {"ES DEC": 0.0, "ES DEC 410 C": 4_500.0}
+    assert arrays.scenarios[-1] == "extreme down"
+    assert -call[-1] / 0.35 < arrays.values()["ES DEC 410 C"]
     # Requirements of worked-examples.md §2: worst loss of each position.
     assert -future.min() == 10_000
     assert -call.min() == 3_990

@@ -47,6 +47,28 @@ MAX_ROUNDS = 32
 """No statement of 2^32 bases exists in practice; bounds what from_bytes accepts."""
 
 
+class _DecodedPoint(Point):
+    """A point that remembers the bytes it was decoded from.
+
+    Verifiers absorb every proof point into the transcript; re-compressing costs a field
+    inversion per point (~15 µs on arkworks, 15% of a batch verification), and the
+    canonical encoding is already at hand. Points are immutable, so the cache cannot go stale.
+    """
+
+    __slots__ = ("encoding",)
+
+    def to_bytes(self) -> bytes:
+        return self.encoding
+
+
+def decode_point(data: bytes) -> Point:
+    """Point.from_bytes (all checks, identity refused) that keeps the encoding for to_bytes()."""
+    point = Point.from_bytes(data)
+    decoded = _DecodedPoint(point.raw, point.backend)
+    decoded.encoding = bytes(data)
+    return decoded
+
+
 def inner_product(a: Sequence[int], b: Sequence[int]) -> int:
     """<a, b> mod r."""
     return sum(x * y for x, y in zip(a, b, strict=True)) % ORDER
@@ -198,7 +220,7 @@ class InnerProductProof:
             raise InvalidProof(f"an inner-product proof is 96·k + 64 bytes with k < {MAX_ROUNDS}, got {len(data)}")
         rounds = body // pair_bytes
         try:
-            points = [Point.from_bytes(data[i : i + COMPRESSED_BYTES]) for i in range(0, body, COMPRESSED_BYTES)]
+            points = [decode_point(data[i : i + COMPRESSED_BYTES]) for i in range(0, body, COMPRESSED_BYTES)]
             a = scalar_from_bytes(data[body : body + SCALAR_BYTES])
             b = scalar_from_bytes(data[body + SCALAR_BYTES :])
         except InvalidEncoding as exc:

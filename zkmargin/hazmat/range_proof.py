@@ -41,7 +41,7 @@ from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
-from zkmargin.hazmat.inner_product import InnerProductProof, inner_product
+from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
 from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import (
     LABEL_A,
@@ -125,7 +125,7 @@ def _decode_commitments(commitments: Sequence[bytes]) -> list[Point]:
     points = []
     for j, encoded in enumerate(commitments):
         try:
-            points.append(Point.from_bytes(encoded))
+            points.append(decode_point(encoded))
         except InvalidEncoding as exc:
             raise InvalidProof(f"value commitment #{j} is invalid: {exc}") from None
     return points
@@ -513,7 +513,7 @@ class RangeProof:
         data = bytes(data)
         head = _HEAD_POINTS * COMPRESSED_BYTES
         try:
-            A, S, T_1, T_2 = (Point.from_bytes(data[i : i + COMPRESSED_BYTES]) for i in range(0, head, COMPRESSED_BYTES))
+            A, S, T_1, T_2 = (decode_point(data[i : i + COMPRESSED_BYTES]) for i in range(0, head, COMPRESSED_BYTES))
             t_x, tau_x, e_blinding = (
                 scalar_from_bytes(data[i : i + SCALAR_BYTES]) for i in range(head, head + _HEAD_SCALARS * SCALAR_BYTES, SCALAR_BYTES)
             )

@@ -1,9 +1,9 @@
 import pytest
 
-from zkmargin.errors import InputError, InvalidProof
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point
-from zkmargin.hazmat.inner_product import InnerProductProof, inner_product
+from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.hazmat.transcript import Transcript
 
@@ -190,3 +190,17 @@ def test_inner_product_from_bytes_raises_invalid_proof_when_a_point_is_the_ident
     encoded = create(statement_16).to_bytes()
     with pytest.raises(InvalidProof, match="identity"):
         InnerProductProof.from_bytes(encoded[:48] + Point.identity().to_bytes() + encoded[96:])
+
+
+def test_inner_product_decode_point_keeps_encoding_when_point_is_valid():
+    point = 5 * Point.generator()
+    decoded = decode_point(point.to_bytes())
+    assert decoded == point
+    assert decoded.to_bytes() == point.to_bytes()
+    doubled = decoded + decoded
+    assert doubled.to_bytes() == (10 * Point.generator()).to_bytes()
+
+
+def test_inner_product_decode_point_raises_invalid_encoding_when_point_is_identity():
+    with pytest.raises(InvalidEncoding, match="identity"):
+        decode_point(Point.identity().to_bytes())

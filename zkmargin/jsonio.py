@@ -30,6 +30,10 @@ JsonSource = str | bytes | os.PathLike
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _VALUE_PREVIEW = 60
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+MAX_DEPTH = 64
+"""Deepest nesting `read_json` accepts; every zkmargin file format needs fewer than 8."""
 _INLINE_LIST_WIDTH = 100
 _FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
 
@@ -52,6 +56,7 @@ def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -
     """Parse JSON text (never a path) with the same refusals as `read_json`."""
     if isinstance(text, bytes):
         text = _decode(text, what)
+    _check_depth(text, what)
     try:
         return json.loads(
             text,
@@ -64,8 +69,23 @@ def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -
         raise InputError(
             f"{what}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
-    except RecursionError:
-        raise InputError(f"{what}: JSON nested too deeply") from None
+
+
+def _check_depth(text: str, what: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the C parser recurses into it.
+
+    json's parser recurses once per level and relies on the interpreter's recursion limit;
+    py_ecc raises that limit to 100,000 on import, deep enough to overflow the C stack and
+    crash the process, so a hostile file must be stopped here.
+    """
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")
+        else:
+            depth -= 1
 
 
 def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:

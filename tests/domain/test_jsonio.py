@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -176,9 +177,25 @@ def test_write_atomic_follows_the_umask_when_creating_a_public_file(tmp_path: Pa
     assert (tmp_path / "params.json").stat().st_mode & 0o777 == 0o644
 
 
-def test_read_json_names_the_problem_when_nesting_is_too_deep():
-    with pytest.raises(InputError, match="nested too deeply"):
-        read_json("[" * 200_000 + "]" * 200_000)
+def test_read_json_refuses_deep_nesting_when_the_recursion_limit_is_raised():
+    # py_ecc raises the limit to 100,000 on import; the C parser would then overflow the
+    # C stack and crash the process instead of raising RecursionError.
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        with pytest.raises(InputError, match="nested deeper than 64 levels"):
+            read_json("[" * 200_000 + "]" * 200_000)
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def test_read_json_accepts_the_maximum_depth_when_nesting_is_exactly_64():
+    assert read_json("[" * 64 + "]" * 64) == json.loads("[" * 64 + "]" * 64)
+
+
+def test_read_json_ignores_brackets_inside_strings_when_counting_depth():
+    value = "[{" * 100 + '\\"' + "[" * 100
+    assert read_json(json.dumps({"a": value})) == {"a": value}
 
 
 def test_read_json_names_the_path_when_it_is_a_directory(tmp_path: Path):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,7 +32,6 @@ from zkmargin.jsonio import write_atomic
 
 _EXIT_FALSE = 1
 _EXIT_BAD_INPUT = 2
-_LEVELS = ("maintenance", "initial")
 _BACKENDS = ("arkworks", "py_ecc")
 _SCHEMAS: dict[str, Callable[[], Any]] = {
     "market": lambda: zm.Market.json_schema(),
@@ -95,9 +95,7 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, debug: bool) -> None
     ctx.meta["zkmargin.debug"] = debug
 
 
-def _decimal(_ctx: click.Context, param: click.Parameter, text: str | None) -> Decimal | None:
-    if text is None:
-        return None
+def _decimal(_ctx: click.Context, param: click.Parameter, text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -107,9 +105,51 @@ def _decimal(_ctx: click.Context, param: click.Parameter, text: str | None) -> D
     return value
 
 
+def _level_option(command: Callable) -> Callable:
+    return click.option(
+        "--level",
+        default="maintenance",
+        show_default=True,
+        help="Margin level of the params: maintenance or initial.",
+    )(command)
+
+
+def _min_excess_option(command: Callable) -> Callable:
+    return click.option(
+        "--min-excess",
+        callback=_decimal,
+        default="0",
+        metavar="AMOUNT",
+        help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
+    )(command)
+
+
+@contextmanager
+def _blame(path: Path) -> Iterator[None]:
+    """Prefix an input error with the file it came from, when the message does not name it."""
+    try:
+        yield
+    except zm.InputError as error:
+        if str(path) in str(error):
+            raise
+        raise type(error)(f"{path}: {error}") from error
+
+
+def _load_portfolio(path: Path, params: zm.RiskParams) -> zm.Portfolio:
+    """The portfolio, checked against the params' universe and fixed-point ranges."""
+    portfolio = zm.Portfolio.load(path)
+    with _blame(path):
+        params.position_vector(portfolio)
+    return portfolio
+
+
 def _refuse_existing(output: Path, force: bool) -> None:
     if output.exists() and not force:
         _fail(f"{output} already exists; pass --force to overwrite it", _EXIT_BAD_INPUT)
+
+
+def _interactive(stream: Any) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _emit_json(document: dict[str, Any]) -> None:
@@ -127,22 +167,24 @@ def _json_ready(value: Any) -> Any:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,} {currency}"
+    """`amount` with thousands separators and at least cents, never fewer digits than it has."""
+    places = max(2, -int(amount.as_tuple().exponent))
+    return f"{amount:,.{places}f} {currency}"
 
 
 def _short_digest(digest: str) -> str:
     return f"{digest[:16]}…"
 
 
-def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
-    """Left-aligned first column, right-aligned numbers, one space-padded line per row."""
+def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], align: str) -> str:
+    """Columns padded to their widest cell; `align` has one "<" or ">" per column."""
     rows = [header, *rows]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     lines = []
     for row in rows:
         cells = [
-            cell.ljust(width) if column == 0 else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths))
+            cell.ljust(width) if side == "<" else cell.rjust(width)
+            for cell, width, side in zip(row, widths, align)
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
@@ -268,7 +310,7 @@ def params_build(
 
 @cli.command(
     epilog="""\b
-Example:
+Examples:
   zkmargin check --params params.json --portfolio examples/portfolio.json
   zkmargin check --params params.json --portfolio examples/portfolio.json --level initial --json
 \b
@@ -277,38 +319,41 @@ Exit 0 when the account meets the requirement, 1 when it is short.""",
 )
 @click.option("--params", "params_path", type=click.Path(path_type=Path), required=True)
 @click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path), required=True)
-@click.option("--level", type=click.Choice(_LEVELS), default="maintenance", show_default=True)
+@_level_option
+@_min_excess_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def check(params_path: Path, portfolio_path: Path, level: str, as_json: bool) -> None:
+def check(
+    params_path: Path, portfolio_path: Path, level: str, min_excess: Decimal, as_json: bool
+) -> None:
     """Compute margin in the clear: equity, requirement, excess and every scenario."""
     params = zm.RiskParams.load(params_path)
-    portfolio = zm.Portfolio.load(portfolio_path)
-    report = zm.assess(portfolio, params, level=level)
-    document = report_document(report, params, level)
+    portfolio = _load_portfolio(portfolio_path, params)
+    report = zm.assess(portfolio, params, level=level, threshold=min_excess)
+    document = report_document(report, params)
     if as_json:
         _emit_json(document)
     else:
         click.echo(format_report(document))
-    if not document["meets"]:
+    if not report.meets:
         raise click.exceptions.Exit(_EXIT_FALSE)
 
 
-def report_document(report: Any, params: Any, level: str) -> dict[str, Any]:
+def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str, Any]:
     """The stable, JSON-ready view of a `MarginReport` that `check` prints."""
     return {
         "account": report.account,
-        "model": params.model,
-        "level": level,
-        "currency": params.currency,
+        "model": report.model,
+        "level": report.level,
+        "currency": report.currency,
         "params_digest": params.digest(),
         "equity": report.equity,
         "requirement": report.requirement,
+        "threshold": report.threshold,
         "excess": report.excess,
-        "meets": report.excess >= 0,
+        "meets": report.meets,
+        "shortfall": report.shortfall,
         "binding": report.binding,
-        "scenarios": [
-            {"scenario": name, "pnl": pnl} for name, pnl in report.scenario_pnl.items()
-        ],
+        "scenarios": [{"scenario": name, "pnl": pnl} for name, pnl in report.scenario_pnl],
     }
 
 
@@ -319,18 +364,24 @@ def format_report(document: dict[str, Any]) -> str:
         f"model        {document['model']} ({document['level']} level)",
         f"equity       {_money(document['equity'], currency)}",
         f"requirement  {_money(document['requirement'], currency)}",
+    ]
+    if document["threshold"]:
+        lines.append(f"threshold    {_money(document['threshold'], currency)}")
+    lines += [
         f"excess       {_money(document['excess'], currency)}",
         f"binding      {document['binding']}",
     ]
     if document["scenarios"]:
-        rows = [(row["scenario"], f"{row['pnl']:,}") for row in document["scenarios"]]
-        lines += ["", _table(("scenario", f"P&L ({currency})"), rows)]
+        rows = [(row["scenario"], _money(row["pnl"], "")) for row in document["scenarios"]]
+        lines += ["", _table(("scenario", f"P&L ({currency})"), rows, "<>")]
     lines.append("")
     if document["meets"]:
         lines.append("MEETS the requirement.")
     else:
-        shortfall = -document["excess"]
-        lines.append(f"SHORT by {_money(shortfall, currency)}: deposit at least that much.")
+        lines.append(
+            f"SHORT by {_money(document['shortfall'], currency)}: "
+            "deposit at least that much, or reduce the positions."
+        )
     return "\n".join(lines)
 
 
@@ -353,13 +404,8 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
 )
-@click.option("--level", type=click.Choice(_LEVELS), default="maintenance", show_default=True)
-@click.option(
-    "--min-excess",
-    callback=_decimal,
-    metavar="AMOUNT",
-    help="Also prove equity − requirement ≥ AMOUNT (public threshold, currency units).",
-)
+@_level_option
+@_min_excess_option
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @_backend_option
@@ -368,15 +414,15 @@ def prove(
     portfolio_path: Path,
     output: Path,
     level: str,
-    min_excess: Decimal | None,
+    min_excess: Decimal,
     force: bool,
     as_json: bool,
 ) -> None:
     """Prove, in zero knowledge, that a portfolio meets the margin requirement."""
     _refuse_existing(output, force)
     params = zm.RiskParams.load(params_path)
-    portfolio = zm.Portfolio.load(portfolio_path)
-    if not as_json:
+    portfolio = _load_portfolio(portfolio_path, params)
+    if not as_json and _interactive(sys.stderr):
         click.echo(
             f"proving {portfolio.account} against {params.model} ({level}), "
             f"{len(params.instruments)} instruments × {len(params.scenarios)} scenarios …",
@@ -384,7 +430,7 @@ def prove(
         )
     started = time.perf_counter()
     try:
-        proof = zm.prove(portfolio, params, level=level, min_excess=min_excess or Decimal(0))
+        proof = zm.prove(portfolio, params, level=level, min_excess=min_excess)
     except zm.InsufficientMargin as error:
         if as_json:
             _emit_json(
@@ -593,11 +639,8 @@ def _advance(bar: Any) -> Callable[[int, int], None]:
 
 def format_batch_summary(total: int, failures: list[dict[str, Any]], seconds: float) -> str:
     per_proof = 1000 * seconds / total if total else 0.0
-    summary = _table(
-        ("", "count"),
-        [("proofs", str(total)), ("valid", str(total - len(failures))),
-         ("failed", str(len(failures)))],
-    )
+    counts = [("proofs", total), ("valid", total - len(failures)), ("failed", len(failures))]
+    summary = _table(("", "count"), [(name, str(count)) for name, count in counts], "<>")
     lines = [summary, f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)"]
     if failures:
         lines += [
@@ -606,6 +649,7 @@ def format_batch_summary(total: int, failures: list[dict[str, Any]], seconds: fl
             _table(
                 ("file", "account", "reason"),
                 [(row["file"], row["account"], row["reason"]) for row in failures],
+                "<<<",
             ),
         ]
     return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Shared files for the CLI tests: a small listed market, its params, portfolios, proofs.
+
+The market keeps three instruments of examples/market.json so each proof takes about a
+second; proofs are made once per session and copied into each test's directory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import zkmargin as zm
+from zkmargin.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+LISTED = ("XYZ", "XYZ 2026-12-18 100 C", "MES 2026-12-18")
+COVERED_CALL = {"XYZ": 100, "XYZ 2026-12-18 100 C": -1, "MES 2026-12-18": 1}
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory) -> Path:
+    """A directory with market.json, params.json, meets.json, short.json and proofs."""
+    root = tmp_path_factory.mktemp("cli-shared")
+    market = json.loads((REPO / "examples" / "market.json").read_text())
+    market["instruments"] = {name: market["instruments"][name] for name in LISTED}
+    market["underlyings"] = {name: market["underlyings"][name] for name in ("XYZ", "SPX")}
+    (root / "market.json").write_text(json.dumps(market))
+    params = zm.build_params(
+        zm.Market.load(root / "market.json"), zm.MarginModel.load(REPO / "circuits" / "span.toml")
+    )
+    params.save(root / "params.json")
+    write_portfolio(root / "meets.json", "alice", 10000, COVERED_CALL)
+    write_portfolio(root / "bob.json", "bob", 20000, {"XYZ": 200})
+    write_portfolio(root / "short.json", "carol", 0, {"XYZ 2026-12-18 100 C": -10})
+    for name in ("meets", "bob"):
+        proof = zm.prove(zm.Portfolio.load(root / f"{name}.json"), params)
+        proof.save(root / f"{name}.proof.json")
+    return root
+
+
+@pytest.fixture
+def workdir(shared: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A fresh copy of the shared files as the current directory."""
+    for path in shared.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def invoke():
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, list(args), prog_name="zkmargin")
+
+    return run
+
+
+def write_portfolio(path: Path, account: str, cash: int, positions: dict) -> None:
+    path.write_text(json.dumps({"account": account, "cash": cash, "positions": positions}))
+
+
+def edit_proof(source: Path, target: Path, change) -> None:
+    """Copy a proof file with `change(data)` applied to its parsed JSON."""
+    data = json.loads(source.read_text())
+    change(data)
+    target.write_text(json.dumps(data))

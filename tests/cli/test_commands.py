@@ -1,0 +1,315 @@
+"""Every command's happy path and its exit codes 0 / 1, text and --json output."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+import zkmargin as zm
+
+from .conftest import REPO, edit_proof
+
+
+def raise_threshold(data: dict) -> None:
+    data["statement"]["threshold"] = "5000"
+
+
+# --- help -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["params"],
+        ["params", "build"],
+        ["check"],
+        ["prove"],
+        ["verify"],
+        ["verify-batch"],
+        ["schema"],
+        ["demo"],
+    ],
+)
+def test_help_teaches_with_example_when_asked(invoke, command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert "zkmargin " in result.stdout.split("Example", 1)[1]
+
+
+def test_version_prints_package_version_when_asked(invoke):
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert zm.__version__ in result.stdout
+
+
+# --- params build -----------------------------------------------------------------------------
+
+
+def test_params_build_prints_digest_of_written_file_when_given_market(invoke, workdir):
+    result = invoke(
+        "params", "build", "--market", "market.json",
+        "--model", str(REPO / "circuits" / "span.toml"), "-o", "new.json",
+    )
+    assert result.exit_code == 0, result.output
+    written = zm.RiskParams.load(workdir / "new.json")
+    assert f"digest {written.digest()}" in result.stdout
+    assert written.model == "span"
+    assert len(written.instruments) == 3
+
+
+def test_params_build_reads_risk_arrays_when_given_instead_of_market(invoke, workdir):
+    result = invoke(
+        "params", "build", "--risk-arrays", str(REPO / "examples" / "risk_spx.json"),
+        "--model", str(REPO / "circuits" / "scenario.toml"), "-o", "risk-params.json", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    written = zm.RiskParams.load(workdir / "risk-params.json")
+    assert document == {
+        "params": "risk-params.json",
+        "digest": written.digest(),
+        "model": written.model,
+        "currency": written.currency,
+        "instruments": len(written.instruments),
+        "scenarios": len(written.scenarios),
+    }
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [[], ["--market", "market.json", "--risk-arrays", str(REPO / "examples" / "risk_spx.json")]],
+)
+def test_params_build_exits_2_when_not_exactly_one_source(invoke, workdir, sources):
+    result = invoke(
+        "params", "build", *sources, "--model", str(REPO / "circuits" / "span.toml"), "-o", "x.json"
+    )
+    assert result.exit_code == 2
+    assert "exactly one of --market or --risk-arrays" in result.output
+    assert not (workdir / "x.json").exists()
+
+
+def test_params_build_keeps_existing_output_when_force_missing(invoke, workdir):
+    before = (workdir / "params.json").read_bytes()
+    args = ["params", "build", "--market", "market.json", "--model",
+            str(REPO / "circuits" / "portfolio_margin.toml"), "-o", "params.json"]
+    refused = invoke(*args)
+    assert refused.exit_code == 2
+    assert "params.json already exists; pass --force" in refused.stderr
+    assert (workdir / "params.json").read_bytes() == before
+    forced = invoke(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert zm.RiskParams.load(workdir / "params.json").model == "portfolio_margin"
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def test_check_exits_0_with_scenario_table_when_account_meets(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json")
+    assert result.exit_code == 0, result.output
+    report = zm.assess(zm.Portfolio.load("meets.json"), zm.RiskParams.load("params.json"))
+    assert f"{report.requirement:,.2f} USD" in result.stdout
+    assert report.binding in result.stdout
+    assert "down 3/3, vol up" in result.stdout and "extreme down" in result.stdout
+    assert "MEETS the requirement." in result.stdout
+
+
+def test_check_exits_1_saying_shortfall_when_account_short(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "short.json")
+    assert result.exit_code == 1
+    report = zm.assess(zm.Portfolio.load("short.json"), zm.RiskParams.load("params.json"))
+    assert f"SHORT by {report.shortfall:,.2f} USD" in result.stdout
+
+
+def test_check_json_has_stable_keys_and_decimal_strings_when_asked(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json",
+                    "--level", "initial", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    params = zm.RiskParams.load("params.json")
+    report = zm.assess(zm.Portfolio.load("meets.json"), params, level="initial")
+    assert list(document) == [
+        "account", "model", "level", "currency", "params_digest", "equity", "requirement",
+        "threshold", "excess", "meets", "shortfall", "binding", "scenarios",
+    ]
+    assert document["level"] == "initial"
+    assert document["params_digest"] == params.digest()
+    assert document["requirement"] == str(report.requirement)
+    assert document["meets"] is True
+    assert len(document["scenarios"]) == len(params.scenarios) == 16
+    assert document["scenarios"][0] == {
+        "scenario": params.scenarios[0], "pnl": str(report.scenario_pnl[0][1])
+    }
+
+
+def test_check_exits_1_when_min_excess_above_cushion(invoke, workdir):
+    report = zm.assess(zm.Portfolio.load(workdir / "meets.json"),
+                       zm.RiskParams.load(workdir / "params.json"))
+    above = str(report.excess + Decimal(1))
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json",
+                    "--min-excess", above, "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["shortfall"] == "1.00"
+
+
+# --- prove ------------------------------------------------------------------------------------
+
+
+def test_prove_writes_verifiable_proof_when_account_meets(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "-o", "new.proof.json", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    proof = zm.MarginProof.load(workdir / "new.proof.json")
+    statement = zm.verify(proof, zm.RiskParams.load(workdir / "params.json"))
+    assert statement.account == "alice"
+    assert {key: document[key] for key in ("account", "proved", "level", "size")} == {
+        "account": "alice", "proved": True, "level": "maintenance", "size": proof.size,
+    }
+    assert document["commitments"] == len(proof.commitments)
+    assert "XYZ" not in (workdir / "new.proof.json").read_text()
+
+
+def test_prove_states_threshold_and_level_when_given(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "-o", "initial.proof.json", "--level", "initial", "--min-excess", "250.5")
+    assert result.exit_code == 0, result.output
+    assert "wrote initial.proof.json" in result.stdout
+    proof = zm.MarginProof.load(workdir / "initial.proof.json")
+    assert (proof.level, proof.threshold) == ("initial", Decimal("250.5"))
+
+
+def test_prove_exits_1_with_shortfall_and_no_file_when_account_short(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "short.json",
+                    "-o", "short.proof.json")
+    assert result.exit_code == 1
+    report = zm.assess(zm.Portfolio.load(workdir / "short.json"),
+                       zm.RiskParams.load(workdir / "params.json"))
+    assert f"carol is short by {report.shortfall:,.2f} USD" in result.stderr
+    assert not (workdir / "short.proof.json").exists()
+
+
+def test_prove_json_reports_shortfall_when_account_short(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "short.json",
+                    "-o", "short.proof.json", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    report = zm.assess(zm.Portfolio.load(workdir / "short.json"),
+                       zm.RiskParams.load(workdir / "params.json"))
+    assert document["proved"] is False
+    assert document["shortfall"] == str(report.shortfall)
+
+
+def test_prove_keeps_existing_output_when_force_missing(invoke, workdir):
+    before = (workdir / "bob.proof.json").read_bytes()
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "-o", "bob.proof.json")
+    assert result.exit_code == 2
+    assert "bob.proof.json already exists; pass --force" in result.stderr
+    assert (workdir / "bob.proof.json").read_bytes() == before
+
+
+# --- verify -----------------------------------------------------------------------------------
+
+
+def test_verify_exits_0_printing_statement_when_proof_valid(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json")
+    assert result.exit_code == 0, result.output
+    digest = zm.RiskParams.load(workdir / "params.json").digest()
+    assert result.stdout.startswith("VALID: account alice meets the maintenance requirement")
+    assert "of span with excess ≥ 0.00 USD" in result.stdout
+    assert digest[:16] in result.stdout
+
+
+def test_verify_json_lists_statement_when_proof_valid(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "valid": True,
+        "proof": "meets.proof.json",
+        "account": "alice",
+        "model": "span",
+        "level": "maintenance",
+        "threshold": "0",
+        "currency": "USD",
+        "params_digest": zm.RiskParams.load(workdir / "params.json").digest(),
+    }
+
+
+def test_verify_exits_1_with_reason_when_statement_edited(invoke, workdir):
+    edit_proof(workdir / "meets.proof.json", workdir / "forged.json", raise_threshold)
+    result = invoke("verify", "--params", "params.json", "forged.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("zkmargin: error: forged.json: INVALID: ")
+    assert "does not verify" in result.stderr
+    as_json = invoke("verify", "--params", "params.json", "forged.json", "--json")
+    assert as_json.exit_code == 1
+    document = json.loads(as_json.stdout)
+    assert document["valid"] is False and "does not verify" in document["reason"]
+
+
+# --- verify-batch -----------------------------------------------------------------------------
+
+
+def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "bob.proof.json")
+    assert result.exit_code == 0, result.output
+    assert "valid       2" in result.stdout and "failed      0" in result.stdout
+
+
+def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
+    proofs = workdir / "proofs"
+    proofs.mkdir()
+    for name in ("meets", "bob"):
+        (proofs / f"{name}.json").write_bytes((workdir / f"{name}.proof.json").read_bytes())
+    edit_proof(workdir / "bob.proof.json", proofs / "forged.json", raise_threshold)
+    result = invoke("verify-batch", "--params", "params.json", "proofs", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["total"], document["valid"], document["failed"]) == (3, 2, 1)
+    [failure] = document["failures"]
+    assert failure["file"].endswith("forged.json") and failure["account"] == "bob"
+    text = invoke("verify-batch", "--params", "params.json", "proofs")
+    assert text.exit_code == 1
+    assert "forged.json" in text.stdout and "failures:" in text.stdout
+
+
+def test_verify_batch_skips_params_file_when_it_sits_among_proofs(invoke, workdir):
+    proofs = workdir / "proofs"
+    proofs.mkdir()
+    (proofs / "params.json").write_bytes((workdir / "params.json").read_bytes())
+    (proofs / "alice.json").write_bytes((workdir / "meets.proof.json").read_bytes())
+    result = invoke("verify-batch", "--params", "proofs/params.json", "proofs", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] == 1
+
+
+def test_verify_batch_exits_2_when_directory_has_no_proofs(invoke, workdir):
+    (workdir / "empty").mkdir()
+    result = invoke("verify-batch", "--params", "params.json", "empty")
+    assert result.exit_code == 2
+    assert "no proof files in empty" in result.stderr
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [("market", "underlyings"), ("portfolio", "positions"), ("risk-arrays", "scenarios"),
+     ("proof", "range_proof")],
+)
+def test_schema_prints_json_schema_with_fields_when_kind_known(invoke, kind, field):
+    result = invoke("schema", kind)
+    assert result.exit_code == 0
+    assert field in json.loads(result.stdout)["properties"]
+
+
+def test_schema_exits_2_when_kind_unknown(invoke):
+    result = invoke("schema", "params")
+    assert result.exit_code == 2
+    assert "'params' is not one of" in result.stderr

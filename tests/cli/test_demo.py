@@ -1,0 +1,67 @@
+"""The walkthrough: runs end to end in fast mode, tells the story, fails clearly without files."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+import zkmargin as zm
+from zkmargin import demo
+
+
+def test_demo_tells_whole_story_when_run_fast(invoke):
+    started = time.perf_counter()
+    result = invoke("demo", "--fast", "--accounts", "4")
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for number in range(1, 9):
+        assert f"Step {number} of 8" in out
+    assert "instrument names in the file  0" in out
+    assert "InvalidProof" in out and "InsufficientMargin  short by" in out
+    assert "verified    trader-7 meets maintenance under the new params" in out
+    assert "REJECTED acct-" in out
+    assert elapsed < 30
+
+
+@pytest.mark.slow
+def test_demo_finishes_within_a_minute_when_run_full_size(invoke):
+    started = time.perf_counter()
+    result = invoke("demo", "--fast")
+    assert result.exit_code == 0, result.output
+    assert f"accounts                 {demo.DEFAULT_ACCOUNTS}" in result.stdout
+    assert time.perf_counter() - started < 60
+
+
+def test_demo_names_missing_files_when_run_outside_repository(tmp_path):
+    with pytest.raises(zm.InputError) as caught:
+        demo.locate_repo(tmp_path)
+    assert str(tmp_path / "examples" / "market.json") in str(caught.value)
+    assert "pip install -e ." in str(caught.value)
+
+
+def test_demo_trader_meets_before_crash_and_is_short_after_when_story_built():
+    walk = demo.Walkthrough(demo.Narrator(echo=lambda _line: None), accounts=1)
+    walk.venue_publishes_params()
+    walk.trader_checks_margin()
+    assert zm.assess(walk.portfolio, walk.params).meets
+    walk.commitments, walk.openings = zm.open_account(walk.portfolio, walk.params)
+    walk.proof = zm.prove(walk.portfolio, walk.params, openings=walk.openings)
+    walk.market_crashes()
+    after = zm.assess(walk.portfolio, walk.params)
+    assert not after.meets
+    assert walk.portfolio.cash == demo.TRADER_CASH - Decimal(60_000)  # 1 ES × 50 × −1,200
+
+
+def test_generated_accounts_repeat_and_mix_verdicts_when_seed_fixed():
+    walk = demo.Walkthrough(demo.Narrator(echo=lambda _line: None), accounts=1)
+    walk.venue_publishes_params()
+    first = demo.generate_accounts(walk.params, 60, seed=7)
+    again = demo.generate_accounts(walk.params, 60, seed=7)
+    assert [a.portfolio for a in first] == [a.portfolio for a in again]
+    verdicts = {account.verdict for account in first}
+    assert verdicts == {"proves", "margin call", "liquidate"}
+    for account in first:
+        assert (account.verdict == "proves") == zm.assess(account.portfolio, walk.params).meets

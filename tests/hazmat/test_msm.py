@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import zkmargin.hazmat.groups.py_ecc  # noqa: F401  (py_ecc raises the recursion limit on import; not mid-hypothesis)
 from zkmargin.errors import BackendError, InputError
 from zkmargin.hazmat.groups import Point, msm, using
-from zkmargin.hazmat.msm import pippenger
+from zkmargin.hazmat.msm import pippenger, signed_digits
 from zkmargin.hazmat.scalar import ORDER
 
 any_scalar = st.integers(min_value=-(2**300), max_value=2**300)
@@ -30,11 +30,28 @@ def naive_sum(scalars, bases) -> Point:
 @given(st.lists(st.tuples(st.integers(min_value=0, max_value=2**255), st.integers()), max_size=400))
 def test_pippenger_equals_weighted_sum_when_group_is_the_integers(pairs):
     # (Z, +) is a group where the exact answer is known, so windows and buckets are checked
-    # over many sizes (window widths 1…7) at no cost.
+    # over many sizes (window widths 2…7, signed digits with carries) at no cost.
     scalars = [k for k, _ in pairs]
     elements = [e for _, e in pairs]
-    result = pippenger(scalars, elements, lambda a, b: a + b, lambda a: 2 * a, 0)
+    result = pippenger(scalars, elements, lambda a, b: a + b, lambda a: 2 * a, lambda a: -a, 0)
     assert result == sum(k * e for k, e in pairs)
+
+
+@given(st.integers(min_value=0, max_value=2**300), st.integers(min_value=2, max_value=16))
+def test_signed_digits_reconstruct_scalar_when_recoded(k, c):
+    digits = signed_digits(k, c)
+    assert sum(d << (c * w) for w, d in enumerate(digits)) == k
+    assert all(-(1 << (c - 1)) <= d < 1 << (c - 1) for d in digits)
+
+
+@pytest.mark.parametrize("backend_name", ["arkworks", "py_ecc"])
+def test_msm_handles_repeated_and_opposite_points_when_buckets_collide(backend_name):
+    a, b = points(backend_name, 2)
+    with using(backend_name):
+        assert msm([1, 1], [a, a]) == 2 * a
+        assert msm([7, 7], [a, -a]).is_identity()
+        assert msm([3, 5, 3], [a, b, a]) == 6 * a + 5 * b
+        assert msm([2**254 + 1, 2**254 + 1], [a, a]) == (2**255 + 2) * a
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -183,9 +183,9 @@ class RangeProofCheck:
         b = b_blinding = 0
         points, scalars, value_weights = [], [], []
         for weight, check in weighted_checks:
-            for i, (g_i, h_i) in enumerate(zip(check.g, check.h)):
-                g[i] += weight * g_i
-                h[i] += weight * h_i
+            size = len(check.g)
+            g[:size] = [total + weight * g_i for total, g_i in zip(g, check.g)]
+            h[:size] = [total + weight * h_i for total, h_i in zip(h, check.h)]
             b += weight * check.b
             b_blinding += weight * check.b_blinding
             points += check.points

@@ -6,7 +6,7 @@ a base Q and a point P, the prover knows vectors a, b with
     P = <a, g∘G> + <b, h∘H> + <a, b>·Q,
 
 where g∘G is the vector of points g_i·G_i. The factors let the range proof use
-H'_i = y^(-i)·H_i without computing those points (docs/range-proof.md §4).
+H'_i = y^(-i)·H_i without computing those points (docs/range-proof.md, section 4).
 
 Each of the k = log2(n) rounds halves the vectors. With lo/hi halves and n' = n/2:
 

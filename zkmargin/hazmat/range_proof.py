@@ -310,7 +310,7 @@ class RangeProof:
         m: int,
         commitments: Sequence[Point],
     ) -> RangeProof:
-        """The prover of docs/range-proof.md §2–3, for values already checked to be in range."""
+        """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range."""
         nm = n * m
         G, H = bp_gens.G(n, m), bp_gens.H(n, m)
         B, B_blinding = pc_gens.B, pc_gens.B_blinding

@@ -8,7 +8,7 @@ from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point, using
 from zkmargin.hazmat.groups.backend import FIELD_MODULUS
 from zkmargin.hazmat.inner_product import InnerProductProof
-from zkmargin.hazmat.range_proof import RangeProof, RangeProofCheck, proof_size
+from zkmargin.hazmat.range_proof import RangeProof, proof_size
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.hazmat.transcript import Transcript
 

@@ -234,7 +234,6 @@ class Walkthrough:
         started = time.perf_counter()
         for step in self.steps:
             step()
-            self.narrator.pause()
         self.narrator.echo("")
         self.narrator.say(
             f"That is the whole story ({time.perf_counter() - started:.0f} s). "
@@ -244,6 +243,8 @@ class Walkthrough:
 
     def _heading(self, step: Callable[[], None], title: str) -> None:
         number = [s.__name__ for s in self.steps].index(step.__name__) + 1
+        if number > 1:
+            self.narrator.pause()
         self.narrator.heading(number, len(self.steps), title)
 
     # 1 -----------------------------------------------------------------------------------

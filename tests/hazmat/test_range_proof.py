@@ -1,6 +1,8 @@
 import itertools
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zkmargin.errors import InputError, InvalidProof
 from zkmargin.hazmat import range_proof as range_proof_module
@@ -433,3 +435,31 @@ def test_range_proof_verifies_across_backends_when_bytes_are_exchanged(prover_ba
         RangeProof.verify_single(decoded, bp_gens, pc_gens, Transcript(LABEL), commitment, 8)
         with pytest.raises(InvalidProof):
             RangeProof.verify_single(decoded, bp_gens, pc_gens, Transcript(b"other"), commitment, 8)
+
+
+# Properties.
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.integers(min_value=0, max_value=2**16 - 1), min_size=1, max_size=5))
+def test_range_proof_round_trips_when_values_are_arbitrary_in_range(bp_gens, pc_gens, values):
+    proof, commitments = prove(bp_gens, pc_gens, values, 16)
+    verify(bp_gens, pc_gens, RangeProof.from_bytes(proof.to_bytes()), commitments, 16)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    field=st.sampled_from(["t_x", "tau_x", "e_blinding"]),
+    delta=st.integers(min_value=1, max_value=ORDER - 1),
+)
+def test_range_proof_does_not_verify_when_a_scalar_is_shifted(bp_gens, pc_gens, proof_64, field, delta):
+    proof, commitment = proof_64
+    shifted = _tampered(proof, **{field: (getattr(proof, field) + delta) % ORDER})
+    with pytest.raises(InvalidProof, match="does not verify"):
+        verify(bp_gens, pc_gens, shifted, [commitment], 64)
+
+
+@given(base=st.integers(min_value=0, max_value=ORDER - 1), log_count=st.integers(min_value=0, max_value=8))
+def test_range_proof_sum_of_powers_matches_naive_sum_when_count_is_a_power_of_two(base, log_count):
+    count = 1 << log_count
+    assert range_proof_module._sum_of_powers(base, count) == sum(pow(base, i, ORDER) for i in range(count)) % ORDER

@@ -121,15 +121,18 @@ def test_bulletproof_gens_reject_when_capacity_is_not_positive():
         BulletproofGens(0, 1)
 
 
-def test_digest_is_identical_when_backends_differ_and_changes_with_capacity():
+def test_digest_is_identical_when_backends_differ_and_changes_with_capacity(monkeypatch):
+    monkeypatch.setattr(generators, "_digests", {})
     with using("arkworks"):
         ark = BulletproofGens(4, 2).digest()
         assert BulletproofGens(8, 1).digest() != ark
+    monkeypatch.setattr(generators, "_digests", {})
     with using("py_ecc"):
         assert BulletproofGens(4, 2).digest() == ark
 
 
-def test_digest_binds_the_point_encodings_when_computed():
+def test_digest_binds_the_point_encodings_when_computed(monkeypatch):
+    monkeypatch.setattr(generators, "_digests", {})
     gens = BulletproofGens(2, 1)
     hasher = hashlib.sha256(b"zkmargin.bulletproof_gens.v1")
     hasher.update(len(GENERATORS_DST).to_bytes(2, "big") + GENERATORS_DST)

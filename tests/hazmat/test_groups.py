@@ -196,6 +196,15 @@ def test_point_arithmetic_is_consistent_when_combining_operators(backend_name):
     assert a != b
 
 
+def test_point_scalar_multiplication_accepts_integer_types_when_not_python_int(backend_name):
+    import numpy as np
+
+    a = Point.hash_to_curve(b"a", b"zkmargin-test")
+    assert np.int64(-3) * a == a * np.uint8(3) * -1 == -3 * a
+    with pytest.raises(TypeError):
+        a * 2.0
+
+
 def test_point_hash_agrees_when_equal_points_were_computed_differently(backend_name):
     a = Point.hash_to_curve(b"a", b"zkmargin-test")
     assert hash(a + a) == hash(2 * a)

@@ -104,7 +104,9 @@ class _Chain:
         if end <= start:
             return []
         loader = backend.from_affine_bytes_trusted
-        loaded = [Point(loader(payload[k * AFFINE_BYTES : (k + 1) * AFFINE_BYTES]), backend) for k in range(start, end)]
+        # bytes slices, not memoryview ones: the Rust binding copies a memoryview item by item.
+        offsets = range(header_len + start * AFFINE_BYTES, header_len + end * AFFINE_BYTES, AFFINE_BYTES)
+        loaded = [Point(loader(data[k : k + AFFINE_BYTES]), backend) for k in offsets]
         # The checksum only catches accidents; re-deriving a few points catches a file of wrong points.
         for index in {end - 1, start + secrets.randbelow(end - start)}:
             if loaded[index - start] != self.derive(backend, index):
@@ -140,6 +142,7 @@ def _chain(label: bytes, dst: bytes = GENERATORS_DST) -> _Chain:
 
 
 _pedersen_bases: dict[tuple[str, bytes], Point] = {}
+_digests: dict[tuple[int, int], str] = {}
 
 
 def _pedersen_base(message: bytes) -> Point:
@@ -192,7 +195,16 @@ class BulletproofGens:
         return _chain(H_LABEL).get(self._count(n, m))
 
     def digest(self) -> str:
-        """SHA-256 (hex) binding the DST, the capacities and every G and H point's encoding."""
+        """SHA-256 (hex) binding the DST, the capacities and every G and H point's encoding.
+
+        The same on every backend, so it is computed once per capacity and process.
+        """
+        key = (self.gens_capacity, self.party_capacity)
+        if key not in _digests:
+            _digests[key] = self._compute_digest()
+        return _digests[key]
+
+    def _compute_digest(self) -> str:
         hasher = hashlib.sha256(b"zkmargin.bulletproof_gens.v1")
         hasher.update(len(GENERATORS_DST).to_bytes(2, "big") + GENERATORS_DST)
         hasher.update(self.gens_capacity.to_bytes(8, "big") + self.party_capacity.to_bytes(8, "big"))

@@ -15,6 +15,7 @@ command-line caller can report it like any other input error.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -163,7 +164,9 @@ class Point:
         return Point(self.backend.neg(self.raw), self.backend)
 
     def __mul__(self, k: int) -> Point:
-        if not isinstance(k, int):
+        try:
+            k = operator.index(k)  # any integer type (numpy ints too), never a float
+        except TypeError:
             return NotImplemented
         return Point(self.backend.mul(self.raw, k % ORDER), self.backend)
 
@@ -193,7 +196,7 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
         if point.backend is not active:
             raise BackendError("msm over points from different backends; convert through bytes")
         raws.append(point.raw)
-    return Point(active.msm([k % ORDER for k in scalars], raws), active)
+    return Point(active.msm([operator.index(k) % ORDER for k in scalars], raws), active)
 
 
 

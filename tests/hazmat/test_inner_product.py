@@ -204,3 +204,9 @@ def test_inner_product_decode_point_keeps_encoding_when_point_is_valid():
 def test_inner_product_decode_point_raises_invalid_encoding_when_point_is_identity():
     with pytest.raises(InvalidEncoding, match="identity"):
         decode_point(Point.identity().to_bytes())
+
+
+def test_inner_product_create_raises_input_error_when_a_factor_is_zero(statement_16):
+    s = statement_16
+    with pytest.raises(InputError, match="factors must be nonzero"):
+        InnerProductProof.create(Transcript(LABEL), s["Q"], s["G_factors"], [0] + s["H_factors"][1:], s["G"], s["H"], s["a"], s["b"])

@@ -129,7 +129,10 @@ class InnerProductProof:
 
         G, H = list(G_vec), list(H_vec)
         g_scales, h_scales = [k % ORDER for k in G_factors], [k % ORDER for k in H_factors]
-        g_inverse_scales, h_inverse_scales = batch_invert(g_scales), batch_invert(h_scales)
+        try:
+            g_inverse_scales, h_inverse_scales = batch_invert(g_scales), batch_invert(h_scales)
+        except ZeroDivisionError:
+            raise InputError("inner-product factors must be nonzero") from None
         a, b = [k % ORDER for k in a_vec], [k % ORDER for k in b_vec]
         L_vec, R_vec = [], []
         while n > 1:

@@ -27,6 +27,8 @@ from zkmargin.params import RiskParams
 from zkmargin.portfolio import Portfolio
 from zkmargin.units import from_fixed, to_fixed
 
+__all__ = ["MarginReport", "assess", "expected_shortfall", "scenario_losses"]
+
 ZERO_SCENARIO = "addons"
 """`binding` when no scenario loses money: the requirement is the add-ons alone (maybe 0)."""
 

@@ -51,3 +51,8 @@ def test_margin_model_error_names_file_and_key_when_spec_is_bad(name, old, new, 
 def test_margin_model_load_names_path_when_file_missing(tmp_path):
     with pytest.raises(InputError, match="no such margin model file"):
         MarginModel.load(tmp_path / "nope.toml")
+
+
+def test_margin_model_refuses_quoted_number_when_strict():
+    with pytest.raises(InputError, match="span.vol_scan_range"):
+        MarginModel.from_toml(mutated("span", "vol_scan_range = 0.25", 'vol_scan_range = "0.25"'))

@@ -34,9 +34,9 @@ Aggregation = Literal["max", "expected_shortfall"]
 
 
 class ParameterTable(BaseModel):
-    """A TOML table of a margin model: every key must be known, nothing is mutable."""
+    """A TOML table of a margin model: every key known, types exact (no "0.1" for 0.1), frozen."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class PerAssetClass(ParameterTable):

@@ -25,13 +25,14 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import Any, Callable, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import describe_validation_error
+from zkmargin.market import Market
 from zkmargin.models import crypto_pm as crypto_pm_family
 from zkmargin.models import expected_shortfall as expected_shortfall_family
 from zkmargin.models import portfolio_margin as portfolio_margin_family
@@ -44,11 +45,8 @@ from zkmargin.models.portfolio_margin import PortfolioMarginParameters
 from zkmargin.models.scenario import ScenarioParameters
 from zkmargin.models.span import SpanParameters
 from zkmargin.models.standard import StandardParameters
+from zkmargin.risk_arrays import RiskArrays
 from zkmargin.models.base import MarginTerms, ParameterTable, check_levels
-
-if TYPE_CHECKING:
-    from zkmargin.market import Market
-    from zkmargin.risk_arrays import RiskArrays
 
 Family = Literal["scenario", "span", "portfolio_margin", "standard", "crypto_pm", "expected_shortfall"]
 
@@ -76,7 +74,7 @@ FAMILIES: dict[str, FamilyCode] = {
 class MarginModel(BaseModel):
     """A margin model: identity, levels, and the parameters of exactly one family."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     name: str = Field(min_length=1)
     family: Family
@@ -138,9 +136,6 @@ class MarginModel(BaseModel):
 
     def terms(self, source: Market | RiskArrays) -> MarginTerms:
         """The model's requirement over `source` in the generic form (currency units)."""
-        from zkmargin.market import Market
-        from zkmargin.risk_arrays import RiskArrays
-
         code = FAMILIES[self.family]
         if isinstance(source, Market):
             return code.from_market(source, self.parameters)

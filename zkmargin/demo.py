@@ -37,7 +37,7 @@ MODEL_FILE = Path("circuits") / "span.toml"
 CRASH_FACTOR = 0.8
 """Every underlying price is multiplied by this in the crash."""
 
-DEFAULT_ACCOUNTS = 200
+DEFAULT_ACCOUNTS = 60
 DEFAULT_SEED = 2026
 LIQUIDATION_FRACTION = Decimal("0.5")
 """An account short of margin whose equity is below this fraction of the requirement is
@@ -500,19 +500,14 @@ class Walkthrough:
         )
         for failure in result.failures:
             n.facts([(f"REJECTED {failure.account}", failure.reason)])
-        for account in calls + liquidations:
-            n.facts(
-                [
-                    (
-                        f"{account.verdict.upper()} {account.portfolio.account}",
-                        f"short by {money(account.report.shortfall)}",
-                    )
-                ]
-            )
+        for verdict, group in (("margin calls", calls), ("liquidations", liquidations)):
+            if group:
+                say(f"{verdict.capitalize()}: {shortfall_listing(group)}.")
         say(
             f"""Accounts whose equity is below {LIQUIDATION_FRACTION:.0%} of the requirement
-            are liquidated; the others get a margin call. The venue knows who is safe and
-            who is not, and still has not seen a single position."""
+            are liquidated; the others get a margin call. The venue knows which accounts
+            proved their margin and which did not, and still has not seen a single
+            position."""
         )
 
     def _prove_all(self, portfolios: list[Any]) -> list[Any]:
@@ -536,6 +531,17 @@ class Walkthrough:
                     proofs.append(future.result())
                     bar.update(1)
                 return proofs
+
+
+def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> str:
+    """"acct-0002 (short 204.87 USD), … and 7 more" — the largest shortfalls first."""
+    ranked = sorted(accounts, key=lambda account: account.report.shortfall, reverse=True)
+    named = [
+        f"{account.portfolio.account} (short {money(account.report.shortfall)})"
+        for account in ranked[:shown]
+    ]
+    rest = len(ranked) - shown
+    return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _advance(bar: Any) -> Callable[[int, int], None]:

@@ -75,10 +75,12 @@ def test_crypto_pm_counts_tails_dampened_and_short_option_contingency_when_built
     )
     params = build_params(market, model("crypto_pm"))
     assert params.quantity_scale == 10
-    assert len(params.scenarios) == 17 * 3 + 4
+    assert len(params.scenarios) == 9 * 3 + 8
     pnl = pnl_of(params, "F")
-    assert pnl["spot -16.00%, vol up"] == -800000
-    assert pnl["tail -50%"] == -round(25000 * 100 * 0.33)
+    assert pnl["spot -16.00%, vol up"] == pnl["spot -16.00%, vol down"] == -800000
+    assert pnl["spot -4.00%, vol unchanged"] == -200000
+    assert pnl["tail -66%"] == -round(0.66 * 50000 * 100 * 0.33)
+    assert pnl["tail +500%"] == round(5 * 50000 * 100 * 0.33)
     call = params.instruments.index("C")
     # 1% of the underlying price per short contract, in cents
     assert params.addon_short[call] == 50000 and params.addon_long[call] == 0

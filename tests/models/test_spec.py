@@ -30,7 +30,7 @@ def mutated(name: str, old: str, new: str) -> str:
         ("span", "equity = 0.15", "equity = -0.15", "span.scan_range.equity"),
         ("span", "equity = 0.15", "", "span.scan_range.equity: Field required"),
         ("portfolio_margin", "points = 10", "points = 9", "portfolio_margin.points"),
-        ("crypto_pm", "spot_points = 17", "spot_points = 16", "crypto_pm.spot_points"),
+        ("crypto_pm", "spot_points = 9", "spot_points = 8", "crypto_pm.spot_points"),
         ("expected_shortfall", 'confidence = "0.975"', 'confidence = "1.5"',
          "expected_shortfall.confidence"),
         ("standard", 'family = "standard"', 'family = "span"', "[standard] table"),

@@ -1,14 +1,16 @@
 """Deribit-style crypto portfolio margin: a spot × volatility grid, dampened tails, a contingency.
 
 Formula: every underlying's spot moves to each of n evenly spaced points over [−r, +r]
-(r = 16%, n = 17 by default: steps of 2%) combined with volatility up, unchanged and down
-(relative shocks from the TOML); a few extended moves (e.g. ±33%, ±50%) are added at vol
-unchanged, their P&L multiplied by a dampening fraction so that far tails weigh in without
-dominating. The requirement is the worst scenario loss plus a contingency for every short
+(r = 16%, n = 9 by default: steps of 4%, the unchanged spot included) combined with
+volatility up, unchanged and down (relative shocks from the TOML); an extended table of
+far moves (−66%, −33%, +50%, +100% … +500%) at volatility up is added, its P&L multiplied
+by a dampening fraction so that far tails weigh in without dominating. The requirement is the worst scenario loss plus a contingency for every short
 option: a fraction of the underlying's price × the contract size per contract.
 
-Source: Deribit, "Portfolio Margin" documentation (simulated spot and volatility shocks,
-extended dampener, short-option contingency); the numbers in the TOML are a venue's choice.
+Source: Deribit support, "Portfolio Margin" (segregated PM: ±16% in 9 buckets, volatility
+range up/same/down, extended table at vol up with a dampener; contingency per net short
+option); the numbers in the TOML are a venue's choice. Deribit scales its vol shocks with
+time to expiry; here one relative shock per direction applies to every instrument.
 Positions use the market's `quantity_decimals` (fractional contracts, e.g. 0.1 BTC).
 
 Simplification: Deribit charges the contingency on the net short option position per
@@ -69,7 +71,7 @@ class CryptoPmParameters(ParameterTable):
 
 
 def grid_moves(parameters: CryptoPmParameters) -> list[Move]:
-    """Spot points (as fractions of the ±range) × vol up / unchanged / down, then tails."""
+    """Spot points (as fractions of the ±range) × vol up / unchanged / down, then tails at vol up."""
     half = parameters.spot_points // 2
     moves = []
     for k in range(-half, half + 1):
@@ -78,7 +80,7 @@ def grid_moves(parameters: CryptoPmParameters) -> list[Move]:
             moves.append(Move(f"spot {spot:+.2%}, {vol_name}", k / half, vol))
     for tail in parameters.tail_moves:
         moves.append(
-            Move(f"tail {tail:+.0%}", tail / parameters.spot_range, 0.0, parameters.tail_dampener)
+            Move(f"tail {tail:+.0%}", tail / parameters.spot_range, 1.0, parameters.tail_dampener)
         )
     return moves
 

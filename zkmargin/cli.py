@@ -105,6 +105,26 @@ def _decimal(_ctx: click.Context, param: click.Parameter, text: str) -> Decimal:
     return value
 
 
+def _params_option(command: Callable) -> Callable:
+    return click.option(
+        "--params",
+        "params_path",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="params.json published by the venue (zkmargin params build).",
+    )(command)
+
+
+def _portfolio_option(command: Callable) -> Callable:
+    return click.option(
+        "--portfolio",
+        "portfolio_path",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Your portfolio.json (zkmargin schema portfolio); it never leaves this machine.",
+    )(command)
+
+
 def _level_option(command: Callable) -> Callable:
     return click.option(
         "--level",
@@ -166,10 +186,10 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _money(amount: Decimal, currency: str) -> str:
+def format_money(amount: Decimal, currency: str) -> str:
     """`amount` with thousands separators and at least cents, never fewer digits than it has."""
     places = max(2, -int(amount.as_tuple().exponent))
-    return f"{amount:,.{places}f} {currency}"
+    return f"{amount:,.{places}f} {currency}".rstrip()
 
 
 def _short_digest(digest: str) -> str:
@@ -317,8 +337,8 @@ Examples:
 Nothing leaves your machine: this is margin in the clear, computed locally.
 Exit 0 when the account meets the requirement, 1 when it is short.""",
 )
-@click.option("--params", "params_path", type=click.Path(path_type=Path), required=True)
-@click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path), required=True)
+@_params_option
+@_portfolio_option
 @_level_option
 @_min_excess_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
@@ -362,24 +382,24 @@ def format_report(document: dict[str, Any]) -> str:
     lines = [
         f"account      {document['account']}",
         f"model        {document['model']} ({document['level']} level)",
-        f"equity       {_money(document['equity'], currency)}",
-        f"requirement  {_money(document['requirement'], currency)}",
+        f"equity       {format_money(document['equity'], currency)}",
+        f"requirement  {format_money(document['requirement'], currency)}",
     ]
     if document["threshold"]:
-        lines.append(f"threshold    {_money(document['threshold'], currency)}")
+        lines.append(f"threshold    {format_money(document['threshold'], currency)}")
     lines += [
-        f"excess       {_money(document['excess'], currency)}",
+        f"excess       {format_money(document['excess'], currency)}",
         f"binding      {document['binding']}",
     ]
     if document["scenarios"]:
-        rows = [(row["scenario"], _money(row["pnl"], "")) for row in document["scenarios"]]
+        rows = [(row["scenario"], format_money(row["pnl"], "")) for row in document["scenarios"]]
         lines += ["", _table(("scenario", f"P&L ({currency})"), rows, "<>")]
     lines.append("")
     if document["meets"]:
         lines.append("MEETS the requirement.")
     else:
         lines.append(
-            f"SHORT by {_money(document['shortfall'], currency)}: "
+            f"SHORT by {format_money(document['shortfall'], currency)}: "
             "deposit at least that much, or reduce the positions."
         )
     return "\n".join(lines)
@@ -399,8 +419,8 @@ Examples:
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
-@click.option("--params", "params_path", type=click.Path(path_type=Path), required=True)
-@click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path), required=True)
+@_params_option
+@_portfolio_option
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
 )
@@ -446,7 +466,7 @@ def prove(
             raise click.exceptions.Exit(_EXIT_FALSE) from None
         _fail(
             f"cannot prove: {portfolio.account} is short by "
-            f"{_money(error.shortfall, params.currency)} ({error})",
+            f"{format_money(error.shortfall, params.currency)} ({error})",
             _EXIT_FALSE,
         )
     seconds = time.perf_counter() - started
@@ -511,7 +531,7 @@ Example:
 The venue learns the account label, the model, the level and the threshold — no position.
 Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other params).""",
 )
-@click.option("--params", "params_path", type=click.Path(path_type=Path), required=True)
+@_params_option
 @click.argument("proof_path", metavar="PROOF", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @_backend_option
@@ -535,7 +555,7 @@ def verify(params_path: Path, proof_path: Path, as_json: bool) -> None:
 
 
 def format_statement(document: dict[str, Any]) -> str:
-    threshold = _money(document["threshold"], document["currency"])
+    threshold = format_money(document["threshold"], document["currency"])
     return (
         f"account {document['account']} meets the {document['level']} requirement of "
         f"{document['model']} with excess ≥ {threshold} "
@@ -579,7 +599,7 @@ Examples:
 All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
 every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
 )
-@click.option("--params", "params_path", type=click.Path(path_type=Path), required=True)
+@_params_option
 @click.argument(
     "sources", metavar="DIR_OR_FILES...", nargs=-1, required=True, type=click.Path(path_type=Path)
 )
@@ -596,7 +616,7 @@ def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) ->
         length=len(entries), label="verifying", file=sys.stderr, show_pos=True
     ) as bar:
         result = zm.verify_batch(
-            [entry.proof for entry in entries], params, progress=_advance(bar)
+            [entry.proof for entry in entries], params, progress=progress_callback(bar)
         )
     seconds = time.perf_counter() - started
     failures = [
@@ -624,8 +644,8 @@ def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) ->
         raise click.exceptions.Exit(_EXIT_FALSE)
 
 
-def _advance(bar: Any) -> Callable[[int, int], None]:
-    """Adapt verify_batch's progress(done, total) to click's incremental progress bar."""
+def progress_callback(bar: Any) -> Callable[[int, int], None]:
+    """Adapt verify_batch's `progress(done, total)` to click's incremental progress bar."""
     shown = 0
 
     def progress(done: int, _total: int) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
+from zkmargin.cli import format_money, progress_callback
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKET_FILE = Path("examples") / "market.json"
@@ -118,7 +119,7 @@ class Narrator:
 
 
 def money(amount: Decimal, currency: str = "USD") -> str:
-    return f"{amount:,.2f} {currency}"
+    return format_money(amount, currency)
 
 
 def round_up(amount: Decimal, step: Decimal) -> Decimal:
@@ -483,7 +484,7 @@ class Walkthrough:
         n.code("result = zm.verify_batch(proofs, params, progress=callback)")
         started = time.perf_counter()
         with n.progress(len(proofs), "verifying") as bar:
-            result = zm.verify_batch(proofs, self.params, progress=_advance(bar))
+            result = zm.verify_batch(proofs, self.params, progress=progress_callback(bar))
         seconds = time.perf_counter() - started
         calls = [a for a in accounts if a.verdict == "margin call"]
         liquidations = [a for a in accounts if a.verdict == "liquidate"]
@@ -542,17 +543,6 @@ def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> s
     ]
     rest = len(ranked) - shown
     return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
-
-
-def _advance(bar: Any) -> Callable[[int, int], None]:
-    shown = 0
-
-    def progress(done: int, _total: int) -> None:
-        nonlocal shown
-        bar.update(done - shown)
-        shown = done
-
-    return progress
 
 
 def listed_market(market: Any, instruments: Sequence[str]) -> Any:

@@ -2,12 +2,14 @@
 
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from tests.models.conftest import account, model, one_underlying_market, option
 from zkmargin.assess import assess, expected_shortfall
 from zkmargin.params import build_params
+from zkmargin.risk_arrays import RiskArrays
 
 
 @pytest.mark.parametrize(
@@ -97,3 +99,9 @@ def test_expected_shortfall_threshold_is_optimal_when_tail_count_not_integer():
 
     es, t = expected_shortfall(losses, "0.6")
     assert es == objective(t) == min(objective(candidate) for candidate in range(-5, 15))
+
+
+def test_shipped_mcmillan_risk_arrays_match_the_table_when_built(mcmillan):
+    shipped = RiskArrays.load(Path(__file__).resolve().parents[2] / "examples" / "risk_spx.json")
+    spec = model("scenario")
+    assert build_params(shipped, spec).pnl == build_params(mcmillan, spec).pnl

@@ -173,6 +173,13 @@ def test_hash_to_curve_matches_rfc9380_when_using_test_dst(backend_name, msg, x,
     assert Point.hash_to_curve(msg, RFC9380_DST).to_bytes() == compressed(x, y)
 
 
+@pytest.mark.parametrize("length", [0, 256])
+def test_hash_to_curve_rejects_when_dst_length_is_outside_rfc_bounds(backend_name, length):
+    with pytest.raises(InputError, match="1 to 255 bytes"):
+        Point.hash_to_curve(b"msg", b"x" * length)
+    assert not Point.hash_to_curve(b"msg", b"x" * 255).is_identity()
+
+
 def test_generator_matches_standard_encoding_when_compressed(backend_name):
     assert Point.generator().to_bytes().hex() == GENERATOR_HEX
 
@@ -239,14 +246,16 @@ def test_available_backends_lists_both_when_libraries_installed():
     assert available_backends() == BACKENDS
 
 
-@pytest.mark.parametrize("name", BACKENDS)
-def test_backend_follows_environment_when_variable_set(name):
-    env = dict(os.environ, ZKMARGIN_BACKEND=name)
+@pytest.mark.parametrize("variable, expected", [("arkworks", "arkworks"), ("py_ecc", "py_ecc"), (None, "arkworks")])
+def test_backend_follows_environment_when_variable_set_or_defaults(variable, expected):
+    env = {key: value for key, value in os.environ.items() if key != "ZKMARGIN_BACKEND"}
+    if variable:
+        env["ZKMARGIN_BACKEND"] = variable
     out = subprocess.run(
         [sys.executable, "-c", "from zkmargin.hazmat.groups import current_backend as c; print(c())"],
         env=env, capture_output=True, text=True, check=True,
     )
-    assert out.stdout.strip() == name
+    assert out.stdout.strip() == expected
 
 
 def test_backend_raises_on_first_use_when_environment_names_unknown_backend():

@@ -115,7 +115,13 @@ class Point:
 
     @classmethod
     def hash_to_curve(cls, msg: bytes, dst: bytes) -> Point:
-        """RFC 9380 hash_to_curve, suite BLS12381G1_XMD:SHA-256_SSWU_RO_, with tag `dst`."""
+        """RFC 9380 hash_to_curve, suite BLS12381G1_XMD:SHA-256_SSWU_RO_, with tag `dst`.
+
+        RFC 9380 requires a non-empty tag of at most 255 bytes (the libraries disagree on
+        what to do with longer ones, so neither is allowed).
+        """
+        if not 0 < len(dst) <= 255:
+            raise InputError(f"a hash-to-curve domain separation tag has 1 to 255 bytes, got {len(dst)}")
         active = backend()
         return cls(active.hash_to_curve(msg, dst), active)
 

@@ -6,13 +6,17 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
 
     E        = QS·c + Σ q_i·values_i
     loss_s   = −Σ q_i·pnl_is
-    core     = max(0, max_s loss_s)  or  max(0, ES_α(loss))
+    core     = Σ_g max(0, max_{s∈g} loss_s)  or  max(0, ES_α(loss))   (g: scenario_groups)
     A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
 
 and the account meets the level when E ≥ required + X (X: the threshold rounded up to a
 money unit). That exact comparison decides `meets`; the Decimals of the report are for
 people: equity rounded down to the money unit, requirement and threshold rounded up.
+
+Groups are summed in the order they first appear in `scenario_groups`. When the scenario
+term sets the requirement, `binding` names the worst scenario of the group contributing
+most (the first such group on a tie).
 """
 
 from __future__ import annotations
@@ -39,9 +43,13 @@ class MarginReport:
 
     `equity`, `requirement`, `threshold` and `excess` are Decimals in currency units;
     `equity_fine` and `required_fine` are the exact numbers (fine units) behind `meets`.
-    `binding` names the term that sets the requirement: a scenario, "expected_shortfall",
-    "addons" (no scenario loses) or a floor. `scenario_pnl` is the portfolio's profit in
-    each scenario, exact.
+    `binding` names the term that sets the requirement: a scenario (the worst one of the
+    group contributing most to core), "expected_shortfall", "addons" (no scenario loses)
+    or a floor. `scenario_pnl` is the portfolio's profit in each scenario, exact.
+    `group_losses` is each scenario group's share of core, exact, in order of first
+    appearance: max(0, worst loss in the group) with aggregation `max`, max(0, ES) rounded
+    up to a fine unit (money unit / quantity scale) for the one group of
+    `expected_shortfall`.
     """
 
     account: str
@@ -55,6 +63,7 @@ class MarginReport:
     meets: bool
     binding: str
     scenario_pnl: tuple[tuple[str, Decimal], ...]
+    group_losses: tuple[tuple[str, Decimal], ...]
     equity_fine: int
     required_fine: Fraction
 
@@ -87,15 +96,40 @@ def rated(long_rates: list[int], short_rates: list[int], q: list[int]) -> int:
     )
 
 
-def core_requirement(params: RiskParams, losses: list[int]) -> tuple[Fraction, str]:
-    """(core, the term that sets it) — the scenario aggregate, floored at 0."""
+@dataclass(frozen=True)
+class Core:
+    """The scenario term: its amount, what sets it, and each group's share (fine units)."""
+
+    amount: Fraction
+    binding: str
+    group_amounts: tuple[tuple[str, Fraction], ...]
+
+
+def worst_per_group(params: RiskParams, losses: list[int]) -> dict[str, int]:
+    """Group → index of its worst scenario (the first on a tie), in order of first appearance."""
+    worst: dict[str, int] = {}
+    for s, group in enumerate(params.scenario_groups):
+        if group not in worst or losses[s] > losses[worst[group]]:
+            worst[group] = s
+    return worst
+
+
+def core_requirement(params: RiskParams, losses: list[int]) -> Core:
+    """core = Σ_g max(0, max_{s∈g} loss_s), or max(0, ES_α) over the one group."""
     if params.aggregation == "expected_shortfall":
         shortfall, _ = expected_shortfall(losses, params.es_confidence)
-        return (shortfall, "expected_shortfall") if shortfall > 0 else (Fraction(0), ZERO_SCENARIO)
-    worst = max(range(len(losses)), key=losses.__getitem__, default=None)
-    if worst is None or losses[worst] <= 0:
-        return Fraction(0), ZERO_SCENARIO
-    return Fraction(losses[worst]), params.scenarios[worst]
+        amount = max(shortfall, Fraction(0))
+        binding = "expected_shortfall" if amount else ZERO_SCENARIO
+        return Core(amount, binding, ((params.scenario_groups[0], amount),))
+    worst = worst_per_group(params, losses)
+    shares = {group: max(losses[s], 0) for group, s in worst.items()}
+    largest = max(shares, key=shares.__getitem__, default=None)
+    binding = ZERO_SCENARIO if largest is None or not shares[largest] else params.scenarios[worst[largest]]
+    return Core(
+        Fraction(sum(shares.values())),
+        binding,
+        tuple((group, Fraction(share)) for group, share in shares.items()),
+    )
 
 
 def assess(
@@ -118,8 +152,9 @@ def assess(
         quantity * value for quantity, value in zip(q, params.values) if quantity
     )
     losses = scenario_losses(params, q)
-    core, binding = core_requirement(params, losses)
-    base = core + rated(params.addon_long, params.addon_short, q)
+    core = core_requirement(params, losses)
+    binding = core.binding
+    base = core.amount + rated(params.addon_long, params.addon_short, q)
     for floor in params.floors:
         floor_amount = rated(floor.long, floor.short, q)
         if floor_amount > base:
@@ -141,6 +176,9 @@ def assess(
         binding=binding,
         scenario_pnl=tuple(
             (name, from_fixed(-loss, QS * MS)) for name, loss in zip(params.scenarios, losses)
+        ),
+        group_losses=tuple(
+            (group, from_fixed(ceil_div(amount, 1), QS * MS)) for group, amount in core.group_amounts
         ),
         equity_fine=equity_fine,
         required_fine=required_fine,

@@ -13,6 +13,10 @@ a money unit is snapped away:
   half-even to the money unit — no direction is conservative for both longs and shorts;
 - `addon_long`, `addon_short` and floor rates (multiply q⁺ or q⁻ ≥ 0): up.
 
+`scenario_groups[s]` names the group of scenario s (for a market-built model, the one
+underlying that moves in it). With aggregation `max` the requirement adds up each group's
+worst loss, floored at 0; with `expected_shortfall` every scenario is in one group.
+
 `digest()` is the SHA-256 (hex) of the canonical encoding: the JSON of every field
 (`model_dump(mode="json")`), keys sorted, separators "," and ":" with no whitespace,
 non-ASCII characters kept, encoded as UTF-8.
@@ -86,6 +90,7 @@ class RiskParams(BaseModel):
     instruments: list[str] = Field(min_length=1)
     values: list[int]
     scenarios: list[str]
+    scenario_groups: list[str]
     pnl: list[list[int]]
     aggregation: Literal["max", "expected_shortfall"]
     es_confidence: str | None = None
@@ -122,6 +127,11 @@ class RiskParams(BaseModel):
             raise ValueError("instruments: must be sorted and without duplicates")
         if len(set(self.scenarios)) != count:
             raise ValueError("scenarios: duplicate scenario name")
+        if len(self.scenario_groups) != count:
+            raise ValueError(
+                f"scenario_groups: has {len(self.scenario_groups)} entries but there are "
+                f"{count} scenarios"
+            )
         per_instrument = {"values": self.values, "pnl": self.pnl,
                           "addon_long": self.addon_long, "addon_short": self.addon_short}
         for floor in self.floors:
@@ -156,6 +166,13 @@ class RiskParams(BaseModel):
                 raise ValueError(str(error)) from None
             if count == 0:
                 raise ValueError("scenarios: expected_shortfall needs at least one scenario")
+            groups = list(dict.fromkeys(self.scenario_groups))
+            if len(groups) > 1:
+                raise ValueError(
+                    f"scenario_groups: expected_shortfall is portfolio-level, so every scenario "
+                    f"must be in one group; got {len(groups)}: {', '.join(map(repr, groups[:3]))}"
+                    f"{', …' if len(groups) > 3 else ''}"
+                )
         elif self.es_confidence is not None:
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         return self
@@ -238,6 +255,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
         instruments=instruments,
         values=to_money_units(values, "nearest", "values", instruments),
         scenarios=list(terms.scenarios),
+        scenario_groups=list(terms.scenario_groups),
         pnl=to_money_units(terms.pnl, "nearest", "pnl", instruments),
         aggregation=terms.aggregation,
         es_confidence=terms.es_confidence,

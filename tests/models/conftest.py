@@ -66,6 +66,19 @@ def one_underlying_market(
     }))
 
 
+def market_of(underlyings: dict[str, dict], instruments: dict[str, dict]) -> Market:
+    """A market over `underlyings` (id → fields, vol 0.3 and equity unless given)."""
+    return Market.from_json(json.dumps({
+        "as_of": "2026-11-27",
+        "currency": "USD",
+        "rate": 0.0,
+        "underlyings": {
+            name: {"vol": 0.3, "asset_class": "equity", **fields} for name, fields in underlyings.items()
+        },
+        "instruments": instruments,
+    }))
+
+
 def option(right: str, strike: float, mark: float | None = None, expiry: str = "2026-12-18") -> dict:
     fields = {"kind": "option", "right": right, "strike": strike, "expiry": expiry, "multiplier": 100}
     if mark is not None:

@@ -17,19 +17,21 @@ def pnl_of(params, instrument):
 
 def test_span_generates_cme_scenarios_with_covered_extremes_when_built_from_market():
     params = build_params(one_underlying_market(100, F=FUTURE), model("span"))
-    assert params.scenarios == MCMILLAN_SCENARIOS
+    # one group: the market's only underlying, "U"
+    assert params.scenarios == [f"U {name}" for name in MCMILLAN_SCENARIOS]
+    assert params.scenario_groups == ["U"] * 16
     pnl = pnl_of(params, "F")
     # scan range 15% (equity default of span.toml) of 100 × multiplier 50, in cents
-    assert pnl["up 1/3, vol up"] == 25000
-    assert pnl["down 3/3, vol down"] == -75000
+    assert pnl["U up 1/3, vol up"] == 25000
+    assert pnl["U down 3/3, vol down"] == -75000
     # extreme: 2 × range at 35% cover
-    assert pnl["extreme down"] == -52500
+    assert pnl["U extreme down"] == -52500
     assert params.values == [0]
 
 
 def test_span_uses_market_scan_range_when_underlying_gives_one():
     market = one_underlying_market(100, underlying_fields={"scan_range": 0.04}, F=FUTURE)
-    assert pnl_of(build_params(market, model("span")), "F")["up 3/3, vol up"] == 20000
+    assert pnl_of(build_params(market, model("span")), "F")["U up 3/3, vol up"] == 20000
 
 
 def test_span_short_option_minimum_binds_when_options_far_out_of_the_money():
@@ -47,8 +49,8 @@ def test_scenario_family_long_option_gains_when_vol_up():
     params = build_params(market, model("scenario"))
     assert len(params.scenarios) == 14
     pnl = pnl_of(params, "C")
-    assert pnl["unchanged, vol up"] > 0 > pnl["unchanged, vol down"]
-    assert pnl["up 3/3, vol down"] > pnl["up 2/3, vol down"] > pnl["up 1/3, vol down"] > 0
+    assert pnl["U unchanged, vol up"] > 0 > pnl["U unchanged, vol down"]
+    assert pnl["U up 3/3, vol down"] > pnl["U up 2/3, vol down"] > pnl["U up 1/3, vol down"] > 0
 
 
 def test_portfolio_margin_moves_plus_six_minus_eight_when_high_cap_index():
@@ -58,14 +60,14 @@ def test_portfolio_margin_moves_plus_six_minus_eight_when_high_cap_index():
     params = build_params(market, model("portfolio_margin"))
     pnl = pnl_of(params, "F")
     assert len(params.scenarios) == 10
-    assert pnl["up 5/5"] == 6 * 50 * 100 * 10 and pnl["down 5/5"] == -8 * 50 * 100 * 10
-    assert pnl["down 1/5"] == -round(1.6 * 50 * 100 * 10)
+    assert pnl["U up 5/5"] == 6 * 50 * 100 * 10 and pnl["U down 5/5"] == -8 * 50 * 100 * 10
+    assert pnl["U down 1/5"] == -round(1.6 * 50 * 100 * 10)
 
 
 def test_portfolio_margin_moves_ten_percent_when_broad_index_not_high_cap():
     market = one_underlying_market(1000, asset_class="broad_index", F=FUTURE)
     pnl = pnl_of(build_params(market, model("portfolio_margin")), "F")
-    assert pnl["up 5/5"] == -pnl["down 5/5"] == 10 * 50 * 100 * 10
+    assert pnl["U up 5/5"] == -pnl["U down 5/5"] == 10 * 50 * 100 * 10
 
 
 def test_crypto_pm_counts_tails_dampened_and_short_option_contingency_when_built():
@@ -77,10 +79,10 @@ def test_crypto_pm_counts_tails_dampened_and_short_option_contingency_when_built
     assert params.quantity_scale == 10
     assert len(params.scenarios) == 9 * 3 + 8
     pnl = pnl_of(params, "F")
-    assert pnl["spot -16.00%, vol up"] == pnl["spot -16.00%, vol down"] == -800000
-    assert pnl["spot -4.00%, vol unchanged"] == -200000
-    assert pnl["tail -66%"] == -round(0.66 * 50000 * 100 * 0.33)
-    assert pnl["tail +500%"] == round(5 * 50000 * 100 * 0.33)
+    assert pnl["U spot -16.00%, vol up"] == pnl["U spot -16.00%, vol down"] == -800000
+    assert pnl["U spot -4.00%, vol unchanged"] == -200000
+    assert pnl["U tail -66%"] == -round(0.66 * 50000 * 100 * 0.33)
+    assert pnl["U tail +500%"] == round(5 * 50000 * 100 * 0.33)
     call = params.instruments.index("C")
     # 1% of the underlying price per short contract, in cents
     assert params.addon_short[call] == 50000 and params.addon_long[call] == 0
@@ -135,6 +137,7 @@ def test_build_params_refuses_risk_arrays_when_family_needs_a_market(mcmillan, n
 def test_build_params_uses_supplied_scenarios_when_given_risk_arrays(mcmillan, name):
     params = build_params(mcmillan, model(name))
     assert params.scenarios == MCMILLAN_SCENARIOS
+    assert params.scenario_groups == ["all"] * 16
     assert pnl_of(params, "SP DEC")["extreme up"] == 700000
     assert params.values == [0, 500000]
 

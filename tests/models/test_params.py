@@ -24,6 +24,7 @@ def fields(**changes):
         levels={"maintenance": "1", "initial": "1.5"},
     )
     base.update(changes)
+    base.setdefault("scenario_groups", ["all"] * len(base["scenarios"]))
     return base
 
 
@@ -61,6 +62,9 @@ def test_params_digest_changes_when_one_pnl_number_changes(params):
         ({"addon_long": [0, -1]}, "addon_long[1]: rate -1 must be ≥ 0"),
         ({"instruments": ["B", "A"]}, "instruments: must be sorted"),
         ({"scenarios": ["up", "up"]}, "scenarios: duplicate"),
+        ({"scenario_groups": ["all"]}, "scenario_groups: has 1 entries but there are 2 scenarios"),
+        ({"aggregation": "expected_shortfall", "es_confidence": "0.5",
+          "scenario_groups": ["X", "Y"]}, "scenario_groups: expected_shortfall is portfolio-level"),
         ({"levels": {"initial": "1.5"}}, "maintenance"),
         ({"levels": {"maintenance": "1", "initial": "0.5"}}, "level 'initial'"),
         ({"aggregation": "expected_shortfall"}, "es_confidence: required"),

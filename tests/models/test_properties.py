@@ -24,6 +24,7 @@ def scenario_params(draw, aggregation=st.sampled_from(["max", "expected_shortfal
         instruments=INSTRUMENTS,
         values=draw(st.lists(st.integers(0, 10**5), min_size=3, max_size=3)),
         scenarios=SCENARIOS,
+        scenario_groups=draw(groups) if mode == "max" else ["all"] * len(SCENARIOS),
         pnl=draw(st.lists(st.lists(money, min_size=7, max_size=7), min_size=3, max_size=3)),
         aggregation=mode,
         es_confidence=draw(st.sampled_from(["0.5", "0.6", "0.8", "0.9"])) if mode != "max" else None,
@@ -33,6 +34,7 @@ def scenario_params(draw, aggregation=st.sampled_from(["max", "expected_shortfal
 
 
 positions = st.lists(quantity, min_size=3, max_size=3)
+groups = st.lists(st.sampled_from(["X", "Y", "Z"]), min_size=len(SCENARIOS), max_size=len(SCENARIOS))
 
 
 def requirement(params, q):
@@ -78,3 +80,11 @@ def test_expected_shortfall_is_the_minimum_over_thresholds_when_losses_random(lo
     es, t = expected_shortfall(losses, confidence)
     assert es == objective(t) == min(objective(candidate) for candidate in losses)
     assert Fraction(sum(losses), len(losses)) <= es <= max(losses)
+
+
+@given(scenario_params(aggregation=st.just("max")), positions)
+@settings(max_examples=60, deadline=None)
+def test_requirement_is_at_least_one_group_maximum_when_scenarios_grouped(params, q):
+    single = params.model_copy(update={"scenario_groups": ["all"] * len(SCENARIOS)})
+    group_count = len(set(params.scenario_groups))
+    assert requirement(single, q) <= requirement(params, q) <= group_count * requirement(single, q)

@@ -1,18 +1,24 @@
 """The generic form every margin-model family reduces to, before it is rounded to integers.
 
 A family turns a market (or venue-supplied risk arrays) into `MarginTerms`: per instrument
-and per scenario the profit of one long whole unit, per instrument the add-on rates of the
-long and short parts, named floors, and the aggregation (`max` or `expected_shortfall`).
-`zkmargin.params.build_params` rounds these to money units and publishes them as
-`RiskParams`; the requirement of a position vector q is then (docs/architecture.md, "params")
+and per scenario the profit of one long whole unit, the group of every scenario, per
+instrument the add-on rates of the long and short parts, named floors, and the aggregation
+(`max` or `expected_shortfall`). `zkmargin.params.build_params` rounds these to money units
+and publishes them as `RiskParams`; the requirement of a position vector q is then
+(docs/architecture.md, "params")
 
-    core = max(0, max_s loss_s)   or   max(0, ES_α(loss)),   loss_s = −Σ_i q_i·pnl_is
+    core = Σ_g max(0, max_{s∈g} loss_s)   or   max(0, ES_α(loss)),   loss_s = −Σ_i q_i·pnl_is
     A    = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻
     F_f  = Σ_i long_f,i·q_i⁺ + short_f,i·q_i⁻
     base = max(core + A, max_f F_f)
 
-Every term is either linear in q or a maximum of linear pieces, which is what lets the
-proof layer state it as linear inequalities with auxiliary witnesses.
+Every term is linear in q, a maximum of linear pieces, or a sum of such maxima, which is
+what lets the proof layer state it as linear inequalities with auxiliary witnesses.
+
+A family built from a market gives every underlying that has instruments its own group of
+scenarios, each moving that underlying alone (FINRA 4210(g) class groups, SPAN combined
+commodities, Deribit's per-currency portfolios), so losses on different underlyings add
+up instead of offsetting. Supplied risk arrays carry no grouping: one group, `ONE_GROUP`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
     from zkmargin.risk_arrays import RiskArrays
 
 Aggregation = Literal["max", "expected_shortfall"]
+
+ONE_GROUP = "all"
+"""The group of every scenario when the scenarios are not split by underlying."""
 
 
 class ParameterTable(BaseModel):
@@ -65,11 +74,13 @@ class FloorRates:
 class MarginTerms:
     """A model's requirement in the generic form, in currency units per whole unit.
 
-    `pnl` has shape (instruments, scenarios); `addon_long`, `addon_short` and each floor's
-    rates have one entry per instrument, in the order of the source's instrument ids.
+    `pnl` has shape (instruments, scenarios) and `scenario_groups` names the group of each
+    scenario; `addon_long`, `addon_short` and each floor's rates have one entry per
+    instrument, in the order of the source's instrument ids.
     """
 
     scenarios: tuple[str, ...]
+    scenario_groups: tuple[str, ...]
     pnl: np.ndarray
     addon_long: np.ndarray
     addon_short: np.ndarray
@@ -94,12 +105,18 @@ def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarr
     return market.revalue(price_factors, vol_shifts) - base
 
 
+def one_group(count: int) -> tuple[str, ...]:
+    """`count` scenarios, all in `ONE_GROUP`."""
+    return (ONE_GROUP,) * count
+
+
 def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
     """The venue's own scenario P&L (risk.json), already per long unit with cover applied."""
     pnl = arrays.pnl_matrix()
     count = pnl.shape[0]
     return MarginTerms(
         scenarios=tuple(arrays.scenarios),
+        scenario_groups=one_group(len(arrays.scenarios)),
         pnl=pnl,
         addon_long=no_addons(count),
         addon_short=no_addons(count),
@@ -108,9 +125,9 @@ def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
 
 @dataclass(frozen=True)
 class Move:
-    """One generated scenario, the same for every underlying.
+    """One generated scenario shape, applied to each underlying in turn.
 
-    Each underlying's price moves by `price` times its price range (its up range when
+    The underlying's price moves by `price` times its price range (its up range when
     `price` > 0, its down range when < 0) and its volatility by `vol` times its vol range
     (relative: +1 means vol·(1 + vol_up)); the scenario's P&L counts at `weight` (the SPAN
     cover fraction of an extreme move, the dampener of a tail move).
@@ -132,8 +149,48 @@ class Ranges:
     vol_down: float
 
 
+@dataclass(frozen=True)
+class GroupedScenarios:
+    """Scenarios grouped by underlying: names, the group (underlying) of each, and P&L."""
+
+    names: tuple[str, ...]
+    groups: tuple[str, ...]
+    pnl: np.ndarray
+
+
+def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) -> GroupedScenarios:
+    """Every move applied to one underlying at a time: one group per underlying held.
+
+    For each underlying u with instruments (in `underlying_ids()` order) the group u holds
+    the scenarios "u <move>", in which u moves and every other underlying stays put, so
+    instruments on other underlyings have P&L 0 there: S = len(moves) × underlyings.
+    An instrument's value depends on its own underlying only, so each instrument is
+    revalued once per move and its row copied into its underlying's block of columns.
+    """
+    together = move_pnl(market, moves, ranges)
+    instrument_ids = market.instrument_ids()
+    underlying_of = np.array([market.instruments[i].underlying for i in instrument_ids])
+    held = set(underlying_of.tolist())
+    groups = [u for u in market.underlying_ids() if u in held]
+    width = len(moves)
+    pnl = np.zeros((len(instrument_ids), width * len(groups)))
+    for block, underlying in enumerate(groups):
+        rows = underlying_of == underlying
+        pnl[rows, block * width:(block + 1) * width] = together[rows]
+    return GroupedScenarios(
+        names=tuple(f"{underlying} {move.name}" for underlying in groups for move in moves),
+        groups=tuple(underlying for underlying in groups for _ in moves),
+        pnl=pnl,
+    )
+
+
 def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
-    """(instruments, scenarios) profit of one long whole unit under each of `moves`."""
+    """(instruments, moves) profit of one long whole unit, every underlying moving at once.
+
+    Column j is move j applied to every underlying together; since an instrument's value
+    depends on its own underlying only, row i is also instrument i under move j of its
+    own underlying alone (what `per_underlying_scenarios` builds its groups from).
+    """
     underlyings = market.underlying_ids()
     price_multiple = np.array([move.price for move in moves])
     vol_multiple = np.array([move.vol for move in moves])

@@ -1,11 +1,14 @@
 """Deribit-style crypto portfolio margin: a spot × volatility grid, dampened tails, a contingency.
 
-Formula: every underlying's spot moves to each of n evenly spaced points over [−r, +r]
+Formula: per underlying (per currency, as Deribit computes portfolio margin), its spot
+moves to each of n evenly spaced points over [−r, +r]
 (r = 16%, n = 9 by default: steps of 4%, the unchanged spot included) combined with
 volatility up, unchanged and down (relative shocks from the TOML); an extended table of
 far moves (−66%, −33%, +50%, +100% … +500%) at volatility up is added, its P&L multiplied
-by a dampening fraction so that far tails weigh in without dominating. The requirement is the worst scenario loss plus a contingency for every short
-option: a fraction of the underlying's price × the contract size per contract.
+by a dampening fraction so that far tails weigh in without dominating. The requirement is
+the sum over underlyings of each one's worst scenario loss (floored at 0) plus a
+contingency for every short option: a fraction of the underlying's price × the contract
+size per contract.
 
 Source: Deribit support, "Portfolio Margin" (segregated PM: ±16% in 9 buckets, volatility
 range up/same/down, extended table at vol up with a dampener; contingency per net short
@@ -16,10 +19,12 @@ Positions use the market's `quantity_decimals` (fractional contracts, e.g. 0.1 B
 Simplification: Deribit charges the contingency on the net short option position per
 underlying; the generic form charges each instrument's short part, which is never less.
 
-Reduction to the generic form: aggregation `max` over the 3n + t scenarios; add-on
+Reduction to the generic form: aggregation `max`, one scenario group per underlying of
+3n + t scenarios in which only that underlying moves; add-on
 addon_short_i = contingency on options; the proof writes the short part with a witness
-u_i ≥ −q_i, u_i ≥ 0 and requires E − λ·(loss_s + Σ_i addon_short_i·u_i) − X ≥ 0 for every
-s (and with loss 0): larger witnesses only raise the requirement, so the proof is sound.
+u_i ≥ −q_i, u_i ≥ 0, each group's worst loss with a witness m_g ≥ 0, m_g ≥ loss_s (s ∈ g),
+and requires E − λ·(Σ_g m_g + Σ_i addon_short_i·u_i) − X ≥ 0: larger witnesses only raise
+the requirement, so the proof is sound.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ from zkmargin.models.base import (
     Move,
     ParameterTable,
     Ranges,
-    move_pnl,
     no_addons,
+    per_underlying_scenarios,
 )
 
 if TYPE_CHECKING:
@@ -89,7 +94,9 @@ def from_market(market: Market, parameters: CryptoPmParameters) -> MarginTerms:
     moves = grid_moves(parameters)
     count_underlyings = len(market.underlying_ids())
     spot = np.full(count_underlyings, parameters.spot_range)
-    pnl = move_pnl(market, moves, Ranges(spot, spot, parameters.vol_up, parameters.vol_down))
+    grouped = per_underlying_scenarios(
+        market, moves, Ranges(spot, spot, parameters.vol_up, parameters.vol_down)
+    )
     contracts = Contracts.of(market)
     contingency = np.where(
         contracts.is_option,
@@ -97,8 +104,9 @@ def from_market(market: Market, parameters: CryptoPmParameters) -> MarginTerms:
         0.0,
     )
     return MarginTerms(
-        scenarios=tuple(move.name for move in moves),
-        pnl=pnl,
-        addon_long=no_addons(pnl.shape[0]),
+        scenarios=grouped.names,
+        scenario_groups=grouped.groups,
+        pnl=grouped.pnl,
+        addon_long=no_addons(grouped.pnl.shape[0]),
         addon_short=contingency,
     )

@@ -18,7 +18,9 @@ Source: Rockafellar & Uryasev, "Optimization of conditional value-at-risk" (2000
 "Conditional value-at-risk for general loss distributions" (2002); ES at 97.5% as in
 Eurex Prisma and OCC STANS (filtered historical / Monte Carlo scenario sets).
 
-Reduction to the generic form: aggregation `expected_shortfall`, no add-ons. With
+Reduction to the generic form: aggregation `expected_shortfall`, no add-ons, every
+scenario in one group (ES is a portfolio-level measure: the scenarios move all underlyings
+jointly, and ES of a sum is not a sum of ES). With
 K = N(1−α) (a rational) the proof uses witnesses t (signed) and u_s with u_s ≥ 0 and
 u_s ≥ loss_s − t, and requires K·(E − X) − λ·(K·t + Σ_s u_s) ≥ 0 (scaled to integers by
 K's denominator) and E − X ≥ 0. For every t and every admissible u_s,
@@ -42,6 +44,7 @@ from zkmargin.models.base import (
     MarginTerms,
     ParameterTable,
     no_addons,
+    one_group,
     scenario_pnl,
     supplied_scenarios,
 )
@@ -120,6 +123,7 @@ def from_market(market: Market, parameters: ExpectedShortfallParameters) -> Marg
     width = len(str(parameters.simulated_scenarios))
     return MarginTerms(
         scenarios=tuple(f"sim {s + 1:0{width}d}" for s in range(parameters.simulated_scenarios)),
+        scenario_groups=one_group(parameters.simulated_scenarios),
         pnl=pnl,
         addon_long=no_addons(pnl.shape[0]),
         addon_short=no_addons(pnl.shape[0]),

@@ -3,21 +3,23 @@
 Formula: each underlying is revalued at 10 equidistant price points spanning its range,
 five up and five down: ±15% for equities and narrow-based indexes, ±10% for broad-based
 indexes that are not high-capitalization, +6%/−8% for high-capitalization broad-based
-indexes (the market's `high_cap` flag). Volatility is not shifted. The
-requirement is the greatest loss over the points, but never less than $0.375 × multiplier
-for each option contract, long or short.
+indexes (the market's `high_cap` flag). Volatility is not shifted. Each underlying is a
+class group (all positions on it), revalued alone; the requirement is the sum over groups
+of the greatest loss over the group's points (floored at 0), but never less than $0.375 ×
+multiplier for each option contract, long or short.
 
 Source: FINRA Rule 4210(g), portfolio margin (valuation points, ranges by product group and
 the $.375-per-contract minimum); Cboe portfolio margin rules; worked figure in
 worked-examples.md §3 (long 100 calls + 100 puts → 200 × $37.50 = $7,500).
 
-Simplification: the generic form takes one maximum over scenarios, so every underlying
-moves to the same point of its own range at once (a comonotone grid). The rule takes the
-worst point per class group and adds the groups; the two agree for a book on one
-underlying or one class group. Asset classes the rule does not cover (crypto, commodity)
-get the TOML's ranges.
+Simplification: a class group here is one underlying; the rule also puts related
+underlyings (an index and its ETF, say) in one group and offsets them partially, which
+this model does not credit (never understating). Asset classes the rule does not cover
+(crypto, commodity) get the TOML's ranges.
 
-Reduction to the generic form: aggregation `max` over the points, no add-ons, one floor
+Reduction to the generic form: aggregation `max`, one scenario group of `points`
+scenarios per underlying (the proof's witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g, summed over
+groups, can only overstate), no add-ons, one floor
 `per_contract_minimum` with long = short = 0.375 × multiplier on options. The floor uses
 |q_i| = q_i⁺ + q_i⁻ through a short-part witness u_i ≥ −q_i, u_i ≥ 0 (long part q_i + u_i):
 Σ r_i·(q_i + 2u_i) only grows with u_i, so no witness understates the floor.
@@ -38,8 +40,8 @@ from zkmargin.models.base import (
     ParameterTable,
     PerAssetClass,
     Ranges,
-    move_pnl,
     no_addons,
+    per_underlying_scenarios,
 )
 
 if TYPE_CHECKING:
@@ -88,15 +90,16 @@ def point_ranges(market: Market, parameters: PortfolioMarginParameters) -> Range
 
 def from_market(market: Market, parameters: PortfolioMarginParameters) -> MarginTerms:
     moves = valuation_moves(parameters.points)
-    pnl = move_pnl(market, moves, point_ranges(market, parameters))
-    count = pnl.shape[0]
+    grouped = per_underlying_scenarios(market, moves, point_ranges(market, parameters))
+    count = grouped.pnl.shape[0]
     contracts = Contracts.of(market)
     minimum = np.where(
         contracts.is_option, parameters.per_contract_minimum * contracts.multiplier, 0.0
     )
     return MarginTerms(
-        scenarios=tuple(move.name for move in moves),
-        pnl=pnl,
+        scenarios=grouped.names,
+        scenario_groups=grouped.groups,
+        pnl=grouped.pnl,
         addon_long=no_addons(count),
         addon_short=no_addons(count),
         floors=(FloorRates("per_contract_minimum", minimum, minimum),),

@@ -2,20 +2,23 @@
 
 Formula (SPAN "scan risk" without the add-ons): for a position vector q,
 
-    requirement = max(0, max_s loss_s),   loss_s = −Σ_i q_i·pnl_is
+    requirement = Σ_g max(0, max_{s∈g} loss_s),   loss_s = −Σ_i q_i·pnl_is
 
 over the scenarios the venue supplies (risk.json, e.g. SPAN risk arrays with the cover
-fraction of the extreme moves already applied) or, from a market, a generated grid: the
-unchanged price and ±1/n, ±2/n, …, ±n/n of each underlying's price range (a fraction of
-its price, per asset class in the TOML), each with volatility up and down by a relative
-vol range — 2 + 4n scenarios (14 for n = 3, the 14 non-extreme SPAN scenarios).
+fraction of the extreme moves already applied; one group) or, from a market, a generated
+grid per underlying: the unchanged price and ±1/n, ±2/n, …, ±n/n of the underlying's price
+range (a fraction of its price, per asset class in the TOML), each with volatility up and
+down by a relative vol range — 2 + 4n scenarios per underlying (14 for n = 3, the 14
+non-extreme SPAN scenarios), in which only that underlying moves; each underlying is a
+group.
 
 Source: CME SPAN scan risk; McMillan, Options as a Strategic Investment, ch. 34.
 
 Reduction to the generic form: aggregation `max`, no add-ons, no floors. The statement
-E ≥ λ·max(0, max_s loss_s) + X is the conjunction of E − λ·loss_s − X ≥ 0 for every s and
-E − X ≥ 0 (the zero scenario); each is linear in the committed q and c, so the proof needs
-no auxiliary witness.
+E ≥ λ·Σ_g max(0, max_{s∈g} loss_s) + X holds iff there are witnesses m_g with m_g ≥ 0 and
+m_g ≥ loss_s for every s ∈ g and E − λ·Σ_g m_g − X ≥ 0: each is linear in the committed q,
+c and m, and a larger m_g only makes the last inequality harder. With one group this is
+E − λ·loss_s − X ≥ 0 for every s and E − X ≥ 0.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from zkmargin.models.base import (
     ParameterTable,
     PerAssetClass,
     Ranges,
-    move_pnl,
     no_addons,
+    per_underlying_scenarios,
     supplied_scenarios,
 )
 
@@ -77,12 +80,14 @@ def from_market(market: Market, parameters: ScenarioParameters) -> MarginTerms:
     moves = scan_moves(parameters.price_steps)
     price = price_ranges(market, parameters.price_range)
     ranges = Ranges(price, price, parameters.vol_range, parameters.vol_range)
-    pnl = move_pnl(market, moves, ranges)
+    grouped = per_underlying_scenarios(market, moves, ranges)
+    count = grouped.pnl.shape[0]
     return MarginTerms(
-        scenarios=tuple(move.name for move in moves),
-        pnl=pnl,
-        addon_long=no_addons(pnl.shape[0]),
-        addon_short=no_addons(pnl.shape[0]),
+        scenarios=grouped.names,
+        scenario_groups=grouped.groups,
+        pnl=grouped.pnl,
+        addon_long=no_addons(count),
+        addon_short=no_addons(count),
     )
 
 

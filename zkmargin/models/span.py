@@ -1,6 +1,6 @@
 """CME SPAN: sixteen scan scenarios plus the short option minimum.
 
-Formula: per underlying a price scan range R (a fraction of the price: the market's
+Formula: per underlying (a combined commodity: every instrument on it) a price scan range R (a fraction of the price: the market's
 `scan_range` for that underlying, else the TOML default of its asset class) and a relative
 volatility scan range V. The sixteen scenarios are
 
@@ -8,8 +8,10 @@ volatility scan range V. The sixteen scenarios are
     3–14   price ±1/3, ±2/3, ±3/3 of R, vol up / down
     15–16  price ±m·R (the extreme moves, vol unchanged), P&L counted at the cover fraction c
 
-(m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Scan risk is
-the worst scenario loss; the requirement is max(scan risk, short option minimum), where the
+(m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
+underlying's scan risk is its worst scenario loss (floored at 0), moving that underlying
+alone; scan risks add up across underlyings, and the requirement is max(total scan risk,
+short option minimum), where the
 short option minimum charges every short option contract a fixed amount or a fraction of
 the underlying's notional, whichever is larger.
 
@@ -18,7 +20,8 @@ short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (work
 numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios and
 no short option minimum is applied (risk.json does not say which instruments are options).
 
-Reduction to the generic form: aggregation `max` over the 16 scenarios, no add-ons, one
+Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
+underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, one
 floor `short_option_minimum` with short rate r_i on options and 0 elsewhere. The floor
 needs the short part of each position: witnesses u_i with u_i ≥ −q_i and u_i ≥ 0, and the
 inequality E − λ·Σ_i r_i·u_i − X ≥ 0. Any u_i the prover picks is ≥ q_i⁻, so the proved
@@ -40,8 +43,8 @@ from zkmargin.models.base import (
     ParameterTable,
     PerAssetClass,
     Ranges,
-    move_pnl,
     no_addons,
+    per_underlying_scenarios,
     supplied_scenarios,
 )
 from zkmargin.models.scenario import price_ranges, scan_moves
@@ -86,12 +89,13 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
     moves = span_moves(parameters)
     price = price_ranges(market, parameters.scan_range)
     ranges = Ranges(price, price, parameters.vol_scan_range, parameters.vol_scan_range)
-    pnl = move_pnl(market, moves, ranges)
-    count = pnl.shape[0]
+    grouped = per_underlying_scenarios(market, moves, ranges)
+    count = grouped.pnl.shape[0]
     som = short_option_minimum(Contracts.of(market), parameters)
     return MarginTerms(
-        scenarios=tuple(move.name for move in moves),
-        pnl=pnl,
+        scenarios=grouped.names,
+        scenario_groups=grouped.groups,
+        pnl=grouped.pnl,
         addon_long=no_addons(count),
         addon_short=no_addons(count),
         floors=(FloorRates("short_option_minimum", np.zeros(count), som),),

@@ -79,6 +79,7 @@ def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
     )
     return MarginTerms(
         scenarios=(),
+        scenario_groups=(),
         pnl=np.zeros((len(values), 0)),
         addon_long=addon_long,
         addon_short=addon_short,

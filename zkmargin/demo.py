@@ -133,8 +133,8 @@ def round_up(amount: Decimal, step: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class GeneratedAccount:
-    portfolio: Any  # zm.Portfolio
-    report: Any  # the clear-text MarginReport under the params of the batch
+    portfolio: zm.Portfolio
+    report: zm.MarginReport  # in the clear, under the params of the batch
 
     @property
     def verdict(self) -> str:
@@ -144,7 +144,9 @@ class GeneratedAccount:
         return "liquidate" if self.report.equity < floor else "margin call"
 
 
-def generate_accounts(params: Any, count: int, seed: int) -> list[GeneratedAccount]:
+def generate_accounts(
+    market: zm.Market, params: zm.RiskParams, count: int, seed: int
+) -> list[GeneratedAccount]:
     """`count` random small books over the params' universe, most with enough collateral.
 
     The cash of each book is set from its requirement so that about 85% of accounts carry a
@@ -155,7 +157,7 @@ def generate_accounts(params: Any, count: int, seed: int) -> list[GeneratedAccou
     accounts = []
     for number in range(1, count + 1):
         positions = {
-            instrument: _random_quantity(rng, instrument)
+            instrument: _random_quantity(rng, market.instruments[instrument].kind)
             for instrument in rng.sample(universe, rng.randint(1, 3))
         }
         name = f"acct-{number:04d}"
@@ -168,9 +170,9 @@ def generate_accounts(params: Any, count: int, seed: int) -> list[GeneratedAccou
     return accounts
 
 
-def _random_quantity(rng: random.Random, instrument: str) -> int:
+def _random_quantity(rng: random.Random, kind: str) -> int:
     sign = rng.choice((1, -1))
-    if " " not in instrument:  # a stock: round lots
+    if kind == "stock":  # round lots
         return sign * 100 * rng.randint(1, 5)
     return sign * rng.randint(1, 4)
 
@@ -186,7 +188,7 @@ def _random_cushion(rng: random.Random) -> Decimal:
     return Decimal(str(round(rng.uniform(low, high), 3)))
 
 
-def _prove_account(portfolio: Any, params: Any, backend: str) -> Any:
+def _prove_account(portfolio: zm.Portfolio, params: zm.RiskParams, backend: str) -> zm.MarginProof:
     """Prove one generated account (runs in a worker process)."""
     from zkmargin.hazmat import groups
 
@@ -211,12 +213,13 @@ class Walkthrough:
     def __post_init__(self) -> None:
         self.root = locate_repo(self.root)
         self.model = zm.MarginModel.load(self.root / MODEL_FILE)
-        self.market: Any = None
-        self.params: Any = None
-        self.portfolio: Any = None
-        self.commitments: Any = None
-        self.openings: Any = None
-        self.proof: Any = None
+        self.market: zm.Market | None = None
+        self.params: zm.RiskParams | None = None
+        self.portfolio: zm.Portfolio | None = None
+        self.commitments: zm.AccountCommitments | None = None
+        self.openings: zm.AccountOpenings | None = None
+        self.proof: zm.MarginProof | None = None
+        self.shortfall = Decimal(0)
 
     @property
     def steps(self) -> tuple[Callable[[], None], ...]:
@@ -298,7 +301,7 @@ class Walkthrough:
             exceeds it by {money(report.excess)}, so the trader can prove it."""
         )
 
-    def _report_facts(self, report: Any) -> None:
+    def _report_facts(self, report: zm.MarginReport) -> None:
         self.narrator.facts(
             [
                 ("equity", money(report.equity)),
@@ -464,7 +467,7 @@ class Walkthrough:
     def venue_batch_verifies(self) -> None:
         say, n = self.narrator.say, self.narrator
         self._heading(self.venue_batch_verifies, "End of day: the venue checks every account")
-        accounts = generate_accounts(self.params, self.accounts, self.seed)
+        accounts = generate_accounts(self.market, self.params, self.accounts, self.seed)
         provable = [account for account in accounts if account.verdict == "proves"]
         say(
             f"""{len(accounts)} accounts hold random books over the same listed products.
@@ -511,7 +514,7 @@ class Walkthrough:
             position."""
         )
 
-    def _prove_all(self, portfolios: list[Any]) -> list[Any]:
+    def _prove_all(self, portfolios: list[zm.Portfolio]) -> list[zm.MarginProof]:
         from zkmargin.hazmat import groups
 
         backend = groups.current_backend()
@@ -545,7 +548,7 @@ def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> s
     return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
 
 
-def listed_market(market: Any, instruments: Sequence[str]) -> Any:
+def listed_market(market: zm.Market, instruments: Sequence[str]) -> zm.Market:
     """`market` restricted to `instruments` and the underlyings they reference."""
     data = json.loads(market.to_json())
     data["instruments"] = {name: data["instruments"][name] for name in instruments}
@@ -554,7 +557,7 @@ def listed_market(market: Any, instruments: Sequence[str]) -> Any:
     return zm.Market.from_json(json.dumps(data), "listed market")
 
 
-def futures_settlement(before: Any, after: Any, portfolio: Any) -> Decimal:
+def futures_settlement(before: zm.Market, after: zm.Market, portfolio: zm.Portfolio) -> Decimal:
     """Variation margin of the portfolio's futures between two markets (negative: owed)."""
     total = Decimal(0)
     for name, quantity in portfolio.positions.items():
@@ -568,7 +571,7 @@ def futures_settlement(before: Any, after: Any, portfolio: Any) -> Decimal:
     return total.quantize(Decimal("0.01"))
 
 
-def raise_claimed_threshold(proof: Any, threshold: Decimal) -> Any:
+def raise_claimed_threshold(proof: zm.MarginProof, threshold: Decimal) -> zm.MarginProof:
     """The same proof file with a larger threshold written into its statement (a forgery)."""
     data = json.loads(proof.to_json())
     data["statement"]["threshold"] = str(threshold)

@@ -58,8 +58,8 @@ def test_demo_trader_meets_before_crash_and_is_short_after_when_story_built():
 def test_generated_accounts_repeat_and_mix_verdicts_when_seed_fixed():
     walk = demo.Walkthrough(demo.Narrator(echo=lambda _line: None), accounts=1)
     walk.venue_publishes_params()
-    first = demo.generate_accounts(walk.params, 60, seed=7)
-    again = demo.generate_accounts(walk.params, 60, seed=7)
+    first = demo.generate_accounts(walk.market, walk.params, 60, seed=7)
+    again = demo.generate_accounts(walk.market, walk.params, 60, seed=7)
     assert [a.portfolio for a in first] == [a.portfolio for a in again]
     verdicts = {account.verdict for account in first}
     assert verdicts == {"proves", "margin call", "liquidate"}

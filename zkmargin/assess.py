@@ -124,7 +124,10 @@ def core_requirement(params: RiskParams, losses: list[int]) -> Core:
     worst = worst_per_group(params, losses)
     shares = {group: max(losses[s], 0) for group, s in worst.items()}
     largest = max(shares, key=shares.__getitem__, default=None)
-    binding = ZERO_SCENARIO if largest is None or not shares[largest] else params.scenarios[worst[largest]]
+    if largest is None or not shares[largest]:
+        binding = ZERO_SCENARIO
+    else:
+        binding = params.scenarios[worst[largest]]
     return Core(
         Fraction(sum(shares.values())),
         binding,

@@ -1,9 +1,8 @@
 """Deribit-style crypto portfolio margin: a spot × volatility grid, dampened tails, a contingency.
 
 Formula: per underlying (per currency, as Deribit computes portfolio margin), its spot
-moves to each of n evenly spaced points over [−r, +r]
-(r = 16%, n = 9 by default: steps of 4%, the unchanged spot included) combined with
-volatility up, unchanged and down (relative shocks from the TOML); an extended table of
+moves to each of n evenly spaced points over [−r, +r] (r = 16%, n = 9 by default: steps
+of 4%, the unchanged spot included) combined with volatility up, unchanged and down (relative shocks from the TOML); an extended table of
 far moves (−66%, −33%, +50%, +100% … +500%) at volatility up is added, its P&L multiplied
 by a dampening fraction so that far tails weigh in without dominating. The requirement is
 the sum over underlyings of each one's worst scenario loss (floored at 0) plus a
@@ -20,8 +19,8 @@ Simplification: Deribit charges the contingency on the net short option position
 underlying; the generic form charges each instrument's short part, which is never less.
 
 Reduction to the generic form: aggregation `max`, one scenario group per underlying of
-3n + t scenarios in which only that underlying moves; add-on
-addon_short_i = contingency on options; the proof writes the short part with a witness
+3n + t scenarios in which only that underlying moves; add-on addon_short_i = contingency
+on options; the proof writes the short part with a witness
 u_i ≥ −q_i, u_i ≥ 0, each group's worst loss with a witness m_g ≥ 0, m_g ≥ loss_s (s ∈ g),
 and requires E − λ·(Σ_g m_g + Σ_i addon_short_i·u_i) − X ≥ 0: larger witnesses only raise
 the requirement, so the proof is sound.

@@ -1,17 +1,17 @@
 """CME SPAN: sixteen scan scenarios plus the short option minimum.
 
-Formula: per underlying (a combined commodity: every instrument on it) a price scan range R (a fraction of the price: the market's
-`scan_range` for that underlying, else the TOML default of its asset class) and a relative
-volatility scan range V. The sixteen scenarios are
+Formula: per underlying (a combined commodity: every instrument on it) a price scan range
+R (a fraction of the price: the market's `scan_range` for that underlying, else the TOML
+default of its asset class) and a relative volatility scan range V. The sixteen scenarios,
+each moving that underlying alone, are
 
     1–2    price unchanged,             vol up / down
     3–14   price ±1/3, ±2/3, ±3/3 of R, vol up / down
     15–16  price ±m·R (the extreme moves, vol unchanged), P&L counted at the cover fraction c
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
-underlying's scan risk is its worst scenario loss (floored at 0), moving that underlying
-alone; scan risks add up across underlyings, and the requirement is max(total scan risk,
-short option minimum), where the
+underlying's scan risk is its worst scenario loss (floored at 0); scan risks add up across
+underlyings, and the requirement is max(total scan risk, short option minimum), where the
 short option minimum charges every short option contract a fixed amount or a fraction of
 the underlying's notional, whichever is larger.
 

@@ -92,6 +92,8 @@ def test_bulletproof_gens_are_byte_identical_when_each_backend_derives_them(fres
         pure = encodings(gens.G(3, 1)) + encodings(gens.H(3, 1))
     assert pure == ark
     assert len(set(ark)) == 6
+    with using("py_ecc"):
+        assert {p.backend.name for p in gens.G(3, 1) + gens.H(3, 1)} == {"py_ecc"}
 
 
 def test_bulletproof_gens_follow_documented_derivation_when_indexed():
@@ -182,9 +184,19 @@ def test_disk_cache_serves_prefix_when_file_holds_more_points(fresh_cache, deriv
     assert all(index < 4 for _, index in derivations)
 
 
-def corrupt_last_byte(path):
+HEADER = 8 + 32 + 8 + 32  # magic, chain id, count, payload checksum
+
+
+def rewrite(path, payload: bytes, count: int | None = None) -> None:
+    """Replace the payload, with a matching checksum, as a deliberate forger would."""
+    data = path.read_bytes()
+    count_field = data[40:48] if count is None else count.to_bytes(8, "big")
+    path.write_bytes(data[:40] + count_field + hashlib.sha256(payload).digest() + payload)
+
+
+def flip_bit_in_fifth_point(path):
     data = bytearray(path.read_bytes())
-    data[-1] ^= 1
+    data[HEADER + 5 * 96 + 50] ^= 1
     path.write_bytes(bytes(data))
 
 
@@ -192,42 +204,36 @@ def truncate(path):
     path.write_bytes(path.read_bytes()[:-7])
 
 
+def claim_more_points_than_stored(path):
+    rewrite(path, path.read_bytes()[HEADER:], count=20)
+
+
 def swap_first_two_points(path):
-    data = bytearray(path.read_bytes())
-    header = len(data) - 16 * 96
-    first, second = data[header : header + 96], data[header + 96 : header + 192]
-    payload = bytes(second + first + data[header + 192 :])
-    # A consistent checksum: only the spot check can tell these points are not the derived ones.
-    path.write_bytes(bytes(data[: header - 32]) + hashlib.sha256(payload).digest() + payload)
+    payload = path.read_bytes()[HEADER:]
+    rewrite(path, payload[96:192] + payload[:96] + payload[192:])
 
 
-def wrong_chain(path):
+def point_at_other_chain(path):
     data = bytearray(path.read_bytes())
     data[10] ^= 1
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", [corrupt_last_byte, truncate, wrong_chain])
+@pytest.mark.parametrize(
+    "damage", [flip_bit_in_fifth_point, truncate, claim_more_points_than_stored, swap_first_two_points, point_at_other_chain]
+)
 def test_disk_cache_is_rebuilt_when_file_is_damaged(fresh_cache, derivations, monkeypatch, damage):
     expected = encodings(BulletproofGens(16, 1).G(16, 1))
     path = cache_file(fresh_cache)
     intact = path.read_bytes()
     damage(path)
+    # pin the random spot check to index 0, so only the check aimed at each damage can catch it
+    monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
     forget_memory(monkeypatch)
     derivations.clear()
     assert encodings(BulletproofGens(16, 1).G(16, 1)) == expected
-    assert len(derivations) == 16
+    assert {index for _, index in derivations} == set(range(16))  # re-derived, not loaded
     assert path.read_bytes() == intact
-
-
-def test_disk_cache_is_rebuilt_when_points_are_wrong_but_checksum_matches(fresh_cache, monkeypatch):
-    expected = encodings(BulletproofGens(16, 1).G(16, 1))
-    path = cache_file(fresh_cache)
-    swap_first_two_points(path)
-    # make the random spot check land on the swapped points
-    monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
-    forget_memory(monkeypatch)
-    assert encodings(BulletproofGens(16, 1).G(16, 1)) == expected
 
 
 def test_disk_cache_is_skipped_when_directory_is_unusable(tmp_path, monkeypatch, derivations):

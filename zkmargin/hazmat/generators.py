@@ -88,7 +88,7 @@ class _Chain:
         return _CACHE_MAGIC + self.chain_id + count.to_bytes(8, "big") + checksum
 
     def _load(self, backend: GroupBackend, start: int, count: int) -> list[Point]:
-        """Points start… from the disk cache (as many as it holds, up to none); never raises."""
+        """Points start … min(count, stored) − 1 from the disk cache; [] if it is missing or fails a check."""
         try:
             data = self._path().read_bytes()
         except OSError:

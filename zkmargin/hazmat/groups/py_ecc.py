@@ -26,7 +26,7 @@ from zkmargin.errors import InvalidEncoding
 from zkmargin.hazmat.groups.backend import FIELD_MODULUS
 from zkmargin.hazmat.msm import pippenger
 
-Jacobian = tuple  # py_ecc's homogeneous projective (X, Y, Z) over FQ
+Projective = tuple  # py_ecc's homogeneous projective (X, Y, Z) over FQ
 
 BLS_Z_SQUARED = 0xD201000000010000**2
 BETA = 0x5F19672FDF76CE51BA69C6076A0F77EADDB3A93BE6F89688DE17D813620A00022E01FFFFFFFEFFFE
@@ -113,13 +113,13 @@ def _jacobian_mul(point: IntJacobian, k: int) -> IntJacobian:
     return result
 
 
-def _to_jacobian(point: Jacobian) -> IntJacobian:
+def _to_jacobian(point: Projective) -> IntJacobian:
     # homogeneous (X, Y, Z) ↦ Jacobian (X·Z, Y·Z², Z): X·Z/Z² = X/Z and Y·Z²/Z³ = Y/Z.
     x, y, z = point[0].n, point[1].n, point[2].n
     return x * z % FIELD_MODULUS, y * z * z % FIELD_MODULUS, z
 
 
-def _from_jacobian(point: IntJacobian) -> Jacobian:
+def _from_jacobian(point: IntJacobian) -> Projective:
     # Jacobian (X, Y, Z) ↦ homogeneous (X·Z, Y, Z³).
     x, y, z = point
     if not z:
@@ -127,7 +127,7 @@ def _from_jacobian(point: IntJacobian) -> Jacobian:
     return FQ(x * z), FQ(y), FQ(z * z * z)
 
 
-def _to_affine_batch(points: Sequence[Jacobian]) -> list[IntJacobian]:
+def _to_affine_batch(points: Sequence[Projective]) -> list[IntJacobian]:
     """Homogeneous points as (x, y, 1), with one field inversion for the batch (Montgomery's trick)."""
     p = FIELD_MODULUS
     finite = [(pt[0].n, pt[1].n, pt[2].n) for pt in points if pt[2].n]
@@ -146,7 +146,7 @@ def _to_affine_batch(points: Sequence[Jacobian]) -> list[IntJacobian]:
     return affine
 
 
-def is_in_subgroup(point: Jacobian) -> bool:
+def is_in_subgroup(point: Projective) -> bool:
     """φ(P) == −z²·P, for a point already known to be on the curve."""
     if is_inf(point):
         return True
@@ -158,25 +158,25 @@ def is_in_subgroup(point: Jacobian) -> bool:
 class PyEccBackend:
     name = "py_ecc"
 
-    def identity(self) -> Jacobian:
+    def identity(self) -> Projective:
         return Z1
 
-    def generator(self) -> Jacobian:
+    def generator(self) -> Projective:
         return G1
 
-    def add(self, a: Jacobian, b: Jacobian) -> Jacobian:
+    def add(self, a: Projective, b: Projective) -> Projective:
         return add(a, b)
 
-    def sub(self, a: Jacobian, b: Jacobian) -> Jacobian:
+    def sub(self, a: Projective, b: Projective) -> Projective:
         return add(a, neg(b))
 
-    def neg(self, a: Jacobian) -> Jacobian:
+    def neg(self, a: Projective) -> Projective:
         return neg(a)
 
-    def mul(self, a: Jacobian, k: int) -> Jacobian:
+    def mul(self, a: Projective, k: int) -> Projective:
         return _from_jacobian(_jacobian_mul(_to_jacobian(a), k))
 
-    def msm(self, scalars: Sequence[int], points: Sequence[Jacobian]) -> Jacobian:
+    def msm(self, scalars: Sequence[int], points: Sequence[Projective]) -> Projective:
         finite = [(k, point) for k, point in zip(scalars, points) if k and point[2].n]
         affine = _to_affine_batch([point for _, point in finite])
         total = pippenger(
@@ -190,19 +190,19 @@ class PyEccBackend:
         )
         return _from_jacobian(total)
 
-    def eq(self, a: Jacobian, b: Jacobian) -> bool:
+    def eq(self, a: Projective, b: Projective) -> bool:
         return eq(a, b)
 
-    def is_identity(self, a: Jacobian) -> bool:
+    def is_identity(self, a: Projective) -> bool:
         return is_inf(a)
 
-    def hash_to_curve(self, msg: bytes, dst: bytes) -> Jacobian:
+    def hash_to_curve(self, msg: bytes, dst: bytes) -> Projective:
         return hash_to_G1(bytes(msg), bytes(dst), hashlib.sha256)
 
-    def compress(self, a: Jacobian) -> bytes:
+    def compress(self, a: Projective) -> bytes:
         return compress_G1(a).to_bytes(48, "big")
 
-    def decompress(self, data: bytes, x: int, sign: bool) -> Jacobian:
+    def decompress(self, data: bytes, x: int, sign: bool) -> Projective:
         rhs = (pow(x, 3, FIELD_MODULUS) + _CURVE_B) % FIELD_MODULUS
         y = pow(rhs, _SQRT_EXPONENT, FIELD_MODULUS)
         if y * y % FIELD_MODULUS != rhs:
@@ -214,9 +214,9 @@ class PyEccBackend:
             raise InvalidEncoding("point is on the curve but outside the prime-order subgroup G1")
         return point
 
-    def to_affine_bytes(self, a: Jacobian) -> bytes:
+    def to_affine_bytes(self, a: Projective) -> bytes:
         x, y = normalize(a)
         return x.n.to_bytes(48, "big") + y.n.to_bytes(48, "big")
 
-    def from_affine_bytes_trusted(self, data: bytes) -> Jacobian:
+    def from_affine_bytes_trusted(self, data: bytes) -> Projective:
         return (FQ(int.from_bytes(data[:48], "big")), FQ(int.from_bytes(data[48:96], "big")), FQ.one())

@@ -258,6 +258,22 @@ def test_backend_follows_environment_when_variable_set_or_defaults(variable, exp
     assert out.stdout.strip() == expected
 
 
+def test_backend_falls_back_to_py_ecc_when_arkworks_cannot_be_imported():
+    env = {key: value for key, value in os.environ.items() if key != "ZKMARGIN_BACKEND"}
+    code = (
+        "import sys\n"
+        "sys.modules['py_arkworks_bls12381'] = None  # makes its import fail\n"
+        "from zkmargin.errors import BackendError\n"
+        "from zkmargin.hazmat.groups import available_backends, current_backend, use\n"
+        "print(current_backend(), available_backends())\n"
+        "try:\n    use('arkworks')\nexcept BackendError as e:\n    print('refused:', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    first, second = out.stdout.splitlines()
+    assert first == "py_ecc ['py_ecc']"
+    assert second.startswith("refused: curve backend 'arkworks' is not available")
+
+
 def test_backend_raises_on_first_use_when_environment_names_unknown_backend():
     env = dict(os.environ, ZKMARGIN_BACKEND="nope")
     code = (

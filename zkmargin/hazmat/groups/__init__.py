@@ -1,8 +1,8 @@
 """G1 of BLS12-381 behind one `Point` type, on a switchable backend.
 
 Backends: "arkworks" (Rust, default when importable) and "py_ecc" (pure Python reference).
-The backend is chosen at import from ZKMARGIN_BACKEND, and can be switched with `use(name)`.
-A `Point` keeps the backend it was made on; mixing points of two backends raises
+The backend is chosen on first use from ZKMARGIN_BACKEND, and can be switched with
+`use(name)` or, for a block, `with using(name):`. A `Point` keeps the backend it was made on; mixing points of two backends raises
 BackendError (convert through bytes, which both backends share). An unknown or missing
 backend named in ZKMARGIN_BACKEND raises BackendError on first use, not at import, so a
 command-line caller can report it like any other input error.
@@ -86,10 +86,11 @@ def backend() -> GroupBackend:
         requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
         if requested:
             _current = _load(requested)
-        elif "arkworks" in available_backends():
-            _current = _load("arkworks")
         else:
-            _current = _load("py_ecc")
+            try:
+                _current = _load("arkworks")
+            except BackendError:
+                _current = _load("py_ecc")
     return _current
 
 

@@ -39,9 +39,11 @@ class ArkworksBackend:
         return a * _to_scalar(k)
 
     def msm(self, scalars: Sequence[int], points: Sequence[G1Point]) -> G1Point:
+        # "unchecked" skips arkworks' own input checks: every point here was validated when
+        # decoded or derived, and groups.msm has matched the lengths.
         if not points:
             return G1Point.identity()
-        return _multiexp(list(points), [_from_le_bytes(k.to_bytes(32, "little")) for k in scalars])
+        return _multiexp(list(points), [_to_scalar(k) for k in scalars])
 
     def eq(self, a: G1Point, b: G1Point) -> bool:
         return a == b

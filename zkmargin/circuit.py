@@ -15,19 +15,20 @@ Variables, in this order (the proof file lists commitments in the same order):
     q_i    position of instrument i in quantity units, signed 32-bit
     c      collateral (cash) in money units, signed 64-bit
     u_i    short part of q_i, for instruments with an add-on or floor rate; u_i ≥ 0, u_i + q_i ≥ 0
+    m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
 With E = QS·c + Σ q_i·value_i, loss_s = −Σ q_i·pnl_is and the add-on
 A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
 
-    max:  Q·(E − X) − P·(loss_s + A) ≥ 0           for every scenario s
+    max:  Q·(E − X) − P·(Σ_g m_g + A) ≥ 0
     ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
-    both: Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
-          Q·(E − X) − P·F_f ≥ 0                    for every floor f
+          Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
+    both: Q·(E − X) − P·F_f ≥ 0                    for every floor f
 
 Each holds for the prover's witnesses only if it holds for the minimal ones, because the
-requirement only grows with u_i, t-excesses v_s: the prover cannot gain by lying in them.
+requirement only grows with u_i, m_g and the v_s: the prover cannot gain by lying in them.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class CircuitParams(Protocol):
     instruments: list[str]
     values: list[int]
     scenarios: list[str]
+    scenario_groups: list[str]
     pnl: list[list[int]]
     aggregation: str
     es_confidence: str | None
@@ -225,9 +227,17 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
         return {i: params.pnl[i][s] for i in range(k) if params.pnl[i][s]}
 
     if params.aggregation == "max":
-        for s, scenario in enumerate(params.scenarios):
-            # −P·loss_s = +P·Σ q_i·pnl_is, so the scenario's profit enters with a negative factor.
-            constraints.append(requirement(f"scenario({scenario})", Q, [(-P, scenario_profit(s)), (P, addons)]))
+        group_var: dict[str, int] = {}
+        for group in params.scenario_groups:
+            if group not in group_var:
+                group_var[group] = len(variables)
+                variables.append(Variable(f"m[{group}]", "witness", 0, MONEY_BITS))
+        for s, (scenario, group) in enumerate(zip(params.scenarios, params.scenario_groups)):
+            # m_g − loss_s = m_g + Σ q_i·pnl_is ≥ 0
+            terms = {group_var[group]: 1, **scenario_profit(s)}
+            constraints.append(Constraint(f"scenario({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
+        worst_losses = {index: 1 for index in group_var.values()}
+        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, addons)]))
     elif params.aggregation == "expected_shortfall":
         tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
         Kn, Kd = tail.numerator, tail.denominator
@@ -242,10 +252,11 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
             constraints.append(Constraint(f"tail({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
         charges = [(Kn * P, {threshold_var: 1}), (Kn * P, addons), (Kd * P, {v: 1 for v in excess_vars})]
         constraints.append(requirement("expected_shortfall", Kn * Q, charges))
+        # ES can be negative; the requirement is max(0, ES) + A.
+        constraints.append(requirement("addons", Q, [(P, addons)]))
     else:
         raise UnsoundStatement(f"unknown aggregation {params.aggregation!r}")
 
-    constraints.append(requirement("addons", Q, [(P, addons)]))
     for floor in floors:
         constraints.append(requirement(f"floor({floor.name})", Q, [(P, rated_terms(floor.long, floor.short))]))
 

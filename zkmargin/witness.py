@@ -15,16 +15,19 @@ from zkmargin.portfolio import Portfolio
 def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio) -> list[int]:
     """Values for every variable of `circuit`, in its order, with the smallest witnesses.
 
-    u_i = max(−q_i, 0) (short part), t = the Rockafellar–Uryasev optimum (VaR) and
-    v_s = max(loss_s − t, 0): the choices that make every constraint's slack largest.
+    u_i = max(−q_i, 0) (short part), m_g = max(0, max_{s∈g} loss_s) (a group's worst
+    loss), t = the Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0): the
+    choices that make every constraint's slack largest.
     """
     positions = params.position_vector(portfolio)
     by_name = {f"q[{name}]": q for name, q in zip(params.instruments, positions)}
     by_name["c"] = params.cash_units(portfolio)
     for name, q in zip(params.instruments, positions):
         by_name[f"u[{name}]"] = max(-q, 0)
+    losses = scenario_losses(params, positions)
+    for group, loss in zip(params.scenario_groups, losses):
+        by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", 0), loss)
     if params.aggregation == "expected_shortfall":
-        losses = scenario_losses(params, positions)
         _, t = expected_shortfall(losses, params.es_confidence)
         by_name["t"] = t
         for scenario, loss in zip(params.scenarios, losses):

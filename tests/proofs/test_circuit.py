@@ -11,9 +11,13 @@ from zkmargin.circuit import compile_circuit
 from zkmargin.errors import UnsoundStatement
 
 
-def make_params(pnl, values, addon_long, addon_short, floors=(), aggregation="max", es_confidence=None, qs=1):
+def make_params(
+    pnl, values, addon_long, addon_short, floors=(), aggregation="max", es_confidence=None, qs=1, groups=None
+):
     k = len(values)
+    scenario_count = len(pnl[0]) if pnl else 0
     return SimpleNamespace(
+        scenario_groups=list(groups or ["all"] * scenario_count),
         quantity_scale=qs,
         instruments=[f"I{i}" for i in range(k)],
         values=list(values),
@@ -33,7 +37,10 @@ def reference_minimum_equity(params, q, level, threshold):
     losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
     addon = sum(params.addon_long[i] * max(q[i], 0) + params.addon_short[i] * max(-q[i], 0) for i in range(k))
     if params.aggregation == "max":
-        core = max([0] + losses)
+        worst = {}
+        for group, loss in zip(params.scenario_groups, losses):
+            worst[group] = max(worst.get(group, 0), loss)
+        core = sum(worst.values())
     else:
         tail = len(losses) * (1 - Fraction(params.es_confidence))
         core = max(0, min(t + sum(max(loss - t, 0) for loss in losses) / tail for t in losses))
@@ -48,6 +55,9 @@ def minimal_witness(circuit, params, q, c):
     values = {f"q[I{i}]": q[i] for i in range(k)}
     values["c"] = c
     values.update({f"u[I{i}]": max(-q[i], 0) for i in range(k)})
+    losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
+    for group, loss in zip(params.scenario_groups, losses):
+        values[f"m[{group}]"] = max(values.get(f"m[{group}]", 0), loss)
     if params.aggregation == "expected_shortfall":
         losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
         tail = len(losses) * (1 - Fraction(params.es_confidence))
@@ -68,8 +78,10 @@ def accounts(draw):
     pnl = [[draw(money) for _ in range(scenarios)] for _ in range(k)]
     floors = draw(st.lists(st.tuples(st.lists(rate, min_size=k, max_size=k), st.lists(rate, min_size=k, max_size=k)), max_size=2))
     es = draw(st.booleans())
+    groups = None if es else draw(st.lists(st.sampled_from("ab"), min_size=scenarios, max_size=scenarios))
     params = make_params(
         pnl,
+        groups=groups,
         values=[draw(st.integers(0, 10_000)) for _ in range(k)],
         addon_long=[draw(rate) for _ in range(k)],
         addon_short=[draw(rate) for _ in range(k)],
@@ -98,11 +110,11 @@ def test_circuit_accepts_exactly_when_equity_meets_the_formula(account, offset):
     assert meets == (offset >= 0)
 
 
-def test_circuit_names_the_failing_scenario_when_one_cent_short():
+def test_circuit_names_the_requirement_when_one_cent_short():
     params = make_params([[1_000, -1_000]], values=[0], addon_long=[0], addon_short=[0])
     circuit = compile_circuit(params, Fraction(1), 0)
     witness = minimal_witness(circuit, params, [1], 999)
-    assert circuit.unsatisfied(witness) == ["scenario(s1)"]
+    assert circuit.unsatisfied(witness) == ["scenarios"]
     assert circuit.unsatisfied(minimal_witness(circuit, params, [1], 1_000)) == []
 
 
@@ -128,8 +140,8 @@ def test_circuit_budget_counts_every_term_when_many_instruments_share_a_constrai
     k = 4
     params = make_params([[2**219]] * k, values=[0] * k, addon_long=[0] * k, addon_short=[0] * k)
     circuit = compile_circuit(params, Fraction(1), 0)
-    # |q| ≤ 2^31 and |c| ≤ 2^63: four position terms of 2^250 plus the collateral term
-    assert circuit.soundness_budget() == k * 2**250 + 2**63
+    # |q| ≤ 2^31 and |m| ≤ 2^64: four position terms of 2^250 plus the group witness term
+    assert circuit.soundness_budget() == k * 2**250 + 2**64
 
 
 def test_circuit_digest_changes_when_one_coefficient_changes():

@@ -126,7 +126,7 @@ def test_proof_file_holds_no_quantity_when_saved(params):
     public = json.dumps(data["statement"])
     for secret in ("3373", "FUT", "CALL"):
         assert secret not in public
-    assert len(data["commitments"]) == len(params.instruments) + 1
+    assert len(data["commitments"]) == len(params.instruments) + 1 + len(set(params.scenario_groups))
 
 
 def test_verify_pins_commitments_when_venue_holds_them(params):

@@ -28,6 +28,8 @@ from typing import Any, NoReturn
 import click
 
 import zkmargin as zm
+from zkmargin import demo as walkthrough
+from zkmargin.demo import format_money, progress_callback
 from zkmargin.jsonio import write_atomic
 
 _EXIT_FALSE = 1
@@ -184,12 +186,6 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_json_ready(item) for item in value]
     return value
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """`amount` with thousands separators and at least cents, never fewer digits than it has."""
-    places = max(2, -int(amount.as_tuple().exponent))
-    return f"{amount:,.{places}f} {currency}".rstrip()
 
 
 def _short_digest(digest: str) -> str:
@@ -373,6 +369,7 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
         "meets": report.meets,
         "shortfall": report.shortfall,
         "binding": report.binding,
+        "groups": [{"group": name, "loss": loss} for name, loss in report.group_losses],
         "scenarios": [{"scenario": name, "pnl": pnl} for name, pnl in report.scenario_pnl],
     }
 
@@ -391,6 +388,9 @@ def format_report(document: dict[str, Any]) -> str:
         f"excess       {format_money(document['excess'], currency)}",
         f"binding      {document['binding']}",
     ]
+    if len(document["groups"]) > 1:
+        rows = [(row["group"], format_money(row["loss"], "")) for row in document["groups"]]
+        lines += ["", _table(("group", f"worst loss ({currency})"), rows, "<>")]
     if document["scenarios"]:
         rows = [(row["scenario"], format_money(row["pnl"], "")) for row in document["scenarios"]]
         lines += ["", _table(("scenario", f"P&L ({currency})"), rows, "<>")]
@@ -644,19 +644,6 @@ def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) ->
         raise click.exceptions.Exit(_EXIT_FALSE)
 
 
-def progress_callback(bar: Any) -> Callable[[int, int], None]:
-    """Adapt verify_batch's `progress(done, total)` to click's incremental progress bar."""
-    shown = 0
-
-    def progress(done: int, _total: int) -> None:
-        nonlocal shown
-        if done > shown:
-            bar.update(done - shown)
-            shown = done
-
-    return progress
-
-
 def format_batch_summary(total: int, failures: list[dict[str, Any]], seconds: float) -> str:
     per_proof = 1000 * seconds / total if total else 0.0
     counts = [("proofs", total), ("valid", total - len(failures)), ("failed", len(failures))]
@@ -706,15 +693,13 @@ Examples:
 @click.option(
     "--accounts",
     type=click.IntRange(min=1),
-    default=200,
+    default=walkthrough.DEFAULT_ACCOUNTS,
     show_default=True,
     help="Generated accounts the venue batch-verifies at the end.",
 )
 @_backend_option
 def demo(fast: bool, accounts: int) -> None:
     """Walk through a trader and a venue: prove, crash, margin call, top-up, batch verify."""
-    from zkmargin import demo as walkthrough
-
     walkthrough.run(fast=fast, accounts=accounts)
 
 

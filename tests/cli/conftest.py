@@ -18,6 +18,9 @@ from zkmargin.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 LISTED = ("XYZ", "XYZ 2026-12-18 100 C", "MES 2026-12-18")
+MODEL = "portfolio_margin"
+"""The model of the shared params: 20 scenarios over two underlyings keep each proof small."""
+OTHER_MODEL = "span"
 COVERED_CALL = {"XYZ": 100, "XYZ 2026-12-18 100 C": -1, "MES 2026-12-18": 1}
 
 
@@ -30,7 +33,7 @@ def shared(tmp_path_factory) -> Path:
     market["underlyings"] = {name: market["underlyings"][name] for name in ("XYZ", "SPX")}
     (root / "market.json").write_text(json.dumps(market))
     params = zm.build_params(
-        zm.Market.load(root / "market.json"), zm.MarginModel.load(REPO / "circuits" / "span.toml")
+        zm.Market.load(root / "market.json"), zm.MarginModel.load(REPO / "circuits" / f"{MODEL}.toml")
     )
     params.save(root / "params.json")
     write_portfolio(root / "meets.json", "alice", 10000, COVERED_CALL)

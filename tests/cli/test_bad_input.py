@@ -8,7 +8,7 @@ import pytest
 
 import zkmargin as zm
 
-from .conftest import REPO, write_portfolio
+from .conftest import OTHER_MODEL, REPO, write_portfolio
 
 
 def assert_one_line_error(result, *fragments: str) -> None:
@@ -59,7 +59,7 @@ def test_params_build_exits_2_naming_field_when_market_invalid(invoke, workdir):
 
 def test_verify_exits_2_naming_both_files_when_params_differ(invoke, workdir):
     other = zm.build_params(zm.Market.load(workdir / "market.json"),
-                            zm.MarginModel.load(REPO / "circuits" / "portfolio_margin.toml"))
+                            zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
     other.save(workdir / "other-params.json")
     result = invoke("verify", "--params", "other-params.json", "meets.proof.json")
     assert_one_line_error(result, "meets.proof.json", "other-params.json", "other params")

@@ -388,8 +388,9 @@ def format_report(document: dict[str, Any]) -> str:
         f"excess       {format_money(document['excess'], currency)}",
         f"binding      {document['binding']}",
     ]
-    if len(document["groups"]) > 1:
-        rows = [(row["group"], format_money(row["loss"], "")) for row in document["groups"]]
+    losing_groups = [row for row in document["groups"] if row["loss"]]
+    if len(losing_groups) > 1:
+        rows = [(row["group"], format_money(row["loss"], "")) for row in losing_groups]
         lines += ["", _table(("group", f"worst loss ({currency})"), rows, "<>")]
     if document["scenarios"]:
         rows = [(row["scenario"], format_money(row["pnl"], "")) for row in document["scenarios"]]

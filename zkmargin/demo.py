@@ -558,7 +558,7 @@ class Walkthrough:
 
 
 def group_listing(report: zm.MarginReport) -> str:
-    return ", ".join(f"{group} {money(loss)}" for group, loss in report.group_losses)
+    return ", ".join(f"{group} {money(loss)}" for group, loss in report.group_losses if loss)
 
 
 def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> str:

@@ -115,10 +115,13 @@ def test_check_exits_0_with_scenario_table_when_account_meets(invoke, workdir):
     report = zm.assess(zm.Portfolio.load("meets.json"), params)
     assert f"requirement  {report.requirement:,.2f} USD" in result.stdout
     assert f"binding      {report.binding}" in result.stdout
-    for (name, pnl) in report.scenario_pnl:
-        assert any(
-            line.startswith(name) and line.endswith(f"{pnl:,.2f}") for line in result.stdout.splitlines()
-        )
+    lines = result.stdout.splitlines()
+    for name, pnl in report.scenario_pnl:
+        assert any(line.startswith(name) and line.endswith(f"{pnl:,.2f}") for line in lines)
+    losing = [(group, loss) for group, loss in report.group_losses if loss]
+    assert len(losing) == 2  # the call on XYZ and the future on SPX
+    for group, loss in losing:
+        assert any(line.startswith(group) and line.endswith(f"{loss:,.2f}") for line in lines)
     assert "MEETS the requirement." in result.stdout
 
 

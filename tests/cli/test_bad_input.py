@@ -43,7 +43,7 @@ def test_check_exits_2_naming_field_when_portfolio_has_unknown_field(invoke, wor
 def test_prove_exits_2_naming_instrument_when_outside_universe(invoke, workdir):
     write_portfolio(workdir / "alien.json", "dave", 100, {"CL 2027-02": 1})
     result = invoke("prove", "--params", "params.json", "--portfolio", "alien.json", "-o", "p.json")
-    assert_one_line_error(result, "CL 2027-02")
+    assert_one_line_error(result, "alien.json", "CL 2027-02")
     assert not (workdir / "p.json").exists()
 
 

@@ -288,6 +288,18 @@ def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
     assert "forged.json" in text.stdout and "failures:" in text.stdout
 
 
+def test_verify_batch_lists_each_proof_as_failure_when_made_for_other_params(invoke, workdir):
+    other = zm.build_params(zm.Market.load(workdir / "market.json"),
+                            zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
+    other.save(workdir / "other-params.json")
+    result = invoke("verify-batch", "--params", "other-params.json",
+                    "meets.proof.json", "bob.proof.json", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert [failure["account"] for failure in document["failures"]] == ["alice", "bob"]
+    assert all("params" in failure["reason"] for failure in document["failures"])
+
+
 def test_verify_batch_skips_params_file_when_it_sits_among_proofs(invoke, workdir):
     proofs = workdir / "proofs"
     proofs.mkdir()

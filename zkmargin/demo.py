@@ -67,9 +67,10 @@ class DemoFilesMissing(zm.InputError):
 
 
 def locate_repo(root: Path | None = None) -> Path:
-    """The directory holding examples/ and circuits/, or `DemoFilesMissing` saying where it looked."""
+    """The directory holding examples/ and circuits/; `DemoFilesMissing` says where it looked."""
     root = REPO_ROOT if root is None else root
-    missing = [str(root / name) for name in (MARKET_FILE, MODEL_FILE) if not (root / name).is_file()]
+    needed = (root / MARKET_FILE, root / MODEL_FILE)
+    missing = [str(path) for path in needed if not path.is_file()]
     if missing:
         raise DemoFilesMissing(
             f"the demo needs the repository's example files, missing: {', '.join(missing)}; "
@@ -177,7 +178,9 @@ def generate_accounts(
             for instrument in rng.sample(universe, rng.randint(1, 3))
         }
         name = f"acct-{number:04d}"
-        unfunded = zm.assess(zm.Portfolio(account=name, cash=Decimal(0), positions=positions), params)
+        unfunded = zm.assess(
+            zm.Portfolio(account=name, cash=Decimal(0), positions=positions), params
+        )
         cushion = _random_cushion(rng)
         target = max(unfunded.requirement, Decimal(1000)) * (1 + cushion)
         cash = (target - unfunded.equity).quantize(Decimal(1), rounding=ROUND_CEILING)
@@ -321,6 +324,11 @@ class Walkthrough:
             {money(report.excess)}, so the trader can prove it."""
         )
 
+    def _move_cash(self, amount: Decimal) -> None:
+        """Money moves: the trader's cash, and the venue's commitment to it, by `amount`."""
+        self.portfolio = self.portfolio.model_copy(update={"cash": self.portfolio.cash + amount})
+        self.commitments = self.commitments.deposit(amount)
+
     def _report_facts(self, report: zm.MarginReport) -> None:
         self.narrator.facts(
             [
@@ -415,8 +423,7 @@ class Walkthrough:
             params = zm.build_params(market, model)
             commitments = commitments.deposit(settlement)   # venue; negative = a debit"""
         )
-        self.portfolio = self.portfolio.model_copy(update={"cash": self.portfolio.cash + settlement})
-        self.commitments = self.commitments.deposit(settlement)
+        self._move_cash(settlement)
         n.facts([("old digest", old_params.digest()), ("new digest", self.params.digest())])
         say("""The venue republishes its params. Yesterday's proof was about yesterday's
             params, so it no longer verifies:""")
@@ -470,8 +477,7 @@ class Walkthrough:
             proof = zm.prove(portfolio, params, openings=openings)
             zm.verify(proof, params, commitments=commitments)"""
         )
-        self.commitments = self.commitments.deposit(deposit)
-        self.portfolio = self.portfolio.model_copy(update={"cash": self.portfolio.cash + deposit})
+        self._move_cash(deposit)
         report = zm.assess(self.portfolio, self.params)
         self.proof = zm.prove(self.portfolio, self.params, openings=self.openings)
         statement = zm.verify(self.proof, self.params, commitments=self.commitments)
@@ -519,7 +525,10 @@ class Walkthrough:
                 ("rejected", len(result.failures)),
                 ("margin calls (no proof)", len(calls)),
                 ("liquidations (no proof)", len(liquidations)),
-                ("batch verified in", f"{seconds:.2f} s ({1000 * seconds / len(proofs):.1f} ms per proof)"),
+                (
+                    "batch verified in",
+                    f"{seconds:.2f} s ({1000 * seconds / len(proofs):.1f} ms per proof)",
+                ),
             ]
         )
         for failure in result.failures:

@@ -33,7 +33,8 @@ def shared(tmp_path_factory) -> Path:
     market["underlyings"] = {name: market["underlyings"][name] for name in ("XYZ", "SPX")}
     (root / "market.json").write_text(json.dumps(market))
     params = zm.build_params(
-        zm.Market.load(root / "market.json"), zm.MarginModel.load(REPO / "circuits" / f"{MODEL}.toml")
+        zm.Market.load(root / "market.json"),
+        zm.MarginModel.load(REPO / "circuits" / f"{MODEL}.toml"),
     )
     params.save(root / "params.json")
     write_portfolio(root / "meets.json", "alice", 10000, COVERED_CALL)

@@ -12,11 +12,13 @@ import json
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 
 from tests.proofs.conftest import portfolio, small_params
 from zkmargin import prover as prover_module
 from zkmargin.account import open_account
 from zkmargin.assess import assess
+from zkmargin.cli import cli
 from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat import generators
 from zkmargin.hazmat.generators import G_LABEL, GENERATORS_DST, BulletproofGens, PedersenGens, vector_message
@@ -209,3 +211,26 @@ def test_verify_refuses_pinning_when_pinned_quantity_scale_differs_from_params(p
 def test_inner_product_from_bytes_raises_invalid_proof_when_data_is_not_bytes(data):
     with pytest.raises(InvalidProof):
         InnerProductProof.from_bytes(data)
+
+
+# F1 through the command line: `verify-batch` prints only counts (no statements), so a
+# venue running it sees "valid" and exit 0 for the forged negative-threshold proof.
+def test_cli_verify_batch_fails_when_a_proof_states_a_negative_threshold(params, honest_proof, tmp_path, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(prover_module, "Statement", _UncheckedStatement)
+        forged = prove(portfolio(0, account="mallory", **BOOK), params, min_excess="-1000000")
+    params.save(tmp_path / "params.json")
+    honest_proof.save(tmp_path / "alice.proof.json")
+    forged.save(tmp_path / "mallory.proof.json")
+    result = CliRunner().invoke(
+        cli, ["verify-batch", "--params", str(tmp_path / "params.json"), str(tmp_path / "alice.proof.json"), str(tmp_path / "mallory.proof.json")]
+    )
+    assert result.exit_code == 1, result.output
+
+
+# F2 through the command line: a hostile proof file makes `verify` die with a traceback.
+def test_cli_verify_reports_bad_input_when_threshold_is_a_signaling_nan(params, honest_proof, tmp_path):
+    params.save(tmp_path / "params.json")
+    _with_statement(honest_proof, threshold="sNaN").save(tmp_path / "proof.json")
+    result = CliRunner().invoke(cli, ["verify", "--params", str(tmp_path / "params.json"), str(tmp_path / "proof.json")])
+    assert isinstance(result.exception, SystemExit) and result.exit_code in (1, 2), repr(result.exception)

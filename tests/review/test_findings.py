@@ -207,7 +207,7 @@ def test_verify_refuses_pinning_when_pinned_quantity_scale_differs_from_params(p
 
 # F7 (info) — hazmat/inner_product.py:217-231: InnerProductProof.from_bytes(None) (or any
 # non-bytes) raises TypeError, where RangeProof.from_bytes raises InvalidProof.
-@pytest.mark.parametrize("data", [None, 12345, "0" * 64])
+@pytest.mark.parametrize("data", [None, 12345, "0" * 64], ids=["none", "int", "str"])
 def test_inner_product_from_bytes_raises_invalid_proof_when_data_is_not_bytes(data):
     with pytest.raises(InvalidProof):
         InnerProductProof.from_bytes(data)
@@ -234,3 +234,12 @@ def test_cli_verify_reports_bad_input_when_threshold_is_a_signaling_nan(params, 
     _with_statement(honest_proof, threshold="sNaN").save(tmp_path / "proof.json")
     result = CliRunner().invoke(cli, ["verify", "--params", str(tmp_path / "params.json"), str(tmp_path / "proof.json")])
     assert isinstance(result.exception, SystemExit) and result.exit_code in (1, 2), repr(result.exception)
+
+
+# F8 (low) — jsonio.py:61-69 (loads, used by MarginProof.from_json and RiskParams.from_json):
+# a JSON integer longer than Python's 4,300-digit int-conversion limit raises a bare
+# ValueError; only json.JSONDecodeError is turned into an InputError.
+@pytest.mark.parametrize("text", ['{"version": 1' + "0" * 5000 + "}", '{"statement": {"limb_bits": ' + "9" * 5000 + "}}"], ids=["version", "limb_bits"])
+def test_margin_proof_from_json_raises_malformed_proof_when_an_integer_has_too_many_digits(text):
+    with pytest.raises(ZkMarginError):
+        MarginProof.from_json(text)

@@ -6,7 +6,6 @@ simulated the way a dishonest prover or a local attacker would run them: with th
 code, here by monkeypatching the honest prover's guards.
 """
 
-import base64
 import hashlib
 import json
 from decimal import Decimal
@@ -103,6 +102,16 @@ def test_verify_batch_isolates_proof_when_its_threshold_is_a_signaling_nan(param
     assert result.statements[0] is not None and result.statements[0].account == "alice"
 
 
+def _rewrite_cached_point(directory, index, affine):
+    """Replace one cached point and recompute the unkeyed SHA-256 checksum, as a forger would."""
+    (path,) = directory.glob("gens-*.bin")
+    data = path.read_bytes()
+    header = len(data) - 16 * 96
+    payload = bytearray(data[header:])
+    payload[index * 96 : (index + 1) * 96] = affine
+    path.write_bytes(data[: header - 32] + hashlib.sha256(bytes(payload)).digest() + bytes(payload))
+
+
 # F3 (medium) — hazmat/generators.py:90-114 (_Chain._load): the disk cache is trusted after
 # an unkeyed SHA-256 checksum and re-deriving only two points (the last and one random), and
 # loads points with from_affine_bytes_trusted (no curve or subgroup check). Whoever can write
@@ -113,18 +122,25 @@ def test_generators_never_serve_a_forged_point_when_disk_cache_checksum_is_recom
     monkeypatch.setenv("ZKMARGIN_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(generators, "_chains", {})
     honest = BulletproofGens(16, 1).G(16, 1)
-    (path,) = tmp_path.glob("gens-*.bin")
-    data = path.read_bytes()
-    header = len(data) - 16 * 96
-    payload = bytearray(data[header:])
-    payload[5 * 96 : 6 * 96] = backend().to_affine_bytes((2 * honest[5]).raw)
-    # A forger recomputes the checksum; the header's last 32 bytes are SHA-256(payload).
-    path.write_bytes(data[: header - 32] + hashlib.sha256(bytes(payload)).digest() + bytes(payload))
+    _rewrite_cached_point(tmp_path, 5, backend().to_affine_bytes((2 * honest[5]).raw))
     # The random spot check lands anywhere but index 5 with probability 15/16; fix it at 0.
     monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
     monkeypatch.setattr(generators, "_chains", {})
     loaded = BulletproofGens(16, 1).G(16, 1)
     assert loaded[5] == Point.hash_to_curve(vector_message(G_LABEL, 5), GENERATORS_DST)
+
+
+# F3, second face: the same unchecked load lets a cached point that is not on the curve
+# raise arkworks' bare ValueError from every later prove/verify (until the file is deleted),
+# instead of the file being ignored and rewritten as the module docstring promises.
+def test_generators_rebuild_cache_when_a_cached_point_is_off_the_curve(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZKMARGIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(generators, "_chains", {})
+    honest = BulletproofGens(16, 1).G(16, 1)
+    _rewrite_cached_point(tmp_path, 5, (1).to_bytes(48, "big") + (1).to_bytes(48, "big"))
+    monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
+    monkeypatch.setattr(generators, "_chains", {})
+    assert BulletproofGens(16, 1).G(16, 1) == honest
 
 
 # F4 (low) — hazmat/range_proof.py: verify_batch catches only InvalidProof while preparing

@@ -1,6 +1,6 @@
 """Failing tests for the findings of the protocol review (November 2026).
 
-Each test names its finding (F1 … F7) and states the property the code should have. They
+Each test names its finding (F1 … F8) and states the property the code should have. They
 fail on the reviewed code; each should pass once its finding is fixed. Attacks are
 simulated the way a dishonest prover or a local attacker would run them: with their own
 code, here by monkeypatching the honest prover's guards.
@@ -66,7 +66,7 @@ class _UncheckedStatement(Statement):
         )
 
 
-# F1 (high) — verifier.py / proof_file.py: the verifier accepts a statement whose threshold is
+# F1 (critical) — verifier.py:132-138 / proof_file.py:160-167: the verifier accepts a statement whose threshold is
 # negative, i.e. "E ≥ requirement − |X|". Statement.for_params refuses such thresholds, but
 # only on the prover's side; the verifier recompiles whatever the file says and answers
 # VALID ("meets the maintenance requirement") for an account that is far below it.

@@ -10,18 +10,20 @@ carries exactly these commitments, which `verify(..., commitments=...)` pins.
 from __future__ import annotations
 
 import base64
+import binascii
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from zkmargin.circuit import Circuit
-from zkmargin.errors import InputError, UnknownInstrument
+from zkmargin.errors import InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import read_json, validate, write_atomic
+from zkmargin.proof_file import PointText
 from zkmargin.units import to_fixed
 
 COLLATERAL = "c"
@@ -48,19 +50,19 @@ class AccountCommitments(_Stored):
     account: str
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
-    collateral: str
-    positions: dict[str, str]
+    collateral: PointText
+    positions: dict[str, PointText]
 
     def committed(self) -> dict[str, bytes]:
         """Pinned commitment bytes by circuit variable name."""
-        pinned = {COLLATERAL: base64.b64decode(self.collateral)}
-        pinned.update({_position(name): base64.b64decode(c) for name, c in self.positions.items()})
+        pinned = {COLLATERAL: _decode_base64(self.collateral)}
+        pinned.update({_position(name): _decode_base64(c) for name, c in self.positions.items()})
         return pinned
 
     def deposit(self, amount: object) -> "AccountCommitments":
         """Commitments after a public deposit (negative: a withdrawal); same blindings."""
         units = to_fixed(amount, self.money_scale, rounding="exact")
-        moved = Point.from_bytes(base64.b64decode(self.collateral)) + units * PedersenGens().B
+        moved = _decode_point(self.collateral) + units * PedersenGens().B
         return self.model_copy(update={"collateral": _encode(moved)})
 
     def withdraw(self, amount: object) -> "AccountCommitments":
@@ -71,27 +73,35 @@ class AccountCommitments(_Stored):
         if instrument not in self.positions:
             raise UnknownInstrument(f"instrument {instrument!r} is not in this account's universe")
         units = to_fixed(quantity, self.quantity_scale, rounding="exact")
-        moved = Point.from_bytes(base64.b64decode(self.positions[instrument]), allow_identity=True)
+        moved = _decode_point(self.positions[instrument], allow_identity=True)
         positions = dict(self.positions)
         positions[instrument] = _encode(moved + units * PedersenGens().B)
         return self.model_copy(update={"positions": positions})
+
+
+def _scalar_text(text: str) -> str:
+    _decode_scalar(text)  # InvalidEncoding is a ValueError, which pydantic reports
+    return text
+
+
+ScalarText = Annotated[str, AfterValidator(_scalar_text)]
 
 
 class AccountOpenings(_Stored):
     """Secret: the blindings behind an account's commitments. Keep this file private."""
 
     account: str
-    collateral: str
-    positions: dict[str, str]
+    collateral: ScalarText
+    positions: dict[str, ScalarText]
 
     def blindings_by_variable(self, circuit: Circuit) -> dict[int, int]:
         """The blinding to use for each circuit variable these openings cover."""
         index = {variable.name: i for i, variable in enumerate(circuit.variables)}
-        chosen = {index[COLLATERAL]: _scalar(self.collateral)}
+        chosen = {index[COLLATERAL]: _decode_scalar(self.collateral)}
         for name, blinding in self.positions.items():
             if _position(name) not in index:
                 raise UnknownInstrument(f"openings name instrument {name!r}, which is not in the params' universe")
-            chosen[index[_position(name)]] = _scalar(blinding)
+            chosen[index[_position(name)]] = _decode_scalar(blinding)
         return chosen
 
 
@@ -99,10 +109,24 @@ def _encode(point: Point) -> str:
     return base64.b64encode(point.to_bytes()).decode()
 
 
-def _scalar(text: str) -> int:
-    value = int(text, 16)
+def _decode_point(text: str, allow_identity: bool = False) -> Point:
+    return Point.from_bytes(_decode_base64(text), allow_identity=allow_identity)
+
+
+def _decode_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidEncoding("account commitments: a commitment is not valid base64") from None
+
+
+def _decode_scalar(text: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        value = 0
     if not 0 < value < ORDER:
-        raise InputError("openings: a blinding is not a scalar below the group order")
+        raise InvalidEncoding("account openings: a blinding is not a nonzero hexadecimal scalar below r")
     return value
 
 

@@ -63,7 +63,7 @@ def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -
             object_pairs_hook=lambda pairs: _unique_object(pairs, what),
             parse_constant=lambda name: _reject_constant(name, what),
             parse_float=Decimal if exact else (lambda digits: _finite_float(digits, what)),
-            parse_int=Decimal if exact else int,
+            parse_int=Decimal if exact else (lambda digits: _bounded_int(digits, what)),
         )
     except json.JSONDecodeError as error:
         raise InputError(
@@ -126,6 +126,16 @@ def _unique_object(pairs: list[tuple[str, Any]], what: str) -> dict[str, Any]:
 
 def _reject_constant(name: str, what: str) -> Any:
     raise InputError(f"{what}: {name} is not a valid number (JSON has no NaN or Infinity)")
+
+
+MAX_INTEGER_DIGITS = 100
+"""No number in these files needs more digits; longer ones are refused before int() sees them."""
+
+
+def _bounded_int(digits: str, what: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise InputError(f"{what}: integer of {len(digits)} digits is too long")
+    return int(digits)
 
 
 def _finite_float(digits: str, what: str) -> float:

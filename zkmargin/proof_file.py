@@ -29,7 +29,7 @@ from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, Malformed
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.jsonio import read_json, validate, write_atomic
-from zkmargin.statement import Statement
+from zkmargin.statement import Statement, parse_threshold
 
 POINT_BYTES = 48
 
@@ -158,10 +158,11 @@ class MarginProof(BaseModel):
         return [base64.b64decode(c) for c in self.limb_commitments]
 
     def to_statement(self) -> Statement:
+        """The statement as the verifier must read it: the threshold parsed and checked."""
         try:
-            threshold = Decimal(self.statement.threshold)
-        except ArithmeticError:
-            raise MalformedProof(f"statement.threshold: {self.statement.threshold!r} is not a number") from None
+            threshold = parse_threshold(self.statement.threshold)
+        except InputError as error:
+            raise MalformedProof(f"statement.{error}") from None
         fields = self.statement.model_dump()
         fields["threshold"] = threshold
         return Statement(**fields)

@@ -29,6 +29,21 @@ from zkmargin.params import RiskParams
 from zkmargin.units import to_fixed
 
 
+def parse_threshold(value: object) -> Decimal:
+    """A public threshold X: a finite, non-negative amount in currency units.
+
+    Both sides parse it here. A negative X would turn "excess ≥ X" into "equity may fall
+    short of the requirement by |X|", so a verifier must refuse it as firmly as a prover.
+    """
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InputError(f"threshold: {value!r} is not a number") from None
+    if not amount.is_finite() or amount < 0:
+        raise InputError(f"threshold: must be a finite amount ≥ 0, got {value!r}")
+    return amount
+
+
 @dataclass(frozen=True)
 class Statement:
     account: str
@@ -43,17 +58,11 @@ class Statement:
     def for_params(cls, params: RiskParams, account: str, level: str, threshold: object = 0) -> "Statement":
         """The statement a trader proves for `params`; validates the level and threshold."""
         params.level_factor(level)
-        try:
-            amount = Decimal(str(threshold))
-        except InvalidOperation:
-            raise InputError(f"threshold: {threshold!r} is not a number") from None
-        if not amount.is_finite() or amount < 0:
-            raise InputError(f"threshold: must be a non-negative amount, got {threshold!r}")
         return cls(
             account=account,
             model=params.model,
             level=level,
-            threshold=amount,
+            threshold=parse_threshold(threshold),
             currency=params.currency,
             params_digest=params.digest(),
         )

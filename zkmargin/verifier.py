@@ -16,11 +16,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from zkmargin.account import AccountCommitments
 from zkmargin.circuit import LIMB_BITS, Circuit
-from zkmargin.errors import InvalidProof, ZkMarginError
+from zkmargin.errors import InputError, InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.params import RiskParams
@@ -74,7 +74,9 @@ def _holds(weighted: Sequence[tuple[int, _Equation]], circuit: Circuit) -> bool:
     return merged.holds(bp_gens, pc_gens, [])
 
 
-def _equation(proof: MarginProof, circuit: Circuit, statement: Statement, pinned: AccountCommitments | None) -> _Equation:
+def _equation(
+    proof: MarginProof, circuit: Circuit, params: RiskParams, statement: Statement, pinned: AccountCommitments | None
+) -> _Equation:
     items = circuit.range_items
     wide = [j for j, item in enumerate(items) if item.bits > LIMB_BITS]
     if len(proof.commitments) != len(circuit.variables):
@@ -82,7 +84,7 @@ def _equation(proof: MarginProof, circuit: Circuit, statement: Statement, pinned
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
-        _check_pinned(proof, circuit, pinned)
+        _check_pinned(proof, circuit, params, pinned)
     commitments, high_limbs, range_proof = proof.decode()
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
@@ -112,7 +114,15 @@ def _equation(proof: MarginProof, circuit: Circuit, statement: Statement, pinned
     return _Equation(statement, folded)
 
 
-def _check_pinned(proof: MarginProof, circuit: Circuit, pinned: AccountCommitments) -> None:
+def _check_pinned(proof: MarginProof, circuit: Circuit, params: RiskParams, pinned: AccountCommitments) -> None:
+    """The proof must carry exactly the venue's commitments: collateral and every position."""
+    if (pinned.money_scale, pinned.quantity_scale) != (params.money_scale, params.quantity_scale):
+        raise InputError(
+            f"the commitments for {pinned.account!r} use scales {pinned.money_scale}/{pinned.quantity_scale}, "
+            f"the params {params.money_scale}/{params.quantity_scale}"
+        )
+    if set(pinned.positions) != set(params.instruments):
+        raise InvalidProof(f"the commitments for {pinned.account!r} do not cover the params' instrument universe")
     if pinned.account != proof.account:
         raise InvalidProof(f"the proof is for account {proof.account!r}, the pinned commitments for {pinned.account!r}")
     by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
@@ -156,7 +166,7 @@ def verify(proof: MarginProof, params: RiskParams, *, commitments: AccountCommit
     for that account (collateral and positions from `open_account`, updated by deposits).
     """
     statement, circuit = _Circuits(params).statement_and_circuit(proof)
-    if not _holds([(1, _equation(proof, circuit, statement, commitments))], circuit):
+    if not _holds([(1, _equation(proof, circuit, params, statement, commitments))], circuit):
         raise InvalidProof("the range proof does not verify: the committed account does not meet the statement")
     return _verified(statement)
 
@@ -165,9 +175,15 @@ def verify_batch(
     proofs: Iterable[MarginProof],
     params: RiskParams,
     *,
+    commitments: Mapping[str, AccountCommitments] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Verify many accounts' proofs against one params object in one MSM.
+
+    With `commitments` (account label → the venue's `AccountCommitments`), every proof must
+    carry its account's pinned commitments; a proof for an account without an entry fails.
+    Without it, each proof shows only that its prover knows *some* account meeting the
+    statement (see docs/protocol.md §7).
 
     Each proof's equation is scaled by a fresh random 128-bit weight, so a bad proof makes
     the sum non-zero except with probability ~2^-128. When the sum fails, halves are
@@ -182,7 +198,12 @@ def verify_batch(
     for index, proof in enumerate(proofs):
         try:
             statement, circuit = circuits.statement_and_circuit(proof)
-            equation = _equation(proof, circuit, statement, None)
+            pinned = None
+            if commitments is not None:
+                pinned = commitments.get(proof.account)
+                if pinned is None:
+                    raise InvalidProof(f"the venue holds no commitments for account {proof.account!r}")
+            equation = _equation(proof, circuit, params, statement, pinned)
         except ZkMarginError as error:
             failures[index] = str(error)
         else:

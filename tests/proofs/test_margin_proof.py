@@ -245,3 +245,16 @@ def test_verify_rejects_forged_proof_when_witness_understates_the_short_part(par
         forged = prove(book, with_addon)
     with pytest.raises(InvalidProof):
         verify(forged, with_addon)
+
+
+def test_verify_batch_pins_each_account_when_venue_passes_its_commitments(params):
+    books = {name: portfolio(REQUIRED_CASH, account=name, **BOOK) for name in ("ann", "bob", "cy")}
+    opened = {name: open_account(book, params) for name, book in books.items()}
+    held = {name: commitments for name, (commitments, _) in opened.items()}
+    proofs = [prove(books[name], params, openings=opened[name][1]) for name in books]
+    assert verify_batch(proofs, params, commitments=held).ok
+    proofs[1] = prove(books["bob"], params)  # fresh blindings: not the commitments the venue holds
+    del held["cy"]
+    result = verify_batch(proofs, params, commitments=held)
+    assert [(f.index, f.account) for f in result.failures] == [(1, "bob"), (2, "cy")]
+    assert "no commitments" in result.failures[1].reason

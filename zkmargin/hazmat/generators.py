@@ -89,8 +89,11 @@ class _Chain:
 
     def _load(self, backend: GroupBackend, start: int, count: int) -> list[Point]:
         """Points start … min(count, stored) − 1 from the disk cache; [] if it is missing or fails a check."""
+        path = self._path()
         try:
-            data = self._path().read_bytes()
+            if not _private(path) or not _private(path.parent):
+                return []
+            data = path.read_bytes()
         except OSError:
             return []
         header_len = len(self._header(0, bytes(32)))
@@ -106,7 +109,10 @@ class _Chain:
         loader = backend.from_affine_bytes_trusted
         # bytes slices, not memoryview ones: the Rust binding copies a memoryview item by item.
         offsets = range(header_len + start * AFFINE_BYTES, header_len + end * AFFINE_BYTES, AFFINE_BYTES)
-        loaded = [Point(loader(data[k : k + AFFINE_BYTES]), backend) for k in offsets]
+        try:
+            loaded = [Point(loader(data[k : k + AFFINE_BYTES]), backend) for k in offsets]
+        except ValueError:  # a point off the curve: the file is damaged, derive afresh
+            return []
         # The checksum only catches accidents; re-deriving a few points catches a file of wrong points.
         for index in {end - 1, start + secrets.randbelow(end - start)}:
             if loaded[index - start] != self.derive(backend, index):
@@ -118,7 +124,7 @@ class _Chain:
         blob = self._header(len(points), hashlib.sha256(payload).digest()) + payload
         path = self._path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gens-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -129,6 +135,17 @@ class _Chain:
                 raise
         except OSError:
             return
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else.
+
+    The cache is trusted like the installed code: a point replaced by one of known discrete
+    log (say 2·G_5) would pass every check a load can afford and break the binding of
+    commitments. So only files no other user could have written are read.
+    """
+    status = path.stat()
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
 _chains: dict[tuple[bytes, bytes], _Chain] = {}

@@ -217,6 +217,8 @@ class InnerProductProof:
     @classmethod
     def from_bytes(cls, data: bytes) -> InnerProductProof:
         """Decode and validate every point (on the curve, in the subgroup, not the identity) and scalar."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidProof(f"an inner-product proof is bytes, got {type(data).__name__}")
         pair_bytes = 2 * COMPRESSED_BYTES
         body = len(data) - 2 * SCALAR_BYTES
         if body < 0 or body % pair_bytes or body // pair_bytes >= MAX_ROUNDS:

@@ -390,6 +390,8 @@ class RangeProof:
         commitments: Sequence[Point],
     ) -> RangeProofCheck:
         parties = _check_sizes(n, m)
+        if n > bp_gens.gens_capacity or parties > bp_gens.party_capacity:
+            raise InputError(f"{m} values of {n} bits need more generators than {bp_gens.gens_capacity}×{bp_gens.party_capacity}")
         nm = n * parties
         transcript.range_proof_domain_sep(n, m)
         for V in commitments:
@@ -478,6 +480,9 @@ class RangeProof:
                 check = proof._verification_check(bp_gens, pc_gens, transcript, n, len(value_commitments), value_commitments)
             except InvalidProof as exc:
                 reasons[index] = exc.reason
+                continue
+            except InputError as exc:  # sizes the submitter chose (no commitments, too many)
+                reasons[index] = str(exc)
                 continue
             checked.append((index, check, value_commitments))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -628,38 +629,53 @@ def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) ->
         }
         for failure in result.failures
     ]
+    verified = [
+        {"file": str(entry.path), **statement_document(statement)}
+        for entry, statement in zip(entries, result.statements)
+        if statement is not None
+    ]
     if as_json:
         _emit_json(
             {
                 "params_digest": params.digest(),
                 "total": len(entries),
-                "valid": len(entries) - len(failures),
+                "valid": len(verified),
                 "failed": len(failures),
                 "seconds": round(seconds, 3),
+                "statements": verified,
                 "failures": failures,
             }
         )
     else:
-        click.echo(format_batch_summary(len(entries), failures, seconds))
+        click.echo(format_batch_summary(len(entries), verified, failures, seconds))
     if failures:
         raise click.exceptions.Exit(_EXIT_FALSE)
 
 
-def format_batch_summary(total: int, failures: list[dict[str, Any]], seconds: float) -> str:
+def format_batch_summary(
+    total: int, verified: list[dict[str, Any]], failures: list[dict[str, Any]], seconds: float
+) -> str:
+    """Counts, then what the valid proofs state (grouped), then every failure."""
     per_proof = 1000 * seconds / total if total else 0.0
-    counts = [("proofs", total), ("valid", total - len(failures)), ("failed", len(failures))]
-    summary = _table(("", "count"), [(name, str(count)) for name, count in counts], "<>")
-    lines = [summary, f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)"]
-    if failures:
-        lines += [
-            "",
-            "failures:",
-            _table(
-                ("file", "account", "reason"),
-                [(row["file"], row["account"], row["reason"]) for row in failures],
-                "<<<",
-            ),
+    counts = [("proofs", total), ("valid", len(verified)), ("failed", len(failures))]
+    lines = [
+        _table(("", "count"), [(name, str(count)) for name, count in counts], "<>"),
+        f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)",
+    ]
+    claims = Counter(
+        (row["model"], row["level"], format_money(row["threshold"], row["currency"]))
+        for row in verified
+    )
+    if claims:
+        rows = [
+            (model, level, f"≥ {threshold}", str(count))
+            for (model, level, threshold), count in sorted(claims.items())
         ]
+        lines += ["", "valid proofs state:",
+                  _table(("model", "level", "excess", "accounts"), rows, "<<>>")]
+    if failures:
+        rows = [(row["file"], row["account"], row["reason"]) for row in failures]
+        lines += ["", "failures:", _table(("file", "account", "reason"), rows, "<<<")]
     return "\n".join(lines)
 
 

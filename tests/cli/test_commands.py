@@ -269,6 +269,11 @@ def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
     result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "bob.proof.json")
     assert result.exit_code == 0, result.output
     assert "valid       2" in result.stdout and "failed      0" in result.stdout
+    assert "valid proofs state:" in result.stdout
+    assert any(
+        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "2"]
+        for line in result.stdout.splitlines()
+    )
 
 
 def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
@@ -281,6 +286,8 @@ def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert (document["total"], document["valid"], document["failed"]) == (3, 2, 1)
+    assert sorted(row["account"] for row in document["statements"]) == ["alice", "bob"]
+    assert {row["threshold"] for row in document["statements"]} == {"0"}
     [failure] = document["failures"]
     assert failure["file"].endswith("forged.json") and failure["account"] == "bob"
     text = invoke("verify-batch", "--params", "params.json", "proofs")

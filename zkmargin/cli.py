@@ -36,6 +36,10 @@ from zkmargin.jsonio import write_atomic
 _EXIT_FALSE = 1
 _EXIT_BAD_INPUT = 2
 _BACKENDS = ("arkworks", "py_ecc")
+_UNPINNED_NOTE = (
+    "note: not pinned — a proof alone shows that its prover knows some account meeting the "
+    "statement; pass --commitments with the account files you hold to tie it to the account"
+)
 _SCHEMAS: dict[str, Callable[[], Any]] = {
     "market": lambda: zm.Market.json_schema(),
     "portfolio": lambda: zm.Portfolio.json_schema(),
@@ -322,6 +326,108 @@ def params_build(
 
 
 # ---------------------------------------------------------------------------------------------
+# account
+
+
+@cli.group(
+    "account",
+    epilog="""\b
+Example — pin an account so its proofs are about exactly this book:
+  zkmargin account open --params params.json --portfolio portfolio.json \\
+      -o account.json --openings openings.json       # trader; account.json goes to the venue
+  zkmargin account deposit account.json 5000         # venue, when the money arrives
+  zkmargin prove --params params.json --portfolio portfolio.json \\
+      --openings openings.json -o proof.json          # trader
+  zkmargin verify --params params.json --commitments account.json proof.json   # venue""",
+)
+def account_group() -> None:
+    """Commit to an account once, and move its committed cash (pinning)."""
+
+
+@account_group.command(
+    "open",
+    epilog="""\b
+Example:
+  zkmargin account open --params params.json --portfolio portfolio.json \\
+      -o account.json --openings openings.json
+\b
+account.json (public commitments) goes to the venue; openings.json (the blindings) stays
+with you and is passed to `zkmargin prove --openings`.""",
+)
+@_params_option
+@_portfolio_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="account.json to write: the public commitments, for the venue.",
+)
+@click.option(
+    "--openings",
+    "openings_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="openings.json to write: the secret blindings, for you only.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@_backend_option
+def account_open(
+    params_path: Path, portfolio_path: Path, output: Path, openings_path: Path, force: bool
+) -> None:
+    """Commit to the cash and every position of the universe (trader side)."""
+    for path in (output, openings_path):
+        _refuse_existing(path, force)
+    params = zm.RiskParams.load(params_path)
+    portfolio = _load_portfolio(portfolio_path, params)
+    commitments, openings = zm.open_account(portfolio, params)
+    openings.save(openings_path, overwrite=force)
+    commitments.save(output, overwrite=force)
+    click.echo(
+        f"wrote {output} ({len(commitments.positions) + 1} commitments, for the venue) and "
+        f"{openings_path} (secret: keep it, prove with --openings)"
+    )
+
+
+def _move_committed_cash(path: Path, amount: Decimal) -> None:
+    with _blame(path):
+        commitments = zm.AccountCommitments.load(path)
+        commitments.deposit(amount).save(path, overwrite=True)
+    click.echo(f"{path}: committed cash of {commitments.account} moved by {amount:,}")
+
+
+@account_group.command(
+    "deposit",
+    epilog="""\b
+Example:
+  zkmargin account deposit account.json 5000
+\b
+Com(c) + d·B opens to c + d with the same blinding: the venue updates the committed
+balance without learning it, and the trader's openings stay valid.""",
+)
+@click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
+@click.argument("amount", callback=_decimal)
+@_backend_option
+def account_deposit(account_path: Path, amount: Decimal) -> None:
+    """Add a deposit to an account's committed cash, in place (venue side)."""
+    _move_committed_cash(account_path, amount)
+
+
+@account_group.command(
+    "withdraw",
+    epilog="""\b
+Example:
+  zkmargin account withdraw account.json 2500""",
+)
+@click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
+@click.argument("amount", callback=_decimal)
+@_backend_option
+def account_withdraw(account_path: Path, amount: Decimal) -> None:
+    """Take a withdrawal off an account's committed cash, in place (venue side)."""
+    _move_committed_cash(account_path, -amount)
+
+
+# ---------------------------------------------------------------------------------------------
 # check
 
 
@@ -428,6 +534,12 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
 @_level_option
 @_min_excess_option
+@click.option(
+    "--openings",
+    "openings_path",
+    type=click.Path(path_type=Path),
+    help="openings.json from `zkmargin account open`: prove about the pinned account.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @_backend_option
@@ -437,6 +549,7 @@ def prove(
     output: Path,
     level: str,
     min_excess: Decimal,
+    openings_path: Path | None,
     force: bool,
     as_json: bool,
 ) -> None:
@@ -444,6 +557,7 @@ def prove(
     _refuse_existing(output, force)
     params = zm.RiskParams.load(params_path)
     portfolio = _load_portfolio(portfolio_path, params)
+    openings = zm.AccountOpenings.load(openings_path) if openings_path else None
     if not as_json and _interactive(sys.stderr):
         click.echo(
             f"proving {portfolio.account} against {params.model} ({level}), "
@@ -452,7 +566,9 @@ def prove(
         )
     started = time.perf_counter()
     try:
-        proof = zm.prove(portfolio, params, level=level, min_excess=min_excess)
+        proof = zm.prove(
+            portfolio, params, level=level, min_excess=min_excess, openings=openings
+        )
     except zm.InsufficientMargin as error:
         if as_json:
             _emit_json(
@@ -535,15 +651,24 @@ Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other p
 )
 @_params_option
 @click.argument("proof_path", metavar="PROOF", type=click.Path(path_type=Path))
+@click.option(
+    "--commitments",
+    "commitments_path",
+    type=click.Path(path_type=Path),
+    help="The account's account.json (zkmargin account open): the proof must be about it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @_backend_option
-def verify(params_path: Path, proof_path: Path, as_json: bool) -> None:
+def verify(
+    params_path: Path, proof_path: Path, commitments_path: Path | None, as_json: bool
+) -> None:
     """Verify one margin proof against the published params (venue side)."""
     params = zm.RiskParams.load(params_path)
     proof = _load_proof(proof_path)
     _require_same_params(proof, proof_path, params, params_path)
+    commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
     try:
-        statement = zm.verify(proof, params)
+        statement = zm.verify(proof, params, commitments=commitments)
     except zm.InvalidProof as error:
         if as_json:
             _emit_json({"valid": False, "proof": str(proof_path), "reason": error.reason})
@@ -551,9 +676,13 @@ def verify(params_path: Path, proof_path: Path, as_json: bool) -> None:
         _fail(f"{proof_path}: INVALID: {error.reason}", _EXIT_FALSE)
     document = statement_document(statement)
     if as_json:
-        _emit_json({"valid": True, "proof": str(proof_path), **document})
+        _emit_json(
+            {"valid": True, "proof": str(proof_path), "pinned": commitments is not None, **document}
+        )
         return
     click.echo(f"VALID: {format_statement(document)}")
+    if commitments is None:
+        click.echo(_UNPINNED_NOTE, err=True)
 
 
 def format_statement(document: dict[str, Any]) -> str:
@@ -575,7 +704,7 @@ class _BatchEntry:
     proof: Any
 
 
-def _collect_proof_files(sources: tuple[Path, ...], params_path: Path) -> list[Path]:
+def _json_files(sources: tuple[Path, ...], params_path: Path, what: str) -> list[Path]:
     """Every named file, and every *.json in every named directory except the params file."""
     params_file = params_path.resolve()
     files: list[Path] = []
@@ -587,8 +716,21 @@ def _collect_proof_files(sources: tuple[Path, ...], params_path: Path) -> list[P
         else:
             files.append(source)
     if not files:
-        _fail(f"no proof files in {', '.join(map(str, sources))}", _EXIT_BAD_INPUT)
+        _fail(f"no {what} in {', '.join(map(str, sources))}", _EXIT_BAD_INPUT)
     return files
+
+
+def _load_pinned(
+    sources: tuple[Path, ...], params_path: Path
+) -> dict[str, zm.AccountCommitments]:
+    """Account label → commitments, from account.json files; a label twice is bad input."""
+    pinned: dict[str, zm.AccountCommitments] = {}
+    for path in _json_files(sources, params_path, "account files"):
+        commitments = zm.AccountCommitments.load(path)
+        if commitments.account in pinned:
+            _fail(f"{path}: a second account file for {commitments.account!r}", _EXIT_BAD_INPUT)
+        pinned[commitments.account] = commitments
+    return pinned
 
 
 @cli.command(
@@ -605,20 +747,38 @@ every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
 @click.argument(
     "sources", metavar="DIR_OR_FILES...", nargs=-1, required=True, type=click.Path(path_type=Path)
 )
+@click.option(
+    "--commitments",
+    "commitment_sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="account.json files, or directories of them: every proof must be about its "
+    "account's pinned commitments (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @_backend_option
-def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) -> None:
+def verify_batch(
+    params_path: Path,
+    sources: tuple[Path, ...],
+    commitment_sources: tuple[Path, ...],
+    as_json: bool,
+) -> None:
     """Verify many accounts' proofs at once and list the failures (venue side)."""
     params = zm.RiskParams.load(params_path)
     entries = [
-        _BatchEntry(path, _load_proof(path)) for path in _collect_proof_files(sources, params_path)
+        _BatchEntry(path, _load_proof(path))
+        for path in _json_files(sources, params_path, "proof files")
     ]
+    pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
     started = time.perf_counter()
     with click.progressbar(
         length=len(entries), label="verifying", file=sys.stderr, show_pos=True
     ) as bar:
         result = zm.verify_batch(
-            [entry.proof for entry in entries], params, progress=progress_callback(bar)
+            [entry.proof for entry in entries],
+            params,
+            commitments=pinned,
+            progress=progress_callback(bar),
         )
     seconds = time.perf_counter() - started
     failures = [
@@ -642,12 +802,15 @@ def verify_batch(params_path: Path, sources: tuple[Path, ...], as_json: bool) ->
                 "valid": len(verified),
                 "failed": len(failures),
                 "seconds": round(seconds, 3),
+                "pinned": pinned is not None,
                 "statements": verified,
                 "failures": failures,
             }
         )
     else:
         click.echo(format_batch_summary(len(entries), verified, failures, seconds))
+        if pinned is None:
+            click.echo(_UNPINNED_NOTE, err=True)
     if failures:
         raise click.exceptions.Exit(_EXIT_FALSE)
 

@@ -26,7 +26,7 @@ COVERED_CALL = {"XYZ": 100, "XYZ 2026-12-18 100 C": -1, "MES 2026-12-18": 1}
 
 @pytest.fixture(scope="session")
 def shared(tmp_path_factory) -> Path:
-    """A directory with market.json, params.json, meets.json, short.json and proofs."""
+    """market.json, params.json, portfolios, their proofs, and alice's pinned account files."""
     root = tmp_path_factory.mktemp("cli-shared")
     market = json.loads((REPO / "examples" / "market.json").read_text())
     market["instruments"] = {name: market["instruments"][name] for name in LISTED}
@@ -43,6 +43,11 @@ def shared(tmp_path_factory) -> Path:
     for name in ("meets", "bob"):
         proof = zm.prove(zm.Portfolio.load(root / f"{name}.json"), params)
         proof.save(root / f"{name}.proof.json")
+    alice = zm.Portfolio.load(root / "meets.json")
+    commitments, openings = zm.open_account(alice, params)
+    commitments.save(root / "alice.account.json")
+    openings.save(root / "alice.openings.json")
+    zm.prove(alice, params, openings=openings).save(root / "alice.pinned.proof.json")
     return root
 
 

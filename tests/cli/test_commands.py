@@ -25,6 +25,10 @@ def raise_threshold(data: dict) -> None:
         [],
         ["params"],
         ["params", "build"],
+        ["account"],
+        ["account", "open"],
+        ["account", "deposit"],
+        ["account", "withdraw"],
         ["check"],
         ["prove"],
         ["verify"],
@@ -241,6 +245,7 @@ def test_verify_json_lists_statement_when_proof_valid(invoke, workdir):
     assert json.loads(result.stdout) == {
         "valid": True,
         "proof": "meets.proof.json",
+        "pinned": False,
         "account": "alice",
         "model": MODEL,
         "level": "maintenance",

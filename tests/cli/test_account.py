@@ -1,0 +1,113 @@
+"""Pinning: account open / deposit / withdraw, prove --openings, verify --commitments."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import zkmargin as zm
+
+def test_account_open_writes_commitments_and_openings_when_portfolio_valid(invoke, workdir):
+    result = invoke("account", "open", "--params", "params.json", "--portfolio", "meets.json",
+                    "-o", "new.account.json", "--openings", "new.openings.json")
+    assert result.exit_code == 0, result.output
+    commitments = zm.AccountCommitments.load(workdir / "new.account.json")
+    openings = zm.AccountOpenings.load(workdir / "new.openings.json")
+    universe = zm.RiskParams.load(workdir / "params.json").instruments
+    assert commitments.account == openings.account == "alice"
+    assert sorted(commitments.positions) == sorted(universe)
+    assert "wrote new.account.json (4 commitments, for the venue)" in result.stdout
+
+
+def test_account_open_keeps_existing_files_when_force_missing(invoke, workdir):
+    before = (workdir / "alice.openings.json").read_bytes()
+    result = invoke("account", "open", "--params", "params.json", "--portfolio", "meets.json",
+                    "-o", "fresh.json", "--openings", "alice.openings.json")
+    assert result.exit_code == 2
+    assert "alice.openings.json already exists; pass --force" in result.stderr
+    assert (workdir / "alice.openings.json").read_bytes() == before
+    assert not (workdir / "fresh.json").exists()
+
+
+def test_verify_exits_0_pinned_when_proved_with_account_openings(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json",
+                    "alice.pinned.proof.json", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["valid"], document["pinned"], document["account"]) == (True, True, "alice")
+
+
+def test_verify_exits_1_when_proof_not_about_pinned_commitments(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json",
+                    "meets.proof.json")
+    assert result.exit_code == 1
+    assert "INVALID" in result.stderr
+
+
+def test_verify_warns_on_stderr_when_not_pinned(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json")
+    assert result.exit_code == 0
+    assert "not pinned" in result.stderr and "--commitments" in result.stderr
+
+
+def test_deposit_invalidates_old_proof_and_new_proof_verifies_when_cash_follows(invoke, workdir):
+    deposited = invoke("account", "deposit", "alice.account.json", "2500.50")
+    assert deposited.exit_code == 0, deposited.output
+    assert "moved by 2,500.50" in deposited.stdout
+    stale = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json",
+                   "alice.pinned.proof.json")
+    assert stale.exit_code == 1
+    alice = zm.Portfolio.load(workdir / "meets.json")
+    richer = alice.model_copy(update={"cash": alice.cash + Decimal("2500.50")})
+    (workdir / "richer.json").write_text(richer.to_json())
+    proved = invoke("prove", "--params", "params.json", "--portfolio", "richer.json",
+                    "--openings", "alice.openings.json", "-o", "after.proof.json")
+    assert proved.exit_code == 0, proved.output
+    fresh = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json",
+                   "after.proof.json")
+    assert fresh.exit_code == 0, fresh.output
+
+
+def test_withdraw_undoes_deposit_when_amounts_equal(invoke, workdir):
+    before = zm.AccountCommitments.load(workdir / "alice.account.json")
+    assert invoke("account", "deposit", "alice.account.json", "1234.56").exit_code == 0
+    moved = zm.AccountCommitments.load(workdir / "alice.account.json")
+    assert moved.collateral != before.collateral
+    assert invoke("account", "withdraw", "alice.account.json", "1234.56").exit_code == 0
+    assert zm.AccountCommitments.load(workdir / "alice.account.json") == before
+
+
+def test_account_deposit_exits_2_when_amount_negative_or_file_missing(invoke, workdir):
+    negative = invoke("account", "deposit", "alice.account.json", "--", "-5")
+    assert negative.exit_code == 2
+    missing = invoke("account", "deposit", "nobody.json", "5")
+    assert missing.exit_code == 2
+    assert "nobody.json" in missing.stderr
+
+
+def test_prove_exits_2_when_openings_belong_to_other_account(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "bob.json",
+                    "--openings", "alice.openings.json", "-o", "x.json")
+    assert result.exit_code == 2
+    assert "alice" in result.stderr and "bob" in result.stderr
+
+
+def test_verify_batch_fails_accounts_without_pinned_file_when_commitments_given(invoke, workdir):
+    accounts = workdir / "accounts"
+    accounts.mkdir()
+    (accounts / "alice.json").write_bytes((workdir / "alice.account.json").read_bytes())
+    result = invoke("verify-batch", "--params", "params.json", "--commitments", "accounts",
+                    "alice.pinned.proof.json", "bob.proof.json", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["pinned"] is True
+    assert [row["account"] for row in document["statements"]] == ["alice"]
+    assert [row["account"] for row in document["failures"]] == ["bob"]
+
+
+def test_verify_batch_exits_2_when_two_account_files_share_label(invoke, workdir):
+    result = invoke("verify-batch", "--params", "params.json",
+                    "--commitments", "alice.account.json", "--commitments", "alice.account.json",
+                    "alice.pinned.proof.json")
+    assert result.exit_code == 2
+    assert "a second account file for 'alice'" in result.stderr

@@ -13,6 +13,7 @@ calls them one by one. Only the public API (`import zkmargin as zm`) is used.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -207,12 +208,15 @@ def _random_cushion(rng: random.Random) -> Decimal:
     return Decimal(str(round(rng.uniform(low, high), 3)))
 
 
-def _prove_account(portfolio: zm.Portfolio, params: zm.RiskParams, backend: str) -> zm.MarginProof:
-    """Prove one generated account (runs in a worker process)."""
+def _open_and_prove(
+    portfolio: zm.Portfolio, params: zm.RiskParams, backend: str
+) -> tuple[zm.AccountCommitments, zm.MarginProof]:
+    """One generated trader: open the account with the venue, then prove (a worker process)."""
     from zkmargin.hazmat import groups
 
     groups.use(backend)
-    return zm.prove(portfolio, params)
+    commitments, openings = zm.open_account(portfolio, params)
+    return commitments, zm.prove(portfolio, params, openings=openings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,23 +501,29 @@ class Walkthrough:
         provable = [account for account in accounts if account.verdict == "proves"]
         say(
             f"""{len(accounts)} accounts hold random books over the same listed products.
-            Each trader proves margin on their own machine; the ones that are short cannot
-            prove. (Generating their proofs here, on {self.workers} core(s), is the slow
-            part; in real life every trader proves in parallel.)"""
+            Each was opened with the venue, which holds its commitments. Each trader proves
+            margin on their own machine; the ones that are short cannot prove. (Generating
+            the proofs here, on {self.workers} core(s), is the slow part; in real life
+            every trader proves in parallel.)"""
         )
-        proofs = self._prove_all([account.portfolio for account in provable])
+        opened = self._open_and_prove_all([account.portfolio for account in provable])
+        pinned = {commitments.account: commitments for commitments, _ in opened}
+        proofs = [proof for _, proof in opened]
         tampered = len(proofs) - 1
         proofs[tampered] = raise_claimed_threshold(proofs[tampered], Decimal(1_000_000))
         say(
             f"""One trader ({proofs[tampered].account}) edited their proof file to claim an
             excess of at least {money(Decimal(1_000_000))}. The venue verifies all
-            {len(proofs)} proofs in one multi-scalar multiplication; when the batch fails it
-            splits it until every bad proof is named."""
+            {len(proofs)} proofs in one multi-scalar multiplication, each pinned to its
+            account's commitments; when the batch fails it splits it until every bad proof
+            is named."""
         )
-        n.code("result = zm.verify_batch(proofs, params, progress=callback)")
+        n.code("result = zm.verify_batch(proofs, params, commitments=pinned, progress=callback)")
         started = time.perf_counter()
         with n.progress(len(proofs), "verifying") as bar:
-            result = zm.verify_batch(proofs, self.params, progress=progress_callback(bar))
+            result = zm.verify_batch(
+                proofs, self.params, commitments=pinned, progress=progress_callback(bar)
+            )
         seconds = time.perf_counter() - started
         calls = [a for a in accounts if a.verdict == "margin call"]
         liquidations = [a for a in accounts if a.verdict == "liquidate"]
@@ -543,27 +553,21 @@ class Walkthrough:
             position."""
         )
 
-    def _prove_all(self, portfolios: list[zm.Portfolio]) -> list[zm.MarginProof]:
+    def _open_and_prove_all(
+        self, portfolios: list[zm.Portfolio]
+    ) -> list[tuple[zm.AccountCommitments, zm.MarginProof]]:
         from zkmargin.hazmat import groups
 
-        backend = groups.current_backend()
+        work = functools.partial(
+            _open_and_prove, params=self.params, backend=groups.current_backend()
+        )
+        results = []
         with self.narrator.progress(len(portfolios), "proving") as bar:
-            if self.workers == 1 or len(portfolios) < 2:
-                proofs = []
-                for portfolio in portfolios:
-                    proofs.append(_prove_account(portfolio, self.params, backend))
-                    bar.update(1)
-                return proofs
             with ProcessPoolExecutor(self.workers) as pool:
-                futures = [
-                    pool.submit(_prove_account, portfolio, self.params, backend)
-                    for portfolio in portfolios
-                ]
-                proofs = []
-                for future in futures:
-                    proofs.append(future.result())
+                for result in pool.map(work, portfolios):
+                    results.append(result)
                     bar.update(1)
-                return proofs
+        return results
 
 
 def group_listing(report: zm.MarginReport) -> str:

@@ -12,17 +12,16 @@ from __future__ import annotations
 import base64
 import binascii
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from zkmargin.circuit import Circuit
 from zkmargin.errors import InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.jsonio import read_json, validate, write_atomic
+from zkmargin.jsonio import JsonFile
 from zkmargin.proof_file import PointText
 from zkmargin.units import to_fixed
 
@@ -33,15 +32,12 @@ def _position(name: str) -> str:
     return f"q[{name}]"
 
 
-class _Stored(BaseModel):
+class _Stored(JsonFile):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    @classmethod
-    def load(cls, path: str | Path):
-        return validate(cls, read_json(Path(path), what=str(path)), what=str(path))
-
-    def save(self, path: str | Path, *, overwrite: bool = True) -> None:
-        write_atomic(path, self.model_dump_json(indent=1) + "\n", overwrite=overwrite)
+    def to_json(self) -> str:
+        """The file's text (pydantic's own encoding: the format holds no numbers to keep exact)."""
+        return self.model_dump_json(indent=1) + "\n"
 
 
 class AccountCommitments(_Stored):

@@ -9,6 +9,7 @@ last of two duplicate keys, accepts `NaN` and `Infinity`, and turns `1e400` into
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -19,7 +20,7 @@ import typing
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, ClassVar, Self
 
 import pydantic
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
@@ -372,3 +373,61 @@ class StrictModel(pydantic.BaseModel):
     """Base of every file format: unknown fields are errors, no silent type coercion."""
 
     model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class JsonFile(pydantic.BaseModel):
+    """A model kept as one JSON file: `load`, `from_json`, `to_json`, `save`, `json_schema`.
+
+    A file format inherits these and states only how it differs, in the class attributes
+    below; `_from_data` is the hook for a model that turns parsed JSON into itself its own way.
+    """
+
+    json_what: ClassVar[str] = "JSON input"
+    """How `from_json` names its text in error messages unless told otherwise."""
+    json_exact: ClassVar[bool] = False
+    """Read every number as an exact `Decimal` (see `read_json`), never through a float."""
+    json_private: ClassVar[bool] = False
+    """`save` creates a new file readable by its owner only (the file is a secret)."""
+    json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
+    """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out."""
+    json_error: ClassVar[type[InputError]] = InputError
+    """Every problem reading or validating the file is raised as this `InputError` subclass."""
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Self:
+        """Read and validate the file at `path`; errors name the path."""
+        return cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, what: str | None = None) -> Self:
+        """Validate JSON text (never a path); errors name it `what`, by default `json_what`."""
+        what = what or cls.json_what
+        if not isinstance(text, (str, bytes)):
+            raise cls.json_error(f"{what}: expected JSON text, got {type(text).__name__}")
+        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact), what)
+
+    @classmethod
+    def _parse(cls, read: Callable[[], Any], what: str) -> Self:
+        try:
+            return cls._from_data(read(), what)
+        except cls.json_error:
+            raise
+        except InputError as error:
+            raise cls.json_error(str(error)) from None
+
+    @classmethod
+    def _from_data(cls, data: Any, what: str) -> Self:
+        return validate(cls, data, what)
+
+    def to_json(self) -> str:
+        """The model as JSON text in the file's format (`Decimal`s written digit for digit)."""
+        return dumps(self.model_dump(**self.json_dump))
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+        """Write `to_json()` to `path` atomically: readers see the old file or the whole new one."""
+        write_atomic(path, self.to_json(), overwrite=overwrite, private=self.json_private)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """JSON Schema of the file format."""
+        return cls.model_json_schema()

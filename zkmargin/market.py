@@ -32,10 +32,8 @@ Pricing rules, one each:
 from __future__ import annotations
 
 import math
-import os
 from datetime import date
-from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,17 +43,14 @@ from zkmargin.errors import InputError
 from zkmargin.jsonio import (
     Currency,
     IsoDate,
+    JsonFile,
     Label,
     NonNegativeFloat,
     PositiveFloat,
     QuantityDecimals,
     StrictModel,
-    dumps,
-    loads,
     quote_key,
-    read_json,
     validate,
-    write_atomic,
 )
 from zkmargin.pricing import black76, black_scholes
 
@@ -147,8 +142,14 @@ class _Arrays(NamedTuple):
     is_call: NDArray[np.bool_]
 
 
-class Market(StrictModel):
-    """market.json: everything public a margin model needs to value the instruments."""
+class Market(StrictModel, JsonFile):
+    """market.json: everything public a margin model needs to value the instruments.
+
+    `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; optional
+    fields at their defaults are left out of the file.
+    """
+
+    json_what = "market JSON"
 
     as_of: IsoDate = Field(description="Valuation date, YYYY-MM-DD.")
     currency: Currency = Field(description="ISO 4217 code of every amount.")
@@ -176,31 +177,6 @@ class Market(StrictModel):
                     f"as_of {self.as_of.isoformat()} (expired)"
                 )
         return self
-
-    # --- files ---------------------------------------------------------------------------
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Market:
-        """Read and validate a market.json file."""
-        return validate(cls, read_json(Path(path)), str(path))
-
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str = "market JSON") -> Market:
-        """Validate market JSON text."""
-        return validate(cls, loads(text, what), what)
-
-    def to_json(self) -> str:
-        """The market as JSON text; optional fields at their defaults are left out."""
-        return dumps(self.model_dump(mode="json", exclude_defaults=True))
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write market.json atomically."""
-        write_atomic(path, self.to_json(), overwrite=overwrite)
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        """JSON Schema of market.json."""
-        return cls.model_json_schema()
 
     # --- queries -------------------------------------------------------------------------
 

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -38,7 +36,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.jsonio import describe_validation_error, dumps, loads, read_json, write_atomic
+from zkmargin.jsonio import JsonFile, describe_validation_error
 from zkmargin.market import Market
 from zkmargin.models.base import check_levels, market_values
 from zkmargin.models.expected_shortfall import parse_confidence
@@ -72,13 +70,17 @@ class Floor(BaseModel):
     short: list[int]
 
 
-class RiskParams(BaseModel):
+class RiskParams(JsonFile):
     """The public margin parameters: integers only, with a stable digest.
 
     Construction and loading validate every field; a problem is an `InputError` naming it.
+    `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; the file
+    holds every field, defaults included.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    json_what = "risk params JSON"
+    json_dump = {"mode": "json"}
 
     format: Literal["zkmargin-params"] = "zkmargin-params"
     version: Literal[1] = 1
@@ -188,21 +190,6 @@ class RiskParams(BaseModel):
     def digest(self) -> str:
         """SHA-256 hex of `canonical_bytes()`: names these exact params in a proof."""
         return hashlib.sha256(self.canonical_bytes()).hexdigest()
-
-    def to_json(self) -> str:
-        return dumps(self.model_dump(mode="json"))
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write the params atomically (readers see the old file or the whole new one)."""
-        write_atomic(path, self.to_json(), overwrite=overwrite)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> RiskParams:
-        return cls._from_data(read_json(Path(path)), str(path))
-
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str = "risk params JSON") -> RiskParams:
-        return cls._from_data(loads(text, what), what)
 
     @classmethod
     def _from_data(cls, data: Any, what: str) -> RiskParams:

@@ -14,62 +14,39 @@ exact; strings and booleans are refused.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
 from zkmargin.errors import UnknownInstrument
 from zkmargin.jsonio import (
     ExactDecimal,
+    JsonFile,
     Label,
     StrictModel,
     quote_key,
-    dumps,
-    loads,
-    read_json,
-    validate,
-    write_atomic,
 )
 from zkmargin.units import to_fixed
 
 
-class Portfolio(StrictModel):
-    """portfolio.json: an account's collateral (`cash`) and positions (instrument → quantity)."""
+class Portfolio(StrictModel, JsonFile):
+    """portfolio.json: an account's collateral (`cash`) and positions (instrument → quantity).
+
+    `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`: numbers are
+    read and written digit for digit, and a new file is readable by its owner only.
+    """
+
+    json_what = "portfolio JSON"
+    json_exact = True
+    json_private = True
+    json_dump = {}
 
     account: Label = Field(description="Account label shown to the venue.")
     cash: ExactDecimal = Field(description="Collateral in currency units; negative = debit.")
     positions: dict[Label, ExactDecimal] = Field(
         default_factory=dict, description="Instrument -> quantity in whole units (short < 0)."
     )
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Portfolio:
-        """Read and validate a portfolio.json file (numbers kept exact)."""
-        return validate(cls, read_json(Path(path), exact=True), str(path))
-
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str = "portfolio JSON") -> Portfolio:
-        """Validate portfolio JSON text (numbers kept exact)."""
-        return validate(cls, loads(text, what, exact=True), what)
-
-    def to_json(self) -> str:
-        """The portfolio as JSON text, numbers written digit for digit."""
-        return dumps(
-            {"account": self.account, "cash": self.cash, "positions": dict(self.positions)}
-        )
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write portfolio.json atomically; a new file is readable by its owner only."""
-        write_atomic(path, self.to_json(), overwrite=overwrite, private=True)
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        """JSON Schema of portfolio.json."""
-        return cls.model_json_schema()
 
     def check_universe(self, instrument_ids: Sequence[str]) -> None:
         """`UnknownInstrument` naming the first position outside `instrument_ids`."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -28,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.jsonio import read_json, validate, write_atomic
+from zkmargin.jsonio import JsonFile
 from zkmargin.statement import Statement, parse_threshold
 
 POINT_BYTES = 48
@@ -67,10 +66,16 @@ class _StatementModel(BaseModel):
     limb_bits: int
 
 
-class MarginProof(BaseModel):
-    """A margin proof as stored on disk; `zm.verify` checks it against the params."""
+class MarginProof(JsonFile):
+    """A margin proof as stored on disk; `zm.verify` checks it against the params.
+
+    `load`, `from_json`, `save` and `json_schema` come from `JsonFile`; anything unreadable
+    or malformed is `MalformedProof`.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    json_what = "proof"
+    json_error = MalformedProof
 
     format: Literal["zkmargin-proof"] = "zkmargin-proof"
     version: Literal[1] = 1
@@ -93,32 +98,9 @@ class MarginProof(BaseModel):
             range_proof=encode(proof.to_bytes()),
         )
 
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str = "proof") -> "MarginProof":
-        return cls._parse(text, what)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "MarginProof":
-        return cls._parse(Path(path), str(path))
-
-    @classmethod
-    def _parse(cls, source: str | bytes | Path, what: str) -> "MarginProof":
-        try:
-            return validate(cls, read_json(source, what=what), what=what)
-        except MalformedProof:
-            raise
-        except InputError as error:
-            raise MalformedProof(str(error)) from None
-
     def to_json(self) -> str:
+        """The proof file's text (pydantic's own encoding: the format holds no numbers to keep exact)."""
         return self.model_dump_json(indent=1) + "\n"
-
-    def save(self, path: str | Path, *, overwrite: bool = True) -> None:
-        write_atomic(path, self.to_json(), overwrite=overwrite)
-
-    @classmethod
-    def json_schema(cls) -> dict:
-        return cls.model_json_schema()
 
     @property
     def account(self) -> str:

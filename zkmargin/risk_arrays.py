@@ -13,9 +13,7 @@ negate them). `mark` is the price per unit, so one unit is worth `mark × multip
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,17 +23,13 @@ from zkmargin.jsonio import (
     Currency,
     FiniteFloat,
     IsoDate,
+    JsonFile,
     Label,
     NonNegativeFloat,
     PositiveFloat,
     QuantityDecimals,
     StrictModel,
-    dumps,
-    loads,
     quote_key,
-    read_json,
-    validate,
-    write_atomic,
 )
 
 
@@ -49,8 +43,14 @@ class RiskInstrument(StrictModel):
     )
 
 
-class RiskArrays(StrictModel):
-    """risk.json: a scenario P&L table over an instrument universe."""
+class RiskArrays(StrictModel, JsonFile):
+    """risk.json: a scenario P&L table over an instrument universe.
+
+    `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; optional
+    fields at their defaults are left out of the file.
+    """
+
+    json_what = "risk JSON"
 
     currency: Currency
     scenarios: Annotated[list[Label], Field(min_length=1)]
@@ -74,29 +74,6 @@ class RiskArrays(StrictModel):
                     f"but there are {len(self.scenarios)} scenarios"
                 )
         return self
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> RiskArrays:
-        """Read and validate a risk.json file."""
-        return validate(cls, read_json(Path(path)), str(path))
-
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str = "risk JSON") -> RiskArrays:
-        """Validate risk JSON text."""
-        return validate(cls, loads(text, what), what)
-
-    def to_json(self) -> str:
-        """The risk arrays as JSON text; optional fields at their defaults are left out."""
-        return dumps(self.model_dump(mode="json", exclude_defaults=True))
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write risk.json atomically."""
-        write_atomic(path, self.to_json(), overwrite=overwrite)
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        """JSON Schema of risk.json."""
-        return cls.model_json_schema()
 
     def instrument_ids(self) -> list[str]:
         """Instrument names, sorted: the row order of `pnl_matrix`."""

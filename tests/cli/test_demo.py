@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +68,14 @@ def test_generated_accounts_repeat_and_mix_verdicts_when_seed_fixed():
     assert verdicts == {"proves", "margin call", "liquidate"}
     for account in first:
         assert (account.verdict == "proves") == zm.assess(account.portfolio, walk.params).meets
+
+
+def test_example_script_runs_every_step_when_called_fast():
+    script = Path(__file__).resolve().parents[2] / "examples" / "walkthrough.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--fast", "--accounts", "2"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Step 8 of 8" in result.stdout
+    assert "The trader's final proof:" in result.stdout

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,21 +76,23 @@ class MarginTerms:
 
     `pnl` has shape (instruments, scenarios) and `scenario_groups` names the group of each
     scenario; `addon_long`, `addon_short` and each floor's rates have one entry per
-    instrument, in the order of the source's instrument ids.
+    instrument, in the order of the source's instrument ids. An add-on left out is zero
+    for every instrument.
     """
 
     scenarios: tuple[str, ...]
     scenario_groups: tuple[str, ...]
     pnl: np.ndarray
-    addon_long: np.ndarray
-    addon_short: np.ndarray
+    addon_long: np.ndarray | None = None
+    addon_short: np.ndarray | None = None
     floors: tuple[FloorRates, ...] = ()
     aggregation: Aggregation = "max"
     es_confidence: str | None = None
 
-
-def no_addons(count: int) -> np.ndarray:
-    return np.zeros(count)
+    def __post_init__(self) -> None:
+        for name in ("addon_long", "addon_short"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(self.pnl.shape[0]))
 
 
 def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarray) -> np.ndarray:
@@ -112,14 +114,10 @@ def one_group(count: int) -> tuple[str, ...]:
 
 def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
     """The venue's own scenario P&L (risk.json), already per long unit with cover applied."""
-    pnl = arrays.pnl_matrix()
-    count = pnl.shape[0]
     return MarginTerms(
         scenarios=tuple(arrays.scenarios),
         scenario_groups=one_group(len(arrays.scenarios)),
-        pnl=pnl,
-        addon_long=no_addons(count),
-        addon_short=no_addons(count),
+        pnl=arrays.pnl_matrix(),
     )
 
 
@@ -156,6 +154,10 @@ class GroupedScenarios:
     names: tuple[str, ...]
     groups: tuple[str, ...]
     pnl: np.ndarray
+
+    def terms(self, **fields: Any) -> MarginTerms:
+        """`MarginTerms` over these scenarios; `fields` sets the others (add-ons, floors)."""
+        return MarginTerms(scenarios=self.names, scenario_groups=self.groups, pnl=self.pnl, **fields)
 
 
 def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) -> GroupedScenarios:

@@ -39,7 +39,6 @@ from zkmargin.models.base import (
     Move,
     ParameterTable,
     Ranges,
-    no_addons,
     per_underlying_scenarios,
 )
 
@@ -102,10 +101,4 @@ def from_market(market: Market, parameters: CryptoPmParameters) -> MarginTerms:
         parameters.short_option_contingency * contracts.underlying_price * contracts.multiplier,
         0.0,
     )
-    return MarginTerms(
-        scenarios=grouped.names,
-        scenario_groups=grouped.groups,
-        pnl=grouped.pnl,
-        addon_long=no_addons(grouped.pnl.shape[0]),
-        addon_short=contingency,
-    )
+    return grouped.terms(addon_short=contingency)

@@ -43,7 +43,6 @@ from zkmargin.errors import InputError
 from zkmargin.models.base import (
     MarginTerms,
     ParameterTable,
-    no_addons,
     one_group,
     scenario_pnl,
     supplied_scenarios,
@@ -125,8 +124,6 @@ def from_market(market: Market, parameters: ExpectedShortfallParameters) -> Marg
         scenarios=tuple(f"sim {s + 1:0{width}d}" for s in range(parameters.simulated_scenarios)),
         scenario_groups=one_group(parameters.simulated_scenarios),
         pnl=pnl,
-        addon_long=no_addons(pnl.shape[0]),
-        addon_short=no_addons(pnl.shape[0]),
         aggregation="expected_shortfall",
         es_confidence=parameters.confidence,
     )

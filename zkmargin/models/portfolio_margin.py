@@ -40,7 +40,6 @@ from zkmargin.models.base import (
     ParameterTable,
     PerAssetClass,
     Ranges,
-    no_addons,
     per_underlying_scenarios,
 )
 
@@ -91,16 +90,8 @@ def point_ranges(market: Market, parameters: PortfolioMarginParameters) -> Range
 def from_market(market: Market, parameters: PortfolioMarginParameters) -> MarginTerms:
     moves = valuation_moves(parameters.points)
     grouped = per_underlying_scenarios(market, moves, point_ranges(market, parameters))
-    count = grouped.pnl.shape[0]
     contracts = Contracts.of(market)
     minimum = np.where(
         contracts.is_option, parameters.per_contract_minimum * contracts.multiplier, 0.0
     )
-    return MarginTerms(
-        scenarios=grouped.names,
-        scenario_groups=grouped.groups,
-        pnl=grouped.pnl,
-        addon_long=no_addons(count),
-        addon_short=no_addons(count),
-        floors=(FloorRates("per_contract_minimum", minimum, minimum),),
-    )
+    return grouped.terms(floors=(FloorRates("per_contract_minimum", minimum, minimum),))

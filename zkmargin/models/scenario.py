@@ -34,7 +34,6 @@ from zkmargin.models.base import (
     ParameterTable,
     PerAssetClass,
     Ranges,
-    no_addons,
     per_underlying_scenarios,
     supplied_scenarios,
 )
@@ -66,29 +65,20 @@ def scan_moves(steps: int) -> list[Move]:
     return moves
 
 
-def price_ranges(market: Market, defaults: PerAssetClass) -> np.ndarray:
-    """Each underlying's price range: its own `scan_range` if the market gives one."""
-    ranges = []
+def scan_ranges(market: Market, price_defaults: PerAssetClass, vol_range: float) -> Ranges:
+    """The same range up and down: an underlying's own `scan_range` if the market gives one,
+    else the default of its asset class; the volatility moves by ±`vol_range` (relative)."""
+    price = []
     for underlying_id in market.underlying_ids():
         underlying = market.underlyings[underlying_id]
         own = underlying.scan_range
-        ranges.append(defaults.of(underlying.asset_class) if own is None else own)
-    return np.array(ranges)
+        price.append(price_defaults.of(underlying.asset_class) if own is None else own)
+    return Ranges(np.array(price), np.array(price), vol_range, vol_range)
 
 
 def from_market(market: Market, parameters: ScenarioParameters) -> MarginTerms:
-    moves = scan_moves(parameters.price_steps)
-    price = price_ranges(market, parameters.price_range)
-    ranges = Ranges(price, price, parameters.vol_range, parameters.vol_range)
-    grouped = per_underlying_scenarios(market, moves, ranges)
-    count = grouped.pnl.shape[0]
-    return MarginTerms(
-        scenarios=grouped.names,
-        scenario_groups=grouped.groups,
-        pnl=grouped.pnl,
-        addon_long=no_addons(count),
-        addon_short=no_addons(count),
-    )
+    ranges = scan_ranges(market, parameters.price_range, parameters.vol_range)
+    return per_underlying_scenarios(market, scan_moves(parameters.price_steps), ranges).terms()
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: ScenarioParameters) -> MarginTerms:

@@ -42,12 +42,10 @@ from zkmargin.models.base import (
     Move,
     ParameterTable,
     PerAssetClass,
-    Ranges,
-    no_addons,
     per_underlying_scenarios,
     supplied_scenarios,
 )
-from zkmargin.models.scenario import price_ranges, scan_moves
+from zkmargin.models.scenario import scan_moves, scan_ranges
 
 if TYPE_CHECKING:
     from zkmargin.market import Market
@@ -86,20 +84,10 @@ def short_option_minimum(contracts: Contracts, parameters: SpanParameters) -> np
 
 
 def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
-    moves = span_moves(parameters)
-    price = price_ranges(market, parameters.scan_range)
-    ranges = Ranges(price, price, parameters.vol_scan_range, parameters.vol_scan_range)
-    grouped = per_underlying_scenarios(market, moves, ranges)
-    count = grouped.pnl.shape[0]
+    ranges = scan_ranges(market, parameters.scan_range, parameters.vol_scan_range)
+    grouped = per_underlying_scenarios(market, span_moves(parameters), ranges)
     som = short_option_minimum(Contracts.of(market), parameters)
-    return MarginTerms(
-        scenarios=grouped.names,
-        scenario_groups=grouped.groups,
-        pnl=grouped.pnl,
-        addon_long=no_addons(count),
-        addon_short=no_addons(count),
-        floors=(FloorRates("short_option_minimum", np.zeros(count), som),),
-    )
+    return grouped.terms(floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),))
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

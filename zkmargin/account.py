@@ -14,14 +14,14 @@ import binascii
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from zkmargin.circuit import Circuit
 from zkmargin.errors import InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.jsonio import JsonFile
+from zkmargin.jsonio import JsonFile, StrictModel
 from zkmargin.proof_file import PointText
 from zkmargin.units import to_fixed
 
@@ -32,12 +32,8 @@ def _position(name: str) -> str:
     return f"q[{name}]"
 
 
-class _Stored(JsonFile):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    def to_json(self) -> str:
-        """The file's text (pydantic's own encoding: the format holds no numbers to keep exact)."""
-        return self.model_dump_json(indent=1) + "\n"
+class _Stored(StrictModel, JsonFile):
+    json_indent = 1
 
 
 class AccountCommitments(_Stored):

@@ -390,6 +390,9 @@ class JsonFile(pydantic.BaseModel):
     """`save` creates a new file readable by its owner only (the file is a secret)."""
     json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
     """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out."""
+    json_indent: ClassVar[int | None] = None
+    """If set, `to_json` is pydantic's own encoding at this indent, for formats with no
+    number to keep exact; otherwise `dumps` of `model_dump(**json_dump)`."""
     json_error: ClassVar[type[InputError]] = InputError
     """Every problem reading or validating the file is raised as this `InputError` subclass."""
 
@@ -420,7 +423,9 @@ class JsonFile(pydantic.BaseModel):
         return validate(cls, data, what)
 
     def to_json(self) -> str:
-        """The model as JSON text in the file's format (`Decimal`s written digit for digit)."""
+        """The model as JSON text in the file's format, ending in a newline."""
+        if self.json_indent is not None:
+            return self.model_dump_json(indent=self.json_indent) + "\n"
         return dumps(self.model_dump(**self.json_dump))
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:

@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.jsonio import JsonFile, describe_validation_error
+from zkmargin.jsonio import JsonFile, StrictModel, describe_validation_error
 from zkmargin.market import Market
-from zkmargin.models.base import check_levels, market_values
+from zkmargin.models.base import Levels, market_values
 from zkmargin.models.expected_shortfall import parse_confidence
 from zkmargin.models.spec import MarginModel
 from zkmargin.risk_arrays import RiskArrays
@@ -60,17 +60,15 @@ NOISE_DECIMALS = 6
 """Float noise below 10⁻⁶ of a money unit is rounded away before a directed rounding."""
 
 
-class Floor(BaseModel):
+class Floor(StrictModel):
     """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     name: str = Field(min_length=1)
     long: list[int]
     short: list[int]
 
 
-class RiskParams(JsonFile):
+class RiskParams(StrictModel, JsonFile):
     """The public margin parameters: integers only, with a stable digest.
 
     Construction and loading validate every field; a problem is an `InputError` naming it.
@@ -78,7 +76,6 @@ class RiskParams(JsonFile):
     holds every field, defaults included.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
     json_what = "risk params JSON"
     json_dump = {"mode": "json"}
 
@@ -99,7 +96,7 @@ class RiskParams(JsonFile):
     addon_long: list[int]
     addon_short: list[int]
     floors: list[Floor] = Field(default_factory=list)
-    levels: dict[str, str]
+    levels: Levels
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -116,11 +113,6 @@ class RiskParams(JsonFile):
             except ValueError:
                 raise ValueError(f"{as_of!r} is not an ISO date (YYYY-MM-DD)") from None
         return as_of
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: dict[str, str]) -> dict[str, str]:
-        return check_levels(levels)
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskParams:

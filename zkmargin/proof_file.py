@@ -22,12 +22,12 @@ import binascii
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.jsonio import JsonFile
+from zkmargin.jsonio import JsonFile, StrictModel
 from zkmargin.statement import Statement, parse_threshold
 
 POINT_BYTES = 48
@@ -55,8 +55,7 @@ def _proof_text(text: str) -> str:
 PointText = Annotated[str, AfterValidator(_point_text)]
 
 
-class _StatementModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+class _StatementModel(StrictModel):
     account: str
     model: str
     level: str
@@ -66,15 +65,15 @@ class _StatementModel(BaseModel):
     limb_bits: int
 
 
-class MarginProof(JsonFile):
+class MarginProof(StrictModel, JsonFile):
     """A margin proof as stored on disk; `zm.verify` checks it against the params.
 
-    `load`, `from_json`, `save` and `json_schema` come from `JsonFile`; anything unreadable
-    or malformed is `MalformedProof`.
+    `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; anything
+    unreadable or malformed is `MalformedProof`.
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     json_what = "proof"
+    json_indent = 1
     json_error = MalformedProof
 
     format: Literal["zkmargin-proof"] = "zkmargin-proof"
@@ -97,10 +96,6 @@ class MarginProof(JsonFile):
             limb_commitments=[encode(c) for c in limb_commitments],
             range_proof=encode(proof.to_bytes()),
         )
-
-    def to_json(self) -> str:
-        """The proof file's text (pydantic's own encoding: the format holds no numbers to keep exact)."""
-        return self.model_dump_json(indent=1) + "\n"
 
     @property
     def account(self) -> str:

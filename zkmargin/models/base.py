@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from zkmargin.errors import InputError
 
@@ -230,6 +230,10 @@ def check_levels(levels: dict[str, str]) -> dict[str, str]:
     if Decimal(levels["maintenance"]) != 1:
         raise ValueError(f'the "maintenance" level must have factor "1", got {levels["maintenance"]!r}')
     return levels
+
+
+Levels = Annotated[dict[str, str], AfterValidator(check_levels)]
+"""A `levels` table: margin level name → decimal factor, checked by `check_levels`."""
 
 
 @dataclass(frozen=True)

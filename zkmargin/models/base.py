@@ -28,9 +28,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError
+from zkmargin.jsonio import StrictModel
 
 if TYPE_CHECKING:
     from zkmargin.market import Market
@@ -42,10 +43,8 @@ ONE_GROUP = "all"
 """The group of every scenario when the scenarios are not split by underlying."""
 
 
-class ParameterTable(BaseModel):
+class ParameterTable(StrictModel):
     """A TOML table of a margin model: every key known, types exact (no "0.1" for 0.1), frozen."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class PerAssetClass(ParameterTable):

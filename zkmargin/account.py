@@ -10,7 +10,6 @@ carries exactly these commitments, which `verify(..., commitments=...)` pins.
 from __future__ import annotations
 
 import base64
-import binascii
 from decimal import Decimal
 from typing import Annotated
 
@@ -22,7 +21,7 @@ from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, StrictModel
-from zkmargin.proof_file import PointText
+from zkmargin.proof_file import PointText, decode_base64
 from zkmargin.units import to_fixed
 
 COLLATERAL = "c"
@@ -101,15 +100,12 @@ def _encode(point: Point) -> str:
     return base64.b64encode(point.to_bytes()).decode()
 
 
+def _decode_base64(text: str) -> bytes:
+    return decode_base64(text, "account commitments: a commitment")
+
+
 def _decode_point(text: str, allow_identity: bool = False) -> Point:
     return Point.from_bytes(_decode_base64(text), allow_identity=allow_identity)
-
-
-def _decode_base64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidEncoding("account commitments: a commitment is not valid base64") from None
 
 
 def _decode_scalar(text: str) -> int:

@@ -33,22 +33,26 @@ from zkmargin.statement import Statement, parse_threshold
 POINT_BYTES = 48
 
 
-def _base64(text: str) -> bytes:
+def decode_base64(text: str, what: str | None = None) -> bytes:
+    """Strict base64 (no character outside the alphabet), else `InvalidEncoding`.
+
+    The message is "<what> is not valid base64", or "not valid base64" inside a field check.
+    """
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("not valid base64") from None
+        raise InvalidEncoding(f"{what} is not valid base64" if what else "not valid base64") from None
 
 
 def _point_text(text: str) -> str:
-    length = len(_base64(text))
+    length = len(decode_base64(text))
     if length != POINT_BYTES:
         raise ValueError(f"a commitment decodes to {length} bytes, not {POINT_BYTES}")
     return text
 
 
 def _proof_text(text: str) -> str:
-    _base64(text)
+    decode_base64(text)
     return text
 
 

@@ -389,7 +389,10 @@ class JsonFile(pydantic.BaseModel):
     json_private: ClassVar[bool] = False
     """`save` creates a new file readable by its owner only (the file is a secret)."""
     json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
-    """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out."""
+    """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out.
+
+    Mode "json" writes a `Decimal` as a string: a model with exact numbers dumps in Python
+    mode (`{}`) so that `dumps` writes them as JSON numbers, digit for digit."""
     json_indent: ClassVar[int | None] = None
     """If set, `to_json` is pydantic's own encoding at this indent, for formats with no
     number to keep exact; otherwise `dumps` of `model_dump(**json_dump)`."""

@@ -1,0 +1,81 @@
+"""JsonFile: the shared load/from_json/to_json/save of the file models, and its knobs."""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from zkmargin.errors import InputError, MalformedProof
+from zkmargin.jsonio import ExactDecimal, JsonFile, StrictModel
+from zkmargin.market import Market
+from zkmargin.proof_file import MarginProof
+
+
+class Note(StrictModel, JsonFile):
+    json_what = "note"
+    json_exact = True
+    json_private = True
+    json_dump = {}
+
+    amount: ExactDecimal
+
+
+class IndentedNote(Note):
+    json_indent = 1
+
+
+def test_json_file_from_json_names_the_class_input_when_what_is_not_given():
+    with pytest.raises(InputError, match=r"^note: amount: expected a number"):
+        Note.from_json('{"amount": "1"}')
+
+
+def test_json_file_from_json_keeps_digits_when_numbers_are_exact():
+    assert Note.from_json('{"amount": 0.1}').amount == Decimal("0.1")
+
+
+def test_json_file_round_trips_digits_when_saved_and_loaded(tmp_path: Path):
+    path = tmp_path / "note.json"
+    Note(amount=Decimal("12.340")).save(path)
+    assert path.read_text() == '{\n  "amount": 12.340\n}\n'
+    assert Note.load(path).amount == Decimal("12.340")
+
+
+def test_json_file_save_creates_an_owner_only_file_when_private(tmp_path: Path):
+    path = tmp_path / "note.json"
+    Note(amount=1).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_json_file_save_refuses_an_existing_file_when_overwrite_is_false(tmp_path: Path):
+    path = tmp_path / "note.json"
+    path.write_text("keep")
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        Note(amount=1).save(path, overwrite=False)
+    assert path.read_text() == "keep"
+
+
+def test_json_file_to_json_uses_pydantic_encoding_when_indent_is_set():
+    assert IndentedNote(amount=Decimal("0.5")).to_json() == '{\n "amount": "0.5"\n}\n'
+
+
+def test_json_file_from_json_raises_input_error_when_given_a_non_text_value():
+    with pytest.raises(InputError, match=r"^market JSON: expected JSON text, got int"):
+        Market.from_json(123)
+
+
+def test_margin_proof_from_json_raises_malformed_proof_when_given_a_non_text_value():
+    with pytest.raises(MalformedProof, match=r"^proof: expected JSON text, got dict"):
+        MarginProof.from_json({})
+
+
+def test_margin_proof_from_json_parses_text_not_a_path_when_given_a_file_name(tmp_path: Path):
+    path = tmp_path / "proof.json"
+    path.write_text("{}")
+    with pytest.raises(MalformedProof, match="malformed JSON at line 1, column 1"):
+        MarginProof.from_json(str(path))
+
+
+def test_margin_proof_load_raises_malformed_proof_when_the_file_is_missing(tmp_path: Path):
+    with pytest.raises(MalformedProof, match="no such file"):
+        MarginProof.load(tmp_path / "absent.json")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import describe_validation_error
@@ -46,7 +46,7 @@ from zkmargin.models.scenario import ScenarioParameters
 from zkmargin.models.span import SpanParameters
 from zkmargin.models.standard import StandardParameters
 from zkmargin.risk_arrays import RiskArrays
-from zkmargin.models.base import MarginTerms, ParameterTable, check_levels
+from zkmargin.models.base import Levels, MarginTerms, ParameterTable
 
 Family = Literal["scenario", "span", "portfolio_margin", "standard", "crypto_pm", "expected_shortfall"]
 
@@ -80,18 +80,13 @@ class MarginModel(BaseModel):
     family: Family
     description: str
     source: str
-    levels: dict[str, str]
+    levels: Levels
     scenario: ScenarioParameters | None = None
     span: SpanParameters | None = None
     portfolio_margin: PortfolioMarginParameters | None = None
     standard: StandardParameters | None = None
     crypto_pm: CryptoPmParameters | None = None
     expected_shortfall: ExpectedShortfallParameters | None = None
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: dict[str, str]) -> dict[str, str]:
-        return check_levels(levels)
 
     @model_validator(mode="after")
     def _one_family_table(self) -> MarginModel:

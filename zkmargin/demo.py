@@ -38,7 +38,7 @@ MODEL_FILE = Path("circuits") / "portfolio_margin.toml"
 CRASH_FACTOR = 0.8
 """Every underlying price is multiplied by this in the crash."""
 
-DEFAULT_ACCOUNTS = 60
+DEFAULT_ACCOUNTS = 100
 DEFAULT_SEED = 2026
 LIQUIDATION_FRACTION = Decimal("0.5")
 """An account short of margin whose equity is below this fraction of the requirement is

@@ -51,9 +51,15 @@ def test_models_prove_and_verify_when_book_is_exactly_funded(market, model, book
         zm.prove(short, params, level=level)
 
 
-def test_proof_verifies_across_backends_when_made_with_arkworks_and_checked_with_py_ecc():
+def spx_long_one():
+    """A one-position book over the McMillan risk arrays, funded exactly."""
     params = load_params("risk_spx.json", "scenario")
     portfolio = funded(zm.Portfolio(account="x", cash=0, positions={params.instruments[1]: 1}), params, "maintenance")
+    return params, portfolio
+
+
+def test_proof_verifies_across_backends_when_made_with_arkworks_and_checked_with_py_ecc():
+    params, portfolio = spx_long_one()
     with groups.using("arkworks"):
         proof = zm.prove(portfolio, params)
     with groups.using("py_ecc"):
@@ -63,10 +69,8 @@ def test_proof_verifies_across_backends_when_made_with_arkworks_and_checked_with
             zm.verify(tampered, params)
 
 
-@pytest.mark.slow
 def test_proof_verifies_across_backends_when_made_with_py_ecc_and_checked_with_arkworks():
-    params = load_params("risk_spx.json", "scenario")
-    portfolio = funded(zm.Portfolio(account="x", cash=0, positions={params.instruments[1]: 1}), params, "maintenance")
+    params, portfolio = spx_long_one()
     with groups.using("py_ecc"):
         proof = zm.prove(portfolio, params)
     with groups.using("arkworks"):

@@ -543,6 +543,11 @@ class Walkthrough:
         )
         for failure in result.failures:
             n.facts([(f"REJECTED {failure.account}", failure.reason)])
+        say(
+            f"""The venue learns only that {len(calls) + len(liquidations)} accounts sent no
+            proof. The shortfalls below come from each trader's own `zkmargin check`, shown
+            here for the story; they never reach the venue."""
+        )
         for verdict, group in (("margin calls", calls), ("liquidations", liquidations)):
             if group:
                 say(f"{verdict.capitalize()}: {shortfall_listing(group)}.")

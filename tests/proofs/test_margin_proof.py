@@ -258,3 +258,13 @@ def test_verify_batch_pins_each_account_when_venue_passes_its_commitments(params
     result = verify_batch(proofs, params, commitments=held)
     assert [(f.index, f.account) for f in result.failures] == [(1, "bob"), (2, "cy")]
     assert "no commitments" in result.failures[1].reason
+
+
+@pytest.mark.parametrize("field", ["commitments", "limb_commitments"])
+@pytest.mark.parametrize("change", ["drop_last", "repeat_first"])
+def test_verify_rejects_proof_when_a_commitment_list_has_the_wrong_length(params, field, change):
+    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    listed = list(getattr(proof, field))
+    listed = listed[:-1] if change == "drop_last" else listed + listed[:1]
+    with pytest.raises(InvalidProof, match="commitments"):
+        verify(proof.model_copy(update={field: listed}), params)

@@ -88,14 +88,13 @@ def _select_backend(ctx: click.Context, _param: click.Parameter, name: str | Non
         _fail(f"--backend {name}: {error}", _EXIT_BAD_INPUT)
 
 
-def _backend_option(command: Callable) -> Callable:
-    return click.option(
-        "--backend",
-        metavar="|".join(_BACKENDS),
-        callback=_select_backend,
-        expose_value=False,
-        help="Curve backend (default: $ZKMARGIN_BACKEND, else arkworks when installed).",
-    )(command)
+_backend_option = click.option(
+    "--backend",
+    metavar="|".join(_BACKENDS),
+    callback=_select_backend,
+    expose_value=False,
+    help="Curve backend (default: $ZKMARGIN_BACKEND, else arkworks when installed).",
+)
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, debug: bool) -> None:
@@ -112,43 +111,34 @@ def _decimal(_ctx: click.Context, param: click.Parameter, text: str) -> Decimal:
     return value
 
 
-def _params_option(command: Callable) -> Callable:
-    return click.option(
-        "--params",
-        "params_path",
-        type=click.Path(path_type=Path),
-        required=True,
-        help="params.json published by the venue (zkmargin params build).",
-    )(command)
-
-
-def _portfolio_option(command: Callable) -> Callable:
-    return click.option(
-        "--portfolio",
-        "portfolio_path",
-        type=click.Path(path_type=Path),
-        required=True,
-        help="Your portfolio.json (zkmargin schema portfolio); it never leaves this machine.",
-    )(command)
-
-
-def _level_option(command: Callable) -> Callable:
-    return click.option(
-        "--level",
-        default="maintenance",
-        show_default=True,
-        help="Margin level of the params: maintenance or initial.",
-    )(command)
-
-
-def _min_excess_option(command: Callable) -> Callable:
-    return click.option(
-        "--min-excess",
-        callback=_decimal,
-        default="0",
-        metavar="AMOUNT",
-        help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
-    )(command)
+# Options shared by several commands (click.option already returns a decorator).
+_params_option = click.option(
+    "--params",
+    "params_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="params.json published by the venue (zkmargin params build).",
+)
+_portfolio_option = click.option(
+    "--portfolio",
+    "portfolio_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Your portfolio.json (zkmargin schema portfolio); it never leaves this machine.",
+)
+_level_option = click.option(
+    "--level",
+    default="maintenance",
+    show_default=True,
+    help="Margin level of the params: maintenance or initial.",
+)
+_min_excess_option = click.option(
+    "--min-excess",
+    callback=_decimal,
+    default="0",
+    metavar="AMOUNT",
+    help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
+)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ This module never imports portfolio.py or witness.py (a test walks the imports).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
@@ -21,13 +20,11 @@ from typing import Callable, Iterable, Mapping, Sequence
 from zkmargin.account import AccountCommitments
 from zkmargin.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import InputError, InvalidProof, ZkMarginError
-from zkmargin.hazmat.range_proof import RangeProofCheck
+from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.params import RiskParams
 from zkmargin.proof_file import MarginProof
 from zkmargin.statement import Statement, limb_count, margin_transcript, proof_generators
-
-BATCH_WEIGHT_BITS = 128
 
 
 @dataclass(frozen=True)
@@ -207,7 +204,7 @@ def verify_batch(
         except ZkMarginError as error:
             failures[index] = str(error)
         else:
-            weight = 1 + secrets.randbits(BATCH_WEIGHT_BITS)
+            weight = batch_weight()
             pending.setdefault(id(circuit), (circuit, []))[1].append((index, weight, equation))
         if progress is not None:
             progress(index + 1, len(proofs))

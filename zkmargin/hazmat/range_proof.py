@@ -72,6 +72,11 @@ FIXED_SIZE = (_HEAD_POINTS * COMPRESSED_BYTES) + (_HEAD_SCALARS + _IPP_SCALARS) 
 """352 bytes; a proof over n·m bits adds 96 bytes per inner-product round, 96·log2(n·m)."""
 
 
+def batch_weight() -> int:
+    """A fresh random nonzero weight for one check of a batch (unknown to every prover)."""
+    return 1 + secrets.randbits(BATCH_WEIGHT_BITS)
+
+
 def padded_party_count(m: int) -> int:
     """The power of two at or above m: the number of parties the proof is made over."""
     return 1 << (m - 1).bit_length()
@@ -487,7 +492,7 @@ class RangeProof:
             checked.append((index, check, value_commitments))
 
         if checked:
-            merged = RangeProofCheck.combine([(1 + secrets.randbits(BATCH_WEIGHT_BITS), check) for _, check, _ in checked])
+            merged = RangeProofCheck.combine([(batch_weight(), check) for _, check, _ in checked])
             if not merged.holds(bp_gens, pc_gens, [V for _, _, commitments in checked for V in commitments]):
                 for index, check, value_commitments in checked:
                     if not check.holds(bp_gens, pc_gens, value_commitments):

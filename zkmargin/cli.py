@@ -489,9 +489,13 @@ def format_report(document: dict[str, Any]) -> str:
     if len(losing_groups) > 1:
         rows = [(row["group"], format_money(row["loss"], "")) for row in losing_groups]
         lines += ["", _table(("group", f"worst loss ({currency})"), rows, "<>")]
-    if document["scenarios"]:
-        rows = [(row["scenario"], format_money(row["pnl"], "")) for row in document["scenarios"]]
+    moving = [row for row in document["scenarios"] if row["pnl"]]
+    if moving:
+        rows = [(row["scenario"], format_money(row["pnl"], "")) for row in moving]
         lines += ["", _table(("scenario", f"P&L ({currency})"), rows, "<>")]
+    unmoved = len(document["scenarios"]) - len(moving)
+    if unmoved:
+        lines.append(f"({unmoved} scenarios with no P&L for this book are not shown; --json lists all)")
     lines.append("")
     if document["meets"]:
         lines.append("MEETS the requirement.")

@@ -9,7 +9,7 @@ import pytest
 
 import zkmargin as zm
 
-from .conftest import MODEL, OTHER_MODEL, REPO, edit_proof
+from .conftest import MODEL, OTHER_MODEL, REPO, edit_proof, write_portfolio
 
 
 def raise_threshold(data: dict) -> None:
@@ -127,6 +127,18 @@ def test_check_exits_0_with_scenario_table_when_account_meets(invoke, workdir):
     for group, loss in losing:
         assert any(line.startswith(group) and line.endswith(f"{loss:,.2f}") for line in lines)
     assert "MEETS the requirement." in result.stdout
+
+
+def test_check_leaves_out_scenarios_without_pnl_when_book_skips_an_underlying(invoke, workdir):
+    write_portfolio(workdir / "stock.json", "sam", 10000, {"XYZ": 100})
+    result = invoke("check", "--params", "params.json", "--portfolio", "stock.json")
+    assert result.exit_code == 0, result.output
+    report = zm.assess(zm.Portfolio.load("stock.json"), zm.RiskParams.load("params.json"))
+    still = [name for name, pnl in report.scenario_pnl if pnl == 0]
+    assert still and all(name.startswith("SPX") for name in still)
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith(name) for name in still for line in lines)
+    assert f"({len(still)} scenarios with no P&L for this book are not shown; --json lists all)" in lines
 
 
 def test_check_exits_1_saying_shortfall_when_account_short(invoke, workdir):

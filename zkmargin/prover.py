@@ -40,7 +40,7 @@ def prove(
     of `open_account`, so a venue that holds those commitments can pin them in `verify`.
     """
     statement = Statement.for_params(params, portfolio.account, level, min_excess)
-    circuit = statement.circuit(params)
+    circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
     witness = assign(circuit, params, portfolio)
     _require_satisfied(circuit, witness, portfolio, params, statement)
 

@@ -71,11 +71,6 @@ class Statement:
         """X in fine units (money units / quantity_scale), rounded up against the prover."""
         return to_fixed(self.threshold, params.money_scale, rounding="up") * params.quantity_scale
 
-    def circuit(self, params: RiskParams) -> Circuit:
-        """The circuit of this statement over `params`; the params must be the ones named."""
-        self.require_params(params, params.digest())
-        return self.compile(params)
-
     def require_params(self, params: RiskParams, params_digest: str) -> None:
         """Refuse params other than the ones this statement was made for."""
         if params_digest != self.params_digest:

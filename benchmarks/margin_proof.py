@@ -23,14 +23,14 @@ import numpy as np
 from zkmargin.hazmat import groups
 from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.scalar import random_scalar
-from zkmargin.market import Market
-from zkmargin.models import MarginModel
-from zkmargin.params import build_params
-from zkmargin.portfolio import Portfolio
-from zkmargin.prover import prove
-from zkmargin.risk_arrays import RiskArrays
-from zkmargin.statement import limb_count
-from zkmargin.verifier import verify, verify_batch
+from zkmargin.engine.market import Market
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.params import build_params
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.proofs.prover import prove
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.proofs.statement import limb_count
+from zkmargin.proofs.verifier import verify, verify_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 27)

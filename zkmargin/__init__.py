@@ -12,8 +12,8 @@ Recipes (DESIGN §4)::
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
-from zkmargin.account import AccountCommitments, AccountOpenings, open_account
-from zkmargin.assess import MarginReport, assess
+from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
+from zkmargin.engine.assess import MarginReport, assess
 from zkmargin.errors import (
     BackendError,
     FixedPointOverflow,
@@ -26,14 +26,14 @@ from zkmargin.errors import (
     UnsoundStatement,
     ZkMarginError,
 )
-from zkmargin.market import Market
-from zkmargin.models import MarginModel
-from zkmargin.params import RiskParams, build_params
-from zkmargin.portfolio import Portfolio
-from zkmargin.proof_file import MarginProof
-from zkmargin.prover import prove
-from zkmargin.risk_arrays import RiskArrays
-from zkmargin.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
+from zkmargin.engine.market import Market
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.params import RiskParams, build_params
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.prover import prove
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
 
 __all__ = [
     "AccountCommitments",

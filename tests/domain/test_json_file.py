@@ -8,8 +8,8 @@ import pytest
 
 from zkmargin.errors import InputError, MalformedProof
 from zkmargin.jsonio import ExactDecimal, JsonFile, StrictModel
-from zkmargin.market import Market
-from zkmargin.proof_file import MarginProof
+from zkmargin.engine.market import Market
+from zkmargin.proofs.proof_file import MarginProof
 
 
 class Note(StrictModel, JsonFile):

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from zkmargin.errors import InputError
-from zkmargin.market import VOL_FLOOR, Market
-from zkmargin.pricing import black76, black_scholes
+from zkmargin.engine.market import VOL_FLOOR, Market
+from zkmargin.engine.pricing import black76, black_scholes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

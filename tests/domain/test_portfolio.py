@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from zkmargin.errors import FixedPointOverflow, InputError, UnknownInstrument
-from zkmargin.market import Market
-from zkmargin.portfolio import Portfolio
+from zkmargin.engine.market import Market
+from zkmargin.engine.portfolio import Portfolio
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -181,9 +181,9 @@ CIRCUITS = EXAMPLES.parent / "circuits"
 def test_example_books_behave_as_named_when_the_market_falls_20_percent(model_name: str):
     # The examples promise: the hedged book survives the crash, the put seller meets its
     # margin today and does not after every underlying falls 20% (options re-marked).
-    from zkmargin.assess import assess
-    from zkmargin.models.spec import MarginModel
-    from zkmargin.params import build_params
+    from zkmargin.engine.assess import assess
+    from zkmargin.engine.models.spec import MarginModel
+    from zkmargin.engine.params import build_params
 
     model = MarginModel.load(CIRCUITS / f"{model_name}.toml")
     market = Market.load(EXAMPLES / "market.json")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zkmargin.pricing import black76, black76_delta, black_scholes, black_scholes_delta
+from zkmargin.engine.pricing import black76, black76_delta, black_scholes, black_scholes_delta
 
 
 def test_black_scholes_matches_hull_when_pricing_the_textbook_call_and_put():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from zkmargin.errors import InputError
-from zkmargin.risk_arrays import RiskArrays
+from zkmargin.engine.risk_arrays import RiskArrays
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from zkmargin.market import Market
-from zkmargin.models import MarginModel
-from zkmargin.portfolio import Portfolio
-from zkmargin.risk_arrays import RiskArrays
+from zkmargin.engine.market import Market
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.risk_arrays import RiskArrays
 
 CIRCUITS = Path(__file__).resolve().parents[2] / "circuits"
 MODEL_NAMES = ["scenario", "span", "portfolio_margin", "standard", "crypto_pm", "expected_shortfall"]

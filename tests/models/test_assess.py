@@ -7,9 +7,9 @@ import pytest
 
 from tests.models.conftest import account
 from tests.models.test_params import fields
-from zkmargin.assess import assess, scenario_losses
+from zkmargin.engine.assess import assess, scenario_losses
 from zkmargin.errors import InputError
-from zkmargin.params import RiskParams
+from zkmargin.engine.params import RiskParams
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.models.conftest import MCMILLAN_SCENARIOS, account, model, one_underlying_market, option
-from zkmargin.assess import assess
+from zkmargin.engine.assess import assess
 from zkmargin.errors import InputError
-from zkmargin.params import build_params
+from zkmargin.engine.params import build_params
 
 FUTURE = {"kind": "future", "multiplier": 50}
 

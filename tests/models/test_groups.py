@@ -7,9 +7,9 @@ import pytest
 
 from tests.models.conftest import account, market_of, model, option
 from tests.models.test_params import fields
-from zkmargin.assess import assess
+from zkmargin.engine.assess import assess
 from zkmargin.errors import InputError
-from zkmargin.params import RiskParams, build_params
+from zkmargin.engine.params import RiskParams, build_params
 
 XYZ_PRICE, ABC_PRICE = 120.0, 80.0
 SHARES = 100

@@ -10,8 +10,8 @@ import pytest
 
 from tests.models.conftest import account, model
 from zkmargin.errors import FixedPointOverflow, InputError, UnknownInstrument
-from zkmargin.market import Market
-from zkmargin.params import RiskParams, build_params
+from zkmargin.engine.market import Market
+from zkmargin.engine.params import RiskParams, build_params
 
 
 def fields(**changes):

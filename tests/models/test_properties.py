@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.models.conftest import account
-from zkmargin.assess import assess, expected_shortfall
-from zkmargin.params import RiskParams
+from zkmargin.engine.assess import assess, expected_shortfall
+from zkmargin.engine.params import RiskParams
 
 INSTRUMENTS = ["A", "B", "C"]
 SCENARIOS = [f"s{s}" for s in range(7)]

@@ -4,7 +4,7 @@ import pytest
 
 from tests.models.conftest import CIRCUITS, MODEL_NAMES, model
 from zkmargin.errors import InputError
-from zkmargin.models import MarginModel
+from zkmargin.engine.models import MarginModel
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.models.conftest import account, model, one_underlying_market, option
-from zkmargin.assess import assess, expected_shortfall
-from zkmargin.params import build_params
-from zkmargin.risk_arrays import RiskArrays
+from zkmargin.engine.assess import assess, expected_shortfall
+from zkmargin.engine.params import build_params
+from zkmargin.engine.risk_arrays import RiskArrays
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from zkmargin.jsonio import dumps
-from zkmargin.models import MarginModel
-from zkmargin.params import build_params
-from zkmargin.portfolio import Portfolio
-from zkmargin.risk_arrays import RiskArrays
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.params import build_params
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.risk_arrays import RiskArrays
 
 ROOT = Path(__file__).resolve().parents[2]
 

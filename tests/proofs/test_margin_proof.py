@@ -6,16 +6,16 @@ from decimal import Decimal
 import pytest
 
 from tests.proofs.conftest import portfolio, small_params
-from zkmargin import prover as prover_module
-from zkmargin.account import open_account
+from zkmargin.proofs import prover as prover_module
+from zkmargin.proofs.account import open_account
 from zkmargin.hazmat import range_proof as range_proof_module
-from zkmargin.assess import assess
-from zkmargin.circuit import Circuit
+from zkmargin.engine.assess import assess
+from zkmargin.proofs.circuit import Circuit
 from zkmargin.errors import InsufficientMargin, InvalidProof, UnsoundStatement
 from zkmargin.errors import MalformedProof
-from zkmargin.proof_file import MarginProof
-from zkmargin.prover import prove
-from zkmargin.verifier import verify, verify_batch
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.prover import prove
+from zkmargin.proofs.verifier import verify, verify_batch
 
 # Long 1 future, short 1 call: worst scenario "crash" loses 3,000 − 1,000 = 2,000 dollars;
 # the call's mark (12.50 × 100) is owed, so equity = cash − 1,250.

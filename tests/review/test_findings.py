@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.proofs.conftest import portfolio, small_params
-from zkmargin import prover as prover_module
-from zkmargin.account import open_account
-from zkmargin.assess import assess
+from zkmargin.proofs import prover as prover_module
+from zkmargin.proofs.account import open_account
+from zkmargin.engine.assess import assess
 from zkmargin.cli import cli
 from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat import generators
@@ -26,10 +26,10 @@ from zkmargin.hazmat.inner_product import InnerProductProof
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.scalar import random_scalar
 from zkmargin.hazmat.transcript import Transcript
-from zkmargin.proof_file import MarginProof
-from zkmargin.prover import prove
-from zkmargin.statement import Statement
-from zkmargin.verifier import verify, verify_batch
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.prover import prove
+from zkmargin.proofs.statement import Statement
+from zkmargin.proofs.verifier import verify, verify_batch
 
 # Long 1 future, short 1 call (tests/proofs/test_margin_proof.py): 3,250.00 of cash meets
 # the maintenance requirement exactly.

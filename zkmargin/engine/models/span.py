@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from zkmargin.models.base import (
+from zkmargin.engine.models.base import (
     Contracts,
     FloorRates,
     MarginTerms,
@@ -45,11 +45,11 @@ from zkmargin.models.base import (
     per_underlying_scenarios,
     supplied_scenarios,
 )
-from zkmargin.models.scenario import scan_moves, scan_ranges
+from zkmargin.engine.models.scenario import scan_moves, scan_ranges
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
-    from zkmargin.risk_arrays import RiskArrays
+    from zkmargin.engine.market import Market
+    from zkmargin.engine.risk_arrays import RiskArrays
 
 SCAN_STEPS = 3
 

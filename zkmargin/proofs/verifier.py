@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
 
-from zkmargin.account import AccountCommitments
-from zkmargin.circuit import LIMB_BITS, Circuit
+from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import InputError, InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
-from zkmargin.params import RiskParams
-from zkmargin.proof_file import MarginProof
-from zkmargin.statement import Statement, limb_count, margin_transcript, proof_generators
+from zkmargin.engine.params import RiskParams
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.statement import Statement, limb_count, margin_transcript, proof_generators
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ The verifier path never imports this module: it is where quantities live.
 
 from __future__ import annotations
 
-from zkmargin.assess import scenario_losses
-from zkmargin.circuit import Circuit
-from zkmargin.models.expected_shortfall import expected_shortfall
-from zkmargin.params import RiskParams
-from zkmargin.portfolio import Portfolio
+from zkmargin.engine.assess import scenario_losses
+from zkmargin.proofs.circuit import Circuit
+from zkmargin.engine.models.expected_shortfall import expected_shortfall
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.portfolio import Portfolio
 
 
 def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio) -> list[int]:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
-from zkmargin.models.base import (
+from zkmargin.engine.models.base import (
     Contracts,
     MarginTerms,
     Move,
@@ -43,7 +43,7 @@ from zkmargin.models.base import (
 )
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
+    from zkmargin.engine.market import Market
 
 
 class CryptoPmParameters(ParameterTable):

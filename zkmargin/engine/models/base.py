@@ -3,7 +3,7 @@
 A family turns a market (or venue-supplied risk arrays) into `MarginTerms`: per instrument
 and per scenario the profit of one long whole unit, the group of every scenario, per
 instrument the add-on rates of the long and short parts, named floors, and the aggregation
-(`max` or `expected_shortfall`). `zkmargin.params.build_params` rounds these to money units
+(`max` or `expected_shortfall`). `zkmargin.engine.params.build_params` rounds these to money units
 and publishes them as `RiskParams`; the requirement of a position vector q is then
 (docs/architecture.md, "params")
 
@@ -34,8 +34,8 @@ from zkmargin.errors import InputError
 from zkmargin.jsonio import StrictModel
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
-    from zkmargin.risk_arrays import RiskArrays
+    from zkmargin.engine.market import Market
+    from zkmargin.engine.risk_arrays import RiskArrays
 
 Aggregation = Literal["max", "expected_shortfall"]
 

@@ -40,7 +40,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from zkmargin.errors import InputError
-from zkmargin.models.base import (
+from zkmargin.engine.models.base import (
     MarginTerms,
     ParameterTable,
     one_group,
@@ -49,8 +49,8 @@ from zkmargin.models.base import (
 )
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
-    from zkmargin.risk_arrays import RiskArrays
+    from zkmargin.engine.market import Market
+    from zkmargin.engine.risk_arrays import RiskArrays
 
 DAYS_PER_YEAR = 252
 

@@ -10,17 +10,17 @@ limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bul
 
 from __future__ import annotations
 
-from zkmargin.account import AccountOpenings
-from zkmargin.assess import assess
-from zkmargin.circuit import LIMB_BITS, Circuit
+from zkmargin.proofs.account import AccountOpenings
+from zkmargin.engine.assess import assess
+from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.params import RiskParams
-from zkmargin.portfolio import Portfolio
-from zkmargin.proof_file import MarginProof
-from zkmargin.statement import Statement, margin_transcript, proof_generators
-from zkmargin.witness import assign
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.statement import Statement, margin_transcript, proof_generators
+from zkmargin.proofs.witness import assign
 
 LIMB_MASK = (1 << LIMB_BITS) - 1
 

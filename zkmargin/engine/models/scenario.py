@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from zkmargin.models.base import (
+from zkmargin.engine.models.base import (
     MarginTerms,
     Move,
     ParameterTable,
@@ -39,8 +39,8 @@ from zkmargin.models.base import (
 )
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
-    from zkmargin.risk_arrays import RiskArrays
+    from zkmargin.engine.market import Market
+    from zkmargin.engine.risk_arrays import RiskArrays
 
 
 class ScenarioParameters(ParameterTable):

@@ -52,7 +52,7 @@ from zkmargin.jsonio import (
     quote_key,
     validate,
 )
-from zkmargin.pricing import black76, black_scholes
+from zkmargin.engine.pricing import black76, black_scholes
 
 AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
 

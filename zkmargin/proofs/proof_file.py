@@ -28,7 +28,7 @@ from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, Malformed
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.jsonio import JsonFile, StrictModel
-from zkmargin.statement import Statement, parse_threshold
+from zkmargin.proofs.statement import Statement, parse_threshold
 
 POINT_BYTES = 48
 

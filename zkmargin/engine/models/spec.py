@@ -32,21 +32,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import describe_validation_error
-from zkmargin.market import Market
-from zkmargin.models import crypto_pm as crypto_pm_family
-from zkmargin.models import expected_shortfall as expected_shortfall_family
-from zkmargin.models import portfolio_margin as portfolio_margin_family
-from zkmargin.models import scenario as scenario_family
-from zkmargin.models import span as span_family
-from zkmargin.models import standard as standard_family
-from zkmargin.models.crypto_pm import CryptoPmParameters
-from zkmargin.models.expected_shortfall import ExpectedShortfallParameters
-from zkmargin.models.portfolio_margin import PortfolioMarginParameters
-from zkmargin.models.scenario import ScenarioParameters
-from zkmargin.models.span import SpanParameters
-from zkmargin.models.standard import StandardParameters
-from zkmargin.risk_arrays import RiskArrays
-from zkmargin.models.base import Levels, MarginTerms, ParameterTable
+from zkmargin.engine.market import Market
+from zkmargin.engine.models import crypto_pm as crypto_pm_family
+from zkmargin.engine.models import expected_shortfall as expected_shortfall_family
+from zkmargin.engine.models import portfolio_margin as portfolio_margin_family
+from zkmargin.engine.models import scenario as scenario_family
+from zkmargin.engine.models import span as span_family
+from zkmargin.engine.models import standard as standard_family
+from zkmargin.engine.models.crypto_pm import CryptoPmParameters
+from zkmargin.engine.models.expected_shortfall import ExpectedShortfallParameters
+from zkmargin.engine.models.portfolio_margin import PortfolioMarginParameters
+from zkmargin.engine.models.scenario import ScenarioParameters
+from zkmargin.engine.models.span import SpanParameters
+from zkmargin.engine.models.standard import StandardParameters
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.engine.models.base import Levels, MarginTerms, ParameterTable
 
 Family = Literal["scenario", "span", "portfolio_margin", "standard", "crypto_pm", "expected_shortfall"]
 

@@ -15,13 +15,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.circuit import Circuit
+from zkmargin.proofs.circuit import Circuit
 from zkmargin.errors import InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, StrictModel
-from zkmargin.proof_file import PointText, decode_base64
+from zkmargin.proofs.proof_file import PointText, decode_base64
 from zkmargin.units import to_fixed
 
 COLLATERAL = "c"

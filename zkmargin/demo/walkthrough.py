@@ -13,214 +13,38 @@ calls them one by one. Only the public API (`import zkmargin as zm`) is used.
 
 from __future__ import annotations
 
-import functools
-import inspect
-import json
 import os
-import random
-import textwrap
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import click
 
 import zkmargin as zm
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MARKET_FILE = Path("examples") / "market.json"
-MODEL_FILE = Path("circuits") / "portfolio_margin.toml"
-
-CRASH_FACTOR = 0.8
-"""Every underlying price is multiplied by this in the crash."""
-
-DEFAULT_ACCOUNTS = 100
-DEFAULT_SEED = 2026
-LIQUIDATION_FRACTION = Decimal("0.5")
-"""An account short of margin whose equity is below this fraction of the requirement is
-liquidated rather than called (an illustrative house rule, not part of any model)."""
-
-DEMO_UNIVERSE = (
-    "XYZ",
-    "XYZ 2026-12-18 95 P",
-    "XYZ 2026-12-18 100 C",
-    "ES 2026-12-18",
-    "MES 2026-12-18",
+from zkmargin.console import progress_callback
+from zkmargin.demo.crowd import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_SEED,
+    LIQUIDATION_FRACTION,
+    generate_accounts,
+    open_and_prove_all,
+    shortfall_listing,
 )
-"""The venue's listed products in the demo: XYZ stock, two December options, S&P 500 futures.
-
-A proof commits to every instrument of the universe and proves one inequality per
-scenario, so a short list and the 10-point portfolio-margin grid keep each proof near a
-second; the last step makes dozens of them."""
-
-TRADER = "trader-7"
-TRADER_CASH = Decimal("60000")
-TRADER_POSITIONS = {"XYZ": 200, "XYZ 2026-12-18 100 C": -2, "ES 2026-12-18": 1}
-"""A covered call (200 XYZ shares, 2 short calls) and one long E-mini S&P 500 future."""
-
-
-class DemoFilesMissing(zm.InputError):
-    """The demo runs from a checkout of the repository; its example files are not there."""
-
-
-def locate_repo(root: Path | None = None) -> Path:
-    """The directory holding examples/ and circuits/; `DemoFilesMissing` says where it looked."""
-    root = REPO_ROOT if root is None else root
-    needed = (root / MARKET_FILE, root / MODEL_FILE)
-    missing = [str(path) for path in needed if not path.is_file()]
-    if missing:
-        raise DemoFilesMissing(
-            f"the demo needs the repository's example files, missing: {', '.join(missing)}; "
-            "clone the zkmargin repository and run `python -m pip install -e .` inside it"
-        )
-    return root
-
-
-# ---------------------------------------------------------------------------------------------
-# narration
-
-
-@dataclass
-class Narrator:
-    """Prints the story: step headings, wrapped paragraphs, indented facts, pauses."""
-
-    pause_seconds: float = 0.0
-    width: int = 88
-    echo: Callable[[str], None] = click.echo
-
-    def heading(self, number: int, total: int, title: str) -> None:
-        self.echo("")
-        self.echo(click.style(f"Step {number} of {total} · {title}", bold=True))
-        self.echo(click.style("─" * min(self.width, len(title) + 14), dim=True))
-
-    def say(self, text: str) -> None:
-        self.echo(textwrap.fill(" ".join(text.split()), width=self.width))
-
-    def facts(self, rows: Sequence[tuple[str, Any]]) -> None:
-        label_width = max(len(label) for label, _ in rows)
-        for label, value in rows:
-            self.echo(f"    {label.ljust(label_width)}  {value}")
-
-    def code(self, text: str) -> None:
-        for line in inspect.cleandoc(text).splitlines():
-            self.echo(click.style(f"    >>> {line}", fg="cyan"))
-
-    def pause(self) -> None:
-        if self.pause_seconds:
-            time.sleep(self.pause_seconds)
-
-    def progress(self, length: int, label: str) -> Any:
-        return click.progressbar(length=length, label=f"    {label}", show_pos=True, width=30)
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """`amount` with thousands separators and at least cents, never fewer digits than it has."""
-    places = max(2, -int(amount.as_tuple().exponent))
-    return f"{amount:,.{places}f} {currency}".rstrip()
-
-
-def money(amount: Decimal, currency: str = "USD") -> str:
-    return format_money(amount, currency)
-
-
-def progress_callback(bar: Any) -> Callable[[int, int], None]:
-    """Adapt verify_batch's `progress(done, total)` to click's incremental progress bar."""
-    shown = 0
-
-    def progress(done: int, _total: int) -> None:
-        nonlocal shown
-        if done > shown:
-            bar.update(done - shown)
-            shown = done
-
-    return progress
-
-
-def round_up(amount: Decimal, step: Decimal) -> Decimal:
-    """`amount` rounded up to a multiple of `step` (deposits are round numbers)."""
-    return (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
-
-
-# ---------------------------------------------------------------------------------------------
-# the generated accounts of the last step
-
-
-@dataclass(frozen=True)
-class GeneratedAccount:
-    portfolio: zm.Portfolio
-    report: zm.MarginReport  # in the clear, under the params of the batch
-
-    @property
-    def verdict(self) -> str:
-        if self.report.meets:
-            return "proves"
-        floor = self.report.requirement * LIQUIDATION_FRACTION
-        return "liquidate" if self.report.equity < floor else "margin call"
-
-
-def generate_accounts(
-    market: zm.Market, params: zm.RiskParams, count: int, seed: int
-) -> list[GeneratedAccount]:
-    """`count` random small books over the params' universe, most with enough collateral.
-
-    The cash of each book is set from its requirement so that about 85% of accounts carry a
-    cushion, 10% are a little short and 5% are far short: the same seed, the same accounts.
-    """
-    rng = random.Random(seed)
-    universe = list(params.instruments)
-    accounts = []
-    for number in range(1, count + 1):
-        positions = {
-            instrument: _random_quantity(rng, market.instruments[instrument].kind)
-            for instrument in rng.sample(universe, rng.randint(1, 3))
-        }
-        name = f"acct-{number:04d}"
-        unfunded = zm.assess(
-            zm.Portfolio(account=name, cash=Decimal(0), positions=positions), params
-        )
-        cushion = _random_cushion(rng)
-        target = max(unfunded.requirement, Decimal(1000)) * (1 + cushion)
-        cash = (target - unfunded.equity).quantize(Decimal(1), rounding=ROUND_CEILING)
-        portfolio = zm.Portfolio(account=name, cash=cash, positions=positions)
-        accounts.append(GeneratedAccount(portfolio, zm.assess(portfolio, params)))
-    return accounts
-
-
-def _random_quantity(rng: random.Random, kind: str) -> int:
-    sign = rng.choice((1, -1))
-    if kind == "stock":  # round lots
-        return sign * 100 * rng.randint(1, 5)
-    return sign * rng.randint(1, 4)
-
-
-def _random_cushion(rng: random.Random) -> Decimal:
-    draw = rng.random()
-    if draw < 0.05:
-        low, high = -0.9, -0.6
-    elif draw < 0.15:
-        low, high = -0.4, -0.02
-    else:
-        low, high = 0.05, 1.0
-    return Decimal(str(round(rng.uniform(low, high), 3)))
-
-
-def _open_and_prove(
-    portfolio: zm.Portfolio, params: zm.RiskParams, backend: str
-) -> tuple[zm.AccountCommitments, zm.MarginProof]:
-    """One generated trader: open the account with the venue, then prove (a worker process)."""
-    from zkmargin.hazmat import groups
-
-    groups.use(backend)
-    commitments, openings = zm.open_account(portfolio, params)
-    return commitments, zm.prove(portfolio, params, openings=openings)
-
-
-# ---------------------------------------------------------------------------------------------
-# the story
+from zkmargin.demo.narration import Narrator, money
+from zkmargin.demo.scenery import (
+    CRASH_FACTOR,
+    DEMO_UNIVERSE,
+    MARKET_FILE,
+    MODEL_FILE,
+    TRADER,
+    TRADER_CASH,
+    TRADER_POSITIONS,
+    futures_settlement,
+    listed_market,
+    locate_repo,
+    raise_claimed_threshold,
+    round_up,
+)
 
 
 @dataclass
@@ -506,7 +330,9 @@ class Walkthrough:
             the proofs here, on {self.workers} core(s), is the slow part; in real life
             every trader proves in parallel.)"""
         )
-        opened = self._open_and_prove_all([account.portfolio for account in provable])
+        opened = open_and_prove_all(
+            [account.portfolio for account in provable], self.params, self.workers, self.narrator
+        )
         pinned = {commitments.account: commitments for commitments, _ in opened}
         proofs = [proof for _, proof in opened]
         tampered = len(proofs) - 1
@@ -558,66 +384,9 @@ class Walkthrough:
             position."""
         )
 
-    def _open_and_prove_all(
-        self, portfolios: list[zm.Portfolio]
-    ) -> list[tuple[zm.AccountCommitments, zm.MarginProof]]:
-        from zkmargin.hazmat import groups
-
-        work = functools.partial(
-            _open_and_prove, params=self.params, backend=groups.current_backend()
-        )
-        results = []
-        with self.narrator.progress(len(portfolios), "proving") as bar:
-            with ProcessPoolExecutor(self.workers) as pool:
-                for result in pool.map(work, portfolios):
-                    results.append(result)
-                    bar.update(1)
-        return results
-
 
 def group_listing(report: zm.MarginReport) -> str:
     return ", ".join(f"{group} {money(loss)}" for group, loss in report.group_losses if loss)
-
-
-def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> str:
-    """"acct-0002 (short 204.87 USD), … and 7 more" — the largest shortfalls first."""
-    ranked = sorted(accounts, key=lambda account: account.report.shortfall, reverse=True)
-    named = [
-        f"{account.portfolio.account} (short {money(account.report.shortfall)})"
-        for account in ranked[:shown]
-    ]
-    rest = len(ranked) - shown
-    return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
-
-
-def listed_market(market: zm.Market, instruments: Sequence[str]) -> zm.Market:
-    """`market` restricted to `instruments` and the underlyings they reference."""
-    data = json.loads(market.to_json())
-    data["instruments"] = {name: data["instruments"][name] for name in instruments}
-    used = {spec["underlying"] for spec in data["instruments"].values()}
-    data["underlyings"] = {name: spec for name, spec in data["underlyings"].items() if name in used}
-    return zm.Market.from_json(json.dumps(data), "listed market")
-
-
-def futures_settlement(before: zm.Market, after: zm.Market, portfolio: zm.Portfolio) -> Decimal:
-    """Variation margin of the portfolio's futures between two markets (negative: owed)."""
-    total = Decimal(0)
-    for name, quantity in portfolio.positions.items():
-        instrument = before.instruments[name]
-        if instrument.kind != "future":
-            continue
-        move = Decimal(str(after.underlyings[instrument.underlying].price)) - Decimal(
-            str(before.underlyings[instrument.underlying].price)
-        )
-        total += Decimal(quantity) * Decimal(str(instrument.multiplier)) * move
-    return total.quantize(Decimal("0.01"))
-
-
-def raise_claimed_threshold(proof: zm.MarginProof, threshold: Decimal) -> zm.MarginProof:
-    """The same proof file with a larger threshold written into its statement (a forgery)."""
-    data = json.loads(proof.to_json())
-    data["statement"]["threshold"] = str(threshold)
-    return zm.MarginProof.from_json(json.dumps(data))
 
 
 def run(

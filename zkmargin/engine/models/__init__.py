@@ -4,7 +4,7 @@
 the family's code (one module per family) over a Market or RiskArrays.
 """
 
-from zkmargin.models.base import MarginTerms
-from zkmargin.models.spec import FAMILIES, MarginModel
+from zkmargin.engine.models.base import MarginTerms
+from zkmargin.engine.models.spec import FAMILIES, MarginModel
 
 __all__ = ["FAMILIES", "MarginModel", "MarginTerms"]

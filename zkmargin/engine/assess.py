@@ -26,9 +26,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from zkmargin.errors import InputError
-from zkmargin.models.expected_shortfall import expected_shortfall
-from zkmargin.params import RiskParams
-from zkmargin.portfolio import Portfolio
+from zkmargin.engine.models.expected_shortfall import expected_shortfall
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.portfolio import Portfolio
 from zkmargin.units import from_fixed, to_fixed
 
 __all__ = ["MarginReport", "assess", "expected_shortfall", "scenario_losses"]

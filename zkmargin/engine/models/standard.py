@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from zkmargin.models.base import Contracts, MarginTerms, ParameterTable, market_values
+from zkmargin.engine.models.base import Contracts, MarginTerms, ParameterTable, market_values
 
 if TYPE_CHECKING:
-    from zkmargin.market import Market
+    from zkmargin.engine.market import Market
 
 
 class StandardParameters(ParameterTable):

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from zkmargin.circuit import LIMB_BITS, Circuit, compile_circuit
+from zkmargin.proofs.circuit import LIMB_BITS, Circuit, compile_circuit
 from zkmargin.errors import InputError, InvalidProof
 from zkmargin.hazmat.generators import (
     B_BLINDING_MESSAGE,
@@ -25,7 +25,7 @@ from zkmargin.hazmat.generators import (
     PedersenGens,
 )
 from zkmargin.hazmat.transcript import Transcript
-from zkmargin.params import RiskParams
+from zkmargin.engine.params import RiskParams
 from zkmargin.units import to_fixed
 
 

@@ -4,7 +4,7 @@ A margin model (circuits/*.toml) run over a market or venue-supplied risk arrays
 generic form of docs/architecture.md ("params") in currency units; `build_params` rounds it
 to money units and freezes it with the instrument universe, the fixed-point scales and the
 margin levels. Everything a proof states about an account is a linear function of these
-integers, so the requirement computed in the clear (`zkmargin.assess`) and the one proved
+integers, so the requirement computed in the clear (`zkmargin.engine.assess`) and the one proved
 come from the same numbers.
 
 Rounding to money units (`money_scale` per currency unit), after float noise below 10⁻⁶ of
@@ -37,14 +37,14 @@ from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
 from zkmargin.jsonio import JsonFile, StrictModel, describe_validation_error
-from zkmargin.market import Market
-from zkmargin.models.base import Levels, market_values
-from zkmargin.models.expected_shortfall import parse_confidence
-from zkmargin.models.spec import MarginModel
-from zkmargin.risk_arrays import RiskArrays
+from zkmargin.engine.market import Market
+from zkmargin.engine.models.base import Levels, market_values
+from zkmargin.engine.models.expected_shortfall import parse_confidence
+from zkmargin.engine.models.spec import MarginModel
+from zkmargin.engine.risk_arrays import RiskArrays
 
 if TYPE_CHECKING:
-    from zkmargin.portfolio import Portfolio
+    from zkmargin.engine.portfolio import Portfolio
 
 MONEY_SCALE = 100
 """Money units per currency unit: cents."""

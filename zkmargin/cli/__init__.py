@@ -1,0 +1,65 @@
+"""The `zkmargin` command line: venue and trader workflows on top of the public API.
+
+Exit codes are the contract scripts rely on:
+
+- 0 — the account meets the requirement / the proof is valid;
+- 1 — the statement is false: `InsufficientMargin` (with the shortfall) or `InvalidProof`
+  (with the reason), or a batch with at least one failure;
+- 2 — the question was malformed: missing or unreadable file, bad JSON, unknown field,
+  a proof made for other params, unknown backend, an output that exists without --force.
+
+Bad input is one line on stderr that names the file and the field; `--debug` re-raises so the
+traceback shows. `--json` prints exactly one JSON document on stdout whose money values are
+decimal strings.
+"""
+
+from __future__ import annotations
+
+import click
+
+import zkmargin as zm
+from zkmargin.cli.account import account_group
+from zkmargin.cli.check import check
+from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
+from zkmargin.cli.demo import demo
+from zkmargin.cli.params import params_group
+from zkmargin.cli.prove import prove
+from zkmargin.cli.schema import schema
+from zkmargin.cli.verify import verify, verify_batch
+
+
+@click.group(
+    cls=ZkMarginGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""\b
+Example — the whole story in under a minute:
+  zkmargin demo --fast
+\b
+Trader:  zkmargin check --params params.json --portfolio portfolio.json
+         zkmargin prove --params params.json --portfolio portfolio.json -o proof.json
+Venue:   zkmargin params build --market market.json --model circuits/span.toml -o params.json
+         zkmargin verify --params params.json proof.json
+\b
+Exit codes: 0 meets / valid, 1 short / invalid, 2 bad input.""",
+)
+@click.version_option(zm.__version__, prog_name="zkmargin")
+@click.option(
+    "--debug",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=set_debug,
+    help="Show the full traceback instead of a one-line error.",
+)
+@backend_option
+def cli() -> None:
+    """Prove that an account meets its margin requirement without showing its positions."""
+
+
+for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point (`zkmargin` and `python -m zkmargin`)."""
+    cli.main(prog_name="zkmargin")

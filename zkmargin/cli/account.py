@@ -1,0 +1,117 @@
+"""`zkmargin account`: commit to an account once, and move its committed cash."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+import zkmargin as zm
+from zkmargin.cli.common import (
+    backend_option,
+    blame,
+    decimal_amount,
+    load_portfolio,
+    params_option,
+    portfolio_option,
+    refuse_existing,
+)
+
+
+@click.group(
+    "account",
+    epilog="""\b
+Example — pin an account so its proofs are about exactly this book:
+  zkmargin account open --params params.json --portfolio portfolio.json \\
+      -o account.json --openings openings.json       # trader; account.json goes to the venue
+  zkmargin account deposit account.json 5000         # venue, when the money arrives
+  zkmargin prove --params params.json --portfolio portfolio.json \\
+      --openings openings.json -o proof.json          # trader
+  zkmargin verify --params params.json --commitments account.json proof.json   # venue""",
+)
+def account_group() -> None:
+    """Commit to an account once, and move its committed cash (pinning)."""
+
+
+@account_group.command(
+    "open",
+    epilog="""\b
+Example:
+  zkmargin account open --params params.json --portfolio portfolio.json \\
+      -o account.json --openings openings.json
+\b
+account.json (public commitments) goes to the venue; openings.json (the blindings) stays
+with you and is passed to `zkmargin prove --openings`.""",
+)
+@params_option
+@portfolio_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="account.json to write: the public commitments, for the venue.",
+)
+@click.option(
+    "--openings",
+    "openings_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="openings.json to write: the secret blindings, for you only.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@backend_option
+def account_open(
+    params_path: Path, portfolio_path: Path, output: Path, openings_path: Path, force: bool
+) -> None:
+    """Commit to the cash and every position of the universe (trader side)."""
+    for path in (output, openings_path):
+        refuse_existing(path, force)
+    params = zm.RiskParams.load(params_path)
+    portfolio = load_portfolio(portfolio_path, params)
+    commitments, openings = zm.open_account(portfolio, params)
+    openings.save(openings_path, overwrite=force)
+    commitments.save(output, overwrite=force)
+    click.echo(
+        f"wrote {output} ({len(commitments.positions) + 1} commitments, for the venue) and "
+        f"{openings_path} (secret: keep it, prove with --openings)"
+    )
+
+
+def _move_committed_cash(path: Path, amount: Decimal) -> None:
+    with blame(path):
+        commitments = zm.AccountCommitments.load(path)
+        commitments.deposit(amount).save(path, overwrite=True)
+    click.echo(f"{path}: committed cash of {commitments.account} moved by {amount:,}")
+
+
+@account_group.command(
+    "deposit",
+    epilog="""\b
+Example:
+  zkmargin account deposit account.json 5000
+\b
+Com(c) + d·B opens to c + d with the same blinding: the venue updates the committed
+balance without learning it, and the trader's openings stay valid.""",
+)
+@click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
+@click.argument("amount", callback=decimal_amount)
+@backend_option
+def account_deposit(account_path: Path, amount: Decimal) -> None:
+    """Add a deposit to an account's committed cash, in place (venue side)."""
+    _move_committed_cash(account_path, amount)
+
+
+@account_group.command(
+    "withdraw",
+    epilog="""\b
+Example:
+  zkmargin account withdraw account.json 2500""",
+)
+@click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
+@click.argument("amount", callback=decimal_amount)
+@backend_option
+def account_withdraw(account_path: Path, amount: Decimal) -> None:
+    """Take a withdrawal off an account's committed cash, in place (venue side)."""
+    _move_committed_cash(account_path, -amount)

@@ -1,0 +1,169 @@
+"""What every command shares: exit codes, error handling, shared options, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+import zkmargin as zm
+
+EXIT_FALSE = 1
+EXIT_BAD_INPUT = 2
+_BACKENDS = ("arkworks", "py_ecc")
+class ZkMarginGroup(click.Group):
+    """A click group that turns zkmargin's deliberate errors into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except zm.ZkMarginError as error:
+            if ctx.meta.get("zkmargin.debug"):
+                raise
+            code = (
+                EXIT_FALSE
+                if isinstance(error, (zm.InvalidProof, zm.InsufficientMargin))
+                else EXIT_BAD_INPUT
+            )
+            fail(str(error), code)
+        except OSError as error:
+            if ctx.meta.get("zkmargin.debug"):
+                raise
+            where = f"{error.filename}: " if error.filename else ""
+            fail(f"{where}{error.strerror or error}", EXIT_BAD_INPUT)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"zkmargin: error: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _select_backend(ctx: click.Context, _param: click.Parameter, name: str | None) -> None:
+    if name is None:
+        return
+    import zkmargin.hazmat.groups as groups
+
+    try:
+        groups.use(name)
+    except zm.ZkMarginError as error:
+        if ctx.meta.get("zkmargin.debug"):
+            raise
+        fail(f"--backend {name}: {error}", EXIT_BAD_INPUT)
+
+
+backend_option = click.option(
+    "--backend",
+    metavar="|".join(_BACKENDS),
+    callback=_select_backend,
+    expose_value=False,
+    help="Curve backend (default: $ZKMARGIN_BACKEND, else arkworks when installed).",
+)
+
+
+def set_debug(ctx: click.Context, _param: click.Parameter, debug: bool) -> None:
+    ctx.meta["zkmargin.debug"] = debug
+
+
+def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not a decimal number", param=param) from None
+    if not value.is_finite() or value < 0:
+        raise click.BadParameter(f"{text!r} must be a finite amount ≥ 0", param=param)
+    return value
+
+
+# Options shared by several commands (click.option already returns a decorator).
+params_option = click.option(
+    "--params",
+    "params_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="params.json published by the venue (zkmargin params build).",
+)
+portfolio_option = click.option(
+    "--portfolio",
+    "portfolio_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Your portfolio.json (zkmargin schema portfolio); it never leaves this machine.",
+)
+level_option = click.option(
+    "--level",
+    default="maintenance",
+    show_default=True,
+    help="Margin level of the params: maintenance or initial.",
+)
+min_excess_option = click.option(
+    "--min-excess",
+    callback=decimal_amount,
+    default="0",
+    metavar="AMOUNT",
+    help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
+)
+
+
+@contextmanager
+def blame(path: Path) -> Iterator[None]:
+    """Prefix an input error with the file it came from, when the message does not name it."""
+    try:
+        yield
+    except zm.InputError as error:
+        if str(path) in str(error):
+            raise
+        raise type(error)(f"{path}: {error}") from error
+
+
+def load_portfolio(path: Path, params: zm.RiskParams) -> zm.Portfolio:
+    """The portfolio, checked against the params' universe and fixed-point ranges."""
+    portfolio = zm.Portfolio.load(path)
+    with blame(path):
+        params.position_vector(portfolio)
+    return portfolio
+
+
+def refuse_existing(output: Path, force: bool) -> None:
+    if output.exists() and not force:
+        fail(f"{output} already exists; pass --force to overwrite it", EXIT_BAD_INPUT)
+
+
+def interactive(stream: Any) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(_json_ready(document), indent=2))
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item) for item in value]
+    return value
+
+
+def short_digest(digest: str) -> str:
+    return f"{digest[:16]}…"
+
+
+def table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], align: str) -> str:
+    """Columns padded to their widest cell; `align` has one "<" or ">" per column."""
+    rows = [header, *rows]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.ljust(width) if side == "<" else cell.rjust(width)
+            for cell, width, side in zip(row, widths, align)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

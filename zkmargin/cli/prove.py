@@ -1,0 +1,121 @@
+"""`zkmargin prove`: the trader proves, in zero knowledge, that the account meets its margin."""
+
+from __future__ import annotations
+
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+import zkmargin as zm
+from zkmargin.cli.common import (
+    EXIT_FALSE,
+    backend_option,
+    emit_json,
+    fail,
+    interactive,
+    level_option,
+    load_portfolio,
+    min_excess_option,
+    params_option,
+    portfolio_option,
+    refuse_existing,
+)
+from zkmargin.console import format_money
+from zkmargin.jsonio import write_atomic
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  zkmargin prove --params params.json --portfolio examples/portfolio.json -o proof.json
+  zkmargin prove --params params.json --portfolio examples/portfolio.json \\
+      --level initial --min-excess 5000 -o proof.json
+\b
+proof.json holds commitments and the proof, never a quantity: send it to the venue.
+Exit 1 with the shortfall when the account does not meet the requirement.""",
+)
+@params_option
+@portfolio_option
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
+)
+@level_option
+@min_excess_option
+@click.option(
+    "--openings",
+    "openings_path",
+    type=click.Path(path_type=Path),
+    help="openings.json from `zkmargin account open`: prove about the pinned account.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@backend_option
+def prove(
+    params_path: Path,
+    portfolio_path: Path,
+    output: Path,
+    level: str,
+    min_excess: Decimal,
+    openings_path: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Prove, in zero knowledge, that a portfolio meets the margin requirement."""
+    refuse_existing(output, force)
+    params = zm.RiskParams.load(params_path)
+    portfolio = load_portfolio(portfolio_path, params)
+    openings = zm.AccountOpenings.load(openings_path) if openings_path else None
+    if not as_json and interactive(sys.stderr):
+        click.echo(
+            f"proving {portfolio.account} against {params.model} ({level}), "
+            f"{len(params.instruments)} instruments × {len(params.scenarios)} scenarios …",
+            err=True,
+        )
+    started = time.perf_counter()
+    try:
+        proof = zm.prove(
+            portfolio, params, level=level, min_excess=min_excess, openings=openings
+        )
+    except zm.InsufficientMargin as error:
+        if as_json:
+            emit_json(
+                {
+                    "account": portfolio.account,
+                    "proved": False,
+                    "level": level,
+                    "currency": params.currency,
+                    "shortfall": error.shortfall,
+                    "reason": str(error),
+                }
+            )
+            raise click.exceptions.Exit(EXIT_FALSE) from None
+        fail(
+            f"cannot prove: {portfolio.account} is short by "
+            f"{format_money(error.shortfall, params.currency)} ({error})",
+            EXIT_FALSE,
+        )
+    seconds = time.perf_counter() - started
+    write_atomic(output, proof.to_json(), overwrite=force)
+    if as_json:
+        emit_json(
+            {
+                "account": proof.account,
+                "proved": True,
+                "proof": str(output),
+                "model": proof.model,
+                "level": proof.level,
+                "threshold": proof.threshold,
+                "params_digest": proof.params_digest,
+                "commitments": len(proof.commitments),
+                "size": proof.size,
+                "seconds": round(seconds, 3),
+            }
+        )
+        return
+    click.echo(
+        f"wrote {output}: {len(proof.commitments)} commitments, range proof {proof.size:,} bytes, "
+        f"proved in {seconds:.2f} s"
+    )

@@ -1,0 +1,257 @@
+"""`zkmargin verify` and `verify-batch`: the venue checks proofs against its params."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+import zkmargin as zm
+from zkmargin.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FALSE,
+    backend_option,
+    emit_json,
+    fail,
+    params_option,
+    short_digest,
+    table,
+)
+from zkmargin.console import format_money, progress_callback
+
+_UNPINNED_NOTE = (
+    "note: not pinned — a proof alone shows that its prover knows some account meeting the "
+    "statement; pass --commitments with the account files you hold to tie it to the account"
+)
+
+
+def _load_proof(path: Path) -> Any:
+    return zm.MarginProof.load(path)
+
+
+def _require_same_params(proof: Any, proof_path: Path, params: Any, params_path: Path) -> None:
+    """A proof made for other params is a wrong question (exit 2), not a false statement."""
+    digest = params.digest()
+    if proof.params_digest != digest:
+        fail(
+            f"{proof_path}: params_digest {short_digest(proof.params_digest)} does not match "
+            f"{params_path} ({short_digest(digest)}); the proof was made for other params",
+            EXIT_BAD_INPUT,
+        )
+
+
+def statement_document(statement: Any) -> dict[str, Any]:
+    return {
+        "account": statement.account,
+        "model": statement.model,
+        "level": statement.level,
+        "threshold": statement.threshold,
+        "currency": statement.currency,
+        "params_digest": statement.params_digest,
+    }
+
+
+@click.command(
+    epilog="""\b
+Example:
+  zkmargin verify --params params.json proof.json
+\b
+The venue learns the account label, the model, the level and the threshold — no position.
+Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other params).""",
+)
+@params_option
+@click.argument("proof_path", metavar="PROOF", type=click.Path(path_type=Path))
+@click.option(
+    "--commitments",
+    "commitments_path",
+    type=click.Path(path_type=Path),
+    help="The account's account.json (zkmargin account open): the proof must be about it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@backend_option
+def verify(
+    params_path: Path, proof_path: Path, commitments_path: Path | None, as_json: bool
+) -> None:
+    """Verify one margin proof against the published params (venue side)."""
+    params = zm.RiskParams.load(params_path)
+    proof = _load_proof(proof_path)
+    _require_same_params(proof, proof_path, params, params_path)
+    commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
+    try:
+        statement = zm.verify(proof, params, commitments=commitments)
+    except zm.InvalidProof as error:
+        if as_json:
+            emit_json({"valid": False, "proof": str(proof_path), "reason": error.reason})
+            raise click.exceptions.Exit(EXIT_FALSE) from None
+        fail(f"{proof_path}: INVALID: {error.reason}", EXIT_FALSE)
+    document = statement_document(statement)
+    if as_json:
+        emit_json(
+            {"valid": True, "proof": str(proof_path), "pinned": commitments is not None, **document}
+        )
+        return
+    click.echo(f"VALID: {format_statement(document)}")
+    if commitments is None:
+        click.echo(_UNPINNED_NOTE, err=True)
+
+
+def format_statement(document: dict[str, Any]) -> str:
+    threshold = format_money(document["threshold"], document["currency"])
+    return (
+        f"account {document['account']} meets the {document['level']} requirement of "
+        f"{document['model']} with excess ≥ {threshold} "
+        f"(params {short_digest(document['params_digest'])})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# verify-batch
+
+
+@dataclass(frozen=True)
+class _BatchEntry:
+    path: Path
+    proof: Any
+
+
+def _json_files(sources: tuple[Path, ...], params_path: Path, what: str) -> list[Path]:
+    """Every named file, and every *.json in every named directory except the params file."""
+    params_file = params_path.resolve()
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            files += sorted(
+                path for path in source.glob("*.json") if path.resolve() != params_file
+            )
+        else:
+            files.append(source)
+    if not files:
+        fail(f"no {what} in {', '.join(map(str, sources))}", EXIT_BAD_INPUT)
+    return files
+
+
+def _load_pinned(
+    sources: tuple[Path, ...], params_path: Path
+) -> dict[str, zm.AccountCommitments]:
+    """Account label → commitments, from account.json files; a label twice is bad input."""
+    pinned: dict[str, zm.AccountCommitments] = {}
+    for path in _json_files(sources, params_path, "account files"):
+        commitments = zm.AccountCommitments.load(path)
+        if commitments.account in pinned:
+            fail(f"{path}: a second account file for {commitments.account!r}", EXIT_BAD_INPUT)
+        pinned[commitments.account] = commitments
+    return pinned
+
+
+@click.command(
+    "verify-batch",
+    epilog="""\b
+Examples:
+  zkmargin verify-batch --params params.json proofs/
+  zkmargin verify-batch --params params.json alice.json bob.json --json
+\b
+All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
+every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
+)
+@params_option
+@click.argument(
+    "sources", metavar="DIR_OR_FILES...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--commitments",
+    "commitment_sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="account.json files, or directories of them: every proof must be about its "
+    "account's pinned commitments (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@backend_option
+def verify_batch(
+    params_path: Path,
+    sources: tuple[Path, ...],
+    commitment_sources: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Verify many accounts' proofs at once and list the failures (venue side)."""
+    params = zm.RiskParams.load(params_path)
+    entries = [
+        _BatchEntry(path, _load_proof(path))
+        for path in _json_files(sources, params_path, "proof files")
+    ]
+    pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
+    started = time.perf_counter()
+    with click.progressbar(
+        length=len(entries), label="verifying", file=sys.stderr, show_pos=True
+    ) as bar:
+        result = zm.verify_batch(
+            [entry.proof for entry in entries],
+            params,
+            commitments=pinned,
+            progress=progress_callback(bar),
+        )
+    seconds = time.perf_counter() - started
+    failures = [
+        {
+            "file": str(entries[failure.index].path),
+            "account": failure.account,
+            "reason": failure.reason,
+        }
+        for failure in result.failures
+    ]
+    verified = [
+        {"file": str(entry.path), **statement_document(statement)}
+        for entry, statement in zip(entries, result.statements)
+        if statement is not None
+    ]
+    if as_json:
+        emit_json(
+            {
+                "params_digest": params.digest(),
+                "total": len(entries),
+                "valid": len(verified),
+                "failed": len(failures),
+                "seconds": round(seconds, 3),
+                "pinned": pinned is not None,
+                "statements": verified,
+                "failures": failures,
+            }
+        )
+    else:
+        click.echo(format_batch_summary(len(entries), verified, failures, seconds))
+        if pinned is None:
+            click.echo(_UNPINNED_NOTE, err=True)
+    if failures:
+        raise click.exceptions.Exit(EXIT_FALSE)
+
+
+def format_batch_summary(
+    total: int, verified: list[dict[str, Any]], failures: list[dict[str, Any]], seconds: float
+) -> str:
+    """Counts, then what the valid proofs state (grouped), then every failure."""
+    per_proof = 1000 * seconds / total if total else 0.0
+    counts = [("proofs", total), ("valid", len(verified)), ("failed", len(failures))]
+    lines = [
+        table(("", "count"), [(name, str(count)) for name, count in counts], "<>"),
+        f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)",
+    ]
+    claims = Counter(
+        (row["model"], row["level"], format_money(row["threshold"], row["currency"]))
+        for row in verified
+    )
+    if claims:
+        rows = [
+            (model, level, f"≥ {threshold}", str(count))
+            for (model, level, threshold), count in sorted(claims.items())
+        ]
+        lines += ["", "valid proofs state:",
+                  table(("model", "level", "excess", "accounts"), rows, "<<>>")]
+    if failures:
+        rows = [(row["file"], row["account"], row["reason"]) for row in failures]
+        lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]
+    return "\n".join(lines)

@@ -21,6 +21,10 @@ BASE = {
 }
 
 
+SPREAD = {"priority": 1, "credit_rate": 0.5,
+          "legs": [{"group": "ES", "ratio": 1, "side": "A"}, {"group": "NQ", "ratio": 2, "side": "B"}]}
+
+
 def arrays_error(change) -> str:
     data = copy.deepcopy(BASE)
     change(data)
@@ -82,6 +86,32 @@ def test_risk_arrays_default_multiplier_to_one_when_omitted():
             lambda d: d.update(quantity_decimals=-1),
             "risk.json: quantity_decimals: Input should be greater than or equal to 0 (got -1)",
         ),
+        (
+            lambda d: d.update(scenario_groups=["ES"]),
+            "risk.json: scenario_groups: has 1 entries but there are 2 scenarios",
+        ),
+        (
+            lambda d: d.update(scenario_groups=["ES", " ES"]),
+            "risk.json: scenario_groups[1]: must not start or end with whitespace (got ' ES')",
+        ),
+        (
+            lambda d: d.update(scan_ranges={"NQ": {"price": 1.0}}),
+            "risk.json: scan_ranges[\"NQ\"]: no scenario is in group 'NQ'",
+        ),
+        (
+            lambda d: d.update(scenario_groups=["ES", "ES"], inter_commodity_spreads=[SPREAD]),
+            "risk.json: inter_commodity_spreads[0].legs[1].group: no scenario is in group 'NQ'",
+        ),
+        (
+            lambda d: d.update(scenario_groups=["ES", "NQ"],
+                               inter_commodity_spreads=[{**SPREAD, "credit_rate": 45}]),
+            "risk.json: inter_commodity_spreads[0].credit_rate: Input should be less than or equal to 1 (got 45)",
+        ),
+        (
+            lambda d: d.update(scenario_groups=["ES", "NQ"],
+                               inter_commodity_spreads=[{**SPREAD, "legs": SPREAD["legs"][:1]}]),
+            "risk.json: inter_commodity_spreads[0].legs: List should have at least 2 items after validation, not 1",
+        ),
     ],
 )
 def test_risk_arrays_name_field_and_value_when_input_is_bad(change, expected):
@@ -128,3 +158,18 @@ def test_risk_arrays_json_schema_requires_the_table_when_exported():
     assert set(schema["required"]) == {"currency", "scenarios", "instruments"}
     assert schema["$defs"]["RiskInstrument"]["required"] == ["mark", "pnl"]
     json.dumps(schema)
+
+
+def test_risk_arrays_put_every_scenario_in_group_all_when_file_has_no_groups():
+    arrays = RiskArrays.from_json(json.dumps(BASE))
+    assert arrays.groups() == ["all", "all"]
+    assert "scenario_groups" not in json.loads(arrays.to_json())
+
+
+def test_risk_arrays_round_trip_groups_and_spread_table_when_given():
+    data = {**copy.deepcopy(BASE), "scenario_groups": ["ES", "NQ"],
+            "scan_ranges": {"ES": {"price": 3330.0, "vol": 0.04}}, "inter_commodity_spreads": [SPREAD]}
+    arrays = RiskArrays.from_json(json.dumps(data))
+    assert arrays.groups() == ["ES", "NQ"]
+    assert arrays.inter_commodity_spreads[0].legs[1].ratio == 2
+    assert RiskArrays.from_json(arrays.to_json()) == arrays

@@ -4,16 +4,29 @@
      "scenarios": ["s1", "s2"],
      "instruments": {"ES DEC": {"mark": 0, "multiplier": 500, "pnl": [3330.0, -3330.0]}},
      "quantity_decimals": 0,          optional, decimals of a position (0..8)
-     "as_of": "2026-11-27"}           optional
+     "as_of": "2026-11-27",           optional
+     "scenario_groups": ["ES", "ES"], optional, the group of each scenario
+     "scan_ranges": {"ES": {"price": 3330.0, "vol": 0.04}},          optional, per group
+     "inter_commodity_spreads": [{"priority": 1, "credit_rate": 0.5,  optional
+         "legs": [{"group": "ES", "ratio": 1, "side": "A"}, {"group": "NQ", "ratio": 1, "side": "B"}]}]}
 
 `pnl[s]` is the profit (positive) or loss (negative) of ONE LONG whole unit in scenario s,
 in currency units, multiplier already applied (SPAN risk arrays publish losses positive:
 negate them). `mark` is the price per unit, so one unit is worth `mark × multiplier`.
+
+Scenario groups: the requirement adds up each group's worst loss (docs/margin-models.md,
+"Scenario groups"), so a hedge across groups (long SP, short NQ) is charged both legs'
+worst cases instead of their joint one. A group is usually one combined commodity (SPAN)
+or one currency (Deribit), and its scenarios move that group alone: instruments of other
+groups carry P&L 0 there. Without `scenario_groups` every scenario is in the one group
+"all", as before. `scan_ranges` and `inter_commodity_spreads` are the SPAN file's public
+tables, carried for the rules that use them (docs/margin-models.md); the groups they name
+must exist.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,6 +56,35 @@ class RiskInstrument(StrictModel):
     )
 
 
+ONE_GROUP = "all"
+"""The group of every scenario of a file without `scenario_groups`."""
+
+
+class ScanRange(StrictModel):
+    """A group's scan ranges as the risk file publishes them (SPAN `scanRate`)."""
+
+    price: NonNegativeFloat = Field(description="Price scan range (SPAN priceScan), as published.")
+    vol: NonNegativeFloat = Field(0.0, description="Volatility scan range (SPAN volScan), as published.")
+
+
+class SpreadLeg(StrictModel):
+    """One leg of an inter-commodity spread: a group, its delta ratio and its side."""
+
+    group: Label
+    ratio: PositiveFloat = Field(description="Delta per spread of this leg (SPAN tLeg/i).")
+    side: Literal["A", "B"] = Field(description="Relative side (SPAN tLeg/rs): A legs offset B legs.")
+
+
+class InterCommoditySpread(StrictModel):
+    """A public inter-commodity spread credit between scenario groups (SPAN dSpread)."""
+
+    priority: int = Field(ge=1, description="Order in which spreads are formed (SPAN spread).")
+    credit_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        description="Fraction of the legs' risk credited per spread formed (SPAN rate/val)."
+    )
+    legs: Annotated[list[SpreadLeg], Field(min_length=2)]
+
+
 class RiskArrays(StrictModel, JsonFile):
     """risk.json: a scenario P&L table over an instrument universe.
 
@@ -59,6 +101,15 @@ class RiskArrays(StrictModel, JsonFile):
         0, description="Decimal places a position may have (0: whole contracts)."
     )
     as_of: IsoDate | None = None
+    scenario_groups: list[Label] | None = Field(
+        None, description='Group of each scenario; groups\' worst losses add up. Absent: one group "all".'
+    )
+    scan_ranges: dict[Label, ScanRange] = Field(
+        default_factory=dict, description="Scan ranges per group, as the risk file publishes them."
+    )
+    inter_commodity_spreads: list[InterCommoditySpread] = Field(
+        default_factory=list, description="Public inter-commodity spread credit table (SPAN)."
+    )
 
     @model_validator(mode="after")
     def _table_is_rectangular(self) -> RiskArrays:
@@ -67,6 +118,22 @@ class RiskArrays(StrictModel, JsonFile):
             if name in seen:
                 raise ValueError(f"scenarios: duplicate scenario name {name!r}")
             seen.add(name)
+        if self.scenario_groups is not None and len(self.scenario_groups) != len(self.scenarios):
+            raise ValueError(
+                f"scenario_groups: has {len(self.scenario_groups)} entries but there are "
+                f"{len(self.scenarios)} scenarios"
+            )
+        groups = set(self.groups())
+        for group in self.scan_ranges:
+            if group not in groups:
+                raise ValueError(f"scan_ranges[{quote_key(group)}]: no scenario is in group {group!r}")
+        for index, spread in enumerate(self.inter_commodity_spreads):
+            for leg_index, leg in enumerate(spread.legs):
+                if leg.group not in groups:
+                    raise ValueError(
+                        f"inter_commodity_spreads[{index}].legs[{leg_index}].group: no scenario "
+                        f"is in group {leg.group!r}"
+                    )
         for instrument_id, instrument in self.instruments.items():
             if len(instrument.pnl) != len(self.scenarios):
                 raise ValueError(
@@ -74,6 +141,12 @@ class RiskArrays(StrictModel, JsonFile):
                     f"but there are {len(self.scenarios)} scenarios"
                 )
         return self
+
+    def groups(self) -> list[str]:
+        """The group of every scenario, in scenario order (all "all" when the file has none)."""
+        if self.scenario_groups is None:
+            return [ONE_GROUP] * len(self.scenarios)
+        return list(self.scenario_groups)
 
     def instrument_ids(self) -> list[str]:
         """Instrument names, sorted: the row order of `pnl_matrix`."""

@@ -18,7 +18,8 @@ what lets the proof layer state it as linear inequalities with auxiliary witness
 A family built from a market gives every underlying that has instruments its own group of
 scenarios, each moving that underlying alone (FINRA 4210(g) class groups, SPAN combined
 commodities, Deribit's per-currency portfolios), so losses on different underlyings add
-up instead of offsetting. Supplied risk arrays carry no grouping: one group, `ONE_GROUP`.
+up instead of offsetting. Supplied risk arrays keep the groups the file gives (one group,
+`ONE_GROUP`, when it gives none).
 """
 
 from __future__ import annotations
@@ -32,16 +33,13 @@ from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import StrictModel
+from zkmargin.engine.risk_arrays import ONE_GROUP
 
 if TYPE_CHECKING:
     from zkmargin.engine.market import Market
     from zkmargin.engine.risk_arrays import RiskArrays
 
 Aggregation = Literal["max", "expected_shortfall"]
-
-ONE_GROUP = "all"
-"""The group of every scenario when the scenarios are not split by underlying."""
-
 
 class ParameterTable(StrictModel):
     """A TOML table of a margin model: every key known, types exact (no "0.1" for 0.1), frozen."""
@@ -112,10 +110,11 @@ def one_group(count: int) -> tuple[str, ...]:
 
 
 def supplied_scenarios(arrays: RiskArrays) -> MarginTerms:
-    """The venue's own scenario P&L (risk.json), already per long unit with cover applied."""
+    """The venue's own scenario P&L (risk.json), already per long unit with cover applied,
+    in the file's scenario groups."""
     return MarginTerms(
         scenarios=tuple(arrays.scenarios),
-        scenario_groups=one_group(len(arrays.scenarios)),
+        scenario_groups=tuple(arrays.groups()),
         pnl=arrays.pnl_matrix(),
     )
 

@@ -26,6 +26,7 @@ from zkmargin.errors import (
     UnsoundStatement,
     ZkMarginError,
 )
+from zkmargin.engine.importers import IMPORT_FORMATS, import_risk_file
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import MarginModel
 from zkmargin.engine.params import RiskParams, build_params
@@ -42,6 +43,7 @@ __all__ = [
     "BatchFailure",
     "BatchResult",
     "FixedPointOverflow",
+    "IMPORT_FORMATS",
     "InputError",
     "InsufficientMargin",
     "InvalidEncoding",
@@ -60,6 +62,7 @@ __all__ = [
     "ZkMarginError",
     "assess",
     "build_params",
+    "import_risk_file",
     "open_account",
     "prove",
     "verify",

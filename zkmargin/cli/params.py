@@ -87,3 +87,72 @@ def params_build(
         f"{len(params.scenarios)} scenarios"
     )
     click.echo(f"digest {digest}")
+
+
+@params_group.command(
+    "import",
+    epilog="""\b
+Examples:
+  zkmargin params import --format span-xml examples/span_sp_nq.spn -o risk.json
+  zkmargin params import --format span-xml cme.spn --commodity SP --commodity NQ -o risk.json
+  zkmargin params import --format deribit-pme examples/deribit_pme.json -o risk.json
+  zkmargin params build --risk-arrays risk.json --model circuits/span.toml -o params.json
+\b
+span-xml reads a SPAN XML risk parameter file (.spn): each combined commodity becomes a
+scenario group of its 16 scan scenarios, SPAN's losses (positive) become profits, and the
+scan ranges and inter-commodity spread table are carried into risk.json. deribit-pme reads
+the JSON of Deribit's private/pme/simulate: one group per currency, P&L per unit in USD.
+Hostile or broken files (XML bombs, external entities, truncation) exit 2 naming the line
+or field.""",
+)
+@click.argument("risk_file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(zm.IMPORT_FORMATS),
+    required=True,
+    help="Layout of RISK_FILE.",
+)
+@click.option(
+    "--commodity",
+    "commodities",
+    multiple=True,
+    help="span-xml: keep only this combined commodity (repeat for more); default all.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="risk.json to write."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def params_import(
+    risk_file: Path,
+    file_format: str,
+    commodities: tuple[str, ...],
+    output: Path,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Import a venue's risk file (SPAN XML, Deribit PM simulation) as risk.json."""
+    refuse_existing(output, force)
+    arrays = zm.import_risk_file(risk_file, file_format, list(commodities) or None)
+    write_atomic(output, arrays.to_json(), overwrite=force)
+    groups = list(dict.fromkeys(arrays.groups()))
+    if as_json:
+        emit_json(
+            {
+                "risk_arrays": str(output),
+                "format": file_format,
+                "currency": arrays.currency,
+                "instruments": len(arrays.instruments),
+                "scenarios": len(arrays.scenarios),
+                "groups": groups,
+                "inter_commodity_spreads": len(arrays.inter_commodity_spreads),
+            }
+        )
+        return
+    click.echo(
+        f"wrote {output}: {len(arrays.instruments)} instruments, {len(arrays.scenarios)} "
+        f"scenarios in {len(groups)} groups ({', '.join(groups)}), currency {arrays.currency}"
+    )
+    if arrays.inter_commodity_spreads:
+        click.echo(f"{len(arrays.inter_commodity_spreads)} inter-commodity spreads carried")

@@ -157,6 +157,8 @@ def test_risk_arrays_json_schema_requires_the_table_when_exported():
     schema = RiskArrays.json_schema()
     assert set(schema["required"]) == {"currency", "scenarios", "instruments"}
     assert schema["$defs"]["RiskInstrument"]["required"] == ["mark", "pnl"]
+    assert "all" in schema["properties"]["scenario_groups"]["description"]
+    assert schema["$defs"]["InterCommoditySpread"]["required"] == ["priority", "credit_rate", "legs"]
     json.dumps(schema)
 
 

@@ -162,6 +162,8 @@ def test_span_xml_refuses_put_array_when_it_loses_on_a_fall(tmp_path):
          "<dSpread> <rate> <val> 50 is not a credit fraction in (0, 1]"),
         ("<rs>B</rs>", "<rs>C</rs>", "<tLeg> <rs> must be A or B, got 'C'"),
         ("<rs>B</rs><i>1</i>", "<rs>B</rs><i>1</i><weight>2</weight>", "unknown element <weight> in <tLeg>"),
+        ("<pfCode>NQ</pfCode>\n", "", "<futPf> has no <pfCode>"),
+        ("<ra><r>1</r><a>0.00", "<ra><r>2</r><a>0.00", "<fut> has no <ra> with <r>1</r>"),
     ],
 )
 def test_span_xml_names_element_and_line_when_value_bad(tmp_path, old, new, expected):

@@ -70,19 +70,22 @@ class Node:
     def child(self, tag: str) -> Node | None:
         return next((c for c in self.children if c.tag == tag), None)
 
-    def text_of(self, tag: str, what: str, default: str | None = None) -> str:
+    def present(self, tag: str, what: str, required: bool) -> Node | None:
+        """The child `tag` if it has text; else None, or an error naming this element if required."""
         found = self.child(tag)
-        if found is None or not found.text.strip():
-            if default is not None:
-                return default
+        if found is not None and found.text.strip():
+            return found
+        if required:
             raise InputError(f"{what}: line {self.line}: <{self.tag}> has no <{tag}>")
-        return found.text.strip()
+        return None
+
+    def text_of(self, tag: str, what: str, default: str | None = None) -> str:
+        found = self.present(tag, what, required=default is None)
+        return default if found is None else found.text.strip()
 
     def number(self, tag: str, what: str, default: float | None = None) -> float:
-        found = self.child(tag)
-        if (found is None or not found.text.strip()) and default is not None:
-            return default
-        return as_number(found, what) if found is not None else float(self.text_of(tag, what))
+        found = self.present(tag, what, required=default is None)
+        return default if found is None else as_number(found, what)
 
 
 def as_number(node: Node, what: str) -> float:

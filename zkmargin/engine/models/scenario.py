@@ -5,7 +5,7 @@ Formula (SPAN "scan risk" without the add-ons): for a position vector q,
     requirement = Σ_g max(0, max_{s∈g} loss_s),   loss_s = −Σ_i q_i·pnl_is
 
 over the scenarios the venue supplies (risk.json, e.g. SPAN risk arrays with the cover
-fraction of the extreme moves already applied; one group) or, from a market, a generated
+fraction of the extreme moves already applied; the file's groups) or, from a market, a generated
 grid per underlying: the unchanged price and ±1/n, ±2/n, …, ±n/n of the underlying's price
 range (a fraction of its price, per asset class in the TOML), each with volatility up and
 down by a relative vol range — 2 + 4n scenarios per underlying (14 for n = 3, the 14

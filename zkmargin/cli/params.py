@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -9,6 +10,23 @@ import click
 import zkmargin as zm
 from zkmargin.cli.common import emit_json, refuse_existing
 from zkmargin.jsonio import write_atomic
+
+
+def output_options(written: str) -> Callable[[Callable], Callable]:
+    """`-o/--output` (the file `written`), `--force` and `--json`: what every params command takes."""
+    options = (
+        click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                     help=f"{written} to write."),
+        click.option("--force", is_flag=True, help="Overwrite an existing output file."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text."),
+    )
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @click.group(
@@ -48,11 +66,7 @@ Traders check and prove against params.json; its digest names it in every proof.
     required=True,
     help="Margin model spec, e.g. circuits/span.toml.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="params.json to write."
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@output_options("params.json")
 def params_build(
     market_path: Path | None,
     risk_path: Path | None,
@@ -117,13 +131,10 @@ or field.""",
     "--commodity",
     "commodities",
     multiple=True,
+    metavar="CC",
     help="span-xml: keep only this combined commodity (repeat for more); default all.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="risk.json to write."
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@output_options("risk.json")
 def params_import(
     risk_file: Path,
     file_format: str,

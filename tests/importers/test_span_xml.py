@@ -207,3 +207,18 @@ def test_span_xml_risk_arrays_round_trip_when_saved(tmp_path, arrays):
     again = type(arrays).load(tmp_path / "risk.json")
     assert again == arrays
     np.testing.assert_array_equal(again.pnl_matrix(), arrays.pnl_matrix())
+
+
+def test_span_xml_keeps_no_indentation_when_container_holds_megabytes_of_it(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "spaces.spn"
+    path.write_text("<spanFile><pointInTime>" + " " * 5_000_000 + "</pointInTime></spanFile>")
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="no contract with a risk array"):
+            read_span_xml(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000

@@ -145,10 +145,13 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         self.stack.append(Node(name, line))
 
     def characters(self, content: str) -> None:
+        # Leading whitespace (the indentation between elements) is dropped as it comes, so
+        # neither it nor an oversized value can grow without bound.
         top = self.stack[-1]
-        if len(top.text) + len(content) > MAX_TEXT and (top.text + content).strip():
+        text = (top.text + content).lstrip()
+        if len(text) > MAX_TEXT:
             raise InputError(f"{self.what}: line {top.line}: <{top.tag}> holds more than {MAX_TEXT} characters")
-        top.text += content
+        top.text = text
 
     def endElement(self, name: str) -> None:  # noqa: N802
         node = self.stack.pop()

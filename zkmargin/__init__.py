@@ -9,6 +9,10 @@ Recipes (DESIGN §4)::
     proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
     statement = zm.verify(proof, params)           # raises zm.InvalidProof
 
+    # a venue's own risk file (SPAN XML .spn, or Deribit's pme/simulate JSON) as risk arrays
+    arrays = zm.import_risk_file("examples/span_sp_nq.spn", "span-xml")
+    params = zm.build_params(arrays, zm.MarginModel.load("circuits/span.toml"))
+
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 

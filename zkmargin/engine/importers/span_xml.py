@@ -112,12 +112,13 @@ class Contract:
     line: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Spread:
+    """An inter-commodity spread: priority, credit rate, legs as (cc, delta ratio, side)."""
+
     priority: int
     rate: float
     legs: list[tuple[str, float, str]]
-    line: int
 
 
 class SpanHandler(xml.sax.handler.ContentHandler):
@@ -283,7 +284,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         priority = node.text_of("spread", what)
         if not priority.isdigit() or int(priority) < 1:
             raise InputError(f"{what}: line {node.line}: <dSpread> <spread> {priority!r} is not a priority ≥ 1")
-        return Spread(int(priority), rate, legs, node.line)
+        return Spread(int(priority), rate, legs)
 
 
 def read_span_xml(path: str | os.PathLike, commodities: list[str] | None = None) -> RiskArrays:

@@ -38,6 +38,7 @@ Example — the whole story in under a minute:
 Trader:  zkmargin check --params params.json --portfolio portfolio.json
          zkmargin prove --params params.json --portfolio portfolio.json -o proof.json
 Venue:   zkmargin params build --market market.json --model circuits/span.toml -o params.json
+         zkmargin params import --format span-xml cme.spn -o risk.json   (or deribit-pme)
          zkmargin verify --params params.json proof.json
 \b
 Exit codes: 0 meets / valid, 1 short / invalid, 2 bad input.""",

@@ -60,6 +60,12 @@ def test_span_xml_takes_marks_and_contract_value_factors_when_imported(arrays):
     assert arrays.instruments["NQ 202612"].multiplier == 20
 
 
+def test_span_xml_takes_series_cvf_when_option_gives_none(tmp_path):
+    path = tmp_path / "series.spn"
+    path.write_text(TEXT.replace("<t>0.0575</t>\n            <cvf>250</cvf>", "<t>0.0575</t>\n            <cvf>50</cvf>"))
+    assert read_span_xml(path).values()["SP 202612 C 6000"] == 40 * 50
+
+
 def test_span_xml_carries_scan_ranges_and_spread_table_when_imported(arrays):
     assert {g: (r.price, r.vol) for g, r in arrays.scan_ranges.items()} == {
         "NQ": (20_500, 0.05), "SP": (22_500, 0.04)}

@@ -201,7 +201,10 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             self.check_direction(node, instrument, loss, put=right == "P")
         else:
             self.check_direction(node, instrument, loss, put=False)
-        multiplier = node.number("cvf", what, default=portfolio.number("cvf", what, default=1.0))
+        inherited = portfolio.number("cvf", what, default=1.0)
+        if series is not None:
+            inherited = series.number("cvf", what, default=inherited)
+        multiplier = node.number("cvf", what, default=inherited)
         if multiplier <= 0:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <cvf> must be > 0, got {multiplier:g}")
         price = node.number("p", what)

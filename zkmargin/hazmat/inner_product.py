@@ -36,12 +36,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
 from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, batch_invert, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import LABEL_L, LABEL_R, LABEL_U, Transcript
+
+if TYPE_CHECKING:
+    from zkmargin.hazmat.partner import Partner
 
 MAX_ROUNDS = 32
 """No statement of 2^32 bases exists in practice; bounds what from_bytes accepts."""
@@ -72,6 +76,85 @@ def decode_point(data: bytes) -> Point:
 def inner_product(a: Sequence[int], b: Sequence[int]) -> int:
     """<a, b> mod r."""
     return sum(x * y for x, y in zip(a, b, strict=True)) % ORDER
+
+
+class Folding:
+    """The prover's running vectors: bases kept as scale_i·P_i (section "Prover cost"), and a, b.
+
+    The same object holds either the whole vectors or one parity class of them. A class
+    p of vectors of length n is laid out like a vector of length n/2 (local index j is
+    global index 2j + p), and while n/2 is even, global i and its fold partner i + n/2 are
+    local j and j + n/4: the lo and hi halves of the class are its own first and second
+    halves. So `cross_terms` and `fold` run unchanged on a class, and the two classes'
+    cross terms add up to L and R (`partner.py` runs the odd class in a second process).
+    """
+
+    __slots__ = ("G", "H", "g_scales", "h_scales", "g_inverse_scales", "h_inverse_scales", "a", "b")
+
+    def __init__(
+        self,
+        G: list[Point],
+        H: list[Point],
+        g_scales: list[int],
+        h_scales: list[int],
+        g_inverse_scales: list[int],
+        h_inverse_scales: list[int],
+        a: list[int],
+        b: list[int],
+    ) -> None:
+        self.G, self.H = G, H
+        self.g_scales, self.h_scales = g_scales, h_scales
+        self.g_inverse_scales, self.h_inverse_scales = g_inverse_scales, h_inverse_scales
+        self.a, self.b = a, b
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def scalars(self) -> tuple[list[int], ...]:
+        """Everything but the bases, in constructor order (what crosses a process boundary)."""
+        return self.g_scales, self.h_scales, self.g_inverse_scales, self.h_inverse_scales, self.a, self.b
+
+    def parity(self, p: int) -> Folding:
+        """The entries at indices ≡ p (mod 2)."""
+        return Folding(self.G[p::2], self.H[p::2], *(vector[p::2] for vector in self.scalars()))
+
+    @classmethod
+    def interleave(cls, even: Folding, odd: Folding) -> Folding:
+        """Inverse of `parity`: even entries at 2j, odd ones at 2j + 1."""
+
+        def merge(xs: list, ys: list) -> list:
+            merged = [None] * (len(xs) + len(ys))
+            merged[0::2], merged[1::2] = xs, ys
+            return merged
+
+        return cls(*(merge(xs, ys) for xs, ys in zip((even.G, even.H, *even.scalars()), (odd.G, odd.H, *odd.scalars()))))
+
+    def cross_terms(self, Q: Point) -> tuple[Point, Point]:
+        """This round's L and R over these entries (with their share of c_L·Q and c_R·Q)."""
+        n = len(self.a) // 2
+        a_lo, a_hi, b_lo, b_hi = self.a[:n], self.a[n:], self.b[:n], self.b[n:]
+        g, h = self.g_scales, self.h_scales
+        L = msm(
+            [x * k for x, k in zip(a_lo, g[n:])] + [y * k for y, k in zip(b_hi, h[:n])] + [inner_product(a_lo, b_hi)],
+            self.G[n:] + self.H[:n] + [Q],
+        )
+        R = msm(
+            [x * k for x, k in zip(a_hi, g[:n])] + [y * k for y, k in zip(b_lo, h[n:])] + [inner_product(a_hi, b_lo)],
+            self.G[:n] + self.H[n:] + [Q],
+        )
+        return L, R
+
+    def fold(self, u: int, u_inv: int) -> None:
+        """a ← u·a_lo + u⁻¹·a_hi, b ← u⁻¹·b_lo + u·b_hi, G ← u⁻¹·G_lo + u·G_hi, H ← u·H_lo + u⁻¹·H_hi.
+
+        The bases are folded only while more than one remains: the last pair is never used.
+        """
+        n = len(self.a) // 2
+        self.a = [(x * u + y * u_inv) % ORDER for x, y in zip(self.a[:n], self.a[n:])]
+        self.b = [(x * u_inv + y * u) % ORDER for x, y in zip(self.b[:n], self.b[n:])]
+        if n > 1:
+            self.G, self.g_scales, self.g_inverse_scales = _fold_bases(self.G, self.g_scales, self.g_inverse_scales, u_inv, u)
+            self.H, self.h_scales, self.h_inverse_scales = _fold_bases(self.H, self.h_scales, self.h_inverse_scales, u, u_inv)
 
 
 def _fold_bases(
@@ -117,47 +200,54 @@ class InnerProductProof:
         H_vec: Sequence[Point],
         a_vec: Sequence[int],
         b_vec: Sequence[int],
+        partner: Partner | None = None,
     ) -> InnerProductProof:
         """Prove knowledge of a_vec, b_vec for P = <a, g∘G> + <b, h∘H> + <a, b>·Q.
 
-        All six vectors have the same power-of-two length n; factors must be nonzero.
+        All six vectors have the same power-of-two length n; factors must be nonzero. With a
+        `partner` (a second process holding the odd-indexed entries of exactly G_vec and
+        H_vec), each round's group work is split between the two processes; the proof is the
+        same bytes either way.
         """
         n = len(G_vec)
         if n < 1 or n & (n - 1) or not (len(H_vec) == len(G_factors) == len(H_factors) == len(a_vec) == len(b_vec) == n):
             raise InputError("inner-product vectors must all have the same power-of-two length")
         transcript.inner_product_domain_sep(n)
 
-        G, H = list(G_vec), list(H_vec)
         g_scales, h_scales = [k % ORDER for k in G_factors], [k % ORDER for k in H_factors]
         try:
             g_inverse_scales, h_inverse_scales = batch_invert(g_scales), batch_invert(h_scales)
         except ZeroDivisionError:
             raise InputError("inner-product factors must be nonzero") from None
-        a, b = [k % ORDER for k in a_vec], [k % ORDER for k in b_vec]
+        state = Folding(
+            list(G_vec), list(H_vec), g_scales, h_scales, g_inverse_scales, h_inverse_scales,
+            [k % ORDER for k in a_vec], [k % ORDER for k in b_vec],
+        )
+        split = partner is not None and n >= partner.minimum_length
+        if split:
+            partner.begin_folding(state.parity(1).scalars())
+            state = state.parity(0)
         L_vec, R_vec = [], []
-        while n > 1:
-            n //= 2
-            a_lo, a_hi, b_lo, b_hi = a[:n], a[n:], b[:n], b[n:]
-            L = msm(
-                [x * g for x, g in zip(a_lo, g_scales[n:])] + [y * h for y, h in zip(b_hi, h_scales[:n])] + [inner_product(a_lo, b_hi)],
-                G[n:] + H[:n] + [Q],
-            )
-            R = msm(
-                [x * g for x, g in zip(a_hi, g_scales[:n])] + [y * h for y, h in zip(b_lo, h_scales[n:])] + [inner_product(a_hi, b_lo)],
-                G[:n] + H[n:] + [Q],
-            )
+        while len(state) > 1 or split:
+            if split:
+                partner.request_cross_terms(Q)
+                L, R = state.cross_terms(Q)
+                partner_L, partner_R = partner.cross_terms()
+                L, R = L + partner_L, R + partner_R
+            else:
+                L, R = state.cross_terms(Q)
             L_vec.append(L)
             R_vec.append(R)
             transcript.append_point(LABEL_L, L)
             transcript.append_point(LABEL_R, R)
             u = transcript.challenge_scalar(LABEL_U)
             u_inv = pow(u, -1, ORDER)
-            a = [(x * u + y * u_inv) % ORDER for x, y in zip(a_lo, a_hi)]
-            b = [(x * u_inv + y * u) % ORDER for x, y in zip(b_lo, b_hi)]
-            if n > 1:
-                G, g_scales, g_inverse_scales = _fold_bases(G, g_scales, g_inverse_scales, u_inv, u)
-                H, h_scales, h_inverse_scales = _fold_bases(H, h_scales, h_inverse_scales, u, u_inv)
-        return cls(L_vec, R_vec, a[0], b[0])
+            if split:
+                partner.fold(u, u_inv)
+            state.fold(u, u_inv)
+            if split and len(state) * 2 < partner.minimum_length:
+                state, split = Folding.interleave(state, partner.gather()), False
+        return cls(L_vec, R_vec, state.a[0], state.b[0])
 
     def verification_scalars(self, n: int, transcript: Transcript) -> tuple[list[int], list[int], list[int]]:
         """Replay the transcript and return (u_j², u_j⁻², s) for the verification equation.

@@ -42,6 +42,7 @@ from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
 from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
+from zkmargin.hazmat.partner import Partner
 from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import (
     LABEL_A,
@@ -245,13 +246,16 @@ class RangeProof:
         values: Sequence[int],
         blindings: Sequence[int],
         n: int,
+        workers: int = 1,
     ) -> RangeProof:
         """Prove every value in [0, 2^n) without absorbing the value commitments.
 
         The caller must already have bound (into `transcript`) everything the commitments
-        v_j·B + γ_j·B_blinding are derived from; verify with `verification_check`.
+        v_j·B + γ_j·B_blinding are derived from; verify with `verification_check`. With
+        `workers` ≥ 2, a large proof shares its group arithmetic with a second process
+        (`partner.py`); the proof is the same either way.
         """
-        proof, _ = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=False)
+        proof, _ = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=False, workers=workers)
         return proof
 
     @classmethod
@@ -263,9 +267,12 @@ class RangeProof:
         values: Sequence[int],
         blindings: Sequence[int],
         n: int,
+        workers: int = 1,
     ) -> tuple[RangeProof, list[bytes]]:
         """Commit to each value and prove it lies in [0, 2^n); returns the proof and the commitments."""
-        proof, commitments = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=True)
+        proof, commitments = cls._prove(
+            bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=True, workers=workers
+        )
         return proof, [commitment.to_bytes() for commitment in commitments]
 
     @classmethod
@@ -291,6 +298,7 @@ class RangeProof:
         blindings: Sequence[int],
         n: int,
         absorb_commitments: bool,
+        workers: int = 1,
     ) -> tuple[RangeProof, list[Point]]:
         """Check the witness, commit to it if asked, and run the prover."""
         m = _check_sizes(n, len(values))
@@ -300,8 +308,11 @@ class RangeProof:
             if any(blinding % ORDER == 0 for blinding in blindings):
                 raise InputError("a blinding of 0 makes a commitment that hides nothing; use random_scalar()")
             commitments = [pc_gens.commit(value, blinding) for value, blinding in zip(values, blindings)]
-        proof = cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments)
-        return proof, commitments
+        nm = n * m
+        if not Partner.worth_it(nm, workers):
+            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None), commitments
+        with Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as partner:
+            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner), commitments
 
     @classmethod
     def _prove_unchecked(
@@ -314,8 +325,13 @@ class RangeProof:
         n: int,
         m: int,
         commitments: Sequence[Point],
+        partner: Partner | None,
     ) -> RangeProof:
-        """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range."""
+        """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range.
+
+        With a partner (holding the odd-indexed G_i, H_i), S's MSM and the inner-product
+        argument are split by index parity between the two processes.
+        """
         nm = n * m
         G, H = bp_gens.G(n, m), bp_gens.H(n, m)
         B, B_blinding = pc_gens.B, pc_gens.B_blinding
@@ -329,14 +345,19 @@ class RangeProof:
 
         a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
         # a_R = a_L − 1 is −1 exactly where a_L is 0, so <a_R, H> = −Σ_{a_L,i = 0} H_i: two MSMs with unit scalars.
+        s_L = [random_scalar() for _ in range(nm)]
+        s_R = [random_scalar() for _ in range(nm)]
+        rho = random_scalar()
+        if partner is not None:
+            partner.submit_msm(s_L[1::2] + s_R[1::2])
         alpha = random_scalar()
         set_bits = [G_i for G_i, bit in zip(G, a_L) if bit]
         clear_bits = [H_i for H_i, bit in zip(H, a_L) if not bit]
         A = msm([alpha] + [1] * len(set_bits), [B_blinding] + set_bits) - msm([1] * len(clear_bits), clear_bits)
-        s_L = [random_scalar() for _ in range(nm)]
-        s_R = [random_scalar() for _ in range(nm)]
-        rho = random_scalar()
-        S = msm([rho] + s_L + s_R, [B_blinding] + G + H)
+        if partner is None:
+            S = msm([rho] + s_L + s_R, [B_blinding] + G + H)
+        else:
+            S = msm([rho] + s_L[0::2] + s_R[0::2], [B_blinding] + G[0::2] + H[0::2]) + partner.point()
         transcript.append_point(LABEL_A, A)
         transcript.append_point(LABEL_S, S)
         y = transcript.challenge_scalar(LABEL_Y)
@@ -369,7 +390,7 @@ class RangeProof:
         w = transcript.challenge_scalar(LABEL_W)
 
         ipp = InnerProductProof.create(
-            transcript, w * B, [1] * nm, _powers(pow(y, -1, ORDER), nm), G, H, l_vec, r_vec
+            transcript, w * B, [1] * nm, _powers(pow(y, -1, ORDER), nm), G, H, l_vec, r_vec, partner
         )
         return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
 

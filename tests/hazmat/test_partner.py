@@ -1,0 +1,76 @@
+"""The second prover process: same proofs, half the work, failures reported."""
+
+import pytest
+
+from tests.hazmat.test_inner_product import LABEL, create, statement, verify
+from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
+from zkmargin.hazmat.groups import msm
+from zkmargin.hazmat.inner_product import Folding, InnerProductProof
+from zkmargin.hazmat.partner import Partner, PartnerFailed
+from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.hazmat.scalar import random_scalar
+from zkmargin.hazmat.transcript import Transcript
+
+
+@pytest.fixture(scope="module")
+def statement_64():
+    return statement(64)
+
+
+def create_with_partner(s, partner):
+    return InnerProductProof.create(
+        Transcript(LABEL), s["Q"], s["G_factors"], s["H_factors"], s["G"], s["H"], s["a"], s["b"], partner
+    )
+
+
+def test_inner_product_proof_is_identical_when_a_partner_process_folds_the_odd_half(statement_64):
+    alone = create(statement_64)
+    with Partner(statement_64["G"], statement_64["H"]) as partner:
+        shared = create_with_partner(statement_64, partner)
+    assert shared.to_bytes() == alone.to_bytes()
+    verify(shared, statement_64)
+
+
+def test_partner_msm_covers_exactly_the_odd_bases_when_given_their_scalars(statement_64):
+    G, H = statement_64["G"], statement_64["H"]
+    scalars = [random_scalar() for _ in range(len(G))]
+    with Partner(G, H) as partner:
+        partner.submit_msm(scalars)
+        assert partner.point() == msm(scalars, G[1::2] + H[1::2])
+
+
+def test_folding_interleave_restores_the_vectors_when_split_by_parity(statement_64):
+    s = statement_64
+    whole = Folding(list(s["G"]), list(s["H"]), *(list(v) for v in (s["G_factors"], s["H_factors"], s["a"], s["b"], s["a"], s["b"])))
+    merged = Folding.interleave(whole.parity(0), whole.parity(1))
+    assert merged.G == whole.G and merged.H == whole.H and merged.scalars() == whole.scalars()
+
+
+def test_partner_failure_raises_partner_failed_when_the_process_dies(statement_64):
+    partner = Partner(statement_64["G"], statement_64["H"])
+    try:
+        partner._process.kill()
+        partner._process.join()
+        with pytest.raises(PartnerFailed, match="exited"):
+            partner.submit_msm([1] * len(statement_64["G"]))
+            partner.point()
+    finally:
+        partner.close()
+
+
+def test_partner_failure_raises_partner_failed_when_a_command_errs(statement_64):
+    with Partner(statement_64["G"], statement_64["H"]) as partner:
+        partner.request_cross_terms(statement_64["Q"])  # no argument begun: the partner reports it
+        with pytest.raises(PartnerFailed, match="failed"):
+            partner.cross_terms()
+
+
+def test_range_proof_verifies_when_proved_with_two_workers():
+    n, m = 64, 8  # 512 bits: just large enough to be split
+    assert Partner.worth_it(n * m, workers=2) and not Partner.worth_it(n * m, workers=1)
+    bp_gens, pc_gens = BulletproofGens(n, m), PedersenGens()
+    values = [random_scalar() % (1 << n) for _ in range(m)]
+    blindings = [random_scalar() for _ in range(m)]
+    proof, commitments = RangeProof.prove_multiple(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=2)
+    decoded = RangeProof.from_bytes(proof.to_bytes())
+    RangeProof.verify_multiple(decoded, bp_gens, pc_gens, Transcript(LABEL), commitments, n)

@@ -1,0 +1,184 @@
+"""A second process that does half of one prover's group arithmetic.
+
+Almost all of a range proof's proving time is group operations on the vectors G and H: the
+MSM of S, then in each inner-product round the MSMs of L and R and one scalar
+multiplication per folded base. Every one of them splits by the parity of the index: S and
+the cross terms are sums, and folding pairs index i with i + n/2, which has the same parity
+while n/2 is even (`inner_product.Folding`). So a `Partner` holds the odd-indexed entries of
+G and H in its own process and does their share of the work while this process does the
+even share; the two partial points are added here. The proof is the same bytes as without
+a partner (tests compare them).
+
+Only scalars and points this process computed cross the pipe: bases travel as raw affine
+x ‖ y and are decoded without curve or subgroup checks (`from_affine_bytes_trusted`), which
+is sound only because both ends produced them from validated generators. Nothing read from
+a proof or from a user ever takes this path. Single points (partial sums) travel in the
+checked 48-byte encoding: they are few, and the identity is allowed there.
+
+Costs (measured, arkworks): starting the process by fork takes a few milliseconds and each
+round one round trip of ~0.2 ms, so small statements stay in one process
+(`Partner.worth_it`). Folds dominate and do not get cheaper than one scalar multiplication
+per base from Python, so the split, not a cleverer schedule, is what halves the wall clock
+(docs/range-proof.md, section 10).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from zkmargin.errors import ZkMarginError
+from zkmargin.hazmat import groups
+from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups.backend import AFFINE_BYTES
+from zkmargin.hazmat.inner_product import Folding
+
+SPLIT_MINIMUM = 512
+"""Vectors shorter than this (n·m bits) are proved in one process: the fork and the round
+trips cost more than half their group work (one 64-bit value: 39 ms in all)."""
+
+FOLD_TOGETHER_BELOW = 32
+"""Inner-product rounds on fewer bases than this run in one process (a round trip per round
+outweighs splitting a handful of scalar multiplications)."""
+
+
+class PartnerFailed(ZkMarginError):
+    """The partner process died or reported an error (an internal failure, not bad input)."""
+
+
+def default_workers() -> int:
+    """Processes one proof may use: 2 when the machine has two cores or more."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def _encode_points(points: Sequence[Point]) -> bytes:
+    to_affine = points[0].backend.to_affine_bytes if points else None
+    return b"".join(to_affine(point.raw) for point in points)
+
+
+def _decode_points(data: bytes) -> list[Point]:
+    active = groups.backend()
+    load = active.from_affine_bytes_trusted
+    return [Point(load(data[i : i + AFFINE_BYTES]), active) for i in range(0, len(data), AFFINE_BYTES)]
+
+
+def _decode_point(data: bytes) -> Point:
+    return Point.from_bytes(data, allow_identity=True)
+
+
+class Partner:
+    """The odd-indexed half of G and H in a second process; use as a context manager.
+
+        with Partner(G, H) as partner:
+            partner.submit_msm(s_L[1::2] + s_R[1::2])     # then partner.point()
+            InnerProductProof.create(..., G, H, ..., partner=partner)
+    """
+
+    minimum_length = FOLD_TOGETHER_BELOW
+
+    def __init__(self, G: Sequence[Point], H: Sequence[Point]) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, groups.current_backend()), daemon=True)
+        self._process.start()
+        child.close()
+        self._send("bases", _encode_points(list(G)[1::2]), _encode_points(list(H)[1::2]))
+
+    @staticmethod
+    def worth_it(length: int, workers: int) -> bool:
+        """Whether vectors of this length should be split, given the workers allowed."""
+        return workers >= 2 and length >= SPLIT_MINIMUM
+
+    def __enter__(self) -> Partner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._conn.send(("stop",))
+        except OSError:
+            pass  # already gone
+        self._conn.close()
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    def _send(self, *message: object) -> None:
+        try:
+            self._conn.send(message)
+        except OSError:
+            raise PartnerFailed("the prover's partner process exited unexpectedly") from None
+
+    def _receive(self) -> Any:
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError):
+            raise PartnerFailed("the prover's partner process exited unexpectedly") from None
+        if kind == "error":
+            raise PartnerFailed(f"the prover's partner process failed: {payload}")
+        return payload
+
+    def submit_msm(self, scalars: Sequence[int]) -> None:
+        """Start Σ scalars_i·(G_odd ‖ H_odd)_i; collect it with `point()`."""
+        self._send("msm", list(scalars))
+
+    def point(self) -> Point:
+        return _decode_point(self._receive())
+
+    def begin_folding(self, scalars: tuple[list[int], ...]) -> None:
+        """Start an inner-product argument on the held bases with the odd class's scalars."""
+        self._send("begin", scalars)
+
+    def request_cross_terms(self, Q: Point) -> None:
+        self._send("cross", Q.to_bytes())
+
+    def cross_terms(self) -> tuple[Point, Point]:
+        L, R = self._receive()
+        return _decode_point(L), _decode_point(R)
+
+    def fold(self, u: int, u_inv: int) -> None:
+        self._send("fold", u, u_inv)
+
+    def gather(self) -> Folding:
+        """The odd class as it stands, handed back for the last rounds."""
+        self._send("gather",)
+        G, H, scalars = self._receive()
+        return Folding(_decode_points(G), _decode_points(H), *scalars)
+
+
+def _serve(conn: Any, backend_name: str) -> None:
+    """The partner's loop: one command per message, replies only where the caller waits."""
+    groups.use(backend_name)
+    G: list[Point] = []
+    H: list[Point] = []
+    state: Folding | None = None
+    while True:
+        try:
+            command, *args = conn.recv()
+        except EOFError:
+            return
+        try:
+            if command == "stop":
+                return
+            if command == "bases":
+                G, H = _decode_points(args[0]), _decode_points(args[1])
+            elif command == "msm":
+                conn.send(("point", msm(args[0], G + H).to_bytes()))
+            elif command == "begin":
+                state = Folding(list(G), list(H), *args[0])
+            elif command == "cross":
+                L, R = state.cross_terms(_decode_point(args[0]))
+                conn.send(("points", (L.to_bytes(), R.to_bytes())))
+            elif command == "fold":
+                state.fold(*args)
+            elif command == "gather":
+                conn.send(("state", (_encode_points(state.G), _encode_points(state.H), state.scalars())))
+                state = None
+        except Exception as exc:  # reported to the waiting caller, which raises PartnerFailed
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))

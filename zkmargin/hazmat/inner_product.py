@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
+from zkmargin.hazmat.fold import fold_pairs
 from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
 from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, batch_invert, scalar_from_bytes, scalar_to_bytes
@@ -167,12 +168,9 @@ def _fold_bases(
     """
     half = len(points) // 2
     ratio = hi_weight * hi_weight % ORDER
-    folded = [
-        lo + (ratio * scale_hi % ORDER * inverse_lo % ORDER) * hi
-        for lo, hi, scale_hi, inverse_lo in zip(points[:half], points[half:], scales[half:], inverse_scales[:half])
-    ]
+    multipliers = [ratio * scale_hi % ORDER * inverse_lo % ORDER for scale_hi, inverse_lo in zip(scales[half:], inverse_scales[:half])]
     return (
-        folded,
+        fold_pairs(points[:half], points[half:], multipliers),
         [lo_weight * scale % ORDER for scale in scales[:half]],
         [hi_weight * inverse % ORDER for inverse in inverse_scales[:half]],
     )

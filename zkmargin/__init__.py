@@ -7,6 +7,7 @@ Recipes (DESIGN §4)::
     portfolio = zm.Portfolio.load("examples/portfolio_covered_call.json")
     report = zm.assess(portfolio, params)          # margin in the clear
     proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
+    proofs = zm.prove_many(portfolios, params, jobs=2)  # one process per proof
     statement = zm.verify(proof, params)           # raises zm.InvalidProof
 
     # a venue's own risk file (SPAN XML .spn, or Deribit's pme/simulate JSON) as risk arrays
@@ -36,6 +37,7 @@ from zkmargin.engine.models import MarginModel
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.many import prove_many
 from zkmargin.proofs.prover import prove
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
@@ -69,6 +71,7 @@ __all__ = [
     "import_risk_file",
     "open_account",
     "prove",
+    "prove_many",
     "verify",
     "verify_batch",
 ]

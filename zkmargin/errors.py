@@ -60,3 +60,7 @@ class InsufficientMargin(ZkMarginError):
     def __init__(self, message: str, shortfall: Decimal) -> None:
         super().__init__(message)
         self.shortfall = shortfall
+
+    def __reduce__(self) -> tuple:
+        # Crosses process boundaries intact (prove_many's workers raise it).
+        return type(self), (str(self), self.shortfall)

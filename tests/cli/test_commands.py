@@ -209,6 +209,21 @@ def test_prove_states_threshold_and_level_when_given(invoke, workdir):
     assert (proof.level, proof.threshold) == ("initial", Decimal("250.5"))
 
 
+def test_prove_writes_verifiable_proof_when_run_with_two_jobs(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "bob.json",
+                    "-o", "jobs.proof.json", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    statement = zm.verify(zm.MarginProof.load(workdir / "jobs.proof.json"), zm.RiskParams.load(workdir / "params.json"))
+    assert statement.account == "bob"
+
+
+def test_prove_exits_2_when_jobs_is_zero(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "bob.json",
+                    "-o", "jobs.proof.json", "--jobs", "0")
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr and not (workdir / "jobs.proof.json").exists()
+
+
 def test_prove_exits_1_with_shortfall_and_no_file_when_account_short(invoke, workdir):
     result = invoke("prove", "--params", "params.json", "--portfolio", "short.json",
                     "-o", "short.proof.json")

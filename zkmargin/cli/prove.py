@@ -33,6 +33,7 @@ Examples:
   zkmargin prove --params params.json --portfolio examples/portfolio.json -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio.json \\
       --level initial --min-excess 5000 -o proof.json
+  zkmargin prove --params params.json --portfolio examples/portfolio.json --jobs 1 -o proof.json
 \b
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
@@ -50,6 +51,12 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     type=click.Path(path_type=Path),
     help="openings.json from `zkmargin account open`: prove about the pinned account.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes the proof may use (default: 2 on a machine with two cores or more).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
@@ -60,6 +67,7 @@ def prove(
     level: str,
     min_excess: Decimal,
     openings_path: Path | None,
+    jobs: int | None,
     force: bool,
     as_json: bool,
 ) -> None:
@@ -77,7 +85,7 @@ def prove(
     started = time.perf_counter()
     try:
         proof = zm.prove(
-            portfolio, params, level=level, min_excess=min_excess, openings=openings
+            portfolio, params, level=level, min_excess=min_excess, openings=openings, workers=jobs
         )
     except zm.InsufficientMargin as error:
         if as_json:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
@@ -78,17 +76,6 @@ def _random_cushion(rng: random.Random) -> Decimal:
     return Decimal(str(round(rng.uniform(low, high), 3)))
 
 
-def _open_and_prove(
-    portfolio: zm.Portfolio, params: zm.RiskParams, backend: str
-) -> tuple[zm.AccountCommitments, zm.MarginProof]:
-    """One generated trader: open the account with the venue, then prove (a worker process)."""
-    import zkmargin.hazmat.groups as groups
-
-    groups.use(backend)
-    commitments, openings = zm.open_account(portfolio, params)
-    return commitments, zm.prove(portfolio, params, openings=openings)
-
-
 def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> str:
     """"acct-0002 (short 204.87 USD), … and 7 more" — the largest shortfalls first."""
     ranked = sorted(accounts, key=lambda account: account.report.shortfall, reverse=True)
@@ -103,14 +90,11 @@ def shortfall_listing(accounts: Sequence[GeneratedAccount], shown: int = 4) -> s
 def open_and_prove_all(
     portfolios: list[zm.Portfolio], params: zm.RiskParams, workers: int, narrator: Narrator
 ) -> list[tuple[zm.AccountCommitments, zm.MarginProof]]:
-    """Open and prove every portfolio in `workers` processes, with a progress bar."""
-    import zkmargin.hazmat.groups as groups
-
-    work = functools.partial(_open_and_prove, params=params, backend=groups.current_backend())
-    results = []
+    """Open every account with the venue, then prove them all in `workers` processes."""
+    opened = [zm.open_account(portfolio, params) for portfolio in portfolios]
+    openings = {account_openings.account: account_openings for _, account_openings in opened}
     with narrator.progress(len(portfolios), "proving") as bar:
-        with ProcessPoolExecutor(workers) as pool:
-            for result in pool.map(work, portfolios):
-                results.append(result)
-                bar.update(1)
-    return results
+        proofs = zm.prove_many(
+            portfolios, params, openings=openings, jobs=workers, progress=lambda done, _: bar.update(1)
+        )
+    return [(commitments, proof) for (commitments, _), proof in zip(opened, proofs)]

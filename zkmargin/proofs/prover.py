@@ -14,6 +14,7 @@ from zkmargin.proofs.account import AccountOpenings
 from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
+from zkmargin.hazmat.partner import default_workers
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.engine.params import RiskParams
@@ -32,12 +33,15 @@ def prove(
     level: str = "maintenance",
     min_excess: object = 0,
     openings: AccountOpenings | None = None,
+    workers: int | None = None,
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
     Raises `InsufficientMargin` (with the clear-text shortfall) before any proving when it
     does not. With `openings`, the collateral and position commitments reuse the blindings
     of `open_account`, so a venue that holds those commitments can pin them in `verify`.
+    `workers` is how many processes this one proof may use (default: 2 on a machine with
+    two cores or more; `prove_many` proves many accounts one process each).
     """
     statement = Statement.for_params(params, portfolio.account, level, min_excess)
     circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
@@ -68,7 +72,8 @@ def prove(
     commitment_bytes = [c.to_bytes() for c in commitments]
     limb_bytes = [c.to_bytes() for c in limb_commitments]
     transcript = margin_transcript(statement, commitment_bytes, limb_bytes)
-    proof = RangeProof.create(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS)
+    workers = default_workers() if workers is None else workers
+    proof = RangeProof.create(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS, workers=workers)
     return MarginProof.build(statement, commitment_bytes, limb_bytes, proof)
 
 

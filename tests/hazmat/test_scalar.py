@@ -8,6 +8,7 @@ from zkmargin.hazmat.scalar import (
     batch_invert,
     invert,
     random_scalar,
+    random_scalars,
     scalar_from_bytes,
     scalar_to_bytes,
 )
@@ -76,3 +77,11 @@ def test_random_scalar_is_nonzero_and_below_order_when_sampled_repeatedly():
     assert len(samples) == 200
     assert all(0 < s < ORDER for s in samples)
     assert max(samples).bit_length() > 240
+
+
+def test_random_scalars_are_distinct_nonzero_and_below_order_when_drawn_in_bulk():
+    drawn = random_scalars(2000)
+    assert len(drawn) == len(set(drawn)) == 2000
+    assert all(0 < k < ORDER for k in drawn)
+    # Full width: a short read or a truncated pool would show as small values.
+    assert max(drawn).bit_length() == 255 and min(drawn).bit_length() > 240

@@ -43,7 +43,7 @@ from zkmargin.hazmat.groups import Point, msm
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
 from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
 from zkmargin.hazmat.partner import Partner
-from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
+from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, random_scalars, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import (
     LABEL_A,
     LABEL_E_BLINDING,
@@ -345,8 +345,7 @@ class RangeProof:
 
         a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
         # a_R = a_L − 1 is −1 exactly where a_L is 0, so <a_R, H> = −Σ_{a_L,i = 0} H_i: two MSMs with unit scalars.
-        s_L = [random_scalar() for _ in range(nm)]
-        s_R = [random_scalar() for _ in range(nm)]
+        s_L, s_R = random_scalars(nm), random_scalars(nm)
         rho = random_scalar()
         if partner is not None:
             partner.submit_msm(s_L[1::2] + s_R[1::2])

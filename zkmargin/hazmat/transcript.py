@@ -46,6 +46,7 @@ CHALLENGE_SCALAR_BYTES = 64
 DOMAIN_SEPARATOR_LABEL = b"dom-sep"
 RANGE_PROOF_DOMAIN = b"rangeproof v1"
 INNER_PRODUCT_DOMAIN = b"ipp v1"
+RANGE_PROOF_PARTS_DOMAIN = b"rangeproof parts v1"
 
 # Statement sizes.
 LABEL_N = b"n"
@@ -125,6 +126,13 @@ class Transcript:
         self.append_message(DOMAIN_SEPARATOR_LABEL, RANGE_PROOF_DOMAIN)
         self.append_u64(LABEL_N, n)
         self.append_u64(LABEL_M, m)
+
+    def range_proof_parts_domain_sep(self, n: int, sizes: tuple[int, ...]) -> None:
+        """Start consecutive range proofs over sizes[0], sizes[1], … values of n bits each."""
+        self.append_message(DOMAIN_SEPARATOR_LABEL, RANGE_PROOF_PARTS_DOMAIN)
+        self.append_u64(LABEL_N, n)
+        for size in sizes:
+            self.append_u64(LABEL_M, size)
 
     def inner_product_domain_sep(self, n: int) -> None:
         """Start an inner-product argument over vectors of length n."""

@@ -27,7 +27,9 @@ from pydantic import AfterValidator
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
 from zkmargin.jsonio import JsonFile, StrictModel
+from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.statement import Statement, parse_threshold
 
 POINT_BYTES = 48
@@ -89,7 +91,11 @@ class MarginProof(StrictModel, JsonFile):
 
     @classmethod
     def build(
-        cls, statement: Statement, commitments: list[bytes], limb_commitments: list[bytes], proof: RangeProof
+        cls,
+        statement: Statement,
+        commitments: list[bytes],
+        limb_commitments: list[bytes],
+        proof: RangeProof | RangeProofParts,
     ) -> "MarginProof":
         def encode(raw: bytes) -> str:
             return base64.b64encode(raw).decode()
@@ -148,11 +154,12 @@ class MarginProof(StrictModel, JsonFile):
         fields["threshold"] = threshold
         return Statement(**fields)
 
-    def decode(self) -> tuple[list[Point], list[Point], RangeProof]:
-        """Every point validated (curve, subgroup, not the identity) and the range proof parsed."""
+    def decode(self, limbs: int) -> tuple[list[Point], list[Point], RangeProof | RangeProofParts]:
+        """Every point validated (curve, subgroup, not the identity) and the range proof of
+        `limbs` values parsed (one proof, or two parts: hazmat/range_proof_parts.py)."""
         try:
             commitments = [Point.from_bytes(raw) for raw in self.commitment_bytes]
-            limbs = [Point.from_bytes(raw) for raw in self.limb_commitment_bytes]
+            high_limbs = [Point.from_bytes(raw) for raw in self.limb_commitment_bytes]
         except InvalidEncoding as error:
             raise InvalidProof(f"a commitment is not a valid group element: {error}") from None
-        return commitments, limbs, RangeProof.from_bytes(self.range_proof_bytes)
+        return commitments, high_limbs, decode_range_proof(self.range_proof_bytes, LIMB_BITS, limbs)

@@ -15,7 +15,7 @@ from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
 from zkmargin.hazmat.partner import default_workers
-from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.hazmat.range_proof_parts import create_range_proof
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
@@ -73,7 +73,7 @@ def prove(
     limb_bytes = [c.to_bytes() for c in limb_commitments]
     transcript = margin_transcript(statement, commitment_bytes, limb_bytes)
     workers = default_workers() if workers is None else workers
-    proof = RangeProof.create(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS, workers=workers)
+    proof = create_range_proof(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS, workers=workers)
     return MarginProof.build(statement, commitment_bytes, limb_bytes, proof)
 
 

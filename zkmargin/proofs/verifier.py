@@ -82,7 +82,7 @@ def _equation(
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
         _check_pinned(proof, circuit, params, pinned)
-    commitments, high_limbs, range_proof = proof.decode()
+    commitments, high_limbs, range_proof = proof.decode(limb_count(circuit))
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
     check = range_proof.verification_check(bp_gens, pc_gens, transcript, LIMB_BITS, limb_count(circuit))

@@ -1,0 +1,79 @@
+"""Range proofs split at a power of two: cheaper, one equation, and old single proofs still verify."""
+
+import pytest
+
+from zkmargin.errors import InvalidProof
+from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
+from zkmargin.hazmat.range_proof import RangeProof, proof_size
+from zkmargin.hazmat.range_proof_parts import RangeProofParts, create_range_proof, decode_range_proof, part_sizes
+from zkmargin.hazmat.scalar import random_scalar
+from zkmargin.hazmat.transcript import Transcript
+
+LABEL = b"zkmargin parts test"
+N, M = 8, 10  # 10 values split as 8 + 2: 10 parties' bits instead of 16
+
+
+@pytest.fixture(scope="module")
+def setup():
+    bp_gens, pc_gens = BulletproofGens(N, 16), PedersenGens()
+    values = [random_scalar() % (1 << N) for _ in range(M)]
+    blindings = [random_scalar() for _ in range(M)]
+    commitments = [pc_gens.commit(v, b) for v, b in zip(values, blindings)]
+    proof = create_range_proof(bp_gens, pc_gens, Transcript(LABEL), values, blindings, N)
+    return bp_gens, pc_gens, values, blindings, commitments, proof
+
+
+def holds(setup, data, commitments=None, label=LABEL):
+    bp_gens, pc_gens, _, _, expected, _ = setup
+    proof = decode_range_proof(data, N, M)
+    check = proof.verification_check(bp_gens, pc_gens, Transcript(label), N, M)
+    return check.holds(bp_gens, pc_gens, expected if commitments is None else commitments)
+
+
+@pytest.mark.parametrize(("m", "sizes"), [(1, (1,)), (8, (8,)), (10, (8, 2)), (66, (64, 2)), (96, (64, 32)), (100, (100,))])
+def test_part_sizes_split_only_when_the_rest_pads_below_the_power_of_two(m, sizes):
+    assert part_sizes(m) == sizes
+
+
+def test_range_proof_parts_verify_in_one_equation_when_values_are_in_range(setup):
+    proof = setup[5]
+    assert isinstance(proof, RangeProofParts) and len(proof.parts) == 2
+    data = proof.to_bytes()
+    assert len(data) == proof_size(N, 8) + proof_size(N, 2) and len(data) % 96 == 32
+    assert holds(setup, data)
+
+
+def test_range_proof_parts_fail_when_a_commitment_of_the_second_part_changes(setup):
+    bp_gens, pc_gens, values, blindings, commitments, proof = setup
+    changed = list(commitments)
+    changed[-1] = pc_gens.commit(values[-1] + 1, blindings[-1])
+    assert not holds(setup, proof.to_bytes(), changed)
+
+
+def test_range_proof_parts_fail_when_the_transcript_differs(setup):
+    assert not holds(setup, setup[5].to_bytes(), label=b"another statement")
+
+
+def test_range_proof_parts_fail_when_the_parts_are_swapped_or_cut(setup):
+    first, second = (part.to_bytes() for part in setup[5].parts)
+    with pytest.raises(InvalidProof):
+        holds(setup, second + first)
+    with pytest.raises(InvalidProof, match="bytes"):
+        decode_range_proof(first, N, M)
+
+
+@pytest.mark.parametrize("position", [0, 200, 500, 700, 900])
+def test_range_proof_parts_fail_when_any_byte_is_flipped(setup, position):
+    data = bytearray(setup[5].to_bytes())
+    data[position] ^= 0x01
+    try:
+        assert not holds(setup, bytes(data))
+    except InvalidProof:
+        pass
+
+
+def test_single_range_proof_still_verifies_when_its_size_would_now_split(setup):
+    bp_gens, pc_gens, values, blindings, _, _ = setup
+    single = RangeProof.create(bp_gens, pc_gens, Transcript(LABEL), values, blindings, N)
+    assert isinstance(decode_range_proof(single.to_bytes(), N, M), RangeProof)
+    assert holds(setup, single.to_bytes())

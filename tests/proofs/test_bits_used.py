@@ -1,0 +1,49 @@
+"""A margin statement a few limbs past a power of two is proved in two parts and verified as before."""
+
+import json
+
+import pytest
+
+import zkmargin as zm
+from tests.proofs.conftest import SMALL_RISK, ROOT, portfolio
+from zkmargin.hazmat import range_proof_parts
+from zkmargin.hazmat.range_proof import proof_size
+from zkmargin.proofs.statement import Statement, limb_count
+
+
+@pytest.fixture(scope="module")
+def five_scenarios():
+    """SMALL_RISK plus one scenario: 18 limbs, split as 16 + 2."""
+    risk = json.loads(json.dumps(SMALL_RISK))
+    risk["scenarios"].append("gap")
+    risk["instruments"]["FUT"]["pnl"].append(-2_000.0)
+    risk["instruments"]["CALL"]["pnl"].append(-700.0)
+    arrays = zm.RiskArrays.from_json(json.dumps(risk))
+    return zm.build_params(arrays, zm.MarginModel.load(ROOT / "circuits" / "scenario.toml"))
+
+
+def limbs_of(params):
+    return limb_count(Statement.for_params(params, "alice", "maintenance", 0).compile(params))
+
+
+def test_margin_proof_is_split_in_two_parts_when_limbs_pass_a_power_of_two(five_scenarios):
+    assert limbs_of(five_scenarios) == 18
+    proof = zm.prove(portfolio(50_000, FUT=-2, CALL=1), five_scenarios)
+    assert proof.size == proof_size(32, 16) + proof_size(32, 2)
+    assert zm.verify(proof, five_scenarios).account == "alice"
+
+
+def test_margin_proof_in_two_parts_fails_when_the_threshold_is_raised(five_scenarios):
+    proof = zm.prove(portfolio(50_000, FUT=-2, CALL=1), five_scenarios)
+    document = json.loads(proof.to_json())
+    document["statement"]["threshold"] = "1000000"
+    with pytest.raises(zm.InvalidProof):
+        zm.verify(zm.MarginProof.from_json(json.dumps(document)), five_scenarios)
+
+
+def test_single_part_margin_proof_still_verifies_when_its_limbs_would_now_split(five_scenarios, monkeypatch):
+    with monkeypatch.context() as patched:  # the prover as it was before proofs were split
+        patched.setattr(range_proof_parts, "part_sizes", lambda m: (m,))
+        proof = zm.prove(portfolio(50_000, FUT=-2, CALL=1), five_scenarios)
+    assert proof.size == proof_size(32, 18)
+    assert zm.verify(proof, five_scenarios).account == "alice"

@@ -29,7 +29,9 @@ from zkmargin.engine.params import build_params
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.prover import prove
 from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.statement import limb_count
+from zkmargin.hazmat.range_proof_parts import decode_range_proof
 from zkmargin.proofs.verifier import verify, verify_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,12 +93,15 @@ def msm_floor(points: int, repeat: int) -> float:
     return median_seconds(lambda: msm(scalars, bases), repeat)
 
 
-def equation_points(proof) -> int:
-    """Points in the proof's single verification equation (see docs/protocol.md §6)."""
-    range_bytes = proof.size
-    rounds = (range_bytes - 352) // 96
-    nm = 1 << rounds
-    return 2 * nm + 2 * rounds + 4 + 2 + len(proof.commitments) + len(proof.limb_commitments)
+def equation_points(proof, params) -> int:
+    """Points in the proof's single verification equation (docs/protocol.md §6): the G and H
+    of the largest part (parts share them), B, B_blinding, each part's A, S, T_1, T_2, L and
+    R, and the commitments."""
+    limbs = limb_count(proof.to_statement().compile(params))
+    decoded = decode_range_proof(proof.range_proof_bytes, LIMB_BITS, limbs)
+    parts = getattr(decoded, "parts", (decoded,))
+    rounds = [len(part.ipp.L_vec) for part in parts]
+    return 2 * (1 << max(rounds)) + 2 + sum(4 + 2 * k for k in rounds) + len(proof.commitments) + len(proof.limb_commitments)
 
 
 def single_case(name: str, params, book: Portfolio, repeat: int) -> dict:
@@ -104,7 +109,7 @@ def single_case(name: str, params, book: Portfolio, repeat: int) -> dict:
     verify(proof, params)  # warm the generator cache before timing
     prove_s = median_seconds(lambda: prove(book, params), repeat)
     verify_s = median_seconds(lambda: verify(proof, params), repeat)
-    floor_points = equation_points(proof)
+    floor_points = equation_points(proof, params)
     floor_s = msm_floor(floor_points, repeat)
     return {
         "case": name,

@@ -10,7 +10,7 @@ from decimal import ROUND_CEILING, Decimal
 import zkmargin as zm
 from zkmargin.demo.narration import Narrator, money
 
-DEFAULT_ACCOUNTS = 200
+DEFAULT_ACCOUNTS = 150
 DEFAULT_SEED = 2026
 LIQUIDATION_FRACTION = Decimal("0.5")
 """An account short of margin whose equity is below this fraction of the requirement is

@@ -1,8 +1,11 @@
 """The second prover process: same proofs, half the work, failures reported."""
 
+from contextlib import nullcontext
+
 import pytest
 
 from tests.hazmat.test_inner_product import LABEL, create, statement, verify
+from zkmargin.hazmat import groups
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import msm
 from zkmargin.hazmat.inner_product import Folding, InnerProductProof
@@ -74,3 +77,16 @@ def test_range_proof_verifies_when_proved_with_two_workers():
     proof, commitments = RangeProof.prove_multiple(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=2)
     decoded = RangeProof.from_bytes(proof.to_bytes())
     RangeProof.verify_multiple(decoded, bp_gens, pc_gens, Transcript(LABEL), commitments, n)
+
+
+def test_inner_product_proof_is_identical_when_split_on_py_ecc_and_made_whole_on_arkworks():
+    n = 32
+    G_factors, H_factors, a, b = ([random_scalar() for _ in range(n)] for _ in range(4))
+    made = {}
+    for name in ("arkworks", "py_ecc"):
+        with groups.using(name):
+            gens = BulletproofGens(n, 1)
+            G, H, Q = gens.G(n, 1), gens.H(n, 1), PedersenGens().B
+            with Partner(G, H) if name == "py_ecc" else nullcontext() as partner:
+                made[name] = InnerProductProof.create(Transcript(LABEL), Q, G_factors, H_factors, G, H, a, b, partner).to_bytes()
+    assert made["py_ecc"] == made["arkworks"]

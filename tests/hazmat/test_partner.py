@@ -1,5 +1,6 @@
 """The second prover process: same proofs, half the work, failures reported."""
 
+import multiprocessing
 from contextlib import nullcontext
 
 import pytest
@@ -90,3 +91,13 @@ def test_inner_product_proof_is_identical_when_split_on_py_ecc_and_made_whole_on
             with Partner(G, H) if name == "py_ecc" else nullcontext() as partner:
                 made[name] = InnerProductProof.create(Transcript(LABEL), Q, G_factors, H_factors, G, H, a, b, partner).to_bytes()
     assert made["py_ecc"] == made["arkworks"]
+
+
+def _split_in_worker(_):
+    return Partner.worth_it(4096, workers=2)
+
+
+def test_partner_is_not_used_when_running_inside_a_daemonic_pool_worker():
+    assert Partner.worth_it(4096, workers=2)
+    with multiprocessing.Pool(1) as pool:
+        assert pool.map(_split_in_worker, [0]) == [False]

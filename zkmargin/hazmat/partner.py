@@ -89,8 +89,12 @@ class Partner:
 
     @staticmethod
     def worth_it(length: int, workers: int) -> bool:
-        """Whether vectors of this length should be split, given the workers allowed."""
-        return workers >= 2 and length >= SPLIT_MINIMUM
+        """Whether vectors of this length should be split, given the workers allowed.
+
+        Never inside a daemonic process (e.g. a multiprocessing.Pool worker): it may not
+        start children, and its pool already keeps the cores busy.
+        """
+        return workers >= 2 and length >= SPLIT_MINIMUM and not multiprocessing.current_process().daemon
 
     def __enter__(self) -> Partner:
         return self

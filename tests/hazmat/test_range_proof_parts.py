@@ -77,3 +77,16 @@ def test_single_range_proof_still_verifies_when_its_size_would_now_split(setup):
     single = RangeProof.create(bp_gens, pc_gens, Transcript(LABEL), values, blindings, N)
     assert isinstance(decode_range_proof(single.to_bytes(), N, M), RangeProof)
     assert holds(setup, single.to_bytes())
+
+
+def test_first_part_does_not_verify_alone_when_lifted_out_of_a_split_proof(setup):
+    bp_gens, pc_gens, _, _, commitments, proof = setup
+    first = proof.parts[0]  # bound to the parts domain separator, so not a proof of 8 values on its own
+    check = first.verification_check(bp_gens, pc_gens, Transcript(LABEL), N, 8)
+    assert not check.holds(bp_gens, pc_gens, commitments[:8])
+
+
+def test_range_proof_parts_raise_invalid_proof_when_the_part_count_is_wrong(setup):
+    bp_gens, pc_gens, _, _, _, proof = setup
+    with pytest.raises(InvalidProof, match="2 part"):
+        RangeProofParts(proof.parts[:1]).verification_check(bp_gens, pc_gens, Transcript(LABEL), N, M)

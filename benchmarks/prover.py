@@ -21,7 +21,6 @@ without mcl.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import sys
@@ -33,6 +32,7 @@ from benchmarks.margin_proof import ROOT, equation_points, option_market, random
 from benchmarks.range_proof import verifier_msm_points
 from zkmargin.demo.crowd import DEFAULT_SEED, generate_accounts
 from zkmargin.demo.scenery import DEMO_UNIVERSE, MARKET_FILE, MODEL_FILE, REPO_ROOT, listed_market
+from benchmarks.report import emit
 from zkmargin.hazmat import fold, groups
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point, msm
@@ -194,13 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per figure (median)")
     parser.add_argument("--quick", action="store_true", help="40 crowd accounts, no ES case")
     args = parser.parse_args(argv)
-    report = run(args.repeat, 40 if args.quick else 120, include_es=not args.quick)
-    if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        print()
-    else:
-        print_table(report)
-    return 0
+    return emit(run(args.repeat, 40 if args.quick else 120, include_es=not args.quick), args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ so on a shared machine `--clock cpu` gives what the wall clock would show on an 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
 
+from benchmarks.report import emit
 from zkmargin.hazmat import groups
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.range_proof import RangeProof
@@ -185,13 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall time (default) or process CPU time")
     args = parser.parse_args(argv)
-    report = run(args.clock)
-    if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        print()
-    else:
-        print_table(report)
-    return 0
+    return emit(run(args.clock), args.json, print_table)
 
 
 if __name__ == "__main__":

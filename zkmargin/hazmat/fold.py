@@ -90,6 +90,11 @@ def fold_pairs(lo: Sequence[Point], hi: Sequence[Point], multipliers: Sequence[i
     return folded
 
 
+def forget_twins() -> None:
+    """Drop the generators' mcl twins (benchmarks time a fresh process's first proof with it)."""
+    _twins.clear()
+
+
 def _twin(point: Point) -> Any:
     twin = getattr(point, "twin", None)
     if twin is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
+from zkmargin.console import shown
 from zkmargin.cli.common import (
     backend_option,
     blame,
@@ -83,7 +84,7 @@ def _move_committed_cash(path: Path, amount: Decimal) -> None:
     with blame(path):
         commitments = zm.AccountCommitments.load(path)
         commitments.deposit(amount).save(path, overwrite=True)
-    click.echo(f"{path}: committed cash of {commitments.account} moved by {amount:,}")
+    click.echo(f"{path}: committed cash of {shown(commitments.account)} moved by {amount:,}")
 
 
 @account_group.command(

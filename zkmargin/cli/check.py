@@ -19,7 +19,7 @@ from zkmargin.cli.common import (
     portfolio_option,
     table,
 )
-from zkmargin.console import format_money
+from zkmargin.console import format_money, shown
 
 
 @click.command(
@@ -75,7 +75,7 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
 def format_report(document: dict[str, Any]) -> str:
     currency = document["currency"]
     lines = [
-        f"account      {document['account']}",
+        f"account      {shown(document['account'])}",
         f"model        {document['model']} ({document['level']} level)",
         f"equity       {format_money(document['equity'], currency)}",
         f"requirement  {format_money(document['requirement'], currency)}",

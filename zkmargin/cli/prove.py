@@ -23,7 +23,7 @@ from zkmargin.cli.common import (
     portfolio_option,
     refuse_existing,
 )
-from zkmargin.console import format_money
+from zkmargin.console import format_money, shown
 from zkmargin.jsonio import write_atomic
 
 
@@ -70,7 +70,7 @@ def prove(
     openings = zm.AccountOpenings.load(openings_path) if openings_path else None
     if not as_json and interactive(sys.stderr):
         click.echo(
-            f"proving {portfolio.account} against {params.model} ({level}), "
+            f"proving {shown(portfolio.account)} against {params.model} ({level}), "
             f"{len(params.instruments)} instruments × {len(params.scenarios)} scenarios …",
             err=True,
         )
@@ -93,7 +93,7 @@ def prove(
             )
             raise click.exceptions.Exit(EXIT_FALSE) from None
         fail(
-            f"cannot prove: {portfolio.account} is short by "
+            f"cannot prove: {shown(portfolio.account)} is short by "
             f"{format_money(error.shortfall, params.currency)} ({error})",
             EXIT_FALSE,
         )

@@ -22,7 +22,7 @@ from zkmargin.cli.common import (
     short_digest,
     table,
 )
-from zkmargin.console import format_money, progress_callback
+from zkmargin.console import format_money, progress_callback, shown
 
 _UNPINNED_NOTE = (
     "note: not pinned — a proof alone shows that its prover knows some account meeting the "
@@ -103,7 +103,7 @@ def verify(
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
     return (
-        f"account {document['account']} meets the {document['level']} requirement of "
+        f"account {shown(document['account'])} meets the {document['level']} requirement of "
         f"{document['model']} with excess ≥ {threshold} "
         f"(params {short_digest(document['params_digest'])})"
     )
@@ -252,6 +252,6 @@ def format_batch_summary(
         lines += ["", "valid proofs state:",
                   table(("model", "level", "excess", "accounts"), rows, "<<>>")]
     if failures:
-        rows = [(row["file"], row["account"], row["reason"]) for row in failures]
+        rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
         lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]
     return "\n".join(lines)

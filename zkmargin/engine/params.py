@@ -36,7 +36,7 @@ import pydantic
 from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.jsonio import JsonFile, StrictModel, describe_validation_error
+from zkmargin.jsonio import JsonFile, StrictModel, Version1, describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
@@ -80,7 +80,7 @@ class RiskParams(StrictModel, JsonFile):
     json_dump = {"mode": "json"}
 
     format: Literal["zkmargin-params"] = "zkmargin-params"
-    version: Literal[1] = 1
+    version: Version1 = 1
     model: str = Field(min_length=1)
     currency: str = Field(min_length=1)
     as_of: str | None

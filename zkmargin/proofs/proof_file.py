@@ -27,21 +27,28 @@ from pydantic import AfterValidator
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.jsonio import JsonFile, StrictModel
-from zkmargin.proofs.statement import Statement, parse_threshold
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1
+from zkmargin.proofs.statement import Statement, read_threshold
 
 POINT_BYTES = 48
 
 
 def decode_base64(text: str, what: str | None = None) -> bytes:
-    """Strict base64 (no character outside the alphabet), else `InvalidEncoding`.
+    """Canonical base64, else `InvalidEncoding`: the one decoder of every file's bytes.
 
+    Only the alphabet, padding where it belongs, and the unused low bits of the last
+    character zero: "AQ==" and "AR==" decode to the same byte, and a second spelling of a
+    proof must not verify. Re-encoding the bytes must give the text back exactly.
     The message is "<what> is not valid base64", or "not valid base64" inside a field check.
     """
+    problem = f"{what} is not valid base64" if what else "not valid base64"
     try:
-        return base64.b64decode(text, validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidEncoding(f"{what} is not valid base64" if what else "not valid base64") from None
+        raise InvalidEncoding(problem) from None
+    if base64.b64encode(raw).decode() != text:
+        raise InvalidEncoding(f"{problem} (not canonical: padding or unused bits)")
+    return raw
 
 
 def _point_text(text: str) -> str:
@@ -59,11 +66,16 @@ def _proof_text(text: str) -> str:
 PointText = Annotated[str, AfterValidator(_point_text)]
 
 
+def _threshold_text(text: str) -> str:
+    read_threshold(text)  # InputError is a ValueError, which pydantic reports
+    return text
+
+
 class _StatementModel(StrictModel):
-    account: str
+    account: Label
     model: str
     level: str
-    threshold: str
+    threshold: Annotated[str, AfterValidator(_threshold_text)]
     currency: str
     params_digest: str
     limb_bits: int
@@ -81,7 +93,7 @@ class MarginProof(StrictModel, JsonFile):
     json_error = MalformedProof
 
     format: Literal["zkmargin-proof"] = "zkmargin-proof"
-    version: Literal[1] = 1
+    version: Version1 = 1
     statement: _StatementModel
     commitments: list[PointText]
     limb_commitments: list[PointText]
@@ -115,7 +127,7 @@ class MarginProof(StrictModel, JsonFile):
 
     @property
     def threshold(self) -> Decimal:
-        return Decimal(self.statement.threshold)
+        return read_threshold(self.statement.threshold)
 
     @property
     def params_digest(self) -> str:
@@ -141,7 +153,7 @@ class MarginProof(StrictModel, JsonFile):
     def to_statement(self) -> Statement:
         """The statement as the verifier must read it: the threshold parsed and checked."""
         try:
-            threshold = parse_threshold(self.statement.threshold)
+            threshold = read_threshold(self.statement.threshold)
         except InputError as error:
             raise MalformedProof(f"statement.{error}") from None
         fields = self.statement.model_dump()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -29,11 +30,17 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.units import to_fixed
 
 
+THRESHOLD_DIGITS = 18
+"""A threshold has at most this many digits before and after the decimal point."""
+_CANONICAL_THRESHOLD = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])?\Z")
+
+
 def parse_threshold(value: object) -> Decimal:
-    """A public threshold X: a finite, non-negative amount in currency units.
+    """A public threshold X: a finite, non-negative amount in currency units, normalised.
 
     Both sides parse it here. A negative X would turn "excess ≥ X" into "equity may fall
     short of the requirement by |X|", so a verifier must refuse it as firmly as a prover.
+    The result is the Decimal of `threshold_text`, so 5000, "5000.00" and 5E+3 are one value.
     """
     try:
         amount = Decimal(str(value))
@@ -41,7 +48,27 @@ def parse_threshold(value: object) -> Decimal:
         raise InputError(f"threshold: {value!r} is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise InputError(f"threshold: must be a finite amount ≥ 0, got {value!r}")
-    return amount
+    if amount and (amount.adjusted() >= THRESHOLD_DIGITS or amount.as_tuple().exponent < -THRESHOLD_DIGITS):
+        raise InputError(f"threshold: {value!r} needs more than {THRESHOLD_DIGITS} digits before or after the point")
+    return Decimal(threshold_text(amount))
+
+
+def threshold_text(amount: Decimal) -> str:
+    """The one spelling of a threshold in a proof: ASCII digits, no sign, exponent or
+    leading zero, no trailing zero after the point ("0", "5000", "0.5")."""
+    text = format(abs(amount), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def read_threshold(text: str) -> Decimal:
+    """The threshold as a proof file spells it; any other spelling is an `InputError`.
+
+    "+0", " 0", "0.0", "5e3" and fullwidth digits all parse to a number, and each would be
+    another text of the same proof: only `threshold_text`'s spelling is accepted.
+    """
+    if not _CANONICAL_THRESHOLD.match(text) or threshold_text(parse_threshold(text)) != text:
+        raise InputError(f"threshold: {text!r} is not written canonically (like 0, 5000 or 0.5)")
+    return parse_threshold(text)
 
 
 @dataclass(frozen=True)
@@ -91,7 +118,7 @@ class Statement:
             "account": self.account,
             "model": self.model,
             "level": self.level,
-            "threshold": str(self.threshold),
+            "threshold": threshold_text(self.threshold),
             "currency": self.currency,
             "params_digest": self.params_digest,
             "limb_bits": self.limb_bits,

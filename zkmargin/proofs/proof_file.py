@@ -3,7 +3,9 @@
 ```json
 {"format": "zkmargin-proof", "version": 1,
  "statement": {"account": "alice", "model": "span", "level": "maintenance", "threshold": "0",
-               "currency": "USD", "params_digest": "…", "limb_bits": 32},
+               "currency": "USD", "params_digest": "…", "limb_bits": 32,
+               "issuer": "venue-a", "epoch": 7,          signed params only
+               "challenge": "<64 hex digits>"},          when the verifier asked for one
  "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
  "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
  "range_proof": "<base64>"}
@@ -18,37 +20,18 @@ and the proof are valid is the verifier's business.
 from __future__ import annotations
 
 import base64
-import binascii
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1
-from zkmargin.proofs.statement import Statement, read_threshold
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, decode_base64, encode_base64
+from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 
 POINT_BYTES = 48
-
-
-def decode_base64(text: str, what: str | None = None) -> bytes:
-    """Canonical base64, else `InvalidEncoding`: the one decoder of every file's bytes.
-
-    Only the alphabet, padding where it belongs, and the unused low bits of the last
-    character zero: "AQ==" and "AR==" decode to the same byte, and a second spelling of a
-    proof must not verify. Re-encoding the bytes must give the text back exactly.
-    The message is "<what> is not valid base64", or "not valid base64" inside a field check.
-    """
-    problem = f"{what} is not valid base64" if what else "not valid base64"
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidEncoding(problem) from None
-    if base64.b64encode(raw).decode() != text:
-        raise InvalidEncoding(f"{problem} (not canonical: padding or unused bits)")
-    return raw
 
 
 def _point_text(text: str) -> str:
@@ -71,6 +54,10 @@ def _threshold_text(text: str) -> str:
     return text
 
 
+def _challenge_text(text: str | None) -> str | None:
+    return None if text is None else check_challenge(text)
+
+
 class _StatementModel(StrictModel):
     account: Label
     model: str
@@ -79,6 +66,9 @@ class _StatementModel(StrictModel):
     currency: str
     params_digest: str
     limb_bits: int
+    issuer: Annotated[Label | None, NotNull] = None
+    epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
+    challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -103,15 +93,16 @@ class MarginProof(StrictModel, JsonFile):
     def build(
         cls, statement: Statement, commitments: list[bytes], limb_commitments: list[bytes], proof: RangeProof
     ) -> "MarginProof":
-        def encode(raw: bytes) -> str:
-            return base64.b64encode(raw).decode()
-
         return cls(
             statement=_StatementModel(**statement.to_dict()),
-            commitments=[encode(c) for c in commitments],
-            limb_commitments=[encode(c) for c in limb_commitments],
-            range_proof=encode(proof.to_bytes()),
+            commitments=[encode_base64(c) for c in commitments],
+            limb_commitments=[encode_base64(c) for c in limb_commitments],
+            range_proof=encode_base64(proof.to_bytes()),
         )
+
+    def to_json(self) -> str:
+        """The proof's one text: optional statement fields appear only when present."""
+        return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
 
     @property
     def account(self) -> str:

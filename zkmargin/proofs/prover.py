@@ -32,14 +32,17 @@ def prove(
     level: str = "maintenance",
     min_excess: object = 0,
     openings: AccountOpenings | None = None,
+    challenge: str | None = None,
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
     Raises `InsufficientMargin` (with the clear-text shortfall) before any proving when it
     does not. With `openings`, the collateral and position commitments reuse the blindings
     of `open_account`, so a venue that holds those commitments can pin them in `verify`.
+    With `challenge` (the verifier's nonce, `new_challenge()`), the proof answers that one
+    request only. Signed params' issuer and epoch are bound into the statement.
     """
-    statement = Statement.for_params(params, portfolio.account, level, min_excess)
+    statement = Statement.for_params(params, portfolio.account, level, min_excess, challenge=challenge)
     circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
     witness = assign(circuit, params, portfolio)
     _require_satisfied(circuit, witness, portfolio, params, statement)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -71,8 +72,27 @@ def read_threshold(text: str) -> Decimal:
     return parse_threshold(text)
 
 
+CHALLENGE_BYTES = 32
+_CHALLENGE = re.compile(r"[0-9a-f]{%d}\Z" % (2 * CHALLENGE_BYTES))
+
+
+def new_challenge() -> str:
+    """A fresh verifier challenge: 32 random bytes, lowercase hex. Hand one out per request."""
+    return secrets.token_hex(CHALLENGE_BYTES)
+
+
+def check_challenge(text: str) -> str:
+    """A challenge as files and options spell it: 64 lowercase hex digits, else `InputError`."""
+    if not isinstance(text, str) or not _CHALLENGE.match(text):
+        raise InputError(f"challenge: expected {2 * CHALLENGE_BYTES} lowercase hexadecimal digits")
+    return text
+
+
 @dataclass(frozen=True)
 class Statement:
+    """The public claim. `issuer` and `epoch` name the signed params epoch (absent for
+    unsigned params), `challenge` the verifier's nonce (absent when none was asked)."""
+
     account: str
     model: str
     level: str
@@ -80,10 +100,15 @@ class Statement:
     currency: str
     params_digest: str
     limb_bits: int = LIMB_BITS
+    issuer: str | None = None
+    epoch: int | None = None
+    challenge: str | None = None
 
     @classmethod
-    def for_params(cls, params: RiskParams, account: str, level: str, threshold: object = 0) -> "Statement":
-        """The statement a trader proves for `params`; validates the level and threshold."""
+    def for_params(
+        cls, params: RiskParams, account: str, level: str, threshold: object = 0, *, challenge: str | None = None
+    ) -> "Statement":
+        """The statement a trader proves for `params`; validates the level, threshold and challenge."""
         params.level_factor(level)
         return cls(
             account=account,
@@ -92,6 +117,9 @@ class Statement:
             threshold=parse_threshold(threshold),
             currency=params.currency,
             params_digest=params.digest(),
+            issuer=params.epoch.issuer if params.epoch else None,
+            epoch=params.epoch.epoch if params.epoch else None,
+            challenge=None if challenge is None else check_challenge(challenge),
         )
 
     def threshold_fine(self, params: RiskParams) -> int:
@@ -106,6 +134,12 @@ class Statement:
             )
         if params.model != self.model or params.currency != self.currency:
             raise InvalidProof("the statement's model or currency differs from the params'")
+        signed = (params.epoch.issuer, params.epoch.epoch) if params.epoch else (None, None)
+        if (self.issuer, self.epoch) != signed:
+            raise InvalidProof(
+                f"the proof names params epoch {self.epoch} of {self.issuer!r}, these params are epoch "
+                f"{signed[1]} of {signed[0]!r}"
+            )
         if self.limb_bits != LIMB_BITS:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
 
@@ -114,6 +148,9 @@ class Statement:
         return compile_circuit(params, params.level_factor(self.level), self.threshold_fine(params))
 
     def to_dict(self) -> dict:
+        """The statement's fields; `issuer`, `epoch` and `challenge` only when present, so a
+        statement over unsigned params without a challenge keeps its pre-epoch digest."""
+        optional = {"issuer": self.issuer, "epoch": self.epoch, "challenge": self.challenge}
         return {
             "account": self.account,
             "model": self.model,
@@ -122,6 +159,7 @@ class Statement:
             "currency": self.currency,
             "params_digest": self.params_digest,
             "limb_bits": self.limb_bits,
+            **{name: value for name, value in optional.items() if value is not None},
         }
 
     def digest(self) -> bytes:

@@ -51,7 +51,7 @@ from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
-from zkmargin.proofs.statement import new_challenge
+from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
 
@@ -90,6 +90,7 @@ __all__ = [
     "ZkMarginError",
     "assess",
     "build_params",
+    "check_challenge",
     "check_params",
     "import_risk_file",
     "new_challenge",

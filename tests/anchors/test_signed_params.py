@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 import zkmargin as zm
-from tests.proofs.conftest import portfolio, small_params
+from tests.proofs.conftest import portfolio
 from zkmargin.anchors.signed_params import params_message
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)

@@ -26,7 +26,7 @@ from pydantic import AfterValidator, StringConstraints, model_validator
 
 from zkmargin.engine.params import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, decode_base64, encode_base64
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, decode_base64, encode_base64, validate
 
 KEY_BYTES = 32
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -114,7 +114,7 @@ def new_key(issuer: str) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return SigningKey(issuer=issuer, key_id=key_id(public), private_key=encode_base64(seed))
+    return validate(SigningKey, {"issuer": issuer, "key_id": key_id(public), "private_key": encode_base64(seed)}, "key")
 
 
 class Trust:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     EXIT_FALSE,
     backend_option,
@@ -33,11 +34,18 @@ Examples:
   zkmargin prove --params params.json --portfolio examples/portfolio.json -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio.json \\
       --level initial --min-excess 5000 -o proof.json
+  zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json \\
+      --challenge 6f1c…(64 hex digits from the venue) -o proof.json
+\b
+The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST); the proof
+names their issuer and epoch, and the venue's challenge when one is given.
 \b
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @portfolio_option
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
@@ -50,22 +58,26 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     type=click.Path(path_type=Path),
     help="openings.json from `zkmargin account open`: prove about the pinned account.",
 )
+@challenge_option
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def prove(
     params_path: Path,
+    trust_paths: tuple[Path, ...],
+    allow_unsigned: bool,
     portfolio_path: Path,
     output: Path,
     level: str,
     min_excess: Decimal,
     openings_path: Path | None,
+    challenge: str | None,
     force: bool,
     as_json: bool,
 ) -> None:
     """Prove, in zero knowledge, that a portfolio meets the margin requirement."""
     refuse_existing(output, force)
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     openings = zm.AccountOpenings.load(openings_path) if openings_path else None
     if not as_json and interactive(sys.stderr):
@@ -77,7 +89,7 @@ def prove(
     started = time.perf_counter()
     try:
         proof = zm.prove(
-            portfolio, params, level=level, min_excess=min_excess, openings=openings
+            portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge
         )
     except zm.InsufficientMargin as error:
         if as_json:
@@ -109,6 +121,9 @@ def prove(
                 "level": proof.level,
                 "threshold": proof.threshold,
                 "params_digest": proof.params_digest,
+                "issuer": proof.statement.issuer,
+                "epoch": proof.statement.epoch,
+                "challenge": proof.statement.challenge,
                 "commitments": len(proof.commitments),
                 "size": proof.size,
                 "seconds": round(seconds, 3),

@@ -118,7 +118,7 @@ class MarginProof(StrictModel, JsonFile):
 
     @property
     def threshold(self) -> Decimal:
-        return read_threshold(self.statement.threshold)
+        return Decimal(self.statement.threshold)
 
     @property
     def params_digest(self) -> str:

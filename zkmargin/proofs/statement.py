@@ -55,9 +55,12 @@ def parse_threshold(value: object) -> Decimal:
 
 
 def threshold_text(amount: Decimal) -> str:
-    """The one spelling of a threshold in a proof: ASCII digits, no sign, exponent or
-    leading zero, no trailing zero after the point ("0", "5000", "0.5")."""
-    text = format(abs(amount), "f")
+    """The one spelling of a threshold in a proof: ASCII digits, no exponent, leading zero
+    or trailing zero after the point ("0", "5000", "0.5"; a negative one keeps its sign so
+    that the verifier refuses it)."""
+    if amount.is_zero():
+        return "0"
+    text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -24,9 +24,11 @@ Anchored (docs/trust-model.md)::
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
+from zkmargin.anchors.attestation import Attestation, AttestationOpenings, AttestedBy, attest
 from zkmargin.anchors.keys import PublicKey, SigningKey, Trust, new_key
 from zkmargin.anchors.signed_params import ParamsAuthority, check_params, sign_params
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
+from zkmargin.proofs.attested_book import AttestedBook, attested_book
 from zkmargin.engine.assess import MarginReport, assess
 from zkmargin.errors import (
     BackendError,
@@ -58,6 +60,10 @@ from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatemen
 __all__ = [
     "AccountCommitments",
     "AccountOpenings",
+    "Attestation",
+    "AttestationOpenings",
+    "AttestedBook",
+    "AttestedBy",
     "BackendError",
     "BatchFailure",
     "BatchResult",
@@ -89,6 +95,8 @@ __all__ = [
     "VerifiedStatement",
     "ZkMarginError",
     "assess",
+    "attest",
+    "attested_book",
     "build_params",
     "check_challenge",
     "check_params",

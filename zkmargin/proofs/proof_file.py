@@ -8,7 +8,10 @@
                "challenge": "<64 hex digits>"},          when the verifier asked for one
  "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
  "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
- "range_proof": "<base64>"}
+ "range_proof": "<base64>",
+ "attestations": [<attestation>, …]}               custodian-attested books only
+
+The statement then also names the attestations' digests ("attestations": ["<hex>", …]).
 ```
 
 It holds no quantity and no per-position data: the commitments cover the whole public
@@ -25,6 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from zkmargin.anchors.attestation import Attestation
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
@@ -69,6 +73,7 @@ class _StatementModel(StrictModel):
     issuer: Annotated[Label | None, NotNull] = None
     epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
     challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
+    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -88,12 +93,21 @@ class MarginProof(StrictModel, JsonFile):
     commitments: list[PointText]
     limb_commitments: list[PointText]
     range_proof: Annotated[str, AfterValidator(_proof_text)]
+    attestations: Annotated[list[Attestation] | None, NotNull] = None
+    """The custodian attestations the book is the sum of (public commitments, signed)."""
 
     @classmethod
     def build(
-        cls, statement: Statement, commitments: list[bytes], limb_commitments: list[bytes], proof: RangeProof
+        cls,
+        statement: Statement,
+        commitments: list[bytes],
+        limb_commitments: list[bytes],
+        proof: RangeProof,
+        attestations: list[Attestation] | None = None,
     ) -> "MarginProof":
+        anchored = {"attestations": attestations} if attestations else {}
         return cls(
+            **anchored,
             statement=_StatementModel(**statement.to_dict()),
             commitments=[encode_base64(c) for c in commitments],
             limb_commitments=[encode_base64(c) for c in limb_commitments],
@@ -149,6 +163,7 @@ class MarginProof(StrictModel, JsonFile):
             raise MalformedProof(f"statement.{error}") from None
         fields = self.statement.model_dump()
         fields["threshold"] = threshold
+        fields["attestations"] = tuple(fields["attestations"] or ())
         return Statement(**fields)
 
     def decode(self) -> tuple[list[Point], list[Point], RangeProof]:

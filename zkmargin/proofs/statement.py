@@ -106,10 +106,19 @@ class Statement:
     issuer: str | None = None
     epoch: int | None = None
     challenge: str | None = None
+    attestations: tuple[str, ...] = ()
+    """Digests of the custodian attestations whose sum the committed book is (none: self-declared)."""
 
     @classmethod
     def for_params(
-        cls, params: RiskParams, account: str, level: str, threshold: object = 0, *, challenge: str | None = None
+        cls,
+        params: RiskParams,
+        account: str,
+        level: str,
+        threshold: object = 0,
+        *,
+        challenge: str | None = None,
+        attestations: tuple[str, ...] = (),
     ) -> "Statement":
         """The statement a trader proves for `params`; validates the level, threshold and challenge."""
         params.level_factor(level)
@@ -123,6 +132,7 @@ class Statement:
             issuer=params.epoch.issuer if params.epoch else None,
             epoch=params.epoch.epoch if params.epoch else None,
             challenge=None if challenge is None else check_challenge(challenge),
+            attestations=tuple(attestations),
         )
 
     def threshold_fine(self, params: RiskParams) -> int:
@@ -151,9 +161,15 @@ class Statement:
         return compile_circuit(params, params.level_factor(self.level), self.threshold_fine(params))
 
     def to_dict(self) -> dict:
-        """The statement's fields; `issuer`, `epoch` and `challenge` only when present, so a
-        statement over unsigned params without a challenge keeps its pre-epoch digest."""
-        optional = {"issuer": self.issuer, "epoch": self.epoch, "challenge": self.challenge}
+        """The statement's fields; `issuer`, `epoch`, `challenge` and `attestations` only when
+        present, so a statement over unsigned params, self-declared and without a challenge,
+        keeps the digest it had before these existed."""
+        optional = {
+            "issuer": self.issuer,
+            "epoch": self.epoch,
+            "challenge": self.challenge,
+            "attestations": list(self.attestations) or None,
+        }
         return {
             "account": self.account,
             "model": self.model,

@@ -18,10 +18,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
 
+from zkmargin.anchors.attestation import AttestedBy
 from zkmargin.anchors.signed_params import ParamsAuthority
 from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.attested import require_attested, require_commitments
+from zkmargin.anchors.keys import Trust
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
-from zkmargin.errors import InputError, InvalidProof, ZkMarginError
+from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.engine.params import RiskParams
@@ -51,7 +54,7 @@ class VerifiedStatement:
     epoch: int | None = None
     challenge: str | None = None
     params_authority: ParamsAuthority | None = None
-    attestations: tuple = ()
+    attestations: tuple[AttestedBy, ...] = ()
 
     @property
     def self_declared(self) -> bool:
@@ -110,7 +113,7 @@ def _equation(
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
-        _check_pinned(proof, circuit, params, pinned)
+        require_commitments(proof, circuit, params, pinned, f"the one the venue holds for {pinned.account!r}")
     commitments, high_limbs, range_proof = proof.decode()
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
@@ -140,23 +143,6 @@ def _equation(
     return _Equation(statement, folded)
 
 
-def _check_pinned(proof: MarginProof, circuit: Circuit, params: RiskParams, pinned: AccountCommitments) -> None:
-    """The proof must carry exactly the venue's commitments: collateral and every position."""
-    if (pinned.money_scale, pinned.quantity_scale) != (params.money_scale, params.quantity_scale):
-        raise InputError(
-            f"the commitments for {pinned.account!r} use scales {pinned.money_scale}/{pinned.quantity_scale}, "
-            f"the params {params.money_scale}/{params.quantity_scale}"
-        )
-    if set(pinned.positions) != set(params.instruments):
-        raise InvalidProof(f"the commitments for {pinned.account!r} do not cover the params' instrument universe")
-    if pinned.account != proof.account:
-        raise InvalidProof(f"the proof is for account {proof.account!r}, the pinned commitments for {pinned.account!r}")
-    by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
-    for name, raw in pinned.committed().items():
-        if by_name.get(name) != raw:
-            raise InvalidProof(f"commitment {name} differs from the one the venue holds for {pinned.account!r}")
-
-
 class _Circuits:
     """Circuits compiled once per (level, threshold) for one params object."""
 
@@ -174,7 +160,9 @@ class _Circuits:
         return statement, self._compiled[key]
 
 
-def _verified(statement: Statement, authority: ParamsAuthority | None) -> VerifiedStatement:
+def _verified(
+    statement: Statement, authority: ParamsAuthority | None, attested: tuple[AttestedBy, ...]
+) -> VerifiedStatement:
     return VerifiedStatement(
         account=statement.account,
         model=statement.model,
@@ -186,6 +174,7 @@ def _verified(statement: Statement, authority: ParamsAuthority | None) -> Verifi
         epoch=statement.epoch,
         challenge=statement.challenge,
         params_authority=authority,
+        attestations=attested,
     )
 
 
@@ -216,9 +205,10 @@ def verify(
     authority = policy.check_params(params, now) if policy is not None else None
     statement, circuit = _Circuits(params).statement_and_circuit(proof)
     _require_challenge(statement, challenge)
+    attested = require_attested(proof, circuit, params, statement, policy.trust if policy else Trust())
     if not _holds([(1, _equation(proof, circuit, params, statement, commitments))], circuit):
         raise InvalidProof("the range proof does not verify: the committed account does not meet the statement")
-    verified = _verified(statement, authority)
+    verified = _verified(statement, authority, attested)
     if policy is not None:
         policy.require(verified, params, now)
     return verified
@@ -249,6 +239,8 @@ def verify_batch(
     """
     proofs = list(proofs)
     authority = policy.check_params(params, now) if policy is not None else None
+    trust = policy.trust if policy is not None else Trust()
+    attested: dict[int, tuple[AttestedBy, ...]] = {}
     circuits = _Circuits(params)
     statements: list[VerifiedStatement | None] = [None] * len(proofs)
     failures: dict[int, str] = {}
@@ -265,6 +257,7 @@ def verify_batch(
                 pinned = commitments.get(proof.account)
                 if pinned is None:
                     raise InvalidProof(f"the venue holds no commitments for account {proof.account!r}")
+            attested[index] = require_attested(proof, circuit, params, statement, trust)
             equation = _equation(proof, circuit, params, statement, pinned)
         except ZkMarginError as error:
             failures[index] = str(error)
@@ -276,7 +269,7 @@ def verify_batch(
 
     for circuit, group in pending.values():
         for index, _, equation in _bisect(group, circuit, failures):
-            verified = _verified(equation.statement, authority)
+            verified = _verified(equation.statement, authority, attested[index])
             try:
                 if policy is not None:
                     policy.require(verified, params, now)

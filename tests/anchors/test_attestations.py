@@ -8,14 +8,15 @@ from decimal import Decimal
 import pytest
 
 import zkmargin as zm
+from tests.proofs.conftest import portfolio
 from zkmargin.proofs.attested import summed_commitments
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
 # Custodian A holds the short call and 1,000.00 of cash, custodian B the long future and
 # 2,500.00. The requirement of the two together is 3,250.00 of cash (tests/proofs): A's book
 # alone is short, the sum of both books meets it.
-BOOK_A = (100_000, {"CALL": -1})
-BOOK_B = (250_000, {"FUT": 1})
+BOOK_A = portfolio(1000, CALL=-1)
+BOOK_B = portfolio(2500, FUT=1)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,8 @@ def trust(custodians):
 def attested(params, custodians):
     a, b = custodians
     return [
-        zm.attest(a, params, "alice", BOOK_A[0], BOOK_A[1], sequence=4, time=NOW - timedelta(hours=1)),
-        zm.attest(b, params, "alice", BOOK_B[0], BOOK_B[1], sequence=9, time=NOW - timedelta(hours=2)),
+        zm.attest(a, params, BOOK_A, sequence=4, time=NOW - timedelta(hours=1)),
+        zm.attest(b, params, BOOK_B, sequence=9, time=NOW - timedelta(hours=2)),
     ]
 
 
@@ -98,7 +99,7 @@ def test_verify_refuses_proof_when_an_attestation_is_dropped_or_replaced(proof, 
     with pytest.raises(zm.InvalidProof, match="statement names"):
         zm.verify(dropped, params, policy=policy)
     # A newer attestation of B's book (other blindings) does not fit the proof's commitments.
-    newer, _ = zm.attest(custodians[1], params, "alice", BOOK_B[0], BOOK_B[1], sequence=10, time=NOW)
+    newer, _ = zm.attest(custodians[1], params, BOOK_B, sequence=10, time=NOW)
     replaced = _reloaded(proof, lambda d: d["attestations"].__setitem__(1, json.loads(newer.to_json())))
     with pytest.raises(zm.InvalidProof):
         zm.verify(replaced, params, policy=policy)
@@ -106,8 +107,8 @@ def test_verify_refuses_proof_when_an_attestation_is_dropped_or_replaced(proof, 
 
 def test_verify_refuses_two_attestations_when_both_are_by_one_custodian(params, custodians, trust):
     a = custodians[0]
-    first = zm.attest(a, params, "alice", 300_000, {"FUT": 1}, sequence=1, time=NOW)
-    second = zm.attest(a, params, "alice", 300_000, {"FUT": 1}, sequence=2, time=NOW)
+    first = zm.attest(a, params, portfolio(3000, FUT=1), sequence=1, time=NOW)
+    second = zm.attest(a, params, portfolio(3000, FUT=1), sequence=2, time=NOW)
     book = zm.attested_book([first, second], params)
     doubled = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
     with pytest.raises(zm.InvalidProof, match="counted twice"):
@@ -116,7 +117,7 @@ def test_verify_refuses_two_attestations_when_both_are_by_one_custodian(params, 
 
 def test_attest_refuses_book_when_a_position_lies_outside_the_universe(params, custodians):
     with pytest.raises(zm.UnknownInstrument, match="whole book"):
-        zm.attest(custodians[0], params, "alice", 100_000, {"CALL": -1, "PUT": -5}, sequence=1, time=NOW)
+        zm.attest(custodians[0], params, portfolio(1000, CALL=-1, PUT=-5), sequence=1, time=NOW)
 
 
 def test_verify_refuses_attestation_when_it_covers_another_universe(params, custodians, trust):
@@ -124,14 +125,14 @@ def test_verify_refuses_attestation_when_it_covers_another_universe(params, cust
     risk = json.loads(json.dumps(SMALL_RISK))
     risk["instruments"]["PUT"] = {"mark": 1, "multiplier": 100, "pnl": [-900.0, 300.0, 5_000.0, -100.0]}
     wider = zm.build_params(zm.RiskArrays.from_json(json.dumps(risk)), zm.MarginModel.load(ROOT / "circuits" / "scenario.toml"))
-    outside = zm.attest(custodians[1], wider, "alice", 500_000, {"FUT": 1, "PUT": -5}, sequence=3, time=NOW)
-    assert outside[0].universe_digest != zm.attest(custodians[1], params, "alice", 1, {}, sequence=1, time=NOW)[0].universe_digest
+    outside = zm.attest(custodians[1], wider, portfolio(5000, FUT=1, PUT=-5), sequence=3, time=NOW)
+    assert outside[0].universe_digest != zm.attest(custodians[1], params, portfolio(1), sequence=1, time=NOW)[0].universe_digest
     with pytest.raises(zm.UnknownInstrument, match="another instrument universe"):
         outside[0].check(params, trust)
 
 
 def test_policy_requires_each_named_custodian_when_only_one_attested(params, custodians, trust):
-    alone = zm.attest(custodians[1], params, "alice", 400_000, {"FUT": 1}, sequence=11, time=NOW)
+    alone = zm.attest(custodians[1], params, portfolio(4000, FUT=1), sequence=11, time=NOW)
     richer = zm.attested_book([alone], params)  # this book at B alone meets the requirement
     proof_b = zm.prove(richer.portfolio, params, openings=richer.openings, attestations=richer.attestations)
     policy = zm.Policy(trust=trust, allow_unsigned_params=True, required_custodians={"custodian-a", "custodian-b"})

@@ -28,6 +28,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
 from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams
+from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
@@ -186,23 +187,23 @@ class AttestationOpenings(StrictModel, JsonFile):
 
 
 def attest(
-    key: SigningKey, params: RiskParams, account: str, cash_units: int, quantities: dict[str, int], *,
-    sequence: int, time: datetime,
+    key: SigningKey, params: RiskParams, book: Portfolio, *, sequence: int, time: datetime
 ) -> tuple[Attestation, AttestationOpenings]:
-    """Commit to a book over the params' whole universe and sign (custodian side).
+    """Commit to the book the custodian holds for `book.account`, over the params' whole
+    universe, and sign (custodian side). Returns the attestation and the trader's openings.
 
-    `cash_units` is the collateral in money units, `quantities` instrument → quantity units.
-    An instrument outside the universe is refused: the custodian attests the whole book or
+    A position outside the universe is refused: the custodian attests the whole book or
     nothing, so a losing position can never be left out of a proof.
     """
-    outside = sorted(set(quantities) - set(params.instruments))
+    outside = sorted(set(book.positions) - set(params.instruments))
     if outside:
         raise UnknownInstrument(
             f"the book holds {', '.join(map(repr, outside))}, outside the params' universe: "
             "an attestation must cover the whole book"
         )
+    account = book.account
     pc_gens = PedersenGens()
-    values = {"c": cash_units, **{name: quantities.get(name, 0) for name in params.instruments}}
+    values = {"c": params.cash_units(book), **dict(zip(params.instruments, params.position_vector(book)))}
     blindings = {name: random_scalar() for name in values}
     commitments = {name: encode_base64(pc_gens.commit(value % ORDER, blindings[name]).to_bytes()) for name, value in values.items()}
     unsigned = {

@@ -19,6 +19,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.account import account_group
+from zkmargin.cli.attest import attest
 from zkmargin.cli.check import check
 from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
 from zkmargin.cli.demo import demo
@@ -60,7 +61,7 @@ def cli() -> None:
     """Prove that an account meets its margin requirement without showing its positions."""
 
 
-for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group):
+for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest):
     cli.add_command(command)
 
 

@@ -23,7 +23,11 @@ from zkmargin.cli.common import (
 @click.group(
     "account",
     epilog="""\b
-Example — pin an account so its proofs are about exactly this book:
+Pinning ties later proofs to one set of commitments the venue holds, so deposits and fills
+the venue sees move them. The trader makes them: the book behind them is SELF-DECLARED
+(nobody attested it). For a book a custodian vouches for, see `zkmargin attest`.
+\b
+Example:
   zkmargin account open --params params.json --portfolio portfolio.json \\
       -o account.json --openings openings.json       # trader; account.json goes to the venue
   zkmargin account deposit account.json 5000         # venue, when the money arrives
@@ -32,7 +36,7 @@ Example — pin an account so its proofs are about exactly this book:
   zkmargin verify --params params.json --commitments account.json proof.json   # venue""",
 )
 def account_group() -> None:
-    """Commit to an account once, and move its committed cash (pinning)."""
+    """Pin self-declared commitments to an account, and move its committed cash."""
 
 
 @account_group.command(

@@ -27,8 +27,8 @@ from zkmargin.cli.common import (
 from zkmargin.console import format_money, progress_callback, shown
 
 _UNPINNED_NOTE = (
-    "note: not pinned — a proof alone shows that its prover knows some account meeting the "
-    "statement; pass --commitments with the account files you hold to tie it to the account"
+    "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "
+    "ask for custodian attestations (--attested-only), or pin with --commitments"
 )
 
 

@@ -5,6 +5,11 @@ keeps the `AccountCommitments` (public) and updates them homomorphically when it
 move (a deposit d: Com(c) + d·B opens to c + d under the same blinding) or a fill; the trader
 keeps the `AccountOpenings` (secret blindings) and passes them to `prove`, whose proof then
 carries exactly these commitments, which `verify(..., commitments=...)` pins.
+
+The trader makes these commitments, so the book behind them is self-declared: pinning
+shows that later proofs are about the same committed book (moved by what the venue saw),
+not that the book is real. Custodian attestations (`zkmargin.anchors.attestation`) are what
+vouch for a book.
 """
 
 from __future__ import annotations

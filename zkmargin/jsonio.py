@@ -338,6 +338,17 @@ def decode_base64(text: str, what: str | None = None) -> bytes:
     return raw
 
 
+def base64_of(length: int, what: str) -> Any:
+    """A text field holding exactly `length` bytes in canonical base64 (`what` names them)."""
+
+    def check(text: str | None) -> str | None:
+        if text is not None and len(decode_base64(text)) != length:
+            raise ValueError(f"{what} is {length} bytes")
+        return text
+
+    return Annotated[str, AfterValidator(check)]
+
+
 def encode_base64(raw: bytes) -> str:
     """Standard base64 with padding: the spelling `decode_base64` accepts."""
     return base64.b64encode(raw).decode()

@@ -170,3 +170,13 @@ def test_summed_commitments_equal_commitments_of_the_summed_book_when_added(para
     summed = summed_commitments([a for a, _ in attested], params)
     assert book.portfolio.cash == Decimal("3500") and book.portfolio.positions == {"CALL": -1, "FUT": 1}
     assert set(summed.positions) == set(params.instruments)
+
+
+def test_verify_refuses_attestation_when_it_is_for_another_account(params, custodians, trust):
+    bobs = zm.attest(custodians[1], params, portfolio(9000, account="bob", FUT=1), sequence=1, time=NOW)
+    book = zm.attested_book([bobs], params)
+    as_alice = {"update": {"account": "alice"}}
+    borrowed = zm.prove(book.portfolio.model_copy(**as_alice), params, openings=book.openings.model_copy(**as_alice),
+                        attestations=book.attestations)
+    with pytest.raises(zm.InvalidProof, match="for account 'bob'"):
+        zm.verify(borrowed, params, policy=zm.Policy(trust=trust, allow_unsigned_params=True))

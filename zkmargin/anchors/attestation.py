@@ -22,13 +22,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
-from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams
-from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
@@ -39,6 +38,7 @@ from zkmargin.jsonio import (
     StrictModel,
     Timestamp,
     Version1,
+    base64_of,
     decode_base64,
     encode_base64,
     parse_timestamp,
@@ -46,27 +46,19 @@ from zkmargin.jsonio import (
     validate,
 )
 
+if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
+    from zkmargin.engine.portfolio import Portfolio
+
 ATTESTATION_DOMAIN = b"zkmargin attestation v1\x00"
 POINT_BYTES = 48
+PointText = base64_of(POINT_BYTES, "a commitment")
+"""A compressed BLS12-381 point, base64 (whether it is a valid point is checked on use)."""
 
 
 def universe_digest(params: RiskParams) -> str:
     """SHA-256 hex of the universe an attestation covers: instruments (sorted) and scales."""
     universe = {"instruments": params.instruments, "money_scale": params.money_scale, "quantity_scale": params.quantity_scale}
     return hashlib.sha256(json.dumps(universe, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
-
-
-def _point_text(text: str) -> str:
-    raw = decode_base64(text)
-    if len(raw) != POINT_BYTES:
-        raise ValueError(f"a commitment decodes to {len(raw)} bytes, not {POINT_BYTES}")
-    return text
-
-
-def _signature_text(text: str) -> str:
-    if len(decode_base64(text)) != SIGNATURE_BYTES:
-        raise ValueError(f"an Ed25519 signature is {SIGNATURE_BYTES} bytes")
-    return text
 
 
 def _blinding_text(text: str) -> str:
@@ -81,7 +73,6 @@ def _blinding_text(text: str) -> str:
     return text
 
 
-CommitmentText = Annotated[str, AfterValidator(_point_text)]
 BlindingText = Annotated[str, AfterValidator(_blinding_text)]
 Sequence = Annotated[int, Field(ge=1, lt=1 << 63)]
 
@@ -102,9 +93,9 @@ class Attestation(StrictModel, JsonFile):
     universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
-    collateral: CommitmentText
-    positions: dict[Label, CommitmentText]
-    signature: Annotated[str, AfterValidator(_signature_text)]
+    collateral: PointText
+    positions: dict[Label, PointText]
+    signature: SignatureText
 
     @model_validator(mode="after")
     def _sorted(self) -> Attestation:

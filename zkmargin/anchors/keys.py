@@ -22,11 +22,11 @@ from typing import Annotated, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from pydantic import AfterValidator, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 
 from zkmargin.engine.params import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, decode_base64, encode_base64, validate
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, base64_of, decode_base64, encode_base64, validate
 
 KEY_BYTES = 32
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -37,24 +37,21 @@ def key_id(public: bytes) -> str:
     return hashlib.sha256(public).hexdigest()
 
 
-def _key_text(text: str) -> str:
-    if len(decode_base64(text)) != KEY_BYTES:
-        raise ValueError(f"a key is {KEY_BYTES} bytes")
-    return text
+KeyText = base64_of(KEY_BYTES, "a key")
 
 
-KeyText = Annotated[str, AfterValidator(_key_text)]
+class _KeyFile(StrictModel, JsonFile):
+    version: Version1 = 1
+    issuer: Label
+    key_id: KeyId
 
 
-class PublicKey(StrictModel, JsonFile):
+class PublicKey(_KeyFile):
     """An issuer's public key: publish it; whoever trusts it passes it to `--trust`."""
 
     json_what = "public key"
 
     format: Literal["zkmargin-public-key"] = "zkmargin-public-key"
-    version: Version1 = 1
-    issuer: Label
-    key_id: KeyId
     public_key: KeyText
 
     @model_validator(mode="after")
@@ -77,16 +74,13 @@ class PublicKey(StrictModel, JsonFile):
             ) from None
 
 
-class SigningKey(StrictModel, JsonFile):
+class SigningKey(_KeyFile):
     """An issuer's private key: written owner-only, and refused when others may read it."""
 
     json_what = "signing key"
     json_secret = True
 
     format: Literal["zkmargin-signing-key"] = "zkmargin-signing-key"
-    version: Version1 = 1
-    issuer: Label
-    key_id: KeyId
     private_key: KeyText
 
     @model_validator(mode="after")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pydantic
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
 from zkmargin.jsonio import (
@@ -43,7 +43,7 @@ from zkmargin.jsonio import (
     StrictModel,
     Timestamp,
     Version1,
-    decode_base64,
+    base64_of,
     describe_validation_error,
     dumps,
     parse_timestamp,
@@ -80,12 +80,7 @@ class Floor(StrictModel):
 
 
 SIGNATURE_BYTES = 64
-
-
-def _signature_text(text: str | None) -> str | None:
-    if text is not None and len(decode_base64(text)) != SIGNATURE_BYTES:
-        raise ValueError(f"an Ed25519 signature is {SIGNATURE_BYTES} bytes")
-    return text
+SignatureText = base64_of(SIGNATURE_BYTES, "an Ed25519 signature")
 
 
 class ParamsEpoch(StrictModel):
@@ -140,7 +135,7 @@ class RiskParams(StrictModel, JsonFile):
     levels: Levels
     epoch: Annotated[ParamsEpoch | None, NotNull] = None
     """Issuer, key, epoch and validity window; absent in unsigned params."""
-    signature: Annotated[str | None, NotNull, AfterValidator(_signature_text)] = None
+    signature: Annotated[SignatureText | None, NotNull] = None
     """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
 
     def __init__(self, **data: Any) -> None:

@@ -28,21 +28,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.anchors.attestation import Attestation
+from zkmargin.anchors.attestation import Attestation, PointText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, decode_base64, encode_base64
 from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 
-POINT_BYTES = 48
 
 
-def _point_text(text: str) -> str:
-    length = len(decode_base64(text))
-    if length != POINT_BYTES:
-        raise ValueError(f"a commitment decodes to {length} bytes, not {POINT_BYTES}")
-    return text
 
 
 def _proof_text(text: str) -> str:
@@ -50,7 +44,6 @@ def _proof_text(text: str) -> str:
     return text
 
 
-PointText = Annotated[str, AfterValidator(_point_text)]
 
 
 def _threshold_text(text: str) -> str:

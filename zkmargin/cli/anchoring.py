@@ -11,7 +11,6 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.common import decimal_amount
-from zkmargin.console import shown
 
 _DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -107,15 +106,4 @@ def load_trusted_params(params_path: Path, trust_paths: tuple[Path, ...], allow_
     except zm.InputError as error:
         raise type(error)(f"{params_path}: {error}") from None
     return params
-
-
-def describe_params(params: zm.RiskParams) -> str:
-    """One line on whose params these are."""
-    if params.epoch is None:
-        return "params: UNSIGNED — nobody vouches for them (accepted by --allow-unsigned)"
-    stamp = params.epoch
-    return (
-        f"params: epoch {stamp.epoch} of {shown(stamp.issuer)}, key {stamp.key_id[:16]}…, "
-        f"valid {stamp.valid_from} – {stamp.valid_until}"
-    )
 

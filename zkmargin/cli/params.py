@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import describe_params, duration
+from zkmargin.cli.anchoring import duration
 from zkmargin.cli.common import emit_json, refuse_existing
+from zkmargin.console import shown
 from zkmargin.jsonio import write_atomic
 
 
@@ -199,5 +200,9 @@ def params_sign(
     if as_json:
         emit_json({"params": str(output), "digest": signed.digest(), **signed.epoch.model_dump()})
         return
-    click.echo(f"wrote {output}: {describe_params(signed)}")
+    stamp = signed.epoch
+    click.echo(
+        f"wrote {output}: epoch {stamp.epoch} of {shown(stamp.issuer)}, key {stamp.key_id[:16]}…, "
+        f"valid {stamp.valid_from} – {stamp.valid_until}"
+    )
     click.echo(f"digest {signed.digest()}")

@@ -19,8 +19,7 @@ from datetime import datetime, timedelta, timezone
 from zkmargin.anchors.keys import SigningKey, Trust
 from zkmargin.engine.params import ParamsEpoch, RiskParams
 from zkmargin.errors import InputError, StaleAnchor, UntrustedSignature
-from zkmargin.jsonio import parse_timestamp, timestamp_text
-
+from zkmargin.canonical import parse_timestamp, timestamp_text
 PARAMS_SIGNATURE_DOMAIN = b"zkmargin params signature v1\x00"
 
 

@@ -17,7 +17,7 @@ from zkmargin.anchors.attestation import Attestation, AttestedBy
 from zkmargin.anchors.keys import Trust
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidProof
-from zkmargin.jsonio import encode_base64
+from zkmargin.canonical import encode_base64
 from zkmargin.proofs.account import AccountCommitments
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import MarginProof

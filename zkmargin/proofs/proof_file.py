@@ -32,7 +32,8 @@ from zkmargin.anchors.attestation import Attestation, PointText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, decode_base64, encode_base64
+from zkmargin.canonical import decode_base64, encode_base64
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 
 

@@ -18,6 +18,9 @@ Anchored (docs/trust-model.md)::
     key = zm.new_key("venue-a")                    # key.save(...) 0600; key.public().save(...)
     params = zm.sign_params(params, key, epoch=7, valid_from=now, valid_for=timedelta(days=1))
     policy = zm.Policy(trust=zm.Trust([key.public()]), level="initial", attested_only=True)
+    pair = zm.attest(custodian_key, params, book_held, sequence=9, time=now)   # custodian: (attestation, openings)
+    book = zm.attested_book([pair_a, pair_b], params)  # trader: the sum of the attested books
+    proof = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
     challenge = zm.new_challenge()                 # the trader proves with challenge=...
     statement = zm.verify(proof, params, challenge=challenge, policy=policy)  # zm.PolicyViolation
 

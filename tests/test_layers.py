@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zkmargin"
-FOUNDATIONS = {"zkmargin.errors", "zkmargin.jsonio", "zkmargin.units", "zkmargin.console"}
+FOUNDATIONS = {"zkmargin.errors", "zkmargin.jsonio", "zkmargin.canonical", "zkmargin.units", "zkmargin.console"}
 
 # Each room's allowed imports: whole rooms, or single modules by full name.
 ALLOWED: dict[str, set[str]] = {
     "foundation": {"foundation"},
     "hazmat": {"hazmat", "zkmargin.errors"},
     "engine": {"engine", "foundation"},
-    "proofs": {"proofs", "engine", "hazmat", "foundation"},
-    "api": {"engine", "proofs", "foundation"},
+    "anchors": {"anchors", "engine", "hazmat", "foundation"},
+    "proofs": {"proofs", "anchors", "engine", "hazmat", "foundation"},
+    "api": {"engine", "anchors", "proofs", "foundation"},
     # The command line and the demo use the public API; they also pick the curve backend,
     # which is hazmat's documented switch (`zkmargin.hazmat.groups.use`).
     "demo": {"demo", "api", "foundation", "zkmargin.hazmat.groups"},
@@ -50,7 +51,7 @@ def room(name: str) -> str:
     if name in FOUNDATIONS:
         return "foundation"
     top = name.split(".")[1]
-    if top in {"hazmat", "engine", "proofs", "cli", "demo"}:
+    if top in {"hazmat", "engine", "anchors", "proofs", "cli", "demo"}:
         return top
     raise AssertionError(f"{name} is in no room: add it to a layer and to docs/architecture.md")
 
@@ -126,6 +127,8 @@ def test_layers_arrow_reported_when_engine_imports_proofs():
         ("zkmargin.cli.check", "zkmargin.engine.assess"),
         ("zkmargin.demo.crowd", "zkmargin.proofs.prover"),
         ("zkmargin.units", "zkmargin.engine.market"),
+        ("zkmargin.anchors.keys", "zkmargin.proofs.verifier"),
+        ("zkmargin.engine.params", "zkmargin.anchors.keys"),
     ],
 )
 def test_layers_arrow_refused_when_it_points_up_or_past_the_api(importer, imported):
@@ -134,7 +137,7 @@ def test_layers_arrow_refused_when_it_points_up_or_past_the_api(importer, import
 
 def test_layers_every_module_has_a_room_when_tree_walked():
     rooms = {room(name) for name in ALL_MODULES}
-    assert {"hazmat", "engine", "proofs", "cli", "demo", "foundation", "api"} <= rooms
+    assert {"hazmat", "engine", "anchors", "proofs", "cli", "demo", "foundation", "api"} <= rooms
 
 
 def test_layers_no_relative_import_when_tree_walked():

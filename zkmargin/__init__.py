@@ -14,10 +14,25 @@ Recipes (DESIGN §4)::
     arrays = zm.import_risk_file("examples/span_sp_nq.spn", "span-xml")
     params = zm.build_params(arrays, zm.MarginModel.load("circuits/span.toml"))
 
+Anchored (docs/trust-model.md)::
+
+    key = zm.new_key("venue-a")                    # key.save(...) 0600; key.public().save(...)
+    params = zm.sign_params(params, key, epoch=7, valid_from=now, valid_for=timedelta(days=1))
+    policy = zm.Policy(trust=zm.Trust([key.public()]), level="initial", attested_only=True)
+    pair = zm.attest(custodian_key, params, book_held, sequence=9, time=now)   # custodian: (attestation, openings)
+    book = zm.attested_book([pair_a, pair_b], params)  # trader: the sum of the attested books
+    proof = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
+    challenge = zm.new_challenge()                 # the trader proves with challenge=...
+    statement = zm.verify(proof, params, challenge=challenge, policy=policy)  # zm.PolicyViolation
+
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
+from zkmargin.anchors.attestation import Attestation, AttestationOpenings, AttestedBy, attest
+from zkmargin.anchors.keys import PublicKey, SigningKey, Trust, new_key
+from zkmargin.anchors.signed_params import ParamsAuthority, check_params, sign_params
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
+from zkmargin.proofs.attested_book import AttestedBook, attested_book
 from zkmargin.engine.assess import MarginReport, assess
 from zkmargin.errors import (
     BackendError,
@@ -27,24 +42,33 @@ from zkmargin.errors import (
     InvalidEncoding,
     InvalidProof,
     MalformedProof,
+    PolicyViolation,
+    StaleAnchor,
     UnknownInstrument,
     UnsoundStatement,
+    UntrustedSignature,
     ZkMarginError,
 )
 from zkmargin.engine.importers import IMPORT_FORMATS, import_risk_file
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import MarginModel
-from zkmargin.engine.params import RiskParams, build_params
+from zkmargin.engine.params import ParamsEpoch, RiskParams, build_params
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.many import prove_many
+from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
+from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
 
 __all__ = [
     "AccountCommitments",
     "AccountOpenings",
+    "Attestation",
+    "AttestationOpenings",
+    "AttestedBook",
+    "AttestedBy",
     "BackendError",
     "BatchFailure",
     "BatchResult",
@@ -59,19 +83,35 @@ __all__ = [
     "MarginProof",
     "MarginReport",
     "Market",
+    "ParamsAuthority",
+    "ParamsEpoch",
+    "Policy",
+    "PolicyViolation",
     "Portfolio",
+    "PublicKey",
     "RiskArrays",
     "RiskParams",
+    "SigningKey",
+    "StaleAnchor",
+    "Trust",
     "UnknownInstrument",
     "UnsoundStatement",
+    "UntrustedSignature",
     "VerifiedStatement",
     "ZkMarginError",
     "assess",
+    "attest",
+    "attested_book",
     "build_params",
+    "check_challenge",
+    "check_params",
     "import_risk_file",
+    "new_challenge",
+    "new_key",
     "open_account",
     "prove",
     "prove_many",
+    "sign_params",
     "verify",
     "verify_batch",
 ]

@@ -13,6 +13,16 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.{places}f} {currency}".rstrip()
 
 
+def shown(label: str) -> str:
+    """A label as printed: every non-printable character escaped (\\x1b, \\u202e, \\n).
+
+    Labels are validated where they are read (`jsonio.Label`), so this changes nothing for
+    them; it guarantees that a string from anywhere else can never move the cursor, recolour
+    the terminal, reorder the line or start a new one.
+    """
+    if label.isprintable():
+        return label
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in label)
 
 def progress_callback(bar: Any) -> Callable[[int, int], None]:
     """Adapt verify_batch's `progress(done, total)` to click's incremental progress bar."""

@@ -43,12 +43,30 @@ class MalformedProof(InputError):
     for the verifier to say, with `InvalidProof`.)"""
 
 
+class UntrustedSignature(InputError):
+    """A signed file (params, attestation) whose signature is missing, malformed, wrong, or
+    made by a key the user does not trust: nothing it says can be relied on."""
+
+
+class StaleAnchor(InputError):
+    """Signed params or an attestation used outside its validity window or beyond a maximum age."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PolicyViolation(InvalidProof):
+    """A proof that verifies but does not establish what the verifier's `Policy` requires
+    (another level, a smaller excess, self-declared where attestations are required, …).
+
+    A subclass of `InvalidProof`: whoever asked "does this proof satisfy me?" gets no, with
+    `reason`, through the same path (exit 1) as a proof that does not verify at all.
+    """
 
 
 class InsufficientMargin(ZkMarginError):

@@ -16,11 +16,12 @@ import os
 import re
 import secrets
 import types
+import unicodedata
 import typing
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Callable, ClassVar, Self
+from typing import Annotated, Any, Callable, ClassVar, Literal, Self
 
 import pydantic
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
@@ -285,8 +286,8 @@ def write_atomic(
 
     The text goes to a new temporary file in the same directory, is flushed to disk and
     then renamed over `path`. A replaced file keeps its permissions; a new one gets the
-    usual umask permissions, or owner-only (0600) with `private=True` (a portfolio is a
-    secret). With `overwrite=False` an existing file is an `InputError`, decided
+    usual umask permissions. With `private=True` (a portfolio, openings, a key) the file is
+    owner-only (0600), new or replaced. With `overwrite=False` an existing file is an `InputError`, decided
     atomically by a hard link.
     """
     path = Path(path)
@@ -300,7 +301,7 @@ def write_atomic(
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
-            if overwrite and path.exists():
+            if overwrite and path.exists() and not private:
                 os.fchmod(stream.fileno(), path.stat().st_mode & 0o7777)
             os.fsync(stream.fileno())
         if overwrite:
@@ -315,6 +316,21 @@ def write_atomic(
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def require_private(path: str | os.PathLike) -> None:
+    """Refuse a secret file that its group or other users may read or write (`InputError`)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    if mode & 0o077:
+        raise InputError(
+            f"{path}: is a secret but its permissions are {mode & 0o777:o}, open to other users; "
+            f"run `chmod 600 {path}` if nobody else has read it, else make a new one"
+        )
 
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date
@@ -335,11 +351,30 @@ def _parse_iso_date(value: Any) -> Any:
     return value
 
 
-def _check_label(value: str) -> str:
+def check_label(value: str) -> str:
+    """A label is one line of printable text with one spelling, else `ValueError`.
+
+    `str.isprintable` refuses every control (Cc: newline, escape), format (Cf: the bidi
+    overrides and isolates, zero-width joiners) and separator character other than the
+    ASCII space; NFC makes "é" one text, not two (precomposed or e + combining accent).
+    """
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    if not 1 <= len(value) <= LABEL_LENGTH:
+        raise ValueError(f"must be 1 to {LABEL_LENGTH} characters long")
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     if not value.isprintable():
-        raise ValueError("must contain printable characters only")
+        raise ValueError("must contain printable characters only (no control, format or bidi characters)")
+    if unicodedata.normalize("NFC", value) != value:
+        raise ValueError("must be in Unicode normal form NFC")
+    return value
+
+
+def _exact_int(value: Any) -> Any:
+    # JSON `true` is not the number 1, even where the type is Literal[1].
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
     return value
 
 
@@ -356,9 +391,21 @@ def _exact_decimal(value: Any) -> Decimal:
 
 
 IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
-Label = Annotated[
-    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_label)
-]
+LABEL_LENGTH = 64
+Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_LENGTH), AfterValidator(check_label)]
+"""An account, instrument, issuer or custodian name: see `check_label`."""
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("leave an absent field out rather than writing null")
+    return value
+
+
+NotNull = BeforeValidator(_refuse_null)
+"""For an optional field written only when present: an explicit null would be a second
+spelling of the same file (`Annotated[X | None, NotNull] = None`)."""
+
+Version1 = Annotated[Literal[1], BeforeValidator(_exact_int)]
+"""A file format's version: the JSON integer 1 exactly."""
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -388,6 +435,8 @@ class JsonFile(pydantic.BaseModel):
     """Read every number as an exact `Decimal` (see `read_json`), never through a float."""
     json_private: ClassVar[bool] = False
     """`save` creates a new file readable by its owner only (the file is a secret)."""
+    json_secret: ClassVar[bool] = False
+    """Private, and `load` refuses the file when its group or others may read it (keys, openings)."""
     json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
     """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out.
 
@@ -402,6 +451,8 @@ class JsonFile(pydantic.BaseModel):
     @classmethod
     def load(cls, path: str | os.PathLike) -> Self:
         """Read and validate the file at `path`; errors name the path."""
+        if cls.json_secret:
+            require_private(path)
         return cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
 
     @classmethod
@@ -433,7 +484,7 @@ class JsonFile(pydantic.BaseModel):
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
         """Write `to_json()` to `path` atomically: readers see the old file or the whole new one."""
-        write_atomic(path, self.to_json(), overwrite=overwrite, private=self.json_private)
+        write_atomic(path, self.to_json(), overwrite=overwrite, private=self.json_private or self.json_secret)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,13 @@ def shared(tmp_path_factory) -> Path:
     market["instruments"] = {name: market["instruments"][name] for name in LISTED}
     market["underlyings"] = {name: market["underlyings"][name] for name in ("XYZ", "SPX")}
     (root / "market.json").write_text(json.dumps(market))
-    params = zm.build_params(
+    unsigned = zm.build_params(
         zm.Market.load(root / "market.json"),
         zm.MarginModel.load(REPO / "circuits" / f"{MODEL}.toml"),
     )
+    unsigned.save(root / "unsigned.params.json")
+    params = zm.sign_params(unsigned, venue_key(tmp_path_factory), epoch=1,
+                            valid_from=datetime.now(timezone.utc) - timedelta(hours=1), valid_for=timedelta(days=30))
     params.save(root / "params.json")
     write_portfolio(root / "meets.json", "alice", 10000, COVERED_CALL)
     write_portfolio(root / "bob.json", "bob", 20000, {"XYZ": 200})
@@ -51,12 +55,27 @@ def shared(tmp_path_factory) -> Path:
     return root
 
 
+_VENUE_KEY: list[zm.SigningKey] = []
+
+
+def venue_key(tmp_path_factory) -> zm.SigningKey:
+    """The venue's signing key for the session; its public key is in TRUST_DIR."""
+    if not _VENUE_KEY:
+        _VENUE_KEY.append(zm.new_key("venue-a"))
+        trust = tmp_path_factory.mktemp("trust")
+        _VENUE_KEY[0].public().save(trust / "venue-a.pub.json")
+        _VENUE_KEY.append(trust)
+    return _VENUE_KEY[0]
+
+
 @pytest.fixture
 def workdir(shared: Path, tmp_path: Path, monkeypatch) -> Path:
-    """A fresh copy of the shared files as the current directory."""
+    """A fresh copy of the shared files as the current directory; the venue's public key is
+    trusted through $ZKMARGIN_TRUST, as a user who trusts one venue would set it."""
     for path in shared.iterdir():
         shutil.copy(path, tmp_path / path.name)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ZKMARGIN_TRUST", str(_VENUE_KEY[1]))
     return tmp_path
 
 

@@ -61,7 +61,7 @@ def test_verify_exits_2_naming_both_files_when_params_differ(invoke, workdir):
     other = zm.build_params(zm.Market.load(workdir / "market.json"),
                             zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
     other.save(workdir / "other-params.json")
-    result = invoke("verify", "--params", "other-params.json", "meets.proof.json")
+    result = invoke("verify", "--params", "other-params.json", "--allow-unsigned", "meets.proof.json")
     assert_one_line_error(result, "meets.proof.json", "other-params.json", "other params")
 
 

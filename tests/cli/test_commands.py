@@ -279,6 +279,13 @@ def test_verify_json_lists_statement_when_proof_valid(invoke, workdir):
         "threshold": "0",
         "currency": "USD",
         "params_digest": zm.RiskParams.load(workdir / "params.json").digest(),
+        "issuer": "venue-a",
+        "epoch": 1,
+        "challenge": None,
+        "self_declared": True,
+        "provenance": "self-declared: no custodian attested this book; the proof shows only that "
+        "the prover knows some book meeting the statement",
+        "attestations": [],
     }
 
 
@@ -331,7 +338,7 @@ def test_verify_batch_lists_each_proof_as_failure_when_made_for_other_params(inv
     other = zm.build_params(zm.Market.load(workdir / "market.json"),
                             zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
     other.save(workdir / "other-params.json")
-    result = invoke("verify-batch", "--params", "other-params.json",
+    result = invoke("verify-batch", "--params", "other-params.json", "--allow-unsigned",
                     "meets.proof.json", "bob.proof.json", "--json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)

@@ -20,12 +20,14 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for number in range(1, 9):
-        assert f"Step {number} of 8" in out
+    for number in range(1, 10):
+        assert f"Step {number} of 9" in out
     assert "instrument names in the file  0" in out
     assert "InvalidProof" in out and "InsufficientMargin  short by" in out
     assert "verified    trader-7 meets maintenance under the new params" in out
     assert "REJECTED acct-" in out
+    assert "attested by venue-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
+    assert "margin credit for the hedge" in out
     assert elapsed < 30
 
 

@@ -72,7 +72,7 @@ def test_portfolio_converts_python_numbers_exactly_when_built_with_keywords():
         ),
         (
             '{"account": "tab\\there", "cash": 1}',
-            "portfolio.json: account: must contain printable characters only (got 'tab\\there')",
+            "portfolio.json: account: must contain printable characters only (no control, format or bidi characters) (got 'tab\\there')",
         ),
         (
             '{"account": "a", "positions": {}}',

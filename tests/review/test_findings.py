@@ -14,9 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.proofs.conftest import portfolio, small_params
-from zkmargin.proofs import prover as prover_module
 from zkmargin.proofs.account import open_account
-from zkmargin.engine.assess import assess
 from zkmargin.cli import cli
 from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat import generators
@@ -28,7 +26,6 @@ from zkmargin.hazmat.scalar import random_scalar
 from zkmargin.hazmat.transcript import Transcript
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
-from zkmargin.proofs.statement import Statement
 from zkmargin.proofs.verifier import verify, verify_batch
 
 # Long 1 future, short 1 call (tests/proofs/test_margin_proof.py): 3,250.00 of cash meets
@@ -51,34 +48,18 @@ def _with_statement(proof, **changes):
     return proof.model_copy(update={"statement": proof.statement.model_copy(update=changes)})
 
 
-class _UncheckedStatement(Statement):
-    """A dishonest prover's Statement.for_params: no check that the threshold is ≥ 0."""
-
-    @classmethod
-    def for_params(cls, params, account, level, threshold=0):
-        return Statement(
-            account=account,
-            model=params.model,
-            level=level,
-            threshold=Decimal(str(threshold)),
-            currency=params.currency,
-            params_digest=params.digest(),
-        )
-
-
 # F1 (critical) — verifier.py:132-138 / proof_file.py:160-167: the verifier accepts a statement whose threshold is
 # negative, i.e. "E ≥ requirement − |X|". Statement.for_params refuses such thresholds, but
 # only on the prover's side; the verifier recompiles whatever the file says and answers
 # VALID ("meets the maintenance requirement") for an account that is far below it.
-def test_verify_rejects_proof_when_statement_threshold_is_negative(params, monkeypatch):
-    broke = portfolio(0, **BOOK)
-    assert not assess(broke, params).meets
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "Statement", _UncheckedStatement)
-        forged = prove(broke, params, min_excess="-1000000")
-    assert forged.threshold == Decimal("-1000000")
-    with pytest.raises(ZkMarginError):
-        verify(MarginProof.from_json(forged.to_json()), params)
+# Since the threshold has one canonical spelling (issue 10), a negative one cannot even be
+# loaded; in memory, the verifier refuses it before recompiling anything.
+def test_verify_rejects_proof_when_statement_threshold_is_negative(params, honest_proof):
+    forged = _with_statement(honest_proof, threshold="-1000000")
+    with pytest.raises(ZkMarginError, match="threshold"):
+        verify(forged, params)
+    with pytest.raises(ZkMarginError, match="threshold"):
+        MarginProof.from_json(forged.to_json())
     assert not verify_batch([forged], params).ok
 
 
@@ -88,10 +69,10 @@ def test_verify_rejects_proof_when_statement_threshold_is_negative(params, monke
 # that one proof. Malformed files must only ever raise ZkMarginError.
 @pytest.mark.parametrize("threshold", ["sNaN", "-sNaN", "sNaN123"])
 def test_verify_raises_zkmargin_error_when_threshold_is_a_signaling_nan(params, honest_proof, threshold):
-    malformed = MarginProof.from_json(
-        json.dumps({**json.loads(honest_proof.to_json()), "statement": {**honest_proof.statement.model_dump(), "threshold": threshold}})
-    )
     with pytest.raises(ZkMarginError):
+        malformed = MarginProof.from_json(
+            json.dumps({**json.loads(honest_proof.to_json()), "statement": {**honest_proof.statement.model_dump(), "threshold": threshold}})
+        )
         verify(malformed, params)
 
 
@@ -244,24 +225,22 @@ def test_inner_product_from_bytes_raises_invalid_proof_when_data_is_not_bytes(da
 
 # F1 through the command line: `verify-batch` prints only counts (no statements), so a
 # venue running it sees "valid" and exit 0 for the forged negative-threshold proof.
-def test_cli_verify_batch_fails_when_a_proof_states_a_negative_threshold(params, honest_proof, tmp_path, monkeypatch):
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "Statement", _UncheckedStatement)
-        forged = prove(portfolio(0, account="mallory", **BOOK), params, min_excess="-1000000")
+def test_cli_verify_batch_fails_when_a_proof_states_a_negative_threshold(params, honest_proof, tmp_path):
     params.save(tmp_path / "params.json")
     honest_proof.save(tmp_path / "alice.proof.json")
-    forged.save(tmp_path / "mallory.proof.json")
+    _with_statement(honest_proof, threshold="-1000000", account="mallory").save(tmp_path / "mallory.proof.json")
     result = CliRunner().invoke(
-        cli, ["verify-batch", "--params", str(tmp_path / "params.json"), str(tmp_path / "alice.proof.json"), str(tmp_path / "mallory.proof.json")]
+        cli, ["verify-batch", "--params", str(tmp_path / "params.json"), "--allow-unsigned",
+              str(tmp_path / "alice.proof.json"), str(tmp_path / "mallory.proof.json")]
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2 and "mallory.proof.json" in result.output and "threshold" in result.output, result.output
 
 
 # F2 through the command line: a hostile proof file makes `verify` die with a traceback.
 def test_cli_verify_reports_bad_input_when_threshold_is_a_signaling_nan(params, honest_proof, tmp_path):
     params.save(tmp_path / "params.json")
     _with_statement(honest_proof, threshold="sNaN").save(tmp_path / "proof.json")
-    result = CliRunner().invoke(cli, ["verify", "--params", str(tmp_path / "params.json"), str(tmp_path / "proof.json")])
+    result = CliRunner().invoke(cli, ["verify", "--params", str(tmp_path / "params.json"), "--allow-unsigned", str(tmp_path / "proof.json")])
     assert isinstance(result.exception, SystemExit) and result.exit_code in (1, 2), repr(result.exception)
 
 

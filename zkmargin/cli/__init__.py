@@ -19,9 +19,11 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.account import account_group
+from zkmargin.cli.attest import attest
 from zkmargin.cli.check import check
 from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
 from zkmargin.cli.demo import demo
+from zkmargin.cli.keys import keys_group
 from zkmargin.cli.params import params_group
 from zkmargin.cli.prove import prove
 from zkmargin.cli.schema import schema
@@ -35,11 +37,13 @@ from zkmargin.cli.verify import verify, verify_batch
 Example — the whole story in under a minute:
   zkmargin demo --fast
 \b
-Trader:  zkmargin check --params params.json --portfolio portfolio.json
-         zkmargin prove --params params.json --portfolio portfolio.json -o proof.json
-Venue:   zkmargin params build --market market.json --model circuits/span.toml -o params.json
+Trader:  zkmargin check --params params.json --trust venue-a.pub.json --portfolio portfolio.json
+         zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json -o proof.json
+Venue:   zkmargin keys new --issuer venue-a -o venue-a.key.json --public venue-a.pub.json
+         zkmargin params build --market market.json --model circuits/span.toml -o params.json
          zkmargin params import --format span-xml cme.spn -o risk.json   (or deribit-pme)
-         zkmargin verify --params params.json proof.json
+         zkmargin params sign params.json --key venue-a.key.json --epoch 1 --valid-for 1d -o signed.json
+         zkmargin verify --params signed.json --trust venue-a.pub.json proof.json
 \b
 Exit codes: 0 meets / valid, 1 short / invalid, 2 bad input.""",
 )
@@ -57,7 +61,7 @@ def cli() -> None:
     """Prove that an account meets its margin requirement without showing its positions."""
 
 
-for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo):
+for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest):
     cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
+from zkmargin.console import shown
 from zkmargin.cli.common import (
     backend_option,
     blame,
@@ -22,7 +23,11 @@ from zkmargin.cli.common import (
 @click.group(
     "account",
     epilog="""\b
-Example — pin an account so its proofs are about exactly this book:
+Pinning ties later proofs to one set of commitments the venue holds, so deposits and fills
+the venue sees move them. The trader makes them: the book behind them is SELF-DECLARED
+(nobody attested it). For a book a custodian vouches for, see `zkmargin attest`.
+\b
+Example:
   zkmargin account open --params params.json --portfolio portfolio.json \\
       -o account.json --openings openings.json       # trader; account.json goes to the venue
   zkmargin account deposit account.json 5000         # venue, when the money arrives
@@ -31,7 +36,7 @@ Example — pin an account so its proofs are about exactly this book:
   zkmargin verify --params params.json --commitments account.json proof.json   # venue""",
 )
 def account_group() -> None:
-    """Commit to an account once, and move its committed cash (pinning)."""
+    """Pin self-declared commitments to an account, and move its committed cash."""
 
 
 @account_group.command(
@@ -83,7 +88,7 @@ def _move_committed_cash(path: Path, amount: Decimal) -> None:
     with blame(path):
         commitments = zm.AccountCommitments.load(path)
         commitments.deposit(amount).save(path, overwrite=True)
-    click.echo(f"{path}: committed cash of {commitments.account} moved by {amount:,}")
+    click.echo(f"{path}: committed cash of {shown(commitments.account)} moved by {amount:,}")
 
 
 @account_group.command(

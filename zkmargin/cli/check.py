@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     EXIT_FALSE,
     emit_json,
@@ -19,7 +20,7 @@ from zkmargin.cli.common import (
     portfolio_option,
     table,
 )
-from zkmargin.console import format_money
+from zkmargin.console import format_money, shown
 
 
 @click.command(
@@ -27,20 +28,32 @@ from zkmargin.console import format_money
 Examples:
   zkmargin check --params params.json --portfolio examples/portfolio.json
   zkmargin check --params params.json --portfolio examples/portfolio.json --level initial --json
+  zkmargin check --params params.json --trust venue-a.pub.json --portfolio examples/portfolio.json
+\b
+The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST) and within
+their validity window; --allow-unsigned accepts params nobody vouches for.
 \b
 Nothing leaves your machine: this is margin in the clear, computed locally.
 Exit 0 when the account meets the requirement, 1 when it is short.""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @portfolio_option
 @level_option
 @min_excess_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 def check(
-    params_path: Path, portfolio_path: Path, level: str, min_excess: Decimal, as_json: bool
+    params_path: Path,
+    trust_paths: tuple[Path, ...],
+    allow_unsigned: bool,
+    portfolio_path: Path,
+    level: str,
+    min_excess: Decimal,
+    as_json: bool,
 ) -> None:
     """Compute margin in the clear: equity, requirement, excess and every scenario."""
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     report = zm.assess(portfolio, params, level=level, threshold=min_excess)
     document = report_document(report, params)
@@ -75,7 +88,7 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
 def format_report(document: dict[str, Any]) -> str:
     currency = document["currency"]
     lines = [
-        f"account      {document['account']}",
+        f"account      {shown(document['account'])}",
         f"model        {document['model']} ({document['level']} level)",
         f"equity       {format_money(document['equity'], currency)}",
         f"requirement  {format_money(document['requirement'], currency)}",

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import click
 
 import zkmargin as zm
+from zkmargin.console import shown
 
 EXIT_FALSE = 1
 EXIT_BAD_INPUT = 2
@@ -39,7 +40,7 @@ class ZkMarginGroup(click.Group):
 
 
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"zkmargin: error: {message}", err=True)
+    click.echo(f"zkmargin: error: {shown(message)}", err=True)
     raise click.exceptions.Exit(code)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import duration
 from zkmargin.cli.common import emit_json, refuse_existing
+from zkmargin.console import shown
 from zkmargin.jsonio import write_atomic
 
 
@@ -34,7 +37,8 @@ def output_options(written: str) -> Callable[[Callable], Callable]:
     epilog="""\b
 Example:
   zkmargin params build --market examples/market.json \\
-      --model circuits/span.toml -o params.json""",
+      --model circuits/span.toml -o params.json
+  zkmargin params sign params.json --key venue.key.json --epoch 1 --valid-for 1d -o params.json --force""",
 )
 def params_group() -> None:
     """Publish risk parameters (venue side)."""
@@ -167,3 +171,38 @@ def params_import(
     )
     if arrays.inter_commodity_spreads:
         click.echo(f"{len(arrays.inter_commodity_spreads)} inter-commodity spreads carried")
+
+
+@params_group.command(
+    "sign",
+    epilog="""\b
+Example:
+  zkmargin params sign params.json --key venue-a.key.json --epoch 7 --valid-for 1d -o params.signed.json
+\b
+The signature covers the digest of every field, the issuer, key id, epoch and validity
+window included; proofs name the epoch, so a proof never verifies under another one.
+Raise --epoch with every set you publish.""",
+)
+@click.argument("params_path", metavar="PARAMS", type=click.Path(path_type=Path))
+@click.option("--key", "key_path", type=click.Path(path_type=Path), required=True, help="Your signing key (zkmargin keys new).")
+@click.option("--epoch", type=click.IntRange(1, 2**63 - 1), required=True, help="Epoch number: higher than any you published before.")
+@click.option("--valid-for", callback=duration, required=True, metavar="DURATION", help="How long the params hold from now, e.g. 1d or 12h.")
+@output_options("Signed params.json")
+def params_sign(
+    params_path: Path, key_path: Path, epoch: int, valid_for: timedelta, output: Path, force: bool, as_json: bool
+) -> None:
+    """Sign params for an epoch and a validity window (venue side)."""
+    refuse_existing(output, force)
+    params = zm.RiskParams.load(params_path)
+    key = zm.SigningKey.load(key_path)
+    signed = zm.sign_params(params, key, epoch=epoch, valid_from=datetime.now(timezone.utc), valid_for=valid_for)
+    write_atomic(output, signed.to_json(), overwrite=force)
+    if as_json:
+        emit_json({"params": str(output), "digest": signed.digest(), **signed.epoch.model_dump()})
+        return
+    stamp = signed.epoch
+    click.echo(
+        f"wrote {output}: epoch {stamp.epoch} of {shown(stamp.issuer)}, key {stamp.key_id[:16]}…, "
+        f"valid {stamp.valid_from} – {stamp.valid_until}"
+    )
+    click.echo(f"digest {signed.digest()}")

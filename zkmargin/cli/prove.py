@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     EXIT_FALSE,
     backend_option,
@@ -20,10 +21,9 @@ from zkmargin.cli.common import (
     load_portfolio,
     min_excess_option,
     params_option,
-    portfolio_option,
     refuse_existing,
 )
-from zkmargin.console import format_money
+from zkmargin.console import format_money, shown
 from zkmargin.jsonio import write_atomic
 
 
@@ -34,22 +34,40 @@ Examples:
   zkmargin prove --params params.json --portfolio examples/portfolio.json \\
       --level initial --min-excess 5000 -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio.json --jobs 1 -o proof.json
+  zkmargin prove --params params.json --trust venue-a.pub.json \\
+      --attestation alice.a.json --openings alice.a.openings.json \\
+      --attestation alice.b.json --openings alice.b.openings.json -o proof.json
+  zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json \\
+      --challenge 6f1c…(64 hex digits from the venue) -o proof.json
+\b
+The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST); the proof
+names their issuer and epoch, and the venue's challenge when one is given. Over
+attestations, the proved book is the sum of the custodians' books (cross-venue margin).
 \b
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
 @params_option
-@portfolio_option
+@trust_option
+@allow_unsigned_option
+@click.option(
+    "--portfolio",
+    "portfolio_path",
+    type=click.Path(path_type=Path),
+    help="Your portfolio.json (self-declared book); not with --attestation. It never leaves this machine.",
+)
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
 )
 @level_option
 @min_excess_option
 @click.option(
-    "--openings",
-    "openings_path",
+    "--attestation",
+    "attestation_paths",
+    multiple=True,
     type=click.Path(path_type=Path),
-    help="openings.json from `zkmargin account open`: prove about the pinned account.",
+    help="A custodian's attestation of (part of) your book (repeatable: books at several "
+    "custodians add up). Give each one's --openings too.",
 )
 @click.option(
     "--jobs",
@@ -57,35 +75,48 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     default=None,
     help="Processes the proof may use (default: 2 on a machine with two cores or more).",
 )
+@click.option(
+    "--openings",
+    "openings_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="With --attestation: each attestation's openings file. Without: openings.json from "
+    "`zkmargin account open`, to prove about the pinned account.",
+)
+@challenge_option
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def prove(
     params_path: Path,
-    portfolio_path: Path,
+    trust_paths: tuple[Path, ...],
+    allow_unsigned: bool,
+    portfolio_path: Path | None,
     output: Path,
     level: str,
     min_excess: Decimal,
-    openings_path: Path | None,
+    attestation_paths: tuple[Path, ...],
+    openings_paths: tuple[Path, ...],
     jobs: int | None,
+    challenge: str | None,
     force: bool,
     as_json: bool,
 ) -> None:
     """Prove, in zero knowledge, that a portfolio meets the margin requirement."""
     refuse_existing(output, force)
-    params = zm.RiskParams.load(params_path)
-    portfolio = load_portfolio(portfolio_path, params)
-    openings = zm.AccountOpenings.load(openings_path) if openings_path else None
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
+    portfolio, openings, attestations = _book(params, portfolio_path, attestation_paths, openings_paths)
     if not as_json and interactive(sys.stderr):
         click.echo(
-            f"proving {portfolio.account} against {params.model} ({level}), "
+            f"proving {shown(portfolio.account)} against {params.model} ({level}), "
             f"{len(params.instruments)} instruments × {len(params.scenarios)} scenarios …",
             err=True,
         )
     started = time.perf_counter()
     try:
         proof = zm.prove(
-            portfolio, params, level=level, min_excess=min_excess, openings=openings, workers=jobs
+            portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge,
+            attestations=attestations, workers=jobs,
         )
     except zm.InsufficientMargin as error:
         if as_json:
@@ -101,7 +132,7 @@ def prove(
             )
             raise click.exceptions.Exit(EXIT_FALSE) from None
         fail(
-            f"cannot prove: {portfolio.account} is short by "
+            f"cannot prove: {shown(portfolio.account)} is short by "
             f"{format_money(error.shortfall, params.currency)} ({error})",
             EXIT_FALSE,
         )
@@ -117,6 +148,10 @@ def prove(
                 "level": proof.level,
                 "threshold": proof.threshold,
                 "params_digest": proof.params_digest,
+                "issuer": proof.statement.issuer,
+                "epoch": proof.statement.epoch,
+                "challenge": proof.statement.challenge,
+                "attestations": len(attestations),
                 "commitments": len(proof.commitments),
                 "size": proof.size,
                 "seconds": round(seconds, 3),
@@ -127,3 +162,30 @@ def prove(
         f"wrote {output}: {len(proof.commitments)} commitments, range proof {proof.size:,} bytes, "
         f"proved in {seconds:.2f} s"
     )
+
+
+def _book(
+    params: zm.RiskParams, portfolio_path: Path | None, attestation_paths: tuple[Path, ...], openings_paths: tuple[Path, ...]
+) -> tuple[zm.Portfolio, zm.AccountOpenings | None, tuple[zm.Attestation, ...]]:
+    """The book to prove: a self-declared portfolio, or the sum of attested books."""
+    if not attestation_paths:
+        if portfolio_path is None:
+            raise click.UsageError("give --portfolio, or --attestation with --openings")
+        if len(openings_paths) > 1:
+            raise click.UsageError("without --attestation, give at most one --openings (from `account open`)")
+        openings = zm.AccountOpenings.load(openings_paths[0]) if openings_paths else None
+        return load_portfolio(portfolio_path, params), openings, ()
+    if portfolio_path is not None:
+        raise click.UsageError("--portfolio and --attestation exclude each other: the attested book is the sum")
+    if len(openings_paths) != len(attestation_paths):
+        raise click.UsageError("give one --openings for each --attestation")
+    attestations = [zm.Attestation.load(path) for path in attestation_paths]
+    by_digest = {}
+    for path in openings_paths:
+        openings = zm.AttestationOpenings.load(path)
+        by_digest[openings.attestation] = openings
+    missing = [str(path) for path, a in zip(attestation_paths, attestations) if a.digest() not in by_digest]
+    if missing:
+        raise zm.InputError(f"no --openings file opens {', '.join(missing)}")
+    book = zm.attested_book([(a, by_digest[a.digest()]) for a in attestations], params)
+    return book.portfolio, book.openings, book.attestations

@@ -12,21 +12,23 @@ from typing import Any
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import build_policy, challenge_option, policy_options
 from zkmargin.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FALSE,
     backend_option,
+    blame,
     emit_json,
     fail,
     params_option,
     short_digest,
     table,
 )
-from zkmargin.console import format_money, progress_callback
+from zkmargin.console import format_money, progress_callback, shown
 
 _UNPINNED_NOTE = (
-    "note: not pinned — a proof alone shows that its prover knows some account meeting the "
-    "statement; pass --commitments with the account files you hold to tie it to the account"
+    "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "
+    "ask for custodian attestations (--attested-only), or pin with --commitments"
 )
 
 
@@ -53,15 +55,26 @@ def statement_document(statement: Any) -> dict[str, Any]:
         "threshold": statement.threshold,
         "currency": statement.currency,
         "params_digest": statement.params_digest,
+        "issuer": statement.issuer,
+        "epoch": statement.epoch,
+        "challenge": statement.challenge,
+        "self_declared": statement.self_declared,
+        "provenance": statement.provenance,
+        "attestations": [attestation.document() for attestation in statement.attestations],
     }
 
 
 @click.command(
     epilog="""\b
-Example:
-  zkmargin verify --params params.json proof.json
+Examples:
+  zkmargin verify --params params.json --trust venue-a.pub.json proof.json
+  zkmargin verify --params params.json --trust keys/ --require-level initial \\
+      --require-excess 5000 --attested-only --require-custodian custodian-b \\
+      --max-attestation-age 1d --challenge 6f1c…(the 64 hex digits you handed out) proof.json
 \b
-The venue learns the account label, the model, the level and the threshold — no position.
+The venue learns the account label, the model, the level, the threshold, the params epoch
+and which custodians attested the book (if any) — no position. A valid proof that falls
+short of the policy (--require-*, --max-*, --attested-only, --challenge) is exit 1.
 Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other params).""",
 )
 @params_option
@@ -72,18 +85,28 @@ Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other p
     type=click.Path(path_type=Path),
     help="The account's account.json (zkmargin account open): the proof must be about it.",
 )
+@challenge_option
+@policy_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def verify(
-    params_path: Path, proof_path: Path, commitments_path: Path | None, as_json: bool
+    params_path: Path,
+    proof_path: Path,
+    commitments_path: Path | None,
+    challenge: str | None,
+    as_json: bool,
+    **policy: Any,
 ) -> None:
     """Verify one margin proof against the published params (venue side)."""
+    policy = build_policy(policy)
     params = zm.RiskParams.load(params_path)
+    with blame(params_path):
+        policy.check_params(params)
     proof = _load_proof(proof_path)
     _require_same_params(proof, proof_path, params, params_path)
     commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
     try:
-        statement = zm.verify(proof, params, commitments=commitments)
+        statement = zm.verify(proof, params, commitments=commitments, challenge=challenge, policy=policy)
     except zm.InvalidProof as error:
         if as_json:
             emit_json({"valid": False, "proof": str(proof_path), "reason": error.reason})
@@ -96,17 +119,24 @@ def verify(
         )
         return
     click.echo(f"VALID: {format_statement(document)}")
-    if commitments is None:
+    click.echo(f"provenance: {shown(statement.provenance)}")
+    if commitments is None and statement.self_declared:
         click.echo(_UNPINNED_NOTE, err=True)
 
 
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
     return (
-        f"account {document['account']} meets the {document['level']} requirement of "
+        f"account {shown(document['account'])} meets the {document['level']} requirement of "
         f"{document['model']} with excess ≥ {threshold} "
-        f"(params {short_digest(document['params_digest'])})"
+        f"(params {short_digest(document['params_digest'])}{_epoch(document)})"
     )
+
+
+def _epoch(document: dict[str, Any]) -> str:
+    if document["epoch"] is None:
+        return ", unsigned"
+    return f", epoch {document['epoch']} of {shown(document['issuer'])}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,6 +200,7 @@ every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
     help="account.json files, or directories of them: every proof must be about its "
     "account's pinned commitments (repeatable).",
 )
+@policy_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def verify_batch(
@@ -177,9 +208,13 @@ def verify_batch(
     sources: tuple[Path, ...],
     commitment_sources: tuple[Path, ...],
     as_json: bool,
+    **policy: Any,
 ) -> None:
     """Verify many accounts' proofs at once and list the failures (venue side)."""
+    policy = build_policy(policy)
     params = zm.RiskParams.load(params_path)
+    with blame(params_path):
+        policy.check_params(params)
     entries = [
         _BatchEntry(path, _load_proof(path))
         for path in _json_files(sources, params_path, "proof files")
@@ -194,6 +229,7 @@ def verify_batch(
             params,
             commitments=pinned,
             progress=progress_callback(bar),
+            policy=policy,
         )
     seconds = time.perf_counter() - started
     failures = [
@@ -252,6 +288,6 @@ def format_batch_summary(
         lines += ["", "valid proofs state:",
                   table(("model", "level", "excess", "accounts"), rows, "<<>>")]
     if failures:
-        rows = [(row["file"], row["account"], row["reason"]) for row in failures]
+        rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
         lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from zkmargin.demo.crowd import (
     open_and_prove_all,
     shortfall_listing,
 )
+from zkmargin.demo.cross_venue import CrossVenue
 from zkmargin.demo.narration import Narrator, money
 from zkmargin.demo.scenery import (
     CRASH_FACTOR,
@@ -79,6 +80,7 @@ class Walkthrough:
             self.margin_call,
             self.trader_tops_up,
             self.venue_batch_verifies,
+            CrossVenue(self).cross_venue_credit,
         )
 
     def run(self) -> None:

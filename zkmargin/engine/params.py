@@ -18,8 +18,8 @@ underlying that moves in it). With aggregation `max` the requirement adds up eac
 worst loss, floored at 0; with `expected_shortfall` every scenario is in one group.
 
 `digest()` is the SHA-256 (hex) of the canonical encoding: the JSON of every field
-(`model_dump(mode="json")`), keys sorted, separators "," and ":" with no whitespace,
-non-ASCII characters kept, encoded as UTF-8.
+(`model_dump(mode="json")`) but the signature (`epoch` only when present), keys sorted,
+separators "," and ":" with no whitespace, non-ASCII characters kept, encoded as UTF-8.
 """
 
 from __future__ import annotations
@@ -29,14 +29,15 @@ import json
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pydantic
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.jsonio import JsonFile, StrictModel, describe_validation_error
+from zkmargin.canonical import base64_of, parse_timestamp, Timestamp
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, describe_validation_error, dumps
 from zkmargin.engine.market import Market
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
@@ -68,6 +69,31 @@ class Floor(StrictModel):
     short: list[int]
 
 
+SIGNATURE_BYTES = 64
+SignatureText = base64_of(SIGNATURE_BYTES, "an Ed25519 signature")
+
+
+class ParamsEpoch(StrictModel):
+    """Who publishes these params and when they hold: signed together with every other field.
+
+    `key_id` names the issuer's Ed25519 key (sha256 of the raw public key, hex); `epoch`
+    rises with each set the issuer publishes; the params are valid from `valid_from`
+    (inclusive) until `valid_until` (exclusive), UTC.
+    """
+
+    issuer: Label
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    epoch: Annotated[int, Field(ge=1, lt=1 << 63)]
+    valid_from: Timestamp
+    valid_until: Timestamp
+
+    @model_validator(mode="after")
+    def _window(self) -> ParamsEpoch:
+        if parse_timestamp(self.valid_until) <= parse_timestamp(self.valid_from):
+            raise ValueError("valid_until: must be later than valid_from")
+        return self
+
+
 class RiskParams(StrictModel, JsonFile):
     """The public margin parameters: integers only, with a stable digest.
 
@@ -80,7 +106,7 @@ class RiskParams(StrictModel, JsonFile):
     json_dump = {"mode": "json"}
 
     format: Literal["zkmargin-params"] = "zkmargin-params"
-    version: Literal[1] = 1
+    version: Version1 = 1
     model: str = Field(min_length=1)
     currency: str = Field(min_length=1)
     as_of: str | None
@@ -97,6 +123,10 @@ class RiskParams(StrictModel, JsonFile):
     addon_short: list[int]
     floors: list[Floor] = Field(default_factory=list)
     levels: Levels
+    epoch: Annotated[ParamsEpoch | None, NotNull] = None
+    """Issuer, key, epoch and validity window; absent in unsigned params."""
+    signature: Annotated[SignatureText | None, NotNull] = None
+    """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -173,11 +203,20 @@ class RiskParams(StrictModel, JsonFile):
 
     # --- files ---------------------------------------------------------------------------
 
+    def document(self) -> dict[str, Any]:
+        """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
+        params keep the digest they had before params could be signed."""
+        return self.model_dump(mode="json", exclude={name for name in ("epoch", "signature") if getattr(self, name) is None})
+
+    def to_json(self) -> str:
+        return dumps(self.document())
+
     def canonical_bytes(self) -> bytes:
-        """The digest's input: sorted-key, whitespace-free JSON of every field, UTF-8."""
-        return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        """The digest's input: sorted-key, whitespace-free JSON of every field except the
+        signature (the epoch included), UTF-8."""
+        document = self.document()
+        document.pop("signature", None)
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def digest(self) -> str:
         """SHA-256 hex of `canonical_bytes()`: names these exact params in a proof."""

@@ -5,6 +5,11 @@ keeps the `AccountCommitments` (public) and updates them homomorphically when it
 move (a deposit d: Com(c) + d·B opens to c + d under the same blinding) or a fill; the trader
 keeps the `AccountOpenings` (secret blindings) and passes them to `prove`, whose proof then
 carries exactly these commitments, which `verify(..., commitments=...)` pins.
+
+The trader makes these commitments, so the book behind them is self-declared: pinning
+shows that later proofs are about the same committed book (moved by what the venue saw),
+not that the book is real. Custodian attestations (`zkmargin.anchors.attestation`) are what
+vouch for a book.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from zkmargin.errors import InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.jsonio import JsonFile, StrictModel
+from zkmargin.jsonio import JsonFile, Label, StrictModel
 from zkmargin.proofs.proof_file import PointText, decode_base64
 from zkmargin.units import to_fixed
 
@@ -38,7 +43,7 @@ class _Stored(StrictModel, JsonFile):
 class AccountCommitments(_Stored):
     """Public: Com(c) and Com(q_i) for every instrument of the universe, base64."""
 
-    account: str
+    account: Label
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
     collateral: PointText
@@ -79,9 +84,12 @@ ScalarText = Annotated[str, AfterValidator(_scalar_text)]
 
 
 class AccountOpenings(_Stored):
-    """Secret: the blindings behind an account's commitments. Keep this file private."""
+    """Secret: the blindings behind an account's commitments, written 0600; `load` refuses
+    the file when other users may read it."""
 
-    account: str
+    json_secret = True
+
+    account: Label
     collateral: ScalarText
     positions: dict[str, ScalarText]
 

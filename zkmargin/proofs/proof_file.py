@@ -3,10 +3,15 @@
 ```json
 {"format": "zkmargin-proof", "version": 1,
  "statement": {"account": "alice", "model": "span", "level": "maintenance", "threshold": "0",
-               "currency": "USD", "params_digest": "…", "limb_bits": 32},
+               "currency": "USD", "params_digest": "…", "limb_bits": 32,
+               "issuer": "venue-a", "epoch": 7,          signed params only
+               "challenge": "<64 hex digits>"},          when the verifier asked for one
  "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
  "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
- "range_proof": "<base64>"}
+ "range_proof": "<base64>",
+ "attestations": [<attestation>, …]}               custodian-attested books only
+
+The statement then also names the attestations' digests ("attestations": ["<hex>", …]).
 ```
 
 It holds no quantity and no per-position data: the commitments cover the whole public
@@ -18,39 +23,23 @@ and the proof are valid is the verifier's business.
 from __future__ import annotations
 
 import base64
-import binascii
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
+from zkmargin.anchors.attestation import Attestation, PointText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
-from zkmargin.jsonio import JsonFile, StrictModel
+from zkmargin.canonical import decode_base64, encode_base64
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.proofs.circuit import LIMB_BITS
-from zkmargin.proofs.statement import Statement, parse_threshold
-
-POINT_BYTES = 48
+from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 
 
-def decode_base64(text: str, what: str | None = None) -> bytes:
-    """Strict base64 (no character outside the alphabet), else `InvalidEncoding`.
 
-    The message is "<what> is not valid base64", or "not valid base64" inside a field check.
-    """
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidEncoding(f"{what} is not valid base64" if what else "not valid base64") from None
-
-
-def _point_text(text: str) -> str:
-    length = len(decode_base64(text))
-    if length != POINT_BYTES:
-        raise ValueError(f"a commitment decodes to {length} bytes, not {POINT_BYTES}")
-    return text
 
 
 def _proof_text(text: str) -> str:
@@ -58,17 +47,29 @@ def _proof_text(text: str) -> str:
     return text
 
 
-PointText = Annotated[str, AfterValidator(_point_text)]
+
+
+def _threshold_text(text: str) -> str:
+    read_threshold(text)  # InputError is a ValueError, which pydantic reports
+    return text
+
+
+def _challenge_text(text: str | None) -> str | None:
+    return None if text is None else check_challenge(text)
 
 
 class _StatementModel(StrictModel):
-    account: str
+    account: Label
     model: str
     level: str
-    threshold: str
+    threshold: Annotated[str, AfterValidator(_threshold_text)]
     currency: str
     params_digest: str
     limb_bits: int
+    issuer: Annotated[Label | None, NotNull] = None
+    epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
+    challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
+    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -83,11 +84,13 @@ class MarginProof(StrictModel, JsonFile):
     json_error = MalformedProof
 
     format: Literal["zkmargin-proof"] = "zkmargin-proof"
-    version: Literal[1] = 1
+    version: Version1 = 1
     statement: _StatementModel
     commitments: list[PointText]
     limb_commitments: list[PointText]
     range_proof: Annotated[str, AfterValidator(_proof_text)]
+    attestations: Annotated[list[Attestation] | None, NotNull] = None
+    """The custodian attestations the book is the sum of (public commitments, signed)."""
 
     @classmethod
     def build(
@@ -96,16 +99,20 @@ class MarginProof(StrictModel, JsonFile):
         commitments: list[bytes],
         limb_commitments: list[bytes],
         proof: RangeProof | RangeProofParts,
+        attestations: list[Attestation] | None = None,
     ) -> "MarginProof":
-        def encode(raw: bytes) -> str:
-            return base64.b64encode(raw).decode()
-
+        anchored = {"attestations": attestations} if attestations else {}
         return cls(
+            **anchored,
             statement=_StatementModel(**statement.to_dict()),
-            commitments=[encode(c) for c in commitments],
-            limb_commitments=[encode(c) for c in limb_commitments],
-            range_proof=encode(proof.to_bytes()),
+            commitments=[encode_base64(c) for c in commitments],
+            limb_commitments=[encode_base64(c) for c in limb_commitments],
+            range_proof=encode_base64(proof.to_bytes()),
         )
+
+    def to_json(self) -> str:
+        """The proof's one text: optional statement fields appear only when present."""
+        return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
 
     @property
     def account(self) -> str:
@@ -147,11 +154,12 @@ class MarginProof(StrictModel, JsonFile):
     def to_statement(self) -> Statement:
         """The statement as the verifier must read it: the threshold parsed and checked."""
         try:
-            threshold = parse_threshold(self.statement.threshold)
+            threshold = read_threshold(self.statement.threshold)
         except InputError as error:
             raise MalformedProof(f"statement.{error}") from None
         fields = self.statement.model_dump()
         fields["threshold"] = threshold
+        fields["attestations"] = tuple(fields["attestations"] or ())
         return Statement(**fields)
 
     def decode(self, limbs: int) -> tuple[list[Point], list[Point], RangeProof | RangeProofParts]:

@@ -11,6 +11,7 @@ limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bul
 
 from __future__ import annotations
 
+from zkmargin.anchors.attestation import Attestation
 from zkmargin.proofs.account import AccountOpenings
 from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
@@ -35,6 +36,8 @@ def prove(
     min_excess: object = 0,
     openings: AccountOpenings | None = None,
     workers: int | None = None,
+    challenge: str | None = None,
+    attestations: tuple[Attestation, ...] = (),
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
@@ -43,8 +46,17 @@ def prove(
     of `open_account`, so a venue that holds those commitments can pin them in `verify`.
     `workers` is how many processes this one proof may use (default: 2 on a machine with
     two cores or more; `prove_many` proves many accounts one process each).
+    With `challenge` (the verifier's nonce, `new_challenge()`), the proof answers that one
+    request only. Signed params' issuer and epoch are bound into the statement. With
+    `attestations` (from `attested_book`, whose portfolio and openings must be passed too),
+    the proof carries them and its commitments are their sums.
     """
-    statement = Statement.for_params(params, portfolio.account, level, min_excess)
+    if attestations and openings is None:
+        raise InputError("prove: attestations need the summed openings of `attested_book` too")
+    statement = Statement.for_params(
+        params, portfolio.account, level, min_excess, challenge=challenge,
+        attestations=tuple(a.digest() for a in attestations),
+    )
     circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
     witness = assign(circuit, params, portfolio)
     _require_satisfied(circuit, witness, portfolio, params, statement)
@@ -75,7 +87,7 @@ def prove(
     transcript = margin_transcript(statement, commitment_bytes, limb_bytes)
     workers = default_workers() if workers is None else workers
     proof = create_range_proof(bp_gens, pc_gens, transcript, limb_values, limb_blindings, LIMB_BITS, workers=workers)
-    return MarginProof.build(statement, commitment_bytes, limb_bytes, proof)
+    return MarginProof.build(statement, commitment_bytes, limb_bytes, proof, list(attestations))
 
 
 def _require_satisfied(

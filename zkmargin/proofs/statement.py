@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -29,11 +31,17 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.units import to_fixed
 
 
+THRESHOLD_DIGITS = 18
+"""A threshold has at most this many digits before and after the decimal point."""
+_CANONICAL_THRESHOLD = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])?\Z")
+
+
 def parse_threshold(value: object) -> Decimal:
-    """A public threshold X: a finite, non-negative amount in currency units.
+    """A public threshold X: a finite, non-negative amount in currency units, normalised.
 
     Both sides parse it here. A negative X would turn "excess ≥ X" into "equity may fall
     short of the requirement by |X|", so a verifier must refuse it as firmly as a prover.
+    The result is the Decimal of `threshold_text`, so 5000, "5000.00" and 5E+3 are one value.
     """
     try:
         amount = Decimal(str(value))
@@ -41,11 +49,53 @@ def parse_threshold(value: object) -> Decimal:
         raise InputError(f"threshold: {value!r} is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise InputError(f"threshold: must be a finite amount ≥ 0, got {value!r}")
-    return amount
+    if amount and (amount.adjusted() >= THRESHOLD_DIGITS or amount.as_tuple().exponent < -THRESHOLD_DIGITS):
+        raise InputError(f"threshold: {value!r} needs more than {THRESHOLD_DIGITS} digits before or after the point")
+    return Decimal(threshold_text(amount))
+
+
+def threshold_text(amount: Decimal) -> str:
+    """The one spelling of a threshold in a proof: ASCII digits, no exponent, leading zero
+    or trailing zero after the point ("0", "5000", "0.5"; a negative one keeps its sign so
+    that the verifier refuses it)."""
+    if amount.is_zero():
+        return "0"
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def read_threshold(text: str) -> Decimal:
+    """The threshold as a proof file spells it; any other spelling is an `InputError`.
+
+    "+0", " 0", "0.0", "5e3" and fullwidth digits all parse to a number, and each would be
+    another text of the same proof: only `threshold_text`'s spelling is accepted.
+    """
+    if not _CANONICAL_THRESHOLD.match(text) or threshold_text(parse_threshold(text)) != text:
+        raise InputError(f"threshold: {text!r} is not written canonically (like 0, 5000 or 0.5)")
+    return parse_threshold(text)
+
+
+CHALLENGE_BYTES = 32
+_CHALLENGE = re.compile(r"[0-9a-f]{%d}\Z" % (2 * CHALLENGE_BYTES))
+
+
+def new_challenge() -> str:
+    """A fresh verifier challenge: 32 random bytes, lowercase hex. Hand one out per request."""
+    return secrets.token_hex(CHALLENGE_BYTES)
+
+
+def check_challenge(text: str) -> str:
+    """A challenge as files and options spell it: 64 lowercase hex digits, else `InputError`."""
+    if not isinstance(text, str) or not _CHALLENGE.match(text):
+        raise InputError(f"challenge: expected {2 * CHALLENGE_BYTES} lowercase hexadecimal digits")
+    return text
 
 
 @dataclass(frozen=True)
 class Statement:
+    """The public claim. `issuer` and `epoch` name the signed params epoch (absent for
+    unsigned params), `challenge` the verifier's nonce (absent when none was asked)."""
+
     account: str
     model: str
     level: str
@@ -53,10 +103,24 @@ class Statement:
     currency: str
     params_digest: str
     limb_bits: int = LIMB_BITS
+    issuer: str | None = None
+    epoch: int | None = None
+    challenge: str | None = None
+    attestations: tuple[str, ...] = ()
+    """Digests of the custodian attestations whose sum the committed book is (none: self-declared)."""
 
     @classmethod
-    def for_params(cls, params: RiskParams, account: str, level: str, threshold: object = 0) -> "Statement":
-        """The statement a trader proves for `params`; validates the level and threshold."""
+    def for_params(
+        cls,
+        params: RiskParams,
+        account: str,
+        level: str,
+        threshold: object = 0,
+        *,
+        challenge: str | None = None,
+        attestations: tuple[str, ...] = (),
+    ) -> "Statement":
+        """The statement a trader proves for `params`; validates the level, threshold and challenge."""
         params.level_factor(level)
         return cls(
             account=account,
@@ -65,6 +129,10 @@ class Statement:
             threshold=parse_threshold(threshold),
             currency=params.currency,
             params_digest=params.digest(),
+            issuer=params.epoch.issuer if params.epoch else None,
+            epoch=params.epoch.epoch if params.epoch else None,
+            challenge=None if challenge is None else check_challenge(challenge),
+            attestations=tuple(attestations),
         )
 
     def threshold_fine(self, params: RiskParams) -> int:
@@ -79,6 +147,12 @@ class Statement:
             )
         if params.model != self.model or params.currency != self.currency:
             raise InvalidProof("the statement's model or currency differs from the params'")
+        signed = (params.epoch.issuer, params.epoch.epoch) if params.epoch else (None, None)
+        if (self.issuer, self.epoch) != signed:
+            raise InvalidProof(
+                f"the proof names params epoch {self.epoch} of {self.issuer!r}, these params are epoch "
+                f"{signed[1]} of {signed[0]!r}"
+            )
         if self.limb_bits != LIMB_BITS:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
 
@@ -87,14 +161,24 @@ class Statement:
         return compile_circuit(params, params.level_factor(self.level), self.threshold_fine(params))
 
     def to_dict(self) -> dict:
+        """The statement's fields; `issuer`, `epoch`, `challenge` and `attestations` only when
+        present, so a statement over unsigned params, self-declared and without a challenge,
+        keeps the digest it had before these existed."""
+        optional = {
+            "issuer": self.issuer,
+            "epoch": self.epoch,
+            "challenge": self.challenge,
+            "attestations": list(self.attestations) or None,
+        }
         return {
             "account": self.account,
             "model": self.model,
             "level": self.level,
-            "threshold": str(self.threshold),
+            "threshold": threshold_text(self.threshold),
             "currency": self.currency,
             "params_digest": self.params_digest,
             "limb_bits": self.limb_bits,
+            **{name: value for name, value in optional.items() if value is not None},
         }
 
     def digest(self) -> bytes:

@@ -14,22 +14,35 @@ This module never imports portfolio.py or witness.py (a test walks the imports).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
 
+from zkmargin.anchors.attestation import AttestedBy
+from zkmargin.anchors.signed_params import ParamsAuthority
 from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.attested import require_attested, require_commitments
+from zkmargin.anchors.keys import Trust
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
-from zkmargin.errors import InputError, InvalidProof, ZkMarginError
+from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.engine.params import RiskParams
 from zkmargin.proofs.proof_file import MarginProof
-from zkmargin.proofs.statement import Statement, limb_count, margin_transcript, proof_generators
+from zkmargin.proofs.policy import Policy
+from zkmargin.proofs.statement import Statement, check_challenge, limb_count, margin_transcript, proof_generators
 
 
 @dataclass(frozen=True)
 class VerifiedStatement:
-    """What a valid proof establishes: this account meets this model at this level."""
+    """What a valid proof establishes: this account meets this model at this level.
+
+    `issuer` and `epoch` name the params epoch the proof is bound to; `params_authority` is
+    set only when a `Policy` checked the params' signature against trusted keys. `challenge`
+    is the verifier's nonce the proof answers. `attestations` say which custodians attested
+    the committed book; empty means *self-declared*: the proof then shows only that the prover
+    knows some book meeting the statement (`provenance` says it in words).
+    """
 
     account: str
     model: str
@@ -37,6 +50,25 @@ class VerifiedStatement:
     threshold: Decimal
     currency: str
     params_digest: str
+    issuer: str | None = None
+    epoch: int | None = None
+    challenge: str | None = None
+    params_authority: ParamsAuthority | None = None
+    attestations: tuple[AttestedBy, ...] = ()
+
+    @property
+    def self_declared(self) -> bool:
+        return not self.attestations
+
+    @property
+    def provenance(self) -> str:
+        """What the proof rests on, in plain words."""
+        if self.self_declared:
+            return (
+                "self-declared: no custodian attested this book; the proof shows only that the prover "
+                "knows some book meeting the statement"
+            )
+        return "attested by " + "; ".join(a.describe() for a in self.attestations)
 
 
 @dataclass(frozen=True)
@@ -81,7 +113,7 @@ def _equation(
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
-        _check_pinned(proof, circuit, params, pinned)
+        require_commitments(proof, circuit, params, pinned, f"the one the venue holds for {pinned.account!r}")
     commitments, high_limbs, range_proof = proof.decode(limb_count(circuit))
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
@@ -111,23 +143,6 @@ def _equation(
     return _Equation(statement, folded)
 
 
-def _check_pinned(proof: MarginProof, circuit: Circuit, params: RiskParams, pinned: AccountCommitments) -> None:
-    """The proof must carry exactly the venue's commitments: collateral and every position."""
-    if (pinned.money_scale, pinned.quantity_scale) != (params.money_scale, params.quantity_scale):
-        raise InputError(
-            f"the commitments for {pinned.account!r} use scales {pinned.money_scale}/{pinned.quantity_scale}, "
-            f"the params {params.money_scale}/{params.quantity_scale}"
-        )
-    if set(pinned.positions) != set(params.instruments):
-        raise InvalidProof(f"the commitments for {pinned.account!r} do not cover the params' instrument universe")
-    if pinned.account != proof.account:
-        raise InvalidProof(f"the proof is for account {proof.account!r}, the pinned commitments for {pinned.account!r}")
-    by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
-    for name, raw in pinned.committed().items():
-        if by_name.get(name) != raw:
-            raise InvalidProof(f"commitment {name} differs from the one the venue holds for {pinned.account!r}")
-
-
 class _Circuits:
     """Circuits compiled once per (level, threshold) for one params object."""
 
@@ -145,7 +160,9 @@ class _Circuits:
         return statement, self._compiled[key]
 
 
-def _verified(statement: Statement) -> VerifiedStatement:
+def _verified(
+    statement: Statement, authority: ParamsAuthority | None, attested: tuple[AttestedBy, ...]
+) -> VerifiedStatement:
     return VerifiedStatement(
         account=statement.account,
         model=statement.model,
@@ -153,19 +170,48 @@ def _verified(statement: Statement) -> VerifiedStatement:
         threshold=statement.threshold,
         currency=statement.currency,
         params_digest=statement.params_digest,
+        issuer=statement.issuer,
+        epoch=statement.epoch,
+        challenge=statement.challenge,
+        params_authority=authority,
+        attestations=attested,
     )
 
 
-def verify(proof: MarginProof, params: RiskParams, *, commitments: AccountCommitments | None = None) -> VerifiedStatement:
+def _require_challenge(statement: Statement, challenge: str | None) -> None:
+    """A verifier that handed out `challenge` accepts only a proof that answers it."""
+    if challenge is not None and statement.challenge != check_challenge(challenge):
+        answered = "no challenge" if statement.challenge is None else f"challenge {statement.challenge[:16]}…"
+        raise InvalidProof(f"the proof answers {answered}, not this request's challenge {challenge[:16]}…")
+
+
+def verify(
+    proof: MarginProof,
+    params: RiskParams,
+    *,
+    commitments: AccountCommitments | None = None,
+    challenge: str | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> VerifiedStatement:
     """Verify `proof` against `params`; returns what it establishes or raises `InvalidProof`.
 
     With `commitments`, the proof must also carry exactly the venue's pinned commitments
     for that account (collateral and positions from `open_account`, updated by deposits).
+    With `challenge`, it must answer this nonce (`new_challenge()`). With `policy`, the
+    params' signature is checked against the policy's trusted keys first (`UntrustedSignature`,
+    `StaleAnchor`), and a valid proof that falls short of the policy is a `PolicyViolation`.
     """
+    authority = policy.check_params(params, now) if policy is not None else None
     statement, circuit = _Circuits(params).statement_and_circuit(proof)
+    _require_challenge(statement, challenge)
+    attested = require_attested(proof, circuit, params, statement, policy.trust if policy else Trust())
     if not _holds([(1, _equation(proof, circuit, params, statement, commitments))], circuit):
         raise InvalidProof("the range proof does not verify: the committed account does not meet the statement")
-    return _verified(statement)
+    verified = _verified(statement, authority, attested)
+    if policy is not None:
+        policy.require(verified, params, now)
+    return verified
 
 
 def verify_batch(
@@ -174,6 +220,9 @@ def verify_batch(
     *,
     commitments: Mapping[str, AccountCommitments] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    challenges: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
 ) -> BatchResult:
     """Verify many accounts' proofs against one params object in one MSM.
 
@@ -185,9 +234,13 @@ def verify_batch(
     Each proof's equation is scaled by a fresh random 128-bit weight, so a bad proof makes
     the sum non-zero except with probability ~2^-128. When the sum fails, halves are
     re-checked (bisection) until every bad proof is named; `progress(done, total)` is called
-    as equations are prepared.
+    as equations are prepared. `challenges` (account label → the nonce handed to it) and
+    `policy` work as in `verify`; a proof failing either is a failure with the reason.
     """
     proofs = list(proofs)
+    authority = policy.check_params(params, now) if policy is not None else None
+    trust = policy.trust if policy is not None else Trust()
+    attested: dict[int, tuple[AttestedBy, ...]] = {}
     circuits = _Circuits(params)
     statements: list[VerifiedStatement | None] = [None] * len(proofs)
     failures: dict[int, str] = {}
@@ -195,11 +248,16 @@ def verify_batch(
     for index, proof in enumerate(proofs):
         try:
             statement, circuit = circuits.statement_and_circuit(proof)
+            if challenges is not None:
+                if proof.account not in challenges:
+                    raise InvalidProof(f"no challenge was handed to account {proof.account!r}")
+                _require_challenge(statement, challenges[proof.account])
             pinned = None
             if commitments is not None:
                 pinned = commitments.get(proof.account)
                 if pinned is None:
                     raise InvalidProof(f"the venue holds no commitments for account {proof.account!r}")
+            attested[index] = require_attested(proof, circuit, params, statement, trust)
             equation = _equation(proof, circuit, params, statement, pinned)
         except ZkMarginError as error:
             failures[index] = str(error)
@@ -211,7 +269,14 @@ def verify_batch(
 
     for circuit, group in pending.values():
         for index, _, equation in _bisect(group, circuit, failures):
-            statements[index] = _verified(equation.statement)
+            verified = _verified(equation.statement, authority, attested[index])
+            try:
+                if policy is not None:
+                    policy.require(verified, params, now)
+            except ZkMarginError as error:
+                failures[index] = str(error)
+            else:
+                statements[index] = verified
     return BatchResult(
         tuple(statements),
         tuple(BatchFailure(i, proofs[i].account, failures[i]) for i in sorted(failures)),

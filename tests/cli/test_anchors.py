@@ -1,0 +1,78 @@
+"""keys, params sign, --trust / --allow-unsigned, policy options and challenges on the command line."""
+
+import json
+import stat
+
+import zkmargin as zm
+
+
+def test_keys_new_writes_owner_only_key_and_public_file_when_run(invoke, workdir):
+    result = invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((workdir / "b.key.json").stat().st_mode) == 0o600
+    public = zm.PublicKey.load(workdir / "b.pub.json")
+    assert public == zm.SigningKey.load(workdir / "b.key.json").public() and public.issuer == "venue-b"
+
+
+def test_keys_new_exits_2_when_issuer_holds_an_escape_sequence(invoke, workdir):
+    result = invoke("keys", "new", "--issuer", "venue\x1b[2J", "-o", "k.json", "--public", "p.json")
+    assert result.exit_code == 2 and "printable" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_params_sign_then_check_accepts_params_when_key_is_trusted(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    signed = invoke("params", "sign", "unsigned.params.json", "--key", "b.key.json", "--epoch", "3",
+                    "--valid-for", "1d", "-o", "b.params.json")
+    assert signed.exit_code == 0, signed.output
+    assert "epoch 3 of venue-b" in signed.output
+    result = invoke("check", "--params", "b.params.json", "--trust", "b.pub.json", "--portfolio", "meets.json")
+    assert result.exit_code == 0, result.output
+
+
+def test_check_exits_2_when_params_are_signed_by_a_key_not_trusted(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-a", "-o", "x.key.json", "--public", "x.pub.json")
+    invoke("params", "sign", "unsigned.params.json", "--key", "x.key.json", "--epoch", "2",
+           "--valid-for", "1d", "-o", "forged.params.json")
+    result = invoke("check", "--params", "forged.params.json", "--portfolio", "meets.json")
+    assert result.exit_code == 2 and "not among the trusted keys" in result.stderr
+
+
+def test_prove_exits_2_when_params_are_unsigned_unless_allowed(invoke, workdir):
+    args = ("prove", "--params", "unsigned.params.json", "--portfolio", "meets.json", "-o", "p.json")
+    refused = invoke(*args)
+    assert refused.exit_code == 2 and "not signed" in refused.stderr
+    allowed = invoke(*args, "--allow-unsigned")
+    assert allowed.exit_code == 0, allowed.output
+    assert "issuer" not in (workdir / "p.json").read_text()
+
+
+def test_verify_applies_level_by_factor_and_exits_1_when_book_is_self_declared(invoke, workdir):
+    # portfolio margin's initial factor is 1: a maintenance proof meets an initial gate.
+    result = invoke("verify", "--params", "params.json", "meets.proof.json", "--require-level", "initial")
+    assert result.exit_code == 0, result.output
+    attested = invoke("verify", "--params", "params.json", "meets.proof.json", "--attested-only")
+    assert attested.exit_code == 1 and "self-declared" in attested.stderr
+
+
+def test_verify_prints_epoch_and_self_declared_provenance_when_valid(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json")
+    assert result.exit_code == 0, result.output
+    assert "epoch 1 of venue-a" in result.stdout
+    assert "provenance: self-declared" in result.stdout and "some book" in result.stdout
+
+
+def test_verify_batch_exits_1_when_policy_requires_more_excess(invoke, workdir):
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "--require-excess", "1", "--json")
+    assert result.exit_code == 1
+    assert "requires ≥ 1" in json.loads(result.stdout)["failures"][0]["reason"]
+
+
+def test_verify_exits_1_when_proof_answers_another_challenge(invoke, workdir):
+    first, second = zm.new_challenge(), zm.new_challenge()
+    made = invoke("prove", "--params", "params.json", "--portfolio", "meets.json", "-o", "c.json",
+                  "--challenge", first)
+    assert made.exit_code == 0, made.output
+    assert invoke("verify", "--params", "params.json", "c.json", "--challenge", first).exit_code == 0
+    replayed = invoke("verify", "--params", "params.json", "c.json", "--challenge", second)
+    assert replayed.exit_code == 1 and "challenge" in replayed.stderr

@@ -1,0 +1,68 @@
+"""attest → prove over two attestations → verify, on the command line (cross-venue margin)."""
+
+import json
+import os
+import stat
+
+from tests.cli.conftest import write_portfolio
+
+CALL = "XYZ 2026-12-18 100 C"
+
+
+def _two_custodians(invoke, workdir):
+    for name in ("a", "b"):
+        made = invoke("keys", "new", "--issuer", f"custodian-{name}", "-o", f"{name}.key.json", "--public", f"{name}.pub.json")
+        assert made.exit_code == 0, made.output
+    # The short call at custodian A, its hedge (the stock) and the future at custodian B.
+    write_portfolio(workdir / "at-a.json", "alice", 0, {CALL: -1})
+    write_portfolio(workdir / "at-b.json", "alice", 10000, {"XYZ": 100, "MES 2026-12-18": 1})
+    for name, sequence in (("a", "4"), ("b", "9")):
+        result = invoke("attest", "--key", f"{name}.key.json", "--params", "params.json", "--portfolio", f"at-{name}.json",
+                        "--sequence", sequence, "-o", f"{name}.att.json", "--openings", f"{name}.open.json")
+        assert result.exit_code == 0, result.output
+
+
+def _trust(*names):
+    return [arg for name in names for arg in ("--trust", name)]
+
+
+def test_attest_writes_public_attestation_and_owner_only_openings_when_run(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    assert stat.S_IMODE((workdir / "a.open.json").stat().st_mode) == 0o600
+    attestation = json.loads((workdir / "a.att.json").read_text())
+    assert attestation["custodian"] == "custodian-a" and attestation["sequence"] == 4
+    assert "value" not in (workdir / "a.att.json").read_text()
+
+
+def test_prove_over_two_attestations_verifies_with_neither_book_at_the_venue(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    made = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+                  "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert made.exit_code == 0, made.output
+    for book in ("at-a.json", "at-b.json", "a.open.json", "b.open.json", "meets.json"):
+        (workdir / book).unlink()
+    trust = _trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json", "b.pub.json")
+    result = invoke("verify", "--params", "params.json", *trust, "x.json", "--attested-only",
+                    "--require-custodian", "custodian-a", "--require-custodian", "custodian-b")
+    assert result.exit_code == 0, result.output
+    assert "attested by custodian-a (sequence 4" in result.stdout and "custodian-b (sequence 9" in result.stdout
+
+
+def test_verify_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+           "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    result = invoke("verify", "--params", "params.json", *_trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json"), "x.json")
+    assert result.exit_code == 2 and "custodian-b" in result.stderr and "not among the trusted keys" in result.stderr
+
+
+def test_prove_exits_1_when_one_attested_book_alone_is_short(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json", "-o", "x.json")
+    assert result.exit_code == 1 and "short by" in result.stderr
+
+
+def test_prove_exits_2_when_openings_do_not_match_the_attestations(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert result.exit_code == 2 and "a.att.json" in result.stderr

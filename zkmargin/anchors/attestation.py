@@ -1,0 +1,204 @@
+"""Custodian attestations: whoever holds a book signs commitments to it.
+
+A custodian (exchange, clearing firm, prime broker, wallet) commits to the collateral and to
+EVERY instrument of a universe (zeros included) for one account, and signs
+
+    m = "zkmargin attestation v1" ‖ 0x00 ‖ SHA-256(canonical attestation without signature)
+
+where the canonical attestation holds the custodian id, key id, account label, sequence
+number (rising per account at that custodian), time, the universe digest, the fixed-point
+scales and every commitment. The openings (values and blindings) go to the trader in a
+private file; the attestation itself reveals nothing of the book.
+
+Pedersen commitments add: Com(a, r) + Com(b, s) = Com(a + b, r + s). A trader holding a
+book at several custodians proves over the per-instrument sums, so a hedge held at one
+custodian offsets risk held at another while the verifier sees neither book
+(docs/trust-model.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from zkmargin.anchors.keys import KeyId, SigningKey, Trust
+from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
+from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
+from zkmargin.hazmat.generators import PedersenGens
+from zkmargin.hazmat.groups import Point
+from zkmargin.hazmat.scalar import ORDER, random_scalar
+from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+
+if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
+    from zkmargin.engine.portfolio import Portfolio
+
+ATTESTATION_DOMAIN = b"zkmargin attestation v1\x00"
+POINT_BYTES = 48
+PointText = base64_of(POINT_BYTES, "a commitment")
+"""A compressed BLS12-381 point, base64 (whether it is a valid point is checked on use)."""
+
+
+def universe_digest(params: RiskParams) -> str:
+    """SHA-256 hex of the universe an attestation covers: instruments (sorted) and scales."""
+    universe = {"instruments": params.instruments, "money_scale": params.money_scale, "quantity_scale": params.quantity_scale}
+    return hashlib.sha256(json.dumps(universe, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def _blinding_text(text: str) -> str:
+    if not isinstance(text, str) or not text or len(text) > 64 or text != text.lower() or text.startswith("0"):
+        raise ValueError("a blinding is lowercase hexadecimal without leading zeros")
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise ValueError("a blinding is lowercase hexadecimal") from None
+    if not 0 < value < ORDER:
+        raise ValueError("a blinding is a nonzero scalar below r")
+    return text
+
+
+BlindingText = Annotated[str, AfterValidator(_blinding_text)]
+Sequence = Annotated[int, Field(ge=1, lt=1 << 63)]
+
+
+class Attestation(StrictModel, JsonFile):
+    """Public and signed: a custodian's commitments to one account's whole book."""
+
+    json_what = "attestation"
+    json_indent = 1
+
+    format: Literal["zkmargin-attestation"] = "zkmargin-attestation"
+    version: Version1 = 1
+    custodian: Label
+    key_id: KeyId
+    account: Label
+    sequence: Sequence
+    time: Timestamp
+    universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    money_scale: Annotated[int, Field(gt=0)]
+    quantity_scale: Annotated[int, Field(gt=0)]
+    collateral: PointText
+    positions: dict[Label, PointText]
+    signature: SignatureText
+
+    @model_validator(mode="after")
+    def _sorted(self) -> Attestation:
+        if list(self.positions) != sorted(self.positions):
+            raise ValueError("positions: instruments must be in sorted order (one text per attestation)")
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 hex of the canonical attestation without its signature: what is signed."""
+        document = self.model_dump(mode="json", exclude={"signature"})
+        return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+    def message(self) -> bytes:
+        return ATTESTATION_DOMAIN + bytes.fromhex(self.digest())
+
+    @property
+    def moment(self) -> datetime:
+        return parse_timestamp(self.time)
+
+    def check(self, params: RiskParams, trust: Trust) -> AttestedBy:
+        """Refuse an attestation that a trusted custodian key did not sign, or whose universe
+        is not exactly the params' (a position outside it could be dropped from the proof)."""
+        what = f"attestation {self.sequence} by {self.custodian!r}"
+        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+        if self.universe_digest != universe_digest(params) or list(self.positions) != params.instruments:
+            raise UnknownInstrument(f"{what}: covers another instrument universe than the params")
+        if (self.money_scale, self.quantity_scale) != (params.money_scale, params.quantity_scale):
+            raise InputError(f"{what}: its scales differ from the params'")
+        return AttestedBy(self.custodian, self.key_id, self.sequence, self.moment, self.digest())
+
+    def points(self) -> tuple[Point, dict[str, Point]]:
+        """The commitments as group elements, each validated (curve, subgroup, not the identity)."""
+        try:
+            return _point(self.collateral), {name: _point(text) for name, text in self.positions.items()}
+        except InvalidEncoding as error:
+            raise InputError(f"attestation by {self.custodian!r}: a commitment is not a valid group element: {error}") from None
+
+
+def _point(text: str) -> Point:
+    return Point.from_bytes(decode_base64(text))
+
+
+@dataclass(frozen=True)
+class AttestedBy:
+    """One checked attestation, as a verified statement reports it."""
+
+    custodian: str
+    key_id: str
+    sequence: int
+    time: datetime
+    digest: str
+
+    def describe(self) -> str:
+        return f"{self.custodian} (sequence {self.sequence}, {timestamp_text(self.time)})"
+
+    def document(self) -> dict[str, Any]:
+        return {"custodian": self.custodian, "key_id": self.key_id, "sequence": self.sequence,
+                "time": timestamp_text(self.time), "digest": self.digest}
+
+
+class Opening(StrictModel):
+    value: int
+    blinding: BlindingText
+
+
+class AttestationOpenings(StrictModel, JsonFile):
+    """Secret, for the trader: the values and blindings behind one attestation (0600)."""
+
+    json_what = "attestation openings"
+    json_indent = 1
+    json_secret = True
+
+    format: Literal["zkmargin-attestation-openings"] = "zkmargin-attestation-openings"
+    version: Version1 = 1
+    attestation: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    """The digest of the attestation these open."""
+    account: Label
+    collateral: Opening
+    positions: dict[Label, Opening]
+
+
+def attest(
+    key: SigningKey, params: RiskParams, book: Portfolio, *, sequence: int, time: datetime
+) -> tuple[Attestation, AttestationOpenings]:
+    """Commit to the book the custodian holds for `book.account`, over the params' whole
+    universe, and sign (custodian side). Returns the attestation and the trader's openings.
+
+    A position outside the universe is refused: the custodian attests the whole book or
+    nothing, so a losing position can never be left out of a proof.
+    """
+    outside = sorted(set(book.positions) - set(params.instruments))
+    if outside:
+        raise UnknownInstrument(
+            f"the book holds {', '.join(map(repr, outside))}, outside the params' universe: "
+            "an attestation must cover the whole book"
+        )
+    account = book.account
+    pc_gens = PedersenGens()
+    values = {"c": params.cash_units(book), **dict(zip(params.instruments, params.position_vector(book)))}
+    blindings = {name: random_scalar() for name in values}
+    commitments = {name: encode_base64(pc_gens.commit(value % ORDER, blindings[name]).to_bytes()) for name, value in values.items()}
+    unsigned = {
+        "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
+        "time": timestamp_text(time), "universe_digest": universe_digest(params),
+        "money_scale": params.money_scale, "quantity_scale": params.quantity_scale,
+        "collateral": commitments.pop("c"), "positions": commitments,
+        "signature": encode_base64(bytes(SIGNATURE_BYTES)),
+    }
+    draft = validate(Attestation, unsigned, "attestation")
+    attestation = draft.model_copy(update={"signature": key.sign(draft.message())})
+    openings = AttestationOpenings(
+        attestation=attestation.digest(),
+        account=account,
+        collateral=Opening(value=values.pop("c"), blinding=format(blindings.pop("c"), "x")),
+        positions={name: Opening(value=value, blinding=format(blindings[name], "x")) for name, value in values.items()},
+    )
+    return attestation, openings

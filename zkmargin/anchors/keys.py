@@ -1,0 +1,149 @@
+"""Ed25519 key files and the set of keys a user trusts.
+
+```json
+{"format": "zkmargin-public-key", "version": 1, "issuer": "venue-a",
+ "key_id": "<sha256 hex of the raw 32-byte public key>", "public_key": "<base64, 32 bytes>"}
+{"format": "zkmargin-signing-key", "version": 1, "issuer": "venue-a",
+ "key_id": "…", "private_key": "<base64, 32-byte seed>"}       written 0600, refused if shared
+```
+
+The key id is the SHA-256 of the raw public key, so a public key file cannot claim another
+key's id. Trusting several keys at once is how keys rotate: params and attestations name
+the key that signed them, and a verifier trusts the old and the new key for a while.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from pydantic import StringConstraints, model_validator
+
+from zkmargin.engine.params import SIGNATURE_BYTES
+from zkmargin.errors import InputError, UntrustedSignature
+from zkmargin.canonical import base64_of, decode_base64, encode_base64
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+KEY_BYTES = 32
+KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def key_id(public: bytes) -> str:
+    """The id of a raw Ed25519 public key: SHA-256, hex."""
+    return hashlib.sha256(public).hexdigest()
+
+
+KeyText = base64_of(KEY_BYTES, "a key")
+
+
+class _KeyFile(StrictModel, JsonFile):
+    version: Version1 = 1
+    issuer: Label
+    key_id: KeyId
+
+
+class PublicKey(_KeyFile):
+    """An issuer's public key: publish it; whoever trusts it passes it to `--trust`."""
+
+    json_what = "public key"
+
+    format: Literal["zkmargin-public-key"] = "zkmargin-public-key"
+    public_key: KeyText
+
+    @model_validator(mode="after")
+    def _id_matches(self) -> PublicKey:
+        if key_id(decode_base64(self.public_key)) != self.key_id:
+            raise ValueError("key_id: is not the SHA-256 of public_key")
+        return self
+
+    def verify(self, signature: str, message: bytes, what: str) -> None:
+        """Refuse `signature` (base64) unless this key made it over `message`."""
+        raw = decode_base64(signature, f"{what}: the signature")
+        if len(raw) != SIGNATURE_BYTES:
+            raise UntrustedSignature(f"{what}: the signature is {len(raw)} bytes, not {SIGNATURE_BYTES}")
+        try:
+            Ed25519PublicKey.from_public_bytes(decode_base64(self.public_key)).verify(raw, message)
+        except InvalidSignature:
+            raise UntrustedSignature(
+                f"{what}: the signature does not verify under {self.issuer!r}'s key {self.key_id[:16]}… "
+                "(a signed field was changed, or another key signed it)"
+            ) from None
+
+
+class SigningKey(_KeyFile):
+    """An issuer's private key: written owner-only, and refused when others may read it."""
+
+    json_what = "signing key"
+    json_secret = True
+
+    format: Literal["zkmargin-signing-key"] = "zkmargin-signing-key"
+    private_key: KeyText
+
+    @model_validator(mode="after")
+    def _id_matches(self) -> SigningKey:
+        if key_id(self._public_bytes()) != self.key_id:
+            raise ValueError("key_id: is not the id of this private key's public key")
+        return self
+
+    def _private(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(decode_base64(self.private_key))
+
+    def _public_bytes(self) -> bytes:
+        return self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def public(self) -> PublicKey:
+        return PublicKey(issuer=self.issuer, key_id=self.key_id, public_key=encode_base64(self._public_bytes()))
+
+    def sign(self, message: bytes) -> str:
+        """Ed25519 signature over `message`, base64."""
+        return encode_base64(self._private().sign(message))
+
+
+def new_key(issuer: str) -> SigningKey:
+    """A fresh Ed25519 key pair for `issuer`; `.public()` is the half to publish."""
+    private = Ed25519PrivateKey.generate()
+    seed = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return validate(SigningKey, {"issuer": issuer, "key_id": key_id(public), "private_key": encode_base64(seed)}, "key")
+
+
+class Trust:
+    """The public keys a user trusts, by key id; several keys of one issuer make rotation."""
+
+    def __init__(self, keys: list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
+        self._keys: dict[str, PublicKey] = {}
+        for key in keys:
+            self._keys[key.key_id] = key
+
+    @classmethod
+    def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:
+        """Public key files, or directories whose *.json files are all public keys."""
+        keys = []
+        for source in map(Path, sources):
+            files = sorted(source.glob("*.json")) if source.is_dir() else [source]
+            if source.is_dir() and not files:
+                raise InputError(f"{source}: holds no public key file (*.json)")
+            keys += [PublicKey.load(path) for path in files]
+        return cls(keys)
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def __contains__(self, key_id: str) -> bool:
+        return key_id in self._keys
+
+    def issuers(self) -> set[str]:
+        return {key.issuer for key in self._keys.values()}
+
+    def require(self, key_id: str, issuer: str, signature: str, message: bytes, what: str) -> None:
+        """Refuse unless a trusted key with this id, belonging to `issuer`, signed `message`."""
+        key = self._keys.get(key_id)
+        if key is None:
+            raise UntrustedSignature(f"{what}: signed by key {key_id[:16]}…, which is not among the trusted keys")
+        if key.issuer != issuer:
+            raise UntrustedSignature(f"{what}: names issuer {issuer!r}, but key {key_id[:16]}… belongs to {key.issuer!r}")
+        key.verify(signature, message, what)

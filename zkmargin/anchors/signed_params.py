@@ -1,0 +1,89 @@
+"""Signed params epochs: the venue signs what it publishes, for a stated time.
+
+The signed message is
+
+    m = "zkmargin params signature v1" ‖ 0x00 ‖ SHA-256(canonical params)
+
+where the canonical params (`RiskParams.canonical_bytes`) hold every field but the
+signature, the `epoch` block included: issuer, key id, epoch number and validity window.
+Changing any number, name or date changes the digest, so the signature no longer verifies.
+A proof's statement names the params digest, issuer and epoch, so a proof made under one
+epoch never verifies under another (docs/trust-model.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from zkmargin.anchors.keys import SigningKey, Trust
+from zkmargin.engine.params import ParamsEpoch, RiskParams
+from zkmargin.errors import InputError, StaleAnchor, UntrustedSignature
+from zkmargin.canonical import parse_timestamp, timestamp_text
+PARAMS_SIGNATURE_DOMAIN = b"zkmargin params signature v1\x00"
+
+
+def params_message(params: RiskParams) -> bytes:
+    """What the issuer's key signs: the domain tag, then the 32-byte params digest."""
+    return PARAMS_SIGNATURE_DOMAIN + bytes.fromhex(params.digest())
+
+
+def sign_params(
+    params: RiskParams, key: SigningKey, *, epoch: int, valid_from: datetime, valid_for: timedelta
+) -> RiskParams:
+    """`params` stamped with `key`'s issuer, the epoch and window, and signed."""
+    if valid_for <= timedelta(0):
+        raise InputError("valid-for: must be a positive duration")
+    stamped = params.model_copy(
+        update={
+            "epoch": ParamsEpoch(
+                issuer=key.issuer,
+                key_id=key.key_id,
+                epoch=epoch,
+                valid_from=timestamp_text(valid_from),
+                valid_until=timestamp_text(valid_from + valid_for),
+            ),
+            "signature": None,
+        }
+    )
+    # model_copy skips validation: rebuild so the epoch block is checked like a loaded file.
+    stamped = RiskParams(**stamped.document())
+    return RiskParams(**stamped.document(), signature=key.sign(params_message(stamped)))
+
+
+@dataclass(frozen=True)
+class ParamsAuthority:
+    """Who signed the params and for when: the part of a verified statement they anchor."""
+
+    issuer: str
+    key_id: str
+    epoch: int
+    valid_from: datetime
+    valid_until: datetime
+
+
+def check_params(
+    params: RiskParams, trust: Trust, *, now: datetime | None = None, allow_unsigned: bool = False
+) -> ParamsAuthority | None:
+    """The params' authority, after checking the signature against `trust` and the window.
+
+    Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`); a bad or
+    untrusted signature is `UntrustedSignature`; outside [valid_from, valid_until) is
+    `StaleAnchor`.
+    """
+    if params.epoch is None or params.signature is None:
+        if allow_unsigned and params.signature is None:
+            return None
+        raise UntrustedSignature(
+            "params: not signed; ask the venue for signed params, or pass --allow-unsigned "
+            "to accept params nobody vouches for"
+        )
+    stamp = params.epoch
+    trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params")
+    now = now or datetime.now(timezone.utc)
+    valid_from, valid_until = parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until)
+    if now < valid_from:
+        raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} is valid only from {stamp.valid_from}")
+    if now >= valid_until:
+        raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} expired at {stamp.valid_until}")
+    return ParamsAuthority(stamp.issuer, stamp.key_id, stamp.epoch, valid_from, valid_until)

@@ -1,0 +1,91 @@
+"""The verifier's side of anchored books: the proof must carry exactly the commitments that
+someone else holds — the venue's pinned account, or the sum of custodians' attestations.
+
+With attestations A_1 … A_t (one per custodian) the committed collateral must be
+Σ_j Com_j(c) and each committed position Σ_j Com_j(q_i), over the params' whole universe.
+The prover cannot change a committed value without changing its commitment (binding), so
+the proved book is exactly the sum of the attested books. This module never imports
+portfolio.py or witness.py.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import add
+
+from zkmargin.anchors.attestation import Attestation, AttestedBy
+from zkmargin.anchors.keys import Trust
+from zkmargin.engine.params import RiskParams
+from zkmargin.errors import InputError, InvalidProof
+from zkmargin.canonical import encode_base64
+from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.circuit import Circuit
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.statement import Statement
+
+
+def require_commitments(
+    proof: MarginProof, circuit: Circuit, params: RiskParams, held: AccountCommitments, source: str
+) -> None:
+    """The proof must carry exactly `held`'s commitments: collateral and every position."""
+    if (held.money_scale, held.quantity_scale) != (params.money_scale, params.quantity_scale):
+        raise InputError(
+            f"the commitments for {held.account!r} use scales {held.money_scale}/{held.quantity_scale}, "
+            f"the params {params.money_scale}/{params.quantity_scale}"
+        )
+    if set(held.positions) != set(params.instruments):
+        raise InvalidProof(f"the commitments for {held.account!r} do not cover the params' instrument universe")
+    if held.account != proof.account:
+        raise InvalidProof(f"the proof is for account {proof.account!r}, {source} for {held.account!r}")
+    by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
+    for name, raw in held.committed().items():
+        if by_name.get(name) != raw:
+            raise InvalidProof(f"commitment {name} differs from {source}")
+
+
+def check_attestations(
+    attestations: list[Attestation], params: RiskParams, account: str, trust: Trust
+) -> tuple[AttestedBy, ...]:
+    """Each attestation signed by a trusted custodian key over the params' universe, for this
+    account, and at most one per custodian (two from one custodian would count a book twice)."""
+    checked = []
+    for attestation in attestations:
+        if attestation.account != account:
+            raise InvalidProof(f"an attestation by {attestation.custodian!r} is for account {attestation.account!r}, not {account!r}")
+        checked.append(attestation.check(params, trust))
+    custodians = [a.custodian for a in checked]
+    if len(set(custodians)) != len(custodians):
+        raise InvalidProof("two attestations by one custodian: its book would be counted twice")
+    return tuple(checked)
+
+
+def summed_commitments(attestations: list[Attestation], params: RiskParams) -> AccountCommitments:
+    """Per-instrument sums of the attested commitments (each point validated)."""
+    points = [attestation.points() for attestation in attestations]
+    collateral = reduce(add, (c for c, _ in points))
+    positions = {name: reduce(add, (p[name] for _, p in points)) for name in params.instruments}
+    return AccountCommitments(
+        account=attestations[0].account,
+        money_scale=params.money_scale,
+        quantity_scale=params.quantity_scale,
+        collateral=encode_base64(collateral.to_bytes()),
+        positions={name: encode_base64(point.to_bytes()) for name, point in positions.items()},
+    )
+
+
+def require_attested(
+    proof: MarginProof, circuit: Circuit, params: RiskParams, statement: Statement, trust: Trust
+) -> tuple[AttestedBy, ...]:
+    """What the proof's attestations establish, or `InvalidProof` / `UntrustedSignature`.
+
+    The statement names the attestations' digests (so the transcript binds them), the
+    signatures are checked against `trust`, and the committed book must be their sum.
+    """
+    attestations = proof.attestations or []
+    if tuple(statement.attestations) != tuple(a.digest() for a in attestations):
+        raise InvalidProof("the attestations in the proof are not the ones its statement names")
+    if not attestations:
+        return ()
+    checked = check_attestations(attestations, params, proof.account, trust)
+    require_commitments(proof, circuit, params, summed_commitments(attestations, params), "the sum of the attestations")
+    return checked

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 from zkmargin.demo import DEFAULT_ACCOUNTS, Narrator, Walkthrough
+from zkmargin.demo.cross_venue import CrossVenue
 
 
 def main() -> None:
@@ -44,6 +45,8 @@ def main() -> None:
     walk.trader_tops_up()
     # End of day: many accounts, one batch verification, the failures named.
     walk.venue_batch_verifies()
+    # A hedge held at a futures broker earns margin credit at the venue (two attestations).
+    CrossVenue(walk).cross_venue_credit()
 
     print(f"\nThe trader's final proof: {walk.proof.size} bytes, "
           f"account {walk.proof.account}, params {walk.proof.params_digest[:16]}…")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -73,11 +74,13 @@ def test_generated_accounts_repeat_and_mix_verdicts_when_seed_fixed():
 
 
 def test_example_script_runs_every_step_when_called_fast():
-    script = Path(__file__).resolve().parents[2] / "examples" / "walkthrough.py"
+    root = Path(__file__).resolve().parents[2]
+    # The package of this checkout, not whichever zkmargin happens to be installed.
+    environment = {**os.environ, "PYTHONPATH": str(root)}
     result = subprocess.run(
-        [sys.executable, str(script), "--fast", "--accounts", "2"],
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, str(root / "examples" / "walkthrough.py"), "--fast", "--accounts", "2"],
+        capture_output=True, text=True, timeout=120, env=environment,
     )
     assert result.returncode == 0, result.stderr
-    assert "Step 8 of 8" in result.stdout
+    assert "Step 9 of 9" in result.stdout
     assert "The trader's final proof:" in result.stdout

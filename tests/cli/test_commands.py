@@ -113,7 +113,7 @@ def test_params_build_keeps_existing_output_when_force_missing(invoke, workdir):
 
 
 def test_check_exits_0_with_scenario_table_when_account_meets(invoke, workdir):
-    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json")
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--all-scenarios")
     assert result.exit_code == 0, result.output
     params = zm.RiskParams.load("params.json")
     report = zm.assess(zm.Portfolio.load("meets.json"), params)
@@ -158,6 +158,7 @@ def test_check_json_has_stable_keys_and_decimal_strings_when_asked(invoke, workd
     assert list(document) == [
         "account", "model", "level", "currency", "params_digest", "equity", "requirement",
         "threshold", "excess", "meets", "shortfall", "binding", "groups", "scenarios",
+        "params", "level_factor", "terms", "floors",
     ]
     assert document["groups"] == [
         {"group": name, "loss": str(loss)} for name, loss in report.group_losses
@@ -167,8 +168,9 @@ def test_check_json_has_stable_keys_and_decimal_strings_when_asked(invoke, workd
     assert document["requirement"] == str(report.requirement)
     assert document["meets"] is True
     assert len(document["scenarios"]) == len(params.scenarios)
+    worst = min(report.scenario_pnl, key=lambda row: row[1])
     assert document["scenarios"][0] == {
-        "scenario": params.scenarios[0], "pnl": str(report.scenario_pnl[0][1])
+        "scenario": worst[0], "group": worst[0].split()[0], "pnl": str(worst[1])
     }
 
 

@@ -26,16 +26,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 from zkmargin.errors import InputError
+from zkmargin.engine.breakdown import SCENARIO_KINDS, Book, Term, requirement, scenario_losses
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.units import from_fixed, to_fixed
 
 __all__ = ["MarginReport", "assess", "expected_shortfall", "scenario_losses"]
-
-ZERO_SCENARIO = "addons"
-"""`binding` when no scenario loses money: the requirement is the add-ons alone (maybe 0)."""
-
 
 @dataclass(frozen=True)
 class MarginReport:
@@ -49,7 +46,9 @@ class MarginReport:
     `group_losses` is each scenario group's share of core, exact, in order of first
     appearance: max(0, worst loss in the group) with aggregation `max`, max(0, ES) rounded
     up to a fine unit (money unit / quantity scale) for the one group of
-    `expected_shortfall`.
+    `expected_shortfall`. `terms` are the addends of the requirement in currency units
+    (`zkmargin.engine.breakdown`): they add up to `requirement` exactly, the last one
+    being the rounding up to the money unit; `floors` lists every floor's amount.
     """
 
     account: str
@@ -66,6 +65,8 @@ class MarginReport:
     group_losses: tuple[tuple[str, Decimal], ...]
     equity_fine: int
     required_fine: Fraction
+    terms: tuple[Term, ...]
+    floors: tuple[Term, ...]
 
     @property
     def shortfall(self) -> Decimal:
@@ -75,64 +76,6 @@ class MarginReport:
         threshold rounded up is negative, so −excess is positive.)
         """
         return Decimal(0) if self.meets else -self.excess
-
-
-def scenario_losses(params: RiskParams, q: list[int]) -> list[int]:
-    """loss_s = −Σ_i q_i·pnl_is for every scenario, fine units (exact Python ints)."""
-    losses = [0] * len(params.scenarios)
-    for quantity, row in zip(q, params.pnl):
-        if quantity:
-            for s, profit in enumerate(row):
-                losses[s] -= quantity * profit
-    return losses
-
-
-def rated(long_rates: list[int], short_rates: list[int], q: list[int]) -> int:
-    """Σ long_i·q_i⁺ + short_i·q_i⁻."""
-    return sum(
-        (long_rate * quantity if quantity > 0 else -short_rate * quantity)
-        for long_rate, short_rate, quantity in zip(long_rates, short_rates, q)
-        if quantity
-    )
-
-
-@dataclass(frozen=True)
-class Core:
-    """The scenario term: its amount, what sets it, and each group's share (fine units)."""
-
-    amount: Fraction
-    binding: str
-    group_amounts: tuple[tuple[str, Fraction], ...]
-
-
-def worst_per_group(params: RiskParams, losses: list[int]) -> dict[str, int]:
-    """Group → index of its worst scenario (the first on a tie), in order of first appearance."""
-    worst: dict[str, int] = {}
-    for s, group in enumerate(params.scenario_groups):
-        if group not in worst or losses[s] > losses[worst[group]]:
-            worst[group] = s
-    return worst
-
-
-def core_requirement(params: RiskParams, losses: list[int]) -> Core:
-    """core = Σ_g max(0, max_{s∈g} loss_s), or max(0, ES_α) over the one group."""
-    if params.aggregation == "expected_shortfall":
-        shortfall, _ = expected_shortfall(losses, params.es_confidence)
-        amount = max(shortfall, Fraction(0))
-        binding = "expected_shortfall" if amount else ZERO_SCENARIO
-        return Core(amount, binding, ((params.scenario_groups[0], amount),))
-    worst = worst_per_group(params, losses)
-    shares = {group: max(losses[s], 0) for group, s in worst.items()}
-    largest = max(shares, key=shares.__getitem__, default=None)
-    if largest is None or not shares[largest]:
-        binding = ZERO_SCENARIO
-    else:
-        binding = params.scenarios[worst[largest]]
-    return Core(
-        Fraction(sum(shares.values())),
-        binding,
-        tuple((group, Fraction(share)) for group, share in shares.items()),
-    )
 
 
 def assess(
@@ -154,17 +97,11 @@ def assess(
     equity_fine = QS * params.cash_units(portfolio) + sum(
         quantity * value for quantity, value in zip(q, params.values) if quantity
     )
-    losses = scenario_losses(params, q)
-    core = core_requirement(params, losses)
-    binding = core.binding
-    base = core.amount + rated(params.addon_long, params.addon_short, q)
-    for floor in params.floors:
-        floor_amount = rated(floor.long, floor.short, q)
-        if floor_amount > base:
-            base, binding = Fraction(floor_amount), floor.name
-    required_fine = factor * base
+    book = Book.of(params, q)
+    explained = requirement(book, level)
+    required_fine = explained.required
     equity = from_fixed(equity_fine // QS, MS)
-    requirement = from_fixed(ceil_div(required_fine, QS), MS)
+    requirement_amount = from_fixed(ceil_div(required_fine, QS), MS)
     threshold_amount = from_fixed(threshold_units, MS)
     return MarginReport(
         account=portfolio.account,
@@ -172,19 +109,22 @@ def assess(
         level=level,
         currency=params.currency,
         equity=equity,
-        requirement=requirement,
+        requirement=requirement_amount,
         threshold=threshold_amount,
-        excess=equity - requirement - threshold_amount,
+        excess=equity - requirement_amount - threshold_amount,
         meets=equity_fine >= required_fine + QS * threshold_units,
-        binding=binding,
+        binding=explained.binding,
         scenario_pnl=tuple(
-            (name, from_fixed(-loss, QS * MS)) for name, loss in zip(params.scenarios, losses)
+            (name, from_fixed(-loss, QS * MS)) for name, loss in zip(params.scenarios, book.losses)
         ),
         group_losses=tuple(
-            (group, from_fixed(ceil_div(amount, 1), QS * MS)) for group, amount in core.group_amounts
+            (part.name, from_fixed(ceil_div(part.exact, 1), QS * MS))
+            for part in explained.parts if part.kind in SCENARIO_KINDS
         ),
         equity_fine=equity_fine,
         required_fine=required_fine,
+        terms=explained.shown(requirement_amount, book),
+        floors=explained.floors,
     )
 
 

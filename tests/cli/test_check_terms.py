@@ -1,0 +1,120 @@
+"""`check` shows a requirement that adds up: every term, in text and JSON, for every model."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import zkmargin as zm
+from tests.cli.conftest import REPO, write_portfolio
+
+EXAMPLES = REPO / "examples"
+LISTED_BOOKS = ["portfolio", "portfolio_covered_call", "portfolio_crash_fails",
+                "portfolio_hedged", "portfolio_short_strangle"]
+LONG_STRANGLE = {"XYZ 2026-12-18 105 C": 10, "XYZ 2026-12-18 85 P": 10}
+CASES = [
+    *[(model, "market", book) for model in
+      ("scenario", "span", "portfolio_margin", "standard", "expected_shortfall")
+      for book in LISTED_BOOKS],
+    ("crypto_pm", "market_crypto", "portfolio_crypto"),
+    ("portfolio_margin", "market", "long_strangle"),
+]
+
+
+@pytest.fixture(scope="module")
+def params_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    root = tmp_path_factory.mktemp("terms")
+    files = {}
+    for model, market, _ in CASES:
+        if (model, market) not in files:
+            params = zm.build_params(zm.Market.load(EXAMPLES / f"{market}.json"),
+                                     zm.MarginModel.load(REPO / "circuits" / f"{model}.toml"))
+            files[model, market] = root / f"{model}-{market}.json"
+            params.save(files[model, market])
+    write_portfolio(root / "long_strangle.json", "buyer", 50000, LONG_STRANGLE)
+    return files
+
+
+def book_path(params_files, book: str) -> Path:
+    own = next(iter(params_files.values())).parent / f"{book}.json"
+    return own if own.exists() else EXAMPLES / f"{book}.json"
+
+
+def check_json(invoke, params: Path, book: Path, *extra: str) -> dict:
+    result = invoke("check", "--params", str(params), "--portfolio", str(book), "--json", *extra)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("level", ["maintenance", "initial"])
+@pytest.mark.parametrize("model,market,book", CASES)
+def test_check_json_terms_sum_exactly_to_requirement_when_model_is_any(
+    invoke, params_files, model, market, book, level
+):
+    document = check_json(invoke, params_files[model, market], book_path(params_files, book),
+                          "--level", level)
+    amounts = [Decimal(term["amount"]) for term in document["terms"]]
+    assert sum(amounts) == Decimal(document["requirement"])
+    *addends, rounding = document["terms"]
+    assert rounding["term"] == "rounding" and 0 <= Decimal(rounding["amount"]) < Decimal("0.01")
+    level_term = next(term for term in addends if term["term"] == "level")
+    base = sum(Decimal(term["amount"]) for term in addends if term is not level_term)
+    assert Decimal(level_term["factor"]) == Decimal(document["level_factor"])
+    assert abs(Decimal(level_term["amount"]) - (Decimal(level_term["factor"]) - 1) * base) < Decimal("0.0001")
+    pnl = {row["scenario"]: Decimal(row["pnl"]) for row in document["scenarios"]}
+    for term in addends:
+        if term["term"] == "scenario_group":
+            in_group = [Decimal(row["pnl"]) for row in document["scenarios"] if row["group"] == term["name"]]
+            assert Decimal(term["amount"]) == max(Decimal(0), -min(in_group)) == max(Decimal(0), -pnl[term["scenario"]])
+        if term["term"] == "addon":
+            assert Decimal(term["amount"]) == abs(Decimal(term["quantity"])) * Decimal(term["rate"])
+    assert [row["pnl"] for row in document["scenarios"]] == sorted(
+        (row["pnl"] for row in document["scenarios"]), key=Decimal)
+
+
+def test_check_shows_crypto_contingency_in_text_and_json_when_short_option(invoke, params_files):
+    params = params_files["crypto_pm", "market_crypto"]
+    document = check_json(invoke, params, EXAMPLES / "portfolio_crypto.json")
+    contingency = [term for term in document["terms"] if term["term"] == "addon"]
+    assert [(term["instrument"], term["side"], term["quantity"]) for term in contingency] == [
+        ("BTC-25DEC26-110000-C", "short", "-0.5")]
+    text = invoke("check", "--params", str(params), "--portfolio", str(EXAMPLES / "portfolio_crypto.json"))
+    line = next(line for line in text.stdout.splitlines() if line.startswith("add-on short 0.5 BTC-25DEC26-110000-C"))
+    assert line.endswith(f"{Decimal(contingency[0]['amount']):,.2f}")
+    assert next(line for line in text.stdout.splitlines() if line.startswith("= requirement")).endswith(
+        f"{Decimal(document['requirement']):,.2f}")
+
+
+def test_check_terms_are_the_binding_floor_when_floor_exceeds_scenarios(invoke, params_files):
+    document = check_json(invoke, params_files["portfolio_margin", "market"],
+                          book_path(params_files, "long_strangle"))
+    assert document["binding"] == "per_contract_minimum"
+    assert [term["term"] for term in document["terms"]] == ["floor", "level", "rounding"]
+    assert Decimal(document["terms"][0]["amount"]) == Decimal(document["requirement"]) == 750  # 20 × $37.50
+    assert document["floors"] == [{"term": "floor", "name": "per_contract_minimum",
+                                   "amount": "750.00", "binding": True}]
+
+
+def test_check_lists_worst_ten_then_all_when_asked(invoke, params_files):
+    args = ("check", "--params", str(params_files["expected_shortfall", "market"]),
+            "--portfolio", str(EXAMPLES / "portfolio_hedged.json"))
+    document = check_json(invoke, *args[2::2])
+    worst = [row["scenario"] for row in document["scenarios"] if Decimal(row["pnl"])]
+    short = invoke(*args).stdout.splitlines()
+    listed = [name for name in worst if any(line.startswith(name + " ") for line in short)]
+    assert listed == worst[:10]
+    assert f"({len(worst) - 10} more scenarios; --all-scenarios lists them)" in short
+    full = invoke(*args, "--all-scenarios").stdout.splitlines()
+    assert [name for name in worst if any(line.startswith(name + " ") for line in full)] == worst
+
+
+def test_check_shows_params_digest_and_as_of_when_text(invoke, params_files):
+    params_path = params_files["span", "market"]
+    params = zm.RiskParams.load(params_path)
+    result = invoke("check", "--params", str(params_path), "--portfolio", str(EXAMPLES / "portfolio.json"))
+    assert f"params       {params.digest()[:16]}… (as of {params.as_of})" in result.stdout
+    document = check_json(invoke, params_path, EXAMPLES / "portfolio.json")
+    assert document["params"] == {"digest": params.digest(), "as_of": params.as_of}

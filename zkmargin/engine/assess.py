@@ -27,6 +27,8 @@ from fractions import Fraction
 
 from zkmargin.errors import InputError
 from zkmargin.engine.breakdown import SCENARIO_KINDS, Book, Term, requirement, scenario_losses
+from zkmargin.engine.greeks import BookGreeks, book_greeks
+from zkmargin.engine.market import Market
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
@@ -49,6 +51,7 @@ class MarginReport:
     `expected_shortfall`. `terms` are the addends of the requirement in currency units
     (`zkmargin.engine.breakdown`): they add up to `requirement` exactly, the last one
     being the rounding up to the money unit; `floors` lists every floor's amount.
+    `greeks` are the book's Greeks when `assess` was given the market (else None).
     """
 
     account: str
@@ -67,6 +70,7 @@ class MarginReport:
     required_fine: Fraction
     terms: tuple[Term, ...]
     floors: tuple[Term, ...]
+    greeks: BookGreeks | None = None
 
     @property
     def shortfall(self) -> Decimal:
@@ -83,8 +87,11 @@ def assess(
     params: RiskParams,
     level: str = "maintenance",
     threshold: Decimal | int | str | float = 0,
+    market: Market | None = None,
 ) -> MarginReport:
     """Equity, requirement and excess of `portfolio` under `params` at `level`.
+
+    With the `market` the params were built from, the report carries the book's Greeks.
 
     Never raises `InsufficientMargin`: `meets` says whether E ≥ λ·base + threshold.
     """
@@ -125,6 +132,7 @@ def assess(
         required_fine=required_fine,
         terms=explained.shown(requirement_amount, book),
         floors=explained.floors,
+        greeks=None if market is None else book_greeks(portfolio, market),
     )
 
 

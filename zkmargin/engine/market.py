@@ -6,7 +6,8 @@ Format (DESIGN.md §5, plus the optional fields marked *):
      "quantity_decimals": 0,                                   * decimals of a position (0..8)
      "underlyings": {"XYZ": {"price": 95.0, "vol": 0.30, "asset_class": "equity",
                              "high_cap": false,                * broad_index only (FINRA PM)
-                             "scan_range": 0.15}},             * SPAN price scan range, fraction
+                             "scan_range": 0.15,               * SPAN price scan range, fraction
+                             "dividend_yield": 0.013}},        * continuous yield q (default 0)
      "instruments": {"XYZ 2026-12-18 80 P": {"kind": "option", "underlying": "XYZ",
                      "right": "put", "strike": 80, "expiry": "2026-12-18",
                      "multiplier": 100, "mark": 2.0,
@@ -17,9 +18,10 @@ Pricing rules, one each:
   for stocks (any asset held outright, crypto spot included) and index options, the futures
   price for a future (basis is not modelled: a future moves by `price change × multiplier`).
   A future may carry an `expiry` (a perpetual has none); a stock may not.
-- An option is priced with Black-Scholes on the underlying's price, unless it sets
-  `"on_future": true`, in which case the underlying's price is a futures price and the
-  option is priced with Black-76 (options on commodity or index futures).
+- An option is priced with Black-Scholes-Merton on the underlying's price and its
+  continuous `dividend_yield` q, unless it sets `"on_future": true`, in which case the
+  underlying's price is a futures price and the option is priced with Black-76 (options on
+  commodity or index futures; q does not apply: a futures price already nets it out).
 - Time to expiry is ACT/365 from `as_of`; an option that has expired (expiry ≤ as_of) is
   an error, not a zero.
 - `mark` is the price per unit the venue marks the instrument at; without one, the model
@@ -33,7 +35,8 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Annotated, Literal, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,7 +55,7 @@ from zkmargin.jsonio import (
     quote_key,
     validate,
 )
-from zkmargin.engine.pricing import black76, black_scholes
+from zkmargin.engine.pricing import black76, black76_greeks, black_scholes, black_scholes_greeks
 
 AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
 
@@ -79,6 +82,9 @@ class Underlying(StrictModel):
     high_cap: bool = Field(False, description="High-cap broad-based index (FINRA PM +6%/-8%).")
     scan_range: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = Field(
         None, description="SPAN price scan range as a fraction of the price (0.08 = 8%)."
+    )
+    dividend_yield: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = Field(
+        0.0, description="Continuous dividend yield q (0.013 = 1.3%), for Black-Scholes options."
     )
 
     @model_validator(mode="after")
@@ -135,6 +141,7 @@ class _Arrays(NamedTuple):
     multiplier: NDArray[np.float64]
     price: NDArray[np.float64]
     vol: NDArray[np.float64]
+    dividend_yield: NDArray[np.float64]
     spot_options: NDArray[np.intp]
     future_options: NDArray[np.intp]
     strike: NDArray[np.float64]
@@ -259,17 +266,44 @@ class Market(StrictModel, JsonFile):
         prices = (arrays.price[:, None] * factors)[arrays.underlying_index]
         vols = np.maximum(arrays.vol[:, None] + shifts, VOL_FLOOR)[arrays.underlying_index]
         values = prices.copy()
-        for rows, pricer in ((arrays.spot_options, black_scholes), (arrays.future_options, black76)):
-            if rows.size:
-                values[rows] = pricer(
-                    prices[rows],
-                    arrays.strike[rows, None],
-                    arrays.years[rows, None],
-                    self.rate,
-                    vols[rows],
-                    arrays.is_call[rows, None],
-                )
+        for rows, price in self._options(arrays, prices, vols, black_scholes, black76):
+            values[rows] = price
         return values * arrays.multiplier[:, None]
+
+    def unit_greeks(self) -> dict[str, NDArray[np.float64]]:
+        """Δ, Γ, ν, Θ of one whole unit of every instrument today, over `instrument_ids()`.
+
+        Per whole unit (× multiplier): Δ in units of the underlying per unit of its price
+        (1 × multiplier for a stock or a future), Γ per unit of price squared, ν per 1.00 of
+        volatility and Θ per year (pricing.py); 0 for what is linear in the price.
+        """
+        arrays = self._arrays()
+        prices = arrays.price[arrays.underlying_index][:, None]
+        vols = arrays.vol[arrays.underlying_index][:, None]
+        greeks = {"delta": np.ones(len(prices)), "gamma": np.zeros(len(prices)),
+                  "vega": np.zeros(len(prices)), "theta": np.zeros(len(prices))}
+        for rows, option in self._options(arrays, prices, vols, black_scholes_greeks, black76_greeks):
+            for name, values in greeks.items():
+                values[rows] = getattr(option, name)[:, 0]
+        return {name: values * arrays.multiplier for name, values in greeks.items()}
+
+    def _options(
+        self, arrays: _Arrays, prices: NDArray[np.float64], vols: NDArray[np.float64],
+        spot_model: Callable[..., Any], futures_model: Callable[..., Any],
+    ) -> Iterator[tuple[NDArray[np.intp], Any]]:
+        """(rows, model output) for the spot options (with their yield), then the futures options."""
+        spot, futures = arrays.spot_options, arrays.future_options
+        if spot.size:
+            yield spot, spot_model(
+                prices[spot], arrays.strike[spot, None], arrays.years[spot, None], self.rate,
+                vols[spot], arrays.is_call[spot, None],
+                q=arrays.dividend_yield[arrays.underlying_index[spot], None],
+            )
+        if futures.size:
+            yield futures, futures_model(
+                prices[futures], arrays.strike[futures, None], arrays.years[futures, None],
+                self.rate, vols[futures], arrays.is_call[futures, None],
+            )
 
     def _scenario_arrays(
         self, price_factors: ArrayLike, vol_shifts: ArrayLike
@@ -309,6 +343,9 @@ class Market(StrictModel, JsonFile):
             multiplier=np.array([item.multiplier for item in instruments], dtype=np.float64),
             price=np.array([self.underlyings[name].price for name in self.underlying_ids()]),
             vol=np.array([self.underlyings[name].vol for name in self.underlying_ids()]),
+            dividend_yield=np.array(
+                [self.underlyings[name].dividend_yield for name in self.underlying_ids()]
+            ),
             spot_options=np.array(
                 [row for row in options if not instruments[row].on_future], dtype=np.intp
             ),

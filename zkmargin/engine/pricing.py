@@ -1,19 +1,31 @@
-"""Vectorised European option prices and deltas: Black-Scholes (spot) and Black-76 (futures).
+"""Vectorised European option prices and Greeks: Black-Scholes (spot) and Black-76 (futures).
 
 Every argument broadcasts with numpy rules, so one call prices a whole chain under a whole
-scenario grid. No dividends. With d1 = (ln(X/K) + (b + σ²/2)·T) / (σ√T), d2 = d1 − σ√T:
+scenario grid. Both models are the generalised Black-Scholes formula with a cost of carry b
+and the rate r: b = r − q for a spot asset paying a continuous dividend yield q
+(Black-Scholes-Merton), b = 0 for a futures price (Black-76). With A = X·e^{(b−r)T} (the
+underlying discounted by its carry: S·e^{−qT} or F·e^{−rT}), B = K·e^{−rT},
+d1 = ln(A/B)/(σ√T) + σ√T/2 and d2 = d1 − σ√T:
 
-    Black-Scholes (X = S, b = r):   C = S·N(d1) − K·e^{−rT}·N(d2)
-                                    P = K·e^{−rT}·N(−d2) − S·N(−d1)
-    Black-76      (X = F, b = 0):   C = e^{−rT}·(F·N(d1) − K·N(d2))
-                                    P = e^{−rT}·(K·N(−d2) − F·N(−d1))
+    C = A·N(d1) − B·N(d2)                   P = B·N(−d2) − A·N(−d1)
+    Δ = e^{(b−r)T}·N(d1)  (call)            Δ = e^{(b−r)T}·(N(d1) − 1)  (put)       ∂V/∂X
+    Γ = e^{(b−r)T}·n(d1) / (X·σ√T)                                                  ∂²V/∂X²
+    ν = A·n(d1)·√T                                                                  ∂V/∂σ
+    Θ = −A·n(d1)·σ/(2√T) + (r − b)·A·N(d1) − r·B·N(d2)                  (call)      ∂V/∂t
+    Θ = −A·n(d1)·σ/(2√T) − (r − b)·A·N(−d1) + r·B·N(−d2)                (put)
 
-At expiry (T = 0) or with zero volatility a price is the intrinsic value of the forward
-payoff, max(±(X − K·e^{−rT}), 0) for Black-Scholes and e^{−rT}·max(±(F − K), 0) for
-Black-76, which is also the limit of the formulas. N is `scipy.special.ndtr`.
+(Haug, The Complete Guide to Option Pricing Formulas, §1.1 and §2.1; Hull, Options,
+Futures, and Other Derivatives, ch. 19.) ν is per 1.00 of volatility and Θ per year of
+calendar time (the option one year closer to expiry). At expiry (T = 0) or with zero
+volatility a price is the intrinsic value of the forward payoff, max(±(A − B), 0), the
+limit of the formulas; there Δ is that payoff's slope and Γ, ν are 0. N is
+`scipy.special.ndtr`.
 """
 
 from __future__ import annotations
+
+import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,13 +34,23 @@ from scipy.special import ndtr
 FloatArray = NDArray[np.float64]
 
 
+class Greeks(NamedTuple):
+    """Price and sensitivities of one unit of an option, arrays of the broadcast shape."""
+
+    price: FloatArray
+    delta: FloatArray
+    gamma: FloatArray
+    vega: FloatArray
+    theta: FloatArray
+
+
 def black_scholes(
-    S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
+    S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike,
+    q: ArrayLike = 0.0,
 ) -> FloatArray:
-    """Black-Scholes price of a European option on a spot asset without dividends."""
-    S, K, T, r = _floats(S, K, T, r)
-    discount = np.exp(-r * T)
-    return _black(S, K * discount, T, sigma, is_call)
+    """Black-Scholes(-Merton) price of a European option on a spot asset with dividend yield q."""
+    S, K, T, r, q = _floats(S, K, T, r, q)
+    return _black(S * np.exp(-q * T), K * np.exp(-r * T), T, sigma, is_call)
 
 
 def black76(
@@ -37,23 +59,58 @@ def black76(
     """Black-76 price of a European option on a futures price."""
     F, K, T, r = _floats(F, K, T, r)
     discount = np.exp(-r * T)
-    return discount * _black(F, K, T, sigma, is_call)
+    return _black(F * discount, K * discount, T, sigma, is_call)
 
 
-def black_scholes_delta(
-    S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
-) -> FloatArray:
-    """∂price/∂S for Black-Scholes: N(d1) for a call, N(d1) − 1 for a put."""
-    S, K, T, r = _floats(S, K, T, r)
-    return _delta(S, K * np.exp(-r * T), T, sigma, is_call)
+def black_scholes_greeks(
+    S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike,
+    q: ArrayLike = 0.0,
+) -> Greeks:
+    """Price, Δ, Γ, ν and Θ of Black-Scholes-Merton (carry b = r − q)."""
+    S, K, T, r, q = _floats(S, K, T, r, q)
+    return _greeks(S, K, T, r, q, sigma, is_call)
 
 
-def black76_delta(
+def black76_greeks(
     F: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
-) -> FloatArray:
-    """∂price/∂F for Black-76: e^{−rT}·N(d1) for a call, e^{−rT}·(N(d1) − 1) for a put."""
+) -> Greeks:
+    """Price, Δ, Γ, ν and Θ of Black-76 (carry b = 0: the futures price "yields" r)."""
     F, K, T, r = _floats(F, K, T, r)
-    return np.exp(-r * T) * _delta(F, K, T, sigma, is_call)
+    return _greeks(F, K, T, r, r, sigma, is_call)
+
+
+def _greeks(
+    X: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, carry: FloatArray,
+    sigma: ArrayLike, is_call: ArrayLike,
+) -> Greeks:
+    """The generalised formulas with `carry` = r − b (q for a spot asset, r for a future)."""
+    call = np.asarray(is_call, dtype=bool)
+    sigma = np.asarray(sigma, dtype=np.float64)
+    growth = np.exp(-carry * T)
+    A, B = X * growth, K * np.exp(-r * T)
+    d1, d2, alive = _d1_d2(A, B, T, sigma)
+    # Where the option has no time value N(d1), N(d2) become the in-the-money indicator.
+    in_the_money = (A > B).astype(np.float64)
+    n1, n2 = np.where(alive, ndtr(d1), in_the_money), np.where(alive, ndtr(d2), in_the_money)
+    m1, m2 = np.where(alive, ndtr(-d1), 1.0 - in_the_money), np.where(alive, ndtr(-d2), 1.0 - in_the_money)
+    root_t = np.sqrt(np.maximum(T, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(alive, np.exp(-0.5 * d1 * d1) / math.sqrt(2.0 * math.pi), 0.0)
+        gamma = np.where(alive, growth * density / (X * sigma * root_t), 0.0)
+        decay = np.where(alive, -A * density * sigma / (2.0 * root_t), 0.0)
+    call_price, put_price = A * n1 - B * n2, B * m2 - A * m1
+    shape = np.broadcast(call, A, B, sigma).shape
+    return Greeks(
+        price=np.where(call, call_price, put_price),
+        delta=np.where(call, growth * n1, -growth * m1),
+        gamma=np.broadcast_to(gamma, shape),
+        vega=np.broadcast_to(A * density * root_t, shape),
+        theta=np.where(
+            call,
+            decay + carry * A * n1 - r * B * n2,
+            decay - carry * A * m1 + r * B * m2,
+        ),
+    )
 
 
 def _floats(*arrays: ArrayLike) -> list[FloatArray]:
@@ -80,7 +137,7 @@ def _d1_d2(
 def _black(
     underlying: FloatArray, strike: FloatArray, T: FloatArray, sigma: ArrayLike, is_call: ArrayLike
 ) -> FloatArray:
-    """Undiscounted-form Black price, with `strike` already discounted to today for spot."""
+    """A·N(d1) − B·N(d2) (call) with `underlying` = A and `strike` = B, both discounted."""
     call = np.asarray(is_call, dtype=bool)
     d1, d2, alive = _d1_d2(underlying, strike, T, sigma)
     call_price = underlying * ndtr(d1) - strike * ndtr(d2)
@@ -89,14 +146,3 @@ def _black(
         call, np.maximum(underlying - strike, 0.0), np.maximum(strike - underlying, 0.0)
     )
     return np.where(alive, np.where(call, call_price, put_price), intrinsic)
-
-
-def _delta(
-    underlying: FloatArray, strike: FloatArray, T: FloatArray, sigma: ArrayLike, is_call: ArrayLike
-) -> FloatArray:
-    call = np.asarray(is_call, dtype=bool)
-    d1, _, alive = _d1_d2(underlying, strike, T, sigma)
-    in_the_money = np.where(call, underlying > strike, underlying < strike)
-    expiry_delta = np.where(in_the_money, np.where(call, 1.0, -1.0), 0.0)
-    live_delta = np.where(call, ndtr(d1), ndtr(d1) - 1.0)
-    return np.where(alive, live_delta, expiry_delta)

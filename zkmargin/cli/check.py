@@ -11,6 +11,7 @@ import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     EXIT_FALSE,
+    blame,
     emit_json,
     level_option,
     load_portfolio,
@@ -28,6 +29,7 @@ Examples:
   zkmargin check --params params.json --portfolio examples/portfolio.json --level initial --json
   zkmargin check --params params.json --trust venue-a.pub.json --portfolio examples/portfolio.json
   zkmargin check --params params.json --portfolio examples/portfolio.json --all-scenarios
+  zkmargin check --params params.json --portfolio examples/portfolio.json --market examples/market.json
 \b
 The requirement is printed as the terms it adds up from: each underlying's worst loss
 (and its scenario), each add-on, the floor when one binds, the level factor, rounding.
@@ -45,18 +47,26 @@ Exit 0 when the account meets the requirement, 1 when it is short.""",
 @level_option
 @min_excess_option
 @click.option(
+    "--market", "market_path", type=click.Path(path_type=Path),
+    help="market.json the params were built from: adds the Greeks of every position.",
+)
+@click.option(
     "--all-scenarios", is_flag=True,
     help="List every scenario that moves the book, not only the worst ten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 def check(
     params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
-    all_scenarios: bool, as_json: bool,
+    market_path: Path | None, all_scenarios: bool, as_json: bool,
 ) -> None:
     """Compute margin in the clear: equity, requirement, excess and every scenario."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
-    report = zm.assess(portfolio, params, level=level, threshold=min_excess)
+    market = None if market_path is None else zm.Market.load(market_path)
+    if market is not None:
+        with blame(portfolio_path):
+            portfolio.check_universe(market.instrument_ids())
+    report = zm.assess(portfolio, params, level=level, threshold=min_excess, market=market)
     document = report_document(report, params)
     if as_json:
         emit_json(document)

@@ -35,13 +35,37 @@ def term_document(term: Any) -> dict[str, Any]:
     return document
 
 
+GREEK_NAMES = ("delta", "gamma", "vega", "theta")
+
+
+def greeks_document(greeks: Any) -> dict[str, Any]:
+    """Positions, underlyings and the book's totals; floats (JSON numbers)."""
+    return {
+        "positions": [
+            {"instrument": p.instrument, "underlying": p.underlying, "quantity": p.quantity,
+             **{name: getattr(p, name) for name in GREEK_NAMES}}
+            for p in greeks.positions
+        ],
+        "underlyings": [
+            {"underlying": u.underlying, "price": u.price,
+             **{name: getattr(u, name) for name in GREEK_NAMES},
+             "delta_value": u.delta_value, "gamma_value": u.gamma_value}
+            for u in greeks.underlyings
+        ],
+        "book": {name: getattr(greeks, name)
+                 for name in ("delta_value", "gamma_value", "vega", "theta")},
+    }
+
+
 def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str, Any]:
     """The stable, JSON-ready view of a `MarginReport` that `check` prints.
 
-    `terms` add up to `requirement` exactly; `scenarios` are every scenario, worst first.
+    `terms` add up to `requirement` exactly; `scenarios` are every scenario, worst first;
+    `greeks` is there when the report has them (check --market).
     """
     group_of = dict(zip(params.scenarios, params.scenario_groups))
     ranked = sorted(report.scenario_pnl, key=lambda row: row[1])
+    extra = {} if report.greeks is None else {"greeks": greeks_document(report.greeks)}
     return {
         "account": report.account,
         "model": report.model,
@@ -66,6 +90,7 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
             {**term_document(floor), "binding": floor.name == report.binding}
             for floor in report.floors
         ],
+        **extra,
     }
 
 
@@ -116,6 +141,25 @@ def format_scenarios(document: dict[str, Any], all_scenarios: bool) -> list[str]
     return lines
 
 
+def number(value: float) -> str:
+    return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
+
+
+def format_greeks(greeks: dict[str, Any]) -> list[str]:
+    header = ("position", "quantity", "delta", "gamma", "vega", "theta/yr")
+    rows = [(p["instrument"], str(p["quantity"]), *(number(p[name]) for name in GREEK_NAMES))
+            for p in greeks["positions"]]
+    rows += [(f"{u['underlying']} (at {number(u['price'])})", "", *(number(u[name]) for name in GREEK_NAMES))
+             for u in greeks["underlyings"]]
+    book = greeks["book"]
+    return [
+        "", table(header, rows, "<>>>>>"),
+        f"book: delta value {number(book['delta_value'])}, gamma value {number(book['gamma_value'])}, "
+        f"vega {number(book['vega'])}, theta {number(book['theta'])}/yr "
+        "(Δ per unit of price, ν per 1.00 of vol; values: Σ Δ·S and Σ Γ·S²)",
+    ]
+
+
 def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     currency = document["currency"]
     anchors = "".join(f", {name} {document['params'][name]}"
@@ -135,6 +179,8 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     ]
     lines += format_terms(document)
     lines += format_scenarios(document, all_scenarios)
+    if "greeks" in document:
+        lines += format_greeks(document["greeks"])
     lines.append("")
     if document["meets"]:
         lines.append("MEETS the requirement.")

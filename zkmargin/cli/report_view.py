@@ -38,6 +38,29 @@ def term_document(term: Any) -> dict[str, Any]:
 GREEK_NAMES = ("delta", "gamma", "vega", "theta")
 
 
+def var_document(var: Any) -> dict[str, Any]:
+    return {
+        "confidence": var.confidence, "var": var.var, "scenario": var.scenario,
+        "expected_shortfall": var.expected_shortfall, "in_requirement": var.in_requirement,
+        "tail": [{"scenario": name, "loss": loss} for name, loss in var.tail],
+    }
+
+
+def format_var(var: dict[str, Any], currency: str) -> list[str]:
+    percent = f"{(Decimal(var['confidence']) * 100).normalize():f}%"
+    role = ("ES is the requirement's core; VaR ≤ ES" if var["in_requirement"]
+            else "information: over all scenarios as equally likely; not the requirement")
+    worst = ", ".join(f"{name} {format_money(loss, '')}" for name, loss in
+                      ((row["scenario"], row["loss"]) for row in var["tail"][:5]))
+    more = f" and {len(var['tail']) - 5} more" if len(var["tail"]) > 5 else ""
+    return [
+        "",
+        f"VaR {percent}    {format_money(var['var'], currency)} (scenario {var['scenario']})",
+        f"ES {percent}     {format_money(var['expected_shortfall'], currency)} ({role})",
+        f"tail ({len(var['tail'])} worst losses): {worst}{more}",
+    ]
+
+
 def greeks_document(greeks: Any) -> dict[str, Any]:
     """Positions, underlyings and the book's totals; floats (JSON numbers)."""
     return {
@@ -65,7 +88,9 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
     """
     group_of = dict(zip(params.scenarios, params.scenario_groups))
     ranked = sorted(report.scenario_pnl, key=lambda row: row[1])
-    extra = {} if report.greeks is None else {"greeks": greeks_document(report.greeks)}
+    extra = {} if report.var is None else {"var": var_document(report.var)}
+    if report.greeks is not None:
+        extra["greeks"] = greeks_document(report.greeks)
     return {
         "account": report.account,
         "model": report.model,
@@ -179,6 +204,8 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     ]
     lines += format_terms(document)
     lines += format_scenarios(document, all_scenarios)
+    if "var" in document:
+        lines += format_var(document["var"], currency)
     if "greeks" in document:
         lines += format_greeks(document["greeks"])
     lines.append("")

@@ -32,6 +32,7 @@ from zkmargin.engine.market import Market
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.tail import ValueAtRisk, value_at_risk
 from zkmargin.units import from_fixed, to_fixed
 
 __all__ = ["MarginReport", "assess", "expected_shortfall", "scenario_losses"]
@@ -51,7 +52,9 @@ class MarginReport:
     `expected_shortfall`. `terms` are the addends of the requirement in currency units
     (`zkmargin.engine.breakdown`): they add up to `requirement` exactly, the last one
     being the rounding up to the money unit; `floors` lists every floor's amount.
-    `greeks` are the book's Greeks when `assess` was given the market (else None).
+    `greeks` are the book's Greeks when `assess` was given the market (else None); `var`
+    the VaR, ES and tail scenarios of the losses (`zkmargin.engine.tail`; None without
+    scenarios).
     """
 
     account: str
@@ -71,6 +74,7 @@ class MarginReport:
     terms: tuple[Term, ...]
     floors: tuple[Term, ...]
     greeks: BookGreeks | None = None
+    var: ValueAtRisk | None = None
 
     @property
     def shortfall(self) -> Decimal:
@@ -133,6 +137,7 @@ def assess(
         terms=explained.shown(requirement_amount, book),
         floors=explained.floors,
         greeks=None if market is None else book_greeks(portfolio, market),
+        var=value_at_risk(params, book.losses),
     )
 
 

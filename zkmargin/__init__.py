@@ -6,6 +6,7 @@ Recipes (DESIGN §4)::
     params = zm.build_params(zm.Market.load("examples/market.json"), zm.MarginModel.load("circuits/span.toml"))
     portfolio = zm.Portfolio.load("examples/portfolio_covered_call.json")
     report = zm.assess(portfolio, params)          # margin in the clear
+    after = zm.what_if(portfolio, params, ["close XYZ 2026-12-18 100 C"])   # and after a trade
     proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
     proofs = zm.prove_many(portfolios, params, jobs=2)  # one process per proof
     statement = zm.verify(proof, params)           # raises zm.InvalidProof
@@ -60,6 +61,7 @@ from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
 
 __all__ = [
@@ -82,6 +84,7 @@ __all__ = [
     "MarginModel",
     "MarginProof",
     "MarginReport",
+    "Marginal",
     "Market",
     "ParamsAuthority",
     "ParamsEpoch",
@@ -98,6 +101,7 @@ __all__ = [
     "UnsoundStatement",
     "UntrustedSignature",
     "VerifiedStatement",
+    "WhatIf",
     "ZkMarginError",
     "assess",
     "attest",
@@ -106,6 +110,7 @@ __all__ = [
     "check_challenge",
     "check_params",
     "import_risk_file",
+    "marginal_requirements",
     "new_challenge",
     "new_key",
     "open_account",
@@ -114,5 +119,6 @@ __all__ = [
     "sign_params",
     "verify",
     "verify_batch",
+    "what_if",
 ]
 __version__ = "0.1.0"

@@ -30,6 +30,8 @@ Examples:
   zkmargin check --params params.json --trust venue-a.pub.json --portfolio examples/portfolio.json
   zkmargin check --params params.json --portfolio examples/portfolio.json --all-scenarios
   zkmargin check --params params.json --portfolio examples/portfolio.json --market examples/market.json
+  zkmargin check --params params.json --portfolio examples/portfolio.json \\
+      --what-if "close XYZ 2026-12-18 80 P" --what-if "+1 XYZ 2026-12-18 85 P" --what-if "deposit 500"
 \b
 The requirement is printed as the terms it adds up from: each underlying's worst loss
 (and its scenario), each add-on, the floor when one binds, the level factor, rounding.
@@ -38,7 +40,8 @@ The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST) and w
 their validity window; --allow-unsigned accepts params nobody vouches for.
 \b
 Nothing leaves your machine: this is margin in the clear, computed locally.
-Exit 0 when the account meets the requirement, 1 when it is short.""",
+Trades in --what-if happen at the venue's marks (equity unchanged, cash moves); the exit
+code is about the account as it is: 0 when it meets the requirement, 1 when it is short.""",
 )
 @params_option
 @trust_option
@@ -51,13 +54,18 @@ Exit 0 when the account meets the requirement, 1 when it is short.""",
     help="market.json the params were built from: adds the Greeks of every position.",
 )
 @click.option(
+    "--what-if", "changes", multiple=True, metavar="CHANGE",
+    help="Also show the account after CHANGE (repeatable): 'close <instrument>', "
+    "'+N <instrument>', '-N <instrument>', 'deposit <amount>', 'withdraw <amount>'.",
+)
+@click.option(
     "--all-scenarios", is_flag=True,
     help="List every scenario that moves the book, not only the worst ten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 def check(
     params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
-    market_path: Path | None, all_scenarios: bool, as_json: bool,
+    market_path: Path | None, changes: tuple[str, ...], all_scenarios: bool, as_json: bool,
 ) -> None:
     """Compute margin in the clear: equity, requirement, excess and every scenario."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
@@ -67,7 +75,9 @@ def check(
         with blame(portfolio_path):
             portfolio.check_universe(market.instrument_ids())
     report = zm.assess(portfolio, params, level=level, threshold=min_excess, market=market)
-    document = report_document(report, params)
+    marginal = zm.marginal_requirements(portfolio, params, level=level)
+    what = zm.what_if(portfolio, params, changes, level=level, threshold=min_excess) if changes else None
+    document = report_document(report, params, marginal, what)
     if as_json:
         emit_json(document)
     else:

@@ -80,17 +80,34 @@ def greeks_document(greeks: Any) -> dict[str, Any]:
     }
 
 
-def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str, Any]:
+def what_if_document(what: zm.WhatIf) -> dict[str, Any]:
+    after = what.after
+    return {
+        "changes": list(what.changes), "equity": after.equity, "requirement": after.requirement,
+        "excess": after.excess, "meets": after.meets, "shortfall": after.shortfall,
+        "binding": after.binding, "freed": what.freed,
+    }
+
+
+def report_document(
+    report: zm.MarginReport,
+    params: zm.RiskParams,
+    marginal: tuple[zm.Marginal, ...] = (),
+    what: zm.WhatIf | None = None,
+) -> dict[str, Any]:
     """The stable, JSON-ready view of a `MarginReport` that `check` prints.
 
     `terms` add up to `requirement` exactly; `scenarios` are every scenario, worst first;
-    `greeks` is there when the report has them (check --market).
+    `greeks` is there when the report has them (check --market); `marginal` is what closing
+    each position frees, most first; `what_if` the account after the --what-if changes.
     """
     group_of = dict(zip(params.scenarios, params.scenario_groups))
     ranked = sorted(report.scenario_pnl, key=lambda row: row[1])
     extra = {} if report.var is None else {"var": var_document(report.var)}
     if report.greeks is not None:
         extra["greeks"] = greeks_document(report.greeks)
+    if what is not None:
+        extra["what_if"] = what_if_document(what)
     return {
         "account": report.account,
         "model": report.model,
@@ -114,6 +131,11 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
         "floors": [
             {**term_document(floor), "binding": floor.name == report.binding}
             for floor in report.floors
+        ],
+        "marginal": [
+            {"instrument": m.instrument, "quantity": m.quantity,
+             "requirement_without": m.requirement_without, "freed": m.freed}
+            for m in sorted(marginal, key=lambda m: m.freed, reverse=True)
         ],
         **extra,
     }
@@ -185,6 +207,27 @@ def format_greeks(greeks: dict[str, Any]) -> list[str]:
     ]
 
 
+def format_marginal(document: dict[str, Any]) -> list[str]:
+    rows = [(m["instrument"], str(m["quantity"]), format_money(m["requirement_without"], ""),
+             format_money(m["freed"], "")) for m in document["marginal"]]
+    header = ("closing one position", "quantity", "requirement without", f"frees ({document['currency']})")
+    return ["", table(header, rows, "<>>>")] if rows else []
+
+
+def format_what_if(document: dict[str, Any]) -> list[str]:
+    currency, after = document["currency"], document["what_if"]
+    rows = [(name, format_money(document[name], ""), format_money(after[name], ""),
+             format_money(after[name] - document[name], ""))
+            for name in ("equity", "requirement", "excess")]
+    verdict = ("MEETS the requirement" if after["meets"]
+               else f"SHORT by {format_money(after['shortfall'], currency)}")
+    return [
+        "", "what-if: " + "; ".join(after["changes"]),
+        table(("", "now", "after", "change"), rows, "<>>>"),
+        f"after the changes the account {verdict} (binding {after['binding']}).",
+    ]
+
+
 def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     currency = document["currency"]
     anchors = "".join(f", {name} {document['params'][name]}"
@@ -208,6 +251,9 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
         lines += format_var(document["var"], currency)
     if "greeks" in document:
         lines += format_greeks(document["greeks"])
+    lines += format_marginal(document)
+    if "what_if" in document:
+        lines += format_what_if(document)
     lines.append("")
     if document["meets"]:
         lines.append("MEETS the requirement.")

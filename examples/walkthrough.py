@@ -47,6 +47,8 @@ def main() -> None:
     walk.venue_batch_verifies()
     # A hedge held at a futures broker earns margin credit at the venue (two attestations).
     CrossVenue(walk).cross_venue_credit()
+    # The trader draws the book's risk profile (a PNG; needs zkmargin[plot]).
+    walk.trader_draws_the_book()
 
     print(f"\nThe trader's final proof: {walk.proof.size} bytes, "
           f"account {walk.proof.account}, params {walk.proof.params_digest[:16]}…")

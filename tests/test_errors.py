@@ -14,6 +14,7 @@ from zkmargin import errors
         errors.BackendError,
         errors.UnsoundStatement,
         errors.MalformedProof,
+        errors.MissingExtra,
     ],
 )
 def test_input_errors_share_root_when_raised(error):

@@ -7,6 +7,7 @@ Recipes (DESIGN §4)::
     portfolio = zm.Portfolio.load("examples/portfolio_covered_call.json")
     report = zm.assess(portfolio, params)          # margin in the clear
     after = zm.what_if(portfolio, params, ["close XYZ 2026-12-18 100 C"])   # and after a trade
+    zm.save_plot(zm.plot_scenarios(portfolio, params), "scenarios.png")    # needs zkmargin[plot]
     proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
     proofs = zm.prove_many(portfolios, params, jobs=2)  # one process per proof
     statement = zm.verify(proof, params)           # raises zm.InvalidProof
@@ -43,8 +44,6 @@ from zkmargin.errors import (
     InvalidEncoding,
     InvalidProof,
     MalformedProof,
-    PolicyViolation,
-    StaleAnchor,
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
@@ -59,7 +58,6 @@ from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.many import prove_many
 from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
-from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
@@ -86,6 +84,7 @@ __all__ = [
     "MarginReport",
     "Marginal",
     "Market",
+    "MissingExtra",
     "ParamsAuthority",
     "ParamsEpoch",
     "Policy",
@@ -114,8 +113,11 @@ __all__ = [
     "new_challenge",
     "new_key",
     "open_account",
+    "plot_profile",
+    "plot_scenarios",
     "prove",
     "prove_many",
+    "save_plot",
     "sign_params",
     "verify",
     "verify_batch",

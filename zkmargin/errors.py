@@ -52,6 +52,10 @@ class StaleAnchor(InputError):
     """Signed params or an attestation used outside its validity window or beyond a maximum age."""
 
 
+class MissingExtra(InputError):
+    """An optional feature whose extra is not installed (e.g. plots: `zkmargin[plot]`)."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

@@ -280,9 +280,9 @@ def _encode(value: Any, depth: int) -> str:
 
 
 def write_atomic(
-    path: str | os.PathLike, text: str, *, overwrite: bool = True, private: bool = False
+    path: str | os.PathLike, text: str | bytes, *, overwrite: bool = True, private: bool = False
 ) -> Path:
-    """Write `text` to `path` so readers see either the old file or the whole new one.
+    """Write `text` (UTF-8) or bytes to `path` so readers see either the old file or the whole new one.
 
     The text goes to a new temporary file in the same directory, is flushed to disk and
     then renamed over `path`. A replaced file keeps its permissions; a new one gets the
@@ -298,8 +298,8 @@ def write_atomic(
     temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             stream.flush()
             if overwrite and path.exists() and not private:
                 os.fchmod(stream.fileno(), path.stat().st_mode & 0o7777)

@@ -21,8 +21,10 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for number in range(1, 10):
-        assert f"Step {number} of 9" in out
+    for number in range(1, 11):
+        assert f"Step {number} of 10" in out
+    picture = Path(next(line for line in out.splitlines() if line.strip().startswith("picture")).split()[-1])
+    assert picture.read_bytes().startswith(b"\x89PNG")
     assert "instrument names in the file  0" in out
     assert "InvalidProof" in out and "InsufficientMargin  short by" in out
     assert "verified    trader-7 meets maintenance under the new params" in out

@@ -25,6 +25,7 @@ from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
 from zkmargin.cli.demo import demo
 from zkmargin.cli.keys import keys_group
 from zkmargin.cli.params import params_group
+from zkmargin.cli.plot import plot_group
 from zkmargin.cli.prove import prove
 from zkmargin.cli.schema import schema
 from zkmargin.cli.verify import verify, verify_batch
@@ -61,7 +62,8 @@ def cli() -> None:
     """Prove that an account meets its margin requirement without showing its positions."""
 
 
-for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest):
+for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest,
+                plot_group):
     cli.add_command(command)
 
 

@@ -32,6 +32,7 @@ from zkmargin.demo.crowd import (
 )
 from zkmargin.demo.cross_venue import CrossVenue
 from zkmargin.demo.narration import Narrator, money
+from zkmargin.demo.picture import PictureStep
 from zkmargin.demo.scenery import (
     CRASH_FACTOR,
     DEMO_UNIVERSE,
@@ -49,7 +50,7 @@ from zkmargin.demo.scenery import (
 
 
 @dataclass
-class Walkthrough:
+class Walkthrough(PictureStep):
     """The demo's state and its steps, in order; call `run()` or the steps one by one."""
 
     narrator: Narrator = field(default_factory=Narrator)
@@ -81,6 +82,7 @@ class Walkthrough:
             self.trader_tops_up,
             self.venue_batch_verifies,
             CrossVenue(self).cross_venue_credit,
+            self.trader_draws_the_book,
         )
 
     def run(self) -> None:
@@ -160,14 +162,10 @@ class Walkthrough:
         self.commitments = self.commitments.deposit(amount)
 
     def _report_facts(self, report: zm.MarginReport) -> None:
-        self.narrator.facts(
-            [
-                ("equity", money(report.equity)),
-                ("requirement", money(report.requirement)),
-                ("excess", money(report.excess)),
-                ("binding scenario", report.binding),
-            ]
-        )
+        self.narrator.facts([
+            ("equity", money(report.equity)), ("requirement", money(report.requirement)),
+            ("excess", money(report.excess)), ("binding scenario", report.binding),
+        ])
 
     # 3 -----------------------------------------------------------------------------------
 

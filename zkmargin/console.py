@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
+
+BAR_WIDTH = 20
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -35,3 +40,43 @@ def progress_callback(bar: Any) -> Callable[[int, int], None]:
             shown = done
 
     return progress
+
+
+@contextmanager
+def running_bar(label: str, stream: TextIO, delay: float = 1.0, interval: float = 0.1) -> Iterator[None]:
+    """While the block runs longer than `delay` seconds, a live line on `stream`.
+
+    The line is `label`, a block bouncing across a bar (the work has no known length: a
+    proof is one indivisible computation) and the seconds elapsed, redrawn every
+    `interval` and erased when the block ends, however it ends (Ctrl-C included). A block
+    shorter than `delay` writes nothing.
+    """
+    done = threading.Event()
+    started = time.perf_counter()
+    drawn = [0]
+
+    def draw() -> None:
+        if done.wait(delay):
+            return
+        frame = 0
+        while not done.is_set():
+            position = frame % (2 * BAR_WIDTH - 2)
+            position = position if position < BAR_WIDTH else 2 * BAR_WIDTH - 2 - position
+            bar = " " * position + "█" + " " * (BAR_WIDTH - 1 - position)
+            line = f"{label} [{bar}] {time.perf_counter() - started:.1f} s"
+            stream.write("\r" + line)
+            stream.flush()
+            drawn[0] = len(line)
+            frame += 1
+            done.wait(interval)
+
+    painter = threading.Thread(target=draw, daemon=True)
+    painter.start()
+    try:
+        yield
+    finally:
+        done.set()
+        painter.join()
+        if drawn[0]:
+            stream.write("\r" + " " * drawn[0] + "\r")
+            stream.flush()

@@ -6,11 +6,12 @@ Exit codes are the contract scripts rely on:
 - 1 — the statement is false: `InsufficientMargin` (with the shortfall) or `InvalidProof`
   (with the reason), or a batch with at least one failure;
 - 2 — the question was malformed: missing or unreadable file, bad JSON, unknown field,
-  a proof made for other params, unknown backend, an output that exists without --force.
+  a proof made for other params, unknown backend, an output that exists without --force;
+- 130 — interrupted (Ctrl-C).
 
-Bad input is one line on stderr that names the file and the field; `--debug` re-raises so the
-traceback shows. `--json` prints exactly one JSON document on stdout whose money values are
-decimal strings.
+Bad input is one line on stderr that names the file and the field (a JSON line under
+`--json`); `--debug` re-raises so the traceback shows. `--json`, on every command, prints
+exactly one JSON document on stdout whose money values are decimal strings.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from zkmargin.cli.common import (
     backend_option,
     blame,
     decimal_amount,
+    emit_json,
+    json_option,
     load_portfolio,
     params_option,
     portfolio_option,
@@ -66,9 +68,11 @@ with you and is passed to `zkmargin prove --openings`.""",
     help="openings.json to write: the secret blindings, for you only.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@json_option
 @backend_option
 def account_open(
-    params_path: Path, portfolio_path: Path, output: Path, openings_path: Path, force: bool
+    params_path: Path, portfolio_path: Path, output: Path, openings_path: Path, force: bool,
+    as_json: bool,
 ) -> None:
     """Commit to the cash and every position of the universe (trader side)."""
     for path in (output, openings_path):
@@ -78,17 +82,24 @@ def account_open(
     commitments, openings = zm.open_account(portfolio, params)
     openings.save(openings_path, overwrite=force)
     commitments.save(output, overwrite=force)
+    if as_json:
+        emit_json({"account": commitments.account, "commitments": str(output),
+                   "openings": str(openings_path), "count": len(commitments.positions) + 1})
+        return
     click.echo(
         f"wrote {output} ({len(commitments.positions) + 1} commitments, for the venue) and "
         f"{openings_path} (secret: keep it, prove with --openings)"
     )
 
 
-def _move_committed_cash(path: Path, amount: Decimal) -> None:
+def _move_committed_cash(path: Path, amount: Decimal, as_json: bool) -> None:
     with blame(path):
         commitments = zm.AccountCommitments.load(path)
         commitments.deposit(amount).save(path, overwrite=True)
-    click.echo(f"{path}: committed cash of {shown(commitments.account)} moved by {amount:,}")
+    if as_json:
+        emit_json({"account": commitments.account, "file": str(path), "moved": amount})
+    else:
+        click.echo(f"{path}: committed cash of {shown(commitments.account)} moved by {amount:,}")
 
 
 @account_group.command(
@@ -102,10 +113,11 @@ balance without learning it, and the trader's openings stay valid.""",
 )
 @click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
 @click.argument("amount", callback=decimal_amount)
+@json_option
 @backend_option
-def account_deposit(account_path: Path, amount: Decimal) -> None:
+def account_deposit(account_path: Path, amount: Decimal, as_json: bool) -> None:
     """Add a deposit to an account's committed cash, in place (venue side)."""
-    _move_committed_cash(account_path, amount)
+    _move_committed_cash(account_path, amount, as_json)
 
 
 @account_group.command(
@@ -116,7 +128,8 @@ Example:
 )
 @click.argument("account_path", metavar="ACCOUNT", type=click.Path(path_type=Path))
 @click.argument("amount", callback=decimal_amount)
+@json_option
 @backend_option
-def account_withdraw(account_path: Path, amount: Decimal) -> None:
+def account_withdraw(account_path: Path, amount: Decimal, as_json: bool) -> None:
     """Take a withdrawal off an account's committed cash, in place (venue side)."""
-    _move_committed_cash(account_path, -amount)
+    _move_committed_cash(account_path, -amount, as_json)

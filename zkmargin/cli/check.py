@@ -13,6 +13,7 @@ from zkmargin.cli.common import (
     EXIT_FALSE,
     blame,
     emit_json,
+    json_option,
     level_option,
     load_portfolio,
     min_excess_option,
@@ -62,7 +63,7 @@ code is about the account as it is: 0 when it meets the requirement, 1 when it i
     "--all-scenarios", is_flag=True,
     help="List every scenario that moves the book, not only the worst ten.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 def check(
     params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
     market_path: Path | None, changes: tuple[str, ...], all_scenarios: bool, as_json: bool,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import numpy as np
 
 import zkmargin as zm
 from zkmargin.console import shown
@@ -17,12 +18,25 @@ from zkmargin.console import shown
 EXIT_FALSE = 1
 EXIT_BAD_INPUT = 2
 _BACKENDS = ("arkworks", "py_ecc")
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shell's convention (128 + SIGINT), so it is never mistaken for "short" (1)."""
+JSON_FLAG = "--json"
+
+
 class ZkMarginGroup(click.Group):
-    """A click group that turns zkmargin's deliberate errors into one line and an exit code."""
+    """A click group that turns zkmargin's deliberate errors into one line and an exit code.
+
+    With --json anywhere on the command line the line is a JSON document on stderr,
+    usage errors included. Ctrl-C exits 130 (files are written atomically, so none is left
+    half-written), and numpy's floating-point warnings stay off stderr: every amount that
+    matters is checked for being finite where it is used.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta["zkmargin.json"] = JSON_FLAG in ctx.args
         try:
-            return super().invoke(ctx)
+            with np.errstate(all="ignore"):
+                return super().invoke(ctx)
         except zm.ZkMarginError as error:
             if ctx.meta.get("zkmargin.debug"):
                 raise
@@ -31,16 +45,28 @@ class ZkMarginGroup(click.Group):
                 if isinstance(error, (zm.InvalidProof, zm.InsufficientMargin))
                 else EXIT_BAD_INPUT
             )
-            fail(str(error), code)
+            fail(str(error), code, type(error).__name__)
         except OSError as error:
             if ctx.meta.get("zkmargin.debug"):
                 raise
             where = f"{error.filename}: " if error.filename else ""
-            fail(f"{where}{error.strerror or error}", EXIT_BAD_INPUT)
+            fail(f"{where}{error.strerror or error}", EXIT_BAD_INPUT, type(error).__name__)
+        except KeyboardInterrupt:
+            fail("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt")
+        except click.ClickException as error:
+            if not ctx.meta["zkmargin.json"]:
+                raise
+            fail(error.format_message(), error.exit_code, type(error).__name__)
 
 
-def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"zkmargin: error: {shown(message)}", err=True)
+def fail(message: str, code: int, kind: str = "Error") -> NoReturn:
+    """One line on stderr — JSON under --json — and exit `code`."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("zkmargin.json"):
+        line = json.dumps({"error": {"type": kind, "message": message, "exit_code": code}})
+    else:
+        line = f"zkmargin: error: {shown(message)}"
+    click.echo(line, err=True)
     raise click.exceptions.Exit(code)
 
 
@@ -107,6 +133,11 @@ min_excess_option = click.option(
     default="0",
     metavar="AMOUNT",
     help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
+)
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
 )
 
 

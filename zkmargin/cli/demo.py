@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from zkmargin import demo as walkthrough
-from zkmargin.cli.common import backend_option
+from zkmargin.cli.common import backend_option, emit_json, json_option
 
 
 @click.command(
@@ -13,7 +15,8 @@ from zkmargin.cli.common import backend_option
 Examples:
   zkmargin demo            # narrated, pauses between steps
   zkmargin demo --fast     # no pauses
-  zkmargin demo --fast --accounts 50""",
+  zkmargin demo --fast --accounts 50
+  zkmargin demo --fast --json   # the story on stderr, a summary document on stdout""",
 )
 @click.option("--fast", is_flag=True, help="Do not pause between steps.")
 @click.option(
@@ -23,7 +26,20 @@ Examples:
     show_default=True,
     help="Generated accounts the venue batch-verifies at the end.",
 )
+@json_option
 @backend_option
-def demo(fast: bool, accounts: int) -> None:
+def demo(fast: bool, accounts: int, as_json: bool) -> None:
     """Walk through a trader and a venue: prove, crash, margin call, top-up, batch verify."""
-    walkthrough.run(fast=fast, accounts=accounts)
+    if not as_json:
+        walkthrough.run(fast=fast, accounts=accounts)
+        return
+    # The story goes to stderr; stdout gets one document about how it ended.
+    narrator = walkthrough.Narrator(echo=lambda line: click.echo(line, err=True))
+    walk = walkthrough.Walkthrough(narrator, accounts=accounts)
+    started = time.perf_counter()
+    walk.run()
+    emit_json({
+        "steps": len(walk.steps), "seconds": round(time.perf_counter() - started, 1),
+        "account": walk.proof.account, "proof_size": walk.proof.size,
+        "params_digest": walk.proof.params_digest, "picture": walk.picture and str(walk.picture),
+    })

@@ -11,6 +11,7 @@ import click
 import zkmargin as zm
 from zkmargin.cli.common import (
     emit_json,
+    json_option,
     level_option,
     load_portfolio,
     min_excess_option,
@@ -24,7 +25,6 @@ output_option = click.option(
     help="Picture to write: .png or .svg.",
 )
 force_option = click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 
 
 @click.group(

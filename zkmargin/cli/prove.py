@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from zkmargin.cli.common import (
     params_option,
     refuse_existing,
 )
-from zkmargin.console import format_money, shown
+from zkmargin.console import format_money, running_bar, shown
 from zkmargin.jsonio import write_atomic
 
 
@@ -113,11 +114,13 @@ def prove(
             err=True,
         )
     started = time.perf_counter()
+    live = not as_json and interactive(sys.stderr)
     try:
-        proof = zm.prove(
-            portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge,
-            attestations=attestations, workers=jobs,
-        )
+        with running_bar("proving", sys.stderr) if live else nullcontext():
+            proof = zm.prove(
+                portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge,
+                attestations=attestations, workers=jobs,
+            )
     except zm.InsufficientMargin as error:
         if as_json:
             emit_json(

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
+from zkmargin.cli.common import json_option
 
 SCHEMAS: dict[str, Callable[[], Any]] = {
     "market": lambda: zm.Market.json_schema(),
@@ -25,6 +26,8 @@ Examples:
   zkmargin schema market""",
 )
 @click.argument("kind", type=click.Choice(list(SCHEMAS)))
-def schema(kind: str) -> None:
-    """Print the JSON Schema of an input or proof file."""
+@json_option
+def schema(kind: str, as_json: bool) -> None:
+    """Print the JSON Schema of an input or proof file (JSON either way; --json is accepted
+    like on every command)."""
     click.echo(json.dumps(SCHEMAS[kind](), indent=2))

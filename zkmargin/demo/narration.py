@@ -45,7 +45,9 @@ class Narrator:
             time.sleep(self.pause_seconds)
 
     def progress(self, length: int, label: str) -> Any:
-        return click.progressbar(length=length, label=f"    {label}", show_pos=True, width=30)
+        # On stderr, like every progress bar: stdout stays the story (or `demo --json`'s document).
+        return click.progressbar(length=length, label=f"    {label}", show_pos=True, width=30,
+                                 file=click.get_text_stream("stderr"))
 
 
 def money(amount: Decimal, currency: str = "USD") -> str:

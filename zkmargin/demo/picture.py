@@ -13,7 +13,10 @@ import zkmargin as zm
 
 
 class PictureStep:
-    """`trader_draws_the_book`: one PNG in a fresh temporary folder, and where it is."""
+    """`trader_draws_the_book`: one PNG in a fresh temporary folder, and where it is
+    (`picture`, None until drawn or without matplotlib)."""
+
+    picture: Path | None = None
 
     def trader_draws_the_book(self) -> None:
         say, n = self.narrator.say, self.narrator
@@ -29,6 +32,6 @@ class PictureStep:
         except zm.MissingExtra as error:
             say(f"No picture this time: {error}.")
             return
-        path = zm.save_plot(figure, Path(tempfile.mkdtemp(prefix="zkmargin-demo-")) / "profile.png")
-        n.facts([("picture", str(path))])
-        say(f"Open {path} to see it; `zkmargin plot profile` draws the same from files.")
+        self.picture = zm.save_plot(figure, Path(tempfile.mkdtemp(prefix="zkmargin-demo-")) / "profile.png")
+        n.facts([("picture", str(self.picture))])
+        say(f"Open {self.picture} to see it; `zkmargin plot profile` draws the same from files.")

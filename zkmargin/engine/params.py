@@ -295,7 +295,8 @@ def to_money_units(
     amounts: np.ndarray, rounding: Literal["nearest", "up"], field: str, instruments: list[str]
 ) -> list:
     """Currency amounts (first axis over instruments) as money-unit ints, nested lists."""
-    scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below, by name
+        scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
     bad = np.argwhere(~np.isfinite(scaled) | (np.abs(scaled) >= 2.0**COEFFICIENT_BITS))
     if bad.size:
         row = bad[0][0]

@@ -31,7 +31,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import describe_validation_error
+from zkmargin.jsonio import describe_validation_error, read_bounded
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family
 from zkmargin.engine.models import expected_shortfall as expected_shortfall_family
@@ -110,11 +110,11 @@ class MarginModel(BaseModel):
     def load(cls, path: str | os.PathLike) -> MarginModel:
         """Read a spec from a TOML file; any problem is an `InputError` naming file and key."""
         path = Path(path)
+        if not path.exists():
+            raise InputError(f"no such margin model file: {path}")
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"no such margin model file: {path}") from None
-        except (OSError, UnicodeDecodeError) as error:
+            text = read_bounded(path, str(path), "a margin model").decode("utf-8")
+        except UnicodeDecodeError as error:
             raise InputError(f"{path}: cannot read margin model: {error}") from None
         return cls.from_toml(text, what=str(path))
 

@@ -6,10 +6,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pydantic
 import pytest
 
 import zkmargin as zm
 from tests.cli.conftest import REPO, write_portfolio
+from zkmargin.cli.report_view import format_report, report_document
 
 EXAMPLES = REPO / "examples"
 LISTED_BOOKS = ["portfolio", "portfolio_covered_call", "portfolio_crash_fails",
@@ -118,3 +120,30 @@ def test_check_shows_params_digest_and_as_of_when_text(invoke, params_files):
     assert f"params       {params.digest()[:16]}… (as of {params.as_of})" in result.stdout
     document = check_json(invoke, params_path, EXAMPLES / "portfolio.json")
     assert document["params"] == {"digest": params.digest(), "as_of": params.as_of}
+
+
+class Epoch(pydantic.BaseModel):
+    """The shape of signed params' `epoch` (issue 10), for the display only."""
+
+    issuer: str
+    key_id: str
+    epoch: int
+    valid_from: str
+    valid_until: str
+
+
+class SignedParams(zm.RiskParams):
+    epoch: Epoch | None = None
+
+
+def test_check_shows_issuer_and_epoch_when_params_are_signed(params_files):
+    plain = zm.RiskParams.load(params_files["span", "market"])
+    signed = SignedParams(**plain.model_dump(), epoch=Epoch(
+        issuer="venue-a", key_id="ab" * 32, epoch=7,
+        valid_from="2026-11-27T00:00:00Z", valid_until="2026-11-28T00:00:00Z"))
+    report = zm.assess(zm.Portfolio.load(EXAMPLES / "portfolio.json"), signed)
+    document = report_document(report, signed)
+    assert document["params"]["epoch"]["issuer"] == "venue-a" and document["params"]["epoch"]["epoch"] == 7
+    assert (f"params       {signed.digest()[:16]}… (as of {signed.as_of}, issuer venue-a, epoch 7, "
+            "valid until 2026-11-28T00:00:00Z)") in format_report(document)
+    assert "epoch" not in report_document(report, plain)["params"]

@@ -11,16 +11,18 @@ from zkmargin.console import format_money
 
 WORST_SHOWN = 10
 """Scenarios the text lists, worst first, unless --all-scenarios."""
-PARAMS_ANCHORS = ("issuer", "epoch")
-"""Fields signed params carry (issue 10); shown when the params object has them."""
 
 
 def params_document(params: zm.RiskParams) -> dict[str, Any]:
+    """Digest and date, and who signed them for which epoch when the params are signed.
+
+    Signed params (issue 10) carry `epoch` (issuer, key, epoch number, validity window);
+    unsigned ones do not, and nothing is made up for them.
+    """
     document = {"digest": params.digest(), "as_of": params.as_of}
-    for name in PARAMS_ANCHORS:
-        value = getattr(params, name, None)
-        if value is not None:
-            document[name] = value
+    signed = getattr(params, "epoch", None)
+    if signed is not None:
+        document["epoch"] = signed.model_dump(mode="json")
     return document
 
 
@@ -230,8 +232,9 @@ def format_what_if(document: dict[str, Any]) -> list[str]:
 
 def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     currency = document["currency"]
-    anchors = "".join(f", {name} {document['params'][name]}"
-                      for name in PARAMS_ANCHORS if name in document["params"])
+    signed = document["params"].get("epoch")
+    anchors = "" if signed is None else (
+        f", issuer {signed['issuer']}, epoch {signed['epoch']}, valid until {signed['valid_until']}")
     lines = [
         f"account      {document['account']}",
         f"model        {document['model']} ({document['level']} level, factor {document['level_factor']})",

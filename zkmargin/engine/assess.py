@@ -99,7 +99,6 @@ def assess(
 
     Never raises `InsufficientMargin`: `meets` says whether E ≥ λ·base + threshold.
     """
-    factor = params.level_factor(level)
     q = params.position_vector(portfolio)
     QS, MS = params.quantity_scale, params.money_scale
     threshold_units = to_fixed(threshold, MS, rounding="up", what="threshold")
@@ -108,8 +107,8 @@ def assess(
     equity_fine = QS * params.cash_units(portfolio) + sum(
         quantity * value for quantity, value in zip(q, params.values) if quantity
     )
-    book = Book.of(params, q)
-    explained = requirement(book, level)
+    book = Book.of(params, q, level)
+    explained = requirement(book)
     required_fine = explained.required
     equity = from_fixed(equity_fine // QS, MS)
     requirement_amount = from_fixed(ceil_div(required_fine, QS), MS)

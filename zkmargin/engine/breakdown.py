@@ -45,15 +45,16 @@ SCENARIO_KINDS = ("scenario_group", "expected_shortfall")
 
 @dataclass(frozen=True)
 class Book:
-    """A position vector against params, with its scenario losses computed once."""
+    """A position vector against params at a margin level, its scenario losses computed once."""
 
     params: RiskParams
     q: list[int]
+    level: str
     losses: list[int]
 
     @classmethod
-    def of(cls, params: RiskParams, q: list[int]) -> Book:
-        return cls(params, q, scenario_losses(params, q))
+    def of(cls, params: RiskParams, q: list[int], level: str = "maintenance") -> Book:
+        return cls(params, q, level, scenario_losses(params, q))
 
     @property
     def fine_scale(self) -> int:
@@ -196,8 +197,9 @@ class Requirement:
                                      amount=rest))
 
 
-def requirement(book: Book, level: str) -> Requirement:
-    """The requirement's terms at `level` (`binding` as documented on `MarginReport`)."""
+def requirement(book: Book) -> Requirement:
+    """The requirement's terms at the book's level (`binding` as documented on `MarginReport`)."""
+    level = book.level
     factor = book.params.level_factor(level)
     parts = tuple(t for builder in PARTS for t in builder(book))
     floors = tuple(t for builder in FLOORS for t in builder(book))

@@ -68,10 +68,9 @@ class Term:
 
     `exact` is the amount in fine units (money units / quantity scale); `amount` is it in
     currency units, exact when it has a finite decimal expansion (else rounded down to
-    10⁻¹⁸). `scenario` names a
-    group's worst scenario; `instrument`, `side`, `quantity` (whole units) and `rate`
-    (currency units per whole unit) say where an add-on's amount comes from; `factor` is
-    a level's.
+    10⁻¹⁸). `scenario` names a group's worst scenario; `instrument`, `side`, `quantity`
+    (whole units) and `rate` (currency units per whole unit) say where an add-on's amount
+    comes from; `factor` is a level's.
     """
 
     kind: str
@@ -98,7 +97,7 @@ def to_decimal(amount: Fraction, least_places: int) -> Decimal:
     denominator, places = amount.denominator, 0
     while denominator % 10 == 0:
         denominator, places = denominator // 10, places + 1
-    for prime in (2, 5):
+    for prime in (2, 5):  # after the tens, at most one of the two primes is left
         while denominator % prime == 0:
             denominator, places = denominator // prime, places + 1
     places = max(places, least_places) if denominator == 1 else INEXACT_PLACES

@@ -158,7 +158,7 @@ def test_check_json_has_stable_keys_and_decimal_strings_when_asked(invoke, workd
     assert list(document) == [
         "account", "model", "level", "currency", "params_digest", "equity", "requirement",
         "threshold", "excess", "meets", "shortfall", "binding", "groups", "scenarios",
-        "params", "level_factor", "terms", "floors",
+        "params", "level_factor", "terms", "floors", "marginal", "var",
     ]
     assert document["groups"] == [
         {"group": name, "loss": str(loss)} for name, loss in report.group_losses

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -139,6 +139,23 @@ min_excess_option = click.option(
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
 )
+
+
+def output_options(written: str) -> Callable[[Callable], Callable]:
+    """`-o/--output` (the file `written`), `--force` and `--json`: what every writing command takes."""
+    options = (
+        click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                     help=f"{written} to write."),
+        click.option("--force", is_flag=True, help="Overwrite an existing output file."),
+        json_option,
+    )
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @contextmanager

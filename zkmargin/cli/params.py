@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,27 +9,9 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import duration
-from zkmargin.cli.common import emit_json, refuse_existing
+from zkmargin.cli.common import emit_json, output_options, refuse_existing
 from zkmargin.console import shown
 from zkmargin.jsonio import write_atomic
-
-
-def output_options(written: str) -> Callable[[Callable], Callable]:
-    """`-o/--output` (the file `written`), `--force` and `--json`: what every params command takes."""
-    options = (
-        click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-                     help=f"{written} to write."),
-        click.option("--force", is_flag=True, help="Overwrite an existing output file."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text."),
-    )
-
-    def decorate(command: Callable) -> Callable:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return decorate
-
 
 @click.group(
     "params",

@@ -11,20 +11,15 @@ import click
 import zkmargin as zm
 from zkmargin.cli.common import (
     emit_json,
-    json_option,
     level_option,
     load_portfolio,
     min_excess_option,
+    output_options,
     params_option,
     portfolio_option,
     refuse_existing,
 )
 
-output_option = click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True,
-    help="Picture to write: .png or .svg.",
-)
-force_option = click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 
 
 @click.group(
@@ -66,9 +61,7 @@ with −requirement and −equity as horizontal lines and today's price as a ver
               help="market.json the params were built from (prices the grid).")
 @level_option
 @min_excess_option
-@output_option
-@force_option
-@json_option
+@output_options("Picture (.png or .svg)")
 def plot_profile(
     params_path: Path, portfolio_path: Path, market_path: Path, level: str, min_excess: Decimal,
     output: Path, force: bool, as_json: bool,
@@ -92,9 +85,7 @@ One bar per scenario; the binding scenario is red (for expected shortfall, the t
 @portfolio_option
 @level_option
 @min_excess_option
-@output_option
-@force_option
-@json_option
+@output_options("Picture (.png or .svg)")
 def plot_scenarios(
     params_path: Path, portfolio_path: Path, level: str, min_excess: Decimal,
     output: Path, force: bool, as_json: bool,

@@ -68,7 +68,7 @@ def check(
     params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
     market_path: Path | None, changes: tuple[str, ...], all_scenarios: bool, as_json: bool,
 ) -> None:
-    """Compute margin in the clear: equity, requirement, excess and every scenario."""
+    """Margin in the clear: the requirement term by term, excess, worst scenarios, VaR, what-if."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     market = None if market_path is None else zm.Market.load(market_path)

@@ -44,6 +44,9 @@ from zkmargin.errors import (
     InvalidEncoding,
     InvalidProof,
     MalformedProof,
+    MissingExtra,
+    PolicyViolation,
+    StaleAnchor,
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
@@ -58,6 +61,8 @@ from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.many import prove_many
 from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
+from zkmargin.proofs.statement import check_challenge, new_challenge
+from zkmargin.engine.plots import plot_profile, plot_scenarios, save_plot
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
 from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch

@@ -22,7 +22,7 @@ def span_params(tmp_path_factory):
 
 
 def test_check_prints_greeks_of_positions_underlyings_and_book_when_market_given(invoke, span_params):
-    args = ("check", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio_hedged.json"),
+    args = ("check", "--allow-unsigned", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio_hedged.json"),
             "--market", str(EXAMPLES / "market.json"))
     document = json.loads(invoke(*args, "--json").stdout)
     expected = book_greeks(zm.Portfolio.load(EXAMPLES / "portfolio_hedged.json"),
@@ -40,7 +40,7 @@ def test_check_prints_greeks_of_positions_underlyings_and_book_when_market_given
 
 
 def test_check_has_no_greeks_when_market_not_given(invoke, span_params):
-    result = invoke("check", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio.json"), "--json")
+    result = invoke("check", "--allow-unsigned", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio.json"), "--json")
     assert "greeks" not in json.loads(result.stdout)
 
 
@@ -48,7 +48,7 @@ def test_check_exits_2_naming_position_when_market_lacks_it(invoke, span_params,
     market = json.loads((EXAMPLES / "market.json").read_text())
     del market["instruments"]["XYZ 2026-12-18 80 P"]
     (tmp_path / "market.json").write_text(json.dumps(market))
-    result = invoke("check", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio.json"),
+    result = invoke("check", "--allow-unsigned", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio.json"),
                     "--market", str(tmp_path / "market.json"))
     assert result.exit_code == 2
     assert "XYZ 2026-12-18 80 P" in result.stderr and "portfolio.json" in result.stderr

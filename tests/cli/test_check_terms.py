@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import pydantic
 import pytest
 
 import zkmargin as zm
@@ -46,7 +46,7 @@ def book_path(params_files, book: str) -> Path:
 
 
 def check_json(invoke, params: Path, book: Path, *extra: str) -> dict:
-    result = invoke("check", "--params", str(params), "--portfolio", str(book), "--json", *extra)
+    result = invoke("check", "--allow-unsigned", "--params", str(params), "--portfolio", str(book), "--json", *extra)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)
 
@@ -83,7 +83,7 @@ def test_check_shows_crypto_contingency_in_text_and_json_when_short_option(invok
     contingency = [term for term in document["terms"] if term["term"] == "addon"]
     assert [(term["instrument"], term["side"], term["quantity"]) for term in contingency] == [
         ("BTC-25DEC26-110000-C", "short", "-0.5")]
-    text = invoke("check", "--params", str(params), "--portfolio", str(EXAMPLES / "portfolio_crypto.json"))
+    text = invoke("check", "--allow-unsigned", "--params", str(params), "--portfolio", str(EXAMPLES / "portfolio_crypto.json"))
     line = next(line for line in text.stdout.splitlines() if line.startswith("add-on short 0.5 BTC-25DEC26-110000-C"))
     assert line.endswith(f"{Decimal(contingency[0]['amount']):,.2f}")
     assert next(line for line in text.stdout.splitlines() if line.startswith("= requirement")).endswith(
@@ -101,9 +101,9 @@ def test_check_terms_are_the_binding_floor_when_floor_exceeds_scenarios(invoke, 
 
 
 def test_check_lists_worst_ten_then_all_when_asked(invoke, params_files):
-    args = ("check", "--params", str(params_files["expected_shortfall", "market"]),
+    args = ("check", "--allow-unsigned", "--params", str(params_files["expected_shortfall", "market"]),
             "--portfolio", str(EXAMPLES / "portfolio_hedged.json"))
-    document = check_json(invoke, *args[2::2])
+    document = check_json(invoke, *args[3::2])
     worst = [row["scenario"] for row in document["scenarios"] if Decimal(row["pnl"])]
     short = invoke(*args).stdout.splitlines()
     listed = [name for name in worst if any(line.startswith(name + " ") for line in short)]
@@ -116,34 +116,20 @@ def test_check_lists_worst_ten_then_all_when_asked(invoke, params_files):
 def test_check_shows_params_digest_and_as_of_when_text(invoke, params_files):
     params_path = params_files["span", "market"]
     params = zm.RiskParams.load(params_path)
-    result = invoke("check", "--params", str(params_path), "--portfolio", str(EXAMPLES / "portfolio.json"))
+    result = invoke("check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(EXAMPLES / "portfolio.json"))
     assert f"params       {params.digest()[:16]}… (as of {params.as_of})" in result.stdout
     document = check_json(invoke, params_path, EXAMPLES / "portfolio.json")
     assert document["params"] == {"digest": params.digest(), "as_of": params.as_of}
 
 
-class Epoch(pydantic.BaseModel):
-    """The shape of signed params' `epoch` (issue 10), for the display only."""
-
-    issuer: str
-    key_id: str
-    epoch: int
-    valid_from: str
-    valid_until: str
-
-
-class SignedParams(zm.RiskParams):
-    epoch: Epoch | None = None
-
-
 def test_check_shows_issuer_and_epoch_when_params_are_signed(params_files):
     plain = zm.RiskParams.load(params_files["span", "market"])
-    signed = SignedParams(**plain.model_dump(), epoch=Epoch(
-        issuer="venue-a", key_id="ab" * 32, epoch=7,
-        valid_from="2026-11-27T00:00:00Z", valid_until="2026-11-28T00:00:00Z"))
+    signed = zm.sign_params(plain, zm.new_key("venue-a"), epoch=7,
+                            valid_from=datetime(2026, 11, 27, tzinfo=timezone.utc), valid_for=timedelta(days=1))
     report = zm.assess(zm.Portfolio.load(EXAMPLES / "portfolio.json"), signed)
     document = report_document(report, signed)
     assert document["params"]["epoch"]["issuer"] == "venue-a" and document["params"]["epoch"]["epoch"] == 7
+    until = document["params"]["epoch"]["valid_until"]
     assert (f"params       {signed.digest()[:16]}… (as of {signed.as_of}, issuer venue-a, epoch 7, "
-            "valid until 2026-11-28T00:00:00Z)") in format_report(document)
+            f"valid until {until})") in format_report(document)
     assert "epoch" not in report_document(report, plain)["params"]

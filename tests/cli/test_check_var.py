@@ -26,7 +26,7 @@ def params(tmp_path_factory):
 
 
 def check(invoke, params_path, book="portfolio_hedged", *extra):
-    result = invoke("check", "--params", str(params_path), "--portfolio", str(EXAMPLES / f"{book}.json"), *extra)
+    result = invoke("check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(EXAMPLES / f"{book}.json"), *extra)
     assert result.exit_code in (0, 1), result.output
     return result
 

@@ -23,7 +23,7 @@ def params_path(tmp_path_factory):
 
 def test_check_what_if_shows_the_account_after_the_changes_when_given(invoke, params_path):
     changes = ["close XYZ 2026-12-18 100 C", "deposit 1000"]
-    args = ["check", "--params", str(params_path), "--portfolio", str(BOOK)]
+    args = ["check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(BOOK)]
     for change in changes:
         args += ["--what-if", change]
     document = json.loads(invoke(*args, "--json").stdout)
@@ -41,7 +41,7 @@ def test_check_what_if_shows_the_account_after_the_changes_when_given(invoke, pa
 
 
 def test_check_lists_marginal_requirements_most_freed_first_when_book_has_positions(invoke, params_path):
-    document = json.loads(invoke("check", "--params", str(params_path), "--portfolio", str(BOOK), "--json").stdout)
+    document = json.loads(invoke("check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(BOOK), "--json").stdout)
     freed = [Decimal(m["freed"]) for m in document["marginal"]]
     assert freed == sorted(freed, reverse=True) and len(freed) == 3
     expected = {m.instrument: m.freed for m in zm.marginal_requirements(zm.Portfolio.load(BOOK), zm.RiskParams.load(params_path))}
@@ -49,7 +49,7 @@ def test_check_lists_marginal_requirements_most_freed_first_when_book_has_positi
 
 
 def test_check_exits_2_naming_the_change_when_what_if_text_is_bad(invoke, params_path):
-    result = invoke("check", "--params", str(params_path), "--portfolio", str(BOOK), "--what-if", "buy 5 XYZ")
+    result = invoke("check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(BOOK), "--what-if", "buy 5 XYZ")
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("zkmargin: error: what-if 'buy 5 XYZ': expected")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -84,5 +84,5 @@ def test_example_script_runs_every_step_when_called_fast():
         capture_output=True, text=True, timeout=120, env=environment,
     )
     assert result.returncode == 0, result.stderr
-    assert "Step 9 of 9" in result.stdout
+    assert "Step 10 of 10" in result.stdout
     assert "The trader's final proof:" in result.stdout

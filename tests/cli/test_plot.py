@@ -79,18 +79,18 @@ def test_plot_scenarios_marks_the_tail_when_model_is_expected_shortfall(market):
 @pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
 def test_plot_writes_the_picture_when_cli_asked(invoke, params_path, tmp_path, suffix, magic):
     output = tmp_path / f"scenarios{suffix}"
-    result = invoke("plot", "scenarios", "--params", str(params_path),
+    result = invoke("plot", "scenarios", "--allow-unsigned", "--params", str(params_path),
                     "--portfolio", str(EXAMPLES / "portfolio_hedged.json"), "-o", str(output), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"plot": "scenarios", "file": str(output), "format": suffix[1:]}
     assert output.read_bytes().startswith(magic)
-    again = invoke("plot", "profile", "--params", str(params_path), "--portfolio", str(EXAMPLES / "portfolio_hedged.json"),
+    again = invoke("plot", "profile", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(EXAMPLES / "portfolio_hedged.json"),
                    "--market", str(EXAMPLES / "market.json"), "-o", str(output))
     assert again.exit_code == 2 and "--force" in again.stderr
 
 
 def test_plot_exits_2_when_suffix_is_not_a_picture(invoke, params_path, tmp_path):
-    result = invoke("plot", "scenarios", "--params", str(params_path),
+    result = invoke("plot", "scenarios", "--allow-unsigned", "--params", str(params_path),
                     "--portfolio", str(EXAMPLES / "portfolio.json"), "-o", str(tmp_path / "x.pdf"))
     assert result.exit_code == 2 and "must end in .png or .svg" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -98,7 +98,7 @@ def test_plot_exits_2_when_suffix_is_not_a_picture(invoke, params_path, tmp_path
 
 def test_plot_names_the_extra_in_one_line_when_matplotlib_is_missing(invoke, params_path, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # what an install without it raises
-    result = invoke("plot", "scenarios", "--params", str(params_path),
+    result = invoke("plot", "scenarios", "--allow-unsigned", "--params", str(params_path),
                     "--portfolio", str(EXAMPLES / "portfolio.json"), "-o", str(tmp_path / "x.png"))
     assert result.exit_code == 2
     assert result.stderr == "zkmargin: error: plots need matplotlib: install the extra with pip install 'zkmargin[plot]'\n"

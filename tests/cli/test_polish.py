@@ -55,14 +55,14 @@ def test_every_command_has_json_option_when_listed():
 
 
 def test_errors_are_one_json_line_on_stderr_when_json_mode(invoke, tmp_path):
-    result = invoke("check", "--params", str(tmp_path / "none.json"), "--portfolio", "x.json", "--json")
+    result = invoke("check", "--allow-unsigned", "--params", str(tmp_path / "none.json"), "--portfolio", "x.json", "--json")
     assert result.exit_code == 2 and result.stdout == ""
     assert json.loads(result.stderr) == {"error": {
         "type": "InputError", "message": f"no such file: {tmp_path / 'none.json'}", "exit_code": 2}}
-    usage = invoke("check", "--json", "--level")
+    usage = invoke("check", "--allow-unsigned", "--json", "--level")
     assert usage.exit_code == 2
     assert json.loads(usage.stderr)["error"]["message"] == "Option '--level' requires an argument."
-    text = invoke("check", "--params", str(tmp_path / "none.json"), "--portfolio", "x.json")
+    text = invoke("check", "--allow-unsigned", "--params", str(tmp_path / "none.json"), "--portfolio", "x.json")
     assert text.stderr == f"zkmargin: error: no such file: {tmp_path / 'none.json'}\n"
 
 
@@ -72,7 +72,7 @@ def test_check_refuses_a_file_that_never_ends_by_size_when_given_dev_zero(invoke
     zm.build_params(zm.Market.load(EXAMPLES / "market.json"),
                     zm.MarginModel.load(REPO / "circuits" / "span.toml")).save(params)
     files = {"--params": str(params), "--portfolio": str(EXAMPLES / "portfolio.json"), option: "/dev/zero"}
-    result = invoke("check", *[item for pair in files.items() for item in pair])
+    result = invoke("check", "--allow-unsigned", *[item for pair in files.items() for item in pair])
     assert result.exit_code == 2
     assert result.stderr == "zkmargin: error: /dev/zero: larger than 64 MiB, not a JSON file zkmargin reads\n"
 
@@ -120,7 +120,7 @@ def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):
     harness = ("import sys; from zkmargin.cli import cli; print('ready', flush=True); "
                "cli.main(sys.argv[1:], prog_name='zkmargin')")
     process = subprocess.Popen(
-        [sys.executable, "-c", harness, "prove", "--params", str(params), "--portfolio",
+        [sys.executable, "-c", harness, "prove", "--allow-unsigned", "--params", str(params), "--portfolio",
          str(EXAMPLES / "portfolio_hedged.json"), "-o", str(tmp_path / "proof.json")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -65,7 +65,8 @@ code is about the account as it is: 0 when it meets the requirement, 1 when it i
 )
 @json_option
 def check(
-    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path,
+    level: str, min_excess: Decimal,
     market_path: Path | None, changes: tuple[str, ...], all_scenarios: bool, as_json: bool,
 ) -> None:
     """Margin in the clear: the requirement term by term, excess, worst scenarios, VaR, what-if."""

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     emit_json,
     level_option,
@@ -56,6 +57,8 @@ One panel per underlying held: the book's P&L as that underlying alone moves ±3
 with −requirement and −equity as horizontal lines and today's price as a vertical one.""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @portfolio_option
 @click.option("--market", "market_path", type=click.Path(path_type=Path), required=True,
               help="market.json the params were built from (prices the grid).")
@@ -63,11 +66,11 @@ with −requirement and −equity as horizontal lines and today's price as a ver
 @min_excess_option
 @output_options("Picture (.png or .svg)")
 def plot_profile(
-    params_path: Path, portfolio_path: Path, market_path: Path, level: str, min_excess: Decimal,
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, market_path: Path, level: str, min_excess: Decimal,
     output: Path, force: bool, as_json: bool,
 ) -> None:
     """Draw the book's P&L across each underlying's prices."""
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     figure = zm.plot_profile(portfolio, params, zm.Market.load(market_path), level=level, threshold=min_excess)
     written("profile", output, figure, force, as_json)
@@ -82,16 +85,18 @@ Example:
 One bar per scenario; the binding scenario is red (for expected shortfall, the tail is orange).""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @portfolio_option
 @level_option
 @min_excess_option
 @output_options("Picture (.png or .svg)")
 def plot_scenarios(
-    params_path: Path, portfolio_path: Path, level: str, min_excess: Decimal,
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, portfolio_path: Path, level: str, min_excess: Decimal,
     output: Path, force: bool, as_json: bool,
 ) -> None:
     """Draw the book's P&L in every scenario of the params."""
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     written("scenarios", output, zm.plot_scenarios(portfolio, params, level=level, threshold=min_excess),
             force, as_json)

@@ -7,7 +7,7 @@ from typing import Any
 
 import zkmargin as zm
 from zkmargin.cli.common import short_digest, table
-from zkmargin.console import format_money
+from zkmargin.console import format_money, shown
 
 WORST_SHOWN = 10
 """Scenarios the text lists, worst first, unless --all-scenarios."""
@@ -236,7 +236,7 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
     anchors = "" if signed is None else (
         f", issuer {signed['issuer']}, epoch {signed['epoch']}, valid until {signed['valid_until']}")
     lines = [
-        f"account      {document['account']}",
+        f"account      {shown(document['account'])}",
         f"model        {document['model']} ({document['level']} level, factor {document['level_factor']})",
         f"params       {short_digest(document['params_digest'])} (as of {document['params']['as_of']}{anchors})",
         f"equity       {format_money(document['equity'], currency)}",

@@ -14,6 +14,8 @@ from zkmargin import errors
         errors.BackendError,
         errors.UnsoundStatement,
         errors.MalformedProof,
+        errors.LedgerError,
+        errors.ReplayedMovement,
     ],
 )
 def test_input_errors_share_root_when_raised(error):

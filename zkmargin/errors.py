@@ -52,6 +52,15 @@ class StaleAnchor(InputError):
     """Signed params or an attestation used outside its validity window or beyond a maximum age."""
 
 
+class LedgerError(InputError):
+    """The venue's ledger cannot do what was asked: unknown account, uninitialised or
+    unreachable database, a schema newer than this zkmargin."""
+
+
+class ReplayedMovement(LedgerError):
+    """A money movement whose reference the ledger already holds; it is not applied again."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

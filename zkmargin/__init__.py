@@ -62,7 +62,8 @@ from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.risk_arrays import RiskArrays
-from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
+from zkmargin.proofs.spread import verify_batch
+from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify
 
 __all__ = [
     "AccountCommitments",

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import zkmargin as zm
+from zkmargin.venue.ledger import Ledger
+
 PG_BIN = Path("/usr/local/bin")
 PG_USER = "zkmargin"
 PORT = 5432  # names the socket file only; the server has no TCP listener
@@ -79,3 +82,66 @@ def ledger_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "zkmargin.db")
     return request.getfixturevalue("postgres_url")
+
+
+STRESSED_FUT = [2_000.0, -2_000.0, -6_000.0, 5_000.0]
+
+
+@pytest.fixture(scope="session")
+def venue_files(tmp_path_factory):
+    """Params, stressed params, three accounts' public commitments and pinned proofs.
+
+    alice (10,000 cash, one future) proves twice under the params and once under the
+    stressed ones; bob proves once; carol (4,000) could prove but has not sent anything.
+    """
+    from tests.proofs.conftest import portfolio, small_params
+
+    root = tmp_path_factory.mktemp("venue")
+    params, stressed = small_params(), small_params(FUT=STRESSED_FUT)
+    params.save(root / "params.json")
+    stressed.save(root / "stressed.json")
+    books = {"alice": portfolio(10_000, account="alice", FUT=1), "bob": portfolio(9_000, account="bob", FUT=-1),
+             "carol": portfolio(4_000, account="carol", FUT=1)}
+    for name, book in books.items():
+        commitments, openings = zm.open_account(book, params)
+        commitments.save(root / f"{name}.account.json")
+        openings.save(root / f"{name}.openings.json")
+    for name, tag in (("alice", "first"), ("alice", "second"), ("bob", "first")):
+        openings = zm.AccountOpenings.load(root / f"{name}.openings.json")
+        zm.prove(books[name], params, openings=openings).save(root / f"{name}.{tag}.proof.json")
+    openings = zm.AccountOpenings.load(root / "alice.openings.json")
+    zm.prove(books["alice"], stressed, openings=openings).save(root / "alice.stressed.proof.json")
+    return root
+
+
+@pytest.fixture
+def venue(ledger_url, venue_files, tmp_path):
+    """A ledger with the params published and alice, bob and carol open; an empty inbox."""
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    ledger.publish(zm.RiskParams.load(venue_files / "params.json"))
+    for name in ("alice", "bob", "carol"):
+        ledger.open_account(zm.AccountCommitments.load(venue_files / f"{name}.account.json"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    yield ledger, inbox
+    ledger.close()
+
+
+def deliver(venue_files, inbox, name, as_name=None, mtime=None):
+    target = inbox / (as_name or name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(venue_files / name, target)
+    if mtime is not None:
+        os.utime(target, (mtime, mtime))
+    return target
+
+
+def deliver(venue_files, inbox, name, as_name=None, mtime=None):
+    """Copy a file of `venue_files` into the inbox, optionally renamed and back-dated."""
+    target = inbox / (as_name or name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(venue_files / name, target)
+    if mtime is not None:
+        os.utime(target, (mtime, mtime))
+    return target

@@ -191,7 +191,7 @@ class Ledger:
     def accounts(self) -> list[AccountRow]:
         with self.transaction() as connection:
             rows = connection.execute(select(accounts).order_by(accounts.c.account)).all()
-        return [_as_account(row) for row in rows]
+        return [account_row(row) for row in rows]
 
     def export_account(self, name: str, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the account's current commitments as account.json (atomically)."""
@@ -300,10 +300,10 @@ def _account_row(connection: Connection, name: str, *, lock: bool = False) -> Ac
     row = connection.execute(query.with_for_update() if lock else query).one_or_none()
     if row is None:
         raise LedgerError(f"no account {name!r} in the ledger: import it with `zkmargin ledger open`")
-    return _as_account(row)
+    return account_row(row)
 
 
-def _as_account(row) -> AccountRow:
+def account_row(row) -> AccountRow:
     return AccountRow(
         account=row.account,
         commitments=zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}"),

@@ -29,7 +29,6 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    UniqueConstraint,
     inspect,
     select,
 )
@@ -132,7 +131,6 @@ calls = Table(
     Column("status", String(16), nullable=False),  # open | met | overdue
     Column("met_by", Integer, ForeignKey("proofs.id"), nullable=True),
     Column("closed_at", UtcDateTime, nullable=True),
-    UniqueConstraint("account", "epoch", "level"),
 )
 
 

@@ -129,15 +129,6 @@ def venue(ledger_url, venue_files, tmp_path):
 
 
 def deliver(venue_files, inbox, name, as_name=None, mtime=None):
-    target = inbox / (as_name or name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(venue_files / name, target)
-    if mtime is not None:
-        os.utime(target, (mtime, mtime))
-    return target
-
-
-def deliver(venue_files, inbox, name, as_name=None, mtime=None):
     """Copy a file of `venue_files` into the inbox, optionally renamed and back-dated."""
     target = inbox / (as_name or name)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -288,10 +288,14 @@ def write_atomic(
     then renamed over `path`. A replaced file keeps its permissions; a new one gets the
     usual umask permissions. With `private=True` (a portfolio, openings, a key) the file is
     owner-only (0600), new or replaced. With `overwrite=False` an existing file is an `InputError`, decided
-    atomically by a hard link.
+    atomically by a hard link. Overwriting through a symlink replaces the file it points
+    to, and the link stays: renaming over the link itself would cut it, and the file the
+    user meant would never see the new text. A new file is never created through a link.
     """
     path = Path(path)
-    if not overwrite and path.exists():
+    if overwrite and path.is_symlink() and path.exists():
+        path = Path(os.path.realpath(path))
+    if not overwrite and os.path.lexists(path):
         raise InputError(f"refusing to overwrite existing file: {path}")
     if not path.parent.is_dir():
         raise InputError(f"no such directory: {path.parent}")

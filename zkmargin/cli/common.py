@@ -108,6 +108,19 @@ min_excess_option = click.option(
     metavar="AMOUNT",
     help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
 )
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+
+
+def spread_options(command):
+    """--jobs N (a process pool on this machine) and --scheduler tcp://HOST:PORT (a Dask cluster)."""
+    command = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
+    )(command)
+    return click.option(
+        "--jobs", type=click.IntRange(min=1), metavar="N", help="Verify in N processes on this machine."
+    )(command)
 
 
 @contextmanager

@@ -251,18 +251,25 @@ supersedes its older one. Files already recorded are skipped, so rerunning after
 finishes the job. Exit 0 once every file is recorded, whatever the verdicts.""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1),
+    default=intake.DEFAULT_CHUNK,
+    show_default=True,
+    help="Files verified and recorded per transaction (a crash loses at most one chunk).",
+)
 @db_option
 @spread_options
 @json_option
 @backend_option
 def ledger_submit(
-    paths: tuple[Path, ...], database: str | None, jobs: int | None, scheduler: str | None, as_json: bool
+    paths: tuple[Path, ...], chunk: int, database: str | None, jobs: int | None, scheduler: str | None, as_json: bool
 ) -> None:
     """Verify proof files in batch and record one row per file."""
     files = intake.proof_files(paths)
     with open_ledger(database) as ledger, spread_executor(jobs, scheduler) as executor:
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
-            report = intake.submit(ledger, files, executor=executor, progress=progress_callback(bar))
+            report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar))
     rows = [
         {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status, "reason": row.reason}
         for row in report.rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -121,6 +122,33 @@ def spread_options(command):
     return click.option(
         "--jobs", type=click.IntRange(min=1), metavar="N", help="Verify in N processes on this machine."
     )(command)
+
+
+SCHEDULER_TIMEOUT = "10s"
+"""How long --scheduler waits for the Dask scheduler to answer."""
+
+
+@contextmanager
+def spread_executor(jobs: int | None = None, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """A process pool of `jobs` workers, a Dask cluster at `scheduler`, or None (in process)."""
+    if jobs is not None and scheduler is not None:
+        raise zm.InputError("choose --jobs or --scheduler, not both")
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise zm.InputError("--scheduler needs Dask: pip install 'zkmargin[dask]'") from None
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise zm.InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        with client:
+            yield client.get_executor()
+    elif jobs is not None and jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            yield pool
+    else:
+        yield None
 
 
 @contextmanager

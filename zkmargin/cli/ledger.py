@@ -18,11 +18,11 @@ from zkmargin.cli.common import (
     emit_json,
     json_option,
     params_option,
+    spread_executor,
     spread_options,
     table,
 )
 from zkmargin.console import progress_callback
-from zkmargin.proofs.spread import spread_executor
 from zkmargin.venue import intake
 from zkmargin.venue.ledger import Ledger
 

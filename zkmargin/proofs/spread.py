@@ -17,12 +17,10 @@ bad proof passes its chunk with probability ~2^-128, as in one batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, as_completed
 
 from zkmargin.engine.params import RiskParams
-from zkmargin.errors import InputError
 from zkmargin.hazmat import groups
 from zkmargin.proofs import verifier
 from zkmargin.proofs.account import AccountCommitments
@@ -87,26 +85,3 @@ def verify_chunk(
     if commitments_json is not None:
         pinned = {name: AccountCommitments.from_json(text) for name, text in commitments_json.items()}
     return verifier.verify_batch([MarginProof.from_json(text) for text in proof_texts], params, commitments=pinned)
-
-
-@contextmanager
-def spread_executor(jobs: int | None = None, scheduler: str | None = None) -> Iterator[Executor | None]:
-    """A process pool of `jobs` workers, a Dask cluster at `scheduler`, or None (in process)."""
-    if jobs is not None and scheduler is not None:
-        raise InputError("choose --jobs or --scheduler, not both")
-    if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise InputError("--scheduler needs Dask: pip install 'zkmargin[dask]'") from None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as error:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
-        with client:
-            yield client.get_executor()
-    elif jobs is not None and jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
-            yield pool
-    else:
-        yield None

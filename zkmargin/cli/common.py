@@ -183,6 +183,14 @@ def emit_json(document: dict[str, Any]) -> None:
     click.echo(json.dumps(_json_ready(document), indent=2))
 
 
+def respond(as_json: bool, document: dict[str, Any], text: str) -> None:
+    """The command's answer: `document` as JSON with --json, else `text` for people."""
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(text)
+
+
 def _json_ready(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)

@@ -15,7 +15,7 @@ import zkmargin as zm
 from zkmargin.cli.common import (
     backend_option,
     decimal_amount,
-    emit_json,
+    respond,
     json_option,
     params_option,
     spread_executor,
@@ -76,12 +76,8 @@ def ledger_init(database: str | None, as_json: bool) -> None:
     with open_ledger(database) as ledger:
         found, version = ledger.init()
         where = str(ledger.engine.url.render_as_string(hide_password=True))
-    if as_json:
-        emit_json({"database": where, "from_version": found, "version": version})
-    elif found == version:
-        click.echo(f"{where}: schema version {version}, up to date")
-    else:
-        click.echo(f"{where}: schema version {found} → {version}")
+    change = "up to date" if found == version else f"was {found}"
+    respond(as_json, {"database": where, "from_version": found, "version": version}, f"{where}: schema version {version}, {change}")
 
 
 @ledger_group.command(
@@ -101,10 +97,11 @@ def ledger_publish(params_path: Path, database: str | None, as_json: bool) -> No
     params = zm.RiskParams.load(params_path)
     with open_ledger(database) as ledger:
         epoch, new = ledger.publish(params)
-    if as_json:
-        emit_json({"epoch": epoch.epoch, "kind": epoch.kind, "params_digest": epoch.params_digest, "new": new})
-    else:
-        click.echo(f"epoch {epoch.epoch}: {params_path} ({epoch.params_digest[:16]}…){'' if new else ', already published'}")
+    respond(
+        as_json,
+        {"epoch": epoch.epoch, "kind": epoch.kind, "params_digest": epoch.params_digest, "new": new},
+        f"epoch {epoch.epoch}: {params_path} ({epoch.params_digest[:16]}…){'' if new else ', already published'}",
+    )
 
 
 @ledger_group.command(
@@ -124,21 +121,19 @@ def ledger_open(files: tuple[Path, ...], database: str | None, as_json: bool) ->
     imported = [zm.AccountCommitments.load(path) for path in files]
     with open_ledger(database) as ledger:
         rows = [{"account": c.account, "file": str(path), "new": ledger.open_account(c)} for c, path in zip(imported, files)]
-    if as_json:
-        emit_json({"accounts": rows})
-    else:
-        for row in rows:
-            click.echo(f"{row['account']}: {'opened' if row['new'] else 'already open'} from {row['file']}")
+    lines = [f"{row['account']}: {'opened' if row['new'] else 'already open'} from {row['file']}" for row in rows]
+    respond(as_json, {"accounts": rows}, "\n".join(lines))
 
 
 def _movement(database: str | None, account: str, amount: Decimal, reference: str, as_json: bool, sign: int) -> None:
     with open_ledger(database) as ledger:
         move = ledger.deposit if sign > 0 else ledger.withdraw
         movement = move(account, amount, reference)
-    if as_json:
-        emit_json({"account": account, "amount": movement.amount, "reference": reference, "at": movement.at.isoformat()})
-    else:
-        click.echo(f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {amount:,} recorded as {reference!r}")
+    respond(
+        as_json,
+        {"account": account, "amount": movement.amount, "reference": reference, "at": movement.at.isoformat()},
+        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {amount:,} recorded as {reference!r}",
+    )
 
 
 _reference_option = click.option(
@@ -206,10 +201,7 @@ def ledger_export(account: str, output: Path, force: bool, database: str | None,
     """Export an account's current commitments as account.json."""
     with open_ledger(database) as ledger:
         ledger.export_account(account, output, overwrite=force)
-    if as_json:
-        emit_json({"account": account, "file": str(output)})
-    else:
-        click.echo(f"wrote {output}")
+    respond(as_json, {"account": account, "file": str(output)}, f"wrote {output}")
 
 
 @ledger_group.command(
@@ -232,10 +224,8 @@ def ledger_accounts(database: str | None, as_json: bool) -> None:
         }
         for row in rows
     ]
-    if as_json:
-        emit_json({"accounts": documents})
-    else:
-        click.echo(table(("account", "commitments", "updated"), [tuple(d.values()) for d in documents], "<<<"))
+    text = table(("account", "commitments", "updated"), [tuple(d.values()) for d in documents], "<<<")
+    respond(as_json, {"accounts": documents}, text)
 
 
 @ledger_group.command(
@@ -275,10 +265,8 @@ def ledger_submit(
         for row in report.rows
     ]
     counts = {status: report.count(status) for status in (intake.VALID, intake.INVALID, intake.BAD_INPUT, intake.ALREADY)}
-    if as_json:
-        emit_json({"epoch": report.epoch, "counts": counts, "files": rows, "silent": report.silent})
-        return
-    click.echo(_submit_summary(rows, counts, report))
+    document = {"epoch": report.epoch, "counts": counts, "files": rows, "silent": report.silent}
+    respond(as_json, document, _submit_summary(rows, counts, report))
 
 
 def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: intake.IntakeReport) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import emit_json, json_option, params_option, table
+from zkmargin.cli.common import emit_json, json_option, params_option, respond, table
 from zkmargin.cli.ledger import db_option, open_ledger
 from zkmargin.venue import monitor
 
@@ -106,12 +106,7 @@ def monitor_calls(status: str | None, database: str | None, as_json: bool) -> No
     """List margin calls and their state."""
     with open_ledger(database) as ledger:
         calls = monitor.list_calls(ledger, status=status)
-    if as_json:
-        emit_json({"calls": [_call_document(c) for c in calls]})
-    elif calls:
-        click.echo(_calls_table(calls))
-    else:
-        click.echo("no margin calls")
+    respond(as_json, {"calls": [_call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
 
 
 @monitor_group.command(
@@ -133,13 +128,12 @@ def monitor_stress(params_path: Path, database: str | None, as_json: bool) -> No
     params = zm.RiskParams.load(params_path)
     with open_ledger(database) as ledger:
         report = monitor.stress(ledger, params)
-    if as_json:
-        emit_json({"epoch": report.epoch, "new": report.new, "proved": report.proved, "missing": report.missing})
-        return
     total = len(report.proved) + len(report.missing)
-    click.echo(
+    text = (
         f"stress epoch {report.epoch}{' published' if report.new else ''}: "
         f"{len(report.proved)} of {total} accounts proved maintenance margin under {params_path}"
     )
     if report.missing:
-        click.echo(f"no proof yet: {', '.join(report.missing)}")
+        text += f"\nno proof yet: {', '.join(report.missing)}"
+    document = {"epoch": report.epoch, "new": report.new, "proved": report.proved, "missing": report.missing}
+    respond(as_json, document, text)

@@ -3,7 +3,8 @@
 - `scenery`: the example files, the listed products, the trader's book, the crash;
 - `crowd`: the generated accounts of the last step, proved in worker processes;
 - `narration`: how the story is printed;
-- `walkthrough`: the steps, in order (`Walkthrough`, `run`).
+- `walkthrough`: the steps, in order (`Walkthrough`, `run`);
+- `venue_side`: the venue's day on its ledger (`VenueSide`, `zkmargin demo --venue`).
 """
 
 from zkmargin.demo.crowd import DEFAULT_ACCOUNTS, DEFAULT_SEED, GeneratedAccount, generate_accounts

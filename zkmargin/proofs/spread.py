@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, as_completed
+from typing import Any
 
 from zkmargin.engine.params import RiskParams
 from zkmargin.hazmat import groups
@@ -44,17 +45,19 @@ def verify_batch(
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
     chunk_size: int | None = None,
+    **options: Any,
 ) -> BatchResult:
     """`verifier.verify_batch`, in chunks on `executor` when one is given.
 
     Any `concurrent.futures.Executor` works: a `ProcessPoolExecutor`, a thread pool, or a
     Dask `distributed` client's `get_executor()`. Chunks hold `chunk_size` proofs (default:
     two chunks per worker, 32 to 5,000 proofs each). `progress(done, total)` counts proofs
-    as their chunks come back.
+    as their chunks come back. Any other keyword goes to `verifier.verify_batch` unchanged,
+    in this process or in every worker (where it must pickle).
     """
     proofs = list(proofs)
     if executor is None:
-        return verifier.verify_batch(proofs, params, commitments=commitments, progress=progress)
+        return verifier.verify_batch(proofs, params, commitments=commitments, progress=progress, **options)
     if chunk_size is None:
         wanted = math.ceil(len(proofs) / (CHUNKS_PER_WORKER * _workers(executor)))
         chunk_size = min(MAX_CHUNK, max(MIN_CHUNK, wanted))
@@ -67,7 +70,7 @@ def verify_batch(
         if commitments is not None:
             pinned = {p.account: commitments[p.account].to_json() for p in chunk if p.account in commitments}
         texts = [proof.to_json() for proof in chunk]
-        futures[executor.submit(verify_chunk, params_json, texts, pinned, backend)] = start
+        futures[executor.submit(verify_chunk, params_json, texts, pinned, backend, options)] = start
 
     statements: list = [None] * len(proofs)
     failures: list[BatchFailure] = []
@@ -99,7 +102,11 @@ def _workers(executor: Executor) -> int:
 
 
 def verify_chunk(
-    params_json: str, proof_texts: list[str], commitments_json: dict[str, str] | None, backend: str
+    params_json: str,
+    proof_texts: list[str],
+    commitments_json: dict[str, str] | None,
+    backend: str,
+    options: dict[str, Any],
 ) -> BatchResult:
     """One chunk, in a worker: everything arrives as text and is parsed and validated here."""
     groups.use(backend)
@@ -107,4 +114,5 @@ def verify_chunk(
     pinned = None
     if commitments_json is not None:
         pinned = {name: AccountCommitments.from_json(text) for name, text in commitments_json.items()}
-    return verifier.verify_batch([MarginProof.from_json(text) for text in proof_texts], params, commitments=pinned)
+    proofs = [MarginProof.from_json(text) for text in proof_texts]
+    return verifier.verify_batch(proofs, params, commitments=pinned, **options)

@@ -126,8 +126,10 @@ def _take(
 ) -> list[Received]:
     """Parse, verify and record one chunk of files."""
     entries = [_parse(path, epochs) for path in files]
+    named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
-        pinned = {row.account: row for row in map(account_row, connection.execute(select(accounts)))}
+        held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
+        pinned = {row.account: row for row in map(account_row, held)}
         query = select(proofs.c.file_digest, proofs.c.file)
         seen = dict(connection.execute(query.where(proofs.c.file_digest.in_({e.digest for e in entries}))).all())
     for entry in entries:

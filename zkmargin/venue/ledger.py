@@ -38,6 +38,14 @@ BUSY_TIMEOUT_SECONDS = 30
 """How long a SQLite writer waits for another one before giving up."""
 
 
+class ConflictingWrite(LedgerError):
+    """A uniqueness constraint refused a write that raced another writer's."""
+
+
+def _first_line(error: DBAPIError) -> str:
+    return (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
+
+
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -140,11 +148,10 @@ class Ledger:
                             f"version {found}, this zkmargin needs {schema.VERSION}: run `zkmargin ledger init`"
                         )
                 yield connection
-        except IntegrityError:
-            raise
+        except IntegrityError as error:
+            raise ConflictingWrite(f"another writer got there first ({_first_line(error)}); run the command again") from None
         except DBAPIError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise LedgerError(f"database error: {reason}") from None
+            raise LedgerError(f"database error: {_first_line(error)}") from None
 
     def init(self) -> tuple[int, int]:
         """Create or upgrade the schema; (version found, version now)."""
@@ -225,7 +232,7 @@ class Ledger:
                     .where(accounts.c.account == account)
                     .values(commitments=moved.to_json(), commitments_digest=digest, updated_at=at)
                 )
-        except IntegrityError:
+        except ConflictingWrite:
             # Another process recorded the same reference between our check and our insert.
             with self.transaction() as connection:
                 _refuse_replay(connection, reference)

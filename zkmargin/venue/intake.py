@@ -90,6 +90,11 @@ def submit(
     progress: Callable[[int, int], None] | None = None,
     now: Callable[[], datetime] = now_utc,
 ) -> IntakeReport:
+    """Verify and record every proof file under `paths`, `chunk` files per transaction.
+
+    `executor` spreads each chunk's verification (see `zm.verify_batch`); `progress(done,
+    total)` counts files; `now()` stamps each chunk's rows.
+    """
     files = proof_files(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     report = IntakeReport()

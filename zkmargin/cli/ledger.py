@@ -144,6 +144,14 @@ _reference_option = click.option(
 )
 
 
+def _movement_options(command):
+    """ACCOUNT AMOUNT --ref REF, --db, --json, --backend: what deposit and withdraw take."""
+    for option in (backend_option, json_option, db_option, _reference_option):
+        command = option(command)
+    command = click.argument("amount", callback=decimal_amount)(command)
+    return click.argument("account")(command)
+
+
 @ledger_group.command(
     "deposit",
     epilog="""\b
@@ -153,12 +161,7 @@ Example:
 Com(c) + d·B opens to c + d under the same blinding: the committed balance moves without
 the venue learning it. Sending the same --ref again is refused (exit 2), never credited twice.""",
 )
-@click.argument("account")
-@click.argument("amount", callback=decimal_amount)
-@_reference_option
-@db_option
-@json_option
-@backend_option
+@_movement_options
 def ledger_deposit(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:
     """Credit a public deposit to an account's committed cash."""
     _movement(database, account, amount, reference, as_json, +1)
@@ -172,12 +175,7 @@ Example:
 \b
 The account's earlier proofs no longer speak for it: the monitor calls it again.""",
 )
-@click.argument("account")
-@click.argument("amount", callback=decimal_amount)
-@_reference_option
-@db_option
-@json_option
-@backend_option
+@_movement_options
 def ledger_withdraw(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:
     """Debit a public withdrawal from an account's committed cash."""
     _movement(database, account, amount, reference, as_json, -1)

@@ -94,3 +94,8 @@ def test_cli_ledger_accounts_lists_provenance_when_asked(opened):
 
 def test_cli_ledger_refuses_when_not_initialised(zkm):
     assert "ledger init" in zkm("ledger", "accounts", code=2)
+
+
+@pytest.mark.parametrize("deadline", ["2x", "h2", "2h 30m", ""])
+def test_cli_monitor_run_exits_2_when_deadline_malformed(opened, deadline):
+    assert "is not a duration such as 2h" in opened("monitor", "run", "--deadline", deadline, code=2)

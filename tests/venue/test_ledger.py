@@ -44,8 +44,12 @@ def test_ledger_init_is_idempotent_when_run_twice(ledger):
 
 
 def test_ledger_refuses_work_when_not_initialised(tmp_path):
-    with pytest.raises(LedgerError, match="ledger init"):
+    with pytest.raises(LedgerError, match="no ledger at .*fresh.db: run `zkmargin ledger init`"):
         Ledger(tmp_path / "fresh.db").accounts()
+    assert not (tmp_path / "fresh.db").exists()  # a typo in --db leaves no empty database behind
+    Ledger(tmp_path / "empty.db").engine.connect().close()
+    with pytest.raises(LedgerError, match="schema version 0"):
+        Ledger(tmp_path / "empty.db").accounts()
 
 
 def test_ledger_refuses_newer_schema_when_version_ahead(ledger):

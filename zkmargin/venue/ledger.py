@@ -138,6 +138,8 @@ class Ledger:
     @contextmanager
     def transaction(self, *, initialised: bool = True) -> Iterator[Connection]:
         """A connection inside one transaction; database failures become `LedgerError`."""
+        if initialised and self._missing_file():
+            raise LedgerError(f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`")
         try:
             with self.engine.begin() as connection:
                 if initialised:
@@ -153,9 +155,14 @@ class Ledger:
         except DBAPIError as error:
             raise LedgerError(f"database error: {_first_line(error)}") from None
 
+    def _missing_file(self) -> bool:
+        """A SQLite path that does not exist (connecting would create an empty file there)."""
+        url = self.engine.url
+        return url.get_backend_name() == "sqlite" and bool(url.database) and not Path(url.database).exists()
+
     def init(self) -> tuple[int, int]:
         """Create or upgrade the schema; (version found, version now)."""
-        if self.engine.url.get_backend_name() == "sqlite" and self.engine.url.database:
+        if self._missing_file():
             directory = Path(self.engine.url.database).parent
             if not directory.is_dir():
                 raise LedgerError(f"no such directory: {directory}")

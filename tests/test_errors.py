@@ -15,6 +15,8 @@ from zkmargin import errors
         errors.UnsoundStatement,
         errors.MalformedProof,
         errors.MissingExtra,
+        errors.LedgerError,
+        errors.ReplayedMovement,
     ],
 )
 def test_input_errors_share_root_when_raised(error):

@@ -19,10 +19,12 @@ ALLOWED: dict[str, set[str]] = {
     "anchors": {"anchors", "engine", "hazmat", "foundation"},
     "proofs": {"proofs", "anchors", "engine", "hazmat", "foundation"},
     "api": {"engine", "anchors", "proofs", "foundation"},
+    # The venue's ledger, intake and monitor: a database around the public API's verifier.
+    "venue": {"venue", "api", "proofs", "engine", "foundation"},
     # The command line and the demo use the public API; they also pick the curve backend,
     # which is hazmat's documented switch (`zkmargin.hazmat.groups.use`).
-    "demo": {"demo", "api", "foundation", "zkmargin.hazmat.groups"},
-    "cli": {"cli", "demo", "api", "foundation", "zkmargin.hazmat.groups"},
+    "demo": {"demo", "venue", "api", "foundation", "zkmargin.hazmat.groups"},
+    "cli": {"cli", "demo", "venue", "api", "foundation", "zkmargin.hazmat.groups"},
     "entry point": {"cli"},
 }
 
@@ -51,7 +53,7 @@ def room(name: str) -> str:
     if name in FOUNDATIONS:
         return "foundation"
     top = name.split(".")[1]
-    if top in {"hazmat", "engine", "anchors", "proofs", "cli", "demo"}:
+    if top in {"hazmat", "engine", "anchors", "proofs", "venue", "cli", "demo"}:
         return top
     raise AssertionError(f"{name} is in no room: add it to a layer and to docs/architecture.md")
 
@@ -129,6 +131,8 @@ def test_layers_arrow_reported_when_engine_imports_proofs():
         ("zkmargin.units", "zkmargin.engine.market"),
         ("zkmargin.anchors.keys", "zkmargin.proofs.verifier"),
         ("zkmargin.engine.params", "zkmargin.anchors.keys"),
+        ("zkmargin.venue.ledger", "zkmargin.cli.common"),
+        ("zkmargin.proofs.verifier", "zkmargin.venue.ledger"),
     ],
 )
 def test_layers_arrow_refused_when_it_points_up_or_past_the_api(importer, imported):
@@ -137,7 +141,7 @@ def test_layers_arrow_refused_when_it_points_up_or_past_the_api(importer, import
 
 def test_layers_every_module_has_a_room_when_tree_walked():
     rooms = {room(name) for name in ALL_MODULES}
-    assert {"hazmat", "engine", "anchors", "proofs", "cli", "demo", "foundation", "api"} <= rooms
+    assert {"hazmat", "engine", "anchors", "proofs", "venue", "cli", "demo", "foundation", "api"} <= rooms
 
 
 def test_layers_no_relative_import_when_tree_walked():

@@ -43,10 +43,12 @@ from zkmargin.errors import (
     InsufficientMargin,
     InvalidEncoding,
     InvalidProof,
+    LedgerError,
     MalformedProof,
     MissingExtra,
     PolicyViolation,
     StaleAnchor,
+    ReplayedMovement,
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
@@ -65,7 +67,8 @@ from zkmargin.proofs.statement import check_challenge, new_challenge
 from zkmargin.engine.plots import plot_profile, plot_scenarios, save_plot
 from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
-from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify, verify_batch
+from zkmargin.proofs.spread import verify_batch
+from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify
 
 __all__ = [
     "AccountCommitments",
@@ -83,6 +86,7 @@ __all__ = [
     "InsufficientMargin",
     "InvalidEncoding",
     "InvalidProof",
+    "LedgerError",
     "MalformedProof",
     "MarginModel",
     "MarginProof",
@@ -96,6 +100,7 @@ __all__ = [
     "PolicyViolation",
     "Portfolio",
     "PublicKey",
+    "ReplayedMovement",
     "RiskArrays",
     "RiskParams",
     "SigningKey",

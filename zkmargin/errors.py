@@ -56,6 +56,15 @@ class MissingExtra(InputError):
     """An optional feature whose extra is not installed (e.g. plots: `zkmargin[plot]`)."""
 
 
+class LedgerError(InputError):
+    """The venue's ledger cannot do what was asked: unknown account, uninitialised or
+    unreachable database, a schema newer than this zkmargin."""
+
+
+class ReplayedMovement(LedgerError):
+    """A money movement whose reference the ledger already holds; it is not applied again."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

@@ -9,6 +9,7 @@ last of two duplicate keys, accepts `NaN` and `Infinity`, and turns `1e400` into
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import math
@@ -18,6 +19,8 @@ import secrets
 import types
 import unicodedata
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -298,10 +301,14 @@ def write_atomic(
     then renamed over `path`. A replaced file keeps its permissions; a new one gets the
     usual umask permissions. With `private=True` (a portfolio, openings, a key) the file is
     owner-only (0600), new or replaced. With `overwrite=False` an existing file is an `InputError`, decided
-    atomically by a hard link.
+    atomically by a hard link. Overwriting through a symlink replaces the file it points
+    to, and the link stays: renaming over the link itself would cut it, and the file the
+    user meant would never see the new text. A new file is never created through a link.
     """
     path = Path(path)
-    if not overwrite and path.exists():
+    if overwrite and path.is_symlink() and path.exists():
+        path = Path(os.path.realpath(path))
+    if not overwrite and os.path.lexists(path):
         raise InputError(f"refusing to overwrite existing file: {path}")
     if not path.parent.is_dir():
         raise InputError(f"no such directory: {path.parent}")
@@ -341,6 +348,27 @@ def require_private(path: str | os.PathLike) -> None:
             f"{path}: is a secret but its permissions are {mode & 0o777:o}, open to other users; "
             f"run `chmod 600 {path}` if nobody else has read it, else make a new one"
         )
+
+
+@contextmanager
+def exclusive(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold an exclusive lock for a read-modify-write of `path`; yields the real file's path.
+
+    The lock is taken on a `.NAME.lock` file beside the real file (through symlinks), not on
+    the file itself: `write_atomic` replaces the file's inode, and a lock on the old inode
+    would let the next writer read the old text and lose this write. Advisory: it orders
+    zkmargin's own writers, which is what two `account deposit` runs at once need.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        handle = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise InputError(f"{path}: cannot lock: {error.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield target
+    finally:
+        os.close(handle)
 
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date

@@ -111,3 +111,36 @@ def test_verify_batch_exits_2_when_two_account_files_share_label(invoke, workdir
                     "alice.pinned.proof.json")
     assert result.exit_code == 2
     assert "a second account file for 'alice'" in result.stderr
+
+
+def _deposit_in_child(path: str, amount: str) -> int:
+    from click.testing import CliRunner
+
+    from zkmargin.cli import cli
+
+    return CliRunner().invoke(cli, ["account", "deposit", path, amount]).exit_code
+
+
+def test_account_deposit_lands_every_time_when_run_in_parallel(workdir):
+    import multiprocessing
+
+    from zkmargin.hazmat.generators import PedersenGens
+    from zkmargin.hazmat.groups import Point
+    from zkmargin.proofs.proof_file import decode_base64
+
+    path = workdir / "alice.account.json"
+    before = Point.from_bytes(decode_base64(zm.AccountCommitments.load(path).collateral))
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        codes = pool.starmap(_deposit_in_child, [(str(path), str(n)) for n in range(1, 13)])
+    assert codes == [0] * 12
+    after = Point.from_bytes(decode_base64(zm.AccountCommitments.load(path).collateral))
+    assert after == before + 100 * sum(range(1, 13)) * PedersenGens().B
+
+
+def test_account_deposit_moves_the_real_file_when_given_a_symlink(invoke, workdir):
+    real = workdir / "alice.account.json"
+    link = workdir / "link.json"
+    link.symlink_to(real)
+    before = real.read_text()
+    assert invoke("account", "deposit", "link.json", "5").exit_code == 0
+    assert link.is_symlink() and real.read_text() != before

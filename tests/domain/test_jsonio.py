@@ -201,3 +201,20 @@ def test_read_json_ignores_brackets_inside_strings_when_counting_depth():
 def test_read_json_names_the_path_when_it_is_a_directory(tmp_path: Path):
     with pytest.raises(InputError, match="is a directory"):
         read_json(tmp_path)
+
+
+def test_write_atomic_writes_the_target_when_path_is_a_symlink(tmp_path: Path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_write_atomic_refuses_dangling_symlink_when_creating(tmp_path: Path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        write_atomic(link, "new", overwrite=False)
+    assert not (tmp_path / "elsewhere.json").exists()

@@ -25,6 +25,8 @@ from zkmargin.cli.check import check
 from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
 from zkmargin.cli.demo import demo
 from zkmargin.cli.keys import keys_group
+from zkmargin.cli.ledger import ledger_group
+from zkmargin.cli.monitor import monitor_group
 from zkmargin.cli.params import params_group
 from zkmargin.cli.plot import plot_group
 from zkmargin.cli.prove import prove
@@ -63,8 +65,10 @@ def cli() -> None:
     """Prove that an account meets its margin requirement without showing its positions."""
 
 
-for command in (params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest,
-                plot_group):
+for command in (
+    params_group, account_group, check, prove, verify, verify_batch, schema, demo, keys_group, attest,
+    plot_group, ledger_group, monitor_group,
+):
     cli.add_command(command)
 
 

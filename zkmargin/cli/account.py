@@ -20,6 +20,7 @@ from zkmargin.cli.common import (
     portfolio_option,
     refuse_existing,
 )
+from zkmargin.jsonio import exclusive
 
 
 @click.group(
@@ -93,9 +94,10 @@ def account_open(
 
 
 def _move_committed_cash(path: Path, amount: Decimal, as_json: bool) -> None:
-    with blame(path):
-        commitments = zm.AccountCommitments.load(path)
-        commitments.deposit(amount).save(path, overwrite=True)
+    # Two runs at once must both land: the file is read and rewritten under one lock.
+    with blame(path), exclusive(path) as target:
+        commitments = zm.AccountCommitments.load(target)
+        commitments.deposit(amount).save(target, overwrite=True)
     if as_json:
         emit_json({"account": commitments.account, "file": str(path), "moved": amount})
     else:

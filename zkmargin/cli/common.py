@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -134,11 +135,46 @@ min_excess_option = click.option(
     metavar="AMOUNT",
     help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
 )
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 
 
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
-)
+def spread_options(command):
+    """--jobs N (a process pool on this machine) and --scheduler tcp://HOST:PORT (a Dask cluster)."""
+    command = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
+    )(command)
+    return click.option(
+        "--jobs", type=click.IntRange(min=1), metavar="N", help="Verify in N processes on this machine."
+    )(command)
+
+
+SCHEDULER_TIMEOUT = "10s"
+"""How long --scheduler waits for the Dask scheduler to answer."""
+
+
+@contextmanager
+def spread_executor(jobs: int | None = None, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """A process pool of `jobs` workers, a Dask cluster at `scheduler`, or None (in process)."""
+    if jobs is not None and scheduler is not None:
+        raise zm.InputError("choose --jobs or --scheduler, not both")
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise zm.InputError("--scheduler needs Dask: pip install 'zkmargin[dask]'") from None
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise zm.InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        with client:
+            yield client.get_executor()
+    elif jobs is not None and jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            yield pool
+    else:
+        yield None
 
 
 def output_options(written: str) -> Callable[[Callable], Callable]:
@@ -188,6 +224,14 @@ def interactive(stream: Any) -> bool:
 
 def emit_json(document: dict[str, Any]) -> None:
     click.echo(json.dumps(_json_ready(document), indent=2))
+
+
+def respond(as_json: bool, document: dict[str, Any], text: str) -> None:
+    """The command's answer: `document` as JSON with --json, else `text` for people."""
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(text)
 
 
 def _json_ready(value: Any) -> Any:

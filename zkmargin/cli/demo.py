@@ -8,6 +8,7 @@ import click
 
 from zkmargin import demo as walkthrough
 from zkmargin.cli.common import backend_option, emit_json, json_option
+from zkmargin.demo.venue_side import DEFAULT_VENUE_ACCOUNTS, VenueSide
 
 
 @click.command(
@@ -16,7 +17,8 @@ Examples:
   zkmargin demo            # narrated, pauses between steps
   zkmargin demo --fast     # no pauses
   zkmargin demo --fast --accounts 50
-  zkmargin demo --fast --json   # the story on stderr, a summary document on stdout""",
+  zkmargin demo --fast --json   # the story on stderr, a summary document on stdout
+  zkmargin demo --venue    # the venue's day on its ledger: intake, calls, stress, cascade""",
 )
 @click.option("--fast", is_flag=True, help="Do not pause between steps.")
 @click.option(
@@ -26,10 +28,17 @@ Examples:
     show_default=True,
     help="Generated accounts the venue batch-verifies at the end.",
 )
+@click.option("--venue", is_flag=True, help="Tell the venue's day on its ledger instead (12 accounts by default).")
 @json_option
 @backend_option
-def demo(fast: bool, accounts: int, as_json: bool) -> None:
+@click.pass_context
+def demo(ctx: click.Context, fast: bool, accounts: int, venue: bool, as_json: bool) -> None:
     """Walk through a trader and a venue: prove, crash, margin call, top-up, batch verify."""
+    if venue:
+        if ctx.get_parameter_source("accounts") is click.core.ParameterSource.DEFAULT:
+            accounts = DEFAULT_VENUE_ACCOUNTS
+        VenueSide(walkthrough.Narrator(pause_seconds=0.0 if fast else 1.5), accounts=accounts).run()
+        return
     if not as_json:
         walkthrough.run(fast=fast, accounts=accounts)
         return

@@ -22,6 +22,8 @@ from zkmargin.cli.common import (
     fail,
     params_option,
     short_digest,
+    spread_executor,
+    spread_options,
     table,
 )
 from zkmargin.console import format_money, progress_callback, shown
@@ -184,6 +186,8 @@ def _load_pinned(
 Examples:
   zkmargin verify-batch --params params.json proofs/
   zkmargin verify-batch --params params.json alice.json bob.json --json
+  zkmargin verify-batch --params params.json proofs/ --jobs 2
+  zkmargin verify-batch --params params.json proofs/ --scheduler tcp://10.0.0.5:8786
 \b
 All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
 every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
@@ -201,12 +205,15 @@ every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
     "account's pinned commitments (repeatable).",
 )
 @policy_options
+@spread_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def verify_batch(
     params_path: Path,
     sources: tuple[Path, ...],
     commitment_sources: tuple[Path, ...],
+    jobs: int | None,
+    scheduler: str | None,
     as_json: bool,
     **policy: Any,
 ) -> None:
@@ -221,7 +228,7 @@ def verify_batch(
     ]
     pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
     started = time.perf_counter()
-    with click.progressbar(
+    with spread_executor(jobs, scheduler) as executor, click.progressbar(
         length=len(entries), label="verifying", file=sys.stderr, show_pos=True
     ) as bar:
         result = zm.verify_batch(
@@ -230,6 +237,7 @@ def verify_batch(
             commitments=pinned,
             progress=progress_callback(bar),
             policy=policy,
+            executor=executor,
         )
     seconds = time.perf_counter() - started
     failures = [

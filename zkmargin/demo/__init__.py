@@ -5,6 +5,7 @@
 - `narration`: how the story is printed;
 - `walkthrough`: the steps, in order (`Walkthrough`, `run`);
 - `picture`: the last step, the trader's risk picture (zkmargin[plot]).
+- `venue_side`: the venue's day on its ledger (`VenueSide`, `zkmargin demo --venue`).
 """
 
 from zkmargin.demo.crowd import DEFAULT_ACCOUNTS, DEFAULT_SEED, GeneratedAccount, generate_accounts

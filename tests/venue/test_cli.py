@@ -1,0 +1,101 @@
+"""The ledger and monitor commands end to end, on SQLite and PostgreSQL."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from tests.venue.conftest import deliver
+from zkmargin.cli import cli
+
+
+@pytest.fixture
+def zkm(ledger_url):
+    runner = CliRunner()
+
+    def run(*args, code=0):
+        result = runner.invoke(cli, [*args, "--db", ledger_url], prog_name="zkmargin")
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout) if "--json" in args else result.output
+
+    return run
+
+
+@pytest.fixture
+def opened(zkm, venue_files):
+    zkm("ledger", "init")
+    zkm("ledger", "publish", "--params", str(venue_files / "params.json"))
+    zkm("ledger", "open", *(str(venue_files / f"{name}.account.json") for name in ("alice", "bob", "carol")))
+    return zkm
+
+
+def test_cli_ledger_deposit_refused_when_reference_replayed(opened):
+    first = opened("ledger", "deposit", "carol", "250.75", "--ref", "wire-1", "--json")
+    assert (first["account"], first["amount"], first["reference"]) == ("carol", "250.75", "wire-1")
+    output = opened("ledger", "deposit", "carol", "250.75", "--ref", "wire-1", code=2)
+    assert "reference 'wire-1' was already recorded" in output
+
+
+def test_cli_daily_routine_calls_silent_accounts_when_proofs_submitted(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    deliver(venue_files, inbox, "alice.first.proof.json", "desk-a/alice.json")
+    (inbox / "junk.json").write_text('{"format": "zkmargin-proof"')
+    report = opened("ledger", "submit", str(inbox), "--json")
+    assert report["counts"] == {"valid": 1, "invalid": 0, "bad input": 1, "already recorded": 0}
+    assert report["silent"] == ["bob", "carol"]
+    assert {row["status"] for row in report["files"]} == {"valid", "bad input"}
+
+    run = opened("monitor", "run", "--deadline", "2h", "--json")
+    assert [call["account"] for call in run["issued"]] == ["bob", "carol"]
+    assert run["issued"][0]["request"].startswith("prove maintenance margin for epoch 1 by ")
+
+    deliver(venue_files, inbox, "bob.first.proof.json")
+    opened("ledger", "submit", str(inbox))
+    calls = opened("monitor", "calls", "--json")["calls"]
+    assert {call["account"]: call["status"] for call in calls} == {"bob": "met", "carol": "open"}
+    assert "carol" in opened("monitor", "calls", "--status", "open")
+
+
+def test_cli_monitor_lists_overdue_when_deadline_passed(opened):
+    opened("monitor", "run", "--deadline", "0s")
+    report = opened("monitor", "run", "--json")
+    assert sorted(call["account"] for call in report["overdue"]) == ["alice", "bob", "carol"]
+    assert report["issued"] == []
+
+
+def test_cli_monitor_stress_counts_proofs_when_stressed_params_published(opened, venue_files, tmp_path):
+    stressed = str(venue_files / "stressed.json")
+    assert opened("monitor", "stress", "--params", stressed, "--json")["proved"] == []
+    inbox = tmp_path / "inbox"
+    deliver(venue_files, inbox, "alice.stressed.proof.json")
+    opened("ledger", "submit", str(inbox), "--jobs", "2")
+    output = opened("monitor", "stress", "--params", stressed)
+    assert "1 of 3 accounts proved" in output and "no proof yet: bob, carol" in output
+
+
+def test_cli_ledger_export_writes_through_symlink_when_target_exists(opened, tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    opened("ledger", "deposit", "alice", "10", "--ref", "r1")
+    opened("ledger", "export", "alice", "-o", str(link), "--force")
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["account"] == "alice"
+
+
+def test_cli_ledger_accounts_lists_provenance_when_asked(opened):
+    accounts = opened("ledger", "accounts", "--json")["accounts"]
+    assert [(a["account"], a["provenance"]) for a in accounts] == [
+        ("alice", "self-declared"), ("bob", "self-declared"), ("carol", "self-declared")
+    ]
+
+
+def test_cli_ledger_refuses_when_not_initialised(zkm):
+    assert "ledger init" in zkm("ledger", "accounts", code=2)
+
+
+@pytest.mark.parametrize("deadline", ["2x", "h2", "2h 30m", ""])
+def test_cli_monitor_run_exits_2_when_deadline_malformed(opened, deadline):
+    assert "is not a duration such as 2h" in opened("monitor", "run", "--deadline", deadline, code=2)

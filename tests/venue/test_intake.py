@@ -1,0 +1,76 @@
+import json
+import os
+
+import pytest
+from sqlalchemy import select
+
+from zkmargin.errors import LedgerError
+from tests.venue.conftest import deliver
+from zkmargin.venue.intake import proof_files, submit
+from zkmargin.venue.schema import proofs
+
+
+def rows(ledger):
+    with ledger.transaction() as connection:
+        query = select(proofs.c.file, proofs.c.account, proofs.c.status, proofs.c.superseded).order_by(proofs.c.id)
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def test_submit_records_one_row_per_file_when_junk_sits_among_proofs(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json", "deep/er/alice.json")
+    bob = json.loads((venue_files / "bob.first.proof.json").read_text())
+    bob["commitments"][0] = json.loads((venue_files / "alice.first.proof.json").read_text())["commitments"][0]
+    (inbox / "bob.json").write_text(json.dumps(bob))
+    (inbox / "notes.txt").write_text("not a proof")
+    deliver(venue_files, inbox, "alice.stressed.proof.json", "stale.json")
+    report = submit(ledger, [inbox])
+    by_file = {os.path.relpath(row.file, inbox): row for row in report.rows}
+    assert {name: row.status for name, row in by_file.items()} == {
+        "deep/er/alice.json": "valid",
+        "bob.json": "invalid",
+        "notes.txt": "bad input",
+        "stale.json": "bad input",
+    }
+    assert "differs from the one the venue holds" in by_file["bob.json"].reason
+    assert "malformed JSON" in by_file["notes.txt"].reason
+    assert "never published" in by_file["stale.json"].reason
+    assert report.silent == ["carol"]
+    assert len(rows(ledger)) == 4
+
+
+def test_submit_supersedes_older_proof_when_account_sends_again(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json", mtime=1_000)
+    deliver(venue_files, inbox, "alice.second.proof.json", mtime=2_000)
+    submit(ledger, [inbox])
+    assert [(os.path.basename(f), s, old) for f, _, s, old in rows(ledger)] == [
+        ("alice.first.proof.json", "valid", True),
+        ("alice.second.proof.json", "valid", False),
+    ]
+
+
+def test_submit_skips_recorded_files_when_run_again(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    deliver(venue_files, inbox, "bob.first.proof.json")
+    first = submit(ledger, [inbox])
+    deliver(venue_files, inbox, "alice.first.proof.json", "copy/of-alice.json")
+    second = submit(ledger, [inbox])
+    assert first.count("valid") == 2
+    assert [row.status for row in second.rows] == ["already recorded"] * 3
+    assert len(rows(ledger)) == 2
+
+
+def test_submit_names_missing_path_when_absent(venue, tmp_path):
+    ledger, _ = venue
+    with pytest.raises(LedgerError, match="no such file"):
+        submit(ledger, [tmp_path / "nowhere"])
+
+
+def test_proof_files_walks_subdirectories_when_given_a_directory(tmp_path):
+    for name in ("a.json", "x/b.json", "x/y/c.txt", ".hidden/d.json", "x/.e.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    found = {os.path.relpath(path, tmp_path) for path in proof_files([tmp_path])}
+    assert found == {"a.json", "x/b.json", "x/y/c.txt"}

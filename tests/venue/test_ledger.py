@@ -1,0 +1,129 @@
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+import zkmargin as zm
+from tests.proofs.conftest import portfolio, small_params
+from zkmargin.hazmat.generators import PedersenGens
+from zkmargin.hazmat.groups import Point
+from zkmargin.proofs.proof_file import decode_base64
+from zkmargin.errors import LedgerError, ReplayedMovement
+from zkmargin.venue.ledger import Ledger, database_url
+from zkmargin.venue import schema
+
+PARAMS = small_params()
+
+
+def opened(name="alice", cash=10_000):
+    return zm.open_account(portfolio(cash, account=name, FUT=1), PARAMS)
+
+
+def collateral_point(commitments):
+    return Point.from_bytes(decode_base64(commitments.collateral))
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    yield ledger
+    ledger.close()
+
+
+def test_database_url_defaults_when_nothing_given(monkeypatch):
+    monkeypatch.delenv("ZKMARGIN_DB", raising=False)
+    assert database_url() == "sqlite:///zkmargin.db"
+    monkeypatch.setenv("ZKMARGIN_DB", "postgresql://venue@db/ledger")
+    assert database_url() == "postgresql+psycopg://venue@db/ledger"
+    assert database_url("/var/ledger.db") == "sqlite:////var/ledger.db"
+
+
+def test_ledger_init_is_idempotent_when_run_twice(ledger):
+    assert ledger.init() == (schema.VERSION, schema.VERSION)
+
+
+def test_ledger_refuses_work_when_not_initialised(tmp_path):
+    with pytest.raises(LedgerError, match="no ledger at .*fresh.db: run `zkmargin ledger init`"):
+        Ledger(tmp_path / "fresh.db").accounts()
+    assert not (tmp_path / "fresh.db").exists()  # a typo in --db leaves no empty database behind
+    Ledger(tmp_path / "empty.db").engine.connect().close()
+    with pytest.raises(LedgerError, match="schema version 0"):
+        Ledger(tmp_path / "empty.db").accounts()
+
+
+def test_ledger_refuses_newer_schema_when_version_ahead(ledger):
+    with ledger.engine.begin() as connection:
+        connection.execute(schema.schema_version.update().values(version=schema.VERSION + 1))
+    with pytest.raises(LedgerError, match=f"schema version {schema.VERSION + 1}"):
+        ledger.init()
+
+
+def test_ledger_deposit_moves_committed_cash_when_recorded(ledger):
+    commitments, _ = opened()
+    assert ledger.open_account(commitments)
+    before = collateral_point(commitments)
+    ledger.deposit("alice", Decimal("2500.50"), "wire-1")
+    ledger.withdraw("alice", Decimal("500"), "wire-2")
+    after = collateral_point(ledger.account("alice").commitments)
+    assert after == before + 200_050 * PedersenGens().B  # +2000.50 in cents
+    assert [(m.reference, m.amount) for m in ledger.movements("alice")] == [
+        ("wire-1", Decimal("2500.50")),
+        ("wire-2", Decimal("-500")),
+    ]
+
+
+def test_ledger_refuses_replay_when_reference_reused(ledger):
+    commitments, _ = opened()
+    ledger.open_account(commitments)
+    ledger.deposit("alice", Decimal(100), "wire-1")
+    credited = ledger.account("alice").commitments
+    with pytest.raises(ReplayedMovement, match="wire-1.*not applied again"):
+        ledger.deposit("alice", Decimal(100), "wire-1")
+    with pytest.raises(ReplayedMovement):
+        ledger.withdraw("alice", Decimal(5), "wire-1")
+    assert ledger.account("alice").commitments == credited
+    assert len(ledger.movements()) == 1
+
+
+@pytest.mark.parametrize("amount", [Decimal(0), Decimal(-5), Decimal("NaN")])
+def test_ledger_refuses_amount_when_not_positive(ledger, amount):
+    ledger.open_account(opened()[0])
+    with pytest.raises(LedgerError, match="above 0"):
+        ledger.deposit("alice", amount, "x")
+    assert ledger.movements() == []
+
+
+def test_ledger_refuses_deposit_when_account_unknown(ledger):
+    with pytest.raises(LedgerError, match="no account 'bob'"):
+        ledger.deposit("bob", Decimal(1), "r")
+    assert ledger.movements() == []
+
+
+def test_ledger_open_account_refuses_other_commitments_when_label_taken(ledger):
+    first, _ = opened()
+    assert ledger.open_account(first)
+    assert not ledger.open_account(first)
+    with pytest.raises(LedgerError, match="already open"):
+        ledger.open_account(opened()[0])
+
+
+def test_ledger_publish_numbers_epochs_when_params_change(ledger):
+    at = datetime(2026, 12, 1, 17, tzinfo=timezone.utc)
+    first, new = ledger.publish(PARAMS, now=at)
+    assert (first.epoch, new, first.published_at) == (1, True, at)
+    assert ledger.publish(PARAMS) == (first, False)
+    stressed = small_params(FUT=[2_000.0, -2_000.0, -6_000.0, 5_000.0])
+    second, _ = ledger.publish(stressed, kind="stress")
+    assert second.epoch == 2
+    assert ledger.current_epoch().epoch == 1
+    assert ledger.current_epoch("stress").params().digest() == stressed.digest()
+
+
+def test_ledger_export_account_writes_current_commitments_when_asked(ledger, tmp_path):
+    ledger.open_account(opened()[0])
+    ledger.deposit("alice", Decimal(7), "r")
+    path = ledger.export_account("alice", tmp_path / "alice.json")
+    assert zm.AccountCommitments.load(path) == ledger.account("alice").commitments
+    with pytest.raises(zm.InputError, match="refusing to overwrite"):
+        ledger.export_account("alice", path)

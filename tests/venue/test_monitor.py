@@ -1,0 +1,81 @@
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+import zkmargin as zm
+from tests.venue.conftest import deliver
+from zkmargin.venue import monitor
+from zkmargin.venue.intake import submit
+from zkmargin.venue.ledger import Ledger
+
+T0 = datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
+
+
+def at(hours):
+    return T0 + timedelta(hours=hours)
+
+
+def statuses(ledger):
+    return {call.account: call.status for call in monitor.list_calls(ledger)}
+
+
+def test_monitor_run_calls_accounts_without_proof_when_epoch_open(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    submit(ledger, [inbox], now=lambda: at(0))
+    report = monitor.run(ledger, timedelta(hours=2), now=at(0))
+    assert [call.account for call in report.issued] == ["bob", "carol"]
+    assert report.standing == 1
+    assert report.issued[0].request == "prove maintenance margin for epoch 1 by 2026-12-01 18:00:00 UTC"
+    again = monitor.run(ledger, timedelta(hours=2), now=at(1))
+    assert again.issued == [] and [c.account for c in again.open] == ["bob", "carol"]
+
+
+def test_monitor_call_met_when_valid_proof_arrives_before_deadline(venue, venue_files):
+    ledger, inbox = venue
+    monitor.run(ledger, timedelta(hours=2), now=at(0))
+    deliver(venue_files, inbox, "bob.first.proof.json")
+    submit(ledger, [inbox], now=lambda: at(1))
+    assert statuses(ledger) == {"alice": "open", "bob": "met", "carol": "open"}
+    report = monitor.run(ledger, timedelta(hours=2), now=at(3))
+    assert sorted(call.account for call in report.overdue) == ["alice", "carol"]
+    assert statuses(ledger) == {"alice": "overdue", "bob": "met", "carol": "overdue"}
+
+
+def test_monitor_call_stays_overdue_when_proof_arrives_late(venue, venue_files):
+    ledger, inbox = venue
+    monitor.run(ledger, timedelta(hours=2), now=at(0))
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    submit(ledger, [inbox], now=lambda: at(5))
+    assert statuses(ledger)["alice"] == "overdue"
+    assert monitor.run(ledger, timedelta(hours=2), now=at(6)).issued == []
+
+
+def test_monitor_calls_again_when_money_moves_after_the_proof(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    submit(ledger, [inbox], now=lambda: at(0))
+    assert "alice" not in {c.account for c in monitor.run(ledger, timedelta(hours=2), now=at(0)).issued}
+    ledger.withdraw("alice", Decimal(9_000), "wd-1")
+    report = monitor.run(ledger, timedelta(hours=2), now=at(1))
+    assert [call.account for call in report.issued] == ["alice"]
+
+
+def test_monitor_refuses_run_when_no_epoch_published(ledger_url):
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    with pytest.raises(zm.LedgerError, match="no margin params published"):
+        monitor.run(ledger, timedelta(hours=2))
+
+
+def test_monitor_stress_counts_accounts_that_proved_when_stressed(venue, venue_files):
+    ledger, inbox = venue
+    stressed = zm.RiskParams.load(venue_files / "stressed.json")
+    first = monitor.stress(ledger, stressed, now=at(0))
+    assert (first.epoch, first.new, first.proved) == (2, True, [])
+    deliver(venue_files, inbox, "alice.stressed.proof.json")
+    submit(ledger, [inbox], now=lambda: at(1))
+    second = monitor.stress(ledger, stressed, now=at(2))
+    assert (second.epoch, second.new, second.proved, second.missing) == (2, False, ["alice"], ["bob", "carol"])
+    assert ledger.current_epoch().epoch == 1  # a stress epoch never becomes the margin epoch

@@ -1,0 +1,139 @@
+"""`zkmargin monitor`: margin calls for missing proofs, their deadlines, and stress surveys."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+import zkmargin as zm
+from zkmargin.cli.common import emit_json, json_option, params_option, respond, table
+from zkmargin.cli.ledger import db_option, open_ledger
+from zkmargin.venue import monitor
+
+_DURATION = re.compile(r"(\d+)([dhms])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
+    """"2h", "90m", "1h30m", "1d" → a timedelta."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise click.BadParameter(f"{text!r} is not a duration such as 2h, 90m, 1h30m or 1d", param=param)
+    return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
+
+
+def _call_document(call: monitor.Call) -> dict:
+    return {
+        "account": call.account,
+        "epoch": call.epoch,
+        "level": call.level,
+        "status": call.status,
+        "issued_at": call.issued_at.isoformat(),
+        "deadline": call.deadline.isoformat(),
+        "closed_at": call.closed_at.isoformat() if call.closed_at else None,
+        "request": call.request,
+    }
+
+
+def _calls_table(calls: list[monitor.Call]) -> str:
+    rows = [(c.account, str(c.epoch), c.status, f"{c.deadline:%Y-%m-%d %H:%M:%S}Z", c.request) for c in calls]
+    return table(("account", "epoch", "status", "deadline", "request"), rows, "<><<<")
+
+
+@click.group(
+    "monitor",
+    epilog="""\b
+Example — after the day's proofs are in:
+  zkmargin monitor run --deadline 2h
+  zkmargin monitor calls --status overdue --json     # the liquidation list""",
+)
+def monitor_group() -> None:
+    """Margin calls: the venue asks for a proof, since it never learns a shortfall."""
+
+
+@monitor_group.command(
+    "run",
+    epilog="""\b
+Example:
+  zkmargin monitor run --deadline 2h
+\b
+Every account without a valid proof for the current epoch, made against the commitments
+the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". A valid
+proof received by D meets it (ledger submit); a call still open after D is overdue.""",
+)
+@click.option("--deadline", "deadline", callback=duration, default="2h", show_default=True, help="Time to answer a new call.")
+@click.option("--level", default=monitor.MAINTENANCE, show_default=True, help="The margin level the proofs must meet.")
+@db_option
+@json_option
+def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: bool) -> None:
+    """Issue calls for missing proofs, meet the answered ones, mark the expired ones overdue."""
+    with open_ledger(database) as ledger:
+        report = monitor.run(ledger, deadline, level=level)
+    if as_json:
+        emit_json(
+            {
+                "epoch": report.epoch,
+                "level": report.level,
+                "standing": report.standing,
+                **{name: [_call_document(c) for c in getattr(report, name)] for name in ("issued", "met", "overdue", "open")},
+            }
+        )
+        return
+    click.echo(
+        f"epoch {report.epoch}, {report.level}: {report.standing} accounts stand on a valid proof; "
+        f"{len(report.issued)} calls issued, {len(report.met)} met, {len(report.overdue)} overdue"
+    )
+    for name in ("issued", "overdue"):
+        calls = getattr(report, name)
+        if calls:
+            click.echo(f"\n{name}:\n{_calls_table(calls)}")
+
+
+@monitor_group.command(
+    "calls",
+    epilog="""\b
+Examples:
+  zkmargin monitor calls
+  zkmargin monitor calls --status overdue --json""",
+)
+@click.option("--status", type=click.Choice(["open", "met", "overdue"]), help="Only calls in this state.")
+@db_option
+@json_option
+def monitor_calls(status: str | None, database: str | None, as_json: bool) -> None:
+    """List margin calls and their state."""
+    with open_ledger(database) as ledger:
+        calls = monitor.list_calls(ledger, status=status)
+    respond(as_json, {"calls": [_call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
+
+
+@monitor_group.command(
+    "stress",
+    epilog="""\b
+Example:
+  zkmargin params build --market shocked-market.json --model circuits/span.toml -o stressed.json
+  zkmargin monitor stress --params stressed.json      # publish; traders prove under it
+  zkmargin ledger submit inbox/                       # their stressed proofs
+  zkmargin monitor stress --params stressed.json      # how many could
+\b
+The venue learns how many accounts would survive the stress, never a balance.""",
+)
+@params_option
+@db_option
+@json_option
+def monitor_stress(params_path: Path, database: str | None, as_json: bool) -> None:
+    """Ask every account to prove under stressed params; report how many did."""
+    params = zm.RiskParams.load(params_path)
+    with open_ledger(database) as ledger:
+        report = monitor.stress(ledger, params)
+    total = len(report.proved) + len(report.missing)
+    text = (
+        f"stress epoch {report.epoch}{' published' if report.new else ''}: "
+        f"{len(report.proved)} of {total} accounts proved maintenance margin under {params_path}"
+    )
+    if report.missing:
+        text += f"\nno proof yet: {', '.join(report.missing)}"
+    document = {"epoch": report.epoch, "new": report.new, "proved": report.proved, "missing": report.missing}
+    respond(as_json, document, text)

@@ -1,0 +1,6 @@
+"""The venue's side: a ledger on a real database, proof intake and the margin-call monitor.
+
+`Ledger` (ledger.py) keeps accounts, idempotent money movements and params epochs;
+`submit` (intake.py) verifies proof files in batch and records one row per file; the
+monitor (monitor.py) issues margin calls for missing proofs and tracks their deadlines.
+"""

@@ -1,0 +1,333 @@
+"""The venue's system of record: accounts, money movements and params epochs in one database.
+
+`Ledger(url)` opens SQLite (a path, default `zkmargin.db`) or PostgreSQL
+(`postgresql://…`, through psycopg 3); `$ZKMARGIN_DB` supplies the URL when none is given.
+Every write is one transaction:
+
+- SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every
+  transaction starts with `BEGIN IMMEDIATE`, so two writers queue instead of both reading
+  the same balance and one of them losing its update.
+- PostgreSQL locks the account row (`SELECT … FOR UPDATE`) before moving its money.
+
+A money movement carries a caller-supplied reference, unique in the database: the same
+deposit sent twice (a retry, a replayed script) is refused, never credited twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Connection, create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+
+import zkmargin as zm
+from zkmargin.errors import LedgerError, ReplayedMovement
+from zkmargin.venue import schema
+from zkmargin.venue.schema import accounts, epochs, movements
+
+DEFAULT_DATABASE = "zkmargin.db"
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite writer waits for another one before giving up."""
+
+
+class ConflictingWrite(LedgerError):
+    """A uniqueness constraint refused a write that raced another writer's."""
+
+
+def _first_line(error: DBAPIError) -> str:
+    return (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def database_url(target: str | os.PathLike | None = None) -> str:
+    """The SQLAlchemy URL for a path or URL, `$ZKMARGIN_DB`, or ./zkmargin.db."""
+    target = str(target or os.environ.get("ZKMARGIN_DB") or DEFAULT_DATABASE)
+    if "://" not in target:
+        return f"sqlite:///{target}"
+    scheme, rest = target.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return target
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        raise LedgerError(f"cannot use database {url!r}: {error}") from None
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event open transactions (pysqlite's own BEGIN is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def commitments_digest(commitments: zm.AccountCommitments) -> str:
+    return hashlib.sha256(commitments.model_dump_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Movement:
+    reference: str
+    account: str
+    amount: Decimal  # signed: a withdrawal is negative
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Epoch:
+    epoch: int
+    kind: str
+    params_digest: str
+    published_at: datetime
+    params_json: str
+
+    def params(self) -> zm.RiskParams:
+        return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: str
+    commitments: zm.AccountCommitments
+    commitments_digest: str
+    attested: bool
+    opened_at: datetime
+    updated_at: datetime
+
+
+class Ledger:
+    """One database; every method is one transaction."""
+
+    def __init__(self, target: str | os.PathLike | None = None) -> None:
+        self.url = database_url(target)
+        self.engine = _engine(self.url)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, *, initialised: bool = True) -> Iterator[Connection]:
+        """A connection inside one transaction; database failures become `LedgerError`."""
+        if initialised and self._missing_file():
+            raise LedgerError(f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`")
+        try:
+            with self.engine.begin() as connection:
+                if initialised:
+                    found = schema.stored_version(connection)
+                    if found != schema.VERSION:
+                        raise LedgerError(
+                            f"the ledger at {self.engine.url.render_as_string(hide_password=True)} has schema "
+                            f"version {found}, this zkmargin needs {schema.VERSION}: run `zkmargin ledger init`"
+                        )
+                yield connection
+        except IntegrityError as error:
+            raise ConflictingWrite(f"another writer got there first ({_first_line(error)}); run the command again") from None
+        except DBAPIError as error:
+            raise LedgerError(f"database error: {_first_line(error)}") from None
+
+    def _missing_file(self) -> bool:
+        """A SQLite path that does not exist (connecting would create an empty file there)."""
+        url = self.engine.url
+        return url.get_backend_name() == "sqlite" and bool(url.database) and not Path(url.database).exists()
+
+    def init(self) -> tuple[int, int]:
+        """Create or upgrade the schema; (version found, version now)."""
+        if self._missing_file():
+            directory = Path(self.engine.url.database).parent
+            if not directory.is_dir():
+                raise LedgerError(f"no such directory: {directory}")
+        with self.transaction(initialised=False) as connection:
+            return schema.upgrade(connection)
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def open_account(
+        self, commitments: zm.AccountCommitments, *, attestation: str | None = None, now: datetime | None = None
+    ) -> bool:
+        """Import an account's commitments; False when the same ones are already there."""
+        schema_check_label(commitments.account, "account")
+        digest = commitments_digest(commitments)
+        at = now or now_utc()
+        with self.transaction() as connection:
+            found = connection.execute(
+                select(accounts.c.commitments_digest).where(accounts.c.account == commitments.account)
+            ).scalar_one_or_none()
+            if found == digest:
+                return False
+            if found is not None:
+                raise LedgerError(f"account {commitments.account!r} is already open with other commitments")
+            connection.execute(
+                accounts.insert().values(
+                    account=commitments.account,
+                    commitments=commitments.to_json(),
+                    commitments_digest=digest,
+                    attestation=attestation,
+                    opened_at=at,
+                    updated_at=at,
+                )
+            )
+        return True
+
+    def account(self, name: str) -> AccountRow:
+        with self.transaction() as connection:
+            return _account_row(connection, name)
+
+    def accounts(self) -> list[AccountRow]:
+        with self.transaction() as connection:
+            rows = connection.execute(select(accounts).order_by(accounts.c.account)).all()
+        return [account_row(row) for row in rows]
+
+    def export_account(self, name: str, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write the account's current commitments as account.json (atomically)."""
+        self.account(name).commitments.save(path, overwrite=overwrite)
+        return Path(path)
+
+    # -- money ------------------------------------------------------------------------------
+
+    def deposit(self, account: str, amount: Decimal, reference: str, *, now: datetime | None = None) -> Movement:
+        return self._move(account, _positive(amount), reference, now)
+
+    def withdraw(self, account: str, amount: Decimal, reference: str, *, now: datetime | None = None) -> Movement:
+        return self._move(account, -_positive(amount), reference, now)
+
+    def _move(self, account: str, amount: Decimal, reference: str, now: datetime | None) -> Movement:
+        schema_check_label(reference, "reference")
+        at = now or now_utc()
+        try:
+            with self.transaction() as connection:
+                _refuse_replay(connection, reference)
+                row = _account_row(connection, account, lock=True)
+                moved = row.commitments.deposit(amount)
+                digest = commitments_digest(moved)
+                connection.execute(
+                    movements.insert().values(
+                        reference=reference, account=account, amount=str(amount), commitments_digest=digest, at=at
+                    )
+                )
+                connection.execute(
+                    accounts.update()
+                    .where(accounts.c.account == account)
+                    .values(commitments=moved.to_json(), commitments_digest=digest, updated_at=at)
+                )
+        except ConflictingWrite:
+            # Another process recorded the same reference between our check and our insert.
+            with self.transaction() as connection:
+                _refuse_replay(connection, reference)
+            raise
+        return Movement(reference, account, amount, at)
+
+    def movements(self, account: str | None = None) -> list[Movement]:
+        query = select(movements).order_by(movements.c.id)
+        if account is not None:
+            query = query.where(movements.c.account == account)
+        with self.transaction() as connection:
+            rows = connection.execute(query).all()
+        return [Movement(row.reference, row.account, Decimal(row.amount), row.at) for row in rows]
+
+    # -- params epochs ----------------------------------------------------------------------
+
+    def publish(self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None) -> tuple[Epoch, bool]:
+        """Record `params` as the next epoch; (epoch, True) or, when already published, (it, False)."""
+        if kind not in ("margin", "stress"):
+            raise LedgerError(f"unknown epoch kind {kind!r}: margin or stress")
+        digest = params.digest()
+        with self.transaction() as connection:
+            found = connection.execute(select(epochs).where(epochs.c.params_digest == digest)).one_or_none()
+            if found is not None:
+                if found.kind != kind:
+                    raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
+                return _as_epoch(found), False
+            number = (connection.execute(select(func.max(epochs.c.epoch))).scalar_one() or 0) + 1
+            values = dict(epoch=number, kind=kind, params_digest=digest, params=params.to_json(), published_at=now or now_utc())
+            connection.execute(epochs.insert().values(**values))
+        return _as_epoch(values), True
+
+    def epochs(self) -> list[Epoch]:
+        with self.transaction() as connection:
+            rows = connection.execute(select(epochs).order_by(epochs.c.epoch)).all()
+        return [_as_epoch(row) for row in rows]
+
+    def current_epoch(self, kind: str = "margin") -> Epoch:
+        """The latest epoch of `kind`; `LedgerError` when none was published."""
+        with self.transaction() as connection:
+            row = connection.execute(
+                select(epochs).where(epochs.c.kind == kind).order_by(epochs.c.epoch.desc()).limit(1)
+            ).one_or_none()
+        if row is None:
+            raise LedgerError(f"no {kind} params published yet: run `zkmargin ledger publish --params …`")
+        return _as_epoch(row)
+
+
+def schema_check_label(text: str, what: str) -> None:
+    if not text or len(text) > schema.LABEL or not text.isprintable():
+        raise LedgerError(f"{what} {text!r}: 1 to {schema.LABEL} printable characters")
+
+
+def _positive(amount: Decimal) -> Decimal:
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise LedgerError(f"an amount must be a finite number above 0, not {amount}")
+    return amount
+
+
+def _refuse_replay(connection: Connection, reference: str) -> None:
+    seen = connection.execute(select(movements).where(movements.c.reference == reference)).one_or_none()
+    if seen is not None:
+        raise ReplayedMovement(
+            f"reference {reference!r} was already recorded ({seen.amount} for {seen.account} at "
+            f"{seen.at:%Y-%m-%d %H:%M:%S} UTC); not applied again"
+        )
+
+
+def _account_row(connection: Connection, name: str, *, lock: bool = False) -> AccountRow:
+    query = select(accounts).where(accounts.c.account == name)
+    row = connection.execute(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise LedgerError(f"no account {name!r} in the ledger: import it with `zkmargin ledger open`")
+    return account_row(row)
+
+
+def account_row(row) -> AccountRow:
+    return AccountRow(
+        account=row.account,
+        commitments=zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}"),
+        commitments_digest=row.commitments_digest,
+        attested=row.attestation is not None,
+        opened_at=row.opened_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _as_epoch(row) -> Epoch:
+    get = row.__getitem__ if isinstance(row, dict) else row._mapping.__getitem__
+    return Epoch(get("epoch"), get("kind"), get("params_digest"), get("published_at"), get("params"))

@@ -1,0 +1,163 @@
+"""The margin-call monitor: calls for missing proofs, their deadlines, and stress surveys.
+
+The venue never learns a shortfall, only that a proof is missing. An account *stands* at
+epoch E and level L when its latest proof for (E, L) is valid and was checked against the
+commitments the ledger holds for it now (a money movement since then changes them, and
+the account must prove again). `run` gives every account of the current epoch that does
+not stand and has no pending call a call — "prove L margin for epoch E by D"; a valid
+proof received by D meets it; a call still open after D is overdue, listed for
+liquidation, and stays so. An account that stood and then moved money gets a new call.
+
+`stress` publishes stressed params as a *stress* epoch (no calls follow) and counts the
+accounts that proved under them: the venue's view of a possible liquidation cascade without
+seeing one balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, select
+
+import zkmargin as zm
+from zkmargin.venue.ledger import Ledger, now_utc
+from zkmargin.venue.schema import accounts, calls, epochs, proofs
+
+MAINTENANCE = "maintenance"
+OPEN, MET, OVERDUE = "open", "met", "overdue"
+
+
+@dataclass(frozen=True)
+class Call:
+    account: str
+    epoch: int
+    level: str
+    issued_at: datetime
+    deadline: datetime
+    status: str
+    closed_at: datetime | None
+
+    @property
+    def request(self) -> str:
+        return f"prove {self.level} margin for epoch {self.epoch} by {self.deadline:%Y-%m-%d %H:%M:%S} UTC"
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    epoch: int
+    level: str
+    standing: int
+    issued: list[Call]
+    met: list[Call]
+    overdue: list[Call]
+    open: list[Call]
+
+
+@dataclass(frozen=True)
+class StressReport:
+    epoch: int
+    new: bool
+    proved: list[str]
+    missing: list[str]
+
+
+def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[int, datetime]]:
+    """Account → (proof id, received at) of the valid proof it stands on at (epoch, level)."""
+    query = (
+        select(proofs.c.account, proofs.c.id, proofs.c.received_at)
+        .join(
+            accounts,
+            and_(accounts.c.account == proofs.c.account, accounts.c.commitments_digest == proofs.c.commitments_digest),
+        )
+        .where(
+            proofs.c.epoch == epoch,
+            proofs.c.level == level,
+            proofs.c.status == "valid",
+            proofs.c.superseded.is_(False),
+        )
+    )
+    return {account: (proof_id, at) for account, proof_id, at in connection.execute(query)}
+
+
+def silent_accounts(connection: Connection, epoch: int) -> list[str]:
+    """Accounts that sent no proof at all for `epoch`."""
+    sent = select(proofs.c.account).where(proofs.c.epoch == epoch, proofs.c.account.is_not(None))
+    query = select(accounts.c.account).where(accounts.c.account.not_in(sent)).order_by(accounts.c.account)
+    return list(connection.execute(query).scalars())
+
+
+def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
+    """Meet the open calls a valid proof answered in time, mark the expired ones overdue."""
+    met, overdue = [], []
+    cache: dict[tuple[int, str], dict[str, tuple[int, datetime]]] = {}
+    for row in connection.execute(select(calls).where(calls.c.status == OPEN).order_by(calls.c.id)).all():
+        key = (row.epoch, row.level)
+        if key not in cache:
+            cache[key] = standing(connection, *key)
+        answer = cache[key].get(row.account)
+        if answer is not None and answer[1] <= row.deadline:
+            values = dict(status=MET, met_by=answer[0], closed_at=answer[1])
+        elif now > row.deadline:
+            values = dict(status=OVERDUE, closed_at=now)
+        else:
+            continue
+        connection.execute(calls.update().where(calls.c.id == row.id).values(**values))
+        (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
+    return met, overdue
+
+
+def run(ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: datetime | None = None) -> MonitorReport:
+    """Settle the calls, then call every account of the current epoch that does not stand."""
+    if deadline.total_seconds() < 0:
+        raise zm.InputError("a deadline cannot be in the past")
+    now = now or now_utc()
+    epoch = ledger.current_epoch().epoch
+    with ledger.transaction() as connection:
+        # One monitor at a time per epoch (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises).
+        connection.execute(select(epochs.c.epoch).where(epochs.c.epoch == epoch).with_for_update())
+        met, overdue = settle(connection, now)
+        standing_now = standing(connection, epoch, level)
+        pending = select(calls.c.account).where(
+            calls.c.epoch == epoch, calls.c.level == level, calls.c.status.in_((OPEN, OVERDUE))
+        )
+        called = set(connection.execute(pending).scalars())
+        issued = []
+        for account in connection.execute(select(accounts.c.account).order_by(accounts.c.account)).scalars():
+            if account in standing_now or account in called:
+                continue
+            values = dict(
+                account=account, epoch=epoch, level=level, issued_at=now, deadline=now + deadline, status=OPEN, closed_at=None
+            )
+            connection.execute(calls.insert().values(**values))
+            issued.append(_call(values))
+        still_open = _calls(connection, status=OPEN)
+    return MonitorReport(epoch, level, len(standing_now), issued, met, overdue, still_open)
+
+
+def list_calls(ledger: Ledger, *, status: str | None = None) -> list[Call]:
+    with ledger.transaction() as connection:
+        return _calls(connection, status=status)
+
+
+def _calls(connection: Connection, *, status: str | None) -> list[Call]:
+    query = select(calls).order_by(calls.c.epoch, calls.c.account)
+    if status is not None:
+        query = query.where(calls.c.status == status)
+    return [_call(row._mapping) for row in connection.execute(query)]
+
+
+def _call(values) -> Call:
+    return Call(
+        values["account"], values["epoch"], values["level"], values["issued_at"], values["deadline"],
+        values["status"], values["closed_at"],
+    )
+
+
+def stress(ledger: Ledger, params: zm.RiskParams, *, level: str = MAINTENANCE, now: datetime | None = None) -> StressReport:
+    """Publish `params` as a stress epoch (once) and count the accounts that proved under them."""
+    epoch, new = ledger.publish(params, kind="stress", now=now)
+    with ledger.transaction() as connection:
+        proved = set(standing(connection, epoch.epoch, level))
+        everyone = list(connection.execute(select(accounts.c.account).order_by(accounts.c.account)).scalars())
+    return StressReport(epoch.epoch, new, [a for a in everyone if a in proved], [a for a in everyone if a not in proved])

@@ -1,0 +1,164 @@
+"""The ledger's tables and the migrations that build them, on SQLAlchemy Core.
+
+Versioning is a one-row `schema_version` table and `MIGRATIONS`, a tuple of functions where
+migration k turns version k−1 into version k. `upgrade` applies the missing ones and bumps
+the version in ONE transaction (DDL is transactional on both SQLite and PostgreSQL), so a
+crash leaves the old schema or the new one. Alembic would add a migration-script directory,
+an ini file and an env.py to ship inside the wheel for a schema this small, and its own
+version table carries no more than ours; the day branching migrations or autogenerate are
+needed, the version number here maps one-to-one onto an Alembic baseline.
+
+Times are stored as UTC (`UtcDateTime`): SQLite keeps no zone, so every value is
+normalised on the way in and tagged UTC on the way out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    inspect,
+    select,
+)
+
+from zkmargin.errors import LedgerError
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every dialect."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise LedgerError("the ledger stores aware datetimes only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+LABEL = 200
+"""Longest account label or movement reference the ledger takes."""
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account", String(LABEL), primary_key=True),
+    # AccountCommitments as JSON, updated homomorphically by every money movement.
+    Column("commitments", Text, nullable=False),
+    Column("commitments_digest", String(64), nullable=False),
+    # Who vouches for the commitments: NULL = self-declared by the trader; otherwise the
+    # custodian's signed attestation document (issue 10), kept verbatim.
+    Column("attestation", Text, nullable=True),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+movements = Table(
+    "movements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # Caller-supplied and unique: a replayed deposit hits the constraint and is refused.
+    Column("reference", String(LABEL), nullable=False, unique=True),
+    Column("account", String(LABEL), ForeignKey("accounts.account"), nullable=False),
+    Column("amount", String(64), nullable=False),  # signed decimal text: exact on every dialect
+    Column("commitments_digest", String(64), nullable=False),  # the account's, after this movement
+    Column("at", UtcDateTime, nullable=False),
+)
+
+epochs = Table(
+    "epochs",
+    metadata,
+    Column("epoch", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # "margin" (calls follow) or "stress" (a survey)
+    Column("params_digest", String(64), nullable=False, unique=True),
+    Column("params", Text, nullable=False),
+    Column("published_at", UtcDateTime, nullable=False),
+)
+
+proofs = Table(
+    "proofs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file", Text, nullable=False),
+    Column("file_digest", String(64), nullable=False, index=True),  # SHA-256 of the bytes received
+    Column("account", String(LABEL), nullable=True, index=True),  # NULL when unreadable
+    Column("epoch", Integer, ForeignKey("epochs.epoch"), nullable=True),
+    Column("level", String(64), nullable=True),
+    Column("threshold", String(64), nullable=True),
+    Column("statement", Text, nullable=True),  # the statement as the proof states it, JSON
+    Column("status", String(16), nullable=False),  # valid | invalid | bad input
+    Column("reason", Text, nullable=True),
+    # The account's commitments this proof was checked against: a later movement changes
+    # them, and the proof no longer speaks for the account as it stands.
+    Column("commitments_digest", String(64), nullable=True),
+    Column("superseded", Boolean, nullable=False, default=False),
+    Column("received_at", UtcDateTime, nullable=False),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(LABEL), ForeignKey("accounts.account"), nullable=False),
+    Column("epoch", Integer, ForeignKey("epochs.epoch"), nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # open | met | overdue
+    Column("met_by", Integer, ForeignKey("proofs.id"), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+
+
+def _create_v1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[accounts, movements, epochs, proofs, calls])
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
+VERSION = len(MIGRATIONS)
+
+
+def stored_version(connection: Connection) -> int:
+    """The schema version of the database behind `connection`; 0 when never initialised."""
+    if not inspect(connection).has_table("schema_version"):
+        return 0
+    return connection.execute(select(schema_version.c.version)).scalar_one_or_none() or 0
+
+
+def upgrade(connection: Connection) -> tuple[int, int]:
+    """Bring the schema to `VERSION` inside the caller's transaction; (from, to)."""
+    metadata.create_all(connection, tables=[schema_version])
+    found = stored_version(connection)
+    if found > VERSION:
+        raise LedgerError(f"the ledger has schema version {found}; this zkmargin knows up to {VERSION}")
+    for migration in MIGRATIONS[found:]:
+        migration(connection)
+    if found == 0:
+        connection.execute(schema_version.insert().values(version=VERSION))
+    else:
+        connection.execute(schema_version.update().values(version=VERSION))
+    return found, VERSION

@@ -125,7 +125,7 @@ def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout.readline() == "ready\n"
-    time.sleep(1.0)
+    time.sleep(3.0)  # well into proving (tens of seconds), past argument parsing even on a loaded machine
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 130

@@ -1,0 +1,86 @@
+"""Attack review of issue 10 (anchored statements): one failing test per finding.
+
+Each test builds real keys, params, attestations and proofs through the public API or the
+CLI, plays the attacker the way an outsider could, and states the property the code should
+have. They fail on the reviewed code and pass once the finding is fixed.
+"""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+import zkmargin as zm
+from zkmargin.anchors.attestation import universe_digest
+from tests.proofs.conftest import params, portfolio  # noqa: F401  (params: a fixture, used by name)
+from zkmargin.cli import cli
+
+NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def custodian():
+    return zm.new_key("custodian-j")
+
+
+def _attested_proof(params, key, book, *, attest_params=None, time=NOW - timedelta(hours=1)):
+    pair = zm.attest(key, attest_params or params, book, sequence=1, time=time)
+    summed = zm.attested_book([pair], params)
+    return zm.prove(summed.portfolio, params, openings=summed.openings, attestations=summed.attestations)
+
+
+def test_verify_refuses_attestation_when_it_was_made_for_params_of_another_currency(params, custodian):
+    # HIGH. A custodian attests 1,000,000 of cash for alice under a yen venue's params; the
+    # universe digest names only the instruments and the scales, so the same attestation,
+    # read under the dollar params, counts 1,000,000 yen (about 6,700 dollars) as dollars.
+    yen = zm.RiskParams(**{**params.document(), "currency": "JPY"})
+    assert universe_digest(yen) == universe_digest(params)
+    book = portfolio(1_000_000, CALL=-30)
+    proof = _attested_proof(params, custodian, book, attest_params=yen)
+    policy = zm.Policy(trust=zm.Trust([custodian.public()]), allow_unsigned_params=True, attested_only=True)
+    with pytest.raises(zm.ZkMarginError):
+        zm.verify(proof, params, policy=policy, now=NOW)
+
+
+def test_policy_refuses_attestation_when_it_is_dated_in_the_future(params, custodian):
+    # LOW. An attestation dated a year ahead (a custodian clock or a scripted `attest` call)
+    # is never older than --max-attestation-age: `now - time` is negative, so it stays
+    # "fresh" for a year and the age gate never closes on it.
+    proof = _attested_proof(params, custodian, portfolio(5000, FUT=1), time=NOW + timedelta(days=365))
+    policy = zm.Policy(
+        trust=zm.Trust([custodian.public()]), allow_unsigned_params=True, max_attestation_age=timedelta(hours=1)
+    )
+    with pytest.raises(zm.ZkMarginError):
+        zm.verify(proof, params, policy=policy, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def self_declared(params):
+    return zm.prove(portfolio(5000, FUT=1), params)
+
+
+@pytest.mark.parametrize("where", ["statement", "proof"])
+def test_proof_load_refuses_empty_attestation_list_when_it_is_a_second_text_of_the_proof(self_declared, params, where):
+    # LOW. `"attestations": []` (in the statement or at the top level) is not what `to_json`
+    # writes, yet the statement digest drops it and the proof verifies: two texts, one proof.
+    data = json.loads(self_declared.to_json())
+    (data["statement"] if where == "statement" else data)["attestations"] = []
+    with pytest.raises(zm.MalformedProof):
+        zm.MarginProof.from_json(json.dumps(data))
+
+
+def test_verify_cli_does_not_name_an_epoch_when_params_carry_one_but_are_unsigned(params, tmp_path):
+    # MEDIUM. Params with an epoch block naming "venue-a", epoch 7, but no signature pass
+    # `--allow-unsigned` (only the signature is looked at), and `verify` then prints
+    # "epoch 7 of venue-a" — an attribution nobody signed.
+    venue = zm.new_key("venue-a")
+    signed = zm.sign_params(params, venue, epoch=7, valid_from=NOW, valid_for=timedelta(days=3650))
+    unsigned = {key: value for key, value in signed.document().items() if key != "signature"}
+    params_path = tmp_path / "params.json"
+    params_path.write_text(json.dumps(unsigned))
+    forged = zm.RiskParams.load(params_path)
+    proof_path = tmp_path / "proof.json"
+    proof_path.write_text(zm.prove(portfolio(5000, FUT=1), forged).to_json())
+    result = CliRunner().invoke(cli, ["verify", "--params", str(params_path), "--allow-unsigned", str(proof_path)])
+    assert result.exit_code != 0 or "epoch 7" not in result.output, result.output

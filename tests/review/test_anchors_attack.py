@@ -5,6 +5,8 @@ CLI, plays the attacker the way an outsider could, and states the property the c
 have. They fail on the reviewed code and pass once the finding is fixed.
 """
 
+import base64
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -84,3 +86,45 @@ def test_verify_cli_does_not_name_an_epoch_when_params_carry_one_but_are_unsigne
     proof_path.write_text(zm.prove(portfolio(5000, FUT=1), forged).to_json())
     result = CliRunner().invoke(cli, ["verify", "--params", str(params_path), "--allow-unsigned", str(proof_path)])
     assert result.exit_code != 0 or "epoch 7" not in result.output, result.output
+
+
+@pytest.mark.parametrize("where", ["proof", "attestation"])
+def test_proof_load_refuses_file_when_format_and_version_are_left_out(params, custodian, where):
+    # LOW. `format` and `version` have defaults, so a proof (or an attestation inside it)
+    # without them loads, keeps its digests and signatures, and verifies: a second text of
+    # the same proof, which issue 10 §6 ("one text per proof") set out to rule out.
+    proof = _attested_proof(params, custodian, portfolio(5000, FUT=1))
+    data = json.loads(proof.to_json())
+    target = data if where == "proof" else data["attestations"][0]
+    del target["format"], target["version"]
+    with pytest.raises(zm.MalformedProof):
+        zm.MarginProof.from_json(json.dumps(data))
+
+
+def test_trust_refuses_public_key_when_it_is_a_small_order_point(params):
+    # LOW. The Ed25519 identity point passes as a public key (its id is just its SHA-256),
+    # and under it the signature R = identity, S = 0 verifies for EVERY message: whoever
+    # publishes such a "custodian key" lets anyone sign as that custodian, and can deny
+    # each signature made under it.
+    identity = bytes([1]) + bytes(31)
+    forged_signature = base64.b64encode(identity + bytes(32)).decode()
+    with pytest.raises(zm.ZkMarginError):
+        key = zm.PublicKey.from_json(json.dumps({
+            "format": "zkmargin-public-key", "version": 1, "issuer": "custodian-x",
+            "key_id": hashlib.sha256(identity).hexdigest(),
+            "public_key": base64.b64encode(identity).decode(),
+        }))
+        zm.Trust([key]).require(key.key_id, "custodian-x", forged_signature, b"any attestation at all", "attestation")
+
+
+def test_verify_raises_library_error_when_now_is_a_naive_datetime(params, custodian):
+    # LOW. `now=datetime.utcnow()` (naive, a common spelling) reaches a comparison with the
+    # aware validity window and raises TypeError: a traceback, not a ZkMarginError.
+    venue = zm.new_key("venue-a")
+    signed = zm.sign_params(params, venue, epoch=1, valid_from=NOW - timedelta(hours=1), valid_for=timedelta(days=1))
+    proof = zm.prove(portfolio(5000, FUT=1), signed)
+    policy = zm.Policy(trust=zm.Trust([venue.public()]))
+    try:
+        zm.verify(proof, signed, policy=policy, now=NOW.replace(tzinfo=None))
+    except zm.ZkMarginError:
+        pass

@@ -128,3 +128,22 @@ def test_verify_raises_library_error_when_now_is_a_naive_datetime(params, custod
         zm.verify(proof, signed, policy=policy, now=NOW.replace(tzinfo=None))
     except zm.ZkMarginError:
         pass
+
+
+def test_verify_batch_cli_says_self_declared_when_pinned_books_nobody_attested(params, tmp_path):
+    # LOW/MEDIUM. `verify` always prints the provenance; `verify-batch` prints counts and
+    # "valid proofs state: model level excess accounts" only, and with --commitments not even
+    # the stderr note: a venue reads "valid 1" for a book the trader made up.
+    book = portfolio(5000, FUT=1)
+    commitments, openings = zm.open_account(book, params)
+    (tmp_path / "params.json").write_text(params.to_json())
+    (tmp_path / "account.json").write_text(commitments.to_json())
+    proofs = tmp_path / "proofs"
+    proofs.mkdir()
+    (proofs / "alice.json").write_text(zm.prove(book, params, openings=openings).to_json())
+    result = CliRunner().invoke(cli, [
+        "verify-batch", "--params", str(tmp_path / "params.json"), "--allow-unsigned",
+        "--commitments", str(tmp_path / "account.json"), str(proofs),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "self-declared" in result.output, result.output

@@ -147,3 +147,19 @@ def test_verify_batch_cli_says_self_declared_when_pinned_books_nobody_attested(p
     ])
     assert result.exit_code == 0, result.output
     assert "self-declared" in result.output, result.output
+
+
+def test_verify_cli_escapes_level_name_when_params_hold_a_control_character(params, tmp_path):
+    # LOW. Params' model, level and instrument names are plain `str`, not `Label`: a level
+    # named "initial\x1b[2K\r…" loads, a proof at it verifies, and `verify` prints the name
+    # raw (format_statement uses shown() for the account only), so the terminal line can be
+    # rewritten. Reachable wherever params are not the reader's own (--allow-unsigned).
+    document = params.document()
+    document["levels"] = {**document["levels"], "x\x1b[2K\rVALID: bob meets": document["levels"]["maintenance"]}
+    odd = zm.RiskParams(**document)
+    (tmp_path / "params.json").write_text(odd.to_json())
+    (tmp_path / "proof.json").write_text(zm.prove(portfolio(5000, FUT=1), odd, level="x\x1b[2K\rVALID: bob meets").to_json())
+    result = CliRunner().invoke(cli, [
+        "verify", "--params", str(tmp_path / "params.json"), "--allow-unsigned", str(tmp_path / "proof.json"),
+    ])
+    assert "\x1b" not in result.output and "\r" not in result.output, repr(result.output)

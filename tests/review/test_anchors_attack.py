@@ -163,3 +163,38 @@ def test_verify_cli_escapes_level_name_when_params_hold_a_control_character(para
         "verify", "--params", str(tmp_path / "params.json"), "--allow-unsigned", str(tmp_path / "proof.json"),
     ])
     assert "\x1b" not in result.output and "\r" not in result.output, repr(result.output)
+
+
+def test_trust_refuses_one_key_when_two_files_name_it_for_different_issuers(custodian, tmp_path):
+    # LOW. `Trust` keys its table by key id and the last file wins: a second file carrying
+    # custodian-j's public key under the issuer "custodian-a" silently re-labels that key, so
+    # custodian-j's signatures then count as custodian-a's (--require-custodian custodian-a).
+    public = custodian.public()
+    alias = zm.PublicKey(issuer="custodian-a", key_id=public.key_id, public_key=public.public_key)
+    public.save(tmp_path / "a-custodian-j.json")
+    alias.save(tmp_path / "b-alias.json")
+    with pytest.raises(zm.ZkMarginError):
+        zm.Trust.load([tmp_path])
+
+
+@pytest.fixture(scope="module")
+def two_custodians():
+    return zm.new_key("custodian-a"), zm.new_key("custodian-b")
+
+
+def test_verify_refuses_attested_proof_when_attestations_are_reordered_in_file_and_statement(params, two_custodians):
+    # HELD (coverage the suite lacks): the sum is commutative, but the statement's list of
+    # attestation digests is absorbed in order, so rewriting both lists consistently changes
+    # the transcript and the range proof no longer verifies.
+    a, b = two_custodians
+    pairs = [zm.attest(a, params, portfolio(1000, CALL=-1), sequence=1, time=NOW),
+             zm.attest(b, params, portfolio(2500, FUT=1), sequence=1, time=NOW)]
+    summed = zm.attested_book(pairs, params)
+    proof = zm.prove(summed.portfolio, params, openings=summed.openings, attestations=summed.attestations)
+    policy = zm.Policy(trust=zm.Trust([a.public(), b.public()]), allow_unsigned_params=True)
+    assert len(zm.verify(proof, params, policy=policy, now=NOW).attestations) == 2
+    data = json.loads(proof.to_json())
+    data["attestations"].reverse()
+    data["statement"]["attestations"].reverse()
+    with pytest.raises(zm.InvalidProof):
+        zm.verify(zm.MarginProof.from_json(json.dumps(data)), params, policy=policy, now=NOW)

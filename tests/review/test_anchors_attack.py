@@ -198,3 +198,20 @@ def test_verify_refuses_attested_proof_when_attestations_are_reordered_in_file_a
     data["statement"]["attestations"].reverse()
     with pytest.raises(zm.InvalidProof):
         zm.verify(zm.MarginProof.from_json(json.dumps(data)), params, policy=policy, now=NOW)
+
+
+def test_verify_refuses_attestation_when_it_was_made_for_another_venues_params(params, custodian):
+    # MEDIUM. An attestation names no venue, only the universe digest, so the one custodian
+    # statement of alice's 5,000.00 backs proofs at venue-a AND venue-b at once (the same
+    # collateral pledged twice, neither venue can tell), and an instrument name is taken to
+    # mean whatever the proving venue's params say it means.
+    venue_a, venue_b = zm.new_key("venue-a"), zm.new_key("venue-b")
+    window = {"valid_from": NOW - timedelta(hours=1), "valid_for": timedelta(days=1)}
+    at_a = zm.sign_params(params, venue_a, epoch=3, **window)
+    at_b = zm.sign_params(params, venue_b, epoch=5, **window)
+    pair = zm.attest(custodian, at_a, portfolio(5000, FUT=1), sequence=1, time=NOW - timedelta(minutes=5))
+    summed = zm.attested_book([pair], at_b)
+    proof = zm.prove(summed.portfolio, at_b, openings=summed.openings, attestations=summed.attestations)
+    policy = zm.Policy(trust=zm.Trust([venue_b.public(), custodian.public()]), attested_only=True)
+    with pytest.raises(zm.ZkMarginError):
+        zm.verify(proof, at_b, policy=policy, now=NOW)

@@ -215,3 +215,23 @@ def test_verify_refuses_attestation_when_it_was_made_for_another_venues_params(p
     policy = zm.Policy(trust=zm.Trust([venue_b.public(), custodian.public()]), attested_only=True)
     with pytest.raises(zm.ZkMarginError):
         zm.verify(proof, at_b, policy=policy, now=NOW)
+
+
+def _with_instrument(params, name):
+    """The params over their universe plus `name` (flat: no value, P&L or add-on)."""
+    document = params.document()
+    rows = dict(zip(document["instruments"], zip(document["values"], document["pnl"], document["addon_long"], document["addon_short"])))
+    rows[name] = (0, [0] * len(document["scenarios"]), 0, 0)
+    names = sorted(rows)
+    document.update(instruments=names, values=[rows[n][0] for n in names], pnl=[rows[n][1] for n in names],
+                    addon_long=[rows[n][2] for n in names], addon_short=[rows[n][3] for n in names])
+    return zm.RiskParams(**document)
+
+
+def test_attested_book_raises_library_error_when_attestation_covers_a_smaller_universe(params, custodian):
+    # LOW. `attested_book` never checks the attestation's universe against the params: over
+    # params with one more instrument it indexes a missing opening and raises KeyError (a
+    # traceback from `zkmargin prove --attestation`), not a ZkMarginError naming the file.
+    pair = zm.attest(custodian, params, portfolio(5000, FUT=1), sequence=1, time=NOW)
+    with pytest.raises(zm.ZkMarginError):
+        zm.attested_book([pair], _with_instrument(params, "PUT"))

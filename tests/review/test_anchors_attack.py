@@ -14,11 +14,16 @@ import pytest
 from click.testing import CliRunner
 
 import zkmargin as zm
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.anchors.attestation import universe_digest
-from tests.proofs.conftest import params, portfolio  # noqa: F401  (params: a fixture, used by name)
 from zkmargin.cli import cli
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def params():
+    return small_params()
 
 
 @pytest.fixture(scope="module")

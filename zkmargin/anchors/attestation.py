@@ -6,8 +6,10 @@ EVERY instrument of a universe (zeros included) for one account, and signs
     m = "zkmargin attestation v1" ‖ 0x00 ‖ SHA-256(canonical attestation without signature)
 
 where the canonical attestation holds the custodian id, key id, account label, sequence
-number (rising per account at that custodian), time, the universe digest, the fixed-point
-scales and every commitment. The openings (values and blindings) go to the trader in a
+number (rising per account at that custodian), time, the currency, the universe digest, the
+fixed-point scales and every commitment. The currency is signed because the universe digest
+names only instruments and scales: without it, 1,000,000 attested under yen params would
+read as 1,000,000 dollars under dollar params over the same instruments. The openings (values and blindings) go to the trader in a
 private file; the attestation itself reveals nothing of the book.
 
 Pedersen commitments add: Com(a, r) + Com(b, s) = Com(a + b, r + s). A trader holding a
@@ -79,6 +81,8 @@ class Attestation(StrictModel, JsonFile):
     account: Label
     sequence: Sequence
     time: Timestamp
+    currency: str = Field(min_length=1)
+    """The params' currency: the committed collateral is in its money units."""
     universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
@@ -113,6 +117,8 @@ class Attestation(StrictModel, JsonFile):
             raise UnknownInstrument(f"{what}: covers another instrument universe than the params")
         if (self.money_scale, self.quantity_scale) != (params.money_scale, params.quantity_scale):
             raise InputError(f"{what}: its scales differ from the params'")
+        if self.currency != params.currency:
+            raise InputError(f"{what}: made for {self.currency} params, these are {params.currency}")
         return AttestedBy(self.custodian, self.key_id, self.sequence, self.moment, self.digest())
 
     def points(self) -> tuple[Point, dict[str, Point]]:
@@ -188,7 +194,7 @@ def attest(
     commitments = {name: encode_base64(pc_gens.commit(value % ORDER, blindings[name]).to_bytes()) for name, value in values.items()}
     unsigned = {
         "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
-        "time": timestamp_text(time), "universe_digest": universe_digest(params),
+        "time": timestamp_text(time), "currency": params.currency, "universe_digest": universe_digest(params),
         "money_scale": params.money_scale, "quantity_scale": params.quantity_scale,
         "collateral": commitments.pop("c"), "positions": commitments,
         "signature": encode_base64(bytes(SIGNATURE_BYTES)),

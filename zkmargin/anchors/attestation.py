@@ -7,7 +7,10 @@ EVERY instrument of a universe (zeros included) for one account, and signs
 
 where the canonical attestation holds the custodian id, key id, account label, sequence
 number (rising per account at that custodian), time, the currency, the universe digest, the
-fixed-point scales and every commitment. The currency is signed because the universe digest
+fixed-point scales, the venue (the params' issuer, absent for unsigned params) and every
+commitment. The venue is signed so one attestation backs proofs at one venue only: an
+attestation is not an encumbrance (docs/trust-model.md), but it cannot be replayed at a
+venue it was not made for. The currency is signed because the universe digest
 names only instruments and scales: without it, 1,000,000 attested under yen params would
 read as 1,000,000 dollars under dollar params over the same instruments. The openings (values and blindings) go to the trader in a
 private file; the attestation itself reveals nothing of the book.
@@ -30,12 +33,12 @@ from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
 from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
-from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
     from zkmargin.engine.portfolio import Portfolio
@@ -82,6 +85,8 @@ class Attestation(StrictModel, JsonFile):
     sequence: Sequence
     time: Timestamp
     currency: str = Field(min_length=1)
+    venue: Annotated[Label | None, NotNull] = None
+    """The issuer of the params the book was attested under; absent for unsigned params."""
     """The params' currency: the committed collateral is in its money units."""
     universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     money_scale: Annotated[int, Field(gt=0)]
@@ -119,6 +124,9 @@ class Attestation(StrictModel, JsonFile):
             raise InputError(f"{what}: its scales differ from the params'")
         if self.currency != params.currency:
             raise InputError(f"{what}: made for {self.currency} params, these are {params.currency}")
+        venue = _venue(params)
+        if self.venue != venue:
+            raise InvalidProof(f"{what}: made for venue {self.venue!r}, these params are {venue!r}'s")
         return AttestedBy(self.custodian, self.key_id, self.sequence, self.moment, self.digest())
 
     def points(self) -> tuple[Point, dict[str, Point]]:
@@ -127,6 +135,10 @@ class Attestation(StrictModel, JsonFile):
             return _point(self.collateral), {name: _point(text) for name, text in self.positions.items()}
         except InvalidEncoding as error:
             raise InputError(f"attestation by {self.custodian!r}: a commitment is not a valid group element: {error}") from None
+
+
+def _venue(params: RiskParams) -> str | None:
+    return params.epoch.issuer if params.epoch is not None else None
 
 
 def _point(text: str) -> Point:
@@ -199,6 +211,8 @@ def attest(
         "collateral": commitments.pop("c"), "positions": commitments,
         "signature": encode_base64(bytes(SIGNATURE_BYTES)),
     }
+    if params.epoch is not None:
+        unsigned["venue"] = params.epoch.issuer
     draft = validate(Attestation, unsigned, "attestation")
     attestation = draft.model_copy(update={"signature": key.sign(draft.message())})
     openings = AttestationOpenings(

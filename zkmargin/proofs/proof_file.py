@@ -110,10 +110,6 @@ class MarginProof(StrictModel, JsonFile):
             range_proof=encode_base64(proof.to_bytes()),
         )
 
-    def to_json(self) -> str:
-        """The proof's one text: optional statement fields appear only when present."""
-        return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
-
     @property
     def account(self) -> str:
         return self.statement.account

@@ -67,10 +67,16 @@ def check_params(
 ) -> ParamsAuthority | None:
     """The params' authority, after checking the signature against `trust` and the window.
 
-    Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`); a bad or
+    Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`), and always
+    when they carry an epoch block (an unsigned claim of who published them); a bad or
     untrusted signature is `UntrustedSignature`; outside [valid_from, valid_until) is
     `StaleAnchor`.
     """
+    if params.epoch is not None and params.signature is None:
+        # An epoch block names an issuer; nobody signed that attribution, so no flag accepts it.
+        raise UntrustedSignature(
+            f"params: name epoch {params.epoch.epoch} of {params.epoch.issuer!r} but carry no signature"
+        )
     if params.epoch is None or params.signature is None:
         if allow_unsigned and params.signature is None:
             return None

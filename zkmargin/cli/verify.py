@@ -48,6 +48,7 @@ def _require_same_params(proof: Any, proof_path: Path, params: Any, params_path:
 
 
 def statement_document(statement: Any) -> dict[str, Any]:
+    authority = statement.params_authority
     return {
         "account": statement.account,
         "model": statement.model,
@@ -55,8 +56,10 @@ def statement_document(statement: Any) -> dict[str, Any]:
         "threshold": statement.threshold,
         "currency": statement.currency,
         "params_digest": statement.params_digest,
-        "issuer": statement.issuer,
-        "epoch": statement.epoch,
+        # Only what a trusted signature vouched for: a statement's own issuer and epoch are the
+        # prover's words when the params are unsigned.
+        "issuer": authority.issuer if authority else None,
+        "epoch": authority.epoch if authority else None,
         "challenge": statement.challenge,
         "self_declared": statement.self_declared,
         "provenance": statement.provenance,

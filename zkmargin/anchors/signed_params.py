@@ -51,6 +51,16 @@ def sign_params(
     return RiskParams(**stamped.document(), signature=key.sign(params_message(stamped)))
 
 
+def aware_now(now: datetime | None) -> datetime:
+    """`now`, or the current UTC time; a naive datetime (`datetime.utcnow()`) is refused
+    rather than compared with the aware validity window (a TypeError)."""
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError("now: give a timezone-aware datetime (e.g. datetime.now(timezone.utc)), not a naive one")
+    return now
+
+
 @dataclass(frozen=True)
 class ParamsAuthority:
     """Who signed the params and for when: the part of a verified statement they anchor."""
@@ -86,7 +96,7 @@ def check_params(
         )
     stamp = params.epoch
     trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params")
-    now = now or datetime.now(timezone.utc)
+    now = aware_now(now)
     valid_from, valid_until = parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until)
     if now < valid_from:
         raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} is valid only from {stamp.valid_from}")

@@ -77,8 +77,9 @@ class Attestation(StrictModel, JsonFile):
     json_what = "attestation"
     json_indent = 1
 
-    format: Literal["zkmargin-attestation"] = "zkmargin-attestation"
-    version: Version1 = 1
+    # No defaults: a file without them would be a second text of the same signed attestation.
+    format: Literal["zkmargin-attestation"]
+    version: Version1
     custodian: Label
     key_id: KeyId
     account: Label
@@ -175,8 +176,8 @@ class AttestationOpenings(StrictModel, JsonFile):
     json_indent = 1
     json_secret = True
 
-    format: Literal["zkmargin-attestation-openings"] = "zkmargin-attestation-openings"
-    version: Version1 = 1
+    format: Literal["zkmargin-attestation-openings"]
+    version: Version1
     attestation: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     """The digest of the attestation these open."""
     account: Label
@@ -205,7 +206,7 @@ def attest(
     blindings = {name: random_scalar() for name in values}
     commitments = {name: encode_base64(pc_gens.commit(value % ORDER, blindings[name]).to_bytes()) for name, value in values.items()}
     unsigned = {
-        "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
+        "format": "zkmargin-attestation", "version": 1, "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
         "time": timestamp_text(time), "currency": params.currency, "universe_digest": universe_digest(params),
         "money_scale": params.money_scale, "quantity_scale": params.quantity_scale,
         "collateral": commitments.pop("c"), "positions": commitments,
@@ -216,6 +217,8 @@ def attest(
     draft = validate(Attestation, unsigned, "attestation")
     attestation = draft.model_copy(update={"signature": key.sign(draft.message())})
     openings = AttestationOpenings(
+        format="zkmargin-attestation-openings",
+        version=1,
         attestation=attestation.digest(),
         account=account,
         collateral=Opening(value=values.pop("c"), blinding=format(blindings.pop("c"), "x")),

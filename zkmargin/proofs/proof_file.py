@@ -83,8 +83,9 @@ class MarginProof(StrictModel, JsonFile):
     json_indent = 1
     json_error = MalformedProof
 
-    format: Literal["zkmargin-proof"] = "zkmargin-proof"
-    version: Version1 = 1
+    # No defaults: a file without them would be a second text of the same proof.
+    format: Literal["zkmargin-proof"]
+    version: Version1
     statement: _StatementModel
     commitments: list[PointText]
     limb_commitments: list[PointText]
@@ -104,6 +105,8 @@ class MarginProof(StrictModel, JsonFile):
         anchored = {"attestations": attestations} if attestations else {}
         return cls(
             **anchored,
+            format="zkmargin-proof",
+            version=1,
             statement=_StatementModel(**statement.to_dict()),
             commitments=[encode_base64(c) for c in commitments],
             limb_commitments=[encode_base64(c) for c in limb_commitments],

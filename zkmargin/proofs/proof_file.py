@@ -69,7 +69,8 @@ class _StatementModel(StrictModel):
     issuer: Annotated[Label | None, NotNull] = None
     epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
     challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
-    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull] = None
+    # Absent, never empty: `[]` would be a second text of a self-declared proof.
+    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -90,7 +91,7 @@ class MarginProof(StrictModel, JsonFile):
     commitments: list[PointText]
     limb_commitments: list[PointText]
     range_proof: Annotated[str, AfterValidator(_proof_text)]
-    attestations: Annotated[list[Attestation] | None, NotNull] = None
+    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = None
     """The custodian attestations the book is the sum of (public commitments, signed)."""
 
     @classmethod

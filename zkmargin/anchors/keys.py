@@ -159,7 +159,10 @@ class Trust:
     def __init__(self, keys: list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
         self._keys: dict[str, PublicKey] = {}
         for key in keys:
-            self._keys[key.key_id] = key
+            known = self._keys.setdefault(key.key_id, key)
+            if known.issuer != key.issuer:
+                # The last file would re-label the key: one issuer's signatures counting as another's.
+                raise InputError(f"trust: key {key.key_id[:16]}… is given for both {known.issuer!r} and {key.issuer!r}")
 
     @classmethod
     def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:

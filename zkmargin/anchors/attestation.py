@@ -114,15 +114,24 @@ class Attestation(StrictModel, JsonFile):
     def moment(self) -> datetime:
         return parse_timestamp(self.time)
 
-    def check(self, params: RiskParams, trust: Trust) -> AttestedBy:
-        """Refuse an attestation that a trusted custodian key did not sign, or whose universe
-        is not exactly the params' (a position outside it could be dropped from the proof)."""
-        what = f"attestation {self.sequence} by {self.custodian!r}"
-        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+    def _what(self) -> str:
+        return f"attestation {self.sequence} by {self.custodian!r}"
+
+    def require_universe(self, params: RiskParams) -> None:
+        """Refuse an attestation over another instrument universe (a position outside it could
+        be dropped from the proof) or other scales: the prover checks this before summing."""
+        what = self._what()
         if self.universe_digest != universe_digest(params) or list(self.positions) != params.instruments:
             raise UnknownInstrument(f"{what}: covers another instrument universe than the params")
         if (self.money_scale, self.quantity_scale) != (params.money_scale, params.quantity_scale):
             raise InputError(f"{what}: its scales differ from the params'")
+
+    def check(self, params: RiskParams, trust: Trust) -> AttestedBy:
+        """Refuse an attestation that a trusted custodian key did not sign, or that was made
+        for other params: universe, scales, currency or venue."""
+        what = self._what()
+        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+        self.require_universe(params)
         if self.currency != params.currency:
             raise InputError(f"{what}: made for {self.currency} params, these are {params.currency}")
         venue = _venue(params)

@@ -159,15 +159,20 @@ def test_verify_cli_escapes_level_name_when_params_hold_a_control_character(para
     # named "initial\x1b[2K\r…" loads, a proof at it verifies, and `verify` prints the name
     # raw (format_statement uses shown() for the account only), so the terminal line can be
     # rewritten. Reachable wherever params are not the reader's own (--allow-unsigned).
+    # Fixed by refusing such names (Label) when params or a proof load, so the files are
+    # written as raw JSON here: the library no longer builds them.
+    odd = "x\x1b[2K\rVALID: bob meets"
     document = params.document()
-    document["levels"] = {**document["levels"], "x\x1b[2K\rVALID: bob meets": document["levels"]["maintenance"]}
-    odd = zm.RiskParams(**document)
-    (tmp_path / "params.json").write_text(odd.to_json())
-    (tmp_path / "proof.json").write_text(zm.prove(portfolio(5000, FUT=1), odd, level="x\x1b[2K\rVALID: bob meets").to_json())
+    document["levels"] = {**document["levels"], odd: document["levels"]["maintenance"]}
+    (tmp_path / "params.json").write_text(json.dumps(document))
+    proof = json.loads(zm.prove(portfolio(5000, FUT=1), params).to_json())
+    proof["statement"]["level"] = odd
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
     result = CliRunner().invoke(cli, [
         "verify", "--params", str(tmp_path / "params.json"), "--allow-unsigned", str(tmp_path / "proof.json"),
     ])
     assert "\x1b" not in result.output and "\r" not in result.output, repr(result.output)
+    assert result.exit_code == 2, result.output
 
 
 def test_trust_refuses_one_key_when_two_files_name_it_for_different_issuers(custodian, tmp_path):

@@ -130,8 +130,8 @@ def verify(
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
     return (
-        f"account {shown(document['account'])} meets the {document['level']} requirement of "
-        f"{document['model']} with excess ≥ {threshold} "
+        f"account {shown(document['account'])} meets the {shown(document['level'])} requirement of "
+        f"{shown(document['model'])} with excess ≥ {threshold} "
         f"(params {short_digest(document['params_digest'])}{_epoch(document)})"
     )
 

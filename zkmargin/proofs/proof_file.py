@@ -60,8 +60,8 @@ def _challenge_text(text: str | None) -> str | None:
 
 class _StatementModel(StrictModel):
     account: Label
-    model: str
-    level: str
+    model: Label
+    level: Label
     threshold: Annotated[str, AfterValidator(_threshold_text)]
     currency: str
     params_digest: str

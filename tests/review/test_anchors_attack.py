@@ -77,7 +77,7 @@ def test_proof_load_refuses_empty_attestation_list_when_it_is_a_second_text_of_t
         zm.MarginProof.from_json(json.dumps(data))
 
 
-def test_verify_cli_does_not_name_an_epoch_when_params_carry_one_but_are_unsigned(params, tmp_path):
+def test_verify_cli_names_no_epoch_when_params_carry_one_but_are_unsigned(params, tmp_path):
     # MEDIUM. Params with an epoch block naming "venue-a", epoch 7, but no signature pass
     # `--allow-unsigned` (only the signature is looked at), and `verify` then prints
     # "epoch 7 of venue-a" — an attribution nobody signed.
@@ -122,6 +122,27 @@ def test_trust_refuses_public_key_when_it_is_a_small_order_point(params):
         zm.Trust([key]).require(key.key_id, "custodian-x", forged_signature, b"any attestation at all", "attestation")
 
 
+def _encoding(y: int, sign: int) -> bytes:
+    return (y | sign << 255).to_bytes(32, "little")
+
+
+P = 2**255 - 19
+Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+"""y of the order-8 points (RFC 8032 curve; the well-known c7176a…7a encoding)."""
+
+
+@pytest.mark.parametrize("y", [0, 1, P - 1, Y8, P - Y8, P, P + 1])
+@pytest.mark.parametrize("sign", [0, 1])
+def test_public_key_refuses_encoding_when_it_is_any_small_order_point(y, sign):
+    # Every small-order point, both sign bits, and the non-canonical y = p, p + 1.
+    raw = _encoding(y, sign)
+    with pytest.raises(zm.InputError, match="small-order"):
+        zm.PublicKey.from_json(json.dumps({
+            "format": "zkmargin-public-key", "version": 1, "issuer": "custodian-x",
+            "key_id": hashlib.sha256(raw).hexdigest(), "public_key": base64.b64encode(raw).decode(),
+        }))
+
+
 def test_verify_raises_library_error_when_now_is_a_naive_datetime(params, custodian):
     # LOW. `now=datetime.utcnow()` (naive, a common spelling) reaches a comparison with the
     # aware validity window and raises TypeError: a traceback, not a ZkMarginError.
@@ -129,10 +150,8 @@ def test_verify_raises_library_error_when_now_is_a_naive_datetime(params, custod
     signed = zm.sign_params(params, venue, epoch=1, valid_from=NOW - timedelta(hours=1), valid_for=timedelta(days=1))
     proof = zm.prove(portfolio(5000, FUT=1), signed)
     policy = zm.Policy(trust=zm.Trust([venue.public()]))
-    try:
+    with pytest.raises(zm.InputError, match="timezone-aware"):
         zm.verify(proof, signed, policy=policy, now=NOW.replace(tzinfo=None))
-    except zm.ZkMarginError:
-        pass
 
 
 def test_verify_batch_cli_says_self_declared_when_pinned_books_nobody_attested(params, tmp_path):
@@ -154,7 +173,7 @@ def test_verify_batch_cli_says_self_declared_when_pinned_books_nobody_attested(p
     assert "self-declared" in result.output, result.output
 
 
-def test_verify_cli_escapes_level_name_when_params_hold_a_control_character(params, tmp_path):
+def test_verify_cli_refuses_params_without_echoing_when_a_level_name_holds_a_control_character(params, tmp_path):
     # LOW. Params' model, level and instrument names are plain `str`, not `Label`: a level
     # named "initial\x1b[2K\r…" loads, a proof at it verifies, and `verify` prints the name
     # raw (format_statement uses shown() for the account only), so the terminal line can be

@@ -482,7 +482,8 @@ class JsonFile(pydantic.BaseModel):
     mode (`{}`) so that `dumps` writes them as JSON numbers, digit for digit."""
     json_indent: ClassVar[int | None] = None
     """If set, `to_json` is pydantic's own encoding at this indent, for formats with no
-    number to keep exact; otherwise `dumps` of `model_dump(**json_dump)`."""
+    number to keep exact, optional fields written only when present (`NotNull`); otherwise
+    `dumps` of `model_dump(**json_dump)`."""
     json_error: ClassVar[type[InputError]] = InputError
     """Every problem reading or validating the file is raised as this `InputError` subclass."""
 
@@ -517,7 +518,7 @@ class JsonFile(pydantic.BaseModel):
     def to_json(self) -> str:
         """The model as JSON text in the file's format, ending in a newline."""
         if self.json_indent is not None:
-            return self.model_dump_json(indent=self.json_indent) + "\n"
+            return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
         return dumps(self.model_dump(**self.json_dump))
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:

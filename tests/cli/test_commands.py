@@ -312,7 +312,7 @@ def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
     assert "valid       2" in result.stdout and "failed      0" in result.stdout
     assert "valid proofs state:" in result.stdout
     assert any(
-        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "2"]
+        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "2"]
         for line in result.stdout.splitlines()
     )
 

@@ -6,8 +6,13 @@ EVERY instrument of a universe (zeros included) for one account, and signs
     m = "zkmargin attestation v1" ‖ 0x00 ‖ SHA-256(canonical attestation without signature)
 
 where the canonical attestation holds the custodian id, key id, account label, sequence
-number (rising per account at that custodian), time, the universe digest, the fixed-point
-scales and every commitment. The openings (values and blindings) go to the trader in a
+number (rising per account at that custodian), time, the currency, the universe digest, the
+fixed-point scales, the venue (the params' issuer, absent for unsigned params) and every
+commitment. The venue is signed so one attestation backs proofs at one venue only: an
+attestation is not an encumbrance (docs/trust-model.md), but it cannot be replayed at a
+venue it was not made for. The currency is signed because the universe digest
+names only instruments and scales: without it, 1,000,000 attested under yen params would
+read as 1,000,000 dollars under dollar params over the same instruments. The openings (values and blindings) go to the trader in a
 private file; the attestation itself reveals nothing of the book.
 
 Pedersen commitments add: Com(a, r) + Com(b, s) = Com(a + b, r + s). A trader holding a
@@ -28,12 +33,12 @@ from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
 from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
-from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
     from zkmargin.engine.portfolio import Portfolio
@@ -72,13 +77,18 @@ class Attestation(StrictModel, JsonFile):
     json_what = "attestation"
     json_indent = 1
 
-    format: Literal["zkmargin-attestation"] = "zkmargin-attestation"
-    version: Version1 = 1
+    # No defaults: a file without them would be a second text of the same signed attestation.
+    format: Literal["zkmargin-attestation"]
+    version: Version1
     custodian: Label
     key_id: KeyId
     account: Label
     sequence: Sequence
     time: Timestamp
+    currency: str = Field(min_length=1)
+    venue: Annotated[Label | None, NotNull] = None
+    """The issuer of the params the book was attested under; absent for unsigned params."""
+    """The params' currency: the committed collateral is in its money units."""
     universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
@@ -104,15 +114,29 @@ class Attestation(StrictModel, JsonFile):
     def moment(self) -> datetime:
         return parse_timestamp(self.time)
 
-    def check(self, params: RiskParams, trust: Trust) -> AttestedBy:
-        """Refuse an attestation that a trusted custodian key did not sign, or whose universe
-        is not exactly the params' (a position outside it could be dropped from the proof)."""
-        what = f"attestation {self.sequence} by {self.custodian!r}"
-        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+    def _what(self) -> str:
+        return f"attestation {self.sequence} by {self.custodian!r}"
+
+    def require_universe(self, params: RiskParams) -> None:
+        """Refuse an attestation over another instrument universe (a position outside it could
+        be dropped from the proof) or other scales: the prover checks this before summing."""
+        what = self._what()
         if self.universe_digest != universe_digest(params) or list(self.positions) != params.instruments:
             raise UnknownInstrument(f"{what}: covers another instrument universe than the params")
         if (self.money_scale, self.quantity_scale) != (params.money_scale, params.quantity_scale):
             raise InputError(f"{what}: its scales differ from the params'")
+
+    def check(self, params: RiskParams, trust: Trust) -> AttestedBy:
+        """Refuse an attestation that a trusted custodian key did not sign, or that was made
+        for other params: universe, scales, currency or venue."""
+        what = self._what()
+        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+        self.require_universe(params)
+        if self.currency != params.currency:
+            raise InputError(f"{what}: made for {self.currency} params, these are {params.currency}")
+        venue = _venue(params)
+        if self.venue != venue:
+            raise InvalidProof(f"{what}: made for venue {self.venue!r}, these params are {venue!r}'s")
         return AttestedBy(self.custodian, self.key_id, self.sequence, self.moment, self.digest())
 
     def points(self) -> tuple[Point, dict[str, Point]]:
@@ -121,6 +145,10 @@ class Attestation(StrictModel, JsonFile):
             return _point(self.collateral), {name: _point(text) for name, text in self.positions.items()}
         except InvalidEncoding as error:
             raise InputError(f"attestation by {self.custodian!r}: a commitment is not a valid group element: {error}") from None
+
+
+def _venue(params: RiskParams) -> str | None:
+    return params.epoch.issuer if params.epoch is not None else None
 
 
 def _point(text: str) -> Point:
@@ -157,8 +185,8 @@ class AttestationOpenings(StrictModel, JsonFile):
     json_indent = 1
     json_secret = True
 
-    format: Literal["zkmargin-attestation-openings"] = "zkmargin-attestation-openings"
-    version: Version1 = 1
+    format: Literal["zkmargin-attestation-openings"]
+    version: Version1
     attestation: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     """The digest of the attestation these open."""
     account: Label
@@ -187,15 +215,19 @@ def attest(
     blindings = {name: random_scalar() for name in values}
     commitments = {name: encode_base64(pc_gens.commit(value % ORDER, blindings[name]).to_bytes()) for name, value in values.items()}
     unsigned = {
-        "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
-        "time": timestamp_text(time), "universe_digest": universe_digest(params),
+        "format": "zkmargin-attestation", "version": 1, "custodian": key.issuer, "key_id": key.key_id, "account": account, "sequence": sequence,
+        "time": timestamp_text(time), "currency": params.currency, "universe_digest": universe_digest(params),
         "money_scale": params.money_scale, "quantity_scale": params.quantity_scale,
         "collateral": commitments.pop("c"), "positions": commitments,
         "signature": encode_base64(bytes(SIGNATURE_BYTES)),
     }
+    if params.epoch is not None:
+        unsigned["venue"] = params.epoch.issuer
     draft = validate(Attestation, unsigned, "attestation")
     attestation = draft.model_copy(update={"signature": key.sign(draft.message())})
     openings = AttestationOpenings(
+        format="zkmargin-attestation-openings",
+        version=1,
         attestation=attestation.digest(),
         account=account,
         collateral=Opening(value=values.pop("c"), blinding=format(blindings.pop("c"), "x")),

@@ -40,6 +40,45 @@ def key_id(public: bytes) -> str:
 KeyText = base64_of(KEY_BYTES, "a key")
 
 
+_P = 2**255 - 19
+_D = -121665 * pow(121666, -1, _P) % _P
+
+
+def _square_roots(a: int) -> set[int]:
+    """Both square roots of `a` mod p (p ≡ 5 mod 8), or none."""
+    root = pow(a, (_P + 3) // 8, _P)
+    if root * root % _P != a:
+        root = root * pow(2, (_P - 1) // 4, _P) % _P
+    return {root, _P - root} if root * root % _P == a else set()
+
+
+def _small_order_ys() -> frozenset[int]:
+    """The y coordinates of the 8 points of order dividing 8 on -x² + y² = 1 + d·x²y².
+
+    Order 1 and 2: (0, 1), (0, -1). Order 4: y = 0 (x = ±√-1). Order 8: doubling gives
+    y(2P) = (x² + y²) / (1 - d·x²y²), which is 0 (order 4) iff x² = -y²; on the curve that
+    is d·y⁴ + 2y² - 1 = 0, so y² = (-1 ± √(1 + d)) / d.
+    """
+    ys = {0, 1, _P - 1}
+    for s in _square_roots((1 + _D) % _P):
+        for y in _square_roots((s - 1) * pow(_D, -1, _P) % _P):
+            ys.add(y)
+    return frozenset(ys)
+
+
+SMALL_ORDER_Y = _small_order_ys()
+"""Under a small-order public key A, the signature (R = identity, S = 0) satisfies
+8·S·B = 8·R + 8·k·A for every message: anyone could sign as its issuer, and the issuer could
+deny any signature. The check reads y modulo p and ignores the sign bit, so it also refuses
+the non-canonical spellings of these points (y ≥ p, x = 0 with the sign bit set)."""
+
+
+def _large_order(public: bytes) -> bool:
+    y = int.from_bytes(public, "little") & ((1 << 255) - 1)
+    return y % _P not in SMALL_ORDER_Y
+
+
+
 class _KeyFile(StrictModel, JsonFile):
     version: Version1 = 1
     issuer: Label
@@ -56,8 +95,11 @@ class PublicKey(_KeyFile):
 
     @model_validator(mode="after")
     def _id_matches(self) -> PublicKey:
-        if key_id(decode_base64(self.public_key)) != self.key_id:
+        raw = decode_base64(self.public_key)
+        if key_id(raw) != self.key_id:
             raise ValueError("key_id: is not the SHA-256 of public_key")
+        if not _large_order(raw):
+            raise ValueError("public_key: is a small-order point, under which a signature proves nothing")
         return self
 
     def verify(self, signature: str, message: bytes, what: str) -> None:
@@ -117,7 +159,10 @@ class Trust:
     def __init__(self, keys: list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
         self._keys: dict[str, PublicKey] = {}
         for key in keys:
-            self._keys[key.key_id] = key
+            known = self._keys.setdefault(key.key_id, key)
+            if known.issuer != key.issuer:
+                # The last file would re-label the key: one issuer's signatures counting as another's.
+                raise InputError(f"trust: key {key.key_id[:16]}… is given for both {known.issuer!r} and {key.issuer!r}")
 
     @classmethod
     def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:

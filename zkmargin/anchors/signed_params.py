@@ -51,6 +51,16 @@ def sign_params(
     return RiskParams(**stamped.document(), signature=key.sign(params_message(stamped)))
 
 
+def aware_now(now: datetime | None) -> datetime:
+    """`now`, or the current UTC time; a naive datetime (`datetime.utcnow()`) is refused
+    rather than compared with the aware validity window (a TypeError)."""
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError("now: give a timezone-aware datetime (e.g. datetime.now(timezone.utc)), not a naive one")
+    return now
+
+
 @dataclass(frozen=True)
 class ParamsAuthority:
     """Who signed the params and for when: the part of a verified statement they anchor."""
@@ -67,10 +77,16 @@ def check_params(
 ) -> ParamsAuthority | None:
     """The params' authority, after checking the signature against `trust` and the window.
 
-    Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`); a bad or
+    Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`), and always
+    when they carry an epoch block (an unsigned claim of who published them); a bad or
     untrusted signature is `UntrustedSignature`; outside [valid_from, valid_until) is
     `StaleAnchor`.
     """
+    if params.epoch is not None and params.signature is None:
+        # An epoch block names an issuer; nobody signed that attribution, so no flag accepts it.
+        raise UntrustedSignature(
+            f"params: name epoch {params.epoch.epoch} of {params.epoch.issuer!r} but carry no signature"
+        )
     if params.epoch is None or params.signature is None:
         if allow_unsigned and params.signature is None:
             return None
@@ -80,7 +96,7 @@ def check_params(
         )
     stamp = params.epoch
     trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params")
-    now = now or datetime.now(timezone.utc)
+    now = aware_now(now)
     valid_from, valid_until = parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until)
     if now < valid_from:
         raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} is valid only from {stamp.valid_from}")

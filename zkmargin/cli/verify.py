@@ -50,6 +50,7 @@ def _require_same_params(proof: Any, proof_path: Path, params: Any, params_path:
 
 
 def statement_document(statement: Any) -> dict[str, Any]:
+    authority = statement.params_authority
     return {
         "account": statement.account,
         "model": statement.model,
@@ -57,8 +58,10 @@ def statement_document(statement: Any) -> dict[str, Any]:
         "threshold": statement.threshold,
         "currency": statement.currency,
         "params_digest": statement.params_digest,
-        "issuer": statement.issuer,
-        "epoch": statement.epoch,
+        # Only what a trusted signature vouched for: a statement's own issuer and epoch are the
+        # prover's words when the params are unsigned.
+        "issuer": authority.issuer if authority else None,
+        "epoch": authority.epoch if authority else None,
         "challenge": statement.challenge,
         "self_declared": statement.self_declared,
         "provenance": statement.provenance,
@@ -129,8 +132,8 @@ def verify(
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
     return (
-        f"account {shown(document['account'])} meets the {document['level']} requirement of "
-        f"{document['model']} with excess ≥ {threshold} "
+        f"account {shown(document['account'])} meets the {shown(document['level'])} requirement of "
+        f"{shown(document['model'])} with excess ≥ {threshold} "
         f"(params {short_digest(document['params_digest'])}{_epoch(document)})"
     )
 
@@ -277,24 +280,26 @@ def verify_batch(
 def format_batch_summary(
     total: int, verified: list[dict[str, Any]], failures: list[dict[str, Any]], seconds: float
 ) -> str:
-    """Counts, then what the valid proofs state (grouped), then every failure."""
+    """Counts, then what the valid proofs state (grouped, with provenance), then every failure."""
     per_proof = 1000 * seconds / total if total else 0.0
     counts = [("proofs", total), ("valid", len(verified)), ("failed", len(failures))]
     lines = [
         table(("", "count"), [(name, str(count)) for name, count in counts], "<>"),
         f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)",
     ]
+    # Grouped by provenance too: "valid" alone would read as vouched-for when nobody attested the book.
     claims = Counter(
-        (row["model"], row["level"], format_money(row["threshold"], row["currency"]))
+        (row["model"], row["level"], format_money(row["threshold"], row["currency"]),
+         "self-declared" if row["self_declared"] else "attested")
         for row in verified
     )
     if claims:
         rows = [
-            (model, level, f"≥ {threshold}", str(count))
-            for (model, level, threshold), count in sorted(claims.items())
+            (shown(model), shown(level), f"≥ {threshold}", provenance, str(count))
+            for (model, level, threshold, provenance), count in sorted(claims.items())
         ]
         lines += ["", "valid proofs state:",
-                  table(("model", "level", "excess", "accounts"), rows, "<<>>")]
+                  table(("model", "level", "excess", "provenance", "accounts"), rows, "<<><>")]
     if failures:
         rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
         lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]

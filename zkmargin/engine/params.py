@@ -107,12 +107,13 @@ class RiskParams(StrictModel, JsonFile):
 
     format: Literal["zkmargin-params"] = "zkmargin-params"
     version: Version1 = 1
-    model: str = Field(min_length=1)
+    # Names are Labels (one printable line) because verify prints them to the venue's terminal.
+    model: Label
     currency: str = Field(min_length=1)
     as_of: str | None
     money_scale: int = Field(gt=0)
     quantity_scale: int = Field(gt=0)
-    instruments: list[str] = Field(min_length=1)
+    instruments: list[Label] = Field(min_length=1)
     values: list[int]
     scenarios: list[str]
     scenario_groups: list[str]

@@ -51,6 +51,7 @@ def attested_book(pairs: list[tuple[Attestation, AttestationOpenings]], params: 
     if len(accounts) != 1:
         raise InputError(f"the attestations are for different accounts: {', '.join(map(repr, sorted(accounts)))}")
     for attestation, openings in pairs:
+        attestation.require_universe(params)
         _require_opens(attestation, openings)
     cash = sum(openings.collateral.value for _, openings in pairs)
     quantities = {name: sum(o.positions[name].value for _, o in pairs) for name in params.instruments}

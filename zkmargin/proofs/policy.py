@@ -10,14 +10,18 @@ that falls short of the policy is a `PolicyViolation` (an `InvalidProof`) naming
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from zkmargin.anchors.keys import Trust
-from zkmargin.anchors.signed_params import ParamsAuthority, check_params
+from zkmargin.anchors.signed_params import ParamsAuthority, aware_now, check_params
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, PolicyViolation, StaleAnchor
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a custodian's clock may run ahead of the verifier's before an attestation is
+refused as future-dated (one dated a year ahead would otherwise pass every age gate)."""
 
 if TYPE_CHECKING:
     from zkmargin.proofs.verifier import VerifiedStatement
@@ -35,6 +39,8 @@ class Policy:
     - `max_attestation_age`: every attestation made at most this long ago;
     - `required_custodians`: these custodians must each have attested part of the book;
     - `attested_only`: refuse self-declared books (no attestation at all).
+
+    An attestation dated more than `CLOCK_SKEW` after `now` is always refused.
     """
 
     level: str | None = None
@@ -57,7 +63,7 @@ class Policy:
 
     def check_params(self, params: RiskParams, now: datetime | None = None) -> ParamsAuthority | None:
         """The params' verified authority (signature, window and age), or None if unsigned and allowed."""
-        now = now or datetime.now(timezone.utc)
+        now = aware_now(now)
         authority = check_params(params, self.trust, now=now, allow_unsigned=self.allow_unsigned_params)
         if authority is not None and self.max_params_age is not None and now - authority.valid_from > self.max_params_age:
             raise StaleAnchor(
@@ -68,7 +74,7 @@ class Policy:
 
     def require(self, verified: VerifiedStatement, params: RiskParams, now: datetime | None = None) -> None:
         """Refuse (`PolicyViolation`) a verified statement that does not give what is required."""
-        now = now or datetime.now(timezone.utc)
+        now = aware_now(now)
         if self.level is not None and params.level_factor(verified.level) < params.level_factor(self.level):
             raise PolicyViolation(f"the proof is for the {verified.level} level; the policy requires {self.level}")
         if verified.threshold < Decimal(self.min_excess):
@@ -82,10 +88,14 @@ class Policy:
         missing = sorted(self.required_custodians - {a.custodian for a in attestations})
         if missing:
             raise PolicyViolation(f"no attestation by {', '.join(map(repr, missing))}, which the policy requires")
-        if self.max_attestation_age is not None:
-            for attestation in attestations:
-                if now - attestation.time > self.max_attestation_age:
-                    raise PolicyViolation(
-                        f"the attestation by {attestation.custodian!r} (sequence {attestation.sequence}) was made "
-                        f"at {attestation.time:%Y-%m-%dT%H:%M:%SZ}, more than {self.max_attestation_age} ago"
-                    )
+        for attestation in attestations:
+            if attestation.time > now + CLOCK_SKEW:
+                raise PolicyViolation(
+                    f"the attestation by {attestation.custodian!r} (sequence {attestation.sequence}) is dated "
+                    f"{attestation.time:%Y-%m-%dT%H:%M:%SZ}, in the future"
+                )
+            if self.max_attestation_age is not None and now - attestation.time > self.max_attestation_age:
+                raise PolicyViolation(
+                    f"the attestation by {attestation.custodian!r} (sequence {attestation.sequence}) was made "
+                    f"at {attestation.time:%Y-%m-%dT%H:%M:%SZ}, more than {self.max_attestation_age} ago"
+                )

@@ -60,8 +60,8 @@ def _challenge_text(text: str | None) -> str | None:
 
 class _StatementModel(StrictModel):
     account: Label
-    model: str
-    level: str
+    model: Label
+    level: Label
     threshold: Annotated[str, AfterValidator(_threshold_text)]
     currency: str
     params_digest: str
@@ -69,7 +69,8 @@ class _StatementModel(StrictModel):
     issuer: Annotated[Label | None, NotNull] = None
     epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
     challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
-    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull] = None
+    # Absent, never empty: `[]` would be a second text of a self-declared proof.
+    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -83,13 +84,14 @@ class MarginProof(StrictModel, JsonFile):
     json_indent = 1
     json_error = MalformedProof
 
-    format: Literal["zkmargin-proof"] = "zkmargin-proof"
-    version: Version1 = 1
+    # No defaults: a file without them would be a second text of the same proof.
+    format: Literal["zkmargin-proof"]
+    version: Version1
     statement: _StatementModel
     commitments: list[PointText]
     limb_commitments: list[PointText]
     range_proof: Annotated[str, AfterValidator(_proof_text)]
-    attestations: Annotated[list[Attestation] | None, NotNull] = None
+    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = None
     """The custodian attestations the book is the sum of (public commitments, signed)."""
 
     @classmethod
@@ -104,15 +106,13 @@ class MarginProof(StrictModel, JsonFile):
         anchored = {"attestations": attestations} if attestations else {}
         return cls(
             **anchored,
+            format="zkmargin-proof",
+            version=1,
             statement=_StatementModel(**statement.to_dict()),
             commitments=[encode_base64(c) for c in commitments],
             limb_commitments=[encode_base64(c) for c in limb_commitments],
             range_proof=encode_base64(proof.to_bytes()),
         )
-
-    def to_json(self) -> str:
-        """The proof's one text: optional statement fields appear only when present."""
-        return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
 
     @property
     def account(self) -> str:

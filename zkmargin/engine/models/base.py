@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import StrictModel
+from zkmargin.jsonio import Label, StrictModel
 from zkmargin.engine.risk_arrays import ONE_GROUP
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def check_levels(levels: dict[str, str]) -> dict[str, str]:
     return levels
 
 
-Levels = Annotated[dict[str, str], AfterValidator(check_levels)]
+Levels = Annotated[dict[Label, str], AfterValidator(check_levels)]
 """A `levels` table: margin level name → decimal factor, checked by `check_levels`."""
 
 

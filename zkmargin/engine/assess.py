@@ -4,8 +4,8 @@ With q the position vector (quantity units), c the cash (money units, rounded do
 QS the quantity scale, every amount is first computed exactly in fine units (money units
 / QS), following docs/architecture.md ("params"):
 
-    E        = QS·c + Σ q_i·values_i
-    loss_s   = −Σ q_i·pnl_is
+    E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
+    loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
     core     = Σ_g max(0, max_{s∈g} loss_s)  or  max(0, ES_α(loss))   (g: scenario_groups)
     A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
@@ -78,13 +78,22 @@ class MarginReport:
 
 
 def scenario_losses(params: RiskParams, q: list[int]) -> list[int]:
-    """loss_s = −Σ_i q_i·pnl_is for every scenario, fine units (exact Python ints)."""
+    """loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ per scenario, fine units (exact ints)."""
     losses = [0] * len(params.scenarios)
-    for quantity, row in zip(q, params.pnl):
+    for quantity, long_row, short_row in zip(q, params.pnl, params.short_pnl):
         if quantity:
-            for s, profit in enumerate(row):
+            for s, profit in enumerate(long_row if quantity > 0 else short_row):
                 losses[s] -= quantity * profit
     return losses
+
+
+def account_equity(params: RiskParams, q: list[int], cash_units: int) -> int:
+    """E = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻, fine units."""
+    return params.quantity_scale * cash_units + sum(
+        quantity * (long if quantity > 0 else short)
+        for quantity, long, short in zip(q, params.values, params.short_values)
+        if quantity
+    )
 
 
 def rated(long_rates: list[int], short_rates: list[int], q: list[int]) -> int:
@@ -151,9 +160,7 @@ def assess(
     threshold_units = to_fixed(threshold, MS, rounding="up", what="threshold")
     if threshold_units < 0:
         raise InputError(f"threshold: must be ≥ 0, got {threshold}")
-    equity_fine = QS * params.cash_units(portfolio) + sum(
-        quantity * value for quantity, value in zip(q, params.values) if quantity
-    )
+    equity = account_equity(params, q, params.cash_units(portfolio))
     losses = scenario_losses(params, q)
     core = core_requirement(params, losses)
     binding = core.binding
@@ -163,7 +170,7 @@ def assess(
         if floor_amount > base:
             base, binding = Fraction(floor_amount), floor.name
     required_fine = factor * base
-    equity = from_fixed(equity_fine // QS, MS)
+    equity_amount = from_fixed(equity // QS, MS)
     requirement = from_fixed(ceil_div(required_fine, QS), MS)
     threshold_amount = from_fixed(threshold_units, MS)
     return MarginReport(
@@ -171,11 +178,11 @@ def assess(
         model=params.model,
         level=level,
         currency=params.currency,
-        equity=equity,
+        equity=equity_amount,
         requirement=requirement,
         threshold=threshold_amount,
-        excess=equity - requirement - threshold_amount,
-        meets=equity_fine >= required_fine + QS * threshold_units,
+        excess=equity_amount - requirement - threshold_amount,
+        meets=equity >= required_fine + QS * threshold_units,
         binding=binding,
         scenario_pnl=tuple(
             (name, from_fixed(-loss, QS * MS)) for name, loss in zip(params.scenarios, losses)
@@ -183,7 +190,7 @@ def assess(
         group_losses=tuple(
             (group, from_fixed(ceil_div(amount, 1), QS * MS)) for group, amount in core.group_amounts
         ),
-        equity_fine=equity_fine,
+        equity_fine=equity,
         required_fine=required_fine,
     )
 

@@ -8,10 +8,14 @@ integers, so the requirement computed in the clear (`zkmargin.engine.assess`) an
 come from the same numbers.
 
 Rounding to money units (`money_scale` per currency unit), after float noise below 10⁻⁶ of
-a money unit is snapped away:
-- `values` (equity per unit) and `pnl` (profit per long unit, used with either sign):
-  half-even to the money unit — no direction is conservative for both longs and shorts;
+a money unit is snapped away, always against the holder of the position:
+- `values` and `pnl` are the long side's value and profit per unit, rounded down;
+  `values_short` and `pnl_short` the same numbers for the short side, rounded up (a short
+  position owes the value and loses the profit). A long unit is worth `values_i`, a short
+  unit −`values_short_i`; no rounding can favour a book, whichever side it holds;
 - `addon_long`, `addon_short` and floor rates (multiply q⁺ or q⁻ ≥ 0): up.
+Params written without `values_short` / `pnl_short` (integers from a venue's own tool)
+use the long numbers for both sides.
 
 `scenario_groups[s]` names the group of scenario s (for a market-built model, the one
 underlying that moves in it). With aggregation `max` the requirement adds up each group's
@@ -114,9 +118,11 @@ class RiskParams(StrictModel, JsonFile):
     quantity_scale: int = Field(gt=0)
     instruments: list[str] = Field(min_length=1)
     values: list[int]
+    values_short: list[int] | None = None
     scenarios: list[str]
     scenario_groups: list[str]
     pnl: list[list[int]]
+    pnl_short: list[list[int]] | None = None
     aggregation: Literal["max", "expected_shortfall"]
     es_confidence: str | None = None
     addon_long: list[int]
@@ -161,21 +167,28 @@ class RiskParams(StrictModel, JsonFile):
         for floor in self.floors:
             per_instrument[f"floors[{floor.name}].long"] = floor.long
             per_instrument[f"floors[{floor.name}].short"] = floor.short
+        if self.values_short is not None:
+            per_instrument["values_short"] = self.values_short
+        if self.pnl_short is not None:
+            per_instrument["pnl_short"] = self.pnl_short
         for field, entries in per_instrument.items():
             if len(entries) != k:
                 raise ValueError(f"{field}: has {len(entries)} entries but there are {k} instruments")
-        for i, row in enumerate(self.pnl):
-            if len(row) != count:
-                raise ValueError(f"pnl[{i}]: has {len(row)} entries but there are {count} scenarios")
+        for field, matrix in (("pnl", self.pnl), ("pnl_short", self.pnl_short or [])):
+            for i, row in enumerate(matrix):
+                if len(row) != count:
+                    raise ValueError(f"{field}[{i}]: has {len(row)} entries but there are {count} scenarios")
+        self._short_side_not_cheaper()
         rates = {field: entries for field, entries in per_instrument.items()
-                 if field not in ("values", "pnl")}
+                 if field not in ("values", "pnl", "values_short", "pnl_short")}
         for field, entries in rates.items():
             negative = next((i for i, rate in enumerate(entries) if rate < 0), None)
             if negative is not None:
                 raise ValueError(f"{field}[{negative}]: rate {entries[negative]} must be ≥ 0")
         limit = 1 << COEFFICIENT_BITS
-        numbers = {"values": self.values, **rates,
-                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)}}
+        numbers = {"values": self.values, "values_short": self.short_values, **rates,
+                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)},
+                   **{f"pnl_short[{i}]": row for i, row in enumerate(self.pnl_short or [])}}
         for field, entries in numbers.items():
             if entries and max(map(abs, entries)) >= limit:
                 raise ValueError(f"{field}: an entry does not fit in {COEFFICIENT_BITS} bits")
@@ -200,6 +213,33 @@ class RiskParams(StrictModel, JsonFile):
         elif self.es_confidence is not None:
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         return self
+
+    def _short_side_not_cheaper(self) -> None:
+        """A short unit must owe at least what a long unit is worth, in equity and in every
+        scenario: the proof charges the difference on the short-part witness u_i, which is
+        only sound when that difference is ≥ 0 (docs/protocol.md)."""
+        for i, (long, short) in enumerate(zip(self.values, self.short_values)):
+            if short < long:
+                raise ValueError(f"values_short[{i}]: {short} is below values[{i}] = {long}")
+        if self.pnl_short is not None:
+            for i, (longs, shorts) in enumerate(zip(self.pnl, self.pnl_short)):
+                s = next((s for s, (a, b) in enumerate(zip(longs, shorts)) if b < a), None)
+                if s is not None:
+                    raise ValueError(f"pnl_short[{i}][{s}]: {shorts[s]} is below pnl[{i}][{s}] = {longs[s]}")
+
+    @property
+    def short_values(self) -> list[int]:
+        """What one short unit owes in equity, money units (the long value if not given)."""
+        return self.values if self.values_short is None else self.values_short
+
+    @property
+    def short_pnl(self) -> list[list[int]]:
+        """Per scenario, the P&L of one long unit as a short unit is charged it (rounded up)."""
+        return self.pnl if self.pnl_short is None else self.pnl_short
+
+    def two_sided(self, i: int) -> bool:
+        """Whether instrument i's long and short numbers differ (its short part needs a witness)."""
+        return self.short_values[i] != self.values[i] or self.short_pnl[i] != self.pnl[i]
 
     # --- files ---------------------------------------------------------------------------
 
@@ -271,10 +311,12 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
         money_scale=MONEY_SCALE,
         quantity_scale=10**source.quantity_decimals,
         instruments=instruments,
-        values=to_money_units(values, "nearest", "values", instruments),
+        values=to_money_units(values, "down", "values", instruments),
+        values_short=to_money_units(values, "up", "values_short", instruments),
         scenarios=list(terms.scenarios),
         scenario_groups=list(terms.scenario_groups),
-        pnl=to_money_units(terms.pnl, "nearest", "pnl", instruments),
+        pnl=to_money_units(terms.pnl, "down", "pnl", instruments),
+        pnl_short=to_money_units(terms.pnl, "up", "pnl_short", instruments),
         aggregation=terms.aggregation,
         es_confidence=terms.es_confidence,
         addon_long=to_money_units(terms.addon_long, "up", "addon_long", instruments),
@@ -292,9 +334,10 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
 
 
 def to_money_units(
-    amounts: np.ndarray, rounding: Literal["nearest", "up"], field: str, instruments: list[str]
+    amounts: np.ndarray, rounding: Literal["down", "up"], field: str, instruments: list[str]
 ) -> list:
-    """Currency amounts (first axis over instruments) as money-unit ints, nested lists."""
+    """Currency amounts (first axis over instruments) as money-unit ints, nested lists,
+    rounded in the direction that is against whoever the amount counts for."""
     scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
     bad = np.argwhere(~np.isfinite(scaled) | (np.abs(scaled) >= 2.0**COEFFICIENT_BITS))
     if bad.size:
@@ -302,6 +345,6 @@ def to_money_units(
         problem = "is not finite" if not np.isfinite(scaled[tuple(bad[0])]) else "overflows"
         error = InputError if problem == "is not finite" else FixedPointOverflow
         raise error(f"{field}: the amount for instrument {instruments[row]!r} {problem}")
-    rounded = np.ceil(scaled) if rounding == "up" else np.rint(scaled)
+    rounded = np.ceil(scaled) if rounding == "up" else np.floor(scaled)
     return rounded.astype(np.int64).tolist()
 

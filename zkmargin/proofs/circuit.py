@@ -14,12 +14,14 @@ Variables, in this order (the proof file lists commitments in the same order):
 
     q_i    position of instrument i in quantity units, signed 32-bit
     c      collateral (cash) in money units, signed 64-bit
-    u_i    short part of q_i, for instruments with an add-on or floor rate; u_i ≥ 0, u_i + q_i ≥ 0
+    u_i    short part of q_i, for instruments with an add-on or floor rate or whose short side
+           is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
-With E = QS·c + Σ q_i·value_i, loss_s = −Σ q_i·pnl_is and the add-on
+With q⁺ = q + u and q⁻ = u, E = QS·c + Σ value_i·(q_i + u_i) − vshort_i·u_i,
+loss_s = −Σ pnl_is·(q_i + u_i) + pshort_is·u_i and the add-on
 A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
 
     max:  Q·(E − X) − P·(Σ_g m_g + A) ≥ 0
@@ -28,7 +30,8 @@ A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
     both: Q·(E − X) − P·F_f ≥ 0                    for every floor f
 
 Each holds for the prover's witnesses only if it holds for the minimal ones, because the
-requirement only grows with u_i, m_g and the v_s: the prover cannot gain by lying in them.
+requirement only grows with u_i, m_g and the v_s, and E only shrinks with u_i (params
+refuse vshort_i < value_i and pshort_is < pnl_is): the prover cannot gain by lying in them.
 """
 
 from __future__ import annotations
@@ -57,9 +60,11 @@ class CircuitParams(Protocol):
     quantity_scale: int
     instruments: list[str]
     values: list[int]
+    short_values: list[int]
     scenarios: list[str]
     scenario_groups: list[str]
     pnl: list[list[int]]
+    short_pnl: list[list[int]]
     aggregation: str
     es_confidence: str | None
     addon_long: list[int]
@@ -187,7 +192,11 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
     rated = [
         i
         for i in range(k)
-        if params.addon_long[i] or params.addon_short[i] or any(f.long[i] or f.short[i] for f in floors)
+        if params.addon_long[i]
+        or params.addon_short[i]
+        or any(f.long[i] or f.short[i] for f in floors)
+        or params.short_values[i] != params.values[i]
+        or params.short_pnl[i] != params.pnl[i]
     ]
     short_part = {}
     for i in rated:
@@ -208,7 +217,16 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
                 terms[short_part[i]] = long_rates[i] + short_rates[i]
         return terms
 
-    equity = {i: params.values[i] for i in range(k) if params.values[i]}
+    def two_sided(long: Sequence[int], short: Sequence[int]) -> dict[int, int]:
+        """Σ long_i·(q_i + u_i) − short_i·u_i (a value or a profit, each side rounded
+        against its holder) as {variable index: coefficient}."""
+        terms = {i: long[i] for i in range(k) if long[i]}
+        for i, index in short_part.items():
+            if long[i] != short[i]:
+                terms[index] = long[i] - short[i]
+        return terms
+
+    equity = two_sided(params.values, params.short_values)
     equity[collateral] = params.quantity_scale
     addons = rated_terms(params.addon_long, params.addon_short)
 
@@ -224,7 +242,7 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
         return Constraint(name, terms, -scaled_equity * threshold_fine, MONEY_BITS)
 
     def scenario_profit(s: int) -> dict[int, int]:
-        return {i: params.pnl[i][s] for i in range(k) if params.pnl[i][s]}
+        return two_sided([row[s] for row in params.pnl], [row[s] for row in params.short_pnl])
 
     if params.aggregation == "max":
         group_var: dict[str, int] = {}

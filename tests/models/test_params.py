@@ -74,6 +74,13 @@ def test_params_digest_changes_when_one_pnl_number_changes(params):
         ({"as_of": "27/11/2026"}, "as_of"),
         ({"values": [2**62, 0]}, "values: an entry does not fit"),
         ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"level_rates": {"weird": {"addon_long": [0, 0], "addon_short": [0, 0]}}}, "level_rates: 'weird'"),
+        ({"level_rates": {"initial": {"addon_long": [0], "addon_short": [0, 0]}}},
+         "level_rates[initial].addon_long: has 1 entries"),
+        ({"level_rates": {"initial": {"addon_long": [0, -2], "addon_short": [0, 0]}}},
+         "level_rates[initial].addon_long[1]: rate -2 must be ≥ 0"),
+        ({"values_short": [100]}, "values_short: has 1 entries"),
+        ({"pnl_short": [[10, -10], [500]]}, "pnl_short[1]: has 1 entries but there are 2 scenarios"),
     ],
 )
 def test_params_error_names_the_field_when_constructed_badly(changes, message):

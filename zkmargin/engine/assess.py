@@ -164,7 +164,7 @@ def assess(
     losses = scenario_losses(params, q)
     core = core_requirement(params, losses)
     binding = core.binding
-    base = core.amount + rated(params.addon_long, params.addon_short, q)
+    base = core.amount + rated(*params.addons(level), q)
     for floor in params.floors:
         floor_amount = rated(floor.long, floor.short, q)
         if floor_amount > base:

@@ -98,6 +98,15 @@ class ParamsEpoch(StrictModel):
         return self
 
 
+class LevelRates(StrictModel):
+    """Add-on rates that replace `addon_long` / `addon_short` at one margin level (money
+    units per whole unit): Reg T initial charges stock 50% where maintenance charges 25%/30%,
+    which no single level factor can express."""
+
+    addon_long: list[int]
+    addon_short: list[int]
+
+
 class RiskParams(StrictModel, JsonFile):
     """The public margin parameters: integers only, with a stable digest.
 
@@ -133,6 +142,7 @@ class RiskParams(StrictModel, JsonFile):
     """Issuer, key, epoch and validity window; absent in unsigned params."""
     signature: Annotated[SignatureText | None, NotNull] = None
     """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
+    level_rates: dict[str, LevelRates] = Field(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -167,6 +177,11 @@ class RiskParams(StrictModel, JsonFile):
         for floor in self.floors:
             per_instrument[f"floors[{floor.name}].long"] = floor.long
             per_instrument[f"floors[{floor.name}].short"] = floor.short
+        for level, rates in self.level_rates.items():
+            if level not in self.levels:
+                raise ValueError(f"level_rates: {level!r} is not one of the levels ({', '.join(self.levels)})")
+            per_instrument[f"level_rates[{level}].addon_long"] = rates.addon_long
+            per_instrument[f"level_rates[{level}].addon_short"] = rates.addon_short
         if self.values_short is not None:
             per_instrument["values_short"] = self.values_short
         if self.pnl_short is not None:
@@ -273,6 +288,13 @@ class RiskParams(StrictModel, JsonFile):
 
     # --- an account against the params ---------------------------------------------------
 
+    def addons(self, level: str) -> tuple[list[int], list[int]]:
+        """(addon_long, addon_short) at `level`: its `level_rates` if it has some."""
+        rates = self.level_rates.get(level)
+        if rates is None:
+            return self.addon_long, self.addon_short
+        return rates.addon_long, rates.addon_short
+
     def level_factor(self, level: str) -> Fraction:
         """λ of a margin level, exactly (maintenance is 1)."""
         if level not in self.levels:
@@ -330,6 +352,13 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for floor in terms.floors
         ],
         levels=dict(model.levels),
+        level_rates={
+            level: LevelRates(
+                addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),
+                addon_short=to_money_units(short, "up", f"level_rates[{level}].addon_short", instruments),
+            )
+            for level, (long, short) in terms.level_addons.items()
+        },
     )
 
 

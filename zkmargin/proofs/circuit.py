@@ -71,6 +71,8 @@ class CircuitParams(Protocol):
     addon_short: list[int]
     floors: list
 
+    def addons(self, level: str) -> tuple[list[int], list[int]]: ...
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -174,10 +176,13 @@ class Circuit:
         return [index for index, variable in enumerate(self.variables) if variable.role == role]
 
 
-def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fine: int) -> Circuit:
+def compile_circuit(
+    params: CircuitParams, level_factor: Fraction, threshold_fine: int, level: str = "maintenance"
+) -> Circuit:
     """Compile the margin statement `E ≥ λ·base + X` over `params` into a `Circuit`.
 
-    `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale).
+    `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale);
+    the add-on rates are those of `level` (`params.addons(level)`).
     The result is checked against the soundness budget before it is returned.
     """
     P, Q = level_factor.numerator, level_factor.denominator
@@ -189,11 +194,12 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
     variables.append(Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
 
     floors = list(params.floors)
+    addon_long, addon_short = params.addons(level)
     rated = [
         i
         for i in range(k)
-        if params.addon_long[i]
-        or params.addon_short[i]
+        if addon_long[i]
+        or addon_short[i]
         or any(f.long[i] or f.short[i] for f in floors)
         or params.short_values[i] != params.values[i]
         or params.short_pnl[i] != params.pnl[i]
@@ -228,7 +234,7 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
 
     equity = two_sided(params.values, params.short_values)
     equity[collateral] = params.quantity_scale
-    addons = rated_terms(params.addon_long, params.addon_short)
+    addons = rated_terms(addon_long, addon_short)
 
     def requirement(name: str, scaled_equity: int, charges: Sequence[tuple[int, dict[int, int]]]) -> Constraint:
         """`scaled_equity·(E − X) − Σ factor·terms ≥ 0` as a sparse constraint."""

@@ -6,7 +6,7 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
 
     E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
     loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
-    core     = Σ_g max(0, max_{s∈g} loss_s)  or  max(0, ES_α(loss))   (g: scenario_groups)
+    core     = Σ_g max(0, max_{s∈g} loss_s) − credits  or  max(0, ES_α(loss))   (g: scenario_groups)
     A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
 
@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from zkmargin.errors import InputError
+from zkmargin.engine.credits import group_credits
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
@@ -49,7 +50,8 @@ class MarginReport:
     `group_losses` is each scenario group's share of core, exact, in order of first
     appearance: max(0, worst loss in the group) with aggregation `max`, max(0, ES) rounded
     up to a fine unit (money unit / quantity scale) for the one group of
-    `expected_shortfall`.
+    `expected_shortfall`. `group_credits` is each inter-group spread credit ("a|b"),
+    already taken off core (engine/credits.py).
     """
 
     account: str
@@ -66,6 +68,7 @@ class MarginReport:
     group_losses: tuple[tuple[str, Decimal], ...]
     equity_fine: int
     required_fine: Fraction
+    group_credits: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def shortfall(self) -> Decimal:
@@ -112,6 +115,7 @@ class Core:
     amount: Fraction
     binding: str
     group_amounts: tuple[tuple[str, Fraction], ...]
+    credits: tuple[tuple[str, int], ...] = ()
 
 
 def worst_per_group(params: RiskParams, losses: list[int]) -> dict[str, int]:
@@ -137,10 +141,12 @@ def core_requirement(params: RiskParams, losses: list[int]) -> Core:
         binding = ZERO_SCENARIO
     else:
         binding = params.scenarios[worst[largest]]
+    credits = tuple(group_credits(params, losses, shares))
     return Core(
-        Fraction(sum(shares.values())),
+        Fraction(sum(shares.values()) - sum(credit for _, credit in credits)),
         binding,
         tuple((group, Fraction(share)) for group, share in shares.items()),
+        credits,
     )
 
 
@@ -192,6 +198,7 @@ def assess(
         ),
         equity_fine=equity,
         required_fine=required_fine,
+        group_credits=tuple((pair, from_fixed(credit, QS * MS)) for pair, credit in core.credits),
     )
 
 

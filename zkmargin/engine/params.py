@@ -98,6 +98,15 @@ class ParamsEpoch(StrictModel):
         return self
 
 
+class GroupCredit(StrictModel):
+    """An inter-group spread credit (SPAN inter-commodity spread, linear form): the
+    requirement falls by ⌊min(rate·min(m_a, m_b), min_j (m_a + m_b − loss_aj − loss_bj))⌋,
+    m_g being group g's worst loss and j the moves both groups share (`credits.py`)."""
+
+    groups: list[str] = Field(min_length=2, max_length=2)
+    rate: str
+
+
 class LevelRates(StrictModel):
     """Add-on rates that replace `addon_long` / `addon_short` at one margin level (money
     units per whole unit): Reg T initial charges stock 50% where maintenance charges 25%/30%,
@@ -143,6 +152,7 @@ class RiskParams(StrictModel, JsonFile):
     signature: Annotated[SignatureText | None, NotNull] = None
     """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
     level_rates: dict[str, LevelRates] = Field(default_factory=dict)
+    group_credits: list[GroupCredit] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -227,7 +237,46 @@ class RiskParams(StrictModel, JsonFile):
                 )
         elif self.es_confidence is not None:
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
+        self._credits_are_sound()
         return self
+
+    def _credits_are_sound(self) -> None:
+        """Each credit names two scenario groups of the same size, its rate is a decimal in
+        [0, 1], and no group is in two credits: a prover that overstates m_g by δ then gains
+        at most δ in credits, never lowering its requirement (docs/margin-models.md,
+        "Inter-group spread credits")."""
+        if self.group_credits and self.aggregation != "max":
+            raise ValueError("group_credits: only with aggregation max")
+        sizes: dict[str, int] = {}
+        for group in self.scenario_groups:
+            sizes[group] = sizes.get(group, 0) + 1
+        used: set[str] = set()
+        for n, credit in enumerate(self.group_credits):
+            a, b = credit.groups
+            if a == b or a not in sizes or b not in sizes or sizes[a] != sizes[b]:
+                raise ValueError(
+                    f"group_credits[{n}]: groups {a!r}, {b!r} must be two distinct scenario "
+                    "groups with as many scenarios each"
+                )
+            if used & {a, b}:
+                raise ValueError(f"group_credits[{n}]: a group may be in one credit only")
+            used |= {a, b}
+            try:
+                rate = Fraction(Decimal(credit.rate))
+            except (ArithmeticError, ValueError):
+                raise ValueError(f"group_credits[{n}]: rate {credit.rate!r} is not a decimal") from None
+            if not 0 <= rate <= 1:
+                raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
+
+    def credit_rates(self) -> list[tuple[str, str, Fraction]]:
+        """(group a, group b, rate) of every inter-group credit, rates exact."""
+        return [(*credit.groups, Fraction(Decimal(credit.rate))) for credit in self.group_credits]
+
+    def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]:
+        """The scenarios of groups a and b paired by position: the j-th move of each, which
+        a market-built model makes the same move of both underlyings."""
+        of = {group: [s for s, g in enumerate(self.scenario_groups) if g == group] for group in (a, b)}
+        return list(zip(of[a], of[b]))
 
     def _short_side_not_cheaper(self) -> None:
         """A short unit must owe at least what a long unit is worth, in equity and in every
@@ -352,6 +401,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for floor in terms.floors
         ],
         levels=dict(model.levels),
+        group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
         level_rates={
             level: LevelRates(
                 addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),

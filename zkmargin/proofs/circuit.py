@@ -17,6 +17,8 @@ Variables, in this order (the proof file lists commitments in the same order):
     u_i    short part of q_i, for instruments with an add-on or floor rate or whose short side
            is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
+    x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
+           by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
@@ -24,7 +26,7 @@ With q⁺ = q + u and q⁻ = u, E = QS·c + Σ value_i·(q_i + u_i) − vshort_i
 loss_s = −Σ pnl_is·(q_i + u_i) + pshort_is·u_i and the add-on
 A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
 
-    max:  Q·(E − X) − P·(Σ_g m_g + A) ≥ 0
+    max:  Q·(E − X) − P·(Σ_g m_g − Σ_k x_k + A) ≥ 0
     ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
           Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
     both: Q·(E − X) − P·F_f ≥ 0                    for every floor f
@@ -41,7 +43,7 @@ import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.hazmat.scalar import ORDER
@@ -72,6 +74,10 @@ class CircuitParams(Protocol):
     floors: list
 
     def addons(self, level: str) -> tuple[list[int], list[int]]: ...
+
+    def credit_rates(self) -> list[tuple[str, str, Fraction]]: ...
+
+    def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -261,7 +267,8 @@ def compile_circuit(
             terms = {group_var[group]: 1, **scenario_profit(s)}
             constraints.append(Constraint(f"scenario({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
         worst_losses = {index: 1 for index in group_var.values()}
-        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, addons)]))
+        credits = group_credit_constraints(params, group_var, variables, constraints, scenario_profit)
+        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, credits), (P, addons)]))
     elif params.aggregation == "expected_shortfall":
         tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
         Kn, Kd = tail.numerator, tail.denominator
@@ -287,3 +294,38 @@ def compile_circuit(
     circuit = Circuit(tuple(variables), tuple(constraints))
     circuit.check_soundness()
     return circuit
+
+
+def group_credit_constraints(
+    params: CircuitParams,
+    group_var: dict[str, int],
+    variables: list[Variable],
+    constraints: list[Constraint],
+    scenario_profit: Callable[[int], dict[int, int]],
+) -> dict[int, int]:
+    """Add a credit x_k ≥ 0 per inter-group credit (a, b, r = rn/rd) with
+
+        rn·m_a − rd·x_k ≥ 0,   rn·m_b − rd·x_k ≥ 0,
+        m_a + m_b − x_k − loss_aj − loss_bj ≥ 0   for every shared move j,
+
+    and return the terms {x_k: −1} the requirement subtracts. Params allow each group in
+    one credit only and r ≤ 1, so overstating m_a, m_b by δ_a, δ_b raises every bound on
+    x_k by at most δ_a + δ_b while Σ m_g rises by as much: no witness lowers the requirement.
+    """
+    credits: dict[int, int] = {}
+    for a, b, rate in params.credit_rates():
+        pair = f"{a}|{b}"
+        index = len(variables)
+        variables.append(Variable(f"x[{pair}]", "witness", 0, MONEY_BITS))
+        credits[index] = -1
+        for group in (a, b):
+            terms = ((group_var[group], rate.numerator), (index, -rate.denominator))
+            constraints.append(Constraint(f"credit({pair}, {group})", tuple(sorted(terms)), 0, MONEY_BITS))
+        for s, t in params.joint_scenarios(a, b):
+            terms = {group_var[a]: 1, group_var[b]: 1, index: -1}
+            for profit in (scenario_profit(s), scenario_profit(t)):
+                for i, coefficient in profit.items():
+                    terms[i] = terms.get(i, 0) + coefficient
+            name = f"joint({pair}, {params.scenarios[s]})"
+            constraints.append(Constraint(name, tuple(sorted(terms.items())), 0, MONEY_BITS))
+    return credits

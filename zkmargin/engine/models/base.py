@@ -75,7 +75,8 @@ class MarginTerms:
     scenario; `addon_long`, `addon_short` and each floor's rates have one entry per
     instrument, in the order of the source's instrument ids. An add-on left out is zero
     for every instrument. `level_addons` maps a level to the (long, short) add-on rates
-    that replace these at that level (Reg T initial).
+    that replace these at that level (Reg T initial). `group_credits` lists
+    (group a, group b, decimal rate) inter-group spread credits.
     """
 
     scenarios: tuple[str, ...]
@@ -87,6 +88,7 @@ class MarginTerms:
     aggregation: Aggregation = "max"
     es_confidence: str | None = None
     level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    group_credits: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("addon_long", "addon_short"):

@@ -11,9 +11,11 @@ each moving that underlying alone, are
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
 underlying's scan risk is its worst scenario loss (floored at 0); scan risks add up across
-underlyings, and the requirement is max(total scan risk, short option minimum), where the
-short option minimum charges every short option contract a fixed amount or a fraction of
-the underlying's notional, whichever is larger.
+underlyings, less the inter-commodity spread credits of the TOML's public table (per pair
+of underlyings a, b: rate × min(scan risk a, scan risk b), rounded down), and the
+requirement is max(that, short option minimum), where the short option minimum charges
+every short option contract a fixed amount or a fraction of the underlying's notional,
+whichever is larger.
 
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
@@ -54,6 +56,14 @@ if TYPE_CHECKING:
 SCAN_STEPS = 3
 
 
+class InterCommoditySpread(ParameterTable):
+    """One `[[span.inter_commodity]]` entry: a credit of `rate` × the smaller scan risk of
+    two underlyings (combined commodities) held against each other."""
+
+    underlyings: list[str] = Field(min_length=2, max_length=2)
+    rate: str = Field(pattern=r"^(0(\.\d+)?|1(\.0+)?)$")
+
+
 class SpanParameters(ParameterTable):
     """The `[span]` table."""
 
@@ -63,6 +73,7 @@ class SpanParameters(ParameterTable):
     extreme_cover: float = Field(gt=0, le=1)
     short_option_minimum_amount: float = Field(ge=0)
     short_option_minimum_fraction: float = Field(ge=0)
+    inter_commodity: list[InterCommoditySpread]
 
 
 def span_moves(parameters: SpanParameters) -> list[Move]:
@@ -87,7 +98,16 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
     ranges = scan_ranges(market, parameters.scan_range, parameters.vol_scan_range)
     grouped = per_underlying_scenarios(market, span_moves(parameters), ranges)
     som = short_option_minimum(Contracts.of(market), parameters)
-    return grouped.terms(floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),))
+    held = set(grouped.groups)
+    # a venue's table covers its whole product list; only pairs held in this market apply
+    credits = tuple(
+        (*spread.underlyings, spread.rate)
+        for spread in parameters.inter_commodity
+        if set(spread.underlyings) <= held
+    )
+    return grouped.terms(
+        floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),), group_credits=credits
+    )
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

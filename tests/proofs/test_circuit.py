@@ -32,6 +32,7 @@ def make_params(
         addon_short=list(addon_short),
         addons=lambda level: (list(addon_long), list(addon_short)),
         credit_rates=lambda: [],
+        strategies=[],
         floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh)) for j, (lo, sh) in enumerate(floors)],
     )
 

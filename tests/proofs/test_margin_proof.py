@@ -232,8 +232,8 @@ def test_verify_rejects_forged_proof_when_witness_understates_the_short_part(par
     with pytest.raises(InsufficientMargin):
         prove(book, with_addon)
 
-    def lying_assign(circuit, params, portfolio):
-        values = honest_assign(circuit, params, portfolio)
+    def lying_assign(circuit, params, portfolio, level):
+        values = honest_assign(circuit, params, portfolio, level)
         values[[v.name for v in circuit.variables].index("u[CALL]")] = 0
         return values
 

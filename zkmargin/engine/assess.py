@@ -7,7 +7,8 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
     E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
     loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
     core     = Σ_g max(0, max_{s∈g} loss_s) − credits  or  max(0, ES_α(loss))   (g: scenario_groups)
-    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
+    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
+               (n: the cheapest pairing into strategy templates, engine/strategies.py)
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
 
 and the account meets the level when E ≥ required + X (X: the threshold rounded up to a
@@ -27,6 +28,7 @@ from fractions import Fraction
 
 from zkmargin.errors import InputError
 from zkmargin.engine.credits import group_credits
+from zkmargin.engine.strategies import cheapest_pairing, pairing_saving
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
@@ -51,7 +53,9 @@ class MarginReport:
     appearance: max(0, worst loss in the group) with aggregation `max`, max(0, ES) rounded
     up to a fine unit (money unit / quantity scale) for the one group of
     `expected_shortfall`. `group_credits` is each inter-group spread credit ("a|b"),
-    already taken off core (engine/credits.py).
+    already taken off core (engine/credits.py). `pairing` lists the strategies the
+    positions were paired into (name, count in whole units), the cheapest valid pairing
+    (engine/strategies.py), already taken off the add-ons.
     """
 
     account: str
@@ -69,6 +73,7 @@ class MarginReport:
     equity_fine: int
     required_fine: Fraction
     group_credits: tuple[tuple[str, Decimal], ...] = ()
+    pairing: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def shortfall(self) -> Decimal:
@@ -170,7 +175,8 @@ def assess(
     losses = scenario_losses(params, q)
     core = core_requirement(params, losses)
     binding = core.binding
-    base = core.amount + rated(*params.addons(level), q)
+    counts = cheapest_pairing(params, q, level)
+    base = core.amount + rated(*params.addons(level), q) - pairing_saving(params, counts, level)
     for floor in params.floors:
         floor_amount = rated(floor.long, floor.short, q)
         if floor_amount > base:
@@ -199,6 +205,9 @@ def assess(
         equity_fine=equity,
         required_fine=required_fine,
         group_credits=tuple((pair, from_fixed(credit, QS * MS)) for pair, credit in core.credits),
+        pairing=tuple(
+            (strategy.name, from_fixed(n, QS)) for strategy, n in zip(params.strategies, counts) if n
+        ),
     )
 
 

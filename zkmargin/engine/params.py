@@ -107,6 +107,20 @@ class GroupCredit(StrictModel):
     rate: str
 
 
+class Strategy(StrictModel):
+    """A strategy template: legs (instrument → signed units per strategy unit, + long,
+    − short), the rate per strategy unit that replaces the legs' naked rates, and
+    per-level rates (money units per whole strategy unit, rounded up)."""
+
+    name: str = Field(min_length=1)
+    legs: dict[str, int] = Field(min_length=1)
+    rate: int = Field(ge=0, lt=1 << COEFFICIENT_BITS)
+    level_rates: dict[str, Annotated[int, Field(ge=0, lt=1 << COEFFICIENT_BITS)]] = Field(default_factory=dict)
+
+    def rate_at(self, level: str) -> int:
+        return self.level_rates.get(level, self.rate)
+
+
 class LevelRates(StrictModel):
     """Add-on rates that replace `addon_long` / `addon_short` at one margin level (money
     units per whole unit): Reg T initial charges stock 50% where maintenance charges 25%/30%,
@@ -153,6 +167,7 @@ class RiskParams(StrictModel, JsonFile):
     """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
     level_rates: dict[str, LevelRates] = Field(default_factory=dict)
     group_credits: list[GroupCredit] = Field(default_factory=list)
+    strategies: list[Strategy] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -238,7 +253,20 @@ class RiskParams(StrictModel, JsonFile):
         elif self.es_confidence is not None:
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         self._credits_are_sound()
+        self._strategies_name_known_legs()
         return self
+
+    def _strategies_name_known_legs(self) -> None:
+        known = set(self.instruments)
+        for n, strategy in enumerate(self.strategies):
+            for instrument, units in strategy.legs.items():
+                if instrument not in known:
+                    raise ValueError(f"strategies[{n}].legs: unknown instrument {instrument!r}")
+                if not 0 < abs(units) < 1 << 20:
+                    raise ValueError(f"strategies[{n}].legs[{instrument!r}]: units must be non-zero and below 2^20")
+            for level in strategy.level_rates:
+                if level not in self.levels:
+                    raise ValueError(f"strategies[{n}].level_rates: {level!r} is not one of the levels")
 
     def _credits_are_sound(self) -> None:
         """Each credit names two scenario groups of the same size, its rate is a decimal in
@@ -401,6 +429,15 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for floor in terms.floors
         ],
         levels=dict(model.levels),
+        strategies=[
+            Strategy(
+                name=strategy.name,
+                legs={instruments[row]: units for row, units in strategy.legs},
+                rate=money_up(strategy.rate),
+                level_rates={level: money_up(rate) for level, rate in strategy.level_rates.items()},
+            )
+            for strategy in terms.strategies
+        ],
         group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
         level_rates={
             level: LevelRates(
@@ -410,6 +447,11 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for level, (long, short) in terms.level_addons.items()
         },
     )
+
+
+def money_up(amount: float) -> int:
+    """One currency amount in money units, rounded up after float noise is snapped away."""
+    return to_money_units(np.array([amount]), "up", "strategy rate", ["strategy"])[0]
 
 
 def to_money_units(

@@ -16,6 +16,7 @@ Variables, in this order (the proof file lists commitments in the same order):
     c      collateral (cash) in money units, signed 64-bit
     u_i    short part of q_i, for instruments with an add-on or floor rate or whose short side
            is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
+    n_j    count of strategy template j, β_i sign bit of each strategy leg (pairing.py)
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
            by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)
@@ -72,6 +73,8 @@ class CircuitParams(Protocol):
     addon_long: list[int]
     addon_short: list[int]
     floors: list
+
+    strategies: list
 
     def addons(self, level: str) -> tuple[list[int], list[int]]: ...
 
@@ -199,12 +202,17 @@ def compile_circuit(
     collateral = len(variables)
     variables.append(Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
 
+    # pairing.py builds on this module's Variable and Constraint, so it is imported here
+    from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
+
     floors = list(params.floors)
     addon_long, addon_short = params.addons(level)
+    legs = set(leg_instruments(params))
     rated = [
         i
         for i in range(k)
-        if addon_long[i]
+        if i in legs
+        or addon_long[i]
         or addon_short[i]
         or any(f.long[i] or f.short[i] for f in floors)
         or params.short_values[i] != params.values[i]
@@ -214,10 +222,14 @@ def compile_circuit(
     for i in rated:
         short_part[i] = len(variables)
         variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS))
+    # a strategy leg's long_cover (pairing.py) states long_part with the legs subtracted
     constraints: list[Constraint] = [
         Constraint(f"long_part({params.instruments[i]})", ((short_part[i], 1), (i, 1)), 0, POSITION_BITS)
         for i in rated
+        if i not in legs
     ]
+    pairing, paired_addons = pairing_constraints(params, level, addon_long, addon_short, short_part, variables)
+    constraints += pairing
 
     def rated_terms(long_rates: Sequence[int], short_rates: Sequence[int]) -> dict[int, int]:
         """Σ long_i·(q_i + u_i) + short_i·u_i as {variable index: coefficient}."""
@@ -241,6 +253,8 @@ def compile_circuit(
     equity = two_sided(params.values, params.short_values)
     equity[collateral] = params.quantity_scale
     addons = rated_terms(addon_long, addon_short)
+    for index, coefficient in paired_addons.items():
+        addons[index] = addons.get(index, 0) + coefficient
 
     def requirement(name: str, scaled_equity: int, charges: Sequence[tuple[int, dict[int, int]]]) -> Constraint:
         """`scaled_equity·(E − X) − Σ factor·terms ≥ 0` as a sparse constraint."""

@@ -89,6 +89,7 @@ class MarginTerms:
     es_confidence: str | None = None
     level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     group_credits: tuple[tuple[str, str, str], ...] = ()
+    strategies: tuple = ()  # StrategyTerms of engine/models/strategies.py
 
     def __post_init__(self) -> None:
         for name in ("addon_long", "addon_short"):

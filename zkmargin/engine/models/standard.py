@@ -21,6 +21,11 @@ minimum); FINRA Rule 4210(c) for equity maintenance and the short-stock per-shar
 minimums; Regulation T (12 CFR 220.12) for the 50% initial on stock; futures rate is the
 venue's. Options carry the same rates at both levels (Reg T defers to the exchange rules).
 
+Strategies (spreads, covered calls, straddles, iron condors) are public templates with
+their own rates (engine/models/strategies.py); the prover pairs its legs privately
+(engine/strategies.py, proofs/circuit.py) and pays the template rate on pairs, the naked
+rate on the rest.
+
 Reduction to the generic form: no scenarios (core = 0), per-instrument rates as add-ons:
 A = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻. Each rate is a public number, so the
 max(·,·) of the rule is evaluated by the venue, not proved. The proof writes q_i⁻ with a
@@ -37,6 +42,7 @@ import numpy as np
 from pydantic import Field
 
 from zkmargin.engine.models.base import Contracts, MarginTerms, ParameterTable, market_values
+from zkmargin.engine.models.strategies import Book, templates
 
 if TYPE_CHECKING:
     from zkmargin.engine.market import Market
@@ -100,6 +106,7 @@ def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
          short_stock_rates(values, contracts.multiplier, parameters), parameters.future_rate * notional],
     )
     initial = np.where(stock, parameters.stock_initial_rate * values, 0.0)
+    book = Book(market, values, addon_long, addon_short, parameters.stock_long_rate, parameters.stock_initial_rate)
     return MarginTerms(
         scenarios=(),
         scenario_groups=(),
@@ -107,4 +114,5 @@ def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
         addon_long=addon_long,
         addon_short=addon_short,
         level_addons={"initial": (np.maximum(addon_long, initial), np.maximum(addon_short, initial))},
+        strategies=templates(book),
     )

@@ -82,6 +82,8 @@ def report_document(report: zm.MarginReport, params: zm.RiskParams) -> dict[str,
         "binding": report.binding,
         "groups": [{"group": name, "loss": loss} for name, loss in report.group_losses],
         "scenarios": [{"scenario": name, "pnl": pnl} for name, pnl in report.scenario_pnl],
+        "strategies": [{"strategy": name, "count": count} for name, count in report.pairing],
+        "credits": [{"groups": pair, "credit": credit} for pair, credit in report.group_credits],
     }
 
 
@@ -103,6 +105,13 @@ def format_report(document: dict[str, Any]) -> str:
     if len(losing_groups) > 1:
         rows = [(row["group"], format_money(row["loss"], "")) for row in losing_groups]
         lines += ["", table(("group", f"worst loss ({currency})"), rows, "<>")]
+    if document["strategies"]:
+        rows = [(row["strategy"], str(row["count"])) for row in document["strategies"]]
+        lines += ["", table(("strategy pairing (cheapest)", "count"), rows, "<>")]
+    credited = [row for row in document["credits"] if row["credit"]]
+    if credited:
+        rows = [(row["groups"], format_money(row["credit"], "")) for row in credited]
+        lines += ["", table(("spread credit", f"credit ({currency})"), rows, "<>")]
     moving = [row for row in document["scenarios"] if row["pnl"]]
     if moving:
         rows = [(row["scenario"], format_money(row["pnl"], "")) for row in moving]

@@ -33,7 +33,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pydantic
@@ -46,6 +46,7 @@ from zkmargin.engine.market import Market
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
+from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, LevelRates, Strategy
 from zkmargin.engine.risk_arrays import RiskArrays
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ POSITION_BITS = 31
 """A position in quantity units lies in [−2^31, 2^31)."""
 CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
-COEFFICIENT_BITS = 62
-"""Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
 PARAMS = "risk params"
 """How errors name params that did not come from a file."""
 NOISE_DECIMALS = 6
@@ -96,38 +95,6 @@ class ParamsEpoch(StrictModel):
         if parse_timestamp(self.valid_until) <= parse_timestamp(self.valid_from):
             raise ValueError("valid_until: must be later than valid_from")
         return self
-
-
-class GroupCredit(StrictModel):
-    """An inter-group spread credit (SPAN inter-commodity spread, linear form): the
-    requirement falls by ⌊min(rate·min(m_a, m_b), min_j (m_a + m_b − loss_aj − loss_bj))⌋,
-    m_g being group g's worst loss and j the moves both groups share (`credits.py`)."""
-
-    groups: list[str] = Field(min_length=2, max_length=2)
-    rate: str
-
-
-class Strategy(StrictModel):
-    """A strategy template: legs (instrument → signed units per strategy unit, + long,
-    − short), the rate per strategy unit that replaces the legs' naked rates, and
-    per-level rates (money units per whole strategy unit, rounded up)."""
-
-    name: str = Field(min_length=1)
-    legs: dict[str, int] = Field(min_length=1)
-    rate: int = Field(ge=0, lt=1 << COEFFICIENT_BITS)
-    level_rates: dict[str, Annotated[int, Field(ge=0, lt=1 << COEFFICIENT_BITS)]] = Field(default_factory=dict)
-
-    def rate_at(self, level: str) -> int:
-        return self.level_rates.get(level, self.rate)
-
-
-class LevelRates(StrictModel):
-    """Add-on rates that replace `addon_long` / `addon_short` at one margin level (money
-    units per whole unit): Reg T initial charges stock 50% where maintenance charges 25%/30%,
-    which no single level factor can express."""
-
-    addon_long: list[int]
-    addon_short: list[int]
 
 
 class RiskParams(StrictModel, JsonFile):
@@ -328,10 +295,6 @@ class RiskParams(StrictModel, JsonFile):
     def short_pnl(self) -> list[list[int]]:
         """Per scenario, the P&L of one long unit as a short unit is charged it (rounded up)."""
         return self.pnl if self.pnl_short is None else self.pnl_short
-
-    def two_sided(self, i: int) -> bool:
-        """Whether instrument i's long and short numbers differ (its short part needs a witness)."""
-        return self.short_values[i] != self.values[i] or self.short_pnl[i] != self.pnl[i]
 
     # --- files ---------------------------------------------------------------------------
 

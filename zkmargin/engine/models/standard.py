@@ -36,13 +36,13 @@ a witness larger than q_i⁻ can only make E − λ·A − X ≥ 0 harder to sat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
 from zkmargin.engine.models.base import Contracts, MarginTerms, ParameterTable, market_values
-from zkmargin.engine.models.strategies import Book, templates
+from zkmargin.engine.models.strategies import FAMILIES, Book, templates
 
 if TYPE_CHECKING:
     from zkmargin.engine.market import Market
@@ -63,6 +63,7 @@ class StandardParameters(ParameterTable):
     stock_short_minimum_per_share_low_price: float = Field(ge=0)
     stock_initial_rate: float = Field(ge=0)
     future_rate: float = Field(ge=0)
+    strategies: list[Literal[FAMILIES]]
 
 
 def short_option_rates(contracts: Contracts, parameters: StandardParameters) -> np.ndarray:
@@ -114,5 +115,5 @@ def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
         addon_long=addon_long,
         addon_short=addon_short,
         level_addons={"initial": (np.maximum(addon_long, initial), np.maximum(addon_short, initial))},
-        strategies=templates(book),
+        strategies=templates(book, tuple(parameters.strategies)),
     )

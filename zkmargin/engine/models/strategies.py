@@ -17,12 +17,15 @@ of one unit (mark × M), S the underlying price, K strikes, M the option multipl
     short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
         the naked rate of the side whose requirement plus premium is greater (the rule:
         greater side plus the other side's premium, proceeds applied)
-    iron condor (long put a < short put b ≤ short call c < long call d; one expiry)
-        M·max(K_b − K_a, K_d − K_c) − (v_b + v_c − v_a − v_d): the greater spread, credit
-        applied — its maximum loss
+    iron condor (long put a < short put b ≤ short call c < long call d; one expiry;
+        K_b − K_a = K_d − K_c, as the exchange rule requires to recognise one)
+        M·(K_b − K_a) − (v_b + v_c − v_a − v_d): the greater spread, credit applied — its
+        maximum loss
 
 Rates are floored at 0. A template is published only where it is cheaper than its legs'
-naked rates, so the list stays short. Source: Cboe Margin Manual (spreads, covered calls,
+naked rates, and only for the families the TOML lists (`strategies`): each template is a
+committed count in every proof over the params, so the venue trades recognition for proof
+size. Source: Cboe Margin Manual (spreads, covered calls,
 straddles, iron condors); FINRA Rule 4210(f)(2); Regulation T for the 50% initial.
 """
 
@@ -63,8 +66,12 @@ class Book:
         return sum(u * self.naked_long[i] if u > 0 else -u * self.naked_short[i] for i, u in legs)
 
 
-def templates(book: Book) -> tuple[StrategyTerms, ...]:
-    """Every template of the market that is cheaper than its legs charged naked."""
+FAMILIES = ("vertical", "covered_call", "straddle", "iron_condor")
+"""The strategy families a `standard` TOML may list."""
+
+
+def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[StrategyTerms, ...]:
+    """Every template of the listed families that is cheaper than its legs charged naked."""
     market = book.market
     ids = market.instrument_ids()
     rows = {name: row for row, name in enumerate(ids)}
@@ -78,12 +85,17 @@ def templates(book: Book) -> tuple[StrategyTerms, ...]:
             stocks.setdefault(item.underlying, []).append(rows[name])
     found: list[StrategyTerms] = []
     for (underlying, expiry, right, multiplier), chain in options.items():
-        found += verticals(book, chain, right, multiplier)
-        if right == "call":
+        if "vertical" in families:
+            found += verticals(book, chain, right, multiplier)
+        if right != "call":
+            continue
+        if "covered_call" in families:
             for stock in stocks.get(underlying, []):
                 found += covered_calls(book, stock, chain, multiplier)
-            puts = options.get((underlying, expiry, "put", multiplier), [])
+        puts = options.get((underlying, expiry, "put", multiplier), [])
+        if "straddle" in families:
             found += straddles(book, chain, puts)
+        if "iron_condor" in families:
             found += iron_condors(book, puts, chain, multiplier)
     return tuple(strategy for strategy in found if strategy.rate < book.naked(strategy.legs) - 1e-9)
 
@@ -148,12 +160,13 @@ def iron_condors(book: Book, puts: list[int], calls: list[int], multiplier: floa
         if not strike(book, long_put) < strike(book, short_put):
             continue
         for short_call, long_call in product(calls, calls):
+            width = strike(book, short_put) - strike(book, long_put)
             if not strike(book, short_put) <= strike(book, short_call) < strike(book, long_call):
                 continue
+            if strike(book, long_call) - strike(book, short_call) != width:
+                continue
             legs = ((long_put, 1), (short_put, -1), (short_call, -1), (long_call, 1))
-            widest = max(strike(book, short_put) - strike(book, long_put),
-                         strike(book, long_call) - strike(book, short_call))
             credit = sum(-units * book.values[row] for row, units in legs)
-            rate = max(multiplier * widest - credit, 0.0)
+            rate = max(multiplier * width - credit, 0.0)
             found.append(StrategyTerms(f"iron condor: {label(book, legs)}", legs, rate))
     return found

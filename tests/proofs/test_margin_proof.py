@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.proofs.conftest import portfolio, small_params
+from tests.proofs.conftest import forge_proof, portfolio, small_params
 from zkmargin.proofs import prover as prover_module
 from zkmargin.proofs.account import open_account
 from zkmargin.hazmat import range_proof as range_proof_module
@@ -232,17 +232,10 @@ def test_verify_rejects_forged_proof_when_witness_understates_the_short_part(par
     with pytest.raises(InsufficientMargin):
         prove(book, with_addon)
 
-    def lying_assign(circuit, params, portfolio, level):
-        values = honest_assign(circuit, params, portfolio, level)
+    def understate(circuit, values):
         values[[v.name for v in circuit.variables].index("u[CALL]")] = 0
-        return values
 
-    honest_assign = prover_module.assign
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "assign", lying_assign)
-        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
-        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
-        forged = prove(book, with_addon)
+    forged = forge_proof(monkeypatch, book, with_addon, understate)
     with pytest.raises(InvalidProof):
         verify(forged, with_addon)
 

@@ -7,12 +7,11 @@ import pytest
 from tests.models.conftest import account, model, one_underlying_market, option
 from zkmargin.engine.params import build_params
 from zkmargin.errors import InvalidProof
-from zkmargin.proofs import prover as prover_module
+from tests.proofs.conftest import forge_proof
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.statement import Statement
 from zkmargin.proofs.verifier import verify
 from zkmargin.proofs.witness import assign
-from zkmargin.hazmat import range_proof as range_proof_module
 
 
 @pytest.fixture(scope="module")
@@ -67,17 +66,10 @@ def test_circuit_refuses_legs_counted_twice_when_one_short_is_claimed_by_two_str
 def test_verify_rejects_a_forged_proof_when_the_prover_claims_an_unheld_vertical(params, monkeypatch):
     book = account(Decimal(250 + 650), {"S": -1})  # covers the vertical's $250, not $960
 
-    def claiming_vertical(circuit, params, portfolio, level):
-        values = honest_assign(circuit, params, portfolio, level)
+    def claim_vertical(circuit, values):
         values[position(circuit, f"n[{vertical(params)}]")] = 1
-        return values
 
-    honest_assign = prover_module.assign
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "assign", claiming_vertical)
-        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
-        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
-        forged = prove(book, params)
+    forged = forge_proof(monkeypatch, book, params, claim_vertical)
     with pytest.raises(InvalidProof):
         verify(forged, params)
 

@@ -76,3 +76,13 @@ def test_standard_pairs_only_what_is_held_when_legs_are_partly_covered():
     naked = Decimal(960)  # 20% × 48 × 100: the 45 call is in the money
     assert report.pairing == (("vertical: +1 L, −1 S", Decimal(1)),)
     assert report.requirement == Decimal("250.00") + 2 * naked
+
+
+def test_standard_covered_call_in_the_money_lends_on_market_value_at_initial_and_strike_at_maintenance():
+    # long 100 at 52, short the 50 call at 4.50: Reg T 50% × 5,200 − 450 = $2,150 initial;
+    # maintenance values the stock at the $50 strike: 5,200 − 450 − 75% × 5,000 = $1,000
+    market = one_underlying_market(52, S={"kind": "stock"}, C=option("call", 50, mark=4.5))
+    params = build_params(market, model("standard"))
+    for level, deposit in (("initial", 2150), ("maintenance", 1000)):
+        report = assess(account(Decimal(deposit) - 5200 + 450, {"S": 100, "C": -1}), params, level=level)
+        assert report.excess == 0 and report.meets, level

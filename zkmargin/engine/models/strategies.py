@@ -12,8 +12,8 @@ of one unit (mark × M), S the underlying price, K strikes, M the option multipl
         v_l − v_s + M·max(K_l − K_s, 0) for calls, M·max(K_s − K_l, 0) for puts
         (a debit spread is paid in full; a credit spread holds its maximum loss)
     covered call (long M/M_stock shares, short 1 call)
-        S·M − v_c − (1 − r)·min(S, K)·M  with r the stock rate of the level (25% / 50%):
-        no requirement on the call, the stock valued at no more than the strike
+        maintenance S·M − v_c − 75%·min(S, K)·M (25% of the stock valued at no more than
+        the strike); initial (Reg T) 50%·S·M − v_c; no requirement on the call
     short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
         the naked rate of the side whose requirement plus premium is greater (the rule:
         greater side plus the other side's premium, proceeds applied)
@@ -131,14 +131,14 @@ def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -
     found = []
     for call in calls:
         legs = ((stock, int(shares)), (call, -1))
+        value = price * multiplier
         capped = min(price, strike(book, call)) * multiplier
-
-        def rate(stock_rate: float) -> float:
-            return max(price * multiplier - book.values[call] - (1 - stock_rate) * capped, 0.0)
-
+        # maintenance values the stock at no more than the strike (FINRA); Reg T initial
+        # lends 50% of its market value, the call's proceeds applied
+        maintenance = max(value - book.values[call] - (1 - book.stock_long_rate) * capped, 0.0)
+        initial = max(book.stock_initial_rate * value - book.values[call], 0.0)
         found.append(StrategyTerms(
-            f"covered call: {label(book, legs)}", legs, rate(book.stock_long_rate),
-            {"initial": rate(book.stock_initial_rate)},
+            f"covered call: {label(book, legs)}", legs, maintenance, {"initial": initial},
         ))
     return found
 

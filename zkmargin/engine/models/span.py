@@ -20,7 +20,8 @@ whichever is larger.
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
 numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios and
-no short option minimum is applied (risk.json does not say which instruments are options).
+no short option minimum is applied (risk.json does not say which instruments are options);
+the file's inter-commodity spreads give the credits (`file_credits`).
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, one
@@ -32,6 +33,9 @@ floor is ≥ the true one (r_i ≥ 0): the witness can only make the statement h
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,4 +115,26 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
-    return supplied_scenarios(arrays)
+    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays))
+
+
+def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
+    """The risk file's inter-commodity spreads that fit the linear credit form: two legs on
+    distinct groups (with as many scenarios each), opposite sides, equal delta ratios.
+    Taken in priority order, each group in one credit only (params' soundness rule); a
+    spread left out only leaves the requirement higher."""
+    sizes = Counter(arrays.groups())
+    used: set[str] = set()
+    credits = []
+    for spread in sorted(arrays.inter_commodity_spreads, key=lambda spread: spread.priority):
+        if len(spread.legs) != 2:
+            continue
+        a, b = spread.legs
+        pair = {a.group, b.group}
+        if len(pair) < 2 or pair & used or a.side == b.side or a.ratio != b.ratio:
+            continue
+        if sizes[a.group] != sizes[b.group]:
+            continue
+        used |= pair
+        credits.append((a.group, b.group, str(Decimal(repr(spread.credit_rate)))))
+    return tuple(credits)

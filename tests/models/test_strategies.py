@@ -86,3 +86,13 @@ def test_standard_covered_call_in_the_money_lends_on_market_value_at_initial_and
     for level, deposit in (("initial", 2150), ("maintenance", 1000)):
         report = assess(account(Decimal(deposit) - 5200 + 450, {"S": 100, "C": -1}), params, level=level)
         assert report.excess == 0 and report.meets, level
+
+
+def test_standard_long_butterfly_needs_only_its_net_debit_when_paired():
+    # +1 45 C at 6.00, −2 50 C at 2.50, +1 55 C at 0.75: net debit $175, paid in full
+    market = one_underlying_market(
+        50, L=option("call", 45, mark=6.0), M=option("call", 50, mark=2.5), H=option("call", 55, mark=0.75)
+    )
+    report = cboe_excess(market, {"L": 1, "M": -2, "H": 1}, "0")  # cash after paying the debit
+    assert report.requirement == Decimal("175.00") and report.excess == 0
+    assert [name for name, _ in report.pairing] == ["long butterfly: +1 L, −2 M, +1 H"]

@@ -77,3 +77,16 @@ def test_verify_rejects_a_forged_proof_when_the_prover_claims_an_unheld_vertical
 def test_prove_and_verify_a_paired_book_when_funded_exactly(params):
     proof = prove(account(Decimal(250 - 400 + 650), {"L": 1, "S": -1}), params)
     verify(proof, params)
+
+
+def test_circuit_counts_two_short_units_per_butterfly_when_the_middle_is_short_only_once():
+    market = one_underlying_market(
+        50, L=option("call", 45, mark=6.0), M=option("call", 50, mark=2.5), H=option("call", 55, mark=0.75)
+    )
+    params = build_params(market, model("standard"))
+    butterfly = next(j for j, s in enumerate(params.strategies) if s.name.startswith("long butterfly"))
+    circuit, witness = circuit_and_witness(params, {"L": 1, "M": -2, "H": 1}, 0)
+    assert circuit.unsatisfied(witness) == [] and witness[position(circuit, f"n[{butterfly}]")] == 1
+    circuit, witness = circuit_and_witness(params, {"L": 1, "M": -1, "H": 1}, 10_000)
+    witness[position(circuit, f"n[{butterfly}]")] = 1
+    assert "short_cover(M)" in circuit.unsatisfied(witness)

@@ -14,6 +14,8 @@ of one unit (mark × M), S the underlying price, K strikes, M the option multipl
     covered call (long M/M_stock shares, short 1 call)
         maintenance S·M − v_c − 75%·min(S, K)·M (25% of the stock valued at no more than
         the strike); initial (Reg T) 50%·S·M − v_c; no requirement on the call
+    long butterfly (+1 at K − w, −2 at K, +1 at K + w; one underlying, expiry, right)
+        v_low + v_high − 2·v_mid: the net debit, paid in full (its maximum loss)
     short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
         the naked rate of the side whose requirement plus premium is greater (the rule:
         greater side plus the other side's premium, proceeds applied)
@@ -66,7 +68,7 @@ class Book:
         return sum(u * self.naked_long[i] if u > 0 else -u * self.naked_short[i] for i, u in legs)
 
 
-FAMILIES = ("vertical", "covered_call", "straddle", "iron_condor")
+FAMILIES = ("vertical", "butterfly", "covered_call", "straddle", "iron_condor")
 """The strategy families a `standard` TOML may list."""
 
 
@@ -87,6 +89,8 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
     for (underlying, expiry, right, multiplier), chain in options.items():
         if "vertical" in families:
             found += verticals(book, chain, right, multiplier)
+        if "butterfly" in families:
+            found += butterflies(book, chain)
         if right != "call":
             continue
         if "covered_call" in families:
@@ -119,6 +123,20 @@ def verticals(book: Book, chain: list[int], right: str, multiplier: float) -> li
         legs = ((long, 1), (short, -1))
         rate = max(loss + book.values[long] - book.values[short], 0.0)
         found.append(StrategyTerms(f"vertical: {label(book, legs)}", legs, rate))
+    return found
+
+
+def butterflies(book: Book, chain: list[int]) -> list[StrategyTerms]:
+    by_strike = {strike(book, row): row for row in chain}
+    found = []
+    for low, middle in product(chain, chain):
+        wing = strike(book, middle) - strike(book, low)
+        high = by_strike.get(strike(book, middle) + wing)
+        if wing <= 0 or high is None:
+            continue
+        legs = ((low, 1), (middle, -2), (high, 1))
+        rate = max(book.values[low] + book.values[high] - 2 * book.values[middle], 0.0)
+        found.append(StrategyTerms(f"long butterfly: {label(book, legs)}", legs, rate))
     return found
 
 

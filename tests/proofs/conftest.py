@@ -38,9 +38,10 @@ def params():
     return small_params()
 
 
-def forge_proof(monkeypatch, book, params, tamper):
-    """A proof made from the honest witness changed by `tamper(circuit, values)`, with the
-    prover's own satisfiability checks switched off: what a cheating prover could send."""
+def forge_proof(monkeypatch, make, tamper=None):
+    """The proof `make()` returns with the prover's own satisfiability checks switched off
+    and the honest witness changed by `tamper(circuit, values)`: what a cheating prover
+    could send."""
     from zkmargin.hazmat import range_proof as range_proof_module
     from zkmargin.proofs import prover as prover_module
 
@@ -48,11 +49,12 @@ def forge_proof(monkeypatch, book, params, tamper):
 
     def lying_assign(circuit, params, portfolio, level):
         values = honest_assign(circuit, params, portfolio, level)
-        tamper(circuit, values)
+        if tamper is not None:
+            tamper(circuit, values)
         return values
 
     with monkeypatch.context() as patched:
         patched.setattr(prover_module, "assign", lying_assign)
         patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
         patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
-        return prover_module.prove(book, params)
+        return make()

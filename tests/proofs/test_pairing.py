@@ -69,7 +69,7 @@ def test_verify_rejects_a_forged_proof_when_the_prover_claims_an_unheld_vertical
     def claim_vertical(circuit, values):
         values[position(circuit, f"n[{vertical(params)}]")] = 1
 
-    forged = forge_proof(monkeypatch, book, params, claim_vertical)
+    forged = forge_proof(monkeypatch, lambda: prove(book, params), claim_vertical)
     with pytest.raises(InvalidProof):
         verify(forged, params)
 

@@ -389,9 +389,9 @@ def test_check_lists_the_cheapest_strategy_pairing_when_standard_pairs_a_strangl
                    "--model", str(REPO / "circuits" / "standard.toml"), "-o", "standard.json")
     assert built.exit_code == 0, built.output
     portfolio = str(REPO / "examples" / "portfolio_short_strangle.json")
-    checked = invoke("check", "--params", "standard.json", "--portfolio", portfolio, "--json")
+    checked = invoke("check", "--params", "standard.json", "--allow-unsigned", "--portfolio", portfolio, "--json")
     assert checked.exit_code == 0, checked.output
     strangle = "short straddle: −1 XYZ 2026-12-18 105 C, −1 XYZ 2026-12-18 85 P"
     assert json.loads(checked.stdout)["strategies"] == [{"strategy": strangle, "count": "5"}]
-    text = invoke("check", "--params", "standard.json", "--portfolio", portfolio).stdout
+    text = invoke("check", "--params", "standard.json", "--allow-unsigned", "--portfolio", portfolio).stdout
     assert any(line.startswith(strangle) and line.endswith("5") for line in text.splitlines())

@@ -54,7 +54,7 @@ def test_circuit_refuses_a_credit_above_its_bounds_when_the_prover_claims_one_mo
 
 
 def test_params_refuse_a_group_in_two_credits_when_loaded(params):
-    data = params.model_dump()
+    data = params.document()
     data["group_credits"] = [{"groups": ["SPX", "SOX"], "rate": "0.3"}, {"groups": ["SOX", "SPX"], "rate": "0.3"}]
     with pytest.raises(InputError, match="one credit only"):
         RiskParams(**data)

@@ -59,7 +59,7 @@ def test_portfolio_margin_does_not_pass_a_short_book_when_two_sub_cent_instrumen
 
 
 def test_params_refuse_a_short_side_below_the_long_side_when_loaded():
-    base = build_params(two_sub_cent_stocks(), model("portfolio_margin")).model_dump()
+    base = build_params(two_sub_cent_stocks(), model("portfolio_margin")).document()
     with pytest.raises(InputError, match=r"values_short\[0\]: 1 is below values\[0\] = 2"):
         RiskParams(**{**base, "values": [2, 2], "values_short": [1, 3]})
     lowered = [row[:] for row in base["pnl_short"]]
@@ -69,7 +69,7 @@ def test_params_refuse_a_short_side_below_the_long_side_when_loaded():
 
 
 def test_params_use_one_number_for_both_sides_when_written_without_short_fields():
-    base = build_params(two_sub_cent_stocks(), model("portfolio_margin")).model_dump()
+    base = build_params(two_sub_cent_stocks(), model("portfolio_margin")).document()
     del base["values_short"], base["pnl_short"]
     params = RiskParams(**base)
     assert params.short_values == params.values and params.short_pnl == params.pnl

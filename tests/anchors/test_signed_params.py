@@ -59,7 +59,7 @@ def test_signature_covers_domain_tag_and_digest_when_signed(signed, key):
 @pytest.mark.parametrize(
     "change",
     [
-        lambda d: d["pnl"][0].__setitem__(0, d["pnl"][0][0] + 1),
+        lambda d: d["pnl"][0].__setitem__(0, d["pnl"][0][0] - 1),  # pnl_short must stay ≥ pnl
         lambda d: d["values"].__setitem__(0, d["values"][0] - 1),
         lambda d: d["levels"].__setitem__("initial", "1.25"),
         lambda d: d["epoch"].__setitem__("epoch", 8),

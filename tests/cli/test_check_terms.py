@@ -17,12 +17,14 @@ EXAMPLES = REPO / "examples"
 LISTED_BOOKS = ["portfolio", "portfolio_covered_call", "portfolio_crash_fails",
                 "portfolio_hedged", "portfolio_short_strangle"]
 LONG_STRANGLE = {"XYZ 2026-12-18 105 C": 10, "XYZ 2026-12-18 85 P": 10}
+INDEX_SPREAD = {"ES 2026-12-18": 1, "SOX 2026-12-18 4800 P": 5}  # earns an SPX|SOX credit
 CASES = [
     *[(model, "market", book) for model in
       ("scenario", "span", "portfolio_margin", "standard", "expected_shortfall")
       for book in LISTED_BOOKS],
     ("crypto_pm", "market_crypto", "portfolio_crypto"),
     ("portfolio_margin", "market", "long_strangle"),
+    ("span", "market", "index_spread"),
 ]
 
 
@@ -37,6 +39,7 @@ def params_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
             files[model, market] = root / f"{model}-{market}.json"
             params.save(files[model, market])
     write_portfolio(root / "long_strangle.json", "buyer", 50000, LONG_STRANGLE)
+    write_portfolio(root / "index_spread.json", "spreader", 100000, INDEX_SPREAD)
     return files
 
 
@@ -75,6 +78,23 @@ def test_check_json_terms_sum_exactly_to_requirement_when_model_is_any(
             assert Decimal(term["amount"]) == abs(Decimal(term["quantity"])) * Decimal(term["rate"])
     assert [row["pnl"] for row in document["scenarios"]] == sorted(
         (row["pnl"] for row in document["scenarios"]), key=Decimal)
+
+
+@pytest.mark.parametrize("model,book,kind", [
+    ("standard", "portfolio_short_strangle", "pairing"),
+    ("span", "index_spread", "credit"),
+])
+def test_check_terms_take_off_pairing_and_credits_when_book_earns_them(invoke, params_files, model, book, kind):
+    document = check_json(invoke, params_files[model, "market"], book_path(params_files, book))
+    offsets = [term for term in document["terms"] if term["term"] == kind]
+    assert offsets and all(Decimal(term["amount"]) < 0 for term in offsets)
+    if kind == "pairing":
+        assert [(row["strategy"], Decimal(row["count"])) for row in document["strategies"]] == [
+            (term["name"], Decimal(term["quantity"])) for term in offsets]
+    else:
+        assert [(row["groups"], Decimal(row["credit"])) for row in document["credits"]] == [
+            (term["name"], -Decimal(term["amount"])) for term in offsets]
+    assert sum(Decimal(term["amount"]) for term in document["terms"]) == Decimal(document["requirement"])
 
 
 def test_check_shows_crypto_contingency_in_text_and_json_when_short_option(invoke, params_files):

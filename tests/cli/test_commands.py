@@ -158,7 +158,7 @@ def test_check_json_has_stable_keys_and_decimal_strings_when_asked(invoke, workd
     assert list(document) == [
         "account", "model", "level", "currency", "params_digest", "equity", "requirement",
         "threshold", "excess", "meets", "shortfall", "binding", "groups", "scenarios",
-        "params", "level_factor", "terms", "floors", "marginal", "var",
+        "strategies", "credits", "params", "level_factor", "terms", "floors", "marginal", "var",
     ]
     assert document["groups"] == [
         {"group": name, "loss": str(loss)} for name, loss in report.group_losses
@@ -383,3 +383,16 @@ def test_schema_exits_2_when_kind_unknown(invoke):
     result = invoke("schema", "params")
     assert result.exit_code == 2
     assert "'params' is not one of" in result.stderr
+
+
+def test_check_lists_the_cheapest_strategy_pairing_when_standard_pairs_a_strangle(invoke, workdir):
+    built = invoke("params", "build", "--market", str(REPO / "examples" / "market.json"),
+                   "--model", str(REPO / "circuits" / "standard.toml"), "-o", "standard.json")
+    assert built.exit_code == 0, built.output
+    portfolio = str(REPO / "examples" / "portfolio_short_strangle.json")
+    checked = invoke("check", "--params", "standard.json", "--allow-unsigned", "--portfolio", portfolio, "--json")
+    assert checked.exit_code == 0, checked.output
+    strangle = "short straddle: −1 XYZ 2026-12-18 105 C, −1 XYZ 2026-12-18 85 P"
+    assert json.loads(checked.stdout)["strategies"] == [{"strategy": strangle, "count": "5"}]
+    text = invoke("check", "--params", "standard.json", "--allow-unsigned", "--portfolio", portfolio).stdout
+    assert any(line.startswith(strangle) and line.endswith("5") for line in text.splitlines())

@@ -70,7 +70,9 @@ def test_deribit_pme_requirement_adds_currency_worst_losses_when_book_is_the_sim
     btc = [-(p + c) * 100_000 for p, c in zip(vectors[PERP]["standard"] + vectors[PERP]["extended"],
                                               vectors[CALL]["standard"] + vectors[CALL]["extended"])]
     eth = [-v * 4_000 for v in vectors[ETH]["standard"] + vectors[ETH]["extended"]]
-    assert float(report.requirement) == pytest.approx(max(btc) + max(eth), abs=0.02)
+    # P&L is rounded against the holder: never below, at most a cent per unit held above
+    units = sum(abs(float(q)) for q in positions.values())
+    assert max(btc) + max(eth) <= float(report.requirement) <= max(btc) + max(eth) + 0.01 * units
     assert set(dict(report.group_losses)) == {"BTC", "ETH"}
     assert report.requirement > Decimal(max(btc))
 

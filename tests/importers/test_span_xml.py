@@ -78,8 +78,10 @@ def test_span_requirement_adds_both_legs_when_long_sp_short_nq_imported(arrays):
     # the book: one joint group let it through with $2,000
     params = build_params(arrays, model("span"))
     report = assess(account(50_000, {"SP 202612": 1, "NQ 202612": -1}), params)
-    assert report.requirement == Decimal(43_000)
     assert dict(report.group_losses) == {"NQ": Decimal(20_500), "SP": Decimal(22_500)}
+    # less the file's 50% SP/NQ spread credit on the smaller leg (engine/credits.py)
+    assert report.group_credits == (("SP|NQ", Decimal(10_250)),)
+    assert report.requirement == Decimal(43_000 - 10_250)
 
 
 def test_span_requirement_matches_mcmillan_covered_write_when_imported(arrays):

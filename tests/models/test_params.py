@@ -74,6 +74,18 @@ def test_params_digest_changes_when_one_pnl_number_changes(params):
         ({"as_of": "27/11/2026"}, "as_of"),
         ({"values": [2**62, 0]}, "values: an entry does not fit"),
         ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"level_rates": {"weird": {"addon_long": [0, 0], "addon_short": [0, 0]}}}, "level_rates: 'weird'"),
+        ({"level_rates": {"initial": {"addon_long": [0], "addon_short": [0, 0]}}},
+         "level_rates[initial].addon_long: has 1 entries"),
+        ({"level_rates": {"initial": {"addon_long": [0, -2], "addon_short": [0, 0]}}},
+         "level_rates[initial].addon_long[1]: rate -2 must be ≥ 0"),
+        ({"values_short": [100]}, "values_short: has 1 entries"),
+        ({"strategies": [{"name": "v", "legs": {"C": 1}, "rate": 5}]}, "strategies[0].legs: unknown instrument 'C'"),
+        ({"strategies": [{"name": "v", "legs": {"A": 0}, "rate": 5}]}, "units must be non-zero"),
+        ({"strategies": [{"name": "v", "legs": {"A": 1, "B": -1}, "rate": -1}]}, "rate"),
+        ({"strategies": [{"name": "v", "legs": {"A": 1}, "rate": 1, "level_rates": {"x": 1}}]},
+         "strategies[0].level_rates: 'x' is not one of the levels"),
+        ({"pnl_short": [[10, -10], [500]]}, "pnl_short[1]: has 1 entries but there are 2 scenarios"),
     ],
 )
 def test_params_error_names_the_field_when_constructed_badly(changes, message):

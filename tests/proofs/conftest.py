@@ -36,3 +36,25 @@ def portfolio(cash, account="alice", **positions):
 @pytest.fixture(scope="session")
 def params():
     return small_params()
+
+
+def forge_proof(monkeypatch, make, tamper=None):
+    """The proof `make()` returns with the prover's own satisfiability checks switched off
+    and the honest witness changed by `tamper(circuit, values)`: what a cheating prover
+    could send."""
+    from zkmargin.hazmat import range_proof as range_proof_module
+    from zkmargin.proofs import prover as prover_module
+
+    honest_assign = prover_module.assign
+
+    def lying_assign(circuit, params, portfolio, level):
+        values = honest_assign(circuit, params, portfolio, level)
+        if tamper is not None:
+            tamper(circuit, values)
+        return values
+
+    with monkeypatch.context() as patched:
+        patched.setattr(prover_module, "assign", lying_assign)
+        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
+        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
+        return make()

@@ -12,7 +12,8 @@ from zkmargin.errors import UnsoundStatement
 
 
 def make_params(
-    pnl, values, addon_long, addon_short, floors=(), aggregation="max", es_confidence=None, qs=1, groups=None
+    pnl, values, addon_long, addon_short, floors=(), aggregation="max", es_confidence=None, qs=1, groups=None,
+    short_values=None, short_pnl=None,
 ):
     k = len(values)
     scenario_count = len(pnl[0]) if pnl else 0
@@ -21,20 +22,41 @@ def make_params(
         quantity_scale=qs,
         instruments=[f"I{i}" for i in range(k)],
         values=list(values),
+        short_values=list(short_values or values),
+        short_pnl=[list(row) for row in (short_pnl or pnl)],
         scenarios=[f"s{s}" for s in range(len(pnl[0]) if pnl else 0)],
         pnl=[list(row) for row in pnl],
         aggregation=aggregation,
         es_confidence=es_confidence,
         addon_long=list(addon_long),
         addon_short=list(addon_short),
+        addons=lambda level: (list(addon_long), list(addon_short)),
+        credit_rates=lambda: [],
+        strategies=[],
         floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh)) for j, (lo, sh) in enumerate(floors)],
     )
+
+
+def side(q, long, short):
+    """The long number for a long position, the short one for a short position."""
+    return long if q > 0 else short
+
+
+def reference_losses(params, q):
+    return [
+        -sum(q[i] * side(q[i], params.pnl[i][s], params.short_pnl[i][s]) for i in range(len(q)))
+        for s in range(len(params.scenarios))
+    ]
+
+
+def reference_equity(params, q):
+    return sum(q[i] * side(q[i], params.values[i], params.short_values[i]) for i in range(len(q)))
 
 
 def reference_minimum_equity(params, q, level, threshold):
     """The margin formula of docs/architecture.md evaluated directly, in fine units."""
     k = len(q)
-    losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
+    losses = reference_losses(params, q)
     addon = sum(params.addon_long[i] * max(q[i], 0) + params.addon_short[i] * max(-q[i], 0) for i in range(k))
     if params.aggregation == "max":
         worst = {}
@@ -55,11 +77,10 @@ def minimal_witness(circuit, params, q, c):
     values = {f"q[I{i}]": q[i] for i in range(k)}
     values["c"] = c
     values.update({f"u[I{i}]": max(-q[i], 0) for i in range(k)})
-    losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
+    losses = reference_losses(params, q)
     for group, loss in zip(params.scenario_groups, losses):
         values[f"m[{group}]"] = max(values.get(f"m[{group}]", 0), loss)
     if params.aggregation == "expected_shortfall":
-        losses = [-sum(q[i] * params.pnl[i][s] for i in range(k)) for s in range(len(params.scenarios))]
         tail = len(losses) * (1 - Fraction(params.es_confidence))
         t = min(losses, key=lambda t: t + sum(max(loss - t, 0) for loss in losses) / tail)
         values["t"] = t
@@ -76,13 +97,19 @@ def accounts(draw):
     k = draw(st.integers(1, 3))
     scenarios = draw(st.integers(1, 5))
     pnl = [[draw(money) for _ in range(scenarios)] for _ in range(k)]
+    # the short side of a value or profit is rounded up: the same number or a little more
+    rounding = st.integers(0, 1) if draw(st.booleans()) else st.just(0)
+    short_pnl = [[profit + draw(rounding) for profit in row] for row in pnl]
+    values = [draw(st.integers(0, 10_000)) for _ in range(k)]
     floors = draw(st.lists(st.tuples(st.lists(rate, min_size=k, max_size=k), st.lists(rate, min_size=k, max_size=k)), max_size=2))
     es = draw(st.booleans())
     groups = None if es else draw(st.lists(st.sampled_from("ab"), min_size=scenarios, max_size=scenarios))
     params = make_params(
         pnl,
         groups=groups,
-        values=[draw(st.integers(0, 10_000)) for _ in range(k)],
+        values=values,
+        short_values=[value + draw(rounding) for value in values],
+        short_pnl=short_pnl,
         addon_long=[draw(rate) for _ in range(k)],
         addon_short=[draw(rate) for _ in range(k)],
         floors=floors,
@@ -101,7 +128,7 @@ def test_circuit_accepts_exactly_when_equity_meets_the_formula(account, offset):
     params, q, level, threshold = account
     circuit = compile_circuit(params, level, threshold)
     minimum = reference_minimum_equity(params, q, level, threshold)
-    equity_without_cash = sum(q[i] * params.values[i] for i in range(len(q)))
+    equity_without_cash = reference_equity(params, q)
     # cash placed around the exact break-even point: offset 0 is the smallest that meets it
     cash = -((equity_without_cash - minimum).__floor__()) + offset
     meets = cash + equity_without_cash >= minimum
@@ -148,3 +175,16 @@ def test_circuit_digest_changes_when_one_coefficient_changes():
     one = make_params([[100, -100]], values=[5], addon_long=[0], addon_short=[0])
     other = make_params([[100, -101]], values=[5], addon_long=[0], addon_short=[0])
     assert compile_circuit(one, Fraction(1), 0).digest() != compile_circuit(other, Fraction(1), 0).digest()
+
+
+def test_circuit_rejects_lying_short_part_when_only_the_short_side_is_valued_apart():
+    # no rates at all: the witness exists because a short unit owes 101, a long one is worth 100
+    params = make_params([[7]], values=[100], short_values=[101], short_pnl=[[8]], addon_long=[0], addon_short=[0])
+    circuit = compile_circuit(params, Fraction(1), 0)
+    assert "u[I0]" in [v.name for v in circuit.variables]
+    honest = minimal_witness(circuit, params, [-10], 1_010 + 80)
+    assert circuit.unsatisfied(honest) == []
+    assert circuit.unsatisfied(minimal_witness(circuit, params, [-10], 1_010 + 79)) == ["scenarios"]
+    lying = list(honest)
+    lying[[v.name for v in circuit.variables].index("u[I0]")] = 0
+    assert "long_part(I0)" in circuit.unsatisfied(lying)

@@ -5,10 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.proofs.conftest import portfolio, small_params
-from zkmargin.proofs import prover as prover_module
+from tests.proofs.conftest import forge_proof, portfolio, small_params
 from zkmargin.proofs.account import open_account
-from zkmargin.hazmat import range_proof as range_proof_module
 from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.errors import InsufficientMargin, InvalidProof, UnsoundStatement
@@ -216,10 +214,7 @@ def _with_statement(proof, **changes):
 
 def test_verify_rejects_forged_proof_when_prover_skips_the_margin_check(params, monkeypatch):
     short = portfolio(REQUIRED_CASH - 1_000, **BOOK)
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
-        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
-        forged = prove(short, params)
+    forged = forge_proof(monkeypatch, lambda: prove(short, params))
     with pytest.raises(InvalidProof):
         verify(forged, params)
 
@@ -232,17 +227,10 @@ def test_verify_rejects_forged_proof_when_witness_understates_the_short_part(par
     with pytest.raises(InsufficientMargin):
         prove(book, with_addon)
 
-    def lying_assign(circuit, params, portfolio):
-        values = honest_assign(circuit, params, portfolio)
+    def understate(circuit, values):
         values[[v.name for v in circuit.variables].index("u[CALL]")] = 0
-        return values
 
-    honest_assign = prover_module.assign
-    with monkeypatch.context() as patched:
-        patched.setattr(prover_module, "assign", lying_assign)
-        patched.setattr(prover_module, "_require_satisfied", lambda *args: None)
-        patched.setattr(range_proof_module, "_check_witness", lambda *args: None)
-        forged = prove(book, with_addon)
+    forged = forge_proof(monkeypatch, lambda: prove(book, with_addon), understate)
     with pytest.raises(InvalidProof):
         verify(forged, with_addon)
 

@@ -127,6 +127,8 @@ def report_document(
         "scenarios": [
             {"scenario": name, "group": group_of[name], "pnl": pnl} for name, pnl in ranked
         ],
+        "strategies": [{"strategy": name, "count": count} for name, count in report.pairing],
+        "credits": [{"groups": pair, "credit": credit} for pair, credit in report.group_credits],
         "params": params_document(params),
         "level_factor": Decimal(params.levels[report.level]),
         "terms": [term_document(term) for term in report.terms],
@@ -152,6 +154,10 @@ def term_label(term: dict[str, Any]) -> str:
     if kind == "addon":
         return (f"add-on {term['side']} {abs(term['quantity'])} {term['instrument']} "
                 f"@ {format_money(term['rate'], '')}")
+    if kind == "pairing":
+        return f"pairing {term['quantity']} {term['name']} (saves {format_money(-term['rate'], '')} each)"
+    if kind == "credit":
+        return f"spread credit {term['name']}"
     if kind == "floor":
         return f"floor {term['name']}"
     if kind == "level":
@@ -171,6 +177,19 @@ def format_terms(document: dict[str, Any]) -> list[str]:
     if idle:
         lines.append("floors below the terms (not binding): " + ", ".join(
             f"{floor['name']} {format_money(floor['amount'], currency)}" for floor in idle))
+    return lines
+
+
+def format_pairing_and_credits(document: dict[str, Any]) -> list[str]:
+    """The cheapest strategy pairing and the spread credits earned, when there are some."""
+    lines = []
+    if document["strategies"]:
+        rows = [(row["strategy"], str(row["count"])) for row in document["strategies"]]
+        lines += ["", table(("strategy pairing (cheapest)", "count"), rows, "<>")]
+    credited = [row for row in document["credits"] if row["credit"]]
+    if credited:
+        rows = [(row["groups"], format_money(row["credit"], "")) for row in credited]
+        lines += ["", table(("spread credit", f"credit ({document['currency']})"), rows, "<>")]
     return lines
 
 
@@ -249,6 +268,7 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
         f"binding      {document['binding']}",
     ]
     lines += format_terms(document)
+    lines += format_pairing_and_credits(document)
     lines += format_scenarios(document, all_scenarios)
     if "var" in document:
         lines += format_var(document["var"], currency)

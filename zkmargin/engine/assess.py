@@ -4,10 +4,11 @@ With q the position vector (quantity units), c the cash (money units, rounded do
 QS the quantity scale, every amount is first computed exactly in fine units (money units
 / QS), following docs/architecture.md ("params"):
 
-    E        = QS·c + Σ q_i·values_i
-    loss_s   = −Σ q_i·pnl_is
-    core     = Σ_g max(0, max_{s∈g} loss_s)  or  max(0, ES_α(loss))   (g: scenario_groups)
-    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
+    E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
+    loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
+    core     = Σ_g max(0, max_{s∈g} loss_s) − credits  or  max(0, ES_α(loss))   (g: scenario_groups)
+    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
+               (n: the cheapest pairing into strategy templates, engine/strategies.py)
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
 
 and the account meets the level when E ≥ required + X (X: the threshold rounded up to a
@@ -55,6 +56,10 @@ class MarginReport:
     `greeks` are the book's Greeks when `assess` was given the market (else None); `var`
     the VaR, ES and tail scenarios of the losses (`zkmargin.engine.tail`; None without
     scenarios).
+    `group_credits` is each inter-group spread credit ("a|b"), already taken off core
+    (engine/credits.py; the "credit" terms). `pairing` lists the strategies the positions
+    were paired into (name, count in whole units), the cheapest valid pairing
+    (engine/strategies.py; the "pairing" terms), already taken off the add-ons.
     """
 
     account: str
@@ -75,6 +80,8 @@ class MarginReport:
     floors: tuple[Term, ...]
     greeks: BookGreeks | None = None
     var: ValueAtRisk | None = None
+    group_credits: tuple[tuple[str, Decimal], ...] = ()
+    pairing: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def shortfall(self) -> Decimal:
@@ -84,6 +91,15 @@ class MarginReport:
         threshold rounded up is negative, so −excess is positive.)
         """
         return Decimal(0) if self.meets else -self.excess
+
+
+def account_equity(params: RiskParams, q: list[int], cash_units: int) -> int:
+    """E = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻, fine units."""
+    return params.quantity_scale * cash_units + sum(
+        quantity * (long if quantity > 0 else short)
+        for quantity, long, short in zip(q, params.values, params.short_values)
+        if quantity
+    )
 
 
 def assess(
@@ -104,9 +120,7 @@ def assess(
     threshold_units = to_fixed(threshold, MS, rounding="up", what="threshold")
     if threshold_units < 0:
         raise InputError(f"threshold: must be ≥ 0, got {threshold}")
-    equity_fine = QS * params.cash_units(portfolio) + sum(
-        quantity * value for quantity, value in zip(q, params.values) if quantity
-    )
+    equity_fine = account_equity(params, q, params.cash_units(portfolio))
     book = Book.of(params, q, level)
     explained = requirement(book)
     required_fine = explained.required
@@ -137,6 +151,8 @@ def assess(
         floors=explained.floors,
         greeks=None if market is None else book_greeks(portfolio, market),
         var=value_at_risk(params, book.losses),
+        group_credits=tuple((t.name, -t.amount) for t in explained.parts if t.kind == "credit"),
+        pairing=tuple((t.name, t.quantity) for t in explained.parts if t.kind == "pairing"),
     )
 
 

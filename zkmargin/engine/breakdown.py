@@ -1,10 +1,12 @@
 """Why the requirement is what it is: the requirement of a book as terms that add up.
 
-With q the position vector, loss_s = −Σ_i q_i·pnl_is and λ the level's factor
-(docs/margin-models.md, "The generic integer form"):
+With q the position vector, loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ and λ the
+level's factor (docs/margin-models.md, "The generic integer form"):
 
-    parts    = the scenario terms (one per group: max(0, worst loss), or max(0, ES_α))
-               and one add-on per instrument (addon_long_i·q_i⁺ or addon_short_i·q_i⁻)
+    parts    = the scenario terms (one per group: max(0, worst loss), or max(0, ES_α)),
+               minus each inter-group spread credit (engine/credits.py), one add-on per
+               instrument (addon_long_i·q_i⁺ or addon_short_i·q_i⁻ at the level), minus
+               saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py)
     floors   = F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻ for every floor f
     base     = max(Σ parts, max_f F_f)
     required = base + (λ − 1)·base
@@ -29,8 +31,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
+from zkmargin.engine.credits import group_credits
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
+from zkmargin.engine.strategies import cheapest_pairing, savings
 from zkmargin.units import from_fixed
 
 __all__ = ["Book", "FLOORS", "PARTS", "Requirement", "Term", "requirement", "scenario_losses"]
@@ -105,11 +109,11 @@ def to_decimal(amount: Fraction, least_places: int) -> Decimal:
 
 
 def scenario_losses(params: RiskParams, q: list[int]) -> list[int]:
-    """loss_s = −Σ_i q_i·pnl_is for every scenario, fine units (exact Python ints)."""
+    """loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ per scenario, fine units (exact ints)."""
     losses = [0] * len(params.scenarios)
-    for quantity, row in zip(q, params.pnl):
+    for quantity, long_row, short_row in zip(q, params.pnl, params.short_pnl):
         if quantity:
-            for s, profit in enumerate(row):
+            for s, profit in enumerate(long_row if quantity > 0 else short_row):
                 losses[s] -= quantity * profit
     return losses
 
@@ -153,8 +157,34 @@ def rated_terms(book: Book, kind: str, name: str, long: list[int], short: list[i
 
 
 def addon_terms(book: Book) -> list[Term]:
-    """A = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻, one term per instrument that has one."""
-    return rated_terms(book, "addon", "add-on", book.params.addon_long, book.params.addon_short)
+    """A = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ at the book's level (its `level_rates`
+    if it has some), one term per instrument that has one."""
+    return rated_terms(book, "addon", "add-on", *book.params.addons(book.level))
+
+
+def pairing_terms(book: Book) -> list[Term]:
+    """−saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py): what
+    charging the paired legs at the strategy's rate takes off their naked add-ons."""
+    params = book.params
+    counts = cheapest_pairing(params, book.q, book.level)
+    return [
+        term(book, "pairing", strategy.name, -gain * n,
+             quantity=from_fixed(n, params.quantity_scale),
+             rate=from_fixed(-gain, params.money_scale))
+        for strategy, gain, n in zip(params.strategies, savings(params, book.level), counts)
+        if n
+    ]
+
+
+def credit_terms(book: Book) -> list[Term]:
+    """−credit per inter-group spread credit "a|b" (engine/credits.py), from each group's
+    worst loss max(0, max_{s∈g} loss_s); none under expected shortfall (one group)."""
+    params = book.params
+    if params.aggregation == "expected_shortfall" or not params.credit_rates():
+        return []
+    worst = {group: max(book.losses[s], 0) for group, s in worst_per_group(params, book.losses).items()}
+    return [term(book, "credit", pair, -credit)
+            for pair, credit in group_credits(params, book.losses, worst)]
 
 
 def floor_terms(book: Book) -> list[Term]:
@@ -166,7 +196,7 @@ def floor_terms(book: Book) -> list[Term]:
     ]
 
 
-PARTS: tuple[Callable[[Book], list[Term]], ...] = (scenario_terms, addon_terms)
+PARTS: tuple[Callable[[Book], list[Term]], ...] = (scenario_terms, credit_terms, addon_terms, pairing_terms)
 """The terms that add up to the requirement unless a floor is above them."""
 FLOORS: tuple[Callable[[Book], list[Term]], ...] = (floor_terms,)
 """The floors: the requirement is at least each of them."""

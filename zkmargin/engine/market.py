@@ -26,9 +26,11 @@ Pricing rules, one each:
   an error, not a zero.
 - `mark` is the price per unit the venue marks the instrument at; without one, the model
   price is the mark. Equity counts `mark × multiplier` per unit for stocks and options and
-  nothing for futures, whose gains and losses are already in cash (`values`). Scenario
-  revaluation always uses the model, so a scenario's P&L is measured against the model
-  value, not the mark.
+  nothing for futures, whose gains and losses are already in cash (`values`). Scenario P&L
+  is measured from the mark: a marked option is revalued at its own implied volatility
+  (`instrument_vols`, solved so that the model reproduces the mark, then shocked by the
+  same relative amount as its underlying's), and a marked stock moves by its mark × the
+  price change (`mark_scale`).
 """
 
 from __future__ import annotations
@@ -55,13 +57,12 @@ from zkmargin.jsonio import (
     quote_key,
     validate,
 )
+from zkmargin.engine.implied_vol import VOL_FLOOR, implied_vols
 from zkmargin.engine.pricing import black76, black76_greeks, black_scholes, black_scholes_greeks
 
 AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
 
 DAYS_PER_YEAR = 365
-VOL_FLOOR = 1e-4
-"""Smallest volatility a scenario's vol shift can leave (an annualised fraction)."""
 
 
 class Underlying(StrictModel):
@@ -229,6 +230,39 @@ class Market(StrictModel, JsonFile):
             for instrument_id in self.instrument_ids()
         }
 
+    def instrument_vols(self) -> NDArray[np.float64]:
+        """Volatility per instrument over `instrument_ids()`: a marked option's implied
+        volatility (zkmargin.engine.implied_vol), else its underlying's."""
+        arrays = self._arrays()
+        vols = arrays.vol[arrays.underlying_index]
+        ids = self.instrument_ids()
+        marked = np.array(
+            [row for row, i in enumerate(ids)
+             if self.instruments[i].kind == "option" and self.instruments[i].mark is not None],
+            dtype=np.intp,
+        )
+        if marked.size:
+            vols[marked] = implied_vols(
+                [self.instruments[ids[row]].mark for row in marked],
+                arrays.price[arrays.underlying_index[marked]],
+                arrays.strike[marked],
+                arrays.years[marked],
+                self.rate,
+                arrays.is_call[marked],
+                [self.instruments[ids[row]].on_future for row in marked],
+                q=arrays.dividend_yield[arrays.underlying_index[marked]],
+            ).vol
+        return vols
+
+    def mark_scale(self) -> NDArray[np.float64]:
+        """Per instrument, mark ÷ underlying price for a marked stock (1 elsewhere): the
+        factor that turns its modelled price change into a change of the marked value."""
+        return np.array([
+            item.mark / self.underlyings[item.underlying].price
+            if item.kind == "stock" and item.mark is not None else 1.0
+            for item in (self.instruments[i] for i in self.instrument_ids())
+        ])
+
     def shocked(self, price_factor: float, vol_shift: float = 0.0) -> Market:
         """This market after every underlying moved: price × `price_factor`, vol + `vol_shift`.
 
@@ -253,18 +287,25 @@ class Market(StrictModel, JsonFile):
             instrument["mark"] = None
         return validate(type(self), data, "shocked market")
 
-    def revalue(self, price_factors: ArrayLike, vol_shifts: ArrayLike) -> NDArray[np.float64]:
+    def revalue(
+        self, price_factors: ArrayLike, vol_shifts: ArrayLike, vols: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
         """Model value of one whole unit (price × multiplier) of every instrument per scenario.
 
         `price_factors` and `vol_shifts` are (U, S) arrays over `underlying_ids()`: in
         scenario s the underlying u is at price·price_factors[u, s] with volatility
-        vol + vol_shifts[u, s] (floored at VOL_FLOOR). Returns a (k, S) array over
-        `instrument_ids()`. Stocks and futures move linearly; options are repriced.
+        vol + vol_shifts[u, s] (floored at VOL_FLOOR). With `vols` (one per instrument, e.g.
+        `instrument_vols()`), instrument i of underlying u has volatility
+        vols_i·(vol_u + vol_shifts[u, s]) / vol_u instead: its own level, shifted by the same
+        relative amount. Returns a (k, S) array over `instrument_ids()`. Stocks and futures
+        move linearly; options are repriced.
         """
         factors, shifts = self._scenario_arrays(price_factors, vol_shifts)
         arrays = self._arrays()
         prices = (arrays.price[:, None] * factors)[arrays.underlying_index]
-        vols = np.maximum(arrays.vol[:, None] + shifts, VOL_FLOOR)[arrays.underlying_index]
+        relative = ((arrays.vol[:, None] + shifts) / arrays.vol[:, None])[arrays.underlying_index]
+        own = arrays.vol[arrays.underlying_index] if vols is None else np.asarray(vols, dtype=np.float64)
+        vols = np.maximum(own[:, None] * relative, VOL_FLOOR)
         values = prices.copy()
         for rows, price in self._options(arrays, prices, vols, black_scholes, black76):
             values[rows] = price

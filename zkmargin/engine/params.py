@@ -8,10 +8,14 @@ integers, so the requirement computed in the clear (`zkmargin.engine.assess`) an
 come from the same numbers.
 
 Rounding to money units (`money_scale` per currency unit), after float noise below 10⁻⁶ of
-a money unit is snapped away:
-- `values` (equity per unit) and `pnl` (profit per long unit, used with either sign):
-  half-even to the money unit — no direction is conservative for both longs and shorts;
+a money unit is snapped away, always against the holder of the position:
+- `values` and `pnl` are the long side's value and profit per unit, rounded down;
+  `values_short` and `pnl_short` the same numbers for the short side, rounded up (a short
+  position owes the value and loses the profit). A long unit is worth `values_i`, a short
+  unit −`values_short_i`; no rounding can favour a book, whichever side it holds;
 - `addon_long`, `addon_short` and floor rates (multiply q⁺ or q⁻ ≥ 0): up.
+Params written without `values_short` / `pnl_short` (integers from a venue's own tool)
+use the long numbers for both sides.
 
 `scenario_groups[s]` names the group of scenario s (for a market-built model, the one
 underlying that moves in it). With aggregation `max` the requirement adds up each group's
@@ -42,6 +46,7 @@ from zkmargin.engine.market import Market
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
+from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, LevelRates, Strategy
 from zkmargin.engine.risk_arrays import RiskArrays
 
 if TYPE_CHECKING:
@@ -53,8 +58,6 @@ POSITION_BITS = 31
 """A position in quantity units lies in [−2^31, 2^31)."""
 CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
-COEFFICIENT_BITS = 62
-"""Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
 PARAMS = "risk params"
 """How errors name params that did not come from a file."""
 NOISE_DECIMALS = 6
@@ -115,9 +118,11 @@ class RiskParams(StrictModel, JsonFile):
     quantity_scale: int = Field(gt=0)
     instruments: list[Label] = Field(min_length=1)
     values: list[int]
+    values_short: list[int] | None = None
     scenarios: list[str]
     scenario_groups: list[str]
     pnl: list[list[int]]
+    pnl_short: list[list[int]] | None = None
     aggregation: Literal["max", "expected_shortfall"]
     es_confidence: str | None = None
     addon_long: list[int]
@@ -128,6 +133,9 @@ class RiskParams(StrictModel, JsonFile):
     """Issuer, key, epoch and validity window; absent in unsigned params."""
     signature: Annotated[SignatureText | None, NotNull] = None
     """Ed25519 signature (base64) by `epoch.key_id` over the digest: see zkmargin.anchors.signed_params."""
+    level_rates: dict[str, LevelRates] = Field(default_factory=dict)
+    group_credits: list[GroupCredit] = Field(default_factory=list)
+    strategies: list[Strategy] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -162,21 +170,33 @@ class RiskParams(StrictModel, JsonFile):
         for floor in self.floors:
             per_instrument[f"floors[{floor.name}].long"] = floor.long
             per_instrument[f"floors[{floor.name}].short"] = floor.short
+        for level, rates in self.level_rates.items():
+            if level not in self.levels:
+                raise ValueError(f"level_rates: {level!r} is not one of the levels ({', '.join(self.levels)})")
+            per_instrument[f"level_rates[{level}].addon_long"] = rates.addon_long
+            per_instrument[f"level_rates[{level}].addon_short"] = rates.addon_short
+        if self.values_short is not None:
+            per_instrument["values_short"] = self.values_short
+        if self.pnl_short is not None:
+            per_instrument["pnl_short"] = self.pnl_short
         for field, entries in per_instrument.items():
             if len(entries) != k:
                 raise ValueError(f"{field}: has {len(entries)} entries but there are {k} instruments")
-        for i, row in enumerate(self.pnl):
-            if len(row) != count:
-                raise ValueError(f"pnl[{i}]: has {len(row)} entries but there are {count} scenarios")
+        for field, matrix in (("pnl", self.pnl), ("pnl_short", self.pnl_short or [])):
+            for i, row in enumerate(matrix):
+                if len(row) != count:
+                    raise ValueError(f"{field}[{i}]: has {len(row)} entries but there are {count} scenarios")
+        self._short_side_not_cheaper()
         rates = {field: entries for field, entries in per_instrument.items()
-                 if field not in ("values", "pnl")}
+                 if field not in ("values", "pnl", "values_short", "pnl_short")}
         for field, entries in rates.items():
             negative = next((i for i, rate in enumerate(entries) if rate < 0), None)
             if negative is not None:
                 raise ValueError(f"{field}[{negative}]: rate {entries[negative]} must be ≥ 0")
         limit = 1 << COEFFICIENT_BITS
-        numbers = {"values": self.values, **rates,
-                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)}}
+        numbers = {"values": self.values, "values_short": self.short_values, **rates,
+                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)},
+                   **{f"pnl_short[{i}]": row for i, row in enumerate(self.pnl_short or [])}}
         for field, entries in numbers.items():
             if entries and max(map(abs, entries)) >= limit:
                 raise ValueError(f"{field}: an entry does not fit in {COEFFICIENT_BITS} bits")
@@ -200,7 +220,82 @@ class RiskParams(StrictModel, JsonFile):
                 )
         elif self.es_confidence is not None:
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
+        self._credits_are_sound()
+        self._strategies_name_known_legs()
         return self
+
+    def _strategies_name_known_legs(self) -> None:
+        known = set(self.instruments)
+        for n, strategy in enumerate(self.strategies):
+            for instrument, units in strategy.legs.items():
+                if instrument not in known:
+                    raise ValueError(f"strategies[{n}].legs: unknown instrument {instrument!r}")
+                if not 0 < abs(units) < 1 << 20:
+                    raise ValueError(f"strategies[{n}].legs[{instrument!r}]: units must be non-zero and below 2^20")
+            for level in strategy.level_rates:
+                if level not in self.levels:
+                    raise ValueError(f"strategies[{n}].level_rates: {level!r} is not one of the levels")
+
+    def _credits_are_sound(self) -> None:
+        """Each credit names two scenario groups of the same size, its rate is a decimal in
+        [0, 1], and no group is in two credits: a prover that overstates m_g by δ then gains
+        at most δ in credits, never lowering its requirement (docs/margin-models.md,
+        "Inter-group spread credits")."""
+        if self.group_credits and self.aggregation != "max":
+            raise ValueError("group_credits: only with aggregation max")
+        sizes: dict[str, int] = {}
+        for group in self.scenario_groups:
+            sizes[group] = sizes.get(group, 0) + 1
+        used: set[str] = set()
+        for n, credit in enumerate(self.group_credits):
+            a, b = credit.groups
+            if a == b or a not in sizes or b not in sizes or sizes[a] != sizes[b]:
+                raise ValueError(
+                    f"group_credits[{n}]: groups {a!r}, {b!r} must be two distinct scenario "
+                    "groups with as many scenarios each"
+                )
+            if used & {a, b}:
+                raise ValueError(f"group_credits[{n}]: a group may be in one credit only")
+            used |= {a, b}
+            try:
+                rate = Fraction(Decimal(credit.rate))
+            except (ArithmeticError, ValueError):
+                raise ValueError(f"group_credits[{n}]: rate {credit.rate!r} is not a decimal") from None
+            if not 0 <= rate <= 1:
+                raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
+
+    def credit_rates(self) -> list[tuple[str, str, Fraction]]:
+        """(group a, group b, rate) of every inter-group credit, rates exact."""
+        return [(*credit.groups, Fraction(Decimal(credit.rate))) for credit in self.group_credits]
+
+    def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]:
+        """The scenarios of groups a and b paired by position: the j-th move of each, which
+        a market-built model makes the same move of both underlyings."""
+        of = {group: [s for s, g in enumerate(self.scenario_groups) if g == group] for group in (a, b)}
+        return list(zip(of[a], of[b]))
+
+    def _short_side_not_cheaper(self) -> None:
+        """A short unit must owe at least what a long unit is worth, in equity and in every
+        scenario: the proof charges the difference on the short-part witness u_i, which is
+        only sound when that difference is ≥ 0 (docs/protocol.md)."""
+        for i, (long, short) in enumerate(zip(self.values, self.short_values)):
+            if short < long:
+                raise ValueError(f"values_short[{i}]: {short} is below values[{i}] = {long}")
+        if self.pnl_short is not None:
+            for i, (longs, shorts) in enumerate(zip(self.pnl, self.pnl_short)):
+                s = next((s for s, (a, b) in enumerate(zip(longs, shorts)) if b < a), None)
+                if s is not None:
+                    raise ValueError(f"pnl_short[{i}][{s}]: {shorts[s]} is below pnl[{i}][{s}] = {longs[s]}")
+
+    @property
+    def short_values(self) -> list[int]:
+        """What one short unit owes in equity, money units (the long value if not given)."""
+        return self.values if self.values_short is None else self.values_short
+
+    @property
+    def short_pnl(self) -> list[list[int]]:
+        """Per scenario, the P&L of one long unit as a short unit is charged it (rounded up)."""
+        return self.pnl if self.pnl_short is None else self.pnl_short
 
     # --- files ---------------------------------------------------------------------------
 
@@ -233,6 +328,13 @@ class RiskParams(StrictModel, JsonFile):
             raise InputError(f"{what}: {str(error).removeprefix(PARAMS + ': ')}") from None
 
     # --- an account against the params ---------------------------------------------------
+
+    def addons(self, level: str) -> tuple[list[int], list[int]]:
+        """(addon_long, addon_short) at `level`: its `level_rates` if it has some."""
+        rates = self.level_rates.get(level)
+        if rates is None:
+            return self.addon_long, self.addon_short
+        return rates.addon_long, rates.addon_short
 
     def level_factor(self, level: str) -> Fraction:
         """λ of a margin level, exactly (maintenance is 1)."""
@@ -272,10 +374,12 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
         money_scale=MONEY_SCALE,
         quantity_scale=10**source.quantity_decimals,
         instruments=instruments,
-        values=to_money_units(values, "nearest", "values", instruments),
+        values=to_money_units(values, "down", "values", instruments),
+        values_short=to_money_units(values, "up", "values_short", instruments),
         scenarios=list(terms.scenarios),
         scenario_groups=list(terms.scenario_groups),
-        pnl=to_money_units(terms.pnl, "nearest", "pnl", instruments),
+        pnl=to_money_units(terms.pnl, "down", "pnl", instruments),
+        pnl_short=to_money_units(terms.pnl, "up", "pnl_short", instruments),
         aggregation=terms.aggregation,
         es_confidence=terms.es_confidence,
         addon_long=to_money_units(terms.addon_long, "up", "addon_long", instruments),
@@ -289,13 +393,36 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for floor in terms.floors
         ],
         levels=dict(model.levels),
+        strategies=[
+            Strategy(
+                name=strategy.name,
+                legs={instruments[row]: units for row, units in strategy.legs},
+                rate=money_up(strategy.rate),
+                level_rates={level: money_up(rate) for level, rate in strategy.level_rates.items()},
+            )
+            for strategy in terms.strategies
+        ],
+        group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
+        level_rates={
+            level: LevelRates(
+                addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),
+                addon_short=to_money_units(short, "up", f"level_rates[{level}].addon_short", instruments),
+            )
+            for level, (long, short) in terms.level_addons.items()
+        },
     )
 
 
+def money_up(amount: float) -> int:
+    """One currency amount in money units, rounded up after float noise is snapped away."""
+    return to_money_units(np.array([amount]), "up", "strategy rate", ["strategy"])[0]
+
+
 def to_money_units(
-    amounts: np.ndarray, rounding: Literal["nearest", "up"], field: str, instruments: list[str]
+    amounts: np.ndarray, rounding: Literal["down", "up"], field: str, instruments: list[str]
 ) -> list:
-    """Currency amounts (first axis over instruments) as money-unit ints, nested lists."""
+    """Currency amounts (first axis over instruments) as money-unit ints, nested lists,
+    rounded in the direction that is against whoever the amount counts for."""
     with np.errstate(over="ignore", invalid="ignore"):  # refused just below, by name
         scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
     bad = np.argwhere(~np.isfinite(scaled) | (np.abs(scaled) >= 2.0**COEFFICIENT_BITS))
@@ -304,6 +431,6 @@ def to_money_units(
         problem = "is not finite" if not np.isfinite(scaled[tuple(bad[0])]) else "overflows"
         error = InputError if problem == "is not finite" else FixedPointOverflow
         raise error(f"{field}: the amount for instrument {instruments[row]!r} {problem}")
-    rounded = np.ceil(scaled) if rounding == "up" else np.rint(scaled)
+    rounded = np.ceil(scaled) if rounding == "up" else np.floor(scaled)
     return rounded.astype(np.int64).tolist()
 

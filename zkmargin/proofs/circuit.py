@@ -14,21 +14,27 @@ Variables, in this order (the proof file lists commitments in the same order):
 
     q_i    position of instrument i in quantity units, signed 32-bit
     c      collateral (cash) in money units, signed 64-bit
-    u_i    short part of q_i, for instruments with an add-on or floor rate; u_i ≥ 0, u_i + q_i ≥ 0
+    u_i    short part of q_i, for instruments with an add-on or floor rate or whose short side
+           is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
+    n_j    count of strategy template j, β_i sign bit of each strategy leg (pairing.py)
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
+    x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
+           by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
-With E = QS·c + Σ q_i·value_i, loss_s = −Σ q_i·pnl_is and the add-on
+With q⁺ = q + u and q⁻ = u, E = QS·c + Σ value_i·(q_i + u_i) − vshort_i·u_i,
+loss_s = −Σ pnl_is·(q_i + u_i) + pshort_is·u_i and the add-on
 A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
 
-    max:  Q·(E − X) − P·(Σ_g m_g + A) ≥ 0
+    max:  Q·(E − X) − P·(Σ_g m_g − Σ_k x_k + A) ≥ 0
     ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
           Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
     both: Q·(E − X) − P·F_f ≥ 0                    for every floor f
 
 Each holds for the prover's witnesses only if it holds for the minimal ones, because the
-requirement only grows with u_i, m_g and the v_s: the prover cannot gain by lying in them.
+requirement only grows with u_i, m_g and the v_s, and E only shrinks with u_i (params
+refuse vshort_i < value_i and pshort_is < pnl_is): the prover cannot gain by lying in them.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.hazmat.scalar import ORDER
@@ -57,14 +63,24 @@ class CircuitParams(Protocol):
     quantity_scale: int
     instruments: list[str]
     values: list[int]
+    short_values: list[int]
     scenarios: list[str]
     scenario_groups: list[str]
     pnl: list[list[int]]
+    short_pnl: list[list[int]]
     aggregation: str
     es_confidence: str | None
     addon_long: list[int]
     addon_short: list[int]
     floors: list
+
+    strategies: list
+
+    def addons(self, level: str) -> tuple[list[int], list[int]]: ...
+
+    def credit_rates(self) -> list[tuple[str, str, Fraction]]: ...
+
+    def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -169,10 +185,13 @@ class Circuit:
         return [index for index, variable in enumerate(self.variables) if variable.role == role]
 
 
-def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fine: int) -> Circuit:
+def compile_circuit(
+    params: CircuitParams, level_factor: Fraction, threshold_fine: int, level: str = "maintenance"
+) -> Circuit:
     """Compile the margin statement `E ≥ λ·base + X` over `params` into a `Circuit`.
 
-    `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale).
+    `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale);
+    the add-on rates are those of `level` (`params.addons(level)`).
     The result is checked against the soundness budget before it is returned.
     """
     P, Q = level_factor.numerator, level_factor.denominator
@@ -183,20 +202,34 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
     collateral = len(variables)
     variables.append(Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
 
+    # pairing.py builds on this module's Variable and Constraint, so it is imported here
+    from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
+
     floors = list(params.floors)
+    addon_long, addon_short = params.addons(level)
+    legs = set(leg_instruments(params))
     rated = [
         i
         for i in range(k)
-        if params.addon_long[i] or params.addon_short[i] or any(f.long[i] or f.short[i] for f in floors)
+        if i in legs
+        or addon_long[i]
+        or addon_short[i]
+        or any(f.long[i] or f.short[i] for f in floors)
+        or params.short_values[i] != params.values[i]
+        or params.short_pnl[i] != params.pnl[i]
     ]
     short_part = {}
     for i in rated:
         short_part[i] = len(variables)
         variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS))
+    # a strategy leg's long_cover (pairing.py) states long_part with the legs subtracted
     constraints: list[Constraint] = [
         Constraint(f"long_part({params.instruments[i]})", ((short_part[i], 1), (i, 1)), 0, POSITION_BITS)
         for i in rated
+        if i not in legs
     ]
+    pairing, paired_addons = pairing_constraints(params, level, addon_long, addon_short, short_part, variables)
+    constraints += pairing
 
     def rated_terms(long_rates: Sequence[int], short_rates: Sequence[int]) -> dict[int, int]:
         """Σ long_i·(q_i + u_i) + short_i·u_i as {variable index: coefficient}."""
@@ -208,9 +241,20 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
                 terms[short_part[i]] = long_rates[i] + short_rates[i]
         return terms
 
-    equity = {i: params.values[i] for i in range(k) if params.values[i]}
+    def two_sided(long: Sequence[int], short: Sequence[int]) -> dict[int, int]:
+        """Σ long_i·(q_i + u_i) − short_i·u_i (a value or a profit, each side rounded
+        against its holder) as {variable index: coefficient}."""
+        terms = {i: long[i] for i in range(k) if long[i]}
+        for i, index in short_part.items():
+            if long[i] != short[i]:
+                terms[index] = long[i] - short[i]
+        return terms
+
+    equity = two_sided(params.values, params.short_values)
     equity[collateral] = params.quantity_scale
-    addons = rated_terms(params.addon_long, params.addon_short)
+    addons = rated_terms(addon_long, addon_short)
+    for index, coefficient in paired_addons.items():
+        addons[index] = addons.get(index, 0) + coefficient
 
     def requirement(name: str, scaled_equity: int, charges: Sequence[tuple[int, dict[int, int]]]) -> Constraint:
         """`scaled_equity·(E − X) − Σ factor·terms ≥ 0` as a sparse constraint."""
@@ -224,7 +268,7 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
         return Constraint(name, terms, -scaled_equity * threshold_fine, MONEY_BITS)
 
     def scenario_profit(s: int) -> dict[int, int]:
-        return {i: params.pnl[i][s] for i in range(k) if params.pnl[i][s]}
+        return two_sided([row[s] for row in params.pnl], [row[s] for row in params.short_pnl])
 
     if params.aggregation == "max":
         group_var: dict[str, int] = {}
@@ -237,7 +281,8 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
             terms = {group_var[group]: 1, **scenario_profit(s)}
             constraints.append(Constraint(f"scenario({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
         worst_losses = {index: 1 for index in group_var.values()}
-        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, addons)]))
+        credits = group_credit_constraints(params, group_var, variables, constraints, scenario_profit)
+        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, credits), (P, addons)]))
     elif params.aggregation == "expected_shortfall":
         tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
         Kn, Kd = tail.numerator, tail.denominator
@@ -263,3 +308,38 @@ def compile_circuit(params: CircuitParams, level_factor: Fraction, threshold_fin
     circuit = Circuit(tuple(variables), tuple(constraints))
     circuit.check_soundness()
     return circuit
+
+
+def group_credit_constraints(
+    params: CircuitParams,
+    group_var: dict[str, int],
+    variables: list[Variable],
+    constraints: list[Constraint],
+    scenario_profit: Callable[[int], dict[int, int]],
+) -> dict[int, int]:
+    """Add a credit x_k ≥ 0 per inter-group credit (a, b, r = rn/rd) with
+
+        rn·m_a − rd·x_k ≥ 0,   rn·m_b − rd·x_k ≥ 0,
+        m_a + m_b − x_k − loss_aj − loss_bj ≥ 0   for every shared move j,
+
+    and return the terms {x_k: −1} the requirement subtracts. Params allow each group in
+    one credit only and r ≤ 1, so overstating m_a, m_b by δ_a, δ_b raises every bound on
+    x_k by at most δ_a + δ_b while Σ m_g rises by as much: no witness lowers the requirement.
+    """
+    credits: dict[int, int] = {}
+    for a, b, rate in params.credit_rates():
+        pair = f"{a}|{b}"
+        index = len(variables)
+        variables.append(Variable(f"x[{pair}]", "witness", 0, MONEY_BITS))
+        credits[index] = -1
+        for group in (a, b):
+            terms = ((group_var[group], rate.numerator), (index, -rate.denominator))
+            constraints.append(Constraint(f"credit({pair}, {group})", tuple(sorted(terms)), 0, MONEY_BITS))
+        for s, t in params.joint_scenarios(a, b):
+            terms = {group_var[a]: 1, group_var[b]: 1, index: -1}
+            for profit in (scenario_profit(s), scenario_profit(t)):
+                for i, coefficient in profit.items():
+                    terms[i] = terms.get(i, 0) + coefficient
+            name = f"joint({pair}, {params.scenarios[s]})"
+            constraints.append(Constraint(name, tuple(sorted(terms.items())), 0, MONEY_BITS))
+    return credits

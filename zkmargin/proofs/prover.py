@@ -58,7 +58,7 @@ def prove(
         attestations=tuple(a.digest() for a in attestations),
     )
     circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
-    witness = assign(circuit, params, portfolio)
+    witness = assign(circuit, params, portfolio, statement.level)
     _require_satisfied(circuit, witness, portfolio, params, statement)
 
     blindings = _variable_blindings(circuit, portfolio, openings)

@@ -158,7 +158,9 @@ class Statement:
 
     def compile(self, params: RiskParams) -> Circuit:
         """The circuit for `params` (already checked with `require_params`)."""
-        return compile_circuit(params, params.level_factor(self.level), self.threshold_fine(params))
+        return compile_circuit(
+            params, params.level_factor(self.level), self.threshold_fine(params), level=self.level
+        )
 
     def to_dict(self) -> dict:
         """The statement's fields; `issuer`, `epoch`, `challenge` and `attestations` only when

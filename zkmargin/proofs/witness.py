@@ -6,27 +6,37 @@ The verifier path never imports this module: it is where quantities live.
 from __future__ import annotations
 
 from zkmargin.engine.assess import scenario_losses
+from zkmargin.engine.credits import group_credits
+from zkmargin.engine.strategies import cheapest_pairing
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 
 
-def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio) -> list[int]:
+def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: str = "maintenance") -> list[int]:
     """Values for every variable of `circuit`, in its order, with the smallest witnesses.
 
     u_i = max(−q_i, 0) (short part), m_g = max(0, max_{s∈g} loss_s) (a group's worst
-    loss), t = the Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0): the
-    choices that make every constraint's slack largest.
+    loss), x_k = the largest credit its bounds allow (engine/credits.py), t = the
+    Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0), n = the cheapest
+    pairing into strategies at `level` and b_i = [q_i < 0]: the choices that make the
+    requirement constraint's slack largest.
     """
     positions = params.position_vector(portfolio)
     by_name = {f"q[{name}]": q for name, q in zip(params.instruments, positions)}
     by_name["c"] = params.cash_units(portfolio)
     for name, q in zip(params.instruments, positions):
         by_name[f"u[{name}]"] = max(-q, 0)
+        by_name[f"b[{name}]"] = int(q < 0)
+    for j, n in enumerate(cheapest_pairing(params, positions, level)):
+        by_name[f"n[{j}]"] = n
     losses = scenario_losses(params, positions)
     for group, loss in zip(params.scenario_groups, losses):
         by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", 0), loss)
+    worst = {group: by_name[f"m[{group}]"] for group in params.scenario_groups}
+    for pair, credit in group_credits(params, losses, worst):
+        by_name[f"x[{pair}]"] = credit
     if params.aggregation == "expected_shortfall":
         _, t = expected_shortfall(losses, params.es_confidence)
         by_name["t"] = t

@@ -24,7 +24,7 @@ up instead of offsetting. Supplied risk arrays keep the groups the file gives (o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -74,7 +74,9 @@ class MarginTerms:
     `pnl` has shape (instruments, scenarios) and `scenario_groups` names the group of each
     scenario; `addon_long`, `addon_short` and each floor's rates have one entry per
     instrument, in the order of the source's instrument ids. An add-on left out is zero
-    for every instrument.
+    for every instrument. `level_addons` maps a level to the (long, short) add-on rates
+    that replace these at that level (Reg T initial). `group_credits` lists
+    (group a, group b, decimal rate) inter-group spread credits.
     """
 
     scenarios: tuple[str, ...]
@@ -85,6 +87,9 @@ class MarginTerms:
     floors: tuple[FloorRates, ...] = ()
     aggregation: Aggregation = "max"
     es_confidence: str | None = None
+    level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    group_credits: tuple[tuple[str, str, str], ...] = ()
+    strategies: tuple = ()  # StrategyTerms of engine/models/strategies.py
 
     def __post_init__(self) -> None:
         for name in ("addon_long", "addon_short"):
@@ -96,12 +101,16 @@ def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarr
     """Profit of one long whole unit of every instrument in every scenario, currency units.
 
     `price_factors` and `vol_shifts` are (underlyings, scenarios) arrays over
-    `market.underlying_ids()`; the profit is the model value under the scenario minus the
-    model value today, so a mark that differs from the model price does not leak into P&L.
+    `market.underlying_ids()`. P&L is measured from the mark: a marked option is revalued
+    at its implied volatility (shocked relatively), so today's model value is its mark, and
+    a marked stock's price change is scaled to its mark. The profit is the value under the
+    scenario minus the value today at those same inputs.
     """
     count = len(market.underlying_ids())
-    base = market.revalue(np.ones((count, 1)), np.zeros((count, 1)))
-    return market.revalue(price_factors, vol_shifts) - base
+    vols = market.instrument_vols()
+    base = market.revalue(np.ones((count, 1)), np.zeros((count, 1)), vols)
+    moved = market.revalue(price_factors, vol_shifts, vols) - base
+    return moved * market.mark_scale()[:, None]
 
 
 def one_group(count: int) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ indexes that are not high-capitalization, +6%/−8% for high-capitalization broa
 indexes (the market's `high_cap` flag). Volatility is not shifted. Each underlying is a
 class group (all positions on it), revalued alone; the requirement is the sum over groups
 of the greatest loss over the group's points (floored at 0), but never less than $0.375 ×
-multiplier for each option contract, long or short.
+multiplier for each option or futures contract, long or short.
 
 Source: FINRA Rule 4210(g), portfolio margin (valuation points, ranges by product group and
 the $.375-per-contract minimum); Cboe portfolio margin rules; worked figure in
@@ -20,7 +20,7 @@ this model does not credit (never understating). Asset classes the rule does not
 Reduction to the generic form: aggregation `max`, one scenario group of `points`
 scenarios per underlying (the proof's witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g, summed over
 groups, can only overstate), no add-ons, one floor
-`per_contract_minimum` with long = short = 0.375 × multiplier on options. The floor uses
+`per_contract_minimum` with long = short = 0.375 × multiplier on options and futures. The floor uses
 |q_i| = q_i⁺ + q_i⁻ through a short-part witness u_i ≥ −q_i, u_i ≥ 0 (long part q_i + u_i):
 Σ r_i·(q_i + 2u_i) only grows with u_i, so no witness understates the floor.
 """
@@ -91,7 +91,10 @@ def from_market(market: Market, parameters: PortfolioMarginParameters) -> Margin
     moves = valuation_moves(parameters.points)
     grouped = per_underlying_scenarios(market, moves, point_ranges(market, parameters))
     contracts = Contracts.of(market)
+    # 4210(g) sets the minimum per option and per security futures contract; every future
+    # is charged it here, never less than the rule.
+    contracts_with_minimum = contracts.is_option | (contracts.kind == "future")
     minimum = np.where(
-        contracts.is_option, parameters.per_contract_minimum * contracts.multiplier, 0.0
+        contracts_with_minimum, parameters.per_contract_minimum * contracts.multiplier, 0.0
     )
     return grouped.terms(floors=(FloorRates("per_contract_minimum", minimum, minimum),))

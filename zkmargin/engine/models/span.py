@@ -11,14 +11,17 @@ each moving that underlying alone, are
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
 underlying's scan risk is its worst scenario loss (floored at 0); scan risks add up across
-underlyings, and the requirement is max(total scan risk, short option minimum), where the
-short option minimum charges every short option contract a fixed amount or a fraction of
-the underlying's notional, whichever is larger.
+underlyings, less the inter-commodity spread credits of the TOML's public table (per pair
+of underlyings a, b: rate × min(scan risk a, scan risk b), rounded down), and the
+requirement is max(that, short option minimum), where the short option minimum charges
+every short option contract a fixed amount or a fraction of the underlying's notional,
+whichever is larger.
 
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
 numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios and
-no short option minimum is applied (risk.json does not say which instruments are options).
+no short option minimum is applied (risk.json does not say which instruments are options);
+the file's inter-commodity spreads give the credits (`file_credits`).
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, one
@@ -30,6 +33,9 @@ floor is ≥ the true one (r_i ≥ 0): the witness can only make the statement h
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,6 +60,14 @@ if TYPE_CHECKING:
 SCAN_STEPS = 3
 
 
+class InterCommoditySpread(ParameterTable):
+    """One `[[span.inter_commodity]]` entry: a credit of `rate` × the smaller scan risk of
+    two underlyings (combined commodities) held against each other."""
+
+    underlyings: list[str] = Field(min_length=2, max_length=2)
+    rate: str = Field(pattern=r"^(0(\.\d+)?|1(\.0+)?)$")
+
+
 class SpanParameters(ParameterTable):
     """The `[span]` table."""
 
@@ -63,6 +77,7 @@ class SpanParameters(ParameterTable):
     extreme_cover: float = Field(gt=0, le=1)
     short_option_minimum_amount: float = Field(ge=0)
     short_option_minimum_fraction: float = Field(ge=0)
+    inter_commodity: list[InterCommoditySpread]
 
 
 def span_moves(parameters: SpanParameters) -> list[Move]:
@@ -87,8 +102,39 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
     ranges = scan_ranges(market, parameters.scan_range, parameters.vol_scan_range)
     grouped = per_underlying_scenarios(market, span_moves(parameters), ranges)
     som = short_option_minimum(Contracts.of(market), parameters)
-    return grouped.terms(floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),))
+    held = set(grouped.groups)
+    # a venue's table covers its whole product list; only pairs held in this market apply
+    credits = tuple(
+        (*spread.underlyings, spread.rate)
+        for spread in parameters.inter_commodity
+        if set(spread.underlyings) <= held
+    )
+    return grouped.terms(
+        floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),), group_credits=credits
+    )
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
-    return supplied_scenarios(arrays)
+    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays))
+
+
+def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
+    """The risk file's inter-commodity spreads that fit the linear credit form: two legs on
+    distinct groups (with as many scenarios each), opposite sides, equal delta ratios.
+    Taken in priority order, each group in one credit only (params' soundness rule); a
+    spread left out only leaves the requirement higher."""
+    sizes = Counter(arrays.groups())
+    used: set[str] = set()
+    credits = []
+    for spread in sorted(arrays.inter_commodity_spreads, key=lambda spread: spread.priority):
+        if len(spread.legs) != 2:
+            continue
+        a, b = spread.legs
+        pair = {a.group, b.group}
+        if len(pair) < 2 or pair & used or a.side == b.side or a.ratio != b.ratio:
+            continue
+        if sizes[a.group] != sizes[b.group]:
+            continue
+        used |= pair
+        credits.append((a.group, b.group, str(Decimal(repr(spread.credit_rate)))))
+    return tuple(credits)

@@ -1,11 +1,14 @@
 """Strategy-based (Reg T style) requirements for naked positions: rates, no scenarios.
 
 Formula, per whole unit (S underlying price, K strike, M multiplier, p = 20%, or 15% for
-broad-based indexes; OTM = max(K − S, 0) for calls, max(S − K, 0) for puts):
+broad-based indexes; OTM = max(K − S, 0) for calls, max(S − K, 0) for puts; P the stock's
+marked price per share):
 
     short option   M · max(p·S − OTM, 10%·S)  call,   M · max(p·S − OTM, 10%·K)  put
     long option    100% of its value (paid in full: no loan value)
-    stock          25% of value long, 30% short (maintenance)
+    stock          maintenance: 25% of value long; short M·max($5, 30%·P), or
+                   M·max($2.50, 100%·P) when P < $5 (FINRA 4210(c) per-share minimums)
+                   initial (Reg T): max(50% of value, the maintenance rate), long or short
     future         a TOML fraction of S·M, long or short
 
 The Cboe rule states the short option requirement as premium + the amount above; zkmargin
@@ -14,7 +17,14 @@ subtracts the premium, so the rate carries only the second part. An account hold
 exactly premium + requirement in cash therefore has zero excess (worked-examples.md §3).
 
 Source: Cboe Margin Manual (naked equity and index options, 20% / 15% rule with the 10%
-minimum); FINRA Rule 4210(c), (e)(2) for equity maintenance; futures rate is the venue's.
+minimum); FINRA Rule 4210(c) for equity maintenance and the short-stock per-share
+minimums; Regulation T (12 CFR 220.12) for the 50% initial on stock; futures rate is the
+venue's. Options carry the same rates at both levels (Reg T defers to the exchange rules).
+
+Strategies (spreads, covered calls, straddles, iron condors) are public templates with
+their own rates (engine/models/strategies.py); the prover pairs its legs privately
+(engine/strategies.py, proofs/circuit.py) and pays the template rate on pairs, the naked
+rate on the rest.
 
 Reduction to the generic form: no scenarios (core = 0), per-instrument rates as add-ons:
 A = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻. Each rate is a public number, so the
@@ -26,12 +36,13 @@ a witness larger than q_i⁻ can only make E − λ·A − X ≥ 0 harder to sat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
 from zkmargin.engine.models.base import Contracts, MarginTerms, ParameterTable, market_values
+from zkmargin.engine.models.strategies import FAMILIES, Book, templates
 
 if TYPE_CHECKING:
     from zkmargin.engine.market import Market
@@ -46,7 +57,13 @@ class StandardParameters(ParameterTable):
     long_option_rate: float = Field(ge=0)
     stock_long_rate: float = Field(ge=0)
     stock_short_rate: float = Field(ge=0)
+    stock_short_minimum_per_share: float = Field(ge=0)
+    stock_low_price: float = Field(ge=0)
+    stock_short_rate_low_price: float = Field(ge=0)
+    stock_short_minimum_per_share_low_price: float = Field(ge=0)
+    stock_initial_rate: float = Field(ge=0)
     future_rate: float = Field(ge=0)
+    strategies: list[Literal[FAMILIES]]
 
 
 def short_option_rates(contracts: Contracts, parameters: StandardParameters) -> np.ndarray:
@@ -61,26 +78,42 @@ def short_option_rates(contracts: Contracts, parameters: StandardParameters) -> 
     return M * np.maximum(rate * S - out_of_the_money, minimum)
 
 
+def short_stock_rates(values: np.ndarray, multiplier: np.ndarray, parameters: StandardParameters) -> np.ndarray:
+    """FINRA 4210(c): per unit, max(per-share minimum, rate × value), with the low-price
+    pair (100%, $2.50) below `stock_low_price` a share: 1,000 shares at $3 need $3,000."""
+    per_share = values / multiplier
+    low = per_share < parameters.stock_low_price
+    rate = np.where(low, parameters.stock_short_rate_low_price, parameters.stock_short_rate)
+    minimum = np.where(
+        low, parameters.stock_short_minimum_per_share_low_price, parameters.stock_short_minimum_per_share
+    )
+    return multiplier * np.maximum(minimum, rate * per_share)
+
+
 def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
     contracts = Contracts.of(market)
     values = market_values(market)
     notional = contracts.underlying_price * contracts.multiplier
     kind = contracts.kind
-    option = contracts.is_option
+    option, stock, future = contracts.is_option, kind == "stock", kind == "future"
     addon_long = np.select(
-        [option, kind == "stock", kind == "future"],
+        [option, stock, future],
         [parameters.long_option_rate * values, parameters.stock_long_rate * values,
          parameters.future_rate * notional],
     )
     addon_short = np.select(
-        [option, kind == "stock", kind == "future"],
+        [option, stock, future],
         [np.where(option, short_option_rates(contracts, parameters), 0.0),
-         parameters.stock_short_rate * values, parameters.future_rate * notional],
+         short_stock_rates(values, contracts.multiplier, parameters), parameters.future_rate * notional],
     )
+    initial = np.where(stock, parameters.stock_initial_rate * values, 0.0)
+    book = Book(market, values, addon_long, addon_short, parameters.stock_long_rate, parameters.stock_initial_rate)
     return MarginTerms(
         scenarios=(),
         scenario_groups=(),
         pnl=np.zeros((len(values), 0)),
         addon_long=addon_long,
         addon_short=addon_short,
+        level_addons={"initial": (np.maximum(addon_long, initial), np.maximum(addon_short, initial))},
+        strategies=templates(book, tuple(parameters.strategies)),
     )

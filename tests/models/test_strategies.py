@@ -1,0 +1,98 @@
+"""Strategy offsets in `standard`: Cboe Margin Manual vectors to the cent (issue 12, item 1).
+
+Equity is net liquidation value, so an account whose cash (premiums received included)
+equals the Cboe requirement has excess exactly 0.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.models.conftest import account, model, one_underlying_market, option
+from zkmargin.engine.assess import assess
+from zkmargin.engine.params import build_params
+
+
+def cboe_excess(market, positions, cboe_requirement):
+    params = build_params(market, model("standard"))
+    return assess(account(Decimal(cboe_requirement), positions), params)
+
+
+def test_standard_short_straddle_charges_greater_side_plus_other_premium_when_paired():
+    # Cboe Margin Manual, short straddle: S = 92.63, 90 call at 7.00, 90 put at 3.70:
+    # call side 7.00 + 20% × 92.63 = 25.526, put side 3.70 + 18.526 − 2.63 = 19.596;
+    # requirement 25.526 + 3.70 = 29.226 a share → $2,922.60 (naked sum: $4,512.20)
+    market = one_underlying_market(92.63, C=option("call", 90, mark=7.0), P=option("put", 90, mark=3.7))
+    report = cboe_excess(market, {"C": -1, "P": -1}, "2922.60")
+    assert report.excess == 0 and report.meets
+    assert [name for name, _ in report.pairing] == ["short straddle: −1 C, −1 P"]
+
+
+def test_standard_credit_vertical_charges_the_strike_difference_when_paired():
+    # Cboe: short 45 call at 6.50, long 50 call at 4.00 → (50 − 45) × 100 = $500, credit applied
+    market = one_underlying_market(48, L=option("call", 50, mark=4.0), S=option("call", 45, mark=6.5))
+    report = cboe_excess(market, {"L": 1, "S": -1}, "500")
+    assert report.excess == 0 and report.meets
+    assert report.requirement == Decimal("250.00")  # the $500 less the $250 credit, on equity
+
+
+def test_standard_debit_vertical_needs_only_the_debit_when_paired():
+    market = one_underlying_market(48, L=option("call", 45, mark=6.5), S=option("call", 50, mark=4.0))
+    report = cboe_excess(market, {"L": 1, "S": -1}, "0")
+    assert report.requirement == Decimal("250.00") and report.excess == 0
+
+
+def test_standard_iron_condor_charges_the_greater_spread_when_paired():
+    # Interactive Brokers' example of the exchange rule: 10 × (160 P, −170 P, −180 C, 190 C),
+    # requirement 10 × (170 − 160) × 100 = $10,000, credit applied
+    market = one_underlying_market(
+        175, LP=option("put", 160, mark=0.8), SP=option("put", 170, mark=2.1),
+        SC=option("call", 180, mark=2.4), LC=option("call", 190, mark=0.7),
+    )
+    book = {"LP": 10, "SP": -10, "SC": -10, "LC": 10}
+    report = cboe_excess(market, book, "10000")
+    assert report.excess == 0 and report.meets
+    max_loss = 10 * 100 * (10 - (2.1 + 2.4 - 0.8 - 0.7))
+    assert abs(float(report.requirement) - max_loss) <= 0.01 * max_loss
+
+
+@pytest.mark.parametrize("level", ["maintenance", "initial"])
+def test_standard_covered_call_charges_only_the_stock_when_paired(level):
+    # long 100 at 52, short the 55 call at 2.50: Reg T initial 50% × 5,200 − 250 = 2,350;
+    # maintenance 25% × 5,200 − 250 = 1,050 (proceeds applied, no requirement on the call)
+    market = one_underlying_market(52, S={"kind": "stock"}, C=option("call", 55, mark=2.5))
+    deposit = {"initial": "2350", "maintenance": "1050"}[level]
+    params = build_params(market, model("standard"))
+    # cash after buying the stock and selling the call is deposit − 5,200 + 250
+    report = assess(account(Decimal(deposit) - 5200 + 250, {"S": 100, "C": -1}), params, level=level)
+    assert report.excess == 0 and report.meets
+
+
+def test_standard_pairs_only_what_is_held_when_legs_are_partly_covered():
+    # 3 short calls, 1 long call: one vertical, two naked
+    market = one_underlying_market(48, L=option("call", 50, mark=4.0), S=option("call", 45, mark=6.5))
+    params = build_params(market, model("standard"))
+    report = assess(account(0, {"L": 1, "S": -3}), params)
+    naked = Decimal(960)  # 20% × 48 × 100: the 45 call is in the money
+    assert report.pairing == (("vertical: +1 L, −1 S", Decimal(1)),)
+    assert report.requirement == Decimal("250.00") + 2 * naked
+
+
+def test_standard_covered_call_in_the_money_lends_on_market_value_at_initial_and_strike_at_maintenance():
+    # long 100 at 52, short the 50 call at 4.50: Reg T 50% × 5,200 − 450 = $2,150 initial;
+    # maintenance values the stock at the $50 strike: 5,200 − 450 − 75% × 5,000 = $1,000
+    market = one_underlying_market(52, S={"kind": "stock"}, C=option("call", 50, mark=4.5))
+    params = build_params(market, model("standard"))
+    for level, deposit in (("initial", 2150), ("maintenance", 1000)):
+        report = assess(account(Decimal(deposit) - 5200 + 450, {"S": 100, "C": -1}), params, level=level)
+        assert report.excess == 0 and report.meets, level
+
+
+def test_standard_long_butterfly_needs_only_its_net_debit_when_paired():
+    # +1 45 C at 6.00, −2 50 C at 2.50, +1 55 C at 0.75: net debit $175, paid in full
+    market = one_underlying_market(
+        50, L=option("call", 45, mark=6.0), M=option("call", 50, mark=2.5), H=option("call", 55, mark=0.75)
+    )
+    report = cboe_excess(market, {"L": 1, "M": -2, "H": 1}, "0")  # cash after paying the debit
+    assert report.requirement == Decimal("175.00") and report.excess == 0
+    assert [name for name, _ in report.pairing] == ["long butterfly: +1 L, −2 M, +1 H"]

@@ -1,0 +1,92 @@
+"""Pairing witnesses: an honest pairing proves, a dishonest one cannot lower the requirement."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.models.conftest import account, model, one_underlying_market, option
+from zkmargin.engine.params import build_params
+from zkmargin.errors import InvalidProof
+from tests.proofs.conftest import forge_proof
+from zkmargin.proofs.prover import prove
+from zkmargin.proofs.statement import Statement
+from zkmargin.proofs.verifier import verify
+from zkmargin.proofs.witness import assign
+
+
+@pytest.fixture(scope="module")
+def params():
+    market = one_underlying_market(48, L=option("call", 50, mark=4.0), S=option("call", 45, mark=6.5))
+    return build_params(market, model("standard"))
+
+
+def circuit_and_witness(params, positions, cash):
+    circuit = Statement.for_params(params, "test", "maintenance").compile(params)
+    return circuit, assign(circuit, params, account(Decimal(cash), positions))
+
+
+def position(circuit, name):
+    return [v.name for v in circuit.variables].index(name)
+
+
+def vertical(params):
+    return next(j for j, s in enumerate(params.strategies) if s.name == "vertical: +1 L, −1 S")
+
+
+def test_circuit_accepts_the_cheapest_pairing_when_the_vertical_is_held(params):
+    circuit, witness = circuit_and_witness(params, {"L": 1, "S": -1}, 250 - 400 + 650)
+    assert circuit.unsatisfied(witness) == []
+    assert witness[position(circuit, f"n[{vertical(params)}]")] == 1
+
+
+def test_circuit_refuses_a_pairing_when_its_long_leg_is_not_held(params):
+    # naked short call: $960; a claimed vertical would make it $250
+    circuit, witness = circuit_and_witness(params, {"S": -1}, 960 + 650)
+    assert circuit.unsatisfied(witness) == []
+    witness[position(circuit, f"n[{vertical(params)}]")] = 1
+    assert "long_cover(L)" in circuit.unsatisfied(witness)
+
+
+def test_circuit_refuses_a_phantom_long_unit_when_the_short_part_is_overstated(params):
+    # u = q⁻ + 1 on L would add a phantom long and short L; the sign bit forbids it
+    circuit, witness = circuit_and_witness(params, {"S": -1}, 960 + 650)
+    witness[position(circuit, "u[L]")] = 1
+    witness[position(circuit, f"n[{vertical(params)}]")] = 1
+    for bit in (0, 1):
+        witness[position(circuit, "b[L]")] = bit
+        assert {"sign_short(L)", "sign_long(L)"} & set(circuit.unsatisfied(witness))
+
+
+def test_circuit_refuses_legs_counted_twice_when_one_short_is_claimed_by_two_strategies(params):
+    circuit, witness = circuit_and_witness(params, {"L": 1, "S": -1}, 250 - 400 + 650)
+    witness[position(circuit, f"n[{vertical(params)}]")] = 2
+    assert {"long_cover(L)", "short_cover(S)"} <= set(circuit.unsatisfied(witness))
+
+
+def test_verify_rejects_a_forged_proof_when_the_prover_claims_an_unheld_vertical(params, monkeypatch):
+    book = account(Decimal(250 + 650), {"S": -1})  # covers the vertical's $250, not $960
+
+    def claim_vertical(circuit, values):
+        values[position(circuit, f"n[{vertical(params)}]")] = 1
+
+    forged = forge_proof(monkeypatch, lambda: prove(book, params), claim_vertical)
+    with pytest.raises(InvalidProof):
+        verify(forged, params)
+
+
+def test_prove_and_verify_a_paired_book_when_funded_exactly(params):
+    proof = prove(account(Decimal(250 - 400 + 650), {"L": 1, "S": -1}), params)
+    verify(proof, params)
+
+
+def test_circuit_counts_two_short_units_per_butterfly_when_the_middle_is_short_only_once():
+    market = one_underlying_market(
+        50, L=option("call", 45, mark=6.0), M=option("call", 50, mark=2.5), H=option("call", 55, mark=0.75)
+    )
+    params = build_params(market, model("standard"))
+    butterfly = next(j for j, s in enumerate(params.strategies) if s.name.startswith("long butterfly"))
+    circuit, witness = circuit_and_witness(params, {"L": 1, "M": -2, "H": 1}, 0)
+    assert circuit.unsatisfied(witness) == [] and witness[position(circuit, f"n[{butterfly}]")] == 1
+    circuit, witness = circuit_and_witness(params, {"L": 1, "M": -1, "H": 1}, 10_000)
+    witness[position(circuit, f"n[{butterfly}]")] = 1
+    assert "short_cover(M)" in circuit.unsatisfied(witness)

@@ -1,0 +1,34 @@
+"""Inter-group spread credits (SPAN inter-commodity spreads) in the clear.
+
+Two scenario groups a, b (two underlyings) with a public rate r earn the credit
+
+    credit = ⌊ min( r·min(m_a, m_b),  min_j (m_a + m_b − loss_aj − loss_bj) ) ⌋
+
+where m_g = max(0, max_{s∈g} loss_s) and j runs over the moves both groups share (the j-th
+scenario of each: the same move of both underlyings, together). The first bound is SPAN's
+rate times the smaller scan risk; the second keeps the pair's requirement at least its
+worst *joint* loss, so a book long both underlyings, which loses in both at once, earns
+nothing, while a spread (long one, short the other) earns up to the rate. Rounded down
+(against the prover), in fine units. The proof states the same bounds as linear
+inequalities on a committed credit x ≥ 0 (proofs/circuit.py), with the m_g of the
+scenario term.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zkmargin.engine.params import RiskParams
+
+
+def group_credits(params: RiskParams, losses: list[int], worst: dict[str, int]) -> list[tuple[str, int]]:
+    """("a|b", credit) per credit of `params`, given the scenario losses and each group's
+    worst loss m_g (≥ 0)."""
+    credits = []
+    for a, b, rate in params.credit_rates():
+        total = worst[a] + worst[b]
+        joint = min(total - losses[s] - losses[t] for s, t in params.joint_scenarios(a, b))
+        credits.append((f"{a}|{b}", math.floor(min(rate * min(worst[a], worst[b]), joint))))
+    return credits

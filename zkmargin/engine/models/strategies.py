@@ -1,0 +1,190 @@
+"""Strategy templates for `standard`: the Cboe / FINRA spreads, covered and straddle positions.
+
+A template is a public combination of legs (instrument, units per strategy unit; + long,
+− short) and a rate per strategy unit that replaces the legs' naked rates when the prover
+pairs its positions into it (engine/strategies.py finds the cheapest pairing, the proof
+checks it: proofs/circuit.py). Every rate is the deposit the rule asks for with the
+proceeds of short legs applied, which is exactly the requirement on net liquidation value
+(equity counts long legs at their value and short legs at minus theirs). With v the value
+of one unit (mark × M), S the underlying price, K strikes, M the option multiplier:
+
+    vertical (long l, short s; one underlying, expiry, right)
+        v_l − v_s + M·max(K_l − K_s, 0) for calls, M·max(K_s − K_l, 0) for puts
+        (a debit spread is paid in full; a credit spread holds its maximum loss)
+    covered call (long M/M_stock shares, short 1 call)
+        maintenance S·M − v_c − 75%·min(S, K)·M (25% of the stock valued at no more than
+        the strike); initial (Reg T) 50%·S·M − v_c; no requirement on the call
+    long butterfly (+1 at K − w, −2 at K, +1 at K + w; one underlying, expiry, right)
+        v_low + v_high − 2·v_mid: the net debit, paid in full (its maximum loss)
+    short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
+        the naked rate of the side whose requirement plus premium is greater (the rule:
+        greater side plus the other side's premium, proceeds applied)
+    iron condor (long put a < short put b ≤ short call c < long call d; one expiry;
+        K_b − K_a = K_d − K_c, as the exchange rule requires to recognise one)
+        M·(K_b − K_a) − (v_b + v_c − v_a − v_d): the greater spread, credit applied — its
+        maximum loss
+
+Rates are floored at 0. A template is published only where it is cheaper than its legs'
+naked rates, and only for the families the TOML lists (`strategies`): each template is a
+committed count in every proof over the params, so the venue trades recognition for proof
+size. Source: Cboe Margin Manual (spreads, covered calls,
+straddles, iron condors); FINRA Rule 4210(f)(2); Regulation T for the 50% initial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from zkmargin.engine.market import Market
+
+
+@dataclass(frozen=True)
+class StrategyTerms:
+    """A template in currency units: legs (row of `instrument_ids()`, signed units)."""
+
+    name: str
+    legs: tuple[tuple[int, int], ...]
+    rate: float
+    level_rates: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Book:
+    """What the templates need per instrument row, with the naked rates to beat."""
+
+    market: Market
+    values: np.ndarray
+    naked_long: np.ndarray
+    naked_short: np.ndarray
+    stock_long_rate: float
+    stock_initial_rate: float
+
+    def naked(self, legs: tuple[tuple[int, int], ...]) -> float:
+        return sum(u * self.naked_long[i] if u > 0 else -u * self.naked_short[i] for i, u in legs)
+
+
+FAMILIES = ("vertical", "butterfly", "covered_call", "straddle", "iron_condor")
+"""The strategy families a `standard` TOML may list."""
+
+
+def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[StrategyTerms, ...]:
+    """Every template of the listed families that is cheaper than its legs charged naked."""
+    market = book.market
+    ids = market.instrument_ids()
+    rows = {name: row for row, name in enumerate(ids)}
+    options: dict[tuple, list[int]] = {}
+    stocks: dict[str, list[int]] = {}
+    for name in ids:
+        item = market.instruments[name]
+        if item.kind == "option":
+            options.setdefault((item.underlying, item.expiry, item.right, item.multiplier), []).append(rows[name])
+        elif item.kind == "stock":
+            stocks.setdefault(item.underlying, []).append(rows[name])
+    found: list[StrategyTerms] = []
+    for (underlying, expiry, right, multiplier), chain in options.items():
+        if "vertical" in families:
+            found += verticals(book, chain, right, multiplier)
+        if "butterfly" in families:
+            found += butterflies(book, chain)
+        if right != "call":
+            continue
+        if "covered_call" in families:
+            for stock in stocks.get(underlying, []):
+                found += covered_calls(book, stock, chain, multiplier)
+        puts = options.get((underlying, expiry, "put", multiplier), [])
+        if "straddle" in families:
+            found += straddles(book, chain, puts)
+        if "iron_condor" in families:
+            found += iron_condors(book, puts, chain, multiplier)
+    return tuple(strategy for strategy in found if strategy.rate < book.naked(strategy.legs) - 1e-9)
+
+
+def strike(book: Book, row: int) -> float:
+    return book.market.instruments[book.market.instrument_ids()[row]].strike
+
+
+def label(book: Book, legs: tuple[tuple[int, int], ...]) -> str:
+    ids = book.market.instrument_ids()
+    return ", ".join(f"{'+' if units > 0 else '−'}{abs(units)} {ids[row]}" for row, units in legs)
+
+
+def verticals(book: Book, chain: list[int], right: str, multiplier: float) -> list[StrategyTerms]:
+    found = []
+    for long, short in product(chain, chain):
+        if long == short:
+            continue
+        width = strike(book, long) - strike(book, short)
+        loss = multiplier * max(width if right == "call" else -width, 0.0)
+        legs = ((long, 1), (short, -1))
+        rate = max(loss + book.values[long] - book.values[short], 0.0)
+        found.append(StrategyTerms(f"vertical: {label(book, legs)}", legs, rate))
+    return found
+
+
+def butterflies(book: Book, chain: list[int]) -> list[StrategyTerms]:
+    by_strike = {strike(book, row): row for row in chain}
+    found = []
+    for low, middle in product(chain, chain):
+        wing = strike(book, middle) - strike(book, low)
+        high = by_strike.get(strike(book, middle) + wing)
+        if wing <= 0 or high is None:
+            continue
+        legs = ((low, 1), (middle, -2), (high, 1))
+        rate = max(book.values[low] + book.values[high] - 2 * book.values[middle], 0.0)
+        found.append(StrategyTerms(f"long butterfly: {label(book, legs)}", legs, rate))
+    return found
+
+
+def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -> list[StrategyTerms]:
+    stock_item = book.market.instruments[book.market.instrument_ids()[stock]]
+    shares = multiplier / stock_item.multiplier
+    if shares != int(shares):
+        return []
+    price = book.values[stock] / stock_item.multiplier
+    found = []
+    for call in calls:
+        legs = ((stock, int(shares)), (call, -1))
+        value = price * multiplier
+        capped = min(price, strike(book, call)) * multiplier
+        # maintenance values the stock at no more than the strike (FINRA); Reg T initial
+        # lends 50% of its market value, the call's proceeds applied
+        maintenance = max(value - book.values[call] - (1 - book.stock_long_rate) * capped, 0.0)
+        initial = max(book.stock_initial_rate * value - book.values[call], 0.0)
+        found.append(StrategyTerms(
+            f"covered call: {label(book, legs)}", legs, maintenance, {"initial": initial},
+        ))
+    return found
+
+
+def straddles(book: Book, calls: list[int], puts: list[int]) -> list[StrategyTerms]:
+    found = []
+    for call, put in product(calls, puts):
+        legs = ((call, -1), (put, -1))
+        call_side = book.naked_short[call] + book.values[call]
+        put_side = book.naked_short[put] + book.values[put]
+        rate = book.naked_short[call] if call_side >= put_side else book.naked_short[put]
+        found.append(StrategyTerms(f"short straddle: {label(book, legs)}", legs, rate))
+    return found
+
+
+def iron_condors(book: Book, puts: list[int], calls: list[int], multiplier: float) -> list[StrategyTerms]:
+    found = []
+    for long_put, short_put in product(puts, puts):
+        if not strike(book, long_put) < strike(book, short_put):
+            continue
+        for short_call, long_call in product(calls, calls):
+            width = strike(book, short_put) - strike(book, long_put)
+            if not strike(book, short_put) <= strike(book, short_call) < strike(book, long_call):
+                continue
+            if strike(book, long_call) - strike(book, short_call) != width:
+                continue
+            legs = ((long_put, 1), (short_put, -1), (short_call, -1), (long_call, 1))
+            credit = sum(-units * book.values[row] for row, units in legs)
+            rate = max(multiplier * width - credit, 0.0)
+            found.append(StrategyTerms(f"iron condor: {label(book, legs)}", legs, rate))
+    return found

@@ -1,0 +1,48 @@
+"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies.
+
+Each is validated against the rest of the params by `RiskParams` (docs/margin-models.md
+says why each is sound).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from zkmargin.jsonio import StrictModel
+
+COEFFICIENT_BITS = 62
+"""Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
+
+
+class GroupCredit(StrictModel):
+    """An inter-group spread credit (SPAN inter-commodity spread, linear form): the
+    requirement falls by ⌊min(rate·min(m_a, m_b), min_j (m_a + m_b − loss_aj − loss_bj))⌋,
+    m_g being group g's worst loss and j the moves both groups share (`credits.py`)."""
+
+    groups: list[str] = Field(min_length=2, max_length=2)
+    rate: str
+
+
+class Strategy(StrictModel):
+    """A strategy template: legs (instrument → signed units per strategy unit, + long,
+    − short), the rate per strategy unit that replaces the legs' naked rates, and
+    per-level rates (money units per whole strategy unit, rounded up)."""
+
+    name: str = Field(min_length=1)
+    legs: dict[str, int] = Field(min_length=1)
+    rate: int = Field(ge=0, lt=1 << COEFFICIENT_BITS)
+    level_rates: dict[str, Annotated[int, Field(ge=0, lt=1 << COEFFICIENT_BITS)]] = Field(default_factory=dict)
+
+    def rate_at(self, level: str) -> int:
+        return self.level_rates.get(level, self.rate)
+
+
+class LevelRates(StrictModel):
+    """Add-on rates that replace `addon_long` / `addon_short` at one margin level (money
+    units per whole unit): Reg T initial charges stock 50% where maintenance charges 25%/30%,
+    which no single level factor can express."""
+
+    addon_long: list[int]
+    addon_short: list[int]

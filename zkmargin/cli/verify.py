@@ -34,6 +34,15 @@ _UNPINNED_NOTE = (
 )
 
 
+def _policy_and_params(options: dict[str, Any], params_path: Path) -> tuple[zm.Policy, zm.RiskParams]:
+    """The venue's policy, and the params it accepts (signature, epoch and age checked)."""
+    policy = build_policy(options)
+    params = zm.RiskParams.load(params_path)
+    with blame(params_path):
+        policy.check_params(params)
+    return policy, params
+
+
 def _load_proof(path: Path) -> Any:
     return zm.MarginProof.load(path)
 
@@ -103,10 +112,7 @@ def verify(
     **policy: Any,
 ) -> None:
     """Verify one margin proof against the published params (venue side)."""
-    policy = build_policy(policy)
-    params = zm.RiskParams.load(params_path)
-    with blame(params_path):
-        policy.check_params(params)
+    policy, params = _policy_and_params(policy, params_path)
     proof = _load_proof(proof_path)
     _require_same_params(proof, proof_path, params, params_path)
     commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
@@ -221,10 +227,7 @@ def verify_batch(
     **policy: Any,
 ) -> None:
     """Verify many accounts' proofs at once and list the failures (venue side)."""
-    policy = build_policy(policy)
-    params = zm.RiskParams.load(params_path)
-    with blame(params_path):
-        policy.check_params(params)
+    policy, params = _policy_and_params(policy, params_path)
     entries = [
         _BatchEntry(path, _load_proof(path))
         for path in _json_files(sources, params_path, "proof files")

@@ -132,6 +132,28 @@ def test_publish_refuses_older_epoch_when_a_later_one_is_published(ledger_url, v
     ledger.close()
 
 
+def test_cli_ledger_publish_refuses_older_signed_epoch_when_trusted(ledger_url, venue_key, tmp_path):
+    from click.testing import CliRunner
+
+    from zkmargin.cli import cli
+
+    venue_key.public().save(tmp_path / "venue.pub.json")
+    fresh = datetime.now(timezone.utc) - timedelta(minutes=1)
+    for epoch, changes in ((5, {}), (4, {"FUT": STRESSED_FUT})):
+        params = zm.sign_params(small_params(**changes), venue_key, epoch=epoch, valid_from=fresh, valid_for=timedelta(days=1))
+        params.save(tmp_path / f"e{epoch}.json")
+    runner = CliRunner(env={"ZKMARGIN_TRUST": None})
+
+    def publish(name, *extra):
+        return runner.invoke(cli, ["ledger", "publish", "--params", str(tmp_path / name), "--db", ledger_url, *extra])
+
+    assert runner.invoke(cli, ["ledger", "init", "--db", ledger_url]).exit_code == 0
+    assert "not among the trusted keys" in publish("e5.json").output
+    assert publish("e5.json", "--trust", str(tmp_path / "venue.pub.json")).exit_code == 0
+    older = publish("e4.json", "--trust", str(tmp_path / "venue.pub.json"), "--json")
+    assert older.exit_code == 2 and "OutOfOrder" in older.stderr and "is older than its epoch 5" in older.stderr
+
+
 def test_submit_refuses_superseded_epoch_unless_policy_allows(venue, venue_files):
     ledger, inbox = venue
     ledger.publish(small_params(FUT=STRESSED_FUT))  # margin epoch 2 supersedes epoch 1

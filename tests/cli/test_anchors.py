@@ -105,3 +105,13 @@ def test_verify_batch_exits_2_when_challenge_is_neither_hex_nor_a_map(invoke, wo
     (workdir / "bad.json").write_text(json.dumps({"alice": "XYZ"}))
     refused = invoke(*batch, "bad.json")
     assert refused.exit_code == 2 and "bad.json: challenge: expected 64" in refused.stderr
+
+
+def test_verify_exits_2_naming_the_field_when_trusted_key_file_has_no_format(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    document = json.loads((workdir / "b.pub.json").read_text())
+    del document["format"]
+    (workdir / "old.pub.json").write_text(json.dumps(document))
+    result = invoke("verify", "--params", "params.json", "--trust", "old.pub.json", "meets.proof.json")
+    assert result.exit_code == 2
+    assert "old.pub.json: missing 'format': a key file must say what it is" in result.stderr

@@ -144,14 +144,3 @@ def test_account_deposit_moves_the_real_file_when_given_a_symlink(invoke, workdi
     before = real.read_text()
     assert invoke("account", "deposit", "link.json", "5").exit_code == 0
     assert link.is_symlink() and real.read_text() != before
-
-
-def test_account_open_exits_2_when_params_unsigned_or_untrusted(invoke, workdir, monkeypatch):
-    args = ("account", "open", "--portfolio", "meets.json", "-o", "n.account.json", "--openings", "n.openings.json")
-    unsigned = invoke(*args, "--params", "unsigned.params.json")
-    assert unsigned.exit_code == 2 and "not signed" in unsigned.stderr
-    monkeypatch.delenv("ZKMARGIN_TRUST")
-    untrusted = invoke(*args, "--params", "params.json")
-    assert untrusted.exit_code == 2 and "not among the trusted keys" in untrusted.stderr
-    assert not (workdir / "n.openings.json").exists()
-    assert invoke(*args, "--params", "unsigned.params.json", "--allow-unsigned").exit_code == 0

@@ -3,6 +3,8 @@
 import json
 import stat
 
+import pytest
+
 import zkmargin as zm
 
 
@@ -115,3 +117,25 @@ def test_verify_exits_2_naming_the_field_when_trusted_key_file_has_no_format(inv
     result = invoke("verify", "--params", "params.json", "--trust", "old.pub.json", "meets.proof.json")
     assert result.exit_code == 2
     assert "old.pub.json: missing 'format': a key file must say what it is" in result.stderr
+
+
+# Every params reader refuses unsigned or untrusted params (exit 2, nothing written).
+PARAMS_READERS = {
+    "account open": ("account", "open", "--portfolio", "meets.json", "-o", "n.account.json", "--openings", "n.openings.json"),
+    "attest": ("attest", "--key", "c.key.json", "--portfolio", "meets.json", "--sequence", "1", "-o", "n.account.json",
+               "--openings", "n.openings.json"),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(PARAMS_READERS))
+def test_params_reader_exits_2_when_params_unsigned_or_untrusted(invoke, workdir, monkeypatch, reader):
+    invoke("keys", "new", "--issuer", "custodian-c", "-o", "c.key.json", "--public", "c.pub.json")
+    args = PARAMS_READERS[reader]
+    unsigned = invoke(*args, "--params", "unsigned.params.json")
+    assert unsigned.exit_code == 2 and "not signed" in unsigned.stderr
+    monkeypatch.delenv("ZKMARGIN_TRUST")
+    untrusted = invoke(*args, "--params", "params.json")
+    assert untrusted.exit_code == 2 and "not among the trusted keys" in untrusted.stderr
+    assert not (workdir / "n.openings.json").exists() and not (workdir / "n.account.json").exists()
+    assert invoke(*args, "--params", "unsigned.params.json", "--allow-unsigned").exit_code == 0
+    assert (workdir / "n.openings.json").exists()

@@ -66,17 +66,3 @@ def test_prove_exits_2_when_openings_do_not_match_the_attestations(invoke, workd
     _two_custodians(invoke, workdir)
     result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "b.open.json", "-o", "x.json")
     assert result.exit_code == 2 and "a.att.json" in result.stderr
-
-
-def test_attest_exits_2_when_params_unsigned_or_untrusted(invoke, workdir, monkeypatch):
-    invoke("keys", "new", "--issuer", "custodian-a", "-o", "a.key.json", "--public", "a.pub.json")
-    write_portfolio(workdir / "at-a.json", "alice", 0, {CALL: -1})
-    args = ("attest", "--key", "a.key.json", "--portfolio", "at-a.json", "--sequence", "1", "-o", "a.att.json",
-            "--openings", "a.open.json")
-    unsigned = invoke(*args, "--params", "unsigned.params.json")
-    assert unsigned.exit_code == 2 and "not signed" in unsigned.stderr
-    monkeypatch.delenv("ZKMARGIN_TRUST")
-    untrusted = invoke(*args, "--params", "params.json")
-    assert untrusted.exit_code == 2 and "not among the trusted keys" in untrusted.stderr
-    assert not (workdir / "a.att.json").exists()
-    assert invoke(*args, "--params", "unsigned.params.json", "--allow-unsigned").exit_code == 0

@@ -2,6 +2,8 @@
 numbers, signed params epochs, and the challenges it issued — on SQLite and PostgreSQL."""
 
 import json
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -13,7 +15,7 @@ from tests.proofs.conftest import portfolio, small_params
 from tests.venue.conftest import STRESSED_FUT, deliver
 from zkmargin.errors import LedgerError, OutOfOrder, UntrustedSignature
 from zkmargin.venue import schema
-from zkmargin.venue.anchoring import issue_challenge, open_attested
+from zkmargin.venue.anchoring import consume_challenge, issue_challenge, open_attested
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
 from zkmargin.venue.schema import challenges
@@ -266,3 +268,29 @@ def test_cli_ledger_open_shows_attested_accounts_when_given_attestations(venue, 
     assert "sequence numbers rise" in refused.output
     issued = run("ledger", "challenge", "dave", "--valid-for", "30m", "--json")
     assert zm.check_challenge(json.loads(issued.stdout)["challenge"])
+
+
+def test_consume_challenge_lets_one_of_two_racing_intakes_win_when_both_answer_it(venue):
+    ledger, _ = venue
+    issued = issue_challenge(ledger, "bob")
+    with ledger.transaction() as connection:
+        ids = [connection.execute(schema.proofs.insert().values(
+            file=name, file_digest=name * 32, account="bob", status="valid", superseded=False, received_at=NOW,
+        )).inserted_primary_key[0] for name in ("aa", "bb")]
+    first_holds = threading.Event()
+    outcomes = {}
+
+    def first():
+        with ledger.transaction() as connection:
+            outcomes["first"] = consume_challenge(connection, issued.challenge, "bob", ids[0], NOW)
+            first_holds.set()
+            time.sleep(1.0)  # the second intake arrives while this one has not committed
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_holds.wait(timeout=30)
+    with ledger.transaction() as connection:
+        outcomes["second"] = consume_challenge(connection, issued.challenge, "bob", ids[1], NOW)
+    thread.join()
+    assert outcomes["first"] is None
+    assert outcomes["second"].startswith("replayed: ") and "already answered by aa" in outcomes["second"]

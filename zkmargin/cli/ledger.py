@@ -57,7 +57,9 @@ The venue's daily routine:
 Setting up:
   zkmargin ledger init                              # creates ./zkmargin.db (or --db URL)
   zkmargin ledger open alice.account.json           # the trader's public commitments
-  zkmargin ledger deposit alice 5000 --ref wire-20261201-17""",
+  zkmargin ledger open --trust custodians/ dave.a.attestation.json   # or a custodian's
+  zkmargin ledger deposit alice 5000 --ref wire-20261201-17
+  zkmargin ledger challenge alice                   # her next proof must answer it, once""",
 )
 def ledger_group() -> None:
     """The venue's ledger: accounts, money movements, params epochs and proofs received."""

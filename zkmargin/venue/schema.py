@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -167,29 +168,26 @@ challenges = Table(
     Column("used_at", UtcDateTime, nullable=True),
 )
 
-V1_TABLES = (accounts, movements, epochs, proofs, calls)
+signed_epochs = Index("epochs_issuer_epoch", epochs.c.issuer, epochs.c.issuer_epoch, unique=True)
+_V2_EPOCH_COLUMNS = ("issuer", "issuer_epoch")
 
 
 def _create_v1(connection: Connection) -> None:
-    # Version 1's epochs table had no issuer columns: version 2 adds them.
+    """Version 1: the tables as they were, `epochs` without the issuer columns of version 2."""
     v1_epochs = Table(
         "epochs", MetaData(), *(column._copy() for column in epochs.columns if column.name not in _V2_EPOCH_COLUMNS)
     )
-    for table in V1_TABLES:
-        (v1_epochs if table is epochs else table).create(connection)
-
-
-_V2_EPOCH_COLUMNS = ("issuer", "issuer_epoch")
+    for table in (accounts, movements, v1_epochs, proofs, calls):
+        table.create(connection)
 
 
 def _signed_epochs_attestations_challenges_v2(connection: Connection) -> None:
     """Remember what the trust model says the venue must: signed epochs, attestation
     sequence numbers, and the challenges it issued (docs/trust-model.md)."""
     for name in _V2_EPOCH_COLUMNS:
-        column = epochs.c[name]
-        kind = column.type.compile(dialect=connection.dialect)
-        connection.exec_driver_sql(f"ALTER TABLE epochs ADD COLUMN {name} {kind}")
-    connection.exec_driver_sql("CREATE UNIQUE INDEX epochs_issuer_epoch ON epochs (issuer, issuer_epoch)")
+        sql_type = epochs.c[name].type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE epochs ADD COLUMN {name} {sql_type}")
+    signed_epochs.create(connection)
     metadata.create_all(connection, tables=[attestations, challenges])
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import emit_json, json_option, params_option, respond, table
 from zkmargin.cli.ledger import db_option, open_ledger

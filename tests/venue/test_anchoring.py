@@ -87,6 +87,12 @@ def test_open_attested_refuses_attestation_when_key_untrusted(venue, custodians)
         ledger.account("dave")
 
 
+def test_open_attested_refuses_two_attestations_by_one_custodian_as_bad_input(venue, custodians):
+    ledger, _ = venue
+    with pytest.raises(LedgerError, match="cannot open 'dave': two attestations by one custodian"):
+        open_attested(ledger, [custodians["a1"], custodians["a2"], custodians["b1"]], custodians["trust"])
+
+
 def test_open_attested_refuses_older_sequence_when_newer_is_held(venue, custodians):
     ledger, _ = venue
     trust = custodians["trust"]

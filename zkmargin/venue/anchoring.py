@@ -44,7 +44,10 @@ def open_attested(
     schema_check_label(account, "account")
     params = ledger.current_epoch().params()
     ordered = sorted(attested, key=lambda a: a.custodian)
-    check_attestations(ordered, params, account, trust)
+    try:
+        check_attestations(ordered, params, account, trust)
+    except zm.InvalidProof as error:  # here the question is malformed: nothing is being proved
+        raise LedgerError(f"cannot open {account!r}: {error.reason}") from None
     commitments = summed_commitments(ordered, params)
     digest = commitments_digest(commitments)
     document = json.dumps([json.loads(a.to_json()) for a in ordered], sort_keys=True)

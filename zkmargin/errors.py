@@ -65,6 +65,11 @@ class ReplayedMovement(LedgerError):
     """A money movement whose reference the ledger already holds; it is not applied again."""
 
 
+class OutOfOrder(LedgerError):
+    """An anchor older than one the ledger holds: params of an epoch at or below the
+    issuer's latest published one, or an attestation whose sequence number does not rise."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

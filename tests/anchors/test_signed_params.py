@@ -88,7 +88,7 @@ def test_check_params_refuses_signature_when_made_by_another_key_claiming_the_is
 def test_check_params_refuses_key_when_its_issuer_differs_from_the_params_issuer(params, key):
     other = zm.new_key("venue-b")
     signed_b = zm.sign_params(params, other, epoch=1, valid_from=NOW, valid_for=DAY)
-    impostor = zm.PublicKey(issuer="venue-a", key_id=other.key_id, public_key=other.public().public_key)
+    impostor = zm.PublicKey(format="zkmargin-public-key", version=1, issuer="venue-a", key_id=other.key_id, public_key=other.public().public_key)
     with pytest.raises(zm.UntrustedSignature, match="belongs to"):
         zm.check_params(signed_b, zm.Trust([impostor]), now=NOW)
 
@@ -235,3 +235,26 @@ def test_proof_load_refuses_explicit_null_when_a_field_is_optional(proof):
     data["statement"]["challenge"] = None
     with pytest.raises(zm.MalformedProof, match="null"):
         zm.MarginProof.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("missing", [("format",), ("version",), ("format", "version")])
+@pytest.mark.parametrize("kind", ["public", "signing"])
+def test_key_file_load_names_missing_field_when_written_without_format_or_version(tmp_path, kind, missing):
+    key = zm.new_key("venue-a")
+    document = json.loads((key.public() if kind == "public" else key).to_json())
+    for name in missing:
+        del document[name]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    path.chmod(0o600)
+    with pytest.raises(zm.InputError) as refused:
+        (zm.PublicKey if kind == "public" else zm.SigningKey).load(path)
+    assert f"missing {' and '.join(map(repr, missing))}: a key file must say what it is" in str(refused.value)
+    assert f'"format": "zkmargin-{kind}-key", "version": 1' in str(refused.value)
+
+
+def test_key_file_load_refuses_other_kind_when_format_names_it(tmp_path):
+    key = zm.new_key("venue-a")
+    key.save(tmp_path / "k.json")
+    with pytest.raises(zm.InputError, match="format"):
+        zm.PublicKey.load(tmp_path / "k.json")

@@ -3,6 +3,8 @@
 import json
 import stat
 
+import pytest
+
 import zkmargin as zm
 
 
@@ -76,3 +78,64 @@ def test_verify_exits_1_when_proof_answers_another_challenge(invoke, workdir):
     assert invoke("verify", "--params", "params.json", "c.json", "--challenge", first).exit_code == 0
     replayed = invoke("verify", "--params", "params.json", "c.json", "--challenge", second)
     assert replayed.exit_code == 1 and "challenge" in replayed.stderr
+
+
+def test_verify_batch_checks_each_account_challenge_when_given_a_map_or_one(invoke, workdir):
+    params = zm.RiskParams.load(workdir / "params.json")
+    handed = {"alice": zm.new_challenge(), "bob": zm.new_challenge()}
+    for account, book in (("alice", "meets.json"), ("bob", "bob.json")):
+        zm.prove(zm.Portfolio.load(workdir / book), params, challenge=handed[account]).save(workdir / f"{account}.c.json")
+    batch = ("verify-batch", "--params", "params.json", "alice.c.json", "bob.c.json", "--json", "--challenge")
+    (workdir / "handed.json").write_text(json.dumps(handed))
+    assert invoke(*batch, "handed.json").exit_code == 0
+    (workdir / "swapped.json").write_text(json.dumps({"alice": handed["bob"], "bob": handed["alice"]}))
+    swapped = invoke(*batch, "swapped.json")
+    assert swapped.exit_code == 1
+    assert [f["account"] for f in json.loads(swapped.stdout)["failures"]] == ["alice", "bob"]
+    one = json.loads(invoke(*batch, handed["alice"]).stdout)
+    assert [f["account"] for f in one["failures"]] == ["bob"] and "not this request's challenge" in one["failures"][0]["reason"]
+    (workdir / "alice-only.json").write_text(json.dumps({"alice": handed["alice"]}))
+    partial = json.loads(invoke(*batch, "alice-only.json").stdout)
+    assert partial["failures"][0]["reason"] == "no challenge was handed to account 'bob'"
+
+
+def test_verify_batch_exits_2_when_challenge_is_neither_hex_nor_a_map(invoke, workdir):
+    batch = ("verify-batch", "--params", "params.json", "meets.proof.json", "--challenge")
+    assert "neither 64 hex digits nor a file" in invoke(*batch, "abc").stderr
+    (workdir / "list.json").write_text("[1]")
+    assert invoke(*batch, "list.json").exit_code == 2
+    (workdir / "bad.json").write_text(json.dumps({"alice": "XYZ"}))
+    refused = invoke(*batch, "bad.json")
+    assert refused.exit_code == 2 and "bad.json: challenge: expected 64" in refused.stderr
+
+
+def test_verify_exits_2_naming_the_field_when_trusted_key_file_has_no_format(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    document = json.loads((workdir / "b.pub.json").read_text())
+    del document["format"]
+    (workdir / "old.pub.json").write_text(json.dumps(document))
+    result = invoke("verify", "--params", "params.json", "--trust", "old.pub.json", "meets.proof.json")
+    assert result.exit_code == 2
+    assert "old.pub.json: missing 'format': a key file must say what it is" in result.stderr
+
+
+# Every params reader refuses unsigned or untrusted params (exit 2, nothing written).
+PARAMS_READERS = {
+    "account open": ("account", "open", "--portfolio", "meets.json", "-o", "n.account.json", "--openings", "n.openings.json"),
+    "attest": ("attest", "--key", "c.key.json", "--portfolio", "meets.json", "--sequence", "1", "-o", "n.account.json",
+               "--openings", "n.openings.json"),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(PARAMS_READERS))
+def test_params_reader_exits_2_when_params_unsigned_or_untrusted(invoke, workdir, monkeypatch, reader):
+    invoke("keys", "new", "--issuer", "custodian-c", "-o", "c.key.json", "--public", "c.pub.json")
+    args = PARAMS_READERS[reader]
+    unsigned = invoke(*args, "--params", "unsigned.params.json")
+    assert unsigned.exit_code == 2 and "not signed" in unsigned.stderr
+    monkeypatch.delenv("ZKMARGIN_TRUST")
+    untrusted = invoke(*args, "--params", "params.json")
+    assert untrusted.exit_code == 2 and "not among the trusted keys" in untrusted.stderr
+    assert not (workdir / "n.openings.json").exists() and not (workdir / "n.account.json").exists()
+    assert invoke(*args, "--params", "unsigned.params.json", "--allow-unsigned").exit_code == 0
+    assert (workdir / "n.openings.json").exists()

@@ -131,3 +131,46 @@ def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):
     assert process.returncode == 130
     assert stderr == "zkmargin: error: interrupted\n"
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def _ctrl_c_harness(before_main: str = "") -> str:
+    """Python that loads the command line, says so, then runs it as the console script does."""
+    return ("import os, signal, sys, time, click; from zkmargin.cli import cli, main; " + before_main +
+            "print('ready', flush=True); sys.argv[0] = 'zkmargin'; main()")
+
+
+def test_prove_exits_130_without_traceback_when_ctrl_c_reaches_the_whole_process_group(tmp_path):
+    params = tmp_path / "params.json"
+    zm.build_params(zm.Market.load(EXAMPLES / "market.json"),
+                    zm.MarginModel.load(REPO / "circuits" / "expected_shortfall.toml")).save(params)
+    before = sorted(os.listdir(tmp_path))
+    # Its own session, so the signal goes to the group as a terminal's Ctrl-C does: the
+    # prover's partner process gets it too.
+    process = subprocess.Popen(
+        [sys.executable, "-c", _ctrl_c_harness(), "prove", "--allow-unsigned", "--params", str(params),
+         "--portfolio", str(EXAMPLES / "portfolio_hedged.json"), "-o", str(tmp_path / "proof.json")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert process.stdout.readline() == "ready\n"
+    time.sleep(3.0)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130
+    assert stderr == "zkmargin: error: interrupted\n"
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_cli_exits_130_without_traceback_when_interrupted_during_argument_parsing(as_json):
+    # A real SIGINT, sent while click converts the top-level option's value.
+    ring = ("cli.params.append(click.Option(['--ring'], expose_value=False, "
+            "callback=lambda c, p, v: v and (os.kill(os.getpid(), signal.SIGINT), time.sleep(5)))); ")
+    args = ["--ring", "1", "schema", "proof"] + (["--json"] if as_json else [])
+    done = subprocess.run([sys.executable, "-c", _ctrl_c_harness(ring), *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130
+    if as_json:
+        assert json.loads(done.stderr) == {"error": {"type": "KeyboardInterrupt", "message": "interrupted", "exit_code": 130}}
+    else:
+        assert done.stderr == "zkmargin: error: interrupted\n"
+    assert done.stdout == "ready\n"

@@ -199,7 +199,7 @@ def test_trust_refuses_one_key_when_two_files_name_it_for_different_issuers(cust
     # custodian-j's public key under the issuer "custodian-a" silently re-labels that key, so
     # custodian-j's signatures then count as custodian-a's (--require-custodian custodian-a).
     public = custodian.public()
-    alias = zm.PublicKey(issuer="custodian-a", key_id=public.key_id, public_key=public.public_key)
+    alias = zm.PublicKey(format="zkmargin-public-key", version=1, issuer="custodian-a", key_id=public.key_id, public_key=public.public_key)
     public.save(tmp_path / "a-custodian-j.json")
     alias.save(tmp_path / "b-alias.json")
     with pytest.raises(zm.ZkMarginError):

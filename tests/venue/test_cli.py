@@ -25,9 +25,14 @@ def zkm(ledger_url):
 @pytest.fixture
 def opened(zkm, venue_files):
     zkm("ledger", "init")
-    zkm("ledger", "publish", "--params", str(venue_files / "params.json"))
+    zkm("ledger", "publish", "--allow-unsigned", "--params", str(venue_files / "params.json"))
     zkm("ledger", "open", *(str(venue_files / f"{name}.account.json") for name in ("alice", "bob", "carol")))
     return zkm
+
+
+def test_cli_ledger_publish_checks_params_like_every_reader_when_run(zkm, venue_files):
+    zkm("ledger", "init")
+    assert "not signed" in zkm("ledger", "publish", "--params", str(venue_files / "params.json"), code=2)
 
 
 def test_cli_ledger_deposit_refused_when_reference_replayed(opened):
@@ -66,11 +71,12 @@ def test_cli_monitor_lists_overdue_when_deadline_passed(opened):
 
 def test_cli_monitor_stress_counts_proofs_when_stressed_params_published(opened, venue_files, tmp_path):
     stressed = str(venue_files / "stressed.json")
-    assert opened("monitor", "stress", "--params", stressed, "--json")["proved"] == []
+    assert "not signed" in opened("monitor", "stress", "--params", stressed, code=2)
+    assert opened("monitor", "stress", "--allow-unsigned", "--params", stressed, "--json")["proved"] == []
     inbox = tmp_path / "inbox"
     deliver(venue_files, inbox, "alice.stressed.proof.json")
     opened("ledger", "submit", str(inbox), "--jobs", "2")
-    output = opened("monitor", "stress", "--params", stressed)
+    output = opened("monitor", "stress", "--allow-unsigned", "--params", stressed)
     assert "1 of 3 accounts proved" in output and "no proof yet: bob, carol" in output
 
 

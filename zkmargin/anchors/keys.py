@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -80,9 +80,24 @@ def _large_order(public: bytes) -> bool:
 
 
 class _KeyFile(StrictModel, JsonFile):
-    version: Version1 = 1
+    # No defaults, as for proof files: a file that does not say what it is is refused by
+    # name ("format: Field required"), not read as whatever kind of key was asked for.
+    version: Version1
     issuer: Label
     key_id: KeyId
+
+    @model_validator(mode="before")
+    @classmethod
+    def _says_what_it_is(cls, data: object) -> object:
+        if isinstance(data, dict):
+            missing = [name for name in ("format", "version") if name not in data]
+            if missing:
+                wanted = get_args(cls.model_fields["format"].annotation)[0]
+                raise ValueError(
+                    f"missing {' and '.join(map(repr, missing))}: a key file must say what it is; a key "
+                    f'file written before these were required needs "format": "{wanted}", "version": 1'
+                )
+        return data
 
 
 class PublicKey(_KeyFile):
@@ -90,7 +105,7 @@ class PublicKey(_KeyFile):
 
     json_what = "public key"
 
-    format: Literal["zkmargin-public-key"] = "zkmargin-public-key"
+    format: Literal["zkmargin-public-key"]
     public_key: KeyText
 
     @model_validator(mode="after")
@@ -122,7 +137,7 @@ class SigningKey(_KeyFile):
     json_what = "signing key"
     json_secret = True
 
-    format: Literal["zkmargin-signing-key"] = "zkmargin-signing-key"
+    format: Literal["zkmargin-signing-key"]
     private_key: KeyText
 
     @model_validator(mode="after")
@@ -138,7 +153,10 @@ class SigningKey(_KeyFile):
         return self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def public(self) -> PublicKey:
-        return PublicKey(issuer=self.issuer, key_id=self.key_id, public_key=encode_base64(self._public_bytes()))
+        return PublicKey(
+            format="zkmargin-public-key", version=1, issuer=self.issuer, key_id=self.key_id,
+            public_key=encode_base64(self._public_bytes()),
+        )
 
     def sign(self, message: bytes) -> str:
         """Ed25519 signature over `message`, base64."""
@@ -150,7 +168,9 @@ def new_key(issuer: str) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return validate(SigningKey, {"issuer": issuer, "key_id": key_id(public), "private_key": encode_base64(seed)}, "key")
+    document = {"format": "zkmargin-signing-key", "version": 1, "issuer": issuer, "key_id": key_id(public),
+                "private_key": encode_base64(seed)}
+    return validate(SigningKey, document, "key")
 
 
 class Trust:

@@ -22,7 +22,7 @@ import zkmargin as zm
 from zkmargin.cli.account import account_group
 from zkmargin.cli.attest import attest
 from zkmargin.cli.check import check
-from zkmargin.cli.common import ZkMarginGroup, backend_option, set_debug
+from zkmargin.cli.common import ZkMarginGroup, backend_option, run_interruptibly, set_debug
 from zkmargin.cli.demo import demo
 from zkmargin.cli.keys import keys_group
 from zkmargin.cli.ledger import ledger_group
@@ -74,4 +74,4 @@ for command in (
 
 def main() -> None:
     """Console-script entry point (`zkmargin` and `python -m zkmargin`)."""
-    cli.main(prog_name="zkmargin")
+    run_interruptibly(lambda: cli.main(prog_name="zkmargin"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.console import shown
 from zkmargin.cli.common import (
     backend_option,
@@ -50,7 +51,8 @@ Example:
       -o account.json --openings openings.json
 \b
 account.json (public commitments) goes to the venue; openings.json (the blindings) stays
-with you and is passed to `zkmargin prove --openings`.""",
+with you and is passed to `zkmargin prove --openings`. The params must be signed by a key
+you trust (--trust, $ZKMARGIN_TRUST) unless you pass --allow-unsigned.""",
 )
 @params_option
 @portfolio_option
@@ -69,16 +71,18 @@ with you and is passed to `zkmargin prove --openings`.""",
     help="openings.json to write: the secret blindings, for you only.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@trust_option
+@allow_unsigned_option
 @json_option
 @backend_option
 def account_open(
     params_path: Path, portfolio_path: Path, output: Path, openings_path: Path, force: bool,
-    as_json: bool,
+    trust_paths: tuple[Path, ...], allow_unsigned: bool, as_json: bool,
 ) -> None:
     """Commit to the cash and every position of the universe (trader side)."""
     for path in (output, openings_path):
         refuse_existing(path, force)
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
     commitments, openings = zm.open_account(portfolio, params)
     openings.save(openings_path, overwrite=force)

@@ -9,6 +9,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.common import backend_option, emit_json, params_option, portfolio_option, refuse_existing
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.console import shown
 
 
@@ -20,7 +21,9 @@ Example (custodian B, for the account the venue knows as "alice"):
 \b
 The attestation (commitments, signed) goes with the trader's proofs; the openings file
 (0600: every value and blinding) goes to the trader only. --sequence must rise with every
-attestation you make for this account. The book must lie inside the params' universe.""",
+attestation you make for this account. The book must lie inside the params' universe.
+The params must be signed by a venue key you trust (--trust, $ZKMARGIN_TRUST): the
+attestation names that venue, and only its params will accept it.""",
 )
 @click.option("--key", "key_path", type=click.Path(path_type=Path), required=True, help="Your signing key (zkmargin keys new).")
 @params_option
@@ -32,17 +35,19 @@ attestation you make for this account. The book must lie inside the params' univ
     help="Openings file to write for the trader (secret, 0600).",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@trust_option
+@allow_unsigned_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
 def attest(
     key_path: Path, params_path: Path, portfolio_path: Path, sequence: int, output: Path,
-    openings_path: Path, force: bool, as_json: bool,
+    openings_path: Path, force: bool, trust_paths: tuple[Path, ...], allow_unsigned: bool, as_json: bool,
 ) -> None:
     """Attest a book you hold as custodian: signed commitments, openings for the trader."""
     for path in (output, openings_path):
         refuse_existing(path, force)
     key = zm.SigningKey.load(key_path)
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     book = zm.Portfolio.load(portfolio_path)
     attestation, openings = zm.attest(key, params, book, sequence=sequence, time=datetime.now(timezone.utc))
     openings.save(openings_path, overwrite=force)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +35,15 @@ class ZkMarginGroup(click.Group):
     half-written), and numpy's floating-point warnings stay off stderr: every amount that
     matters is checked for being finite where it is used.
     """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        # Ctrl-C while the top-level options are parsed: no context is current yet, so say it here.
+        as_json = JSON_FLAG in args
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            report_interrupted(as_json)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         ctx.meta["zkmargin.json"] = JSON_FLAG in ctx.args
@@ -63,12 +75,49 @@ class ZkMarginGroup(click.Group):
 def fail(message: str, code: int, kind: str = "Error") -> NoReturn:
     """One line on stderr — JSON under --json — and exit `code`."""
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.meta.get("zkmargin.json"):
+    _error_line(message, code, kind, ctx is not None and bool(ctx.meta.get("zkmargin.json")))
+    raise click.exceptions.Exit(code)
+
+
+def _error_line(message: str, code: int, kind: str, as_json: bool) -> None:
+    if as_json:
         line = json.dumps({"error": {"type": kind, "message": message, "exit_code": code}})
     else:
         line = f"zkmargin: error: {shown(message)}"
     click.echo(line, err=True)
-    raise click.exceptions.Exit(code)
+
+
+def report_interrupted(as_json: bool) -> None:
+    _error_line("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt", as_json)
+
+
+_MAIN_PROCESS: int | None = None
+"""The process running the command line (`run_interruptibly`); forked workers are not it."""
+
+
+def _interrupt(_signal: int, _frame: Any) -> None:
+    """SIGINT: KeyboardInterrupt in the command's process, a quiet exit in its workers.
+
+    A Ctrl-C at the terminal reaches every process of the foreground group: the prover's
+    partner and the --jobs pool, forked from this one, would each print a traceback. They
+    write no files; this process reports once, shuts them down and exits 130.
+    """
+    if os.getpid() != _MAIN_PROCESS:
+        os._exit(EXIT_INTERRUPTED)
+    raise KeyboardInterrupt
+
+
+def run_interruptibly(command: Callable[[], Any]) -> None:
+    """Run the command line with Ctrl-C exiting 130 without a traceback, wherever it lands
+    once the library is loaded: parsing, the command, or click's own code around them."""
+    global _MAIN_PROCESS
+    _MAIN_PROCESS = os.getpid()
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        command()
+    except KeyboardInterrupt:
+        report_interrupted(JSON_FLAG in sys.argv[1:])
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _select_backend(ctx: click.Context, _param: click.Parameter, name: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ from zkmargin.cli.common import (
     spread_options,
     table,
 )
+from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
 from zkmargin.console import progress_callback
-from zkmargin.venue import intake
-from zkmargin.venue.ledger import Ledger
+from zkmargin.jsonio import read_json
+from zkmargin.venue import anchoring, intake
+from zkmargin.venue.ledger import AccountRow, Ledger
 
 db_option = click.option(
     "--db",
@@ -54,7 +57,9 @@ The venue's daily routine:
 Setting up:
   zkmargin ledger init                              # creates ./zkmargin.db (or --db URL)
   zkmargin ledger open alice.account.json           # the trader's public commitments
-  zkmargin ledger deposit alice 5000 --ref wire-20261201-17""",
+  zkmargin ledger open --trust custodians/ dave.a.attestation.json   # or a custodian's
+  zkmargin ledger deposit alice 5000 --ref wire-20261201-17
+  zkmargin ledger challenge alice                   # her next proof must answer it, once""",
 )
 def ledger_group() -> None:
     """The venue's ledger: accounts, money movements, params epochs and proofs received."""
@@ -87,14 +92,20 @@ Example:
   zkmargin ledger publish --params params.json
 \b
 Each new params file is the next epoch; proofs name their params by digest, so the ledger
-knows which epoch a proof answers. Publishing the same params again changes nothing.""",
+knows which epoch a proof answers. Publishing the same params again changes nothing.
+The signature is checked against --trust; signed epochs must rise: an older epoch, or other
+params under an epoch number already published, is refused (exit 2).""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @db_option
 @json_option
-def ledger_publish(params_path: Path, database: str | None, as_json: bool) -> None:
+def ledger_publish(
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, database: str | None, as_json: bool
+) -> None:
     """Record params as the next epoch (the one margin calls refer to)."""
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     with open_ledger(database) as ledger:
         epoch, new = ledger.publish(params)
     respond(
@@ -107,22 +118,54 @@ def ledger_publish(params_path: Path, database: str | None, as_json: bool) -> No
 @ledger_group.command(
     "open",
     epilog="""\b
-Example:
-  zkmargin ledger open alice.account.json bob.account.json
+Examples:
+  zkmargin ledger open alice.account.json bob.account.json          # self-declared
+  zkmargin ledger open --trust custodians/ alice.a.attestation.json alice.b.attestation.json
 \b
-An account file (zkmargin account open) holds public commitments only; the ledger keeps
-them current as money moves. Importing the same file again changes nothing.""",
+An account file (zkmargin account open) holds commitments the trader made: the book is
+SELF-DECLARED. Attestation files (zkmargin attest) hold commitments a custodian signed: the
+signatures are checked against --trust and the current epoch's params, and the account's
+commitments are the sum of its attestations (one per custodian). A newer attestation
+re-anchors the account; its sequence number must rise (an older one is refused, exit 2).
+Importing the same files again changes nothing.""",
 )
-@click.argument("files", metavar="ACCOUNT_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", metavar="ACCOUNT_OR_ATTESTATION_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@trust_option
 @db_option
 @json_option
-def ledger_open(files: tuple[Path, ...], database: str | None, as_json: bool) -> None:
-    """Import accounts' public commitments (self-declared until attested)."""
-    imported = [zm.AccountCommitments.load(path) for path in files]
+@backend_option
+def ledger_open(files: tuple[Path, ...], trust_paths: tuple[Path, ...], database: str | None, as_json: bool) -> None:
+    """Import accounts: self-declared commitments, or custodians' attestations."""
+    declared, attested = _account_files(files)
     with open_ledger(database) as ledger:
-        rows = [{"account": c.account, "file": str(path), "new": ledger.open_account(c)} for c, path in zip(imported, files)]
-    lines = [f"{row['account']}: {'opened' if row['new'] else 'already open'} from {row['file']}" for row in rows]
+        rows = [{"account": c.account, "files": [str(path)], "provenance": "self-declared", "new": ledger.open_account(c)}
+                for path, c in declared]
+        if attested:
+            trust = zm.Trust.load(trust_paths)
+            for account, group in attested.items():
+                new = anchoring.open_attested(ledger, [attestation for _, attestation in group], trust)
+                rows.append({"account": account, "files": [str(path) for path, _ in group],
+                             "provenance": ledger.account(account).provenance, "new": new})
+    lines = [
+        f"{row['account']}: {'opened' if row['new'] else 'already open'} from {', '.join(row['files'])} ({row['provenance']})"
+        for row in rows
+    ]
     respond(as_json, {"accounts": rows}, "\n".join(lines))
+
+
+def _account_files(
+    files: tuple[Path, ...],
+) -> tuple[list[tuple[Path, zm.AccountCommitments]], dict[str, list[tuple[Path, zm.Attestation]]]]:
+    """Account files, and attestation files grouped by account (told apart by their format)."""
+    declared, attested = [], {}
+    for path in files:
+        document = read_json(path)
+        if isinstance(document, dict) and document.get("format") == "zkmargin-attestation":
+            attestation = zm.Attestation.load(path)
+            attested.setdefault(attestation.account, []).append((path, attestation))
+        else:
+            declared.append((path, zm.AccountCommitments.load(path)))
+    return declared, attested
 
 
 def _movement(database: str | None, account: str, amount: Decimal, reference: str, as_json: bool, sign: int) -> None:
@@ -188,7 +231,8 @@ Example:
   zkmargin ledger export alice -o alice.account.json
 \b
 Writes the commitments as they stand now (atomically); the file is a copy, the ledger stays
-the record.""",
+the record. The output says who vouches for them: self-declared, or the custodians (and
+sequence numbers) whose attestations they are the sum of.""",
 )
 @click.argument("account")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="account.json to write.")
@@ -199,7 +243,8 @@ def ledger_export(account: str, output: Path, force: bool, database: str | None,
     """Export an account's current commitments as account.json."""
     with open_ledger(database) as ledger:
         ledger.export_account(account, output, overwrite=force)
-    respond(as_json, {"account": account, "file": str(output)}, f"wrote {output}")
+        row = ledger.account(account)
+    respond(as_json, {**provenance_document(row), "file": str(output)}, f"wrote {output}: {row.provenance}")
 
 
 @ledger_group.command(
@@ -214,16 +259,21 @@ def ledger_accounts(database: str | None, as_json: bool) -> None:
     """List the accounts and where their commitments come from."""
     with open_ledger(database) as ledger:
         rows = ledger.accounts()
-    documents = [
-        {
-            "account": row.account,
-            "provenance": "attested" if row.attested else "self-declared",
-            "updated_at": row.updated_at.isoformat(),
-        }
-        for row in rows
-    ]
-    text = table(("account", "commitments", "updated"), [tuple(d.values()) for d in documents], "<<<")
-    respond(as_json, {"accounts": documents}, text)
+    documents = [{**provenance_document(row), "updated_at": row.updated_at.isoformat()} for row in rows]
+    lines = [(row.account, row.provenance, row.updated_at.isoformat()) for row in rows]
+    respond(as_json, {"accounts": documents}, table(("account", "commitments", "updated"), lines, "<<<"))
+
+
+def provenance_document(row: AccountRow) -> dict[str, Any]:
+    """Who vouches for an account's commitments: nobody (self-declared), or its custodians."""
+    return {
+        "account": row.account,
+        "provenance": "attested" if row.attested else "self-declared",
+        "attestations": [
+            {"custodian": a.custodian, "key_id": a.key_id, "sequence": a.sequence, "time": a.time, "digest": a.digest()}
+            for a in row.attestations
+        ],
+    }
 
 
 @ledger_group.command(
@@ -236,7 +286,12 @@ Examples:
 Directories are walked recursively. Every file gets one row: valid, invalid (reason) or
 bad input (reason); a stray file never blocks the others, and a newer proof from an account
 supersedes its older one. Files already recorded are skipped, so rerunning after a crash
-finishes the job. Exit 0 once every file is recorded, whatever the verdicts.""",
+finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
+\b
+Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
+(unless --allow-superseded); for an attested account, a proof over other attestations
+(checked against --trust); a challenge the venue did not issue to the account, expired,
+or already answered by an earlier proof (a replay); no challenge under --require-challenge.""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -246,18 +301,29 @@ finishes the job. Exit 0 once every file is recorded, whatever the verdicts.""",
     show_default=True,
     help="Files verified and recorded per transaction (a crash loses at most one chunk).",
 )
+@trust_option
+@click.option(
+    "--allow-superseded", is_flag=True,
+    help="Accept proofs for a margin epoch that a later one superseded (refused by default).",
+)
+@click.option(
+    "--require-challenge", is_flag=True,
+    help="Refuse proofs that answer no challenge (zkmargin ledger challenge).",
+)
 @db_option
 @spread_options
 @json_option
 @backend_option
 def ledger_submit(
-    paths: tuple[Path, ...], chunk: int, database: str | None, jobs: int | None, scheduler: str | None, as_json: bool
+    paths: tuple[Path, ...], chunk: int, trust_paths: tuple[Path, ...], allow_superseded: bool,
+    require_challenge: bool, database: str | None, jobs: int | None, scheduler: str | None, as_json: bool,
 ) -> None:
     """Verify proof files in batch and record one row per file."""
     files = intake.proof_files(paths)
+    rules = dict(trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge)
     with open_ledger(database) as ledger, spread_executor(jobs, scheduler) as executor:
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
-            report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar))
+            report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)
     rows = [
         {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status, "reason": row.reason}
         for row in report.rows
@@ -276,3 +342,30 @@ def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: 
         silent = ", ".join(report.silent) if report.silent else "none"
         lines += ["", f"accounts that sent nothing for epoch {report.epoch}: {silent}"]
     return "\n".join(lines)
+
+
+@ledger_group.command(
+    "challenge",
+    epilog="""\b
+Example:
+  zkmargin ledger challenge alice --valid-for 2h          # venue: hand the line to alice
+  zkmargin prove --params params.json --portfolio alice.json --challenge 6f1c… -o proof.json
+\b
+The challenge is stored with its expiry. The first valid proof that answers it, received
+before it expires, consumes it; any later proof answering it is refused as a replay.""",
+)
+@click.argument("account")
+@click.option(
+    "--valid-for", callback=duration, default="1h", show_default=True, metavar="DURATION",
+    help="How long the trader has to answer (90s, 30m, 12h, 7d).",
+)
+@db_option
+@json_option
+def ledger_challenge(account: str, valid_for: timedelta, database: str | None, as_json: bool) -> None:
+    """Issue a fresh challenge to an account: its next proof must answer it."""
+    with open_ledger(database) as ledger:
+        issued = anchoring.issue_challenge(ledger, account, valid_for=valid_for)
+    document = {"account": account, "challenge": issued.challenge, "expires_at": issued.expires_at.isoformat()}
+    respond(as_json, document, issued.challenge)  # alone on stdout: C=$(zkmargin ledger challenge alice)
+    if not as_json:
+        click.echo(f"for {account}, valid until {issued.expires_at:%Y-%m-%d %H:%M:%S} UTC", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import emit_json, json_option, params_option, respond, table
 from zkmargin.cli.ledger import db_option, open_ledger
 from zkmargin.venue import monitor
@@ -121,11 +121,15 @@ Example:
 The venue learns how many accounts would survive the stress, never a balance.""",
 )
 @params_option
+@trust_option
+@allow_unsigned_option
 @db_option
 @json_option
-def monitor_stress(params_path: Path, database: str | None, as_json: bool) -> None:
+def monitor_stress(
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, database: str | None, as_json: bool
+) -> None:
     """Ask every account to prove under stressed params; report how many did."""
-    params = zm.RiskParams.load(params_path)
+    params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     with open_ledger(database) as ledger:
         report = monitor.stress(ledger, params)
     total = len(report.proved) + len(report.missing)

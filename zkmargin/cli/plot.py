@@ -20,6 +20,8 @@ from zkmargin.cli.common import (
     portfolio_option,
     refuse_existing,
 )
+from zkmargin.cli.ledger import open_ledger
+from zkmargin.venue.history import HistoryPoint, draw_history, history
 
 
 
@@ -30,18 +32,20 @@ Examples:
   zkmargin plot profile --params params.json --portfolio portfolio.json \\
       --market examples/market.json -o profile.png
   zkmargin plot scenarios --params params.json --portfolio portfolio.json -o scenarios.svg
+  zkmargin plot history alice --ledger zkmargin.db --portfolio portfolio.json -o history.png
 \b
 Needs matplotlib: pip install 'zkmargin[plot]'.""",
 )
 def plot_group() -> None:
-    """Draw a book's risk: P&L profile per underlying, P&L per scenario."""
+    """Draw a book's risk: P&L profile per underlying, P&L per scenario, margin over time."""
 
 
-def written(kind: str, output: Path, figure: Any, force: bool, as_json: bool) -> None:
+def written(kind: str, output: Path, figure: Any, force: bool, as_json: bool, **details: Any) -> None:
+    """Save the picture; say so, or print its JSON document (with the data `details` drawn)."""
     refuse_existing(output, force)
     zm.save_plot(figure, output, overwrite=force)
     if as_json:
-        emit_json({"plot": kind, "file": str(output), "format": output.suffix.lstrip(".").lower()})
+        emit_json({"plot": kind, "file": str(output), "format": output.suffix.lstrip(".").lower(), **details})
     else:
         click.echo(f"wrote {output} ({kind})")
 
@@ -100,3 +104,40 @@ def plot_scenarios(
     portfolio = load_portfolio(portfolio_path, params)
     written("scenarios", output, zm.plot_scenarios(portfolio, params, level=level, threshold=min_excess),
             force, as_json)
+
+
+@plot_group.command(
+    "history",
+    epilog="""\b
+Examples:
+  zkmargin plot history alice --ledger zkmargin.db -o history.svg
+  zkmargin plot history alice --ledger postgresql://venue@db/zkmargin \\
+      --portfolio portfolio.json -o history.png --json
+\b
+From the proofs the ledger recorded for ACCOUNT: the proved excess bound (what the venue
+learns: equity − requirement ≥ it) as steps, refused proofs as red crosses. With
+--portfolio (your book; it never leaves this machine) also its equity, requirement and
+excess under each proof's epoch params, as the ledger stored them.""",
+)
+@click.argument("account")
+@click.option("--ledger", "--db", "database", metavar="PATH|URL",
+              help="The ledger: SQLite file or postgresql:// URL (default: $ZKMARGIN_DB, else ./zkmargin.db).")
+@click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path),
+              help="Your book, to draw its equity, requirement and excess at every proof.")
+@output_options("Picture (.png or .svg)")
+def plot_history(
+    account: str, database: str | None, portfolio_path: Path | None, output: Path, force: bool, as_json: bool
+) -> None:
+    """Draw an account's margin over time from the proofs the ledger recorded."""
+    refuse_existing(output, force)
+    portfolio = zm.Portfolio.load(portfolio_path) if portfolio_path else None
+    with open_ledger(database) as ledger:
+        drawn = history(ledger, account, portfolio)
+    written("history", output, draw_history(drawn), force, as_json,
+            account=account, currency=drawn.currency, points=[_point(p) for p in drawn.points])
+
+
+def _point(point: HistoryPoint) -> dict[str, Any]:
+    return {"at": point.at.isoformat(), "epoch": point.epoch, "level": point.level, "status": point.status,
+            "proved_excess": point.proved_excess, "equity": point.equity, "requirement": point.requirement,
+            "excess": point.excess}

@@ -27,6 +27,7 @@ from zkmargin.cli.common import (
     table,
 )
 from zkmargin.console import format_money, progress_callback, shown
+from zkmargin.jsonio import read_json
 
 _UNPINNED_NOTE = (
     "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "
@@ -197,6 +198,11 @@ Examples:
   zkmargin verify-batch --params params.json alice.json bob.json --json
   zkmargin verify-batch --params params.json proofs/ --jobs 2
   zkmargin verify-batch --params params.json proofs/ --scheduler tcp://10.0.0.5:8786
+  zkmargin verify-batch --params params.json proofs/ --challenge challenges.json
+\b
+--challenge takes one challenge for every proof (64 hex digits), or a file such as
+{"alice": "6f1c…", "bob": "a05e…"}: each proof must answer the challenge handed to its
+account (exit 1 naming it otherwise; an account absent from the file fails).
 \b
 All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
 every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
@@ -213,6 +219,13 @@ every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
     help="account.json files, or directories of them: every proof must be about its "
     "account's pinned commitments (repeatable).",
 )
+@click.option(
+    "--challenge",
+    "challenge_source",
+    metavar="HEX|FILE",
+    help="The challenge every proof must answer (64 hex digits), or a JSON file mapping each "
+    "account to the challenge handed to it; an account missing from the file fails.",
+)
 @policy_options
 @spread_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
@@ -221,6 +234,7 @@ def verify_batch(
     params_path: Path,
     sources: tuple[Path, ...],
     commitment_sources: tuple[Path, ...],
+    challenge_source: str | None,
     jobs: int | None,
     scheduler: str | None,
     as_json: bool,
@@ -233,6 +247,7 @@ def verify_batch(
         for path in _json_files(sources, params_path, "proof files")
     ]
     pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
+    challenges = _challenges(challenge_source, [entry.proof.account for entry in entries])
     started = time.perf_counter()
     with spread_executor(jobs, scheduler) as executor, click.progressbar(
         length=len(entries), label="verifying", file=sys.stderr, show_pos=True
@@ -244,6 +259,7 @@ def verify_batch(
             progress=progress_callback(bar),
             policy=policy,
             executor=executor,
+            challenges=challenges,
         )
     seconds = time.perf_counter() - started
     failures = [
@@ -278,6 +294,22 @@ def verify_batch(
             click.echo(_UNPINNED_NOTE, err=True)
     if failures:
         raise click.exceptions.Exit(EXIT_FALSE)
+
+
+def _challenges(source: str | None, accounts: list[str]) -> dict[str, str] | None:
+    """Account → the challenge its proof must answer: one for all, or a JSON map from a file."""
+    if source is None:
+        return None
+    if not Path(source).exists():
+        try:
+            return dict.fromkeys(accounts, zm.check_challenge(source))
+        except zm.InputError:
+            raise zm.InputError(f"--challenge {source!r}: neither 64 hex digits nor a file") from None
+    document = read_json(Path(source))
+    if not isinstance(document, dict) or not document:
+        raise zm.InputError(f"{source}: expected a JSON object mapping each account to its challenge")
+    with blame(Path(source)):
+        return {str(account): zm.check_challenge(challenge) for account, challenge in document.items()}
 
 
 def format_batch_summary(

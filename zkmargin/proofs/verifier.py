@@ -223,6 +223,7 @@ def verify_batch(
     challenges: Mapping[str, str] | None = None,
     policy: Policy | None = None,
     now: datetime | None = None,
+    trust: Trust | None = None,
 ) -> BatchResult:
     """Verify many accounts' proofs against one params object in one MSM.
 
@@ -236,10 +237,12 @@ def verify_batch(
     re-checked (bisection) until every bad proof is named; `progress(done, total)` is called
     as equations are prepared. `challenges` (account label → the nonce handed to it) and
     `policy` work as in `verify`; a proof failing either is a failure with the reason.
+    `trust` is the keys attestations are checked against when no `policy` gives them (a
+    ledger that checked the params when it published them).
     """
     proofs = list(proofs)
     authority = policy.check_params(params, now) if policy is not None else None
-    trust = policy.trust if policy is not None else Trust()
+    trust = policy.trust if policy is not None else (trust or Trust())
     attested: dict[int, tuple[AttestedBy, ...]] = {}
     circuits = _Circuits(params)
     statements: list[VerifiedStatement | None] = [None] * len(proofs)

@@ -5,7 +5,12 @@ skipped) and records each file as
 
 - `valid` — the proof verifies against its epoch's params and the account's commitments
   as the ledger holds them now;
-- `invalid` (reason) — it does not, or the ledger holds no such account;
+- `invalid` (reason) — it does not, or the ledger holds no such account, or it is refused
+  by what the ledger remembers (docs/trust-model.md): made for a margin epoch a later one
+  superseded (unless `allow_superseded`), resting on other attestations than the ones the
+  ledger holds for an attested account, answering a challenge the venue did not issue to
+  the account, that expired or that an earlier proof already answered (a replay), or
+  answering none when `require_challenge`;
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
 A bad file costs only its own row: files are parsed one by one and the verifiable ones
@@ -22,7 +27,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +35,8 @@ from sqlalchemy import Connection, select
 
 import zkmargin as zm
 from zkmargin.errors import LedgerError
-from zkmargin.venue.ledger import Epoch, Ledger, account_row, now_utc
+from zkmargin.venue.anchoring import consume_challenge
+from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, proofs
 
@@ -89,25 +95,52 @@ def submit(
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
     now: Callable[[], datetime] = now_utc,
+    trust: zm.Trust | None = None,
+    allow_superseded: bool = False,
+    require_challenge: bool = False,
 ) -> IntakeReport:
     """Verify and record every proof file under `paths`, `chunk` files per transaction.
 
     `executor` spreads each chunk's verification (see `zm.verify_batch`); `progress(done,
-    total)` counts files; `now()` stamps each chunk's rows.
+    total)` counts files; `now()` stamps each chunk's rows. `trust` holds the custodian keys
+    attested proofs are checked against; `allow_superseded` accepts proofs for a margin
+    epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge.
     """
     files = proof_files(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
+    current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
+    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
-        report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now)
+        report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
         if progress is not None:
             progress(min(start + chunk, len(files)), len(files))
     with ledger.transaction() as connection:
-        current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
         if current is not None:
             report.epoch = current.epoch
             report.silent = silent_accounts(connection, current.epoch)
     return report
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass."""
+
+    trust: zm.Trust
+    current: Epoch | None
+    require_challenge: bool
+
+    def refusal(self, entry: _Entry, held: AccountRow | None) -> str | None:
+        """Why the ledger refuses `entry` before verifying it, or None."""
+        epoch, statement = entry.epoch, entry.proof.statement
+        if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
+            return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
+        if self.require_challenge and statement.challenge is None:
+            return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
+        if held is not None and held.attested:
+            if sorted(statement.attestations or ()) != sorted(a.digest() for a in held.attestations):
+                return f"the ledger holds {entry.proof.account}'s book as {held.provenance}; the proof rests on other attestations"
+        return None
 
 
 @dataclass
@@ -128,6 +161,7 @@ def _take(
     epochs: dict[str, Epoch],
     executor: Executor | None,
     now: Callable[[], datetime],
+    rules: _Rules,
 ) -> list[Received]:
     """Parse, verify and record one chunk of files."""
     entries = [_parse(path, epochs) for path in files]
@@ -142,11 +176,21 @@ def _take(
             entry.row = Received(entry.row.file, ALREADY, entry.row.account, reason=f"same bytes as {seen[entry.digest]}")
         seen.setdefault(entry.digest, entry.row.file)
 
-    verifiable = [entry for entry in entries if entry.epoch is not None and entry.row.status != ALREADY]
+    verifiable = []
+    for entry in entries:
+        if entry.epoch is None or entry.row.status == ALREADY:
+            continue
+        refused = rules.refusal(entry, pinned.get(entry.proof.account))
+        if refused is None:
+            verifiable.append(entry)
+        else:
+            entry.row = replace(entry.row, status=INVALID, reason=refused)
     commitments = {name: row.commitments for name, row in pinned.items()}
     for epoch in {entry.epoch for entry in verifiable}:
         group = [entry for entry in verifiable if entry.epoch == epoch]
-        result = zm.verify_batch([entry.proof for entry in group], epoch.params(), commitments=commitments, executor=executor)
+        result = zm.verify_batch(
+            [entry.proof for entry in group], epoch.params(), commitments=commitments, executor=executor, trust=rules.trust
+        )
         reasons = {failure.index: failure.reason for failure in result.failures}
         for index, entry in enumerate(group):
             status = INVALID if index in reasons else VALID
@@ -186,13 +230,7 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     row, proof = entry.row, entry.proof
     level = proof.level if proof is not None else None
-    if row.status in (VALID, INVALID):
-        connection.execute(
-            proofs.update()
-            .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level)
-            .values(superseded=True)
-        )
-    connection.execute(
+    proof_id = connection.execute(
         proofs.insert().values(
             file=row.file,
             file_digest=entry.digest,
@@ -207,4 +245,17 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             superseded=False,
             received_at=at,
         )
-    )
+    ).inserted_primary_key[0]
+    if row.status == VALID and proof.statement.challenge is not None:
+        refused = consume_challenge(connection, proof.statement.challenge, row.account, proof_id, at)
+        if refused is not None:
+            # A replay supersedes nothing: the proof that answered first keeps its standing.
+            entry.row = replace(row, status=INVALID, reason=refused)
+            connection.execute(proofs.update().where(proofs.c.id == proof_id).values(status=INVALID, reason=refused))
+            return
+    if row.status in (VALID, INVALID):
+        connection.execute(
+            proofs.update()
+            .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
+            .values(superseded=True)
+        )

@@ -16,6 +16,7 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 import zkmargin as zm
-from zkmargin.errors import LedgerError, ReplayedMovement
+from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.venue import schema
 from zkmargin.venue.schema import accounts, epochs, movements
 
@@ -117,9 +118,20 @@ class AccountRow:
     account: str
     commitments: zm.AccountCommitments
     commitments_digest: str
-    attested: bool
+    attestations: tuple[zm.Attestation, ...]
+    """The custodians' attestations the commitments are the sum of; empty = self-declared."""
     opened_at: datetime
     updated_at: datetime
+
+    @property
+    def attested(self) -> bool:
+        return bool(self.attestations)
+
+    @property
+    def provenance(self) -> str:
+        if not self.attestations:
+            return "self-declared"
+        return "attested by " + ", ".join(f"{a.custodian} (sequence {a.sequence})" for a in self.attestations)
 
 
 class Ledger:
@@ -171,10 +183,9 @@ class Ledger:
 
     # -- accounts ---------------------------------------------------------------------------
 
-    def open_account(
-        self, commitments: zm.AccountCommitments, *, attestation: str | None = None, now: datetime | None = None
-    ) -> bool:
-        """Import an account's commitments; False when the same ones are already there."""
+    def open_account(self, commitments: zm.AccountCommitments, *, now: datetime | None = None) -> bool:
+        """Import an account's self-declared commitments; False when the same ones are already
+        there. (`venue.anchoring.open_attested` opens an account on custodians' attestations.)"""
         schema_check_label(commitments.account, "account")
         digest = commitments_digest(commitments)
         at = now or now_utc()
@@ -191,7 +202,7 @@ class Ledger:
                     account=commitments.account,
                     commitments=commitments.to_json(),
                     commitments_digest=digest,
-                    attestation=attestation,
+                    attestation=None,
                     opened_at=at,
                     updated_at=at,
                 )
@@ -227,6 +238,11 @@ class Ledger:
             with self.transaction() as connection:
                 _refuse_replay(connection, reference)
                 row = _account_row(connection, account, lock=True)
+                if row.attested:
+                    raise LedgerError(
+                        f"{account}'s book is {row.provenance}: its money moves at the custodian, which "
+                        "attests again; import the new attestation with `zkmargin ledger open`"
+                    )
                 moved = row.commitments.deposit(amount)
                 digest = commitments_digest(moved)
                 connection.execute(
@@ -257,18 +273,29 @@ class Ledger:
     # -- params epochs ----------------------------------------------------------------------
 
     def publish(self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None) -> tuple[Epoch, bool]:
-        """Record `params` as the next epoch; (epoch, True) or, when already published, (it, False)."""
+        """Record `params` as the next epoch; (epoch, True) or, when already published, (it, False).
+
+        Signed params must move their issuer's signed epoch forward: an older epoch, or a
+        second params document under an epoch number already published, is `OutOfOrder`.
+        (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`.)
+        """
         if kind not in ("margin", "stress"):
             raise LedgerError(f"unknown epoch kind {kind!r}: margin or stress")
         digest = params.digest()
+        stamp = params.epoch if params.signature is not None else None
         with self.transaction() as connection:
             found = connection.execute(select(epochs).where(epochs.c.params_digest == digest)).one_or_none()
             if found is not None:
                 if found.kind != kind:
                     raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
                 return _as_epoch(found), False
+            if stamp is not None:
+                _require_later_epoch(connection, stamp)
             number = (connection.execute(select(func.max(epochs.c.epoch))).scalar_one() or 0) + 1
-            values = dict(epoch=number, kind=kind, params_digest=digest, params=params.to_json(), published_at=now or now_utc())
+            values = dict(
+                epoch=number, kind=kind, params_digest=digest, params=params.to_json(), published_at=now or now_utc(),
+                issuer=stamp.issuer if stamp else None, issuer_epoch=stamp.epoch if stamp else None,
+            )
             connection.execute(epochs.insert().values(**values))
         return _as_epoch(values), True
 
@@ -300,6 +327,26 @@ def _positive(amount: Decimal) -> Decimal:
     return amount
 
 
+def _require_later_epoch(connection: Connection, stamp: zm.ParamsEpoch) -> None:
+    latest = connection.execute(
+        select(epochs.c.epoch, epochs.c.issuer_epoch)
+        .where(epochs.c.issuer == stamp.issuer)
+        .order_by(epochs.c.issuer_epoch.desc())
+        .limit(1)
+    ).one_or_none()
+    if latest is None or latest.issuer_epoch < stamp.epoch:
+        return
+    if latest.issuer_epoch == stamp.epoch:
+        raise OutOfOrder(
+            f"{stamp.issuer!r} already published its epoch {stamp.epoch} (ledger epoch {latest.epoch}) with other "
+            "params: one signed epoch names one params document; sign the new params as a later epoch"
+        )
+    raise OutOfOrder(
+        f"params: epoch {stamp.epoch} of {stamp.issuer!r} is older than its epoch {latest.issuer_epoch}, already "
+        f"published (ledger epoch {latest.epoch}); a superseded epoch is not published again"
+    )
+
+
 def _refuse_replay(connection: Connection, reference: str) -> None:
     seen = connection.execute(select(movements).where(movements.c.reference == reference)).one_or_none()
     if seen is not None:
@@ -322,10 +369,17 @@ def account_row(row) -> AccountRow:
         account=row.account,
         commitments=zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}"),
         commitments_digest=row.commitments_digest,
-        attested=row.attestation is not None,
+        attestations=stored_attestations(row.attestation, row.account),
         opened_at=row.opened_at,
         updated_at=row.updated_at,
     )
+
+
+def stored_attestations(text: str | None, account: str) -> tuple[zm.Attestation, ...]:
+    """The `accounts.attestation` column: NULL, or a JSON list of signed attestations."""
+    if text is None:
+        return ()
+    return tuple(zm.Attestation.from_json(json.dumps(item), what=f"attestation of {account}") for item in json.loads(text))
 
 
 def _as_epoch(row) -> Epoch:

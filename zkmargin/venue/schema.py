@@ -18,17 +18,20 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     inspect,
     select,
 )
@@ -97,6 +100,10 @@ epochs = Table(
     Column("params_digest", String(64), nullable=False, unique=True),
     Column("params", Text, nullable=False),
     Column("published_at", UtcDateTime, nullable=False),
+    # Signed params (schema v2): the issuer and the epoch it signed. Each issuer's signed
+    # epochs rise, and one signed epoch number names one params document only.
+    Column("issuer", String(LABEL), nullable=True),
+    Column("issuer_epoch", Integer, nullable=True),
 )
 
 proofs = Table(
@@ -134,11 +141,57 @@ calls = Table(
 )
 
 
+attestations = Table(
+    "attestations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(LABEL), ForeignKey("accounts.account"), nullable=False),
+    Column("custodian", String(LABEL), nullable=False),
+    # Rises per (custodian, account): an attestation at or below the highest one recorded
+    # is an old book replayed, and is refused.
+    Column("sequence", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("attestation", Text, nullable=False),  # the signed document, verbatim
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("custodian", "account", "sequence"),
+)
+
+challenges = Table(
+    "challenges",
+    metadata,
+    Column("challenge", String(64), primary_key=True),
+    Column("account", String(LABEL), ForeignKey("accounts.account"), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    # Set once, by the first valid proof that answers it: a second one is a replay.
+    Column("used_by", Integer, ForeignKey("proofs.id"), nullable=True),
+    Column("used_at", UtcDateTime, nullable=True),
+)
+
+signed_epochs = Index("epochs_issuer_epoch", epochs.c.issuer, epochs.c.issuer_epoch, unique=True)
+_V2_EPOCH_COLUMNS = ("issuer", "issuer_epoch")
+
+
 def _create_v1(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[accounts, movements, epochs, proofs, calls])
+    """Version 1: the tables as they were, `epochs` without the issuer columns of version 2."""
+    v1_epochs = Table(
+        "epochs", MetaData(), *(column._copy() for column in epochs.columns if column.name not in _V2_EPOCH_COLUMNS)
+    )
+    for table in (accounts, movements, v1_epochs, proofs, calls):
+        table.create(connection)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
+def _signed_epochs_attestations_challenges_v2(connection: Connection) -> None:
+    """Remember what the trust model says the venue must: signed epochs, attestation
+    sequence numbers, and the challenges it issued (docs/trust-model.md)."""
+    for name in _V2_EPOCH_COLUMNS:
+        sql_type = epochs.c[name].type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE epochs ADD COLUMN {name} {sql_type}")
+    signed_epochs.create(connection)
+    metadata.create_all(connection, tables=[attestations, challenges])
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _signed_epochs_attestations_challenges_v2)
 VERSION = len(MIGRATIONS)
 
 

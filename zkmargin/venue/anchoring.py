@@ -1,0 +1,134 @@
+"""What the ledger remembers so that anchors cannot be replayed (docs/trust-model.md).
+
+- **Attested accounts.** `open_attested` opens (or re-anchors) an account on custodians'
+  attestations: each signature is checked against the trusted keys and the current epoch's
+  params (universe, currency, venue), the account's commitments become the per-instrument
+  sum, and the attestations are kept verbatim. A custodian's sequence number must rise per
+  account: an attestation at or below the highest one recorded for that custodian is an
+  old book sent again (`OutOfOrder`), unless it is the very attestation already held.
+- **Challenges.** `issue_challenge` hands an account a fresh nonce with an expiry; the
+  trader proves with `prove --challenge`, and intake lets the first valid proof that
+  answers it consume it (`consume_challenge`). A second proof answering the same challenge
+  is a replay and is refused with the first one named.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+import zkmargin as zm
+from zkmargin.errors import LedgerError, OutOfOrder
+from zkmargin.proofs.attested import check_attestations, summed_commitments
+from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, schema_check_label, stored_attestations
+from zkmargin.venue.schema import accounts, attestations, challenges, proofs
+
+DEFAULT_CHALLENGE_LIFETIME = timedelta(hours=1)
+
+
+def open_attested(
+    ledger: Ledger, attested: list[zm.Attestation], trust: zm.Trust, *, now: datetime | None = None
+) -> bool:
+    """Open `attested`'s account on their sum, or re-anchor it; False when nothing changes.
+
+    All attestations are for one account, at most one per custodian, each signed by a
+    trusted custodian key over the current margin epoch's params.
+    """
+    names = sorted({a.account for a in attested})
+    if len(names) != 1:
+        raise LedgerError(f"attestations for {', '.join(map(repr, names)) or 'no account'}: open one account at a time")
+    account = names[0]
+    schema_check_label(account, "account")
+    params = ledger.current_epoch().params()
+    ordered = sorted(attested, key=lambda a: a.custodian)
+    try:
+        check_attestations(ordered, params, account, trust)
+    except zm.InvalidProof as error:  # here the question is malformed: nothing is being proved
+        raise LedgerError(f"cannot open {account!r}: {error.reason}") from None
+    commitments = summed_commitments(ordered, params)
+    digest = commitments_digest(commitments)
+    document = json.dumps([json.loads(a.to_json()) for a in ordered], sort_keys=True)
+    at = now or now_utc()
+    with ledger.transaction() as connection:
+        held = connection.execute(select(accounts).where(accounts.c.account == account).with_for_update()).one_or_none()
+        if held is not None and held.commitments_digest == digest and held.attestation == document:
+            return False
+        values = dict(commitments=commitments.to_json(), commitments_digest=digest, attestation=document, updated_at=at)
+        if held is None:
+            connection.execute(accounts.insert().values(account=account, opened_at=at, **values))
+        else:
+            connection.execute(accounts.update().where(accounts.c.account == account).values(**values))
+        current = {a.digest() for a in stored_attestations(held.attestation, account)} if held is not None else set()
+        for attestation in ordered:  # a refusal here rolls the account back too
+            if attestation.digest() not in current:
+                _record_attestation(connection, attestation, at)
+    return True
+
+
+def _record_attestation(connection: Connection, attestation: zm.Attestation, at: datetime) -> None:
+    """Record an attestation the account does not hold yet; its sequence number must rise."""
+    mine = (attestations.c.custodian == attestation.custodian, attestations.c.account == attestation.account)
+    latest = connection.execute(select(func.max(attestations.c.sequence)).where(*mine)).scalar_one()
+    if latest is not None and attestation.sequence <= latest:
+        raise OutOfOrder(
+            f"attestation {attestation.sequence} by {attestation.custodian!r} for {attestation.account!r}: the ledger "
+            f"already holds its attestation {latest}; sequence numbers rise, so this is an older book sent again"
+        )
+    connection.execute(
+        attestations.insert().values(
+            account=attestation.account, custodian=attestation.custodian, sequence=attestation.sequence,
+            digest=attestation.digest(), attestation=attestation.to_json(), recorded_at=at,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Challenge:
+    challenge: str
+    account: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def issue_challenge(
+    ledger: Ledger, account: str, *, valid_for: timedelta = DEFAULT_CHALLENGE_LIFETIME, now: datetime | None = None
+) -> Challenge:
+    """A fresh challenge for `account`, stored with its expiry, for `prove --challenge`."""
+    if valid_for <= timedelta(0):
+        raise zm.InputError("a challenge must be valid for a positive duration")
+    at = now or now_utc()
+    issued = Challenge(zm.new_challenge(), account, at, at + valid_for)
+    with ledger.transaction() as connection:
+        if connection.execute(select(accounts.c.account).where(accounts.c.account == account)).first() is None:
+            raise LedgerError(f"no account {account!r} in the ledger: import it with `zkmargin ledger open`")
+        connection.execute(challenges.insert().values(**asdict(issued)))
+    return issued
+
+
+def consume_challenge(connection: Connection, challenge: str, account: str, proof_id: int, at: datetime) -> str | None:
+    """Mark `challenge` used by proof `proof_id`; None, or why the proof must be refused."""
+    row = connection.execute(select(challenges).where(challenges.c.challenge == challenge)).one_or_none()
+    short = f"{challenge[:16]}…"
+    if row is None or row.account != account:
+        return f"answers challenge {short}, which the venue never issued to {account!r}"
+    if at > row.expires_at:
+        return f"answers challenge {short}, which expired at {row.expires_at:%Y-%m-%d %H:%M:%S} UTC"
+    # Compare-and-set: of two intakes racing on one challenge, exactly one update matches.
+    used = connection.execute(
+        challenges.update()
+        .where(challenges.c.challenge == challenge, challenges.c.used_by.is_(None))
+        .values(used_by=proof_id, used_at=at)
+    )
+    if used.rowcount == 1:
+        return None
+    first = connection.execute(
+        select(proofs.c.file, challenges.c.used_at).join(proofs, proofs.c.id == challenges.c.used_by)
+        .where(challenges.c.challenge == challenge)
+    ).one()
+    return (
+        f"replayed: challenge {short} was already answered by {first.file} at {first.used_at:%Y-%m-%d %H:%M:%S} UTC; "
+        "a challenge is consumed once"
+    )

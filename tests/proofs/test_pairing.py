@@ -90,3 +90,25 @@ def test_circuit_counts_two_short_units_per_butterfly_when_the_middle_is_short_o
     circuit, witness = circuit_and_witness(params, {"L": 1, "M": -1, "H": 1}, 10_000)
     witness[position(circuit, f"n[{butterfly}]")] = 1
     assert "short_cover(M)" in circuit.unsatisfied(witness)
+
+
+def test_circuit_refuses_a_sign_of_two_when_it_would_hide_one_extra_long_leg(params):
+    # long_cover reads 2·(q + u − Σ a·n) + β: β = 2 would let one unit more than held
+    # pass it; sign_long then needs q + u ≤ −2^31, which no position meets
+    circuit, witness = circuit_and_witness(params, {"S": -1}, 960 + 650)
+    witness[position(circuit, f"n[{vertical(params)}]")] = 1
+    witness[position(circuit, "b[L]")] = 2
+    failing = circuit.unsatisfied(witness)
+    assert "long_cover(L)" not in failing and "sign_long(L)" in failing
+
+
+def test_circuit_proves_each_leg_in_two_more_limbs_when_its_short_part_and_sign_are_anchored(params):
+    from zkmargin.proofs.statement import limb_count
+
+    paired = Statement.for_params(params, "test", "maintenance").compile(params)
+    naked_params = params.model_copy(update={"strategies": []})
+    naked = Statement.for_params(naked_params, "test", "maintenance").compile(naked_params)
+    legs = 2  # L and S
+    assert limb_count(paired) == limb_count(naked) + len(params.strategies) + 2 * legs
+    unranged = {v.name for v in paired.variables if not v.own_range}
+    assert unranged == {"u[L]", "u[S]", "b[L]", "b[S]"}

@@ -112,3 +112,17 @@ def test_circuit_proves_each_leg_in_two_more_limbs_when_its_short_part_and_sign_
     assert limb_count(paired) == limb_count(naked) + len(params.strategies) + 2 * legs
     unranged = {v.name for v in paired.variables if not v.own_range}
     assert unranged == {"u[L]", "u[S]", "b[L]", "b[S]"}
+
+
+def test_prove_and_verify_covered_and_protective_puts_when_funded_exactly():
+    from tests.models.conftest import one_underlying_market as market_of
+    from zkmargin.engine.assess import assess
+
+    market = market_of(50, S={"kind": "stock"}, P=option("put", 45, mark=1.0), Q=option("put", 55, mark=6.0))
+    params = build_params(market, model("standard"))
+    for positions in ({"S": 100, "P": 1}, {"S": -100, "Q": -1}):
+        book = account(Decimal(0), positions)
+        report = assess(book, params)
+        funded = account(report.requirement - report.equity, positions)
+        assert assess(funded, params).excess == 0 and len(report.pairing) == 1
+        verify(prove(funded, params), params)

@@ -19,16 +19,29 @@ of one unit (mark × M), S the underlying price, K strikes, M the option multipl
     short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
         the naked rate of the side whose requirement plus premium is greater (the rule:
         greater side plus the other side's premium, proceeds applied)
+    covered put (short M/M_stock shares, short 1 put)
+        the short stock's rate on those shares + M·max(K − S, 0) − v_p: the stock's
+        requirement plus the put's in-the-money amount, none on the put, its proceeds
+        applied (initial: the stock's Reg T rate instead of its maintenance rate)
+    protective put (long M/M_stock shares, long 1 put)
+        maintenance v_p + M·min(10%·K + max(S − K, 0), the long stock rate per share):
+        the put paid in full, the stock's requirement capped by what the put guarantees;
+        initial (Reg T) the naked legs (50% of the stock, the put in full)
     iron condor (long put a < short put b ≤ short call c < long call d; one expiry;
         K_b − K_a = K_d − K_c, as the exchange rule requires to recognise one)
         M·(K_b − K_a) − (v_b + v_c − v_a − v_d): the greater spread, credit applied — its
         maximum loss
 
+A short butterfly (−1 low, +2 middle, −1 high) needs no template of its own: its rule
+(the short spread's maximum loss, the long spread paid) is the credit vertical
+(+middle, −low) plus the debit vertical (+middle, −high) exactly, which the pairing finds.
+
 Rates are floored at 0. A template is published only where it is cheaper than its legs'
 naked rates, and only for the families the TOML lists (`strategies`): each template is a
 committed count in every proof over the params, so the venue trades recognition for proof
-size. Source: Cboe Margin Manual (spreads, covered calls,
-straddles, iron condors); FINRA Rule 4210(f)(2); Regulation T for the 50% initial.
+size. Source: Cboe Margin Manual (spreads, butterflies,
+covered calls and puts, long put with long underlying, straddles, iron condors); FINRA
+Rule 4210(f)(2); Regulation T for the 50% initial.
 """
 
 from __future__ import annotations
@@ -63,12 +76,13 @@ class Book:
     naked_short: np.ndarray
     stock_long_rate: float
     stock_initial_rate: float
+    protective_put_strike_rate: float
 
     def naked(self, legs: tuple[tuple[int, int], ...]) -> float:
         return sum(u * self.naked_long[i] if u > 0 else -u * self.naked_short[i] for i, u in legs)
 
 
-FAMILIES = ("vertical", "butterfly", "covered_call", "straddle", "iron_condor")
+FAMILIES = ("vertical", "butterfly", "covered_call", "covered_put", "protective_put", "straddle", "iron_condor")
 """The strategy families a `standard` TOML may list."""
 
 
@@ -91,7 +105,12 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
             found += verticals(book, chain, right, multiplier)
         if "butterfly" in families:
             found += butterflies(book, chain)
-        if right != "call":
+        if right == "put":
+            for stock in stocks.get(underlying, []):
+                if "covered_put" in families:
+                    found += covered_puts(book, stock, chain, multiplier)
+                if "protective_put" in families:
+                    found += protective_puts(book, stock, chain, multiplier)
             continue
         if "covered_call" in families:
             for stock in stocks.get(underlying, []):
@@ -140,15 +159,22 @@ def butterflies(book: Book, chain: list[int]) -> list[StrategyTerms]:
     return found
 
 
+def stock_lot(book: Book, stock: int, multiplier: float) -> tuple[int, float] | None:
+    """(stock units per option, price per share), or None when an option does not cover
+    a whole number of stock units."""
+    stock_multiplier = book.market.instruments[book.market.instrument_ids()[stock]].multiplier
+    units = multiplier / stock_multiplier
+    return (int(units), book.values[stock] / stock_multiplier) if units == int(units) else None
+
+
 def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -> list[StrategyTerms]:
-    stock_item = book.market.instruments[book.market.instrument_ids()[stock]]
-    shares = multiplier / stock_item.multiplier
-    if shares != int(shares):
+    lot = stock_lot(book, stock, multiplier)
+    if lot is None:
         return []
-    price = book.values[stock] / stock_item.multiplier
+    shares, price = lot
     found = []
     for call in calls:
-        legs = ((stock, int(shares)), (call, -1))
+        legs = ((stock, shares), (call, -1))
         value = price * multiplier
         capped = min(price, strike(book, call)) * multiplier
         # maintenance values the stock at no more than the strike (FINRA); Reg T initial
@@ -158,6 +184,44 @@ def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -
         found.append(StrategyTerms(
             f"covered call: {label(book, legs)}", legs, maintenance, {"initial": initial},
         ))
+    return found
+
+
+def covered_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+    lot = stock_lot(book, stock, multiplier)
+    if lot is None:
+        return []
+    units, price = lot
+    # per stock unit: the naked short stock rate, at initial Reg T's 50% if that is higher
+    maintenance_stock = units * book.naked_short[stock]
+    initial_stock = units * max(book.naked_short[stock], book.stock_initial_rate * book.values[stock])
+    found = []
+    for put in puts:
+        legs = ((stock, -units), (put, -1))
+        # assignment buys the shares back at K: the in-the-money amount is the put's charge
+        in_the_money = multiplier * max(strike(book, put) - price, 0.0)
+        maintenance = max(maintenance_stock + in_the_money - book.values[put], 0.0)
+        initial = max(initial_stock + in_the_money - book.values[put], 0.0)
+        found.append(StrategyTerms(f"covered put: {label(book, legs)}", legs, maintenance, {"initial": initial}))
+    return found
+
+
+def protective_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+    lot = stock_lot(book, stock, multiplier)
+    if lot is None:
+        return []
+    units, price = lot
+    maintenance_stock = units * book.naked_long[stock]
+    initial_stock = units * max(book.naked_long[stock], book.stock_initial_rate * book.values[stock])
+    found = []
+    for put in puts:
+        legs = ((stock, units), (put, 1))
+        # below K the put sells the shares at K: the stock's charge is capped by the rule's
+        # 10% of the strike plus what the stock can still lose down to it
+        capped = book.protective_put_strike_rate * strike(book, put) + max(price - strike(book, put), 0.0)
+        maintenance = book.naked_long[put] + min(multiplier * capped, maintenance_stock)
+        initial = book.naked_long[put] + initial_stock
+        found.append(StrategyTerms(f"protective put: {label(book, legs)}", legs, maintenance, {"initial": initial}))
     return found
 
 

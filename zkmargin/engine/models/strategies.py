@@ -187,14 +187,24 @@ def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -
     return found
 
 
-def covered_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+def stock_lot_rates(
+    book: Book, stock: int, multiplier: float, naked: np.ndarray
+) -> tuple[int, float, float, float] | None:
+    """(units, price per share, maintenance, initial) of the stock units one option covers,
+    at the naked rates `naked` (long or short side) and at Reg T's 50% if that is higher."""
     lot = stock_lot(book, stock, multiplier)
     if lot is None:
-        return []
+        return None
     units, price = lot
-    # per stock unit: the naked short stock rate, at initial Reg T's 50% if that is higher
-    maintenance_stock = units * book.naked_short[stock]
-    initial_stock = units * max(book.naked_short[stock], book.stock_initial_rate * book.values[stock])
+    initial = units * max(naked[stock], book.stock_initial_rate * book.values[stock])
+    return units, price, units * naked[stock], initial
+
+
+def covered_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+    lot = stock_lot_rates(book, stock, multiplier, book.naked_short)
+    if lot is None:
+        return []
+    units, price, maintenance_stock, initial_stock = lot
     found = []
     for put in puts:
         legs = ((stock, -units), (put, -1))
@@ -207,12 +217,10 @@ def covered_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> 
 
 
 def protective_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
-    lot = stock_lot(book, stock, multiplier)
+    lot = stock_lot_rates(book, stock, multiplier, book.naked_long)
     if lot is None:
         return []
-    units, price = lot
-    maintenance_stock = units * book.naked_long[stock]
-    initial_stock = units * max(book.naked_long[stock], book.stock_initial_rate * book.values[stock])
+    units, price, maintenance_stock, initial_stock = lot
     found = []
     for put in puts:
         legs = ((stock, units), (put, 1))

@@ -126,3 +126,44 @@ def test_prove_and_verify_covered_and_protective_puts_when_funded_exactly():
         funded = account(report.requirement - report.equity, positions)
         assert assess(funded, params).excess == 0 and len(report.pairing) == 1
         verify(prove(funded, params), params)
+
+
+def condor_market(puts, calls):
+    legs = {f"P{k}": option("put", k, mark=max(0.5, (k - 80) / 4)) for k in puts}
+    legs |= {f"C{k}": option("call", k, mark=max(0.5, (120 - k) / 4)) for k in calls}
+    return build_params(one_underlying_market(100, **legs), model("standard"))
+
+
+def test_circuit_states_an_iron_condor_as_its_two_spreads_and_a_bonus_when_its_block_is_complete():
+    from tests.models.conftest import account as book_of
+    from zkmargin.engine.assess import assess
+
+    params = condor_market((85, 90), (110, 115))
+    condor = next(j for j, s in enumerate(params.strategies) if s.name.startswith("iron condor"))
+    positions = {"P85": 3, "P90": -3, "C110": -3, "C115": 3}
+    report = assess(book_of(Decimal(0), positions), params)
+    funded = book_of(report.requirement - report.equity, positions)
+    circuit, witness = circuit_and_witness(params, positions, report.requirement - report.equity)
+    names = [v.name for v in circuit.variables]
+    assert f"n[{condor}]" not in names and witness[names.index("z[0]")] == 3
+    assert circuit.unsatisfied(witness) == [] and report.pairing[0][0].startswith("iron condor")
+    verify(prove(funded, params), params)
+
+
+def test_circuit_refuses_a_condor_bonus_when_only_the_put_spread_is_held():
+    # the put credit spread alone, and a bonus claimed as if the call spread were held too
+    params = condor_market((85, 90), (110, 115))
+    circuit, witness = circuit_and_witness(params, {"P85": 1, "P90": -1}, 10_000)
+    witness[position(circuit, "z[0]")] = 1
+    assert circuit.unsatisfied(witness) == ["bonus_right(0)"]
+
+
+def test_circuit_keeps_a_count_per_condor_when_one_pair_of_spreads_is_not_a_condor():
+    # put spreads 80/85 and 85/90, call spreads 85/90 and 90/95: 85/90 P with 85/90 C has its
+    # short put above its short call, so three of the four pairs are condors: no block
+    params = condor_market((80, 85, 90), (85, 90, 95))
+    condors = [j for j, s in enumerate(params.strategies) if s.name.startswith("iron condor")]
+    circuit = Statement.for_params(params, "test", "maintenance").compile(params)
+    names = {v.name for v in circuit.variables}
+    assert len(condors) == 3 and {f"n[{j}]" for j in condors} <= names
+    assert not any(name.startswith("z[") for name in names)

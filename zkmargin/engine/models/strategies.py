@@ -123,6 +123,14 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
     return tuple(strategy for strategy in found if strategy.rate < book.naked(strategy.legs) - 1e-9)
 
 
+def rounded_up(amount: float) -> float:
+    """`amount` rounded up to the money unit, as build_params publishes a rate."""
+    # params.py imports this package, so its rounding is imported when first needed
+    from zkmargin.engine.params import MONEY_SCALE, money_up
+
+    return money_up(amount) / MONEY_SCALE
+
+
 def strike(book: Book, row: int) -> float:
     return book.market.instruments[book.market.instrument_ids()[row]].strike
 
@@ -132,15 +140,19 @@ def label(book: Book, legs: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(f"{'+' if units > 0 else '−'}{abs(units)} {ids[row]}" for row, units in legs)
 
 
+def vertical_rate(book: Book, long: int, short: int, right: str, multiplier: float) -> float:
+    width = strike(book, long) - strike(book, short)
+    loss = multiplier * max(width if right == "call" else -width, 0.0)
+    return max(loss + book.values[long] - book.values[short], 0.0)
+
+
 def verticals(book: Book, chain: list[int], right: str, multiplier: float) -> list[StrategyTerms]:
     found = []
     for long, short in product(chain, chain):
         if long == short:
             continue
-        width = strike(book, long) - strike(book, short)
-        loss = multiplier * max(width if right == "call" else -width, 0.0)
         legs = ((long, 1), (short, -1))
-        rate = max(loss + book.values[long] - book.values[short], 0.0)
+        rate = vertical_rate(book, long, short, right, multiplier)
         found.append(StrategyTerms(f"vertical: {label(book, legs)}", legs, rate))
     return found
 
@@ -256,7 +268,12 @@ def iron_condors(book: Book, puts: list[int], calls: list[int], multiplier: floa
             if strike(book, long_call) - strike(book, short_call) != width:
                 continue
             legs = ((long_put, 1), (short_put, -1), (short_call, -1), (long_call, 1))
-            credit = sum(-units * book.values[row] for row, units in legs)
-            rate = max(multiplier * width - credit, 0.0)
+            # M·W − credit, as the two credit spreads' published (rounded-up) rates less one
+            # width: at most a money unit above the rule, and the proof can then state every
+            # condor as its two verticals plus one public bonus M·W (proofs/pairing.py)
+            spreads = rounded_up(vertical_rate(book, long_put, short_put, "put", multiplier)) + rounded_up(
+                vertical_rate(book, long_call, short_call, "call", multiplier)
+            )
+            rate = max(spreads - multiplier * width, 0.0)
             found.append(StrategyTerms(f"iron condor: {label(book, legs)}", legs, rate))
     return found

@@ -45,7 +45,7 @@ leaves a valid pairing of verticals; for z_k > 0 pick any z_k units of the L spr
 the R spreads, match them one to one (every pair is a published condor) and the same legs
 form that many condors and fewer spreads, whose saving is exactly Σ saving·n + B·z_k. So
 every admissible (n, z) is a valid template pairing at its own requirement. 20 condors of
-one expiry (4 call and 3 put strikes, three widths) cost 6 limbs instead of 20. A block
+one expiry (5 call and 4 put strikes, three widths) cost 6 limbs instead of 20. A block
 whose pairs are not all condors, or whose bonuses differ, keeps a count per condor.
 
 So u_i = q_i⁻ exactly, every admissible n is a valid pairing of the real positions (each

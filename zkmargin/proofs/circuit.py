@@ -18,7 +18,8 @@ Variables, in this order (the proof file lists commitments in the same order):
            is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
     n_j    count of strategy template j, β_i sign bit of each strategy leg (pairing.py); a
            leg's u_i and β_i have no range item of their own, a constraint bounds each
-           (`Variable.own_range`, `Circuit.bounds`)
+           (`Variable.own_range`, `Circuit.bounds`); z_k bonus count of a block of iron
+           condors, stated through their spreads' n_j (pairing.py)
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
            by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)

@@ -96,3 +96,53 @@ def test_standard_long_butterfly_needs_only_its_net_debit_when_paired():
     report = cboe_excess(market, {"L": 1, "M": -2, "H": 1}, "0")  # cash after paying the debit
     assert report.requirement == Decimal("175.00") and report.excess == 0
     assert [name for name, _ in report.pairing] == ["long butterfly: +1 L, −2 M, +1 H"]
+
+
+@pytest.mark.parametrize("level, deposit", [("maintenance", "1650"), ("initial", "2850")])
+def test_standard_covered_put_charges_only_the_short_stock_when_the_put_is_out_of_the_money(level, deposit):
+    # short 100 at 60, short the 55 put at 1.50 (out of the money): no requirement on the put,
+    # its $150 proceeds applied; maintenance 30% × 6,000 = 1,800 − 150 = 1,650;
+    # Reg T initial 50% × 6,000 = 3,000 − 150 = 2,850
+    market = one_underlying_market(60, S={"kind": "stock"}, P=option("put", 55, mark=1.5))
+    params = build_params(market, model("standard"))
+    # cash after the short sale and the put sale is deposit + 6,000 + 150
+    report = assess(account(Decimal(deposit) + 6000 + 150, {"S": -100, "P": -1}), params, level=level)
+    assert report.excess == 0 and report.meets
+    assert [name for name, _ in report.pairing] == ["covered put: −100 S, −1 P"]
+
+
+def test_standard_covered_put_adds_the_in_the_money_amount_when_the_put_is_in_the_money():
+    # short 100 at 50, short the 55 put at 6.00: 30% × 5,000 = 1,500 + (55 − 50) × 100 = 500,
+    # less the $600 proceeds: 1,400 (naked: 1,500 + 20% × 5,000 = 2,500)
+    market = one_underlying_market(50, S={"kind": "stock"}, P=option("put", 55, mark=6.0))
+    report = cboe_excess(market, {"S": -100, "P": -1}, Decimal(1400) + 5000 + 600)
+    assert report.excess == 0 and report.requirement == Decimal("1400.00")
+
+
+@pytest.mark.parametrize("price, strike, mark, deposit", [
+    # out of the money: min(10% × 45 + (50 − 45), 25% × 50) = 9.50 a share → 950 + the put's 100
+    (50, 45, 1.0, "1050"),
+    # in the money: min(10% × 45, 25% × 40) = 4.50 a share → 450 + the put's 550
+    (40, 45, 5.5, "1000"),
+])
+def test_standard_protective_put_caps_the_stock_requirement_by_the_strike_when_paired(price, strike, mark, deposit):
+    market = one_underlying_market(price, S={"kind": "stock"}, P=option("put", strike, mark=mark))
+    params = build_params(market, model("standard"))
+    # cash after buying the stock and the put is deposit − 100 × price − 100 × mark
+    cash = Decimal(deposit) - 100 * Decimal(price) - 100 * Decimal(str(mark))
+    report = assess(account(cash, {"S": 100, "P": 1}), params)
+    assert report.excess == 0 and report.meets
+    assert [name for name, _ in report.pairing] == ["protective put: +100 S, +1 P"]
+    initial = assess(account(cash, {"S": 100, "P": 1}), params, level="initial")
+    assert initial.requirement == 50 * price + 100 * Decimal(str(mark))  # Reg T: 50% + the put in full
+
+
+def test_standard_short_butterfly_charges_the_short_spread_when_paired_as_two_verticals():
+    # −1 45 C at 6.00, +2 50 C at 2.50, −1 55 C at 0.75: net credit 6.00 + 0.75 − 5.00 = 1.75;
+    # Cboe: the short 45/50 spread's 500, long 50/55 spread paid, credit applied → 500 − 175 = 325
+    market = one_underlying_market(
+        50, L=option("call", 45, mark=6.0), M=option("call", 50, mark=2.5), H=option("call", 55, mark=0.75)
+    )
+    report = cboe_excess(market, {"L": -1, "M": 2, "H": -1}, Decimal(325) + 175)
+    assert report.excess == 0 and report.requirement == Decimal("325.00")
+    assert sorted(name for name, _ in report.pairing) == ["vertical: +1 M, −1 H", "vertical: +1 M, −1 L"]

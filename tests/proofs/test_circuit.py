@@ -188,3 +188,25 @@ def test_circuit_rejects_lying_short_part_when_only_the_short_side_is_valued_apa
     lying = list(honest)
     lying[[v.name for v in circuit.variables].index("u[I0]")] = 0
     assert "long_part(I0)" in circuit.unsatisfied(lying)
+
+
+def test_circuit_bounds_an_unranged_variable_by_its_anchor_when_it_has_coefficient_one():
+    from zkmargin.proofs.circuit import Circuit, Constraint, Variable
+
+    ranged = Variable("x", "witness", 0, 32)
+    anchored = Variable("y", "witness", 0, 32, own_range=False)
+    # y − 3x + 5 ∈ [0, 2^32): |y| < 2^32 + 5 + 3·2^32
+    circuit = Circuit((ranged, anchored), (Constraint("anchor", ((0, -3), (1, 1)), 5, 32),))
+    assert circuit.bounds() == [2**32, 2**32 + 5 + 3 * 2**32]
+    assert [item.name for item in circuit.range_items] == ["range(x)", "anchor"]
+
+
+def test_circuit_refuses_an_unranged_variable_when_no_constraint_anchors_it():
+    from zkmargin.proofs.circuit import Circuit, Constraint, Variable
+
+    ranged = Variable("x", "witness", 0, 32)
+    loose = Variable("y", "witness", 0, 32, own_range=False)
+    # coefficient 2 on y: y = (slack + x)/2 could be any field element
+    circuit = Circuit((ranged, loose), (Constraint("halves", ((0, 1), (1, 2)), 0, 32),))
+    with pytest.raises(UnsoundStatement, match="no constraint bounds it"):
+        circuit.check_soundness()

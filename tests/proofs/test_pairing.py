@@ -90,3 +90,80 @@ def test_circuit_counts_two_short_units_per_butterfly_when_the_middle_is_short_o
     circuit, witness = circuit_and_witness(params, {"L": 1, "M": -1, "H": 1}, 10_000)
     witness[position(circuit, f"n[{butterfly}]")] = 1
     assert "short_cover(M)" in circuit.unsatisfied(witness)
+
+
+def test_circuit_refuses_a_sign_of_two_when_it_would_hide_one_extra_long_leg(params):
+    # long_cover reads 2·(q + u − Σ a·n) + β: β = 2 would let one unit more than held
+    # pass it; sign_long then needs q + u ≤ −2^31, which no position meets
+    circuit, witness = circuit_and_witness(params, {"S": -1}, 960 + 650)
+    witness[position(circuit, f"n[{vertical(params)}]")] = 1
+    witness[position(circuit, "b[L]")] = 2
+    failing = circuit.unsatisfied(witness)
+    assert "long_cover(L)" not in failing and "sign_long(L)" in failing
+
+
+def test_circuit_proves_each_leg_in_two_more_limbs_when_its_short_part_and_sign_are_anchored(params):
+    from zkmargin.proofs.statement import limb_count
+
+    paired = Statement.for_params(params, "test", "maintenance").compile(params)
+    naked_params = params.model_copy(update={"strategies": []})
+    naked = Statement.for_params(naked_params, "test", "maintenance").compile(naked_params)
+    legs = 2  # L and S
+    assert limb_count(paired) == limb_count(naked) + len(params.strategies) + 2 * legs
+    unranged = {v.name for v in paired.variables if not v.own_range}
+    assert unranged == {"u[L]", "u[S]", "b[L]", "b[S]"}
+
+
+def test_prove_and_verify_covered_and_protective_puts_when_funded_exactly():
+    from tests.models.conftest import one_underlying_market as market_of
+    from zkmargin.engine.assess import assess
+
+    market = market_of(50, S={"kind": "stock"}, P=option("put", 45, mark=1.0), Q=option("put", 55, mark=6.0))
+    params = build_params(market, model("standard"))
+    for positions in ({"S": 100, "P": 1}, {"S": -100, "Q": -1}):
+        book = account(Decimal(0), positions)
+        report = assess(book, params)
+        funded = account(report.requirement - report.equity, positions)
+        assert assess(funded, params).excess == 0 and len(report.pairing) == 1
+        verify(prove(funded, params), params)
+
+
+def condor_market(puts, calls):
+    legs = {f"P{k}": option("put", k, mark=max(0.5, (k - 80) / 4)) for k in puts}
+    legs |= {f"C{k}": option("call", k, mark=max(0.5, (120 - k) / 4)) for k in calls}
+    return build_params(one_underlying_market(100, **legs), model("standard"))
+
+
+def test_circuit_states_an_iron_condor_as_its_two_spreads_and_a_bonus_when_its_block_is_complete():
+    from tests.models.conftest import account as book_of
+    from zkmargin.engine.assess import assess
+
+    params = condor_market((85, 90), (110, 115))
+    condor = next(j for j, s in enumerate(params.strategies) if s.name.startswith("iron condor"))
+    positions = {"P85": 3, "P90": -3, "C110": -3, "C115": 3}
+    report = assess(book_of(Decimal(0), positions), params)
+    funded = book_of(report.requirement - report.equity, positions)
+    circuit, witness = circuit_and_witness(params, positions, report.requirement - report.equity)
+    names = [v.name for v in circuit.variables]
+    assert f"n[{condor}]" not in names and witness[names.index("z[0]")] == 3
+    assert circuit.unsatisfied(witness) == [] and report.pairing[0][0].startswith("iron condor")
+    verify(prove(funded, params), params)
+
+
+def test_circuit_refuses_a_condor_bonus_when_only_the_put_spread_is_held():
+    # the put credit spread alone, and a bonus claimed as if the call spread were held too
+    params = condor_market((85, 90), (110, 115))
+    circuit, witness = circuit_and_witness(params, {"P85": 1, "P90": -1}, 10_000)
+    witness[position(circuit, "z[0]")] = 1
+    assert circuit.unsatisfied(witness) == ["bonus_right(0)"]
+
+
+def test_circuit_keeps_a_count_per_condor_when_one_pair_of_spreads_is_not_a_condor():
+    # put spreads 80/85 and 85/90, call spreads 85/90 and 90/95: 85/90 P with 85/90 C has its
+    # short put above its short call, so three of the four pairs are condors: no block
+    params = condor_market((80, 85, 90), (85, 90, 95))
+    condors = [j for j, s in enumerate(params.strategies) if s.name.startswith("iron condor")]
+    circuit = Statement.for_params(params, "test", "maintenance").compile(params)
+    names = {v.name for v in circuit.variables}
+    assert len(condors) == 3 and {f"n[{j}]" for j in condors} <= names
+    assert not any(name.startswith("z[") for name in names)

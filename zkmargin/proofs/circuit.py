@@ -16,7 +16,10 @@ Variables, in this order (the proof file lists commitments in the same order):
     c      collateral (cash) in money units, signed 64-bit
     u_i    short part of q_i, for instruments with an add-on or floor rate or whose short side
            is valued apart (values_short, pnl_short); u_i ≥ 0, u_i + q_i ≥ 0
-    n_j    count of strategy template j, β_i sign bit of each strategy leg (pairing.py)
+    n_j    count of strategy template j, β_i sign bit of each strategy leg (pairing.py); a
+           leg's u_i and β_i have no range item of their own, a constraint bounds each
+           (`Variable.own_range`, `Circuit.bounds`); z_k bonus count of a block of iron
+           condors, stated through their spreads' n_j (pairing.py)
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
            by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)
@@ -85,12 +88,20 @@ class CircuitParams(Protocol):
 
 @dataclass(frozen=True)
 class Variable:
-    """A committed integer with its own range: `value + shift ∈ [0, 2^bits)`."""
+    """A committed integer with its own range: `value + shift ∈ [0, 2^bits)`.
+
+    With `own_range` False the variable gets no range item of its own: some constraint
+    bounds it instead, one in which it has coefficient ±1 and every other variable is
+    bounded already (its *anchor*, found by `Circuit.bounds`). Its value is then that
+    constraint's slack less a bounded integer combination, itself a bounded integer, so
+    one limb is saved and nothing is lost (docs/protocol.md, section 4).
+    """
 
     name: str
     role: str
     shift: int
     bits: int
+    own_range: bool = True
 
     @property
     def lower(self) -> int:
@@ -126,6 +137,7 @@ class Circuit:
         own = tuple(
             Constraint(f"range({variable.name})", ((index, 1),), variable.shift, variable.bits)
             for index, variable in enumerate(self.variables)
+            if variable.own_range
         )
         return own + self.constraints
 
@@ -143,15 +155,44 @@ class Circuit:
             if not 0 <= value < 1 << item.bits
         ]
 
+    def bounds(self) -> list[int]:
+        """max |w_i| over the integers a valid proof allows, per variable.
+
+        A variable with its own range item is confined to [lower, upper). One without is
+        bounded by its anchor: a constraint c·w + Σ a_k·w_k + b ∈ [0, 2^bits) with c = ±1
+        whose other variables are bounded already, so |w| < 2^bits + |b| + Σ |a_k|·bound_k.
+        Anchors are searched until nothing changes; a variable left without one makes the
+        circuit unsound (`UnsoundStatement`): its value could be any field element.
+        """
+        bound: list[int | None] = [
+            max(abs(v.lower), abs(v.upper)) if v.own_range else None for v in self.variables
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for item in self.constraints:
+                loose = [(index, c) for index, c in item.terms if bound[index] is None]
+                if len(loose) != 1 or abs(loose[0][1]) != 1:
+                    continue
+                index = loose[0][0]
+                bound[index] = (1 << item.bits) + abs(item.constant) + sum(
+                    abs(c) * bound[k] for k, c in item.terms if k != index
+                )
+                changed = True
+        unbounded = [v.name for v, b in zip(self.variables, bound) if b is None]
+        if unbounded:
+            raise UnsoundStatement(f"variable {unbounded[0]} has no range of its own and no constraint bounds it")
+        return bound
+
     def soundness_budget(self) -> int:
         """The largest |a·w + b| any range item can take over the integers.
 
-        Every variable is confined to [lower, upper) by its own range item, so
-        |a·w + b| ≤ |b| + Σ |a_i|·max(|lower_i|, |upper_i|). If that stays below r/2, a
-        value proved to lie in [0, 2^bits) modulo r is that same integer, and no
-        inequality can be met by wrapping around the group order.
+        Every variable is confined by its own range item or its anchor (`bounds`), so
+        |a·w + b| ≤ |b| + Σ |a_i|·bound_i. If that stays below r/2, a value proved to lie
+        in [0, 2^bits) modulo r is that same integer, and no inequality can be met by
+        wrapping around the group order.
         """
-        bound = [max(abs(v.lower), abs(v.upper)) for v in self.variables]
+        bound = self.bounds()
         return max(
             abs(item.constant) + sum(abs(coefficient) * bound[index] for index, coefficient in item.terms)
             for item in self.range_items
@@ -174,7 +215,8 @@ class Circuit:
         """sha256 over a canonical encoding of every variable and constraint."""
         encoding = json.dumps(
             {
-                "variables": [[v.name, v.role, v.shift, v.bits] for v in self.variables],
+                "variables": [[v.name, v.role, v.shift, v.bits] + ([] if v.own_range else ["anchored"])
+                              for v in self.variables],
                 "constraints": [[c.name, [list(t) for t in c.terms], c.constant, c.bits] for c in self.constraints],
             },
             separators=(",", ":"),
@@ -221,7 +263,8 @@ def compile_circuit(
     short_part = {}
     for i in rated:
         short_part[i] = len(variables)
-        variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS))
+        # a strategy leg's u_i is bounded by its short_cover (pairing.py): no range of its own
+        variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS, own_range=i not in legs))
     # a strategy leg's long_cover (pairing.py) states long_part with the legs subtracted
     constraints: list[Constraint] = [
         Constraint(f"long_part({params.instruments[i]})", ((short_part[i], 1), (i, 1)), 0, POSITION_BITS)

@@ -9,6 +9,7 @@ from zkmargin.engine.assess import scenario_losses
 from zkmargin.engine.credits import group_credits
 from zkmargin.engine.strategies import cheapest_pairing
 from zkmargin.proofs.circuit import Circuit
+from zkmargin.proofs.pairing import pairing_witness
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
@@ -20,7 +21,8 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     u_i = max(−q_i, 0) (short part), m_g = max(0, max_{s∈g} loss_s) (a group's worst
     loss), x_k = the largest credit its bounds allow (engine/credits.py), t = the
     Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0), n = the cheapest
-    pairing into strategies at `level` and b_i = [q_i < 0]: the choices that make the
+    pairing into strategies at `level` (a composite block's members stated as their halves
+    and a bonus count z_k, pairing.py) and b_i = [q_i < 0]: the choices that make the
     requirement constraint's slack largest.
     """
     positions = params.position_vector(portfolio)
@@ -29,8 +31,7 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     for name, q in zip(params.instruments, positions):
         by_name[f"u[{name}]"] = max(-q, 0)
         by_name[f"b[{name}]"] = int(q < 0)
-    for j, n in enumerate(cheapest_pairing(params, positions, level)):
-        by_name[f"n[{j}]"] = n
+    by_name |= pairing_witness(params, level, cheapest_pairing(params, positions, level))
     losses = scenario_losses(params, positions)
     for group, loss in zip(params.scenario_groups, losses):
         by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", 0), loss)

@@ -21,7 +21,8 @@ minimum); FINRA Rule 4210(c) for equity maintenance and the short-stock per-shar
 minimums; Regulation T (12 CFR 220.12) for the 50% initial on stock; futures rate is the
 venue's. Options carry the same rates at both levels (Reg T defers to the exchange rules).
 
-Strategies (spreads, covered calls, straddles, iron condors) are public templates with
+Strategies (spreads, butterflies, covered calls and puts, protective puts, straddles, iron
+condors) are public templates with
 their own rates (engine/models/strategies.py); the prover pairs its legs privately
 (engine/strategies.py, proofs/circuit.py) and pays the template rate on pairs, the naked
 rate on the rest.
@@ -62,6 +63,7 @@ class StandardParameters(ParameterTable):
     stock_short_rate_low_price: float = Field(ge=0)
     stock_short_minimum_per_share_low_price: float = Field(ge=0)
     stock_initial_rate: float = Field(ge=0)
+    protective_put_strike_rate: float = Field(ge=0)
     future_rate: float = Field(ge=0)
     strategies: list[Literal[FAMILIES]]
 
@@ -107,7 +109,10 @@ def from_market(market: Market, parameters: StandardParameters) -> MarginTerms:
          short_stock_rates(values, contracts.multiplier, parameters), parameters.future_rate * notional],
     )
     initial = np.where(stock, parameters.stock_initial_rate * values, 0.0)
-    book = Book(market, values, addon_long, addon_short, parameters.stock_long_rate, parameters.stock_initial_rate)
+    book = Book(
+        market, values, addon_long, addon_short, parameters.stock_long_rate, parameters.stock_initial_rate,
+        parameters.protective_put_strike_rate,
+    )
     return MarginTerms(
         scenarios=(),
         scenario_groups=(),

@@ -19,16 +19,29 @@ of one unit (mark × M), S the underlying price, K strikes, M the option multipl
     short straddle or strangle (short 1 call, short 1 put; one underlying and expiry)
         the naked rate of the side whose requirement plus premium is greater (the rule:
         greater side plus the other side's premium, proceeds applied)
+    covered put (short M/M_stock shares, short 1 put)
+        the short stock's rate on those shares + M·max(K − S, 0) − v_p: the stock's
+        requirement plus the put's in-the-money amount, none on the put, its proceeds
+        applied (initial: the stock's Reg T rate instead of its maintenance rate)
+    protective put (long M/M_stock shares, long 1 put)
+        maintenance v_p + M·min(10%·K + max(S − K, 0), the long stock rate per share):
+        the put paid in full, the stock's requirement capped by what the put guarantees;
+        initial (Reg T) the naked legs (50% of the stock, the put in full)
     iron condor (long put a < short put b ≤ short call c < long call d; one expiry;
         K_b − K_a = K_d − K_c, as the exchange rule requires to recognise one)
         M·(K_b − K_a) − (v_b + v_c − v_a − v_d): the greater spread, credit applied — its
         maximum loss
 
+A short butterfly (−1 low, +2 middle, −1 high) needs no template of its own: its rule
+(the short spread's maximum loss, the long spread paid) is the credit vertical
+(+middle, −low) plus the debit vertical (+middle, −high) exactly, which the pairing finds.
+
 Rates are floored at 0. A template is published only where it is cheaper than its legs'
 naked rates, and only for the families the TOML lists (`strategies`): each template is a
 committed count in every proof over the params, so the venue trades recognition for proof
-size. Source: Cboe Margin Manual (spreads, covered calls,
-straddles, iron condors); FINRA Rule 4210(f)(2); Regulation T for the 50% initial.
+size. Source: Cboe Margin Manual (spreads, butterflies,
+covered calls and puts, long put with long underlying, straddles, iron condors); FINRA
+Rule 4210(f)(2); Regulation T for the 50% initial.
 """
 
 from __future__ import annotations
@@ -63,12 +76,13 @@ class Book:
     naked_short: np.ndarray
     stock_long_rate: float
     stock_initial_rate: float
+    protective_put_strike_rate: float
 
     def naked(self, legs: tuple[tuple[int, int], ...]) -> float:
         return sum(u * self.naked_long[i] if u > 0 else -u * self.naked_short[i] for i, u in legs)
 
 
-FAMILIES = ("vertical", "butterfly", "covered_call", "straddle", "iron_condor")
+FAMILIES = ("vertical", "butterfly", "covered_call", "covered_put", "protective_put", "straddle", "iron_condor")
 """The strategy families a `standard` TOML may list."""
 
 
@@ -91,7 +105,12 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
             found += verticals(book, chain, right, multiplier)
         if "butterfly" in families:
             found += butterflies(book, chain)
-        if right != "call":
+        if right == "put":
+            for stock in stocks.get(underlying, []):
+                if "covered_put" in families:
+                    found += covered_puts(book, stock, chain, multiplier)
+                if "protective_put" in families:
+                    found += protective_puts(book, stock, chain, multiplier)
             continue
         if "covered_call" in families:
             for stock in stocks.get(underlying, []):
@@ -104,6 +123,14 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
     return tuple(strategy for strategy in found if strategy.rate < book.naked(strategy.legs) - 1e-9)
 
 
+def rounded_up(amount: float) -> float:
+    """`amount` rounded up to the money unit, as build_params publishes a rate."""
+    # params.py imports this package, so its rounding is imported when first needed
+    from zkmargin.engine.params import MONEY_SCALE, money_up
+
+    return money_up(amount) / MONEY_SCALE
+
+
 def strike(book: Book, row: int) -> float:
     return book.market.instruments[book.market.instrument_ids()[row]].strike
 
@@ -113,15 +140,19 @@ def label(book: Book, legs: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(f"{'+' if units > 0 else '−'}{abs(units)} {ids[row]}" for row, units in legs)
 
 
+def vertical_rate(book: Book, long: int, short: int, right: str, multiplier: float) -> float:
+    width = strike(book, long) - strike(book, short)
+    loss = multiplier * max(width if right == "call" else -width, 0.0)
+    return max(loss + book.values[long] - book.values[short], 0.0)
+
+
 def verticals(book: Book, chain: list[int], right: str, multiplier: float) -> list[StrategyTerms]:
     found = []
     for long, short in product(chain, chain):
         if long == short:
             continue
-        width = strike(book, long) - strike(book, short)
-        loss = multiplier * max(width if right == "call" else -width, 0.0)
         legs = ((long, 1), (short, -1))
-        rate = max(loss + book.values[long] - book.values[short], 0.0)
+        rate = vertical_rate(book, long, short, right, multiplier)
         found.append(StrategyTerms(f"vertical: {label(book, legs)}", legs, rate))
     return found
 
@@ -140,15 +171,22 @@ def butterflies(book: Book, chain: list[int]) -> list[StrategyTerms]:
     return found
 
 
+def stock_lot(book: Book, stock: int, multiplier: float) -> tuple[int, float] | None:
+    """(stock units per option, price per share), or None when an option does not cover
+    a whole number of stock units."""
+    stock_multiplier = book.market.instruments[book.market.instrument_ids()[stock]].multiplier
+    units = multiplier / stock_multiplier
+    return (int(units), book.values[stock] / stock_multiplier) if units == int(units) else None
+
+
 def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -> list[StrategyTerms]:
-    stock_item = book.market.instruments[book.market.instrument_ids()[stock]]
-    shares = multiplier / stock_item.multiplier
-    if shares != int(shares):
+    lot = stock_lot(book, stock, multiplier)
+    if lot is None:
         return []
-    price = book.values[stock] / stock_item.multiplier
+    shares, price = lot
     found = []
     for call in calls:
-        legs = ((stock, int(shares)), (call, -1))
+        legs = ((stock, shares), (call, -1))
         value = price * multiplier
         capped = min(price, strike(book, call)) * multiplier
         # maintenance values the stock at no more than the strike (FINRA); Reg T initial
@@ -158,6 +196,52 @@ def covered_calls(book: Book, stock: int, calls: list[int], multiplier: float) -
         found.append(StrategyTerms(
             f"covered call: {label(book, legs)}", legs, maintenance, {"initial": initial},
         ))
+    return found
+
+
+def stock_lot_rates(
+    book: Book, stock: int, multiplier: float, naked: np.ndarray
+) -> tuple[int, float, float, float] | None:
+    """(units, price per share, maintenance, initial) of the stock units one option covers,
+    at the naked rates `naked` (long or short side) and at Reg T's 50% if that is higher."""
+    lot = stock_lot(book, stock, multiplier)
+    if lot is None:
+        return None
+    units, price = lot
+    initial = units * max(naked[stock], book.stock_initial_rate * book.values[stock])
+    return units, price, units * naked[stock], initial
+
+
+def covered_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+    lot = stock_lot_rates(book, stock, multiplier, book.naked_short)
+    if lot is None:
+        return []
+    units, price, maintenance_stock, initial_stock = lot
+    found = []
+    for put in puts:
+        legs = ((stock, -units), (put, -1))
+        # assignment buys the shares back at K: the in-the-money amount is the put's charge
+        in_the_money = multiplier * max(strike(book, put) - price, 0.0)
+        maintenance = max(maintenance_stock + in_the_money - book.values[put], 0.0)
+        initial = max(initial_stock + in_the_money - book.values[put], 0.0)
+        found.append(StrategyTerms(f"covered put: {label(book, legs)}", legs, maintenance, {"initial": initial}))
+    return found
+
+
+def protective_puts(book: Book, stock: int, puts: list[int], multiplier: float) -> list[StrategyTerms]:
+    lot = stock_lot_rates(book, stock, multiplier, book.naked_long)
+    if lot is None:
+        return []
+    units, price, maintenance_stock, initial_stock = lot
+    found = []
+    for put in puts:
+        legs = ((stock, units), (put, 1))
+        # below K the put sells the shares at K: the stock's charge is capped by the rule's
+        # 10% of the strike plus what the stock can still lose down to it
+        capped = book.protective_put_strike_rate * strike(book, put) + max(price - strike(book, put), 0.0)
+        maintenance = book.naked_long[put] + min(multiplier * capped, maintenance_stock)
+        initial = book.naked_long[put] + initial_stock
+        found.append(StrategyTerms(f"protective put: {label(book, legs)}", legs, maintenance, {"initial": initial}))
     return found
 
 
@@ -184,7 +268,12 @@ def iron_condors(book: Book, puts: list[int], calls: list[int], multiplier: floa
             if strike(book, long_call) - strike(book, short_call) != width:
                 continue
             legs = ((long_put, 1), (short_put, -1), (short_call, -1), (long_call, 1))
-            credit = sum(-units * book.values[row] for row, units in legs)
-            rate = max(multiplier * width - credit, 0.0)
+            # M·W − credit, as the two credit spreads' published (rounded-up) rates less one
+            # width: at most a money unit above the rule, and the proof can then state every
+            # condor as its two verticals plus one public bonus M·W (proofs/pairing.py)
+            spreads = rounded_up(vertical_rate(book, long_put, short_put, "put", multiplier)) + rounded_up(
+                vertical_rate(book, long_call, short_call, "call", multiplier)
+            )
+            rate = max(spreads - multiplier * width, 0.0)
             found.append(StrategyTerms(f"iron condor: {label(book, legs)}", legs, rate))
     return found

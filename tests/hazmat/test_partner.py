@@ -8,12 +8,12 @@ import pytest
 
 from tests.hazmat.test_inner_product import LABEL, create, statement, verify
 from zkmargin.hazmat import groups
-from zkmargin.hazmat import range_proof as range_proof_module
+from zkmargin.hazmat import range_prover as range_prover_module
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.inner_product import Folding, InnerProductProof
 from zkmargin.hazmat.partner import Partner, PartnerFailed
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.hazmat.range_proof_share import ProverShare
+from zkmargin.hazmat.range_prover import ProverShare
 from zkmargin.hazmat.scalar import ORDER, random_scalar, random_scalars
 from zkmargin.hazmat.transcript import Transcript
 
@@ -67,8 +67,8 @@ def test_range_proof_is_identical_when_proved_with_one_or_two_workers(monkeypatc
     for workers in (1, 2):
         # The same draws for both provers: a seeded stream in place of the CSPRNG.
         stream = random.Random(2026)
-        monkeypatch.setattr(range_proof_module, "random_scalar", lambda: 1 + stream.randrange(ORDER - 1))
-        monkeypatch.setattr(range_proof_module, "random_scalars", lambda count: [1 + stream.randrange(ORDER - 1) for _ in range(count)])
+        monkeypatch.setattr(range_prover_module, "random_scalar", lambda: 1 + stream.randrange(ORDER - 1))
+        monkeypatch.setattr(range_prover_module, "random_scalars", lambda count: [1 + stream.randrange(ORDER - 1) for _ in range(count)])
         proof, _ = RangeProof.prove_multiple(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=workers)
         made.append(proof.to_bytes())
     assert made[0] == made[1]

@@ -234,7 +234,7 @@ class InnerProductProof:
         `partner` that has begun folding the odd class) the even class.
 
         For a prover that builds the state itself, e.g. a range proof whose two processes
-        each hold their class of l(x) and r(x) already (range_proof_share.py).
+        each hold their class of l(x) and r(x) already (range_prover.py).
         """
         split = partner is not None
         transcript.inner_product_domain_sep(len(state) * (2 if split else 1))

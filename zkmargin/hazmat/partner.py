@@ -9,7 +9,7 @@ entries of G and H in its own process and does their share of the work while thi
 does the even share; the two partial points are added here. The range prover's scalar
 work splits the same way: the partner gets the odd class of a_L, s_L and s_R once, returns
 its parts of t_1, t_2 and t_x, and starts the inner-product argument on its own l(x), r(x)
-(`range_proof_share.ProverShare`), so no vector crosses the pipe after the first message.
+(`range_prover.ProverShare`), so no vector crosses the pipe after the first message.
 The proof is the same bytes as without a partner (tests compare them).
 
 Only scalars and points this process computed cross the pipe: bases travel as raw affine
@@ -37,7 +37,7 @@ from zkmargin.hazmat import groups
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.groups.backend import AFFINE_BYTES
 from zkmargin.hazmat.inner_product import Folding
-from zkmargin.hazmat.range_proof_share import ProverShare
+from zkmargin.hazmat.range_prover import ProverShare
 
 SPLIT_MINIMUM = 512
 """Vectors shorter than this (n·m bits) are proved in one process: the fork and the round
@@ -133,7 +133,7 @@ class Partner:
         return payload
 
     def begin_share(self, n: int, m: int, bits: Sequence[int], s_L: Sequence[int], s_R: Sequence[int]) -> None:
-        """Hand over the odd class of a_L, s_L, s_R (`range_proof_share.ProverShare`) and start its
+        """Hand over the odd class of a_L, s_L, s_R (`range_prover.ProverShare`) and start its
         commitments' parts; collect them with `share_commitments()`."""
         self._send("share", n, m, bytes(bits), list(s_L), list(s_R))
 

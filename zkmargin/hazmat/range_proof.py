@@ -22,6 +22,9 @@ and the inner-product equation hold, the two combined with a random scalar c
 (`RangeProofCheck`). Batches of proofs add their checks with random weights, so the shared
 bases (G, H, B, B_blinding) appear once in one MSM.
 
+Files: this one holds the proof object (API, verifier, encoding); the prover and its
+vectors are in range_prover.py, the verification equation in range_proof_check.py.
+
 Two levels of API:
 - `prove_multiple` / `verify_multiple` / `verify_batch` (and the `_single` forms) absorb the
   commitments V_j into the transcript themselves.
@@ -37,13 +40,13 @@ from collections.abc import Sequence
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
-from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
-from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
+from zkmargin.hazmat.inner_product import InnerProductProof, decode_point
 from zkmargin.hazmat.partner import Partner
-from zkmargin.hazmat.range_proof_check import BATCH_WEIGHT_BITS, RangeProofCheck, batch_weight
-from zkmargin.hazmat.range_proof_share import ProverShare, powers, z_and_2
-from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, random_scalars, scalar_from_bytes, scalar_to_bytes
+from zkmargin.hazmat.range_proof_check import RangeProofCheck, batch_weight
+from zkmargin.hazmat.range_prover import powers, prove_range, z_and_2
+from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import (
     LABEL_A,
     LABEL_E_BLINDING,
@@ -221,87 +224,9 @@ class RangeProof:
             commitments = [pc_gens.commit(value, blinding) for value, blinding in zip(values, blindings)]
         nm = n * m
         if not Partner.worth_it(nm, workers):
-            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None), commitments
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None)), commitments
         with Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as partner:
-            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner), commitments
-
-    @classmethod
-    def _prove_unchecked(
-        cls,
-        bp_gens: BulletproofGens,
-        pc_gens: PedersenGens,
-        transcript: Transcript,
-        values: Sequence[int],
-        blindings: Sequence[int],
-        n: int,
-        m: int,
-        commitments: Sequence[Point],
-        partner: Partner | None,
-    ) -> RangeProof:
-        """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range.
-
-        The vector work is a `ProverShare` over all indices or, with a partner (holding the
-        odd-indexed G_i, H_i), over the even ones while the partner does the odd ones in its
-        own process; each sum below is then this share's part plus the partner's.
-        """
-        nm = n * m
-        G, H = bp_gens.G(n, m), bp_gens.H(n, m)
-        B, B_blinding = pc_gens.B, pc_gens.B_blinding
-        padding = m - len(values)
-        padded_values = [value % ORDER for value in values] + [0] * padding
-        padded_blindings = [blinding % ORDER for blinding in blindings] + [0] * padding
-
-        transcript.range_proof_domain_sep(n, len(values))
-        for V in commitments:
-            transcript.append_point(LABEL_V, V)
-
-        a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
-        s_L, s_R = random_scalars(nm), random_scalars(nm)
-        rho, alpha = random_scalar(), random_scalar()
-        if partner is None:
-            share = ProverShare(n, m, a_L, s_L, s_R)
-        else:
-            partner.begin_share(n, m, a_L[1::2], s_L[1::2], s_R[1::2])
-            share = ProverShare(n, m, a_L[0::2], s_L[0::2], s_R[0::2], offset=0, step=2)
-            G, H = G[0::2], H[0::2]
-        # A = α·B_blinding + <a_L, G> + <a_R, H>,  S = ρ·B_blinding + <s_L, G> + <s_R, H>.
-        A, S = share.commitments(G, H)
-        if partner is not None:
-            A_odd, S_odd = partner.share_commitments()
-            A, S = A + A_odd, S + S_odd
-        A, S = A + alpha * B_blinding, S + rho * B_blinding
-        transcript.append_point(LABEL_A, A)
-        transcript.append_point(LABEL_S, S)
-        y = transcript.challenge_scalar(LABEL_Y)
-        z = transcript.challenge_scalar(LABEL_Z)
-
-        if partner is not None:
-            partner.request_polynomial(y, z)
-        t_1, t_2 = share.polynomial(y, z)
-        if partner is not None:
-            t_1_odd, t_2_odd = partner.polynomial()
-            t_1, t_2 = (t_1 + t_1_odd) % ORDER, (t_2 + t_2_odd) % ORDER
-        tau_1, tau_2 = random_scalar(), random_scalar()
-        T_1 = msm([t_1, tau_1], [B, B_blinding])
-        T_2 = msm([t_2, tau_2], [B, B_blinding])
-        transcript.append_point(LABEL_T_1, T_1)
-        transcript.append_point(LABEL_T_2, T_2)
-        x = transcript.challenge_scalar(LABEL_X)
-
-        if partner is not None:
-            partner.request_evaluation(x)
-        t_x = share.evaluate(x)
-        if partner is not None:
-            t_x = (t_x + partner.evaluation()) % ORDER
-        tau_x = (tau_2 * x * x + tau_1 * x + z * z * inner_product(powers(z, m), padded_blindings)) % ORDER
-        e_blinding = (alpha + rho * x) % ORDER
-        transcript.append_scalar(LABEL_T_X, t_x)
-        transcript.append_scalar(LABEL_TAU_X, tau_x)
-        transcript.append_scalar(LABEL_E_BLINDING, e_blinding)
-        w = transcript.challenge_scalar(LABEL_W)
-
-        ipp = InnerProductProof.prove_folded(transcript, w * B, share.folding(G, H), partner)
-        return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
 
     # Verifying.
 

@@ -1,4 +1,4 @@
-"""The range prover's secret vectors at a share of the indices: all of them, or one parity class.
+"""The range prover (`prove_range`) and its secret vectors at a share of the indices.
 
 Bünz et al. 2018 §4.1–4.3 in this code's notation (docs/range-proof.md, section 2), for
 the n·m indices i = j·n + k (party j, bit k):
@@ -24,10 +24,30 @@ The inner-product argument runs over bases G and H' = y^(−i)·H_i, kept as fac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.groups import Point, msm
-from zkmargin.hazmat.inner_product import Folding, inner_product
-from zkmargin.hazmat.scalar import ORDER
+from zkmargin.hazmat.inner_product import Folding, InnerProductProof, inner_product
+from zkmargin.hazmat.scalar import ORDER, random_scalar, random_scalars
+from zkmargin.hazmat.transcript import (
+    LABEL_A,
+    LABEL_E_BLINDING,
+    LABEL_S,
+    LABEL_T_1,
+    LABEL_T_2,
+    LABEL_T_X,
+    LABEL_TAU_X,
+    LABEL_V,
+    LABEL_W,
+    LABEL_X,
+    LABEL_Y,
+    LABEL_Z,
+    Transcript,
+)
+
+if TYPE_CHECKING:
+    from zkmargin.hazmat.partner import Partner
 
 
 def powers(base: int, count: int, first: int = 1, step: int = 1) -> list[int]:
@@ -97,3 +117,81 @@ class ProverShare:
         h_scales = powers(y_inv, count, pow(y_inv, self.offset, ORDER), self.step)
         h_inverse_scales = powers(self.y, count, pow(self.y, self.offset, ORDER), self.step)
         return Folding(list(G), list(H), ones, h_scales, list(ones), h_inverse_scales, self.l_vec, self.r_vec)
+
+
+def prove_range(
+    bp_gens: BulletproofGens,
+    pc_gens: PedersenGens,
+    transcript: Transcript,
+    values: Sequence[int],
+    blindings: Sequence[int],
+    n: int,
+    m: int,
+    commitments: Sequence[Point],
+    partner: Partner | None,
+) -> tuple[Point, Point, Point, Point, int, int, int, InnerProductProof]:
+    """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range:
+    A, S, T_1, T_2, t_x, tau_x, e_blinding and the inner-product proof, in `RangeProof` order.
+
+    The vector work is a `ProverShare` over all indices or, with a partner (holding the
+    odd-indexed G_i, H_i), over the even ones while the partner does the odd ones in its
+    own process; each sum below is then this share's part plus the partner's.
+    """
+    nm = n * m
+    G, H = bp_gens.G(n, m), bp_gens.H(n, m)
+    B, B_blinding = pc_gens.B, pc_gens.B_blinding
+    padding = m - len(values)
+    padded_values = [value % ORDER for value in values] + [0] * padding
+    padded_blindings = [blinding % ORDER for blinding in blindings] + [0] * padding
+
+    transcript.range_proof_domain_sep(n, len(values))
+    for V in commitments:
+        transcript.append_point(LABEL_V, V)
+
+    a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
+    s_L, s_R = random_scalars(nm), random_scalars(nm)
+    rho, alpha = random_scalar(), random_scalar()
+    if partner is None:
+        share = ProverShare(n, m, a_L, s_L, s_R)
+    else:
+        partner.begin_share(n, m, a_L[1::2], s_L[1::2], s_R[1::2])
+        share = ProverShare(n, m, a_L[0::2], s_L[0::2], s_R[0::2], offset=0, step=2)
+        G, H = G[0::2], H[0::2]
+    # A = α·B_blinding + <a_L, G> + <a_R, H>,  S = ρ·B_blinding + <s_L, G> + <s_R, H>.
+    A, S = share.commitments(G, H)
+    if partner is not None:
+        A_odd, S_odd = partner.share_commitments()
+        A, S = A + A_odd, S + S_odd
+    A, S = A + alpha * B_blinding, S + rho * B_blinding
+    transcript.append_point(LABEL_A, A)
+    transcript.append_point(LABEL_S, S)
+    y = transcript.challenge_scalar(LABEL_Y)
+    z = transcript.challenge_scalar(LABEL_Z)
+
+    if partner is not None:
+        partner.request_polynomial(y, z)
+    t_1, t_2 = share.polynomial(y, z)
+    if partner is not None:
+        t_1_odd, t_2_odd = partner.polynomial()
+        t_1, t_2 = (t_1 + t_1_odd) % ORDER, (t_2 + t_2_odd) % ORDER
+    tau_1, tau_2 = random_scalar(), random_scalar()
+    T_1 = msm([t_1, tau_1], [B, B_blinding])
+    T_2 = msm([t_2, tau_2], [B, B_blinding])
+    transcript.append_point(LABEL_T_1, T_1)
+    transcript.append_point(LABEL_T_2, T_2)
+    x = transcript.challenge_scalar(LABEL_X)
+
+    if partner is not None:
+        partner.request_evaluation(x)
+    t_x = share.evaluate(x)
+    if partner is not None:
+        t_x = (t_x + partner.evaluation()) % ORDER
+    tau_x = (tau_2 * x * x + tau_1 * x + z * z * inner_product(powers(z, m), padded_blindings)) % ORDER
+    e_blinding = (alpha + rho * x) % ORDER
+    transcript.append_scalar(LABEL_T_X, t_x)
+    transcript.append_scalar(LABEL_TAU_X, tau_x)
+    transcript.append_scalar(LABEL_E_BLINDING, e_blinding)
+    w = transcript.challenge_scalar(LABEL_W)
+
+    ipp = InnerProductProof.prove_folded(transcript, w * B, share.folding(G, H), partner)
+    return A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp

@@ -1,7 +1,7 @@
 import pytest
 
 from zkmargin.errors import InvalidProof
-from zkmargin.hazmat import range_proof as range_proof_module
+from zkmargin.hazmat import range_proof_check as range_proof_check_module
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.scalar import ORDER, random_scalar
@@ -50,13 +50,13 @@ def test_range_proof_verify_batch_accepts_when_every_proof_is_valid(bp_gens, pc_
 
 def test_range_proof_verify_batch_runs_one_msm_when_every_proof_is_valid(bp_gens, pc_gens, proofs, monkeypatch):
     sizes = []
-    real_msm = range_proof_module.msm
+    real_msm = range_proof_check_module.msm
 
     def counting_msm(scalars, points):
         sizes.append(len(points))
         return real_msm(scalars, points)
 
-    monkeypatch.setattr(range_proof_module, "msm", counting_msm)
+    monkeypatch.setattr(range_proof_check_module, "msm", counting_msm)
     RangeProof.verify_batch(batch_of(proofs), bp_gens, pc_gens)
     longest = max(n * (1 << (m - 1).bit_length()) for n, m in SHAPES)
     own_points = sum(4 + 2 * (n * (1 << (m - 1).bit_length())).bit_length() - 2 + m for n, m in SHAPES)

@@ -5,8 +5,9 @@ import pytest
 from tests.hazmat.test_inner_product import create, statement, verify
 from zkmargin.errors import BackendError
 from zkmargin.hazmat import fold
-from zkmargin.hazmat.generators import BulletproofGens
-from zkmargin.hazmat.scalar import random_scalar
+from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
+from zkmargin.hazmat.groups import msm
+from zkmargin.hazmat.scalar import ORDER, random_scalar
 
 needs_mcl = pytest.mark.skipif("mcl" not in fold.available_engines(), reason="pymcl is not installed")
 
@@ -33,6 +34,16 @@ def test_inner_product_proof_is_identical_when_folded_with_mcl_or_the_backend():
         by_mcl = create(s)
     assert by_mcl.to_bytes() == by_backend.to_bytes()
     verify(by_mcl, s)
+
+
+@needs_mcl
+@pytest.mark.parametrize("value, blinding", [(5, 7), (-3, ORDER - 1), (0, 0), (1 << 64, 1 << 300)])
+def test_linear_combination_matches_the_backend_msm_when_commitments_are_made_with_mcl(value, blinding):
+    pc_gens = PedersenGens()
+    with fold.using_engine("mcl"):
+        commitment = pc_gens.commit(value, blinding)
+    expected = msm([value, blinding], [pc_gens.B, pc_gens.B_blinding])
+    assert commitment == expected and commitment.to_bytes() == expected.to_bytes()
 
 
 def test_fold_engine_choice_raises_backend_error_when_unknown():

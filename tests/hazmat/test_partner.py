@@ -1,18 +1,20 @@
 """The second prover process: same proofs, half the work, failures reported."""
 
 import multiprocessing
+import random
 from contextlib import nullcontext
 
 import pytest
 
 from tests.hazmat.test_inner_product import LABEL, create, statement, verify
 from zkmargin.hazmat import groups
+from zkmargin.hazmat import range_prover as range_prover_module
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
-from zkmargin.hazmat.groups import msm
 from zkmargin.hazmat.inner_product import Folding, InnerProductProof
 from zkmargin.hazmat.partner import Partner, PartnerFailed
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.hazmat.scalar import random_scalar
+from zkmargin.hazmat.range_prover import ProverShare
+from zkmargin.hazmat.scalar import ORDER, random_scalar, random_scalars
 from zkmargin.hazmat.transcript import Transcript
 
 
@@ -35,12 +37,41 @@ def test_inner_product_proof_is_identical_when_a_partner_process_folds_the_odd_h
     verify(shared, statement_64)
 
 
-def test_partner_msm_covers_exactly_the_odd_bases_when_given_their_scalars(statement_64):
-    G, H = statement_64["G"], statement_64["H"]
-    scalars = [random_scalar() for _ in range(len(G))]
+def test_partner_share_adds_up_to_the_whole_when_given_the_odd_class_of_the_vectors():
+    n, m = 32, 2
+    gens = BulletproofGens(n, m)
+    G, H = gens.G(n, m), gens.H(n, m)
+    bits = [random_scalar() & 1 for _ in range(n * m)]
+    s_L, s_R = random_scalars(n * m), random_scalars(n * m)
+    y, z, x = random_scalar(), random_scalar(), random_scalar()
+    whole = ProverShare(n, m, bits, s_L, s_R)
+    even = ProverShare(n, m, bits[0::2], s_L[0::2], s_R[0::2], offset=0, step=2)
     with Partner(G, H) as partner:
-        partner.submit_msm(scalars)
-        assert partner.point() == msm(scalars, G[1::2] + H[1::2])
+        partner.begin_share(n, m, bits[1::2], s_L[1::2], s_R[1::2])
+        odd_commitments = partner.share_commitments()
+        partner.request_polynomial(y, z)
+        odd_polynomial = partner.polynomial()
+        partner.request_evaluation(x)
+        odd_t_x = partner.evaluation()
+    assert [p + q for p, q in zip(even.commitments(G[0::2], H[0::2]), odd_commitments)] == list(whole.commitments(G, H))
+    assert [(p + q) % ORDER for p, q in zip(even.polynomial(y, z), odd_polynomial)] == list(whole.polynomial(y, z))
+    assert (even.evaluate(x) + odd_t_x) % ORDER == whole.evaluate(x)
+
+
+def test_range_proof_is_identical_when_proved_with_one_or_two_workers(monkeypatch):
+    n, m = 64, 8
+    bp_gens, pc_gens = BulletproofGens(n, m), PedersenGens()
+    values = [random_scalar() % (1 << n) for _ in range(m)]
+    blindings = [random_scalar() for _ in range(m)]
+    made = []
+    for workers in (1, 2):
+        # The same draws for both provers: a seeded stream in place of the CSPRNG.
+        stream = random.Random(2026)
+        monkeypatch.setattr(range_prover_module, "random_scalar", lambda: 1 + stream.randrange(ORDER - 1))
+        monkeypatch.setattr(range_prover_module, "random_scalars", lambda count: [1 + stream.randrange(ORDER - 1) for _ in range(count)])
+        proof, _ = RangeProof.prove_multiple(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=workers)
+        made.append(proof.to_bytes())
+    assert made[0] == made[1]
 
 
 def test_folding_interleave_restores_the_vectors_when_split_by_parity(statement_64):
@@ -56,8 +87,8 @@ def test_partner_failure_raises_partner_failed_when_the_process_dies(statement_6
         partner._process.kill()
         partner._process.join()
         with pytest.raises(PartnerFailed, match="exited"):
-            partner.submit_msm([1] * len(statement_64["G"]))
-            partner.point()
+            partner.request_cross_terms(statement_64["Q"])
+            partner.cross_terms()
     finally:
         partner.close()
 

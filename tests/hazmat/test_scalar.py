@@ -83,5 +83,6 @@ def test_random_scalars_are_distinct_nonzero_and_below_order_when_drawn_in_bulk(
     drawn = random_scalars(2000)
     assert len(drawn) == len(set(drawn)) == 2000
     assert all(0 < k < ORDER for k in drawn)
-    # Full width: a short read or a truncated pool would show as small values.
-    assert max(drawn).bit_length() == 255 and min(drawn).bit_length() > 240
+    # Full width: a short read or a truncated pool would show as small values. One of 2,000
+    # honest draws is below 2^240 about 7% of the time, below 2^220 about once in 10^7 runs.
+    assert max(drawn).bit_length() == 255 and min(drawn).bit_length() > 220

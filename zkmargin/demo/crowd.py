@@ -10,7 +10,11 @@ from decimal import ROUND_CEILING, Decimal
 import zkmargin as zm
 from zkmargin.demo.narration import Narrator, money
 
-DEFAULT_ACCOUNTS = 150
+DEFAULT_ACCOUNTS = 140
+"""What `zkmargin demo --fast` gets through in under a minute on two idle cores (estimated
+from CPU time): 123 of them can prove, ~0.8 s of CPU each (8.3× the MSM floor of its
+verification, measured), two at a time, plus ~6 s for the rest of the demo (README.md,
+"Performance")."""
 DEFAULT_SEED = 2026
 LIQUIDATION_FRACTION = Decimal("0.5")
 """An account short of margin whose equity is below this fraction of the requirement is

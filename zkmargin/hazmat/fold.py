@@ -1,4 +1,5 @@
-"""P_lo,i + k_i·P_hi,i for whole vectors: the inner-product prover's folds, on the fastest engine.
+"""P_lo,i + k_i·P_hi,i for whole vectors: the inner-product prover's folds, on the fastest engine
+(and, the same way, Pedersen commitments: `linear_combination`).
 
 Folding costs one scalar multiplication per new base and is most of a prover's time
 (docs/range-proof.md, section 4). The curve backends multiply one point at a time from
@@ -19,13 +20,15 @@ leaving mcl without a curve check is sound.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from zkmargin.errors import BackendError
-from zkmargin.hazmat.groups import Point
+from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.scalar import ORDER
 
 try:
     import pymcl
@@ -79,15 +82,36 @@ def fold_pairs(lo: Sequence[Point], hi: Sequence[Point], multipliers: Sequence[i
         return [p + k * q for p, q, k in zip(lo, hi, multipliers)]
     backend = lo[0].backend
     load = backend.from_affine_bytes_trusted
-    Fr = pymcl.Fr
-    folded = []
-    for p, q, k in zip(lo, hi, multipliers):
-        twin = _twin(p) + _twin(q) * Fr(str(k))
-        _, x, y = str(twin).split()
-        point = _Twinned(load(int(x).to_bytes(48, "big") + int(y).to_bytes(48, "big")), backend)
-        point.twin = twin
-        folded.append(point)
-    return folded
+    scalar = pymcl.Fr.deserialize  # 32 bytes little-endian; 2.4× cheaper than Fr(str(k))
+    return [_untwin(_twin(p) + _twin(q) * scalar(k.to_bytes(32, "little")), backend, load) for p, q, k in zip(lo, hi, multipliers)]
+
+
+def linear_combination(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """Σ k_i·P_i over a few points of one backend (a Pedersen commitment), k_i taken mod r.
+
+    The backend's MSM has fixed costs (~0.4 ms for two points with arkworks); one mcl
+    multiplication per term makes a commitment about twice as cheap, more with a short
+    value. Only for points this process derived from validated generators, like folds.
+    """
+    if current_engine() == "backend" or not points:
+        return msm(scalars, points)
+    backend = points[0].backend
+    scalar = pymcl.Fr.deserialize
+    total = None
+    for k, point in zip(scalars, points):
+        term = _twin(point) * scalar((operator.index(k) % ORDER).to_bytes(32, "little"))
+        total = term if total is None else total + term
+    if total.isZero():
+        return Point(backend.identity(), backend)
+    return _untwin(total, backend, backend.from_affine_bytes_trusted)
+
+
+def _untwin(twin: Any, backend: Any, load: Any) -> Point:
+    """The backend point of an mcl point, carrying the twin; mcl prints "1 x y" in decimal."""
+    _, x, y = str(twin).split()
+    point = _Twinned(load(int(x).to_bytes(48, "big") + int(y).to_bytes(48, "big")), backend)
+    point.twin = twin
+    return point
 
 
 def forget_twins() -> None:

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from zkmargin.errors import InputError
-from zkmargin.hazmat import groups
+from zkmargin.hazmat import fold, groups
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.groups.backend import AFFINE_BYTES, GroupBackend
 
@@ -182,7 +182,7 @@ class PedersenGens:
         return _pedersen_base(B_BLINDING_MESSAGE)
 
     def commit(self, value: int, blinding: int) -> Point:
-        return groups.msm([value, blinding], [self.B, self.B_blinding])
+        return fold.linear_combination([value, blinding], [self.B, self.B_blinding])
 
 
 class BulletproofGens:

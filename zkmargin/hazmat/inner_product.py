@@ -212,7 +212,6 @@ class InnerProductProof:
         n = len(G_vec)
         if n < 1 or n & (n - 1) or not (len(H_vec) == len(G_factors) == len(H_factors) == len(a_vec) == len(b_vec) == n):
             raise InputError("inner-product vectors must all have the same power-of-two length")
-        transcript.inner_product_domain_sep(n)
 
         g_scales, h_scales = [k % ORDER for k in G_factors], [k % ORDER for k in H_factors]
         try:
@@ -227,6 +226,18 @@ class InnerProductProof:
         if split:
             partner.begin_folding(state.parity(1).scalars())
             state = state.parity(0)
+        return cls.prove_folded(transcript, Q, state, partner if split else None)
+
+    @classmethod
+    def prove_folded(cls, transcript: Transcript, Q: Point, state: Folding, partner: Partner | None = None) -> InnerProductProof:
+        """The rounds of `create` from a prepared state: the whole vectors, or (with a
+        `partner` that has begun folding the odd class) the even class.
+
+        For a prover that builds the state itself, e.g. a range proof whose two processes
+        each hold their class of l(x) and r(x) already (range_prover.py).
+        """
+        split = partner is not None
+        transcript.inner_product_domain_sep(len(state) * (2 if split else 1))
         L_vec, R_vec = [], []
         while len(state) > 1 or split:
             if split:

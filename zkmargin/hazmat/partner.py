@@ -1,13 +1,16 @@
 """A second process that does half of one prover's group arithmetic.
 
 Almost all of a range proof's proving time is group operations on the vectors G and H: the
-MSM of S, then in each inner-product round the MSMs of L and R and one scalar
-multiplication per folded base. Every one of them splits by the parity of the index: S and
-the cross terms are sums, and folding pairs index i with i + n/2, which has the same parity
-while n/2 is even (`inner_product.Folding`). So a `Partner` holds the odd-indexed entries of
-G and H in its own process and does their share of the work while this process does the
-even share; the two partial points are added here. The proof is the same bytes as without
-a partner (tests compare them).
+MSMs of A and S, then in each inner-product round the MSMs of L and R and one scalar
+multiplication per folded base. Every one of them splits by the parity of the index: A, S
+and the cross terms are sums, and folding pairs index i with i + n/2, which has the same
+parity while n/2 is even (`inner_product.Folding`). So a `Partner` holds the odd-indexed
+entries of G and H in its own process and does their share of the work while this process
+does the even share; the two partial points are added here. The range prover's scalar
+work splits the same way: the partner gets the odd class of a_L, s_L and s_R once, returns
+its parts of t_1, t_2 and t_x, and starts the inner-product argument on its own l(x), r(x)
+(`range_prover.ProverShare`), so no vector crosses the pipe after the first message.
+The proof is the same bytes as without a partner (tests compare them).
 
 Only scalars and points this process computed cross the pipe: bases travel as raw affine
 x ‖ y and are decoded without curve or subgroup checks (`from_affine_bytes_trusted`), which
@@ -31,9 +34,10 @@ from typing import Any
 
 from zkmargin.errors import ZkMarginError
 from zkmargin.hazmat import groups
-from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.groups.backend import AFFINE_BYTES
 from zkmargin.hazmat.inner_product import Folding
+from zkmargin.hazmat.range_prover import ProverShare
 
 SPLIT_MINIMUM = 512
 """Vectors shorter than this (n·m bits) are proved in one process: the fork and the round
@@ -72,8 +76,8 @@ class Partner:
     """The odd-indexed half of G and H in a second process; use as a context manager.
 
         with Partner(G, H) as partner:
-            partner.submit_msm(s_L[1::2] + s_R[1::2])     # then partner.point()
-            InnerProductProof.create(..., G, H, ..., partner=partner)
+            InnerProductProof.create(..., G, H, ..., partner=partner)     # or, in a range proof,
+            partner.begin_share(...); ...; InnerProductProof.prove_folded(..., partner)
     """
 
     minimum_length = FOLD_TOGETHER_BELOW
@@ -128,12 +132,29 @@ class Partner:
             raise PartnerFailed(f"the prover's partner process failed: {payload}")
         return payload
 
-    def submit_msm(self, scalars: Sequence[int]) -> None:
-        """Start Σ scalars_i·(G_odd ‖ H_odd)_i; collect it with `point()`."""
-        self._send("msm", list(scalars))
+    def begin_share(self, n: int, m: int, bits: Sequence[int], s_L: Sequence[int], s_R: Sequence[int]) -> None:
+        """Hand over the odd class of a_L, s_L, s_R (`range_prover.ProverShare`) and start its
+        commitments' parts; collect them with `share_commitments()`."""
+        self._send("share", n, m, bytes(bits), list(s_L), list(s_R))
 
-    def point(self) -> Point:
-        return _decode_point(self._receive())
+    def share_commitments(self) -> tuple[Point, Point]:
+        A_part, S_part = self._receive()
+        return _decode_point(A_part), _decode_point(S_part)
+
+    def request_polynomial(self, y: int, z: int) -> None:
+        self._send("polynomial", y, z)
+
+    def polynomial(self) -> tuple[int, int]:
+        """The odd class's parts of t_1 and t_2."""
+        return self._receive()
+
+    def request_evaluation(self, x: int) -> None:
+        """Evaluate l(x), r(x) on the odd class and begin the inner-product argument on it."""
+        self._send("evaluate", x)
+
+    def evaluation(self) -> int:
+        """The odd class's part of t_x."""
+        return self._receive()
 
     def begin_folding(self, scalars: tuple[list[int], ...]) -> None:
         """Start an inner-product argument on the held bases with the odd class's scalars."""
@@ -162,6 +183,7 @@ def _serve(conn: Any, backend_name: str) -> None:
     G: list[Point] = []
     H: list[Point] = []
     state: Folding | None = None
+    share: ProverShare | None = None
     while True:
         try:
             command, *args = conn.recv()
@@ -172,8 +194,16 @@ def _serve(conn: Any, backend_name: str) -> None:
                 return
             if command == "bases":
                 G, H = _decode_points(args[0]), _decode_points(args[1])
-            elif command == "msm":
-                conn.send(("point", msm(args[0], G + H).to_bytes()))
+            elif command == "share":
+                n, m, bits, s_L, s_R = args
+                share = ProverShare(n, m, list(bits), s_L, s_R, offset=1, step=2)
+                conn.send(("points", tuple(point.to_bytes() for point in share.commitments(G, H))))
+            elif command == "polynomial":
+                conn.send(("scalars", share.polynomial(*args)))
+            elif command == "evaluate":
+                t_x = share.evaluate(args[0])
+                state, share = share.folding(G, H), None
+                conn.send(("scalar", t_x))
             elif command == "begin":
                 state = Folding(list(G), list(H), *args[0])
             elif command == "cross":

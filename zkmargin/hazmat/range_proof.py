@@ -22,6 +22,9 @@ and the inner-product equation hold, the two combined with a random scalar c
 (`RangeProofCheck`). Batches of proofs add their checks with random weights, so the shared
 bases (G, H, B, B_blinding) appear once in one MSM.
 
+Files: this one holds the proof object (API, verifier, encoding); the prover and its
+vectors are in range_prover.py, the verification equation in range_proof_check.py.
+
 Two levels of API:
 - `prove_multiple` / `verify_multiple` / `verify_batch` (and the `_single` forms) absorb the
   commitments V_j into the transcript themselves.
@@ -33,17 +36,17 @@ The first level is the second plus the V_j: one code path.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
-from zkmargin.hazmat.groups import Point, msm
+from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.groups.backend import COMPRESSED_BYTES
-from zkmargin.hazmat.inner_product import InnerProductProof, decode_point, inner_product
+from zkmargin.hazmat.inner_product import InnerProductProof, decode_point
 from zkmargin.hazmat.partner import Partner
-from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, random_scalars, scalar_from_bytes, scalar_to_bytes
+from zkmargin.hazmat.range_proof_check import RangeProofCheck, batch_weight
+from zkmargin.hazmat.range_prover import powers, prove_range, z_and_2
+from zkmargin.hazmat.scalar import ORDER, SCALAR_BYTES, random_scalar, scalar_from_bytes, scalar_to_bytes
 from zkmargin.hazmat.transcript import (
     LABEL_A,
     LABEL_E_BLINDING,
@@ -63,19 +66,11 @@ from zkmargin.hazmat.transcript import (
 BIT_SIZES = (8, 16, 32, 64)
 """The ranges [0, 2^n) a proof can show."""
 
-BATCH_WEIGHT_BITS = 128
-"""A bad proof survives a random-weight batch with probability about 2^-128."""
-
 _HEAD_POINTS = 4  # A, S, T_1, T_2
 _HEAD_SCALARS = 3  # t_x, tau_x, e_blinding
 _IPP_SCALARS = 2  # a, b
 FIXED_SIZE = (_HEAD_POINTS * COMPRESSED_BYTES) + (_HEAD_SCALARS + _IPP_SCALARS) * SCALAR_BYTES
 """352 bytes; a proof over n·m bits adds 96 bytes per inner-product round, 96·log2(n·m)."""
-
-
-def batch_weight() -> int:
-    """A fresh random nonzero weight for one check of a batch (unknown to every prover)."""
-    return 1 + secrets.randbits(BATCH_WEIGHT_BITS)
 
 
 def padded_party_count(m: int) -> int:
@@ -109,14 +104,6 @@ def _check_witness(values: Sequence[int], blindings: Sequence[int], n: int) -> N
             raise InputError(f"blinding #{j} is not an integer")
 
 
-def _powers(base: int, count: int) -> list[int]:
-    """[1, base, base², …] with `count` entries, mod r."""
-    powers = [1] * count
-    for i in range(1, count):
-        powers[i] = powers[i - 1] * base % ORDER
-    return powers
-
-
 def _sum_of_powers(base: int, count: int) -> int:
     """1 + base + … + base^(count−1) mod r for a power-of-two count, by repeated doubling."""
     total, power = 1, base
@@ -135,79 +122,6 @@ def _decode_commitments(commitments: Sequence[bytes]) -> list[Point]:
         except InvalidEncoding as exc:
             raise InvalidProof(f"value commitment #{j} is invalid: {exc}") from None
     return points
-
-
-@dataclass
-class RangeProofCheck:
-    """The terms of a range proof's single verification equation.
-
-    The proof is valid iff
-
-        Σ_i g_i·G_i + Σ_i h_i·H_i + b·B + b_blinding·B_blinding
-          + Σ_k scalars_k·points_k + Σ_j value_weights_j·V_j  =  identity,
-
-    with G, H = bp_gens.G(n, m), bp_gens.H(n, m) (m the padded party count, so g and h
-    have n·m entries), `points` the proof's own A, S, T_1, T_2, L_vec, R_vec and V_j the
-    value commitments (the padding ones are the identity and have no weight here).
-    Checks merge by `combine`, which adds randomly weighted checks term by term.
-    """
-
-    n: int
-    m: int
-    g: list[int]
-    h: list[int]
-    b: int
-    b_blinding: int
-    points: list[Point]
-    scalars: list[int]
-    value_weights: list[int]
-
-    def terms(self, bp_gens: BulletproofGens, pc_gens: PedersenGens) -> tuple[list[int], list[Point]]:
-        """Scalars and bases of every term except the value commitments."""
-        return (
-            self.g + self.h + [self.b, self.b_blinding] + self.scalars,
-            bp_gens.G(self.n, self.m) + bp_gens.H(self.n, self.m) + [pc_gens.B, pc_gens.B_blinding] + self.points,
-        )
-
-    def holds(self, bp_gens: BulletproofGens, pc_gens: PedersenGens, value_commitments: Sequence[Point]) -> bool:
-        """Evaluate the equation with one MSM."""
-        if len(value_commitments) != len(self.value_weights):
-            raise InputError(f"the check weighs {len(self.value_weights)} commitments, got {len(value_commitments)}")
-        scalars, points = self.terms(bp_gens, pc_gens)
-        return msm(scalars + self.value_weights, points + list(value_commitments)).is_identity()
-
-    @classmethod
-    def combine(cls, weighted_checks: Sequence[tuple[int, RangeProofCheck]]) -> RangeProofCheck:
-        """Σ weight·check: holds for all (with overwhelming probability over random weights) iff each holds.
-
-        The shared bases G_i, H_i (prefixes of one flat vector), B and B_blinding add up;
-        the proofs' own points and the value weights are concatenated in order.
-        """
-        longest = max((check for _, check in weighted_checks), key=lambda check: len(check.g))
-        g = [0] * len(longest.g)
-        h = [0] * len(longest.h)
-        b = b_blinding = 0
-        points, scalars, value_weights = [], [], []
-        for weight, check in weighted_checks:
-            size = len(check.g)
-            g[:size] = [total + weight * g_i for total, g_i in zip(g, check.g)]
-            h[:size] = [total + weight * h_i for total, h_i in zip(h, check.h)]
-            b += weight * check.b
-            b_blinding += weight * check.b_blinding
-            points += check.points
-            scalars += [weight * k % ORDER for k in check.scalars]
-            value_weights += [weight * k % ORDER for k in check.value_weights]
-        return cls(
-            longest.n,
-            longest.m,
-            [k % ORDER for k in g],
-            [k % ORDER for k in h],
-            b % ORDER,
-            b_blinding % ORDER,
-            points,
-            scalars,
-            value_weights,
-        )
 
 
 class RangeProof:
@@ -310,88 +224,9 @@ class RangeProof:
             commitments = [pc_gens.commit(value, blinding) for value, blinding in zip(values, blindings)]
         nm = n * m
         if not Partner.worth_it(nm, workers):
-            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None), commitments
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None)), commitments
         with Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as partner:
-            return cls._prove_unchecked(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner), commitments
-
-    @classmethod
-    def _prove_unchecked(
-        cls,
-        bp_gens: BulletproofGens,
-        pc_gens: PedersenGens,
-        transcript: Transcript,
-        values: Sequence[int],
-        blindings: Sequence[int],
-        n: int,
-        m: int,
-        commitments: Sequence[Point],
-        partner: Partner | None,
-    ) -> RangeProof:
-        """The prover of docs/range-proof.md (sections 2–3), for values already checked to be in range.
-
-        With a partner (holding the odd-indexed G_i, H_i), S's MSM and the inner-product
-        argument are split by index parity between the two processes.
-        """
-        nm = n * m
-        G, H = bp_gens.G(n, m), bp_gens.H(n, m)
-        B, B_blinding = pc_gens.B, pc_gens.B_blinding
-        padding = m - len(values)
-        padded_values = [value % ORDER for value in values] + [0] * padding
-        padded_blindings = [blinding % ORDER for blinding in blindings] + [0] * padding
-
-        transcript.range_proof_domain_sep(n, len(values))
-        for V in commitments:
-            transcript.append_point(LABEL_V, V)
-
-        a_L = [(value >> k) & 1 for value in padded_values for k in range(n)]
-        # a_R = a_L − 1 is −1 exactly where a_L is 0, so <a_R, H> = −Σ_{a_L,i = 0} H_i: two MSMs with unit scalars.
-        s_L, s_R = random_scalars(nm), random_scalars(nm)
-        rho = random_scalar()
-        if partner is not None:
-            partner.submit_msm(s_L[1::2] + s_R[1::2])
-        alpha = random_scalar()
-        set_bits = [G_i for G_i, bit in zip(G, a_L) if bit]
-        clear_bits = [H_i for H_i, bit in zip(H, a_L) if not bit]
-        A = msm([alpha] + [1] * len(set_bits), [B_blinding] + set_bits) - msm([1] * len(clear_bits), clear_bits)
-        if partner is None:
-            S = msm([rho] + s_L + s_R, [B_blinding] + G + H)
-        else:
-            S = msm([rho] + s_L[0::2] + s_R[0::2], [B_blinding] + G[0::2] + H[0::2]) + partner.point()
-        transcript.append_point(LABEL_A, A)
-        transcript.append_point(LABEL_S, S)
-        y = transcript.challenge_scalar(LABEL_Y)
-        z = transcript.challenge_scalar(LABEL_Z)
-
-        # l(X) = l_0 + l_1·X and r(X) = r_0 + r_1·X with
-        # l_0 = a_L − z·1, l_1 = s_L, r_0 = y^nm∘(a_R + z·1) + (z²·z^j·2^k)_i, r_1 = y^nm∘s_R.
-        y_powers = _powers(y, nm)
-        z_and_2 = _z_and_2(z, n, m)
-        l_0 = [(bit - z) % ORDER for bit in a_L]
-        r_0 = [(y_i * (bit - 1 + z) + zz2) % ORDER for y_i, bit, zz2 in zip(y_powers, a_L, z_and_2)]
-        r_1 = [y_i * s % ORDER for y_i, s in zip(y_powers, s_R)]
-        t_1 = (inner_product(l_0, r_1) + inner_product(s_L, r_0)) % ORDER
-        t_2 = inner_product(s_L, r_1)
-        tau_1, tau_2 = random_scalar(), random_scalar()
-        T_1 = msm([t_1, tau_1], [B, B_blinding])
-        T_2 = msm([t_2, tau_2], [B, B_blinding])
-        transcript.append_point(LABEL_T_1, T_1)
-        transcript.append_point(LABEL_T_2, T_2)
-        x = transcript.challenge_scalar(LABEL_X)
-
-        tau_x = (tau_2 * x * x + tau_1 * x + z * z * inner_product(_powers(z, m), padded_blindings)) % ORDER
-        e_blinding = (alpha + rho * x) % ORDER
-        l_vec = [(l + x * s) % ORDER for l, s in zip(l_0, s_L)]
-        r_vec = [(r + x * s) % ORDER for r, s in zip(r_0, r_1)]
-        t_x = inner_product(l_vec, r_vec)
-        transcript.append_scalar(LABEL_T_X, t_x)
-        transcript.append_scalar(LABEL_TAU_X, tau_x)
-        transcript.append_scalar(LABEL_E_BLINDING, e_blinding)
-        w = transcript.challenge_scalar(LABEL_W)
-
-        ipp = InnerProductProof.create(
-            transcript, w * B, [1] * nm, _powers(pow(y, -1, ORDER), nm), G, H, l_vec, r_vec, partner
-        )
-        return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
 
     # Verifying.
 
@@ -442,7 +277,7 @@ class RangeProof:
         g = [(minus_z - a * s_i) % ORDER for s_i in s]
         h = [
             (z + y_inv_i * (zz2 - b * s_inv_i)) % ORDER
-            for y_inv_i, zz2, s_inv_i in zip(_powers(pow(y, -1, ORDER), nm), _z_and_2(z, n, parties), reversed(s))
+            for y_inv_i, zz2, s_inv_i in zip(powers(pow(y, -1, ORDER), nm), z_and_2(z, n, parties), reversed(s))
         ]
         delta = ((z - zz) * _sum_of_powers(y, nm) - zz * z * ((1 << n) - 1) * _sum_of_powers(z, parties)) % ORDER
         return RangeProofCheck(
@@ -454,7 +289,7 @@ class RangeProof:
             b_blinding=(-self.e_blinding - c * self.tau_x) % ORDER,
             points=[self.A, self.S, self.T_1, self.T_2] + self.ipp.L_vec + self.ipp.R_vec,
             scalars=[1, x, c * x % ORDER, c * x * x % ORDER] + u_sq + u_inv_sq,
-            value_weights=[c * zz * z_j % ORDER for z_j in _powers(z, m)],
+            value_weights=[c * zz * z_j % ORDER for z_j in powers(z, m)],
         )
 
     @staticmethod
@@ -552,8 +387,3 @@ class RangeProof:
         ipp = InnerProductProof.from_bytes(data[head + _HEAD_SCALARS * SCALAR_BYTES :])
         return cls(A, S, T_1, T_2, t_x, tau_x, e_blinding, ipp)
 
-
-def _z_and_2(z: int, n: int, m: int) -> list[int]:
-    """(z^(2+j)·2^k) at index i = j·n + k: the weights tying each party's bits to its value."""
-    zz = z * z % ORDER
-    return [zz * z_j * (1 << k) % ORDER for z_j in _powers(z, m) for k in range(n)]

@@ -198,11 +198,9 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     if len(scalars) != len(points):
         raise InputError(f"msm needs as many scalars as points, got {len(scalars)} and {len(points)}")
     active = points[0].backend if points else backend()
-    raws = []
-    for point in points:
-        if point.backend is not active:
-            raise BackendError("msm over points from different backends; convert through bytes")
-        raws.append(point.raw)
+    raws = [point.raw for point in points if point.backend is active]
+    if len(raws) != len(points):
+        raise BackendError("msm over points from different backends; convert through bytes")
     return Point(active.msm([operator.index(k) % ORDER for k in scalars], raws), active)
 
 

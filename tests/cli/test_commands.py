@@ -296,11 +296,12 @@ def test_verify_exits_1_with_reason_when_statement_edited(invoke, workdir):
     result = invoke("verify", "--params", "params.json", "forged.json")
     assert result.exit_code == 1
     assert result.stderr.startswith("zkmargin: error: forged.json: INVALID: ")
-    assert "does not verify" in result.stderr
+    # the threshold is part of the circuit, which the statement names by digest
+    assert "made for circuit" in result.stderr and "the statement was edited" in result.stderr
     as_json = invoke("verify", "--params", "params.json", "forged.json", "--json")
     assert as_json.exit_code == 1
     document = json.loads(as_json.stdout)
-    assert document["valid"] is False and "does not verify" in document["reason"]
+    assert document["valid"] is False and "made for circuit" in document["reason"]
 
 
 # --- verify-batch -----------------------------------------------------------------------------

@@ -146,3 +146,16 @@ def test_standard_short_butterfly_charges_the_short_spread_when_paired_as_two_ve
     report = cboe_excess(market, {"L": -1, "M": 2, "H": -1}, Decimal(325) + 175)
     assert report.excess == 0 and report.requirement == Decimal("325.00")
     assert sorted(name for name, _ in report.pairing) == ["vertical: +1 M, −1 H", "vertical: +1 M, −1 L"]
+
+
+def test_standard_pairs_whole_verticals_only_when_positions_have_fractions():
+    # 2.5 long and short: two verticals ($250 each), the half of each leg at its naked rate:
+    # the long 50 call paid in full (4.00 × 50 = 200), the short 45 call 20% × 48 × 50 = 480
+    # (2.5 verticals in quantity units would be $625)
+    market = one_underlying_market(
+        48, market_fields={"quantity_decimals": 2}, L=option("call", 50, mark=4.0), S=option("call", 45, mark=6.5),
+    )
+    params = build_params(market, model("standard"))
+    report = assess(account(0, {"L": Decimal("2.5"), "S": Decimal("-2.5")}), params)
+    assert report.pairing == (("vertical: +1 L, −1 S", Decimal(2)),)
+    assert report.requirement == 2 * Decimal(250) + Decimal(200) + Decimal(480)

@@ -167,3 +167,21 @@ def test_circuit_keeps_a_count_per_condor_when_one_pair_of_spreads_is_not_a_cond
     names = {v.name for v in circuit.variables}
     assert len(condors) == 3 and {f"n[{j}]" for j in condors} <= names
     assert not any(name.startswith("z[") for name in names)
+
+
+def test_prove_and_verify_a_covered_call_in_whole_strategies_when_shares_have_fractions():
+    from zkmargin.engine.assess import assess
+
+    market = one_underlying_market(
+        50, market_fields={"quantity_decimals": 2}, S={"kind": "stock"}, C=option("call", 50, mark=2.5),
+    )
+    params = build_params(market, model("standard"))
+    positions = {"S": Decimal("150.5"), "C": -1}
+    report = assess(account(Decimal(0), positions), params)
+    funded = account(report.requirement - report.equity, positions)
+    circuit = Statement.for_params(params, "test", "maintenance").compile(params)
+    witness = assign(circuit, params, funded)
+    covered_call = next(j for j, s in enumerate(params.strategies) if s.name.startswith("covered call"))
+    assert witness[position(circuit, f"n[{covered_call}]")] == 1
+    assert circuit.unsatisfied(witness) == []
+    verify(prove(funded, params), params)

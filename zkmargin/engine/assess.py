@@ -7,8 +7,8 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
     E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
     loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
     core     = Σ_g max(0, max_{s∈g} loss_s) − credits  or  max(0, ES_α(loss))   (g: scenario_groups)
-    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
-               (n: the cheapest pairing into strategy templates, engine/strategies.py)
+    A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j QS·saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
+               (n: the cheapest pairing into strategy templates in whole strategies, engine/strategies.py)
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
 
 and the account meets the level when E ≥ required + X (X: the threshold rounded up to a

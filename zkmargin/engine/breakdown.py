@@ -6,7 +6,8 @@ level's factor (docs/margin-models.md, "The generic integer form"):
     parts    = the scenario terms (one per group: max(0, worst loss), or max(0, ES_α)),
                minus each inter-group spread credit (engine/credits.py), one add-on per
                instrument (addon_long_i·q_i⁺ or addon_short_i·q_i⁻ at the level), minus
-               saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py)
+               S·saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py;
+               n_j whole strategies, S the quantity scale)
     floors   = F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻ for every floor f
     base     = max(Σ parts, max_f F_f)
     required = base + (λ − 1)·base
@@ -163,13 +164,14 @@ def addon_terms(book: Book) -> list[Term]:
 
 
 def pairing_terms(book: Book) -> list[Term]:
-    """−saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py): what
-    charging the paired legs at the strategy's rate takes off their naked add-ons."""
+    """−S·saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py; n_j whole
+    strategies, S the quantity scale): what charging the paired legs at the strategy's rate
+    takes off their naked add-ons."""
     params = book.params
     counts = cheapest_pairing(params, book.q, book.level)
     return [
-        term(book, "pairing", strategy.name, -gain * n,
-             quantity=from_fixed(n, params.quantity_scale),
+        term(book, "pairing", strategy.name, -gain * n * params.quantity_scale,
+             quantity=Decimal(n),
              rate=from_fixed(-gain, params.money_scale))
         for strategy, gain, n in zip(params.strategies, savings(params, book.level), counts)
         if n

@@ -1,16 +1,25 @@
 """Strategy pairing as a private witness: committed strategy counts, linear coverage.
 
 For the params' strategy templates j (legs a_ji long units, b_ji short units of instrument
-i, rate r_j at the statement's level) the prover commits n_j ≥ 0 and, per instrument that
-is a leg of some template, a sign bit β_i, and the circuit states
+i, whole units; rate r_j per strategy at the statement's level) and S the quantity scale
+(positions q_i are in 1/S of a unit), the prover commits n_j ≥ 0, a count of WHOLE
+strategies, and, per instrument that is a leg of some template, a sign bit β_i, and the
+circuit states
 
-    short_cover(i)  u_i − Σ_j b_ji·n_j ≥ 0                     short legs ≤ q_i⁻
-    long_cover(i)   2·(q_i + u_i − Σ_j a_ji·n_j) + β_i ≥ 0       long legs ≤ q_i⁺  (replaces long_part)
-    sign_short(i)   2^31·β_i − u_i ≥ 0                          β_i = 0 ⇒ u_i = 0
-    sign_long(i)    2^31·(1 − β_i) − q_i − u_i ≥ 0              β_i = 1 ⇒ u_i = −q_i
+    short_cover(i)  u_i − Σ_j S·b_ji·n_j ≥ 0                     short legs ≤ q_i⁻
+    long_cover(i)   2·(q_i + u_i − Σ_j S·a_ji·n_j) + β_i ≥ 0       long legs ≤ q_i⁺  (replaces long_part)
+    sign_short(i)   2^31·β_i − u_i ≥ 0                            β_i = 0 ⇒ u_i = 0
+    sign_long(i)    2^31·(1 − β_i) − q_i − u_i ≥ 0                β_i = 1 ⇒ u_i = −q_i
 
-each in [0, 2^32), and the add-on term gains −saving_j·n_j (saving_j = Σ_i a_ji·along_i +
-b_ji·ashort_i − r_j): the naked rates on what is left plus r_j on each pair.
+each in [0, 2^32), and the add-on term (fine units) gains −S·saving_j·n_j
+(saving_j = Σ_i a_ji·along_i + b_ji·ashort_i − r_j, per strategy): the naked rates on what
+is left plus r_j on each strategy.
+
+**Whole strategies.** The rules cover an option only with its full deliverable (a call with
+100 shares, not 99): a count in quantity units would let 99 shares and a short call at
+quantity scale 100 prove as 0.99 covered call and 0.01 naked call. With the coefficients
+S·a_ji, S·b_ji a strategy uses whole units of each leg, so what is left of a fraction of
+a unit is charged at its naked rate, as the clear-text pairing (engine/strategies.py) does.
 
 **Why the sign bit.** Elsewhere the short-part witness u_i may exceed q_i⁻ (it only raises
 the requirement). Here it may not: a u_i above q_i⁻ would add a phantom long and short unit
@@ -28,7 +37,12 @@ from the four items. With n ≥ 0: u_i ≥ Σ b_ji·n_j ≥ 0 (short_cover), so 
 2^31·(1 − β_i) ≥ −β_i/2, i.e. β_i ≤ 2^31/(2^31 − 1/2) < 2: β_i ∈ {0, 1}. Then long_cover
 says q_i + u_i − Σ a_ji·n_j ≥ −1/2, an integer, so ≥ 0. β_i = 0: u_i = 0 and
 Σ a_ji·n_j ≤ q_i; β_i = 1: 0 ≤ q_i + u_i ≤ 0, so u_i = −q_i and Σ a_ji·n_j = 0. The honest
-values fit: long_cover ≤ 2·(2^31 − 1) + 1 < 2^32 as |q_i| < 2^31.
+values fit: long_cover ≤ 2·(2^31 − 1) + 1 < 2^32 as |q_i| < 2^31. None of this uses the
+size of the coefficients S·a_ji, S·b_ji, only that they and n are ≥ 0; their size enters
+the soundness budget (u_i < 2^32·(1 + Σ_j S·b_ji), β_i bounded through long_cover), which
+`Circuit.check_soundness` checks for every compiled circuit. S adds log2 S bits, 27 at
+the market limit of 8 decimals: a stock, two calls and two puts with 15 templates reach
+2^74 at S = 1 and 2^100 at S = 10^8, far below r/2 ≈ 2^254.
 
 **Composite blocks: an iron condor as its two spreads and a bonus.** An iron condor's legs
 are its put credit spread's plus its call credit spread's, and its published rate is the
@@ -40,10 +54,10 @@ condor: the condor's units are counted in its two spreads' n_p, n_c, and one wit
 
     bonus_left(k)   Σ_{p∈L} n_p − z_k ≥ 0        bonus_right(k)   Σ_{c∈R} n_c − z_k ≥ 0
 
-and the add-on term gains −B·z_k. Sound: z_k < 0 only raises the requirement (B > 0) and
+and the add-on term gains −S·B·z_k (z_k whole condors). Sound: z_k < 0 only raises the requirement (B > 0) and
 leaves a valid pairing of verticals; for z_k > 0 pick any z_k units of the L spreads and of
 the R spreads, match them one to one (every pair is a published condor) and the same legs
-form that many condors and fewer spreads, whose saving is exactly Σ saving·n + B·z_k. So
+form that many condors and fewer spreads, whose saving is exactly S·(Σ saving·n + B·z_k). So
 every admissible (n, z) is a valid template pairing at its own requirement. 20 condors of
 one expiry (5 call and 4 put strikes, three widths) cost 6 limbs instead of 20. A block
 whose pairs are not all condors, or whose bonuses differ, keeps a count per condor.
@@ -66,6 +80,7 @@ SIGN_BOUND = 1 << (POSITION_BITS - 1)
 
 
 class PairingParams(Protocol):
+    quantity_scale: int
     instruments: list[str]
     strategies: list
 
@@ -170,7 +185,8 @@ def pairing_constraints(
     variables: list[Variable],
 ) -> tuple[list[Constraint], dict[int, int]]:
     """Add n_j and β_i to `variables`; return the constraints above and the add-on terms
-    {n_j: −saving_j}. `short_part` maps each leg instrument to its u_i variable."""
+    {n_j: −S·saving_j, z_k: −S·B}. `short_part` maps each leg instrument to its u_i variable."""
+    scale = params.quantity_scale
     index = {name: i for i, name in enumerate(params.instruments)}
     legs = leg_instruments(params)
     blocks = composite_blocks(params, level)
@@ -190,17 +206,17 @@ def pairing_constraints(
         for name, units in strategy.legs.items():
             i = index[name]
             target = long_terms if units > 0 else short_terms
-            scale = 2 if units > 0 else 1  # long_cover is stated doubled
-            target[i][counts[j]] = target[i].get(counts[j], 0) - scale * abs(units)
+            doubled = 2 if units > 0 else 1  # long_cover is stated doubled
+            target[i][counts[j]] = target[i].get(counts[j], 0) - doubled * scale * abs(units)
             saving += units * addon_long[i] if units > 0 else -units * addon_short[i]
         if saving:
-            addons[counts[j]] = -saving
+            addons[counts[j]] = -scale * saving
     constraints = []
     for k, block in enumerate(blocks):
         # z_k may be negative (it then only raises the requirement): its constraints bound it
         bonus = len(variables)
         variables.append(Variable(f"z[{k}]", "witness", 0, POSITION_BITS, own_range=False))
-        addons[bonus] = -block.bonus
+        addons[bonus] = -scale * block.bonus
         for side, halves in (("left", block.left), ("right", block.right)):
             terms = tuple(sorted([(counts[j], 1) for j in halves] + [(bonus, -1)]))
             constraints.append(Constraint(f"bonus_{side}({k})", terms, 0, POSITION_BITS))
@@ -221,7 +237,8 @@ def pairing_constraints(
 
 
 def pairing_witness(params: PairingParams, level: str, counts: list[int]) -> dict[str, int]:
-    """The circuit's values for a pairing given as template counts: n_j, and for a block
+    """The circuit's values for a pairing given as template counts (whole strategies,
+    engine/strategies.py): n_j, and for a block
     the halves' counts raised by its members' and z_k = the members' total."""
     stated = dict(enumerate(counts))
     bonuses = {}

@@ -5,7 +5,8 @@
  "statement": {"account": "alice", "model": "span", "level": "maintenance", "threshold": "0",
                "currency": "USD", "params_digest": "…", "limb_bits": 32,
                "issuer": "venue-a", "epoch": 7,          signed params only
-               "challenge": "<64 hex digits>"},          when the verifier asked for one
+               "challenge": "<64 hex digits>",           when the verifier asked for one
+               "circuit_digest": "<64 hex digits>"},     the circuit proved (absent in older proofs)
  "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
  "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
  "range_proof": "<base64>",
@@ -71,6 +72,8 @@ class _StatementModel(StrictModel):
     challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
     # Absent, never empty: `[]` would be a second text of a self-declared proof.
     attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = None
+    # Absent in proofs made before it was recorded; those verify as before.
+    circuit_digest: Annotated[str | None, NotNull, Field(pattern=r"^[0-9a-f]{64}$")] = None
 
 
 class MarginProof(StrictModel, JsonFile):

@@ -11,6 +11,8 @@ limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bul
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from zkmargin.anchors.attestation import Attestation
 from zkmargin.proofs.account import AccountOpenings
 from zkmargin.engine.assess import assess
@@ -58,6 +60,7 @@ def prove(
         attestations=tuple(a.digest() for a in attestations),
     )
     circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
+    statement = replace(statement, circuit_digest=circuit.digest())
     witness = assign(circuit, params, portfolio, statement.level)
     _require_satisfied(circuit, witness, portfolio, params, statement)
 

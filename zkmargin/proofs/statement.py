@@ -3,7 +3,9 @@
 A `Statement` names the account, the params (by digest), the margin level and the public
 threshold: "account A holds equity ≥ λ_level · requirement(params) + threshold". It is all
 public, it is bound into the transcript before the first challenge, and together with the
-params it determines the circuit both sides check.
+params it determines the circuit both sides check. It also names that circuit by digest
+(`circuit_digest`), so a verifier whose compiler builds another circuit from the same
+params (another zkmargin version) says so instead of reporting a shortfall.
 """
 
 from __future__ import annotations
@@ -94,7 +96,9 @@ def check_challenge(text: str) -> str:
 @dataclass(frozen=True)
 class Statement:
     """The public claim. `issuer` and `epoch` name the signed params epoch (absent for
-    unsigned params), `challenge` the verifier's nonce (absent when none was asked)."""
+    unsigned params), `challenge` the verifier's nonce (absent when none was asked),
+    `circuit_digest` the circuit the proof was made for (`Circuit.digest()`; absent in
+    proofs made before it was recorded, which verify as before)."""
 
     account: str
     model: str
@@ -108,6 +112,7 @@ class Statement:
     challenge: str | None = None
     attestations: tuple[str, ...] = ()
     """Digests of the custodian attestations whose sum the committed book is (none: self-declared)."""
+    circuit_digest: str | None = None
 
     @classmethod
     def for_params(
@@ -162,15 +167,28 @@ class Statement:
             params, params.level_factor(self.level), self.threshold_fine(params), level=self.level
         )
 
+    def require_circuit(self, circuit_digest: str) -> None:
+        """Refuse a proof made for another circuit than the one this statement over these
+        params compiles to. The circuit depends on the level and threshold too, so an edited
+        statement is refused here as well: the message names both causes."""
+        if self.circuit_digest is not None and self.circuit_digest != circuit_digest:
+            raise InvalidProof(
+                f"the proof was made for circuit {self.circuit_digest[:16]}…, these params compile to "
+                f"{circuit_digest[:16]}… for its statement: the prover ran another zkmargin version, "
+                "or the statement was edited"
+            )
+
     def to_dict(self) -> dict:
-        """The statement's fields; `issuer`, `epoch`, `challenge` and `attestations` only when
-        present, so a statement over unsigned params, self-declared and without a challenge,
-        keeps the digest it had before these existed."""
+        """The statement's fields; `issuer`, `epoch`, `challenge`, `attestations` and
+        `circuit_digest` only when present, so a statement over unsigned params,
+        self-declared, without a challenge or circuit digest keeps the digest it had before
+        these existed."""
         optional = {
             "issuer": self.issuer,
             "epoch": self.epoch,
             "challenge": self.challenge,
             "attestations": list(self.attestations) or None,
+            "circuit_digest": self.circuit_digest,
         }
         return {
             "account": self.account,

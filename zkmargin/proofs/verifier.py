@@ -144,20 +144,25 @@ def _equation(
 
 
 class _Circuits:
-    """Circuits compiled once per (level, threshold) for one params object."""
+    """Circuits compiled once per (level, threshold) for one params object, with their digests."""
 
     def __init__(self, params: RiskParams) -> None:
         self.params = params
         self.params_digest = params.digest()
-        self._compiled: dict[tuple[str, Decimal], Circuit] = {}
+        self._compiled: dict[tuple[str, Decimal], tuple[Circuit, str]] = {}
 
     def statement_and_circuit(self, proof: MarginProof) -> tuple[Statement, Circuit]:
+        """The proof's statement and its circuit; refuses other params, then another circuit
+        than the proof names (before any length or equation check could blame the account)."""
         statement = proof.to_statement()
         statement.require_params(self.params, self.params_digest)
         key = (statement.level, statement.threshold)
         if key not in self._compiled:
-            self._compiled[key] = statement.compile(self.params)
-        return statement, self._compiled[key]
+            circuit = statement.compile(self.params)
+            self._compiled[key] = circuit, circuit.digest()
+        circuit, digest = self._compiled[key]
+        statement.require_circuit(digest)
+        return statement, circuit
 
 
 def _verified(

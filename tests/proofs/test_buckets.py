@@ -213,3 +213,12 @@ def test_padded_count_rounds_up_to_a_power_of_two_or_pad_to_when_given(real, pad
 def test_padded_count_refuses_when_the_count_is_out_of_range(real, pad_to):
     with pytest.raises(InputError):
         padded_count(real, pad_to)
+
+
+def test_verify_names_the_one_bucket_circuit_and_refuses_another_when_the_digest_is_edited(params, funded):
+    single = Statement.for_params(params, "alice", "maintenance").compile(params)
+    assert funded.statement.circuit_digest == single.digest()
+    data = json.loads(funded.to_json())
+    data["statement"]["circuit_digest"] = stacked(single, 4).digest()
+    with pytest.raises(InvalidProof, match="the proof was made for circuit"):
+        verify(MarginProof.from_json(json.dumps(data)), params)

@@ -10,6 +10,8 @@ Recipes (DESIGN §4)::
     zm.save_plot(zm.plot_scenarios(portfolio, params), "scenarios.png")    # needs zkmargin[plot]
     proof = zm.prove(portfolio, params)            # raises zm.InsufficientMargin
     proofs = zm.prove_many(portfolios, params, jobs=2)  # one process per proof
+    book = zm.BucketedPortfolio.load_any("examples/portfolio_buckets.json")  # isolated buckets, or a plain file
+    proof = zm.prove(book, params, pad_to=4)       # every bucket meets its own requirement
     statement = zm.verify(proof, params)           # raises zm.InvalidProof
 
     # a venue's own risk file (SPAN XML .spn, or Deribit's pme/simulate JSON) as risk arrays
@@ -36,6 +38,7 @@ from zkmargin.anchors.signed_params import ParamsAuthority, check_params, sign_p
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
 from zkmargin.proofs.attested_book import AttestedBook, attested_book
 from zkmargin.engine.assess import MarginReport, assess
+from zkmargin.engine.buckets import BucketedPortfolio
 from zkmargin.errors import (
     BackendError,
     FixedPointOverflow,
@@ -81,6 +84,7 @@ __all__ = [
     "BackendError",
     "BatchFailure",
     "BatchResult",
+    "BucketedPortfolio",
     "FixedPointOverflow",
     "IMPORT_FORMATS",
     "InputError",

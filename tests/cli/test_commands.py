@@ -288,6 +288,7 @@ def test_verify_json_lists_statement_when_proof_valid(invoke, workdir):
         "provenance": "self-declared: no custodian attested this book; the proof shows only that "
         "the prover knows some book meeting the statement",
         "attestations": [],
+        "buckets": 1,
     }
 
 
@@ -313,7 +314,7 @@ def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
     assert "valid       2" in result.stdout and "failed      0" in result.stdout
     assert "valid proofs state:" in result.stdout
     assert any(
-        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "2"]
+        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "1", "2"]
         for line in result.stdout.splitlines()
     )
 

@@ -15,12 +15,12 @@ from zkmargin.cli.common import (
     emit_json,
     json_option,
     level_option,
-    load_portfolio,
+    load_book,
     min_excess_option,
     params_option,
     portfolio_option,
 )
-from zkmargin.cli.report_view import format_report, report_document
+from zkmargin.cli.report_view import buckets_document, format_buckets, format_report, report_document
 
 
 @click.command(
@@ -33,12 +33,16 @@ Examples:
   zkmargin check --params params.json --portfolio examples/portfolio.json --market examples/market.json
   zkmargin check --params params.json --portfolio examples/portfolio.json \\
       --what-if "close XYZ 2026-12-18 80 P" --what-if "+1 XYZ 2026-12-18 85 P" --what-if "deposit 500"
+  zkmargin check --params params.json --portfolio examples/portfolio_buckets.json
 \b
 The requirement is printed as the terms it adds up from: each underlying's worst loss
 (and its scenario), each add-on, the floor when one binds, the level factor, rounding.
 \b
 The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST) and within
 their validity window; --allow-unsigned accepts params nobody vouches for.
+\b
+A portfolio with "buckets" (isolated margin) is reported bucket by bucket: each must meet
+its own requirement with its own cash; --what-if takes a portfolio without buckets.
 \b
 Nothing leaves your machine: this is margin in the clear, computed locally.
 Trades in --what-if happen at the venue's marks (equity unchanged, cash moves); the exit
@@ -71,18 +75,28 @@ def check(
 ) -> None:
     """Margin in the clear: the requirement term by term, excess, worst scenarios, VaR, what-if."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
-    portfolio = load_portfolio(portfolio_path, params)
+    book = load_book(portfolio_path, params)
+    bucketed = isinstance(book, zm.BucketedPortfolio)
+    if bucketed and changes:
+        raise zm.InputError(f"{portfolio_path}: --what-if takes a portfolio without buckets")
     market = None if market_path is None else zm.Market.load(market_path)
-    if market is not None:
-        with blame(portfolio_path):
-            portfolio.check_universe(market.instrument_ids())
-    report = zm.assess(portfolio, params, level=level, threshold=min_excess, market=market)
-    marginal = zm.marginal_requirements(portfolio, params, level=level)
-    what = zm.what_if(portfolio, params, changes, level=level, threshold=min_excess) if changes else None
-    document = report_document(report, params, marginal, what)
+    documents = []
+    for portfolio in book.portfolios() if bucketed else [book]:
+        if market is not None:
+            with blame(portfolio_path):
+                portfolio.check_universe(market.instrument_ids())
+        report = zm.assess(portfolio, params, level=level, threshold=min_excess, market=market)
+        marginal = zm.marginal_requirements(portfolio, params, level=level)
+        what = zm.what_if(portfolio, params, changes, level=level, threshold=min_excess) if changes else None
+        documents.append(report_document(report, params, marginal, what))
+    if bucketed:
+        cross = zm.assess(book.merged(), params, level=level, threshold=min_excess)
+        document = buckets_document(book, documents, cross)
+    else:
+        document = documents[0]
     if as_json:
         emit_json(document)
     else:
-        click.echo(format_report(document, all_scenarios))
-    if not report.meets:
+        click.echo((format_buckets if bucketed else format_report)(document, all_scenarios))
+    if not document["meets"]:
         raise click.exceptions.Exit(EXIT_FALSE)

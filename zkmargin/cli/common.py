@@ -254,12 +254,30 @@ def blame(path: Path) -> Iterator[None]:
         raise type(error)(f"{path}: {error}") from error
 
 
+def load_book(path: Path, params: zm.RiskParams) -> zm.Portfolio | zm.BucketedPortfolio:
+    """The portfolio, with or without isolated buckets, checked against the params' universe
+    and fixed-point ranges (a bucket's error names the bucket)."""
+    book = zm.BucketedPortfolio.load_any(path)
+    if isinstance(book, zm.Portfolio):
+        with blame(path):
+            params.position_vector(book)
+        return book
+    for index, (name, portfolio) in enumerate(zip(book.names, book.portfolios())):
+        try:
+            params.position_vector(portfolio)
+        except zm.InputError as error:
+            raise type(error)(f"{path}: buckets[{index}] ({name!r}): {error}") from None
+    return book
+
+
 def load_portfolio(path: Path, params: zm.RiskParams) -> zm.Portfolio:
-    """The portfolio, checked against the params' universe and fixed-point ranges."""
-    portfolio = zm.Portfolio.load(path)
-    with blame(path):
-        params.position_vector(portfolio)
-    return portfolio
+    """A portfolio without buckets, for the commands that read one book."""
+    book = load_book(path, params)
+    if isinstance(book, zm.BucketedPortfolio):
+        raise zm.InputError(
+            f"{path}: has isolated buckets; this command reads one book (check and prove take buckets)"
+        )
+    return book
 
 
 def refuse_existing(output: Path, force: bool) -> None:

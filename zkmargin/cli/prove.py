@@ -19,7 +19,7 @@ from zkmargin.cli.common import (
     fail,
     interactive,
     level_option,
-    load_portfolio,
+    load_book,
     min_excess_option,
     params_option,
     refuse_existing,
@@ -40,10 +40,15 @@ Examples:
       --attestation alice.b.json --openings alice.b.openings.json -o proof.json
   zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json \\
       --challenge 6f1c…(64 hex digits from the venue) -o proof.json
+  zkmargin prove --params params.json --portfolio examples/portfolio_buckets.json \\
+      --pad-buckets 8 -o proof.json
 \b
 The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST); the proof
 names their issuer and epoch, and the venue's challenge when one is given. Over
 attestations, the proved book is the sum of the custodians' books (cross-venue margin).
+A portfolio with "buckets" is proved bucket by bucket (isolated margin: each bucket meets
+its own requirement with its own cash, --min-excess each); the venue sees only the bucket
+count, padded to the next power of two or to --pad-buckets.
 \b
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
@@ -85,6 +90,15 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     "`zkmargin account open`, to prove about the pinned account.",
 )
 @challenge_option
+@click.option(
+    "--pad-buckets",
+    "pad_to",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    metavar="N",
+    help="Show at least N isolated buckets (empty ones are added and proved): the venue "
+    "learns N, not how many you hold. Default: the next power of two.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @backend_option
@@ -100,6 +114,7 @@ def prove(
     openings_paths: tuple[Path, ...],
     jobs: int | None,
     challenge: str | None,
+    pad_to: int | None,
     force: bool,
     as_json: bool,
 ) -> None:
@@ -119,7 +134,7 @@ def prove(
         with running_bar("proving", sys.stderr) if live else nullcontext():
             proof = zm.prove(
                 portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge,
-                attestations=attestations, workers=jobs,
+                attestations=attestations, workers=jobs, pad_to=pad_to,
             )
     except zm.InsufficientMargin as error:
         if as_json:
@@ -155,6 +170,7 @@ def prove(
                 "epoch": proof.statement.epoch,
                 "challenge": proof.statement.challenge,
                 "attestations": len(attestations),
+                "buckets": proof.buckets,
                 "commitments": len(proof.commitments),
                 "size": proof.size,
                 "seconds": round(seconds, 3),
@@ -163,13 +179,19 @@ def prove(
         return
     click.echo(
         f"wrote {output}: {len(proof.commitments)} commitments, range proof {proof.size:,} bytes, "
-        f"proved in {seconds:.2f} s"
+        f"proved in {seconds:.2f} s{_buckets_note(portfolio, proof)}"
     )
+
+
+def _buckets_note(book: zm.Portfolio | zm.BucketedPortfolio, proof: zm.MarginProof) -> str:
+    if not isinstance(book, zm.BucketedPortfolio):
+        return ""
+    return f"; {len(book.buckets)} isolated buckets, each meeting its own requirement (the venue sees {proof.buckets})"
 
 
 def _book(
     params: zm.RiskParams, portfolio_path: Path | None, attestation_paths: tuple[Path, ...], openings_paths: tuple[Path, ...]
-) -> tuple[zm.Portfolio, zm.AccountOpenings | None, tuple[zm.Attestation, ...]]:
+) -> tuple[zm.Portfolio | zm.BucketedPortfolio, zm.AccountOpenings | None, tuple[zm.Attestation, ...]]:
     """The book to prove: a self-declared portfolio, or the sum of attested books."""
     if not attestation_paths:
         if portfolio_path is None:
@@ -177,7 +199,7 @@ def _book(
         if len(openings_paths) > 1:
             raise click.UsageError("without --attestation, give at most one --openings (from `account open`)")
         openings = zm.AccountOpenings.load(openings_paths[0]) if openings_paths else None
-        return load_portfolio(portfolio_path, params), openings, ()
+        return load_book(portfolio_path, params), openings, ()
     if portfolio_path is not None:
         raise click.UsageError("--portfolio and --attestation exclude each other: the attested book is the sum")
     if len(openings_paths) != len(attestation_paths):

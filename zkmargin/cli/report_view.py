@@ -286,3 +286,65 @@ def format_report(document: dict[str, Any], all_scenarios: bool = False) -> str:
             "deposit at least that much, or reduce the positions."
         )
     return "\n".join(lines)
+
+
+def buckets_document(
+    book: zm.BucketedPortfolio, documents: list[dict[str, Any]], cross: zm.MarginReport
+) -> dict[str, Any]:
+    """`check` of isolated buckets: each bucket's own report, and whether all of them meet.
+
+    `shortfall` is the sum of the buckets' shortfalls (each must be deposited in its own
+    bucket); `buckets_shown` is the count a proof would show (padded, --pad-buckets aside);
+    `cross` is the same book cross-margined (`book.merged()`), for comparison only.
+    """
+    first = documents[0]
+    return {
+        "account": book.account,
+        "model": first["model"],
+        "level": first["level"],
+        "currency": first["currency"],
+        "params_digest": first["params_digest"],
+        "meets": all(document["meets"] for document in documents),
+        "shortfall": sum((document["shortfall"] for document in documents), Decimal(0)),
+        "buckets_shown": book.shown_count(),
+        "cross": {name: getattr(cross, name) for name in ("equity", "requirement", "excess", "meets")},
+        "buckets": [{"bucket": name, **document} for name, document in zip(book.names, documents)],
+    }
+
+
+def format_buckets(document: dict[str, Any], all_scenarios: bool = False) -> str:
+    """A table of the buckets, then each bucket's report, then the verdict for all of them."""
+    currency, buckets = document["currency"], document["buckets"]
+    rows = [
+        (shown(b["bucket"]), *(format_money(b[name], "") for name in ("equity", "requirement", "excess")),
+         "meets" if b["meets"] else f"SHORT by {format_money(b['shortfall'], '')}")
+        for b in buckets
+    ]
+    lines = [
+        f"account {shown(document['account'])}: {len(buckets)} isolated buckets, each must meet its own "
+        f"requirement with its own cash (a proof shows {document['buckets_shown']})",
+        table(("bucket", "equity", "requirement", "excess", "status"), rows, "<>>><"),
+        _cross_line(document["cross"], currency),
+    ]
+    for bucket in buckets:
+        lines += ["", f"── bucket {shown(bucket['bucket'])} ──", format_report(bucket, all_scenarios)]
+    lines.append("")
+    if document["meets"]:
+        lines.append(f"ALL {len(buckets)} buckets MEET their requirements.")
+    else:
+        short = [b for b in buckets if not b["meets"]]
+        lines.append(
+            f"SHORT by {format_money(document['shortfall'], currency)} in all: "
+            + ", ".join(f"{shown(b['bucket'])} {format_money(b['shortfall'], currency)}" for b in short)
+            + " — deposit into each short bucket (another bucket's excess does not count)."
+        )
+    return "\n".join(lines)
+
+
+def _cross_line(cross: dict[str, Any], currency: str) -> str:
+    verdict = "would meet" if cross["meets"] else "would be short too"
+    return (
+        f"cross-margined, the same book needs {format_money(cross['requirement'], currency)} against equity "
+        f"{format_money(cross['equity'], currency)}: excess {format_money(cross['excess'], currency)}, {verdict} "
+        "(information only: the buckets are isolated)"
+    )

@@ -14,6 +14,7 @@ from zkmargin.cli.common import json_option
 SCHEMAS: dict[str, Callable[[], Any]] = {
     "market": lambda: zm.Market.json_schema(),
     "portfolio": lambda: zm.Portfolio.json_schema(),
+    "portfolio-buckets": lambda: zm.BucketedPortfolio.json_schema(),
     "risk-arrays": lambda: zm.RiskArrays.json_schema(),
     "proof": lambda: zm.MarginProof.json_schema(),
 }

@@ -76,6 +76,7 @@ def statement_document(statement: Any) -> dict[str, Any]:
         "self_declared": statement.self_declared,
         "provenance": statement.provenance,
         "attestations": [attestation.document() for attestation in statement.attestations],
+        "buckets": statement.buckets,
     }
 
 
@@ -138,9 +139,10 @@ def verify(
 
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
+    isolated = f" in each of {document['buckets']} isolated buckets" if document["buckets"] > 1 else ""
     return (
         f"account {shown(document['account'])} meets the {shown(document['level'])} requirement of "
-        f"{shown(document['model'])} with excess ≥ {threshold} "
+        f"{shown(document['model'])}{isolated} with excess ≥ {threshold} "
         f"(params {short_digest(document['params_digest'])}{_epoch(document)})"
     )
 
@@ -325,16 +327,16 @@ def format_batch_summary(
     # Grouped by provenance too: "valid" alone would read as vouched-for when nobody attested the book.
     claims = Counter(
         (row["model"], row["level"], format_money(row["threshold"], row["currency"]),
-         "self-declared" if row["self_declared"] else "attested")
+         "self-declared" if row["self_declared"] else "attested", row["buckets"])
         for row in verified
     )
     if claims:
         rows = [
-            (shown(model), shown(level), f"≥ {threshold}", provenance, str(count))
-            for (model, level, threshold, provenance), count in sorted(claims.items())
+            (shown(model), shown(level), f"≥ {threshold}", provenance, str(buckets), str(count))
+            for (model, level, threshold, provenance, buckets), count in sorted(claims.items())
         ]
         lines += ["", "valid proofs state:",
-                  table(("model", "level", "excess", "provenance", "accounts"), rows, "<<><>")]
+                  table(("model", "level", "excess", "provenance", "buckets", "accounts"), rows, "<<><>>")]
     if failures:
         rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
         lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]

@@ -6,7 +6,8 @@
                "currency": "USD", "params_digest": "…", "limb_bits": 32,
                "issuer": "venue-a", "epoch": 7,          signed params only
                "challenge": "<64 hex digits>",           when the verifier asked for one
-               "circuit_digest": "<64 hex digits>"},     the circuit proved (absent in older proofs)
+               "circuit_digest": "<64 hex digits>",      the circuit proved (absent in older proofs)
+               "buckets": 4},                            isolated buckets (padded), when more than one
  "commitments": ["<base64 48-byte point>", …],        one per circuit variable, in order
  "limb_commitments": ["<base64 48-byte point>", …],   one per 64-bit range item (its high limb)
  "range_proof": "<base64>",
@@ -74,6 +75,8 @@ class _StatementModel(StrictModel):
     attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = None
     # Absent in proofs made before it was recorded; those verify as before.
     circuit_digest: Annotated[str | None, NotNull, Field(pattern=r"^[0-9a-f]{64}$")] = None
+    # Absent for one bucket, never 1: `"buckets": 1` would be a second text of a cross-margin proof.
+    buckets: Annotated[int | None, NotNull, Field(ge=2, lt=1 << 63)] = None
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -138,6 +141,11 @@ class MarginProof(StrictModel, JsonFile):
         return self.statement.params_digest
 
     @property
+    def buckets(self) -> int:
+        """Isolated buckets the proof claims (padded; 1: cross margin)."""
+        return self.statement.buckets or 1
+
+    @property
     def size(self) -> int:
         """Bytes of the range proof itself (the commitments come on top)."""
         return len(self.range_proof_bytes)
@@ -163,6 +171,7 @@ class MarginProof(StrictModel, JsonFile):
         fields = self.statement.model_dump()
         fields["threshold"] = threshold
         fields["attestations"] = tuple(fields["attestations"] or ())
+        fields["buckets"] = fields["buckets"] or 1
         return Statement(**fields)
 
     def decode(self, limbs: int) -> tuple[list[Point], list[Point], RangeProof | RangeProofParts]:

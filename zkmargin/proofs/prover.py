@@ -12,10 +12,13 @@ limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bul
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from zkmargin.anchors.attestation import Attestation
 from zkmargin.proofs.account import AccountOpenings
 from zkmargin.engine.assess import assess
+from zkmargin.engine.bucket_count import padded_count
+from zkmargin.engine.buckets import BucketedPortfolio
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
 from zkmargin.hazmat.partner import default_workers
@@ -24,14 +27,16 @@ from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.stacked import stacked
 from zkmargin.proofs.statement import Statement, margin_transcript, proof_generators
 from zkmargin.proofs.witness import assign
+from zkmargin.units import from_fixed, to_fixed
 
 LIMB_MASK = (1 << LIMB_BITS) - 1
 
 
 def prove(
-    portfolio: Portfolio,
+    portfolio: Portfolio | BucketedPortfolio,
     params: RiskParams,
     *,
     level: str = "maintenance",
@@ -40,6 +45,7 @@ def prove(
     workers: int | None = None,
     challenge: str | None = None,
     attestations: tuple[Attestation, ...] = (),
+    pad_to: int | None = None,
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
@@ -52,19 +58,82 @@ def prove(
     request only. Signed params' issuer and epoch are bound into the statement. With
     `attestations` (from `attested_book`, whose portfolio and openings must be passed too),
     the proof carries them and its commitments are their sums.
+
+    A `BucketedPortfolio` is proved bucket by bucket in one proof: each bucket must meet
+    the statement with its own positions and cash (isolated margin), and the proof shows
+    `padded_count(buckets, pad_to)` buckets, the extra ones empty (holding the threshold in
+    cash). A plain `Portfolio` is one bucket (cross margin). `InsufficientMargin` then
+    names every bucket that falls short; its shortfall is their sum. Pinned `openings` and
+    `attestations` describe one book and are refused with more than one bucket.
     """
     if attestations and openings is None:
         raise InputError("prove: attestations need the summed openings of `attested_book` too")
+    books = portfolio.portfolios() if isinstance(portfolio, BucketedPortfolio) else [portfolio]
+    count = padded_count(len(books), pad_to)
+    if count > 1 and openings is not None:
+        raise InputError(
+            f"prove: openings (pinned or attested) describe one book; a proof of {count} isolated buckets "
+            "cannot be pinned or attested"
+        )
     statement = Statement.for_params(
         params, portfolio.account, level, min_excess, challenge=challenge,
-        attestations=tuple(a.digest() for a in attestations),
+        attestations=tuple(a.digest() for a in attestations), buckets=count,
     )
-    circuit = statement.compile(params)  # for_params named these very params: no digest to re-check
-    statement = replace(statement, circuit_digest=circuit.digest())
-    witness = assign(circuit, params, portfolio, statement.level)
-    _require_satisfied(circuit, witness, portfolio, params, statement)
+    # for_params named these very params: no digest to re-check
+    single = statement.compile(params)
+    # a bucket proof names the one-bucket circuit: its B copies follow from `buckets`
+    statement = replace(statement, circuit_digest=single.digest())
+    names = portfolio.names if isinstance(portfolio, BucketedPortfolio) else [None]
+    padding = Portfolio(account=portfolio.account, cash=_padding_cash(statement, params), positions={})
+    named = list(zip(names, books)) + [(None, padding)] * (count - len(books))
+    witness = _bucket_witnesses(single, params, statement, named)
+    circuit = single if count == 1 else stacked(single, count)
+    blindings = _variable_blindings(circuit, books[0], openings)
+    return _prove_witness(statement, circuit, witness, blindings, workers, attestations)
 
-    blindings = _variable_blindings(circuit, portfolio, openings)
+
+def _bucket_witnesses(
+    circuit: Circuit, params: RiskParams, statement: Statement, named: list[tuple[str | None, Portfolio]]
+) -> list[int]:
+    """Each bucket's witness for the one-bucket `circuit`, one after the other.
+
+    Refuses a false statement before any proving: `InsufficientMargin` naming every short
+    bucket, with their shortfalls summed (an unnamed book — a plain portfolio — keeps the
+    one-account message; a padding bucket cannot fall short).
+    """
+    witness: list[int] = []
+    short: list[tuple[str, InsufficientMargin]] = []
+    for name, book in named:
+        values = assign(circuit, params, book, statement.level)
+        try:
+            _require_satisfied(circuit, values, book, params, statement)
+        except InsufficientMargin as error:
+            if name is None:
+                raise
+            short.append((name, error))
+        witness += values
+    if short:
+        raise InsufficientMargin(
+            "; ".join(f"bucket {name!r}: {error}" for name, error in short), sum(e.shortfall for _, e in short)
+        )
+    return witness
+
+
+def _padding_cash(statement: Statement, params: RiskParams) -> Decimal:
+    """A padding bucket's cash: the threshold rounded up to a money unit, so it meets the
+    statement exactly as the circuit states it (requirement 0, excess ≥ threshold)."""
+    return from_fixed(to_fixed(statement.threshold, params.money_scale, rounding="up"), params.money_scale)
+
+
+def _prove_witness(
+    statement: Statement,
+    circuit: Circuit,
+    witness: list[int],
+    blindings: list[int],
+    workers: int | None,
+    attestations: tuple[Attestation, ...],
+) -> MarginProof:
+    """Commit to `witness` with `blindings` and prove every range item of `circuit` at once."""
     bp_gens, pc_gens = proof_generators(circuit)
     commitments = [pc_gens.commit(w, gamma) for w, gamma in zip(witness, blindings)]
 

@@ -29,6 +29,7 @@ from zkmargin.hazmat.generators import (
     PedersenGens,
 )
 from zkmargin.hazmat.transcript import Transcript
+from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.engine.params import RiskParams
 from zkmargin.units import to_fixed
 
@@ -113,6 +114,8 @@ class Statement:
     attestations: tuple[str, ...] = ()
     """Digests of the custodian attestations whose sum the committed book is (none: self-declared)."""
     circuit_digest: str | None = None
+    buckets: int = 1
+    """Isolated buckets (padding included) that each meet the statement on their own; 1: cross margin."""
 
     @classmethod
     def for_params(
@@ -124,9 +127,16 @@ class Statement:
         *,
         challenge: str | None = None,
         attestations: tuple[str, ...] = (),
+        buckets: int = 1,
     ) -> "Statement":
-        """The statement a trader proves for `params`; validates the level, threshold and challenge."""
+        """The statement a trader proves for `params`; validates the level, threshold, challenge
+        and bucket count. With `buckets` > 1 it says: each of that many isolated buckets of
+        the account (own positions, own cash) meets the level with excess ≥ threshold."""
         params.level_factor(level)
+        if isinstance(buckets, bool) or not isinstance(buckets, int) or not 1 <= buckets <= MAX_BUCKETS:
+            raise InputError(f"buckets: must be a whole number from 1 to {MAX_BUCKETS}, got {buckets!r}")
+        if buckets > 1 and attestations:
+            raise InputError("attested books are proved as one cross-margin bucket; isolated buckets cannot be attested")
         return cls(
             account=account,
             model=params.model,
@@ -138,6 +148,7 @@ class Statement:
             epoch=params.epoch.epoch if params.epoch else None,
             challenge=None if challenge is None else check_challenge(challenge),
             attestations=tuple(attestations),
+            buckets=buckets,
         )
 
     def threshold_fine(self, params: RiskParams) -> int:
@@ -160,9 +171,14 @@ class Statement:
             )
         if self.limb_bits != LIMB_BITS:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
+        if not 1 <= self.buckets <= MAX_BUCKETS:
+            raise InvalidProof(f"the statement claims {self.buckets} buckets; at most {MAX_BUCKETS} are supported")
+        if self.buckets > 1 and self.attestations:
+            raise InvalidProof(f"attestations cover one book; this proof has {self.buckets} isolated buckets")
 
     def compile(self, params: RiskParams) -> Circuit:
-        """The circuit for `params` (already checked with `require_params`)."""
+        """The circuit of one bucket for `params` (already checked with `require_params`); a
+        statement of B buckets is proved on B copies of it (`proofs/stacked.py`)."""
         return compile_circuit(
             params, params.level_factor(self.level), self.threshold_fine(params), level=self.level
         )
@@ -180,15 +196,16 @@ class Statement:
 
     def to_dict(self) -> dict:
         """The statement's fields; `issuer`, `epoch`, `challenge`, `attestations` and
-        `circuit_digest` only when present, so a statement over unsigned params,
-        self-declared, without a challenge or circuit digest keeps the digest it had before
-        these existed."""
+        `circuit_digest` only when present and `buckets` only when more than one, so a
+        statement over unsigned params, self-declared, cross-margined, without a challenge
+        or circuit digest keeps the digest it had before these existed."""
         optional = {
             "issuer": self.issuer,
             "epoch": self.epoch,
             "challenge": self.challenge,
             "attestations": list(self.attestations) or None,
             "circuit_digest": self.circuit_digest,
+            "buckets": self.buckets if self.buckets != 1 else None,
         }
         return {
             "account": self.account,
@@ -230,7 +247,7 @@ def margin_transcript(statement: Statement, commitments: list[bytes], limb_commi
     """The transcript both sides build before the range proof draws its first challenge.
 
     It absorbs the protocol label, the generators' description, the statement digest (which
-    names the params digest, model, level, threshold and account), the counts, and every
+    names the params digest, model, level, threshold, account and bucket count), the counts, and every
     variable and high-limb commitment in order. Every range-proved commitment is a public
     function of these, so the range proof's challenges are bound to all of it.
     """

@@ -29,6 +29,7 @@ from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.engine.params import RiskParams
 from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.stacked import stacked
 from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.statement import Statement, check_challenge, limb_count, margin_transcript, proof_generators
 
@@ -41,7 +42,8 @@ class VerifiedStatement:
     set only when a `Policy` checked the params' signature against trusted keys. `challenge`
     is the verifier's nonce the proof answers. `attestations` say which custodians attested
     the committed book; empty means *self-declared*: the proof then shows only that the prover
-    knows some book meeting the statement (`provenance` says it in words).
+    knows some book meeting the statement (`provenance` says it in words). `buckets` is how
+    many isolated buckets each met the statement on their own (padded; 1: cross margin).
     """
 
     account: str
@@ -55,6 +57,7 @@ class VerifiedStatement:
     challenge: str | None = None
     params_authority: ParamsAuthority | None = None
     attestations: tuple[AttestedBy, ...] = ()
+    buckets: int = 1
 
     @property
     def self_declared(self) -> bool:
@@ -113,6 +116,8 @@ def _equation(
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
+        if statement.buckets > 1:
+            raise InvalidProof(f"pinned commitments cover one book; this proof has {statement.buckets} isolated buckets")
         require_commitments(proof, circuit, params, pinned, f"the one the venue holds for {pinned.account!r}")
     commitments, high_limbs, range_proof = proof.decode(limb_count(circuit))
     bp_gens, pc_gens = proof_generators(circuit)
@@ -144,25 +149,36 @@ def _equation(
 
 
 class _Circuits:
-    """Circuits compiled once per (level, threshold) for one params object, with their digests."""
+    """Circuits compiled once per (level, threshold, buckets) for one params object, with the
+    one-bucket circuit's digest."""
 
     def __init__(self, params: RiskParams) -> None:
         self.params = params
         self.params_digest = params.digest()
-        self._compiled: dict[tuple[str, Decimal], tuple[Circuit, str]] = {}
+        self._compiled: dict[tuple[str, Decimal, int], tuple[Circuit, str]] = {}
 
     def statement_and_circuit(self, proof: MarginProof) -> tuple[Statement, Circuit]:
         """The proof's statement and its circuit; refuses other params, then another circuit
         than the proof names (before any length or equation check could blame the account)."""
         statement = proof.to_statement()
         statement.require_params(self.params, self.params_digest)
-        key = (statement.level, statement.threshold)
-        if key not in self._compiled:
+        level, threshold, buckets = key = (statement.level, statement.threshold, statement.buckets)
+        one = (level, threshold, 1)
+        if one not in self._compiled:
             circuit = statement.compile(self.params)
-            self._compiled[key] = circuit, circuit.digest()
-        circuit, digest = self._compiled[key]
+            self._compiled[one] = circuit, circuit.digest()
+        single, digest = self._compiled[one]
         statement.require_circuit(digest)
-        return statement, circuit
+        if key not in self._compiled:
+            # The claimed count is checked against the file before B copies are built, so a
+            # small file cannot make the verifier stack 64 copies of a large circuit.
+            if len(proof.commitments) != buckets * len(single.variables):
+                raise InvalidProof(
+                    f"the proof has {len(proof.commitments)} commitments; {buckets} buckets of "
+                    f"{len(single.variables)} variables need {buckets * len(single.variables)}"
+                )
+            self._compiled[key] = stacked(single, buckets), digest
+        return statement, self._compiled[key][0]
 
 
 def _verified(
@@ -180,6 +196,7 @@ def _verified(
         challenge=statement.challenge,
         params_authority=authority,
         attestations=attested,
+        buckets=statement.buckets,
     )
 
 

@@ -139,7 +139,11 @@ def verify(
 
 def format_statement(document: dict[str, Any]) -> str:
     threshold = format_money(document["threshold"], document["currency"])
-    isolated = f" in each of {document['buckets']} isolated buckets" if document["buckets"] > 1 else ""
+    # the count is padded: some of these buckets may be empty ones the prover added
+    isolated = (
+        f" in each of {document['buckets']} isolated buckets (a padded count: some may be empty)"
+        if document["buckets"] > 1 else ""
+    )
     return (
         f"account {shown(document['account'])} meets the {shown(document['level'])} requirement of "
         f"{shown(document['model'])}{isolated} with excess ≥ {threshold} "
@@ -336,7 +340,7 @@ def format_batch_summary(
             for (model, level, threshold, provenance, buckets), count in sorted(claims.items())
         ]
         lines += ["", "valid proofs state:",
-                  table(("model", "level", "excess", "provenance", "buckets", "accounts"), rows, "<<><>>")]
+                  table(("model", "level", "excess", "provenance", "buckets (padded)", "accounts"), rows, "<<><>>")]
     if failures:
         rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
         lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]

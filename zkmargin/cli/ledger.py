@@ -284,8 +284,8 @@ Examples:
   zkmargin ledger submit inbox/ late/alice.proof.json --jobs 2 --json
 \b
 Directories are walked recursively. Every file gets one row: valid, invalid (reason) or
-bad input (reason); a stray file never blocks the others, and a newer proof from an account
-supersedes its older one. Files already recorded are skipped, so rerunning after a crash
+bad input (reason); a stray file never blocks the others, and a newer valid proof from an
+account supersedes its older one (a refused proof supersedes nothing). Files already recorded are skipped, so rerunning after a crash
 finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
 \b
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch

@@ -17,8 +17,9 @@ A bad file costs only its own row: files are parsed one by one and the verifiabl
 checked in one batch per epoch, which bisects so every bad proof is named. The files go
 in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
-bytes, by SHA-256) and finishes the job. A newer proof for an account, epoch and level
-supersedes the older one; files are taken oldest first (modification time, then path).
+bytes, by SHA-256) and finishes the job. A newer valid proof for an account, epoch and
+level supersedes the older ones (a refused proof supersedes nothing: anybody can send a
+file naming any account); files are taken oldest first (modification time, then path).
 """
 
 from __future__ import annotations
@@ -253,7 +254,9 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             entry.row = replace(row, status=INVALID, reason=refused)
             connection.execute(proofs.update().where(proofs.c.id == proof_id).values(status=INVALID, reason=refused))
             return
-    if row.status in (VALID, INVALID):
+    if row.status == VALID:
+        # Only a proof that verifies speaks for the account: proof files are not authenticated,
+        # so a refused one naming it (junk, a replay) must not take away its standing (R1).
         connection.execute(
             proofs.update()
             .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)

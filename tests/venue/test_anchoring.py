@@ -20,7 +20,8 @@ from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
 from zkmargin.venue.schema import challenges
 
-NOW = datetime(2026, 12, 2, 8, tzinfo=timezone.utc)
+# Recent: the ledger refuses attestations older than a day, and intake params outside their window.
+NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
 # dave's hedge sits at custodian B: at A alone (short futures, 1,000 cash) he is short.
 AT_A = portfolio(1_000, account="dave", FUT=-1)
 AT_B = portfolio(3_000, account="dave", FUT=1, CALL=1)
@@ -103,6 +104,16 @@ def test_open_attested_refuses_older_sequence_when_newer_is_held(venue, custodia
     with pytest.raises(OutOfOrder, match="already holds its attestation 2"):
         open_attested(ledger, [custodians["a1"], custodians["b1"]], trust)
     assert ledger.account("dave").attestations[0].sequence == 2
+
+
+def test_open_attested_refuses_an_attestation_when_older_than_the_max_age(venue, custodians):
+    ledger, _ = venue
+    params = ledger.current_epoch().params()
+    old, _ = zm.attest(custodians["keys"]["a"], params, AT_A, sequence=1, time=NOW - timedelta(days=2))
+    with pytest.raises(LedgerError, match="more than 1 day, 0:00:00 ago"):
+        open_attested(ledger, [old, custodians["b1"]], custodians["trust"])
+    assert "dave" not in [row.account for row in ledger.accounts()]
+    assert open_attested(ledger, [old, custodians["b1"]], custodians["trust"], max_attestation_age=timedelta(days=3))
 
 
 def test_ledger_deposit_refused_when_account_attested(venue, custodians):
@@ -212,7 +223,7 @@ def test_submit_refuses_challenge_when_not_issued_to_account_or_expired(venue, v
     assert all(status == "invalid" for status, _ in reasons.values())
     assert "which the venue never issued to 'bob'" in reasons["stolen.json"][1]
     assert "which the venue never issued to 'bob'" in reasons["made-up.json"][1]
-    assert "expired at 2026-12-02 08:00:01 UTC" in reasons["late.json"][1]
+    assert f"expired at {expired.expires_at:%Y-%m-%d %H:%M:%S} UTC" in reasons["late.json"][1]
 
 
 def test_submit_requires_challenge_when_asked(venue, venue_files):
@@ -259,6 +270,7 @@ def test_cli_ledger_open_shows_attested_accounts_when_given_attestations(venue, 
         return result
 
     files = [str(root / f"dave.{name}.attestation.json") for name in ("a1", "b1")]
+    assert "more than 0:30:00 ago" in run("ledger", "open", "--max-attestation-age", "30m", "--trust", str(root / "keys"), *files, code=2).output
     opened = json.loads(run("ledger", "open", "--trust", str(root / "keys"), *files, "--json").stdout)
     assert opened["accounts"] == [{"account": "dave", "files": files, "new": True,
                                    "provenance": "attested by custodian-a (sequence 1), custodian-b (sequence 7)"}]

@@ -126,15 +126,24 @@ An account file (zkmargin account open) holds commitments the trader made: the b
 SELF-DECLARED. Attestation files (zkmargin attest) hold commitments a custodian signed: the
 signatures are checked against --trust and the current epoch's params, and the account's
 commitments are the sum of its attestations (one per custodian). A newer attestation
-re-anchors the account; its sequence number must rise (an older one is refused, exit 2).
-Importing the same files again changes nothing.""",
+re-anchors the account; its sequence number must rise (an older one is refused, exit 2),
+and the re-anchor must name every custodian the ledger holds for the account (a custodian
+leaves by attesting an empty book). An attestation dated in the future, or older than
+--max-attestation-age, is refused (exit 2). Importing the same files again changes nothing.""",
 )
 @click.argument("files", metavar="ACCOUNT_OR_ATTESTATION_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @trust_option
+@click.option(
+    "--max-attestation-age", callback=duration, metavar="DURATION", default="1d", show_default=True,
+    help="Refuse attestations made longer ago than this (e.g. 12h).",
+)
 @db_option
 @json_option
 @backend_option
-def ledger_open(files: tuple[Path, ...], trust_paths: tuple[Path, ...], database: str | None, as_json: bool) -> None:
+def ledger_open(
+    files: tuple[Path, ...], trust_paths: tuple[Path, ...], max_attestation_age: timedelta, database: str | None,
+    as_json: bool,
+) -> None:
     """Import accounts: self-declared commitments, or custodians' attestations."""
     declared, attested = _account_files(files)
     with open_ledger(database) as ledger:
@@ -143,7 +152,9 @@ def ledger_open(files: tuple[Path, ...], trust_paths: tuple[Path, ...], database
         if attested:
             trust = zm.Trust.load(trust_paths)
             for account, group in attested.items():
-                new = anchoring.open_attested(ledger, [attestation for _, attestation in group], trust)
+                new = anchoring.open_attested(
+                    ledger, [attestation for _, attestation in group], trust, max_attestation_age=max_attestation_age
+                )
                 rows.append({"account": account, "files": [str(path) for path, _ in group],
                              "provenance": ledger.account(account).provenance, "new": new})
     lines = [

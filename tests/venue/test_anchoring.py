@@ -146,7 +146,11 @@ def test_publish_refuses_older_epoch_when_a_later_one_is_published(ledger_url, v
     later, new = ledger.publish(signed(venue_key, 6, FUT=STRESSED_FUT))
     assert (later.epoch, new) == (2, True)
     other_issuer = zm.new_key("venue-b")
-    assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")[1]
+    with pytest.raises(LedgerError, match="params issuer is 'venue-a'"):
+        ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")
+    assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress", new_issuer=True)[1]
+    with pytest.raises(LedgerError, match="params issuer is 'venue-b'"):  # handed over
+        ledger.publish(signed(venue_key, 7))
     assert [e.epoch for e in ledger.epochs()] == [1, 2, 3]
     ledger.close()
 

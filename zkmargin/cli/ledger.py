@@ -94,20 +94,27 @@ Example:
 Each new params file is the next epoch; proofs name their params by digest, so the ledger
 knows which epoch a proof answers. Publishing the same params again changes nothing.
 The signature is checked against --trust; signed epochs must rise: an older epoch, or other
-params under an epoch number already published, is refused (exit 2).""",
+params under an epoch number already published, is refused (exit 2). One issuer signs the
+ledger's params: params another trusted key signed (a custodian's) are refused (exit 2)
+unless --new-issuer says the venue now signs under that name.""",
 )
 @params_option
 @trust_option
 @allow_unsigned_option
+@click.option(
+    "--new-issuer", is_flag=True,
+    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed).",
+)
 @db_option
 @json_option
 def ledger_publish(
-    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, database: str | None, as_json: bool
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, new_issuer: bool, database: str | None,
+    as_json: bool,
 ) -> None:
     """Record params as the next epoch (the one margin calls refer to)."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     with open_ledger(database) as ledger:
-        epoch, new = ledger.publish(params)
+        epoch, new = ledger.publish(params, new_issuer=new_issuer)
     respond(
         as_json,
         {"epoch": epoch.epoch, "kind": epoch.kind, "params_digest": epoch.params_digest, "new": new},

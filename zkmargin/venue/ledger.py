@@ -272,11 +272,16 @@ class Ledger:
 
     # -- params epochs ----------------------------------------------------------------------
 
-    def publish(self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None) -> tuple[Epoch, bool]:
+    def publish(
+        self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None, new_issuer: bool = False
+    ) -> tuple[Epoch, bool]:
         """Record `params` as the next epoch; (epoch, True) or, when already published, (it, False).
 
         Signed params must move their issuer's signed epoch forward: an older epoch, or a
         second params document under an epoch number already published, is `OutOfOrder`.
+        One issuer signs a ledger's params: the one of the latest signed epoch, unless
+        `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
+        set also holds custodians' keys, which must not be able to set the margin epoch.
         (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`.)
         """
         if kind not in ("margin", "stress"):
@@ -290,6 +295,8 @@ class Ledger:
                     raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
                 return _as_epoch(found), False
             if stamp is not None:
+                if not new_issuer:
+                    _require_the_ledgers_issuer(connection, stamp)
                 _require_later_epoch(connection, stamp)
             number = (connection.execute(select(func.max(epochs.c.epoch))).scalar_one() or 0) + 1
             values = dict(
@@ -325,6 +332,18 @@ def _positive(amount: Decimal) -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise LedgerError(f"an amount must be a finite number above 0, not {amount}")
     return amount
+
+
+def _require_the_ledgers_issuer(connection: Connection, stamp: zm.ParamsEpoch) -> None:
+    latest = connection.execute(
+        select(epochs.c.epoch, epochs.c.issuer).where(epochs.c.issuer.is_not(None)).order_by(epochs.c.epoch.desc()).limit(1)
+    ).one_or_none()
+    if latest is not None and latest.issuer != stamp.issuer:
+        raise LedgerError(
+            f"params: signed by {stamp.issuer!r}, but this ledger's params issuer is {latest.issuer!r} (ledger epoch "
+            f"{latest.epoch}); a trusted key is not a params issuer. If the venue now signs as {stamp.issuer!r}, "
+            "publish with --new-issuer"
+        )
 
 
 def _require_later_epoch(connection: Connection, stamp: zm.ParamsEpoch) -> None:

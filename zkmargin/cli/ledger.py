@@ -309,7 +309,8 @@ finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations
 (checked against --trust); a challenge the venue did not issue to the account, expired,
-or already answered by an earlier proof (a replay); no challenge under --require-challenge.""",
+or already answered by an earlier proof (a replay); no challenge under --require-challenge;
+signed params outside their validity window now (unless --allow-expired-params).""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -328,17 +329,25 @@ or already answered by an earlier proof (a replay); no challenge under --require
     "--require-challenge", is_flag=True,
     help="Refuse proofs that answer no challenge (zkmargin ledger challenge).",
 )
+@click.option(
+    "--allow-expired-params", "allow_expired", is_flag=True,
+    help="Accept proofs under signed params outside their validity window (refused by default).",
+)
 @db_option
 @spread_options
 @json_option
 @backend_option
 def ledger_submit(
     paths: tuple[Path, ...], chunk: int, trust_paths: tuple[Path, ...], allow_superseded: bool,
-    require_challenge: bool, database: str | None, jobs: int | None, scheduler: str | None, as_json: bool,
+    require_challenge: bool, allow_expired: bool, database: str | None, jobs: int | None, scheduler: str | None,
+    as_json: bool,
 ) -> None:
     """Verify proof files in batch and record one row per file."""
     files = intake.proof_files(paths)
-    rules = dict(trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge)
+    rules = dict(
+        trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge,
+        allow_expired=allow_expired,
+    )
     with open_ledger(database) as ledger, spread_executor(jobs, scheduler) as executor:
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
             report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)

@@ -10,7 +10,9 @@ skipped) and records each file as
   superseded (unless `allow_superseded`), resting on other attestations than the ones the
   ledger holds for an attested account, answering a challenge the venue did not issue to
   the account, that expired or that an earlier proof already answered (a replay), or
-  answering none when `require_challenge`;
+  answering none when `require_challenge`; made under signed params outside their
+  validity window at intake (unless `allow_expired`: the venue failed to publish the next
+  day's params and says the old ones still hold);
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
 A bad file costs only its own row: files are parsed one by one and the verifiable ones
@@ -35,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 import zkmargin as zm
+from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.venue.anchoring import consume_challenge
 from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
@@ -99,18 +102,21 @@ def submit(
     trust: zm.Trust | None = None,
     allow_superseded: bool = False,
     require_challenge: bool = False,
+    allow_expired: bool = False,
 ) -> IntakeReport:
     """Verify and record every proof file under `paths`, `chunk` files per transaction.
 
     `executor` spreads each chunk's verification (see `zm.verify_batch`); `progress(done,
     total)` counts files; `now()` stamps each chunk's rows. `trust` holds the custodian keys
     attested proofs are checked against; `allow_superseded` accepts proofs for a margin
-    epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge.
+    epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge;
+    `allow_expired` accepts proofs under signed params outside their window at `now()`.
     """
     files = proof_files(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
-    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge)
+    windows = {} if allow_expired else {digest: _signed_window(epoch) for digest, epoch in epochs.items()}
+    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, windows)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
         report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
@@ -123,19 +129,35 @@ def submit(
     return report
 
 
+def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
+    """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
+    stamp = epoch.params().epoch
+    if stamp is None:
+        return None
+    return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
+
+
 @dataclass(frozen=True)
 class _Rules:
-    """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass."""
+    """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass,
+    `windows` (params digest → signed validity window) empty when expired params pass."""
 
     trust: zm.Trust
     current: Epoch | None
     require_challenge: bool
+    windows: dict[str, tuple[datetime, datetime, str] | None]
 
-    def refusal(self, entry: _Entry, held: AccountRow | None) -> str | None:
-        """Why the ledger refuses `entry` before verifying it, or None."""
+    def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime) -> str | None:
+        """Why the ledger refuses `entry` at time `at` before verifying it, or None."""
         epoch, statement = entry.epoch, entry.proof.statement
         if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
             return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
+        window = self.windows.get(epoch.params_digest)
+        if window is not None and not window[0] <= at < window[1]:
+            valid_from, valid_until, signed = window
+            if at < valid_from:
+                return f"made under params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
+            return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
         if self.require_challenge and statement.challenge is None:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
         if held is not None and held.attested:
@@ -165,6 +187,7 @@ def _take(
     rules: _Rules,
 ) -> list[Received]:
     """Parse, verify and record one chunk of files."""
+    at = now()
     entries = [_parse(path, epochs) for path in files]
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
@@ -181,7 +204,7 @@ def _take(
     for entry in entries:
         if entry.epoch is None or entry.row.status == ALREADY:
             continue
-        refused = rules.refusal(entry, pinned.get(entry.proof.account))
+        refused = rules.refusal(entry, pinned.get(entry.proof.account), at)
         if refused is None:
             verifiable.append(entry)
         else:
@@ -200,7 +223,6 @@ def _take(
                 entry.commitments_digest = pinned[entry.proof.account].commitments_digest
 
     with ledger.transaction() as connection:
-        at = now()
         for entry in entries:
             if entry.row.status != ALREADY:
                 _record(connection, entry, at)

@@ -309,7 +309,8 @@ finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations
 (checked against --trust); a challenge the venue did not issue to the account, expired,
-or already answered by an earlier proof (a replay); no challenge under --require-challenge;
+or already answered by an earlier proof (a replay); no challenge under --require-challenge
+or while one issued to the account is outstanding (unexpired, unanswered);
 signed params outside their validity window now (unless --allow-expired-params).""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -379,7 +380,8 @@ Example:
   zkmargin prove --params params.json --portfolio alice.json --challenge 6f1c… -o proof.json
 \b
 The challenge is stored with its expiry. The first valid proof that answers it, received
-before it expires, consumes it; any later proof answering it is refused as a replay.""",
+before it expires, consumes it; any later proof answering it is refused as a replay. Until
+it is answered or expires, the account's proofs that answer no challenge are refused.""",
 )
 @click.argument("account")
 @click.option(

@@ -10,7 +10,8 @@ skipped) and records each file as
   superseded (unless `allow_superseded`), resting on other attestations than the ones the
   ledger holds for an attested account, answering a challenge the venue did not issue to
   the account, that expired or that an earlier proof already answered (a replay), or
-  answering none when `require_challenge`; made under signed params outside their
+  answering none when `require_challenge` or while a challenge issued to the account is
+  outstanding (unexpired, unanswered); made under signed params outside their
   validity window at intake (unless `allow_expired`: the venue failed to publish the next
   day's params and says the old ones still hold);
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
 from zkmargin.canonical import parse_timestamp
@@ -42,7 +43,7 @@ from zkmargin.errors import LedgerError
 from zkmargin.venue.anchoring import consume_challenge
 from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
-from zkmargin.venue.schema import accounts, proofs
+from zkmargin.venue.schema import accounts, challenges, proofs
 
 VALID, INVALID, BAD_INPUT, ALREADY = "valid", "invalid", "bad input", "already recorded"
 DEFAULT_CHUNK = 1000
@@ -147,8 +148,9 @@ class _Rules:
     require_challenge: bool
     windows: dict[str, tuple[datetime, datetime, str] | None]
 
-    def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime) -> str | None:
-        """Why the ledger refuses `entry` at time `at` before verifying it, or None."""
+    def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime, outstanding: datetime | None) -> str | None:
+        """Why the ledger refuses `entry` at time `at` before verifying it, or None; `outstanding`
+        is when the account's unanswered challenge expires, if it has one."""
         epoch, statement = entry.epoch, entry.proof.statement
         if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
             return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
@@ -160,6 +162,9 @@ class _Rules:
             return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
         if self.require_challenge and statement.challenge is None:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
+        if outstanding is not None and statement.challenge is None:
+            # The venue asked for a fresh proof: an old one re-sent must not stand in for it.
+            return f"answers no challenge, while the one issued to {entry.proof.account!r} is outstanding until {outstanding:%Y-%m-%d %H:%M:%S} UTC"
         if held is not None and held.attested:
             if sorted(statement.attestations or ()) != sorted(a.digest() for a in held.attestations):
                 return f"the ledger holds {entry.proof.account}'s book as {held.provenance}; the proof rests on other attestations"
@@ -195,6 +200,11 @@ def _take(
         pinned = {row.account: row for row in map(account_row, held)}
         query = select(proofs.c.file_digest, proofs.c.file)
         seen = dict(connection.execute(query.where(proofs.c.file_digest.in_({e.digest for e in entries}))).all())
+        outstanding = dict(connection.execute(
+            select(challenges.c.account, func.max(challenges.c.expires_at))
+            .where(challenges.c.account.in_(named), challenges.c.used_by.is_(None), challenges.c.expires_at > at)
+            .group_by(challenges.c.account)
+        ).all())
     for entry in entries:
         if entry.digest in seen:
             entry.row = Received(entry.row.file, ALREADY, entry.row.account, reason=f"same bytes as {seen[entry.digest]}")
@@ -204,7 +214,8 @@ def _take(
     for entry in entries:
         if entry.epoch is None or entry.row.status == ALREADY:
             continue
-        refused = rules.refusal(entry, pinned.get(entry.proof.account), at)
+        account = entry.proof.account
+        refused = rules.refusal(entry, pinned.get(account), at, outstanding.get(account))
         if refused is None:
             verifiable.append(entry)
         else:

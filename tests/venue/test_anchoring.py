@@ -207,6 +207,8 @@ def test_submit_refuses_replay_when_challenge_already_answered(venue, venue_file
     assert status == "invalid"
     assert reason.startswith(f"replayed: challenge {issued.challenge[:16]}… was already answered by ")
     assert reason.split(" by ")[1].startswith(str(inbox / "bob.json"))
+    # A replay is a final verdict: the same bytes again are skipped, not recorded once more.
+    assert {row[1] for row in statuses(submit(ledger, [inbox]))} == {"already recorded"}
     with ledger.transaction() as connection:
         used = connection.execute(select(challenges.c.used_by)).scalar_one()
         stands = connection.execute(

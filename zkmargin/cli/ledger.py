@@ -303,8 +303,9 @@ Examples:
 \b
 Directories are walked recursively. Every file gets one row: valid, invalid (reason) or
 bad input (reason); a stray file never blocks the others, and a newer valid proof from an
-account supersedes its older one (a refused proof supersedes nothing). Files already recorded are skipped, so rerunning after a crash
-finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
+account supersedes its older one (a refused proof supersedes nothing). Files recorded valid
+(or as a replay) are skipped, so rerunning after a crash finishes the job; other refused
+files are checked again. Exit 0 once every file is recorded, whatever the verdicts.
 \b
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations

@@ -34,6 +34,8 @@ from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, schema_ch
 from zkmargin.venue.schema import accounts, attestations, challenges, proofs
 
 DEFAULT_CHALLENGE_LIFETIME = timedelta(hours=1)
+REPLAYED = "replayed"
+"""How the reason of a proof refused for answering a consumed challenge begins."""
 DEFAULT_MAX_ATTESTATION_AGE = timedelta(days=1)
 """How old a custodian's attestation may be when the ledger first takes it: custodians
 attest at least daily, as venues sign params for a day."""
@@ -170,6 +172,6 @@ def consume_challenge(connection: Connection, challenge: str, account: str, proo
         .where(challenges.c.challenge == challenge)
     ).one()
     return (
-        f"replayed: challenge {short} was already answered by {first.file} at {first.used_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"{REPLAYED}: challenge {short} was already answered by {first.file} at {first.used_at:%Y-%m-%d %H:%M:%S} UTC; "
         "a challenge is consumed once"
     )

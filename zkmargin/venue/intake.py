@@ -20,7 +20,9 @@ A bad file costs only its own row: files are parsed one by one and the verifiabl
 checked in one batch per epoch, which bisects so every bad proof is named. The files go
 in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
-bytes, by SHA-256) and finishes the job. A newer valid proof for an account, epoch and
+bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
+replay; any other refusal may stop holding (params published later, an account opened or
+re-anchored, a key trusted), so the same bytes are checked again and get a new row. A newer valid proof for an account, epoch and
 level supersedes the older ones (a refused proof supersedes nothing: anybody can send a
 file naming any account); files are taken oldest first (modification time, then path).
 """
@@ -40,7 +42,7 @@ from sqlalchemy import Connection, func, select
 import zkmargin as zm
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
-from zkmargin.venue.anchoring import consume_challenge
+from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
@@ -198,7 +200,8 @@ def _take(
     with ledger.transaction() as connection:
         held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
         pinned = {row.account: row for row in map(account_row, held)}
-        query = select(proofs.c.file_digest, proofs.c.file)
+        final = (proofs.c.status == VALID) | proofs.c.reason.startswith(f"{REPLAYED}:")
+        query = select(proofs.c.file_digest, proofs.c.file).where(final)
         seen = dict(connection.execute(query.where(proofs.c.file_digest.in_({e.digest for e in entries}))).all())
         outstanding = dict(connection.execute(
             select(challenges.c.account, func.max(challenges.c.expires_at))

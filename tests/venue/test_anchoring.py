@@ -116,6 +116,17 @@ def test_open_attested_refuses_an_attestation_when_older_than_the_max_age(venue,
     assert open_attested(ledger, [old, custodians["b1"]], custodians["trust"], max_attestation_age=timedelta(days=3))
 
 
+def test_ledger_account_refuses_an_attested_row_when_its_commitments_are_not_the_attested_sum(venue, custodians):
+    ledger, _ = venue
+    open_attested(ledger, [custodians["a1"], custodians["b1"]], custodians["trust"])
+    with ledger.transaction() as connection:
+        alices = connection.execute(select(schema.accounts).where(schema.accounts.c.account == "alice")).one().commitments
+        moved = json.dumps({**json.loads(alices), "account": "dave"})
+        connection.execute(schema.accounts.update().where(schema.accounts.c.account == "dave").values(commitments=moved))
+    with pytest.raises(LedgerError, match="'dave' are not the sum of the attestations"):
+        ledger.account("dave")
+
+
 def test_ledger_deposit_refused_when_account_attested(venue, custodians):
     ledger, _ = venue
     open_attested(ledger, [custodians["a1"], custodians["b1"]], custodians["trust"])

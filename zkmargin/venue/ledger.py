@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import reduce
+from operator import add
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, func, select
@@ -30,6 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 import zkmargin as zm
+from zkmargin.canonical import encode_base64
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.venue import schema
 from zkmargin.venue.schema import accounts, epochs, movements
@@ -384,21 +387,49 @@ def _account_row(connection: Connection, name: str, *, lock: bool = False) -> Ac
 
 
 def account_row(row) -> AccountRow:
+    commitments = zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}")
+    attested = stored_attestations(row.attestation, row.account)
+    if attested and _attested_sum(attested) != (commitments.collateral, commitments.positions):
+        raise LedgerError(
+            f"the ledger's commitments for {row.account!r} are not the sum of the attestations it holds for it "
+            "(the database was edited): re-anchor it with `zkmargin ledger open`"
+        )
     return AccountRow(
         account=row.account,
-        commitments=zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}"),
+        commitments=commitments,
         commitments_digest=row.commitments_digest,
-        attestations=stored_attestations(row.attestation, row.account),
+        attestations=attested,
         opened_at=row.opened_at,
         updated_at=row.updated_at,
     )
 
 
 def stored_attestations(text: str | None, account: str) -> tuple[zm.Attestation, ...]:
-    """The `accounts.attestation` column: NULL, or a JSON list of signed attestations."""
+    """The `accounts.attestation` column: NULL, or a JSON list of signed attestations, each
+    for `account` (a row can be swapped or edited in the database, and a signature does not
+    say which row it was stored in)."""
     if text is None:
         return ()
-    return tuple(zm.Attestation.from_json(json.dumps(item), what=f"attestation of {account}") for item in json.loads(text))
+    attested = tuple(zm.Attestation.from_json(json.dumps(item), what=f"attestation of {account}") for item in json.loads(text))
+    for attestation in attested:
+        if attestation.account != account:
+            raise LedgerError(
+                f"the ledger holds {account!r} as attested by {attestation.custodian!r}, but that attestation is "
+                f"for {attestation.account!r} (the database was edited): re-anchor it with `zkmargin ledger open`"
+            )
+    return attested
+
+
+def _attested_sum(attested: tuple[zm.Attestation, ...]) -> tuple[str, dict[str, str]]:
+    """The per-instrument sums of the attested commitments, encoded as an account file's."""
+    points = [attestation.points() for attestation in attested]
+    names = set().union(*(positions for _, positions in points))
+    try:
+        collateral = reduce(add, (c for c, _ in points))
+        positions = {name: reduce(add, (p[name] for _, p in points)) for name in names}
+    except KeyError:
+        return "", {}  # an instrument one custodian attests and another does not: no sum of one book
+    return encode_base64(collateral.to_bytes()), {name: encode_base64(p.to_bytes()) for name, p in positions.items()}
 
 
 def _as_epoch(row) -> Epoch:

@@ -331,23 +331,19 @@ def test_consume_challenge_lets_one_of_two_racing_intakes_win_when_both_answer_i
     assert outcomes["second"].startswith("replayed: ") and "already answered by aa" in outcomes["second"]
 
 
-def test_submit_refuses_proofs_outside_the_params_window_unless_expired_params_allowed(ledger_url, venue_key, tmp_path):
+def test_submit_refuses_proofs_outside_the_params_window_unless_expired_params_allowed(venue, venue_files, venue_key):
+    ledger, inbox = venue
     params = signed(venue_key, 3)
-    book = portfolio(10_000, account="alice", FUT=1)
-    commitments, openings = zm.open_account(book, params)
-    ledger = Ledger(ledger_url)
-    ledger.init()
-    ledger.publish(params)
-    ledger.open_account(commitments)
-    for name in ("early", "late", "allowed"):
-        (tmp_path / name).mkdir()
-        zm.prove(book, params, openings=openings).save(tmp_path / name / "alice.json")
-    try:
-        [early] = submit(ledger, [tmp_path / "early"], now=lambda: NOW - timedelta(minutes=1)).rows
-        [late] = submit(ledger, [tmp_path / "late"], now=lambda: NOW + timedelta(days=1)).rows
-        [allowed] = submit(ledger, [tmp_path / "allowed"], now=lambda: NOW + timedelta(days=2), allow_expired=True).rows
-    finally:
-        ledger.close()
+    ledger.publish(params)  # margin epoch 2, valid from NOW for a day
+    openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
+
+    def received(at, **rules):
+        (inbox / f"{at:%s}").mkdir()
+        zm.prove(portfolio(10_000, account="alice", FUT=1), params, openings=openings).save(inbox / f"{at:%s}" / "alice.json")
+        [row] = submit(ledger, [inbox / f"{at:%s}"], now=lambda: at, **rules).rows
+        return row
+
+    early, late = received(NOW - timedelta(minutes=1)), received(NOW + timedelta(days=1))
     assert (early.status, early.reason) == ("invalid", f"made under params epoch 3 of 'venue-a', valid only from {NOW:%Y-%m-%d %H:%M:%S} UTC")
     assert late.status == "invalid" and "which expired at" in late.reason
-    assert allowed.status == "valid"
+    assert received(NOW + timedelta(days=2), allow_expired=True).status == "valid"

@@ -27,7 +27,8 @@ from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted
 from zkmargin.console import progress_callback
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring, intake
-from zkmargin.venue.ledger import AccountRow, Ledger
+from zkmargin.venue.account_rows import AccountRow
+from zkmargin.venue.ledger import Ledger
 
 db_option = click.option(
     "--db",

@@ -43,7 +43,8 @@ import zkmargin as zm
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
-from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
+from zkmargin.venue.account_rows import AccountRow, account_row
+from zkmargin.venue.ledger import Epoch, Ledger, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 

@@ -16,15 +16,12 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import reduce
-from operator import add
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, func, select
@@ -32,9 +29,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 import zkmargin as zm
-from zkmargin.canonical import encode_base64
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.venue import schema
+from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.schema import accounts, epochs, movements
 
 DEFAULT_DATABASE = "zkmargin.db"
@@ -114,27 +111,6 @@ class Epoch:
 
     def params(self) -> zm.RiskParams:
         return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    account: str
-    commitments: zm.AccountCommitments
-    commitments_digest: str
-    attestations: tuple[zm.Attestation, ...]
-    """The custodians' attestations the commitments are the sum of; empty = self-declared."""
-    opened_at: datetime
-    updated_at: datetime
-
-    @property
-    def attested(self) -> bool:
-        return bool(self.attestations)
-
-    @property
-    def provenance(self) -> str:
-        if not self.attestations:
-            return "self-declared"
-        return "attested by " + ", ".join(f"{a.custodian} (sequence {a.sequence})" for a in self.attestations)
 
 
 class Ledger:
@@ -384,52 +360,6 @@ def _account_row(connection: Connection, name: str, *, lock: bool = False) -> Ac
     if row is None:
         raise LedgerError(f"no account {name!r} in the ledger: import it with `zkmargin ledger open`")
     return account_row(row)
-
-
-def account_row(row) -> AccountRow:
-    commitments = zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}")
-    attested = stored_attestations(row.attestation, row.account)
-    if attested and _attested_sum(attested) != (commitments.collateral, commitments.positions):
-        raise LedgerError(
-            f"the ledger's commitments for {row.account!r} are not the sum of the attestations it holds for it "
-            "(the database was edited): re-anchor it with `zkmargin ledger open`"
-        )
-    return AccountRow(
-        account=row.account,
-        commitments=commitments,
-        commitments_digest=row.commitments_digest,
-        attestations=attested,
-        opened_at=row.opened_at,
-        updated_at=row.updated_at,
-    )
-
-
-def stored_attestations(text: str | None, account: str) -> tuple[zm.Attestation, ...]:
-    """The `accounts.attestation` column: NULL, or a JSON list of signed attestations, each
-    for `account` (a row can be swapped or edited in the database, and a signature does not
-    say which row it was stored in)."""
-    if text is None:
-        return ()
-    attested = tuple(zm.Attestation.from_json(json.dumps(item), what=f"attestation of {account}") for item in json.loads(text))
-    for attestation in attested:
-        if attestation.account != account:
-            raise LedgerError(
-                f"the ledger holds {account!r} as attested by {attestation.custodian!r}, but that attestation is "
-                f"for {attestation.account!r} (the database was edited): re-anchor it with `zkmargin ledger open`"
-            )
-    return attested
-
-
-def _attested_sum(attested: tuple[zm.Attestation, ...]) -> tuple[str, dict[str, str]]:
-    """The per-instrument sums of the attested commitments, encoded as an account file's."""
-    points = [attestation.points() for attestation in attested]
-    names = set().union(*(positions for _, positions in points))
-    try:
-        collateral = reduce(add, (c for c, _ in points))
-        positions = {name: reduce(add, (p[name] for _, p in points)) for name in names}
-    except KeyError:
-        return "", {}  # an instrument one custodian attests and another does not: no sum of one book
-    return encode_base64(collateral.to_bytes()), {name: encode_base64(p.to_bytes()) for name, p in positions.items()}
 
 
 def _as_epoch(row) -> Epoch:

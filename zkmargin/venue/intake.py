@@ -22,9 +22,10 @@ in chunks of `chunk` and each chunk's rows are written in one transaction, so a 
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
 bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
 replay; any other refusal may stop holding (params published later, an account opened or
-re-anchored, a key trusted), so the same bytes are checked again and get a new row. A newer valid proof for an account, epoch and
-level supersedes the older ones (a refused proof supersedes nothing: anybody can send a
-file naming any account); files are taken oldest first (modification time, then path).
+re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
+newer valid proof for an account, epoch and level supersedes the older ones (a refused
+proof supersedes nothing: anybody can send a file naming any account); files are taken
+oldest first (modification time, then path).
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class _Rules:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
         if outstanding is not None and statement.challenge is None:
             # The venue asked for a fresh proof: an old one re-sent must not stand in for it.
-            return f"answers no challenge, while the one issued to {entry.proof.account!r} is outstanding until {outstanding:%Y-%m-%d %H:%M:%S} UTC"
+            until = f"{outstanding:%Y-%m-%d %H:%M:%S} UTC"
+            return f"answers no challenge, while the one issued to {entry.proof.account!r} is outstanding until {until}"
         if held is not None and held.attested:
             if sorted(statement.attestations or ()) != sorted(a.digest() for a in held.attestations):
                 return f"the ledger holds {entry.proof.account}'s book as {held.provenance}; the proof rests on other attestations"

@@ -120,8 +120,7 @@ def submit(
     files = proof_files(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
-    windows = {} if allow_expired else {digest: _signed_window(epoch) for digest, epoch in epochs.items()}
-    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, windows)
+    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
         report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
@@ -145,12 +144,13 @@ def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
 @dataclass(frozen=True)
 class _Rules:
     """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass,
-    `windows` (params digest → signed validity window) empty when expired params pass."""
+    `windows` caches each epoch's signed validity window as proofs name it."""
 
     trust: zm.Trust
     current: Epoch | None
     require_challenge: bool
-    windows: dict[str, tuple[datetime, datetime, str] | None]
+    allow_expired: bool
+    windows: dict[str, tuple[datetime, datetime, str] | None] = field(default_factory=dict)
 
     def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime, outstanding: datetime | None) -> str | None:
         """Why the ledger refuses `entry` at time `at` before verifying it, or None; `outstanding`
@@ -158,7 +158,9 @@ class _Rules:
         epoch, statement = entry.epoch, entry.proof.statement
         if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
             return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
-        window = self.windows.get(epoch.params_digest)
+        if epoch.params_digest not in self.windows:
+            self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
+        window = self.windows[epoch.params_digest]
         if window is not None and not window[0] <= at < window[1]:
             valid_from, valid_until, signed = window
             if at < valid_from:

@@ -81,3 +81,16 @@ def test_verify_batch_matches_one_process_when_run_on_a_dask_cluster(batch, proc
         with distributed.Client(cluster) as client:
             result = zm.verify_batch(proofs, PARAMS, commitments=commitments, executor=client.get_executor(), chunk_size=3)
     assert result == expected(batch)
+
+
+def test_verify_batch_fails_the_second_answer_to_a_challenge_when_the_answers_sit_in_different_chunks():
+    book = portfolio(10_000, account="alice", FUT=1)
+    commitments, openings = zm.open_account(book, PARAMS)
+    challenge = zm.new_challenge()
+    proofs = [zm.prove(book, PARAMS, openings=openings, challenge=challenge) for _ in range(2)]
+    with ThreadPoolExecutor(2) as executor:
+        result = zm.verify_batch(
+            proofs, PARAMS, commitments={"alice": commitments}, challenges={"alice": challenge}, executor=executor, chunk_size=1
+        )
+    assert [s is not None for s in result.statements] == [True, False]
+    assert [(f.index, f.reason) for f in result.failures] == [(1, "replayed: proof 1 of the batch already answered the challenge of 'alice'")]

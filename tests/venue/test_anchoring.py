@@ -20,7 +20,8 @@ from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
 from zkmargin.venue.schema import challenges
 
-NOW = datetime(2026, 12, 2, 8, tzinfo=timezone.utc)
+# Recent: the ledger refuses attestations older than a day, and intake params outside their window.
+NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
 # dave's hedge sits at custodian B: at A alone (short futures, 1,000 cash) he is short.
 AT_A = portfolio(1_000, account="dave", FUT=-1)
 AT_B = portfolio(3_000, account="dave", FUT=1, CALL=1)
@@ -105,6 +106,27 @@ def test_open_attested_refuses_older_sequence_when_newer_is_held(venue, custodia
     assert ledger.account("dave").attestations[0].sequence == 2
 
 
+def test_open_attested_refuses_an_attestation_when_older_than_the_max_age(venue, custodians):
+    ledger, _ = venue
+    params = ledger.current_epoch().params()
+    old, _ = zm.attest(custodians["keys"]["a"], params, AT_A, sequence=1, time=NOW - timedelta(days=2))
+    with pytest.raises(LedgerError, match="more than 1 day, 0:00:00 ago"):
+        open_attested(ledger, [old, custodians["b1"]], custodians["trust"])
+    assert "dave" not in [row.account for row in ledger.accounts()]
+    assert open_attested(ledger, [old, custodians["b1"]], custodians["trust"], max_attestation_age=timedelta(days=3))
+
+
+def test_ledger_account_refuses_an_attested_row_when_its_commitments_are_not_the_attested_sum(venue, custodians):
+    ledger, _ = venue
+    open_attested(ledger, [custodians["a1"], custodians["b1"]], custodians["trust"])
+    with ledger.transaction() as connection:
+        alices = connection.execute(select(schema.accounts).where(schema.accounts.c.account == "alice")).one().commitments
+        moved = json.dumps({**json.loads(alices), "account": "dave"})
+        connection.execute(schema.accounts.update().where(schema.accounts.c.account == "dave").values(commitments=moved))
+    with pytest.raises(LedgerError, match="'dave' are not the sum of the attestations"):
+        ledger.account("dave")
+
+
 def test_ledger_deposit_refused_when_account_attested(venue, custodians):
     ledger, _ = venue
     open_attested(ledger, [custodians["a1"], custodians["b1"]], custodians["trust"])
@@ -135,7 +157,11 @@ def test_publish_refuses_older_epoch_when_a_later_one_is_published(ledger_url, v
     later, new = ledger.publish(signed(venue_key, 6, FUT=STRESSED_FUT))
     assert (later.epoch, new) == (2, True)
     other_issuer = zm.new_key("venue-b")
-    assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")[1]
+    with pytest.raises(LedgerError, match="params issuer is 'venue-a'"):
+        ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")
+    assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress", new_issuer=True)[1]
+    with pytest.raises(LedgerError, match="params issuer is 'venue-b'"):  # handed over
+        ledger.publish(signed(venue_key, 7))
     assert [e.epoch for e in ledger.epochs()] == [1, 2, 3]
     ledger.close()
 
@@ -192,6 +218,8 @@ def test_submit_refuses_replay_when_challenge_already_answered(venue, venue_file
     assert status == "invalid"
     assert reason.startswith(f"replayed: challenge {issued.challenge[:16]}… was already answered by ")
     assert reason.split(" by ")[1].startswith(str(inbox / "bob.json"))
+    # A replay is a final verdict: the same bytes again are skipped, not recorded once more.
+    assert {row[1] for row in statuses(submit(ledger, [inbox]))} == {"already recorded"}
     with ledger.transaction() as connection:
         used = connection.execute(select(challenges.c.used_by)).scalar_one()
         stands = connection.execute(
@@ -212,7 +240,7 @@ def test_submit_refuses_challenge_when_not_issued_to_account_or_expired(venue, v
     assert all(status == "invalid" for status, _ in reasons.values())
     assert "which the venue never issued to 'bob'" in reasons["stolen.json"][1]
     assert "which the venue never issued to 'bob'" in reasons["made-up.json"][1]
-    assert "expired at 2026-12-02 08:00:01 UTC" in reasons["late.json"][1]
+    assert f"expired at {expired.expires_at:%Y-%m-%d %H:%M:%S} UTC" in reasons["late.json"][1]
 
 
 def test_submit_requires_challenge_when_asked(venue, venue_files):
@@ -259,6 +287,7 @@ def test_cli_ledger_open_shows_attested_accounts_when_given_attestations(venue, 
         return result
 
     files = [str(root / f"dave.{name}.attestation.json") for name in ("a1", "b1")]
+    assert "more than 0:30:00 ago" in run("ledger", "open", "--max-attestation-age", "30m", "--trust", str(root / "keys"), *files, code=2).output
     opened = json.loads(run("ledger", "open", "--trust", str(root / "keys"), *files, "--json").stdout)
     assert opened["accounts"] == [{"account": "dave", "files": files, "new": True,
                                    "provenance": "attested by custodian-a (sequence 1), custodian-b (sequence 7)"}]
@@ -300,3 +329,21 @@ def test_consume_challenge_lets_one_of_two_racing_intakes_win_when_both_answer_i
     thread.join()
     assert outcomes["first"] is None
     assert outcomes["second"].startswith("replayed: ") and "already answered by aa" in outcomes["second"]
+
+
+def test_submit_refuses_proofs_outside_the_params_window_unless_expired_params_allowed(venue, venue_files, venue_key):
+    ledger, inbox = venue
+    params = signed(venue_key, 3)
+    ledger.publish(params)  # margin epoch 2, valid from NOW for a day
+    openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
+
+    def received(at, **rules):
+        (inbox / f"{at:%s}").mkdir()
+        zm.prove(portfolio(10_000, account="alice", FUT=1), params, openings=openings).save(inbox / f"{at:%s}" / "alice.json")
+        [row] = submit(ledger, [inbox / f"{at:%s}"], now=lambda: at, **rules).rows
+        return row
+
+    early, late = received(NOW - timedelta(minutes=1)), received(NOW + timedelta(days=1))
+    assert (early.status, early.reason) == ("invalid", f"made under params epoch 3 of 'venue-a', valid only from {NOW:%Y-%m-%d %H:%M:%S} UTC")
+    assert late.status == "invalid" and "which expired at" in late.reason
+    assert received(NOW + timedelta(days=2), allow_expired=True).status == "valid"

@@ -27,7 +27,8 @@ from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted
 from zkmargin.console import progress_callback
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring, intake
-from zkmargin.venue.ledger import AccountRow, Ledger
+from zkmargin.venue.account_rows import AccountRow
+from zkmargin.venue.ledger import Ledger
 
 db_option = click.option(
     "--db",
@@ -94,20 +95,27 @@ Example:
 Each new params file is the next epoch; proofs name their params by digest, so the ledger
 knows which epoch a proof answers. Publishing the same params again changes nothing.
 The signature is checked against --trust; signed epochs must rise: an older epoch, or other
-params under an epoch number already published, is refused (exit 2).""",
+params under an epoch number already published, is refused (exit 2). One issuer signs the
+ledger's params: params another trusted key signed (a custodian's) are refused (exit 2)
+unless --new-issuer says the venue now signs under that name.""",
 )
 @params_option
 @trust_option
 @allow_unsigned_option
+@click.option(
+    "--new-issuer", is_flag=True,
+    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed).",
+)
 @db_option
 @json_option
 def ledger_publish(
-    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, database: str | None, as_json: bool
+    params_path: Path, trust_paths: tuple[Path, ...], allow_unsigned: bool, new_issuer: bool, database: str | None,
+    as_json: bool,
 ) -> None:
     """Record params as the next epoch (the one margin calls refer to)."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     with open_ledger(database) as ledger:
-        epoch, new = ledger.publish(params)
+        epoch, new = ledger.publish(params, new_issuer=new_issuer)
     respond(
         as_json,
         {"epoch": epoch.epoch, "kind": epoch.kind, "params_digest": epoch.params_digest, "new": new},
@@ -126,15 +134,24 @@ An account file (zkmargin account open) holds commitments the trader made: the b
 SELF-DECLARED. Attestation files (zkmargin attest) hold commitments a custodian signed: the
 signatures are checked against --trust and the current epoch's params, and the account's
 commitments are the sum of its attestations (one per custodian). A newer attestation
-re-anchors the account; its sequence number must rise (an older one is refused, exit 2).
-Importing the same files again changes nothing.""",
+re-anchors the account; its sequence number must rise (an older one is refused, exit 2),
+and the re-anchor must name every custodian the ledger holds for the account (a custodian
+leaves by attesting an empty book). An attestation dated in the future, or older than
+--max-attestation-age, is refused (exit 2). Importing the same files again changes nothing.""",
 )
 @click.argument("files", metavar="ACCOUNT_OR_ATTESTATION_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @trust_option
+@click.option(
+    "--max-attestation-age", callback=duration, metavar="DURATION", default="1d", show_default=True,
+    help="Refuse attestations made longer ago than this (e.g. 12h).",
+)
 @db_option
 @json_option
 @backend_option
-def ledger_open(files: tuple[Path, ...], trust_paths: tuple[Path, ...], database: str | None, as_json: bool) -> None:
+def ledger_open(
+    files: tuple[Path, ...], trust_paths: tuple[Path, ...], max_attestation_age: timedelta, database: str | None,
+    as_json: bool,
+) -> None:
     """Import accounts: self-declared commitments, or custodians' attestations."""
     declared, attested = _account_files(files)
     with open_ledger(database) as ledger:
@@ -143,7 +160,9 @@ def ledger_open(files: tuple[Path, ...], trust_paths: tuple[Path, ...], database
         if attested:
             trust = zm.Trust.load(trust_paths)
             for account, group in attested.items():
-                new = anchoring.open_attested(ledger, [attestation for _, attestation in group], trust)
+                new = anchoring.open_attested(
+                    ledger, [attestation for _, attestation in group], trust, max_attestation_age=max_attestation_age
+                )
                 rows.append({"account": account, "files": [str(path) for path, _ in group],
                              "provenance": ledger.account(account).provenance, "new": new})
     lines = [
@@ -284,14 +303,17 @@ Examples:
   zkmargin ledger submit inbox/ late/alice.proof.json --jobs 2 --json
 \b
 Directories are walked recursively. Every file gets one row: valid, invalid (reason) or
-bad input (reason); a stray file never blocks the others, and a newer proof from an account
-supersedes its older one. Files already recorded are skipped, so rerunning after a crash
-finishes the job. Exit 0 once every file is recorded, whatever the verdicts.
+bad input (reason); a stray file never blocks the others, and a newer valid proof from an
+account supersedes its older one (a refused proof supersedes nothing). Files recorded valid
+(or as a replay) are skipped, so rerunning after a crash finishes the job; other refused
+files are checked again. Exit 0 once every file is recorded, whatever the verdicts.
 \b
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations
 (checked against --trust); a challenge the venue did not issue to the account, expired,
-or already answered by an earlier proof (a replay); no challenge under --require-challenge.""",
+or already answered by an earlier proof (a replay); no challenge under --require-challenge
+or while one issued to the account is outstanding (unexpired, unanswered);
+signed params outside their validity window now (unless --allow-expired-params).""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -310,17 +332,25 @@ or already answered by an earlier proof (a replay); no challenge under --require
     "--require-challenge", is_flag=True,
     help="Refuse proofs that answer no challenge (zkmargin ledger challenge).",
 )
+@click.option(
+    "--allow-expired-params", "allow_expired", is_flag=True,
+    help="Accept proofs under signed params outside their validity window (refused by default).",
+)
 @db_option
 @spread_options
 @json_option
 @backend_option
 def ledger_submit(
     paths: tuple[Path, ...], chunk: int, trust_paths: tuple[Path, ...], allow_superseded: bool,
-    require_challenge: bool, database: str | None, jobs: int | None, scheduler: str | None, as_json: bool,
+    require_challenge: bool, allow_expired: bool, database: str | None, jobs: int | None, scheduler: str | None,
+    as_json: bool,
 ) -> None:
     """Verify proof files in batch and record one row per file."""
     files = intake.proof_files(paths)
-    rules = dict(trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge)
+    rules = dict(
+        trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge,
+        allow_expired=allow_expired,
+    )
     with open_ledger(database) as ledger, spread_executor(jobs, scheduler) as executor:
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
             report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)
@@ -352,7 +382,8 @@ Example:
   zkmargin prove --params params.json --portfolio alice.json --challenge 6f1c… -o proof.json
 \b
 The challenge is stored with its expiry. The first valid proof that answers it, received
-before it expires, consumes it; any later proof answering it is refused as a replay.""",
+before it expires, consumes it; any later proof answering it is refused as a replay. Until
+it is answered or expires, the account's proofs that answer no challenge are refused.""",
 )
 @click.argument("account")
 @click.option(

@@ -208,7 +208,8 @@ Examples:
 \b
 --challenge takes one challenge for every proof (64 hex digits), or a file such as
 {"alice": "6f1c…", "bob": "a05e…"}: each proof must answer the challenge handed to its
-account (exit 1 naming it otherwise; an account absent from the file fails).
+account (exit 1 naming it otherwise; an account absent from the file fails). A second
+proof answering one account's challenge fails as replayed: one challenge, one answer.
 \b
 All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
 every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",

@@ -82,7 +82,9 @@ def verify_batch(
         done += len(result.statements)
         if progress is not None:
             progress(done, len(proofs))
-    return BatchResult(tuple(statements), tuple(sorted(failures, key=lambda failure: failure.index)))
+    result = BatchResult(tuple(statements), tuple(sorted(failures, key=lambda failure: failure.index)))
+    # Each chunk refused its own repeats; two answers in different chunks meet only here.
+    return verifier.refuse_second_answers(proofs, result) if options.get("challenges") is not None else result
 
 
 def _workers(executor: Executor) -> int:

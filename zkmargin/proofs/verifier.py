@@ -258,7 +258,9 @@ def verify_batch(
     the sum non-zero except with probability ~2^-128. When the sum fails, halves are
     re-checked (bisection) until every bad proof is named; `progress(done, total)` is called
     as equations are prepared. `challenges` (account label → the nonce handed to it) and
-    `policy` work as in `verify`; a proof failing either is a failure with the reason.
+    `policy` work as in `verify`; a proof failing either is a failure with the reason. With
+    `challenges`, a valid proof answering a challenge an earlier proof of the batch already
+    answered for its account is a failure too (`replayed`): one challenge, one answer.
     `trust` is the keys attestations are checked against when no `policy` gives them (a
     ledger that checked the params when it published them).
     """
@@ -302,10 +304,27 @@ def verify_batch(
                 failures[index] = str(error)
             else:
                 statements[index] = verified
-    return BatchResult(
+    result = BatchResult(
         tuple(statements),
         tuple(BatchFailure(i, proofs[i].account, failures[i]) for i in sorted(failures)),
     )
+    return refuse_second_answers(proofs, result) if challenges is not None else result
+
+
+def refuse_second_answers(proofs: list[MarginProof], result: BatchResult) -> BatchResult:
+    """`result` with every valid proof after the first answering one account's challenge
+    failed as a replay: the verifier needs no memory to see a challenge answered twice."""
+    statements, failures = list(result.statements), list(result.failures)
+    first: dict[tuple[str, str], int] = {}
+    for index, verified in enumerate(result.statements):
+        if verified is None or verified.challenge is None:
+            continue
+        earlier = first.setdefault((proofs[index].account, verified.challenge), index)
+        if earlier != index:
+            statements[index] = None
+            reason = f"replayed: proof {earlier + 1} of the batch already answered the challenge of {proofs[index].account!r}"
+            failures.append(BatchFailure(index, proofs[index].account, reason))
+    return BatchResult(tuple(statements), tuple(sorted(failures, key=lambda failure: failure.index)))
 
 
 def _bisect(

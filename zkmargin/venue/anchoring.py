@@ -6,6 +6,12 @@
   sum, and the attestations are kept verbatim. A custodian's sequence number must rise per
   account: an attestation at or below the highest one recorded for that custodian is an
   old book sent again (`OutOfOrder`), unless it is the very attestation already held.
+  A re-anchor names every custodian the ledger holds for the account: a custodian's part
+  of the book (a loan, say) leaves only through that custodian's own newer attestation
+  (of an empty book, when it holds nothing any more), never by being left out. A new
+  attestation is refused when dated more than `CLOCK_SKEW` ahead of the ledger's clock or
+  more than `max_attestation_age` (default `DEFAULT_MAX_ATTESTATION_AGE`) behind it: the
+  sequence numbers only stop a book older than the one this ledger holds.
 - **Challenges.** `issue_challenge` hands an account a fresh nonce with an expiry; the
   trader proves with `prove --challenge`, and intake lets the first valid proof that
   answers it consume it (`consume_challenge`). A second proof answering the same challenge
@@ -23,20 +29,36 @@ from sqlalchemy import Connection, func, select
 import zkmargin as zm
 from zkmargin.errors import LedgerError, OutOfOrder
 from zkmargin.proofs.attested import check_attestations, summed_commitments
-from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, schema_check_label, stored_attestations
+from zkmargin.proofs.policy import CLOCK_SKEW
+from zkmargin.venue.account_rows import stored_attestations
+from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, schema_check_label
 from zkmargin.venue.schema import accounts, attestations, challenges, proofs
 
 DEFAULT_CHALLENGE_LIFETIME = timedelta(hours=1)
+REPLAYED = "replayed"
+"""How the reason of a proof refused for answering a consumed challenge begins."""
+DEFAULT_MAX_ATTESTATION_AGE = timedelta(days=1)
+"""How old a custodian's attestation may be when the ledger first takes it: custodians
+attest at least daily, as venues sign params for a day."""
 
 
 def open_attested(
-    ledger: Ledger, attested: list[zm.Attestation], trust: zm.Trust, *, now: datetime | None = None
+    ledger: Ledger,
+    attested: list[zm.Attestation],
+    trust: zm.Trust,
+    *,
+    now: datetime | None = None,
+    max_attestation_age: timedelta = DEFAULT_MAX_ATTESTATION_AGE,
 ) -> bool:
     """Open `attested`'s account on their sum, or re-anchor it; False when nothing changes.
 
     All attestations are for one account, at most one per custodian, each signed by a
-    trusted custodian key over the current margin epoch's params.
+    trusted custodian key over the current margin epoch's params; a re-anchor names every
+    custodian already held. Each attestation not held yet is dated at most `CLOCK_SKEW`
+    ahead of `now` and at most `max_attestation_age` before it.
     """
+    if max_attestation_age <= timedelta(0):
+        raise zm.InputError("max_attestation_age must be a positive duration")
     names = sorted({a.account for a in attested})
     if len(names) != 1:
         raise LedgerError(f"attestations for {', '.join(map(repr, names)) or 'no account'}: open one account at a time")
@@ -56,16 +78,38 @@ def open_attested(
         held = connection.execute(select(accounts).where(accounts.c.account == account).with_for_update()).one_or_none()
         if held is not None and held.commitments_digest == digest and held.attestation == document:
             return False
+        current = stored_attestations(held.attestation, account) if held is not None else ()
+        _require_every_custodian_held(current, ordered)
         values = dict(commitments=commitments.to_json(), commitments_digest=digest, attestation=document, updated_at=at)
         if held is None:
             connection.execute(accounts.insert().values(account=account, opened_at=at, **values))
         else:
             connection.execute(accounts.update().where(accounts.c.account == account).values(**values))
-        current = {a.digest() for a in stored_attestations(held.attestation, account)} if held is not None else set()
         for attestation in ordered:  # a refusal here rolls the account back too
-            if attestation.digest() not in current:
+            if attestation.digest() not in {a.digest() for a in current}:
+                _require_recent(attestation, at, max_attestation_age)
                 _record_attestation(connection, attestation, at)
     return True
+
+
+def _require_every_custodian_held(held: tuple[zm.Attestation, ...], new: list[zm.Attestation]) -> None:
+    left_out = sorted({a.custodian for a in held} - {a.custodian for a in new})
+    if left_out:
+        raise LedgerError(
+            f"cannot re-anchor {new[0].account!r} without {', '.join(map(repr, left_out))}: the ledger holds its part "
+            "of the book, which leaves only through that custodian's newer attestation (of an empty book, if it "
+            "holds nothing any more)"
+        )
+
+
+def _require_recent(attestation: zm.Attestation, now: datetime, max_age: timedelta) -> None:
+    """Refuse an attestation dated ahead of the ledger's clock, or older than `max_age`."""
+    named = f"attestation {attestation.sequence} by {attestation.custodian!r} for {attestation.account!r}"
+    made = attestation.moment
+    if made > now + CLOCK_SKEW:
+        raise LedgerError(f"{named} is dated {attestation.time}, in the future")
+    if now - made > max_age:
+        raise LedgerError(f"{named} was made at {attestation.time}, more than {max_age} ago; ask the custodian for a fresh one")
 
 
 def _record_attestation(connection: Connection, attestation: zm.Attestation, at: datetime) -> None:
@@ -129,6 +173,6 @@ def consume_challenge(connection: Connection, challenge: str, account: str, proo
         .where(challenges.c.challenge == challenge)
     ).one()
     return (
-        f"replayed: challenge {short} was already answered by {first.file} at {first.used_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"{REPLAYED}: challenge {short} was already answered by {first.file} at {first.used_at:%Y-%m-%d %H:%M:%S} UTC; "
         "a challenge is consumed once"
     )

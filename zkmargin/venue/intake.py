@@ -10,15 +10,22 @@ skipped) and records each file as
   superseded (unless `allow_superseded`), resting on other attestations than the ones the
   ledger holds for an attested account, answering a challenge the venue did not issue to
   the account, that expired or that an earlier proof already answered (a replay), or
-  answering none when `require_challenge`;
+  answering none when `require_challenge` or while a challenge issued to the account is
+  outstanding (unexpired, unanswered); made under signed params outside their
+  validity window at intake (unless `allow_expired`: the venue failed to publish the next
+  day's params and says the old ones still hold);
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
 A bad file costs only its own row: files are parsed one by one and the verifiable ones
 checked in one batch per epoch, which bisects so every bad proof is named. The files go
 in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
-bytes, by SHA-256) and finishes the job. A newer proof for an account, epoch and level
-supersedes the older one; files are taken oldest first (modification time, then path).
+bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
+replay; any other refusal may stop holding (params published later, an account opened or
+re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
+newer valid proof for an account, epoch and level supersedes the older ones (a refused
+proof supersedes nothing: anybody can send a file naming any account); files are taken
+oldest first (modification time, then path).
 """
 
 from __future__ import annotations
@@ -31,14 +38,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
+from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
-from zkmargin.venue.anchoring import consume_challenge
-from zkmargin.venue.ledger import AccountRow, Epoch, Ledger, account_row, now_utc
+from zkmargin.venue.anchoring import REPLAYED, consume_challenge
+from zkmargin.venue.account_rows import AccountRow, account_row
+from zkmargin.venue.ledger import Epoch, Ledger, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
-from zkmargin.venue.schema import accounts, proofs
+from zkmargin.venue.schema import accounts, challenges, proofs
 
 VALID, INVALID, BAD_INPUT, ALREADY = "valid", "invalid", "bad input", "already recorded"
 DEFAULT_CHUNK = 1000
@@ -98,18 +107,20 @@ def submit(
     trust: zm.Trust | None = None,
     allow_superseded: bool = False,
     require_challenge: bool = False,
+    allow_expired: bool = False,
 ) -> IntakeReport:
     """Verify and record every proof file under `paths`, `chunk` files per transaction.
 
     `executor` spreads each chunk's verification (see `zm.verify_batch`); `progress(done,
     total)` counts files; `now()` stamps each chunk's rows. `trust` holds the custodian keys
     attested proofs are checked against; `allow_superseded` accepts proofs for a margin
-    epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge.
+    epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge;
+    `allow_expired` accepts proofs under signed params outside their window at `now()`.
     """
     files = proof_files(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
-    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge)
+    rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
         report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
@@ -122,21 +133,45 @@ def submit(
     return report
 
 
+def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
+    """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
+    stamp = epoch.params().epoch
+    if stamp is None:
+        return None
+    return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
+
+
 @dataclass(frozen=True)
 class _Rules:
-    """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass."""
+    """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass,
+    `windows` caches each epoch's signed validity window as proofs name it."""
 
     trust: zm.Trust
     current: Epoch | None
     require_challenge: bool
+    allow_expired: bool
+    windows: dict[str, tuple[datetime, datetime, str] | None] = field(default_factory=dict)
 
-    def refusal(self, entry: _Entry, held: AccountRow | None) -> str | None:
-        """Why the ledger refuses `entry` before verifying it, or None."""
+    def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime, outstanding: datetime | None) -> str | None:
+        """Why the ledger refuses `entry` at time `at` before verifying it, or None; `outstanding`
+        is when the account's unanswered challenge expires, if it has one."""
         epoch, statement = entry.epoch, entry.proof.statement
         if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
             return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
+        if epoch.params_digest not in self.windows:
+            self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
+        window = self.windows[epoch.params_digest]
+        if window is not None and not window[0] <= at < window[1]:
+            valid_from, valid_until, signed = window
+            if at < valid_from:
+                return f"made under params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
+            return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
         if self.require_challenge and statement.challenge is None:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
+        if outstanding is not None and statement.challenge is None:
+            # The venue asked for a fresh proof: an old one re-sent must not stand in for it.
+            until = f"{outstanding:%Y-%m-%d %H:%M:%S} UTC"
+            return f"answers no challenge, while the one issued to {entry.proof.account!r} is outstanding until {until}"
         if held is not None and held.attested:
             if sorted(statement.attestations or ()) != sorted(a.digest() for a in held.attestations):
                 return f"the ledger holds {entry.proof.account}'s book as {held.provenance}; the proof rests on other attestations"
@@ -164,13 +199,20 @@ def _take(
     rules: _Rules,
 ) -> list[Received]:
     """Parse, verify and record one chunk of files."""
+    at = now()
     entries = [_parse(path, epochs) for path in files]
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
         held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
         pinned = {row.account: row for row in map(account_row, held)}
-        query = select(proofs.c.file_digest, proofs.c.file)
+        final = (proofs.c.status == VALID) | proofs.c.reason.startswith(f"{REPLAYED}:")
+        query = select(proofs.c.file_digest, proofs.c.file).where(final)
         seen = dict(connection.execute(query.where(proofs.c.file_digest.in_({e.digest for e in entries}))).all())
+        outstanding = dict(connection.execute(
+            select(challenges.c.account, func.max(challenges.c.expires_at))
+            .where(challenges.c.account.in_(named), challenges.c.used_by.is_(None), challenges.c.expires_at > at)
+            .group_by(challenges.c.account)
+        ).all())
     for entry in entries:
         if entry.digest in seen:
             entry.row = Received(entry.row.file, ALREADY, entry.row.account, reason=f"same bytes as {seen[entry.digest]}")
@@ -180,7 +222,8 @@ def _take(
     for entry in entries:
         if entry.epoch is None or entry.row.status == ALREADY:
             continue
-        refused = rules.refusal(entry, pinned.get(entry.proof.account))
+        account = entry.proof.account
+        refused = rules.refusal(entry, pinned.get(account), at, outstanding.get(account))
         if refused is None:
             verifiable.append(entry)
         else:
@@ -199,7 +242,6 @@ def _take(
                 entry.commitments_digest = pinned[entry.proof.account].commitments_digest
 
     with ledger.transaction() as connection:
-        at = now()
         for entry in entries:
             if entry.row.status != ALREADY:
                 _record(connection, entry, at)
@@ -253,7 +295,9 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             entry.row = replace(row, status=INVALID, reason=refused)
             connection.execute(proofs.update().where(proofs.c.id == proof_id).values(status=INVALID, reason=refused))
             return
-    if row.status in (VALID, INVALID):
+    if row.status == VALID:
+        # Only a proof that verifies speaks for the account: proof files are not authenticated,
+        # so a refused one naming it (junk, a replay) must not take away its standing (R1).
         connection.execute(
             proofs.update()
             .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)

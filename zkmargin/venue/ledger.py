@@ -16,7 +16,6 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 import zkmargin as zm
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.venue import schema
+from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.schema import accounts, epochs, movements
 
 DEFAULT_DATABASE = "zkmargin.db"
@@ -111,27 +111,6 @@ class Epoch:
 
     def params(self) -> zm.RiskParams:
         return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    account: str
-    commitments: zm.AccountCommitments
-    commitments_digest: str
-    attestations: tuple[zm.Attestation, ...]
-    """The custodians' attestations the commitments are the sum of; empty = self-declared."""
-    opened_at: datetime
-    updated_at: datetime
-
-    @property
-    def attested(self) -> bool:
-        return bool(self.attestations)
-
-    @property
-    def provenance(self) -> str:
-        if not self.attestations:
-            return "self-declared"
-        return "attested by " + ", ".join(f"{a.custodian} (sequence {a.sequence})" for a in self.attestations)
 
 
 class Ledger:
@@ -272,11 +251,16 @@ class Ledger:
 
     # -- params epochs ----------------------------------------------------------------------
 
-    def publish(self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None) -> tuple[Epoch, bool]:
+    def publish(
+        self, params: zm.RiskParams, *, kind: str = "margin", now: datetime | None = None, new_issuer: bool = False
+    ) -> tuple[Epoch, bool]:
         """Record `params` as the next epoch; (epoch, True) or, when already published, (it, False).
 
         Signed params must move their issuer's signed epoch forward: an older epoch, or a
         second params document under an epoch number already published, is `OutOfOrder`.
+        One issuer signs a ledger's params: the one of the latest signed epoch, unless
+        `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
+        set also holds custodians' keys, which must not be able to set the margin epoch.
         (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`.)
         """
         if kind not in ("margin", "stress"):
@@ -290,6 +274,8 @@ class Ledger:
                     raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
                 return _as_epoch(found), False
             if stamp is not None:
+                if not new_issuer:
+                    _require_the_ledgers_issuer(connection, stamp)
                 _require_later_epoch(connection, stamp)
             number = (connection.execute(select(func.max(epochs.c.epoch))).scalar_one() or 0) + 1
             values = dict(
@@ -327,6 +313,18 @@ def _positive(amount: Decimal) -> Decimal:
     return amount
 
 
+def _require_the_ledgers_issuer(connection: Connection, stamp: zm.ParamsEpoch) -> None:
+    latest = connection.execute(
+        select(epochs.c.epoch, epochs.c.issuer).where(epochs.c.issuer.is_not(None)).order_by(epochs.c.epoch.desc()).limit(1)
+    ).one_or_none()
+    if latest is not None and latest.issuer != stamp.issuer:
+        raise LedgerError(
+            f"params: signed by {stamp.issuer!r}, but this ledger's params issuer is {latest.issuer!r} (ledger epoch "
+            f"{latest.epoch}); a trusted key is not a params issuer. If the venue now signs as {stamp.issuer!r}, "
+            "publish with --new-issuer"
+        )
+
+
 def _require_later_epoch(connection: Connection, stamp: zm.ParamsEpoch) -> None:
     latest = connection.execute(
         select(epochs.c.epoch, epochs.c.issuer_epoch)
@@ -362,24 +360,6 @@ def _account_row(connection: Connection, name: str, *, lock: bool = False) -> Ac
     if row is None:
         raise LedgerError(f"no account {name!r} in the ledger: import it with `zkmargin ledger open`")
     return account_row(row)
-
-
-def account_row(row) -> AccountRow:
-    return AccountRow(
-        account=row.account,
-        commitments=zm.AccountCommitments.from_json(row.commitments, what=f"commitments of {row.account}"),
-        commitments_digest=row.commitments_digest,
-        attestations=stored_attestations(row.attestation, row.account),
-        opened_at=row.opened_at,
-        updated_at=row.updated_at,
-    )
-
-
-def stored_attestations(text: str | None, account: str) -> tuple[zm.Attestation, ...]:
-    """The `accounts.attestation` column: NULL, or a JSON list of signed attestations."""
-    if text is None:
-        return ()
-    return tuple(zm.Attestation.from_json(json.dumps(item), what=f"attestation of {account}") for item in json.loads(text))
 
 
 def _as_epoch(row) -> Epoch:

@@ -118,11 +118,17 @@ def test_check_exits_2_when_what_if_is_asked_of_buckets(invoke, here):
     assert "--what-if takes a portfolio without buckets" in result.stderr
 
 
-def test_account_open_exits_2_when_given_a_portfolio_with_buckets(invoke, here):
-    result = invoke("account", "open", "--params", "params.json", "--portfolio", "buckets.json",
-                    "-o", "a.json", "--openings", "o.json")
+@pytest.mark.parametrize("command", [
+    ("account", "open", "--params", "params.json", "--portfolio", "buckets.json", "-o", "a.json", "--openings", "o.json"),
+    ("attest", "--key", "c.key.json", "--params", "params.json", "--portfolio", "buckets.json", "--sequence", "1",
+     "-o", "a.json", "--openings", "o.json"),
+], ids=["account open", "attest"])
+def test_one_book_commands_exit_2_when_given_a_portfolio_with_buckets(invoke, here, command):
+    invoke("keys", "new", "--issuer", "custodian-c", "-o", "c.key.json", "--public", "c.pub.json")
+    result = invoke(*command)
     assert result.exit_code == 2
     assert "has isolated buckets; this command reads one book" in result.stderr
+    assert not (here / "a.json").exists()
 
 
 def test_prove_writes_a_padded_bucket_proof_that_verify_states_when_buckets_meet(invoke, here):

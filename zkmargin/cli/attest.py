@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import backend_option, emit_json, params_option, portfolio_option, refuse_existing
+from zkmargin.cli.common import (
+    backend_option,
+    emit_json,
+    load_portfolio,
+    params_option,
+    portfolio_option,
+    refuse_existing,
+)
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.console import shown
 
@@ -48,7 +55,7 @@ def attest(
         refuse_existing(path, force)
     key = zm.SigningKey.load(key_path)
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
-    book = zm.Portfolio.load(portfolio_path)
+    book = load_portfolio(portfolio_path, params)
     attestation, openings = zm.attest(key, params, book, sequence=sequence, time=datetime.now(timezone.utc))
     openings.save(openings_path, overwrite=force)
     attestation.save(output, overwrite=force)

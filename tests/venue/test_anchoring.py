@@ -188,6 +188,32 @@ def test_cli_ledger_publish_refuses_older_signed_epoch_when_trusted(ledger_url, 
     assert older.exit_code == 2 and "OutOfOrder" in older.stderr and "is older than its epoch 5" in older.stderr
 
 
+def test_cli_ledger_publish_hands_the_ledger_to_another_issuer_only_when_new_issuer_given(ledger_url, venue_key, tmp_path):
+    from click.testing import CliRunner
+
+    from zkmargin.cli import cli
+
+    successor = zm.new_key("venue-b")
+    fresh = datetime.now(timezone.utc) - timedelta(minutes=1)
+    for key, name in ((venue_key, "a"), (successor, "b")):
+        key.public().save(tmp_path / f"{name}.pub.json")
+        zm.sign_params(small_params(), key, epoch=1, valid_from=fresh, valid_for=timedelta(days=1)).save(tmp_path / f"{name}.json")
+    runner = CliRunner(env={"ZKMARGIN_TRUST": None})
+    trust = ["--trust", str(tmp_path / "a.pub.json"), "--trust", str(tmp_path / "b.pub.json")]
+
+    def publish(name, *extra):
+        return runner.invoke(cli, ["ledger", "publish", "--params", str(tmp_path / name), "--db", ledger_url, *trust, *extra])
+
+    assert runner.invoke(cli, ["ledger", "init", "--db", ledger_url]).exit_code == 0
+    assert publish("a.json").exit_code == 0
+    refused = publish("b.json")
+    assert refused.exit_code == 2 and "params issuer is 'venue-a'" in refused.output
+    assert publish("b.json", "--new-issuer").exit_code == 0
+    ledger = Ledger(ledger_url)
+    assert [(e.epoch, e.params().epoch.issuer) for e in ledger.epochs()] == [(1, "venue-a"), (2, "venue-b")]
+    ledger.close()
+
+
 def test_submit_refuses_superseded_epoch_unless_policy_allows(venue, venue_files):
     ledger, inbox = venue
     ledger.publish(small_params(FUT=STRESSED_FUT))  # margin epoch 2 supersedes epoch 1

@@ -114,6 +114,45 @@ def test_circuit_proves_each_leg_in_two_more_limbs_when_its_short_part_and_sign_
     assert unranged == {"u[L]", "u[S]", "b[L]", "b[S]"}
 
 
+def test_stacked_buckets_keep_each_legs_anchored_variables_when_the_circuit_pairs_strategies(params):
+    from zkmargin.proofs.stacked import stacked
+    from zkmargin.proofs.statement import limb_count
+
+    single = Statement.for_params(params, "test", "maintenance").compile(params)
+    stack = stacked(single, 2)
+    assert {v.name for v in stack.variables if not v.own_range} == {
+        f"bucket {k}: {name}" for k in range(2) for name in ("u[L]", "u[S]", "b[L]", "b[S]")
+    }
+    assert limb_count(stack) == 2 * limb_count(single)
+    assert stack.soundness_budget() == single.soundness_budget()
+
+
+def test_prove_pairs_a_vertical_inside_a_bucket_but_not_across_buckets_when_isolated(params):
+    from zkmargin.engine.assess import assess
+    from zkmargin.engine.buckets import BucketedPortfolio
+    from zkmargin.errors import InsufficientMargin
+
+    def needs(positions):
+        report = assess(account(Decimal(0), positions), params)
+        return report.requirement - report.equity
+
+    spread, naked_short, long_call = needs({"L": 1, "S": -1}), needs({"S": -1}), needs({"L": 1})
+    assert spread < naked_short + long_call  # the pairing helps
+
+    def buckets(*items):
+        return BucketedPortfolio.model_validate({"account": "test", "buckets": [
+            {"name": name, "cash": cash, "positions": positions} for name, cash, positions in items
+        ]})
+
+    together = buckets(("spread", spread, {"L": 1, "S": -1}))
+    assert verify(prove(together, params, pad_to=2), params).buckets == 2
+    split = buckets(("long", long_call, {"L": 1}), ("short", spread - long_call, {"S": -1}))
+    with pytest.raises(InsufficientMargin, match="short"):
+        prove(split, params)
+    funded = buckets(("long", long_call, {"L": 1}), ("short", naked_short, {"S": -1}))
+    assert verify(prove(funded, params), params).buckets == 2
+
+
 def test_prove_and_verify_covered_and_protective_puts_when_funded_exactly():
     from tests.models.conftest import one_underlying_market as market_of
     from zkmargin.engine.assess import assess

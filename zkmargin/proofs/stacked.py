@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from zkmargin.proofs.circuit import Circuit, Constraint, Variable
+from dataclasses import replace
+
+from zkmargin.proofs.circuit import Circuit, Constraint
 
 
 def stacked(circuit: Circuit, copies: int) -> Circuit:
@@ -13,7 +15,8 @@ def stacked(circuit: Circuit, copies: int) -> Circuit:
     copy's variables only (index + k·width), so the range items are every copy's items and a
     proof of the stack proves each copy's statement on its own witness: no term of one
     bucket's requirement touches another bucket's equity. Each item keeps its coefficients,
-    so the soundness budget is the single circuit's; copy 0 comes first.
+    so the soundness budget is the single circuit's; copy 0 comes first. A variable without a
+    range of its own (a strategy leg's u_i and β_i) stays so: its anchor is shifted with it.
     """
     width = len(circuit.variables)
 
@@ -21,7 +24,7 @@ def stacked(circuit: Circuit, copies: int) -> Circuit:
         return tuple((index + k * width, coefficient) for index, coefficient in terms)
 
     variables = tuple(
-        Variable(f"bucket {k}: {v.name}", v.role, v.shift, v.bits) for k in range(copies) for v in circuit.variables
+        replace(v, name=f"bucket {k}: {v.name}") for k in range(copies) for v in circuit.variables
     )
     constraints = tuple(
         Constraint(f"bucket {k}: {c.name}", shifted(c.terms, k), c.constant, c.bits)

@@ -289,6 +289,7 @@ def test_verify_json_lists_statement_when_proof_valid(invoke, workdir):
         "the prover knows some book meeting the statement",
         "attestations": [],
         "buckets": 1,
+        "circuit_digest": zm.MarginProof.load(workdir / "meets.proof.json").statement.circuit_digest,
     }
 
 

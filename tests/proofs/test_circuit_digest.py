@@ -38,7 +38,7 @@ def test_verify_accepts_a_proof_file_when_it_was_made_before_statements_named_th
     old = MarginProof.load(DATA / "vertical-proof-before-circuit-digest.json")
     assert old.statement.circuit_digest is None
     statement = verify(old, params)
-    assert (statement.account, statement.threshold) == ("test", Decimal(100))
+    assert (statement.account, statement.threshold, statement.circuit_digest) == ("test", Decimal(100), None)
     assert verify_batch([old], params).ok
 
 
@@ -46,7 +46,7 @@ def test_prove_names_the_circuit_it_proved_when_it_writes_the_statement(params, 
     circuit = Statement.for_params(params, "test", "maintenance", "100").compile(params)
     assert proof.statement.circuit_digest == circuit.digest()
     assert json.loads(proof.to_json())["statement"]["circuit_digest"] == circuit.digest()
-    verify(MarginProof.from_json(proof.to_json()), params)
+    assert verify(MarginProof.from_json(proof.to_json()), params).circuit_digest == circuit.digest()
 
 
 def test_verify_names_both_circuits_when_the_statement_names_another(params, proof):

@@ -77,6 +77,7 @@ def statement_document(statement: Any) -> dict[str, Any]:
         "provenance": statement.provenance,
         "attestations": [attestation.document() for attestation in statement.attestations],
         "buckets": statement.buckets,
+        "circuit_digest": statement.circuit_digest,
     }
 
 

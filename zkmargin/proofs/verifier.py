@@ -44,6 +44,7 @@ class VerifiedStatement:
     the committed book; empty means *self-declared*: the proof then shows only that the prover
     knows some book meeting the statement (`provenance` says it in words). `buckets` is how
     many isolated buckets each met the statement on their own (padded; 1: cross margin).
+    `circuit_digest` names the circuit proved (None for proofs made before statements named it).
     """
 
     account: str
@@ -58,6 +59,7 @@ class VerifiedStatement:
     params_authority: ParamsAuthority | None = None
     attestations: tuple[AttestedBy, ...] = ()
     buckets: int = 1
+    circuit_digest: str | None = None
 
     @property
     def self_declared(self) -> bool:
@@ -197,6 +199,7 @@ def _verified(
         params_authority=authority,
         attestations=attested,
         buckets=statement.buckets,
+        circuit_digest=statement.circuit_digest,
     )
 
 

@@ -12,11 +12,11 @@ all timed in the same run.
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timedelta, timezone
 
-from benchmarks.margin_proof import ROOT, median_seconds, option_market, random_book
 import zkmargin as zm
+from benchmarks.margin_proof import ROOT, median_seconds, option_market, random_book
+from benchmarks.report import emit
 from zkmargin.proofs.attested import summed_commitments
 
 
@@ -58,19 +58,20 @@ def run(repeat: int) -> dict:
     }
 
 
-def main() -> None:
+def print_table(report: dict) -> None:
+    print("  " + report["case"])
+    for key, value in report.items():
+        if key != "case":
+            print(f"      {key:>30}: {value}")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--repeat", type=int, default=20, help="timed repetitions (median)")
     args = parser.parse_args()
-    report = run(args.repeat)
-    if args.json:
-        print(json.dumps(report, indent=1))
-        return
-    print("  " + report.pop("case"))
-    for key, value in report.items():
-        print(f"      {key:>30}: {value}")
+    return emit(run(args.repeat), args.json, print_table)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from benchmarks.margin_proof import AS_OF, median_seconds
+from benchmarks.report import emit
 from zkmargin.engine.assess import assess
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import MarginModel
@@ -96,20 +97,20 @@ def run(repeat: int) -> dict:
     }
 
 
-def main() -> None:
+def print_table(report: dict) -> None:
+    print(f"backend: {report['backend']}, {report['instruments']} instruments")
+    for item in report["cases"]:
+        print(f"  {item['case']}: " + ", ".join(f"{k} {v}" for k, v in item.items() if k != "case"))
+    print(f"  prove time ratio (pairing / naked): {report['prove_ratio']}, padded limbs: {report['padded_ratio']}")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median)")
     args = parser.parse_args()
-    report = run(args.repeat)
-    if args.json:
-        print(json.dumps(report, indent=1))
-        return
-    print(f"backend: {report['backend']}, {report['instruments']} instruments")
-    for item in report["cases"]:
-        print(f"  {item.pop('case')}: " + ", ".join(f"{k} {v}" for k, v in item.items()))
-    print(f"  prove time ratio (pairing / naked): {report['prove_ratio']}, padded limbs: {report['padded_ratio']}")
+    return emit(run(args.repeat), args.json, print_table)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -23,7 +23,6 @@ the ratio is only as good as the idle cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import zkmargin as zm
 from benchmarks.margin_proof import ROOT, random_book, scenario_arrays
+from benchmarks.report import emit
 from zkmargin.hazmat import groups
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
@@ -156,7 +156,12 @@ def run(total: int, distinct: int, jobs: int, repeat: int) -> dict:
     }
 
 
-def main() -> None:
+def print_table(report: dict) -> None:
+    for key, value in report.items():
+        print(f"{key:>28}: {value}")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--accounts", type=int, default=1000, help="proofs per batch")
@@ -164,13 +169,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the wide pool")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (best)")
     args = parser.parse_args()
-    report = run(args.accounts, args.distinct, args.jobs, args.repeat)
-    if args.json:
-        print(json.dumps(report, indent=1))
-        return
-    for key, value in report.items():
-        print(f"{key:>28}: {value}")
+    return emit(run(args.accounts, args.distinct, args.jobs, args.repeat), args.json, print_table)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

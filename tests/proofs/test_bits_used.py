@@ -13,11 +13,12 @@ from zkmargin.proofs.statement import Statement, limb_count
 
 @pytest.fixture(scope="module")
 def five_scenarios():
-    """SMALL_RISK plus one scenario: 18 limbs, split as 16 + 2."""
+    """SMALL_RISK plus two scenarios no others imply: 18 limbs (c has no range of its own),
+    split as 16 + 2."""
     risk = json.loads(json.dumps(SMALL_RISK))
-    risk["scenarios"].append("gap")
-    risk["instruments"]["FUT"]["pnl"].append(-2_000.0)
-    risk["instruments"]["CALL"]["pnl"].append(-700.0)
+    risk["scenarios"] += ["gap", "spike"]
+    risk["instruments"]["FUT"]["pnl"] += [-2_000.0, 4_000.0]
+    risk["instruments"]["CALL"]["pnl"] += [-850.0, 2_500.0]
     arrays = zm.RiskArrays.from_json(json.dumps(risk))
     return zm.build_params(arrays, zm.MarginModel.load(ROOT / "circuits" / "scenario.toml"))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.models.conftest import account, model, one_underlying_market, option
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.errors import InvalidProof, MalformedProof
 from zkmargin.proofs.proof_file import MarginProof
@@ -58,11 +59,33 @@ def test_verify_names_both_circuits_when_the_statement_names_another(params, pro
     assert "made for circuit" in verify_batch([relabelled], params).failures[0].reason
 
 
-def test_verify_rejects_a_proof_when_its_circuit_digest_is_removed(params, proof):
-    # the transcript absorbed the digest: without it the challenges differ
+def test_verify_rejects_a_proof_when_its_circuit_digest_is_removed():
+    # A proof without a digest is checked on the circuit with every item stated. At the
+    # initial level (λ = 11/10, so c keeps its range) of params where no item is implied,
+    # that is the lean circuit itself: only the transcript, which absorbed the digest, differs.
+    params = small_params()
+    statement = Statement.for_params(params, "alice", "initial")
+    assert statement.compile(params).digest() == statement.compile(params, lean=False).digest()
+    proof = prove(portfolio(50_000, FUT=-2, CALL=1), params, level="initial")
     stripped = proof.model_copy(update={"statement": proof.statement.model_copy(update={"circuit_digest": None})})
+    assert verify(proof, params).account == "alice"
     with pytest.raises(InvalidProof, match="does not verify"):
         verify(stripped, params)
+
+
+def test_verify_accepts_a_proof_when_it_names_the_circuit_with_every_item_stated(params, monkeypatch):
+    # proofs made before implied items were left out name that circuit; it is sound too
+    from zkmargin.proofs import statement as statement_module
+
+    full_compile = statement_module.Statement.compile
+    with monkeypatch.context() as patched:
+        patched.setattr(statement_module.Statement, "compile", lambda self, p, lean=True: full_compile(self, p, lean=False))
+        old = prove(account(Decimal(600), {"L": 1, "S": -1}), params, min_excess="100")
+    statement = Statement.for_params(params, "test", "maintenance", "100")
+    assert old.statement.circuit_digest == statement.compile(params, lean=False).digest()
+    assert old.statement.circuit_digest != statement.compile(params).digest()
+    assert verify(old, params).circuit_digest == old.statement.circuit_digest
+    assert verify_batch([old], params).ok
 
 
 @pytest.mark.parametrize("digest", ["", "AB" * 32, "ab" * 31, None])

@@ -105,9 +105,10 @@ def test_circuit_refuses_a_sign_of_two_when_it_would_hide_one_extra_long_leg(par
 def test_circuit_proves_each_leg_in_two_more_limbs_when_its_short_part_and_sign_are_anchored(params):
     from zkmargin.proofs.statement import limb_count
 
-    paired = Statement.for_params(params, "test", "maintenance").compile(params)
+    # every item stated (lean=False), so only the pairing's own anchoring differs
+    paired = Statement.for_params(params, "test", "maintenance").compile(params, lean=False)
     naked_params = params.model_copy(update={"strategies": []})
-    naked = Statement.for_params(naked_params, "test", "maintenance").compile(naked_params)
+    naked = Statement.for_params(naked_params, "test", "maintenance").compile(naked_params, lean=False)
     legs = 2  # L and S
     assert limb_count(paired) == limb_count(naked) + len(params.strategies) + 2 * legs
     unranged = {v.name for v in paired.variables if not v.own_range}
@@ -121,7 +122,7 @@ def test_stacked_buckets_keep_each_legs_anchored_variables_when_the_circuit_pair
     single = Statement.for_params(params, "test", "maintenance").compile(params)
     stack = stacked(single, 2)
     assert {v.name for v in stack.variables if not v.own_range} == {
-        f"bucket {k}: {name}" for k in range(2) for name in ("u[L]", "u[S]", "b[L]", "b[S]")
+        f"bucket {k}: {name}" for k in range(2) for name in ("u[L]", "u[S]", "b[L]", "b[S]", "c")
     }
     assert limb_count(stack) == 2 * limb_count(single)
     assert stack.soundness_budget() == single.soundness_budget()

@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Callable, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.hazmat.scalar import ORDER
+from zkmargin.proofs.dominance import implied_items
 
 POSITION_BITS = 32
 MONEY_BITS = 64
@@ -228,21 +229,39 @@ class Circuit:
 
 
 def compile_circuit(
-    params: CircuitParams, level_factor: Fraction, threshold_fine: int, level: str = "maintenance"
+    params: CircuitParams, level_factor: Fraction, threshold_fine: int, level: str = "maintenance", lean: bool = True
 ) -> Circuit:
     """Compile the margin statement `E ≥ λ·base + X` over `params` into a `Circuit`.
 
     `level_factor` is λ, `threshold_fine` is X in fine units (money units / quantity_scale);
     the add-on rates are those of `level` (`params.addons(level)`).
+
+    `lean` leaves out the range items that other items imply (docs/protocol.md, section 2a):
+    a scenario inequality, or a group's m_g ≥ 0, implied by the group's other scenarios
+    (dominance.py), and the own range of a variable some item anchors (`Variable.own_range`):
+    q_i of an instrument with a short part (its long_part item with u_i ranged), and c when
+    Q·S = 1 (the requirement items). `lean=False` builds the circuit of proofs made before
+    (every item stated); if the lean circuit exceeds the soundness budget, that one is built.
     The result is checked against the soundness budget before it is returned.
     """
+    if lean:
+        try:
+            return _compile(params, level_factor, threshold_fine, level, lean=True)
+        except UnsoundStatement:
+            pass  # anchored bounds are looser; the full circuit may still fit the budget
+    return _compile(params, level_factor, threshold_fine, level, lean=False)
+
+
+def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int, level: str, lean: bool) -> Circuit:
     P, Q = level_factor.numerator, level_factor.denominator
     k = len(params.instruments)
     variables: list[Variable] = [
         Variable(f"q[{name}]", "position", SIGNED_SHIFT[POSITION_BITS], POSITION_BITS) for name in params.instruments
     ]
     collateral = len(variables)
-    variables.append(Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS))
+    variables.append(
+        Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS, own_range=not (lean and Q * params.quantity_scale == 1))
+    )
 
     # pairing.py builds on this module's Variable and Constraint, so it is imported here
     from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
@@ -262,6 +281,8 @@ def compile_circuit(
     ]
     short_part = {}
     for i in rated:
+        if lean and i not in legs:  # long_part(i) = q_i + u_i anchors q_i
+            variables[i] = replace(variables[i], own_range=False)
         short_part[i] = len(variables)
         # a strategy leg's u_i is bounded by its short_cover (pairing.py): no range of its own
         variables.append(Variable(f"u[{params.instruments[i]}]", "witness", 0, POSITION_BITS, own_range=i not in legs))
@@ -315,11 +336,14 @@ def compile_circuit(
 
     if params.aggregation == "max":
         group_var: dict[str, int] = {}
+        implied = _implied_scenarios(params, short_part) if lean else set()
         for group in params.scenario_groups:
             if group not in group_var:
                 group_var[group] = len(variables)
-                variables.append(Variable(f"m[{group}]", "witness", 0, MONEY_BITS))
+                variables.append(Variable(f"m[{group}]", "witness", 0, MONEY_BITS, own_range=group not in implied))
         for s, (scenario, group) in enumerate(zip(params.scenarios, params.scenario_groups)):
+            if s in implied:
+                continue
             # m_g − loss_s = m_g + Σ q_i·pnl_is ≥ 0
             terms = {group_var[group]: 1, **scenario_profit(s)}
             constraints.append(Constraint(f"scenario({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
@@ -351,6 +375,29 @@ def compile_circuit(
     circuit = Circuit(tuple(variables), tuple(constraints))
     circuit.check_soundness()
     return circuit
+
+
+def _implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> set[int | str]:
+    """The scenarios whose inequality the rest of their group implies, and the groups whose
+    m_g ≥ 0 is implied (dominance.py): each group's items over its instruments' coordinates,
+    q_i + u_i and u_i (non-negative) for an instrument with a short part, q_i (free) otherwise."""
+    implied: set[int | str] = set()
+    for group in dict.fromkeys(params.scenario_groups):
+        members = [s for s, g in enumerate(params.scenario_groups) if g == group]
+        rows: list[list[int]] = [[] for _ in range(len(members) + 1)]  # row 0: m_g ≥ 0
+        free: list[bool] = []
+        for i, (long, short) in enumerate(zip(params.pnl, params.short_pnl)):
+            if not any(long[s] or short[s] for s in members):
+                continue
+            sides = ((long, False), ([-p for p in short], False)) if i in short_part else ((long, True),)
+            for profits, exact in sides:
+                free.append(exact)
+                rows[0].append(0)
+                for row, s in zip(rows[1:], members):
+                    row.append(profits[s])
+        for item in implied_items(rows, free):
+            implied.add(members[item - 1] if item else group)
+    return implied
 
 
 def group_credit_constraints(

@@ -176,11 +176,13 @@ class Statement:
         if self.buckets > 1 and self.attestations:
             raise InvalidProof(f"attestations cover one book; this proof has {self.buckets} isolated buckets")
 
-    def compile(self, params: RiskParams) -> Circuit:
+    def compile(self, params: RiskParams, lean: bool = True) -> Circuit:
         """The circuit of one bucket for `params` (already checked with `require_params`); a
-        statement of B buckets is proved on B copies of it (`proofs/stacked.py`)."""
+        statement of B buckets is proved on B copies of it (`proofs/stacked.py`). `lean=False`
+        is the circuit with every range item stated, the one proofs were made for before
+        implied items were left out (`compile_circuit`)."""
         return compile_circuit(
-            params, params.level_factor(self.level), self.threshold_fine(params), level=self.level
+            params, params.level_factor(self.level), self.threshold_fine(params), level=self.level, lean=lean
         )
 
     def require_circuit(self, circuit_digest: str) -> None:

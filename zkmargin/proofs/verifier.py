@@ -151,27 +151,25 @@ def _equation(
 
 
 class _Circuits:
-    """Circuits compiled once per (level, threshold, buckets) for one params object, with the
-    one-bucket circuit's digest."""
+    """Circuits compiled once per (level, threshold, lean or not) for one params object, with
+    their digests, and the stacks of bucket copies built from them."""
 
     def __init__(self, params: RiskParams) -> None:
         self.params = params
         self.params_digest = params.digest()
-        self._compiled: dict[tuple[str, Decimal, int], tuple[Circuit, str]] = {}
+        self._singles: dict[tuple[str, Decimal, bool], tuple[Circuit, str]] = {}
+        self._stacks: dict[tuple[str, int], Circuit] = {}
 
     def statement_and_circuit(self, proof: MarginProof) -> tuple[Statement, Circuit]:
         """The proof's statement and its circuit; refuses other params, then another circuit
         than the proof names (before any length or equation check could blame the account)."""
         statement = proof.to_statement()
         statement.require_params(self.params, self.params_digest)
-        level, threshold, buckets = key = (statement.level, statement.threshold, statement.buckets)
-        one = (level, threshold, 1)
-        if one not in self._compiled:
-            circuit = statement.compile(self.params)
-            self._compiled[one] = circuit, circuit.digest()
-        single, digest = self._compiled[one]
-        statement.require_circuit(digest)
-        if key not in self._compiled:
+        single, digest = self._single(statement)
+        buckets = statement.buckets
+        if buckets == 1:
+            return statement, single
+        if (digest, buckets) not in self._stacks:
             # The claimed count is checked against the file before B copies are built, so a
             # small file cannot make the verifier stack 64 copies of a large circuit.
             if len(proof.commitments) != buckets * len(single.variables):
@@ -179,8 +177,28 @@ class _Circuits:
                     f"the proof has {len(proof.commitments)} commitments; {buckets} buckets of "
                     f"{len(single.variables)} variables need {buckets * len(single.variables)}"
                 )
-            self._compiled[key] = stacked(single, buckets), digest
-        return statement, self._compiled[key][0]
+            self._stacks[digest, buckets] = stacked(single, buckets)
+        return statement, self._stacks[digest, buckets]
+
+    def _single(self, statement: Statement) -> tuple[Circuit, str]:
+        """The one-bucket circuit the proof names: today's lean one, or the one with every
+        item stated that proofs were made for before (named by its digest, or by no digest in
+        proofs made before circuits were named). Both are sound for the statement; another
+        digest is refused, naming today's."""
+        lean = self._one(statement, lean=True)
+        if statement.circuit_digest == lean[1]:
+            return lean
+        full = self._one(statement, lean=False)
+        if statement.circuit_digest not in (None, full[1]):
+            statement.require_circuit(lean[1])  # names neither: raises
+        return full
+
+    def _one(self, statement: Statement, lean: bool) -> tuple[Circuit, str]:
+        key = (statement.level, statement.threshold, lean)
+        if key not in self._singles:
+            circuit = statement.compile(self.params, lean=lean)
+            self._singles[key] = circuit, circuit.digest()
+        return self._singles[key]
 
 
 def _verified(

@@ -1,0 +1,101 @@
+"""Scenario inequalities that the others imply, found so that they cost no range-proof bits.
+
+Under max aggregation a scenario group g states m_g ≥ 0 and m_g + profit_s(w) ≥ 0 for each
+scenario s of g, where profit_s is linear in the committed positions (circuit.py). Call
+m_g ≥ 0 the item of the zero profit. Suppose that for every witness the circuit accepts
+
+    profit_s(w) ≥ Σ_k λ_k·profit_k(w),   λ_k ≥ 0,  Σ_k λ_k = 1,            (*)
+
+over items k of g that stay stated. Then m_g + profit_s ≥ Σ_k λ_k·(m_g + profit_k) ≥ 0:
+item s holds for every accepted witness, and stating it proves nothing more.
+
+(*) is checked coefficient by coefficient on coordinates whose sign the circuit fixes. An
+instrument with a short part u_i (circuit.py "rated") enters profit_s as
+pnl_is·(q_i + u_i) − pshort_is·u_i, and every accepted witness has q_i + u_i ≥ 0 and
+u_i ≥ 0 (its long_part and own range, or for a strategy leg its covers, pairing.py). On
+those two *non-negative* coordinates, item s needs a coefficient at least the combination's.
+Any other instrument enters as pnl_is·q_i with q_i of either sign: a *free* coordinate,
+where the coefficients must be equal. The λ are exact rationals, searched over pairs of
+stated items (a single item is the pair (k, k)), which catches what margin models produce:
+exact duplicates (SPAN's volatility-up and -down rows of a future), moves between two others
+on a line (a group of futures moved to ten prices: only the extremes stay), and m_g ≥ 0
+itself once an up and a down move bracket zero.
+
+Removing items one at a time is sound in any order: each removed item is implied by items
+stated when it was removed; if one of those is removed later, it is implied by items still
+stated then, and convex combinations of convex combinations are convex combinations, with
+the inequalities on non-negative coordinates adding up in the same direction.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+
+def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[int]:
+    """Indices of the rows (items of one group) implied by pairs of rows still kept.
+
+    `rows[k][j]` is item k's coefficient on coordinate j; `free[j]` says coordinate j may
+    take either sign (equality needed), otherwise it is non-negative for every accepted
+    witness. Items are tried in order; the first of two duplicates is the one dropped.
+    """
+    kept = list(range(len(rows)))
+    dropped = []
+    approximate = np.array(rows, dtype=float).reshape(len(rows), -1)
+    exact_only = np.array(free, dtype=bool)
+    for s in range(len(rows)):
+        others = np.array([k for k in kept if k != s], dtype=int)
+        pairs = _screen(approximate[s], approximate[others], exact_only)
+        if any(_between(rows[s], rows[others[a]], rows[others[b]], free) for a, b in pairs):
+            kept.remove(s)
+            dropped.append(s)
+    return dropped
+
+
+def _screen(target: np.ndarray, others: np.ndarray, exact_only: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (a ≤ b) of rows of `others` that `_between` may accept, in floating point with
+    a margin, so that only these few are checked exactly (all pairs at once: fast)."""
+    if len(others) == 0:
+        return []
+    gap = others[:, None, :] - others[None, :, :]  # a − b
+    room = np.broadcast_to(target[None, None, :] - others[None, :, :], gap.shape)  # target − b
+    scale = np.maximum(np.abs(gap), np.abs(room)) + 1.0
+    slack = 1e-9 * scale
+    flat = np.abs(gap) <= slack
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.where(flat, 0.0, room / np.where(flat, 1.0, gap))
+    margin = 1e-9 * (np.abs(bound) + 1.0)
+    lower = np.where(~flat & ((gap < 0) | exact_only), bound - margin, -np.inf).max(axis=2, initial=-np.inf)
+    upper = np.where(~flat & ((gap > 0) | exact_only), bound + margin, np.inf).min(axis=2, initial=np.inf)
+    flat_ok = np.where(flat, (room >= -slack) & (~exact_only | (np.abs(room) <= slack)), True).all(axis=2)
+    feasible = flat_ok & (np.maximum(lower, 0.0) <= np.minimum(upper, 1.0))
+    return [(int(a), int(b)) for a, b in zip(*np.nonzero(np.triu(feasible)))]
+
+
+def _between(target: Sequence[int], a: Sequence[int], b: Sequence[int], free: Sequence[bool]) -> bool:
+    """Whether some λ ∈ [0, 1] has target ≥ λ·a + (1 − λ)·b on non-negative coordinates and
+    equality on free ones.
+
+    Per coordinate, λ·(a − b) ≤ target − b (or = on a free coordinate) bounds λ from one
+    side, or fixes it, or holds or fails whatever λ is; the answer is the intersection.
+    """
+    low, high = Fraction(0), Fraction(1)
+    for t, x, y, exact in zip(target, a, b, free):
+        gap, room = x - y, t - y
+        if gap == 0:
+            if room < 0 or (exact and room != 0):
+                return False
+            continue
+        bound = Fraction(room, gap)
+        if exact:
+            low, high = max(low, bound), min(high, bound)
+        elif gap > 0:
+            high = min(high, bound)
+        else:
+            low = max(low, bound)
+        if low > high:
+            return False
+    return True

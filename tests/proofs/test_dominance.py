@@ -126,3 +126,12 @@ def test_compile_states_every_item_when_the_lean_circuit_would_exceed_the_soundn
     assert compile_circuit(near, Fraction(1), 0).digest() == compile_circuit(near, Fraction(1), 0, lean=False).digest()
     inside = make_params([[2**220]], values=[1], addon_long=[1], addon_short=[1])
     assert compile_circuit(inside, Fraction(1), 0).digest() != compile_circuit(inside, Fraction(1), 0, lean=False).digest()
+
+
+def test_implied_items_tries_single_rows_only_when_a_group_is_past_the_pair_search_budget(monkeypatch):
+    from zkmargin.proofs import dominance
+
+    rows = [[0, 0], [10, 4], [-10, -4], [5, 2], [10, 4]]  # row 3 halfway, row 1 = row 4
+    assert implied_items(rows, [True, True]) == [0, 1, 3]
+    monkeypatch.setattr(dominance, "PAIR_SEARCH_BUDGET", len(rows) ** 3 * 2 - 1)
+    assert implied_items(rows, [True, True]) == [1]

@@ -35,31 +35,45 @@ from typing import Sequence
 import numpy as np
 
 
+PAIR_SEARCH_BUDGET = 8_000_000
+"""Largest items³ × coordinates of a group searched for pairs (a few tenths of a second);
+a larger group is searched for single items only (duplicates, rows another one dominates),
+so compiling stays fast for every params file the prover or the verifier may meet."""
+
+
 def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[int]:
     """Indices of the rows (items of one group) implied by pairs of rows still kept.
 
     `rows[k][j]` is item k's coefficient on coordinate j; `free[j]` says coordinate j may
     take either sign (equality needed), otherwise it is non-negative for every accepted
     witness. Items are tried in order; the first of two duplicates is the one dropped.
+    Above `PAIR_SEARCH_BUDGET` only single rows are tried as the combination.
     """
     kept = list(range(len(rows)))
     dropped = []
     approximate = np.array(rows, dtype=float).reshape(len(rows), -1)
     exact_only = np.array(free, dtype=bool)
+    search_pairs = len(rows) ** 3 * max(len(free), 1) <= PAIR_SEARCH_BUDGET
     for s in range(len(rows)):
         others = np.array([k for k in kept if k != s], dtype=int)
-        pairs = _screen(approximate[s], approximate[others], exact_only)
+        pairs = _screen(approximate[s], approximate[others], exact_only, search_pairs)
         if any(_between(rows[s], rows[others[a]], rows[others[b]], free) for a, b in pairs):
             kept.remove(s)
             dropped.append(s)
     return dropped
 
 
-def _screen(target: np.ndarray, others: np.ndarray, exact_only: np.ndarray) -> list[tuple[int, int]]:
+def _screen(target: np.ndarray, others: np.ndarray, exact_only: np.ndarray, search_pairs: bool) -> list[tuple[int, int]]:
     """Pairs (a ≤ b) of rows of `others` that `_between` may accept, in floating point with
-    a margin, so that only these few are checked exactly (all pairs at once: fast)."""
+    a margin, so that only these few are checked exactly (all pairs at once: fast); with
+    `search_pairs` False, the single rows (a, a) only."""
     if len(others) == 0:
         return []
+    if not search_pairs:
+        room = target - others
+        slack = 1e-9 * (np.abs(room) + np.abs(target) + 1.0)
+        single = ((room >= -slack) & (~exact_only | (np.abs(room) <= slack))).all(axis=1)
+        return [(int(a), int(a)) for a in np.nonzero(single)[0]]
     gap = others[:, None, :] - others[None, :, :]  # a − b
     room = np.broadcast_to(target[None, None, :] - others[None, :, :], gap.shape)  # target − b
     scale = np.maximum(np.abs(gap), np.abs(room)) + 1.0

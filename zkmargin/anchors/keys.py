@@ -27,7 +27,8 @@ from pydantic import StringConstraints, model_validator
 from zkmargin.engine.params import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1
+from zkmargin.validation import validate
 KEY_BYTES = 32
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 

@@ -54,9 +54,8 @@ from zkmargin.jsonio import (
     PositiveFloat,
     QuantityDecimals,
     StrictModel,
-    quote_key,
-    validate,
 )
+from zkmargin.validation import quote_key, validate
 from zkmargin.engine.implied_vol import VOL_FLOOR, implied_vols
 from zkmargin.engine.pricing import black76, black76_greeks, black_scholes, black_scholes_greeks
 

@@ -41,7 +41,8 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from zkmargin.errors import FixedPointOverflow, InputError
 from zkmargin.canonical import base64_of, parse_timestamp, Timestamp
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, describe_validation_error, dumps
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
+from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence

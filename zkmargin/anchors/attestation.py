@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
-from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.params_epoch import SIGNATURE_BYTES, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point

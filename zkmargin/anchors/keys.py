@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from pydantic import StringConstraints, model_validator
 
-from zkmargin.engine.params import SIGNATURE_BYTES
+from zkmargin.engine.params_epoch import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
 from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1

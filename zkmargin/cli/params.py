@@ -13,6 +13,7 @@ from zkmargin.cli.common import emit_json, output_options, refuse_existing
 from zkmargin.console import shown
 from zkmargin.files import write_atomic
 
+
 @click.group(
     "params",
     epilog="""\b

@@ -1,8 +1,8 @@
 """Files on disk: atomic writes, owner-only secrets, a lock for read-modify-write, bounded reads.
 
 Every file zkmargin writes goes through `write_atomic`, so a crash or a concurrent reader
-never sees half a file; secret files (keys, openings, portfolios) are 0600 and refused by
-`require_private` when others may read them.
+never sees half a file. Portfolios and secrets (keys, openings) are written 0600, and a
+secret that others may read is refused by `require_private`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`zkmargin ledger`: the venue's system of record — accounts, money, params epochs, proofs.
 
-This module holds the group and its epochs and proofs (init, publish, submit, challenge);
-the account commands are in zkmargin.cli.ledger_accounts.
+Here: the group, the database (init), params epochs (publish) and proofs (submit,
+challenge). The account commands (open, deposit, withdraw, export, accounts) are in
+zkmargin.cli.ledger_accounts and join the group at the end of this module.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zkmargin"
-FOUNDATIONS = {"zkmargin.errors", "zkmargin.jsonio", "zkmargin.canonical", "zkmargin.units", "zkmargin.console"}
+FOUNDATIONS = {
+    "zkmargin.errors", "zkmargin.jsonio", "zkmargin.files", "zkmargin.validation", "zkmargin.canonical",
+    "zkmargin.units", "zkmargin.console",
+}
 
 # Each room's allowed imports: whole rooms, or single modules by full name.
 ALLOWED: dict[str, set[str]] = {

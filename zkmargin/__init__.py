@@ -61,7 +61,8 @@ from zkmargin.errors import (
 from zkmargin.engine.importers import IMPORT_FORMATS, import_risk_file
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import MarginModel
-from zkmargin.engine.params import ParamsEpoch, RiskParams, build_params
+from zkmargin.engine.params import RiskParams, build_params
+from zkmargin.engine.params_epoch import ParamsEpoch
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.many import prove_many

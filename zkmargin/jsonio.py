@@ -2,25 +2,20 @@
 
 Python's `json` module is lenient in ways that hide mistakes in money files: it keeps the
 last of two duplicate keys, accepts `NaN` and `Infinity`, and turns `1e400` into `inf`.
-`read_json` refuses all of these; `validate` turns pydantic's multi-line reports into one
-`InputError` line that names the field path and the offending value; `dumps` writes
-`Decimal` values as JSON numbers without passing them through a float.
+`read_json` refuses all of these; `dumps` writes `Decimal` values as JSON numbers without
+passing them through a float. `JsonFile` is one file format on top of them: read with
+`read_json`, validated with `zkmargin.validation.validate` (one `InputError` line naming the
+field), written with `zkmargin.files.write_atomic`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
 import math
 import os
 import re
-import secrets
-import types
 import unicodedata
-import typing
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,19 +25,16 @@ import pydantic
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from zkmargin.errors import InputError
+from zkmargin.files import read_bounded, require_private, write_atomic
+from zkmargin.validation import validate
 
 JsonSource = str | bytes | os.PathLike
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_VALUE_PREVIEW = 60
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKET = re.compile(r"[\[\]{}]")
-MAX_FILE_BYTES = 64 << 20
-"""Largest file read (64 MiB): params for 500 instruments × 400 scenarios take about 2 MiB."""
 MAX_DEPTH = 64
 """Deepest nesting `read_json` accepts; every zkmargin file format needs fewer than 8."""
 _INLINE_LIST_WIDTH = 100
-_FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
 
 
 def read_json(source: JsonSource, what: str | None = None, *, exact: bool = False) -> Any:
@@ -107,22 +99,6 @@ def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:
     return _decode(read_bounded(path, what, "a JSON file"), what), what
 
 
-def read_bounded(path: Path, what: str, kind: str) -> bytes:
-    """The bytes of `path`, refusing more than MAX_FILE_BYTES (a /dev/zero never ends)."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{what}: is a directory, not {kind}") from None
-    except OSError as error:
-        raise InputError(f"{what}: cannot read: {error.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"{what}: larger than {MAX_FILE_BYTES >> 20} MiB, not {kind} zkmargin reads")
-    return raw
-
-
 def _decode(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -158,99 +134,6 @@ def _finite_float(digits: str, what: str) -> float:
     if not math.isfinite(value):
         raise InputError(f"{what}: number {digits} is out of the floating-point range")
     return value
-
-
-def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input") -> Any:
-    """Validate `data` into `model_cls`; the first error becomes one `InputError` line.
-
-    The line names the field path in the file's own terms, e.g.
-    `market.json: instruments["XYZ P"].strike: Input should be greater than 0 (got -5)`.
-    """
-    try:
-        return model_cls.model_validate(data)
-    except pydantic.ValidationError as error:
-        raise InputError(describe_validation_error(error, model_cls, what)) from None
-
-
-def describe_validation_error(
-    error: pydantic.ValidationError, model_cls: type[pydantic.BaseModel], what: str
-) -> str:
-    """One line for the first problem of `error`, plus how many more there were."""
-    problems = error.errors(include_url=False)
-    first = problems[0]
-    path = field_path(first["loc"], model_cls)
-    message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    field_message = _FIELD_MESSAGE.match(message)
-    if path and field_message:
-        # A model validator's message "strike: ..." names a field of the model at `path`.
-        path, message = f"{path}.{field_message[1]}", field_message[2]
-    line = f"{what}: {path}: {message}" if path else f"{what}: {message}"
-    value = first.get("input")
-    if first["type"] != "missing" and not isinstance(value, (dict, list)):
-        line += f" (got {_preview(value)})"
-    if len(problems) > 1:
-        line += f" [and {len(problems) - 1} more problem(s)]"
-    return line
-
-
-def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) -> str:
-    """Render a pydantic error location as `a.b["dict key"][3].c`.
-
-    Walks the model's annotations so a mapping key is written `["key"]` and a field `.name`,
-    whatever characters the key contains.
-    """
-    rendered = ""
-    annotation: Any = model_cls
-    for item in loc:
-        if item == "[key]":
-            rendered += " (the key)"
-            continue
-        annotation = _unwrap(annotation)
-        origin = typing.get_origin(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-            field = annotation.model_fields.get(str(item))
-            annotation = field.annotation if field is not None else Any
-            rendered += f".{item}" if rendered else str(item)
-        elif origin in (dict, typing.Mapping) or annotation is dict:
-            args = typing.get_args(annotation)
-            annotation = args[1] if len(args) == 2 else Any
-            rendered += f"[{quote_key(str(item))}]"
-        elif origin in (list, tuple) or isinstance(item, int):
-            args = typing.get_args(annotation)
-            annotation = args[0] if args else Any
-            rendered += f"[{item}]"
-        elif _IDENTIFIER.match(str(item)):
-            rendered += f".{item}" if rendered else str(item)
-        else:
-            rendered += f"[{quote_key(str(item))}]"
-    return rendered
-
-
-def quote_key(key: str) -> str:
-    """A mapping key as it is written in a field path: `"XYZ 2026-12-18 80 P"`."""
-    return json.dumps(key, ensure_ascii=False)
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated[...] and Optional[...] down to the type that carries the structure."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
-def _preview(value: Any) -> str:
-    text = repr(value)
-    if len(text) > _VALUE_PREVIEW:
-        text = text[: _VALUE_PREVIEW - 3] + "..."
-    return text
 
 
 def dumps(data: Any) -> str:
@@ -290,85 +173,6 @@ def _encode(value: Any, depth: int) -> str:
         items = [f"{indent}{_encode(item, depth + 1)}" for item in value]
         return "[\n" + ",\n".join(items) + "\n" + closing + "]"
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
-
-
-def write_atomic(
-    path: str | os.PathLike, text: str | bytes, *, overwrite: bool = True, private: bool = False
-) -> Path:
-    """Write `text` (UTF-8) or bytes to `path` so readers see either the old file or the whole new one.
-
-    The text goes to a new temporary file in the same directory, is flushed to disk and
-    then renamed over `path`. A replaced file keeps its permissions; a new one gets the
-    usual umask permissions. With `private=True` (a portfolio, openings, a key) the file is
-    owner-only (0600), new or replaced. With `overwrite=False` an existing file is an `InputError`, decided
-    atomically by a hard link. Overwriting through a symlink replaces the file it points
-    to, and the link stays: renaming over the link itself would cut it, and the file the
-    user meant would never see the new text. A new file is never created through a link.
-    """
-    path = Path(path)
-    if overwrite and path.is_symlink() and path.exists():
-        path = Path(os.path.realpath(path))
-    if not overwrite and os.path.lexists(path):
-        raise InputError(f"refusing to overwrite existing file: {path}")
-    if not path.parent.is_dir():
-        raise InputError(f"no such directory: {path.parent}")
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
-            stream.flush()
-            if overwrite and path.exists() and not private:
-                os.fchmod(stream.fileno(), path.stat().st_mode & 0o7777)
-            os.fsync(stream.fileno())
-        if overwrite:
-            os.replace(temporary, path)
-        else:
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise InputError(f"refusing to overwrite existing file: {path}") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot write: {error.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
-def require_private(path: str | os.PathLike) -> None:
-    """Refuse a secret file that its group or other users may read or write (`InputError`)."""
-    try:
-        mode = Path(path).stat().st_mode
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
-    if mode & 0o077:
-        raise InputError(
-            f"{path}: is a secret but its permissions are {mode & 0o777:o}, open to other users; "
-            f"run `chmod 600 {path}` if nobody else has read it, else make a new one"
-        )
-
-
-@contextmanager
-def exclusive(path: str | os.PathLike) -> Iterator[Path]:
-    """Hold an exclusive lock for a read-modify-write of `path`; yields the real file's path.
-
-    The lock is taken on a `.NAME.lock` file beside the real file (through symlinks), not on
-    the file itself: `write_atomic` replaces the file's inode, and a lock on the old inode
-    would let the next writer read the old text and lose this write. Advisory: it orders
-    zkmargin's own writers, which is what two `account deposit` runs at once need.
-    """
-    target = Path(os.path.realpath(path))
-    try:
-        handle = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as error:
-        raise InputError(f"{path}: cannot lock: {error.strerror}") from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield target
-    finally:
-        os.close(handle)
 
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date
@@ -432,6 +236,8 @@ IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 LABEL_LENGTH = 64
 Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_LENGTH), AfterValidator(check_label)]
 """An account, instrument, issuer or custodian name: see `check_label`."""
+
+
 def _refuse_null(value: Any) -> Any:
     if value is None:
         raise ValueError("leave an absent field out rather than writing null")

@@ -12,7 +12,9 @@ import pytest
 from pydantic import BaseModel
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import StrictModel, dumps, field_path, loads, read_json, validate, write_atomic
+from zkmargin.files import write_atomic
+from zkmargin.jsonio import StrictModel, dumps, loads, read_json
+from zkmargin.validation import field_path, validate
 
 
 class Leg(StrictModel):

@@ -1,11 +1,13 @@
 """The ledger and monitor commands end to end, on SQLite and PostgreSQL."""
 
 import json
-import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
 
+import zkmargin as zm
+from tests.proofs.conftest import portfolio, small_params
 from tests.venue.conftest import deliver
 from zkmargin.cli import cli
 
@@ -105,3 +107,22 @@ def test_cli_ledger_refuses_when_not_initialised(zkm):
 @pytest.mark.parametrize("deadline", ["2x", "h2", "2h 30m", ""])
 def test_cli_monitor_run_exits_2_when_deadline_malformed(opened, deadline):
     assert "is not a duration such as 2h" in opened("monitor", "run", "--deadline", deadline, code=2)
+
+
+def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params_given(venue, venue_files, zkm, tmp_path):
+    ledger, inbox = venue
+    # Signed for one day that ended an hour ago: the venue failed to publish the next params.
+    signed_from = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1, hours=1)
+    params = zm.sign_params(small_params(), zm.new_key("venue-a"), epoch=3, valid_from=signed_from, valid_for=timedelta(days=1))
+    ledger.publish(params)
+    openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
+    zm.prove(portfolio(10_000, account="alice", FUT=1), params, openings=openings).save(inbox / "alice.json")
+
+    refused = zkm("ledger", "submit", str(inbox))
+    reason = f"made under params epoch 3 of 'venue-a', which expired at {signed_from + timedelta(days=1):%Y-%m-%d %H:%M:%S} UTC"
+    [line] = [line for line in refused.splitlines() if "alice.json" in line]
+    assert "invalid" in line and line.rstrip().endswith(reason)
+    assert zkm("ledger", "submit", str(inbox), "--json")["files"][0]["status"] == "invalid"
+
+    accepted = zkm("ledger", "submit", str(inbox), "--allow-expired-params", "--json")
+    assert [(row["account"], row["status"], row["reason"]) for row in accepted["files"]] == [("alice", "valid", None)]

@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
-from zkmargin.engine.params import SIGNATURE_BYTES, RiskParams, SignatureText
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.params_epoch import SIGNATURE_BYTES, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, validate
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.validation import validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
     from zkmargin.engine.portfolio import Portfolio

@@ -24,10 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from pydantic import StringConstraints, model_validator
 
-from zkmargin.engine.params import SIGNATURE_BYTES
+from zkmargin.engine.params_epoch import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1, validate
+from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1
+from zkmargin.validation import validate
 KEY_BYTES = 32
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from zkmargin.anchors.keys import SigningKey, Trust
-from zkmargin.engine.params import ParamsEpoch, RiskParams
+from zkmargin.engine.params import RiskParams
+from zkmargin.engine.params_epoch import ParamsEpoch
 from zkmargin.errors import InputError, StaleAnchor, UntrustedSignature
 from zkmargin.canonical import parse_timestamp, timestamp_text
 PARAMS_SIGNATURE_DOMAIN = b"zkmargin params signature v1\x00"

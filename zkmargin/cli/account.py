@@ -21,7 +21,7 @@ from zkmargin.cli.common import (
     portfolio_option,
     refuse_existing,
 )
-from zkmargin.jsonio import exclusive
+from zkmargin.files import exclusive
 
 
 @click.group(

@@ -18,6 +18,7 @@ import numpy as np
 
 import zkmargin as zm
 from zkmargin.console import shown
+from zkmargin.venue.ledger import Ledger
 
 EXIT_FALSE = 1
 EXIT_BAD_INPUT = 2
@@ -185,6 +186,24 @@ min_excess_option = click.option(
     help="Require equity − requirement ≥ AMOUNT as well (public threshold, currency units).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+
+# The ledger commands (ledger, monitor, plot history) take the database the same way.
+db_option = click.option(
+    "--db",
+    "database",
+    metavar="PATH|URL",
+    help="SQLite file or postgresql://user@host/db URL (default: $ZKMARGIN_DB, else ./zkmargin.db).",
+)
+
+
+@contextmanager
+def open_ledger(database: str | None) -> Iterator[Ledger]:
+    """The ledger `--db` names, closed when the block ends."""
+    ledger = Ledger(database)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
 
 
 def spread_options(command):

@@ -1,50 +1,35 @@
-"""`zkmargin ledger`: the venue's system of record — accounts, money, params epochs, proofs."""
+"""`zkmargin ledger`: the venue's system of record — accounts, money, params epochs, proofs.
+
+Here: the group, the database (init), params epochs (publish) and proofs (submit,
+challenge). The account commands (open, deposit, withdraw, export, accounts) are in
+zkmargin.cli.ledger_accounts and join the group at the end of this module.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
 import zkmargin as zm
+from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     backend_option,
-    decimal_amount,
-    respond,
+    db_option,
     json_option,
+    open_ledger,
     params_option,
+    respond,
     spread_executor,
     spread_options,
     table,
 )
-from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
+from zkmargin.cli.ledger_accounts import ledger_accounts, ledger_deposit, ledger_export, ledger_open, ledger_withdraw
 from zkmargin.console import progress_callback
-from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring, intake
-from zkmargin.venue.account_rows import AccountRow
-from zkmargin.venue.ledger import Ledger
-
-db_option = click.option(
-    "--db",
-    "database",
-    metavar="PATH|URL",
-    help="SQLite file or postgresql://user@host/db URL (default: $ZKMARGIN_DB, else ./zkmargin.db).",
-)
-
-
-@contextmanager
-def open_ledger(database: str | None) -> Iterator[Ledger]:
-    ledger = Ledger(database)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 @click.group(
@@ -121,178 +106,6 @@ def ledger_publish(
         {"epoch": epoch.epoch, "kind": epoch.kind, "params_digest": epoch.params_digest, "new": new},
         f"epoch {epoch.epoch}: {params_path} ({epoch.params_digest[:16]}…){'' if new else ', already published'}",
     )
-
-
-@ledger_group.command(
-    "open",
-    epilog="""\b
-Examples:
-  zkmargin ledger open alice.account.json bob.account.json          # self-declared
-  zkmargin ledger open --trust custodians/ alice.a.attestation.json alice.b.attestation.json
-\b
-An account file (zkmargin account open) holds commitments the trader made: the book is
-SELF-DECLARED. Attestation files (zkmargin attest) hold commitments a custodian signed: the
-signatures are checked against --trust and the current epoch's params, and the account's
-commitments are the sum of its attestations (one per custodian). A newer attestation
-re-anchors the account; its sequence number must rise (an older one is refused, exit 2),
-and the re-anchor must name every custodian the ledger holds for the account (a custodian
-leaves by attesting an empty book). An attestation dated in the future, or older than
---max-attestation-age, is refused (exit 2). Importing the same files again changes nothing.""",
-)
-@click.argument("files", metavar="ACCOUNT_OR_ATTESTATION_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@trust_option
-@click.option(
-    "--max-attestation-age", callback=duration, metavar="DURATION", default="1d", show_default=True,
-    help="Refuse attestations made longer ago than this (e.g. 12h).",
-)
-@db_option
-@json_option
-@backend_option
-def ledger_open(
-    files: tuple[Path, ...], trust_paths: tuple[Path, ...], max_attestation_age: timedelta, database: str | None,
-    as_json: bool,
-) -> None:
-    """Import accounts: self-declared commitments, or custodians' attestations."""
-    declared, attested = _account_files(files)
-    with open_ledger(database) as ledger:
-        rows = [{"account": c.account, "files": [str(path)], "provenance": "self-declared", "new": ledger.open_account(c)}
-                for path, c in declared]
-        if attested:
-            trust = zm.Trust.load(trust_paths)
-            for account, group in attested.items():
-                new = anchoring.open_attested(
-                    ledger, [attestation for _, attestation in group], trust, max_attestation_age=max_attestation_age
-                )
-                rows.append({"account": account, "files": [str(path) for path, _ in group],
-                             "provenance": ledger.account(account).provenance, "new": new})
-    lines = [
-        f"{row['account']}: {'opened' if row['new'] else 'already open'} from {', '.join(row['files'])} ({row['provenance']})"
-        for row in rows
-    ]
-    respond(as_json, {"accounts": rows}, "\n".join(lines))
-
-
-def _account_files(
-    files: tuple[Path, ...],
-) -> tuple[list[tuple[Path, zm.AccountCommitments]], dict[str, list[tuple[Path, zm.Attestation]]]]:
-    """Account files, and attestation files grouped by account (told apart by their format)."""
-    declared, attested = [], {}
-    for path in files:
-        document = read_json(path)
-        if isinstance(document, dict) and document.get("format") == "zkmargin-attestation":
-            attestation = zm.Attestation.load(path)
-            attested.setdefault(attestation.account, []).append((path, attestation))
-        else:
-            declared.append((path, zm.AccountCommitments.load(path)))
-    return declared, attested
-
-
-def _movement(database: str | None, account: str, amount: Decimal, reference: str, as_json: bool, sign: int) -> None:
-    with open_ledger(database) as ledger:
-        move = ledger.deposit if sign > 0 else ledger.withdraw
-        movement = move(account, amount, reference)
-    respond(
-        as_json,
-        {"account": account, "amount": movement.amount, "reference": reference, "at": movement.at.isoformat()},
-        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {amount:,} recorded as {reference!r}",
-    )
-
-
-_reference_option = click.option(
-    "--ref",
-    "reference",
-    required=True,
-    help="Your unique reference for this movement (wire id, ticket): a replay is refused.",
-)
-
-
-def _movement_options(command):
-    """ACCOUNT AMOUNT --ref REF, --db, --json, --backend: what deposit and withdraw take."""
-    for option in (backend_option, json_option, db_option, _reference_option):
-        command = option(command)
-    command = click.argument("amount", callback=decimal_amount)(command)
-    return click.argument("account")(command)
-
-
-@ledger_group.command(
-    "deposit",
-    epilog="""\b
-Example:
-  zkmargin ledger deposit alice 5000 --ref wire-20261201-17
-\b
-Com(c) + d·B opens to c + d under the same blinding: the committed balance moves without
-the venue learning it. Sending the same --ref again is refused (exit 2), never credited twice.""",
-)
-@_movement_options
-def ledger_deposit(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:
-    """Credit a public deposit to an account's committed cash."""
-    _movement(database, account, amount, reference, as_json, +1)
-
-
-@ledger_group.command(
-    "withdraw",
-    epilog="""\b
-Example:
-  zkmargin ledger withdraw alice 2500 --ref payout-8812
-\b
-The account's earlier proofs no longer speak for it: the monitor calls it again.""",
-)
-@_movement_options
-def ledger_withdraw(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:
-    """Debit a public withdrawal from an account's committed cash."""
-    _movement(database, account, amount, reference, as_json, -1)
-
-
-@ledger_group.command(
-    "export",
-    epilog="""\b
-Example:
-  zkmargin ledger export alice -o alice.account.json
-\b
-Writes the commitments as they stand now (atomically); the file is a copy, the ledger stays
-the record. The output says who vouches for them: self-declared, or the custodians (and
-sequence numbers) whose attestations they are the sum of.""",
-)
-@click.argument("account")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="account.json to write.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@db_option
-@json_option
-def ledger_export(account: str, output: Path, force: bool, database: str | None, as_json: bool) -> None:
-    """Export an account's current commitments as account.json."""
-    with open_ledger(database) as ledger:
-        ledger.export_account(account, output, overwrite=force)
-        row = ledger.account(account)
-    respond(as_json, {**provenance_document(row), "file": str(output)}, f"wrote {output}: {row.provenance}")
-
-
-@ledger_group.command(
-    "accounts",
-    epilog="""\b
-Example:
-  zkmargin ledger accounts --json""",
-)
-@db_option
-@json_option
-def ledger_accounts(database: str | None, as_json: bool) -> None:
-    """List the accounts and where their commitments come from."""
-    with open_ledger(database) as ledger:
-        rows = ledger.accounts()
-    documents = [{**provenance_document(row), "updated_at": row.updated_at.isoformat()} for row in rows]
-    lines = [(row.account, row.provenance, row.updated_at.isoformat()) for row in rows]
-    respond(as_json, {"accounts": documents}, table(("account", "commitments", "updated"), lines, "<<<"))
-
-
-def provenance_document(row: AccountRow) -> dict[str, Any]:
-    """Who vouches for an account's commitments: nobody (self-declared), or its custodians."""
-    return {
-        "account": row.account,
-        "provenance": "attested" if row.attested else "self-declared",
-        "attestations": [
-            {"custodian": a.custodian, "key_id": a.key_id, "sequence": a.sequence, "time": a.time, "digest": a.digest()}
-            for a in row.attestations
-        ],
-    }
 
 
 @ledger_group.command(
@@ -400,3 +213,7 @@ def ledger_challenge(account: str, valid_for: timedelta, database: str | None, a
     respond(as_json, document, issued.challenge)  # alone on stdout: C=$(zkmargin ledger challenge alice)
     if not as_json:
         click.echo(f"for {account}, valid until {issued.expires_at:%Y-%m-%d %H:%M:%S} UTC", err=True)
+
+
+for command in (ledger_open, ledger_deposit, ledger_withdraw, ledger_export, ledger_accounts):
+    ledger_group.add_command(command)

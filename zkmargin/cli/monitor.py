@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.cli.common import emit_json, json_option, params_option, respond, table
-from zkmargin.cli.ledger import db_option, open_ledger
+from zkmargin.cli.common import db_option, emit_json, json_option, open_ledger, params_option, respond, table
 from zkmargin.venue import monitor
 
 _DURATION = re.compile(r"(\d+)([dhms])")

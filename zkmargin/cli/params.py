@@ -11,7 +11,8 @@ import zkmargin as zm
 from zkmargin.cli.anchoring import duration
 from zkmargin.cli.common import emit_json, output_options, refuse_existing
 from zkmargin.console import shown
-from zkmargin.jsonio import write_atomic
+from zkmargin.files import write_atomic
+
 
 @click.group(
     "params",

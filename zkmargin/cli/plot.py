@@ -15,14 +15,13 @@ from zkmargin.cli.common import (
     level_option,
     load_portfolio,
     min_excess_option,
+    open_ledger,
     output_options,
     params_option,
     portfolio_option,
     refuse_existing,
 )
-from zkmargin.cli.ledger import open_ledger
 from zkmargin.venue.history import HistoryPoint, draw_history, history
-
 
 
 @click.group(

@@ -25,7 +25,7 @@ from zkmargin.cli.common import (
     refuse_existing,
 )
 from zkmargin.console import format_money, running_bar, shown
-from zkmargin.jsonio import write_atomic
+from zkmargin.files import write_atomic
 
 
 @click.command(

@@ -1,4 +1,5 @@
 """Margin in the clear: market data, portfolios, risk arrays, pricing, margin models, params, assess.
 
-May import: `zkmargin.errors`, `zkmargin.jsonio`, `zkmargin.units`. Never the proofs, the cli or hazmat.
+May import: the foundations (`zkmargin.errors`, `jsonio`, `files`, `validation`, `units`, …). Never the
+proofs, the cli or hazmat.
 """

@@ -22,7 +22,8 @@ from pydantic import Field
 
 from zkmargin.engine.bucket_count import MAX_BUCKETS, padded_count
 from zkmargin.engine.portfolio import Portfolio
-from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel, quote_key, read_json, validate
+from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel, read_json
+from zkmargin.validation import quote_key, validate
 
 
 class Bucket(StrictModel):

@@ -7,15 +7,11 @@ margin levels. Everything a proof states about an account is a linear function o
 integers, so the requirement computed in the clear (`zkmargin.engine.assess`) and the one proved
 come from the same numbers.
 
-Rounding to money units (`money_scale` per currency unit), after float noise below 10⁻⁶ of
-a money unit is snapped away, always against the holder of the position:
-- `values` and `pnl` are the long side's value and profit per unit, rounded down;
-  `values_short` and `pnl_short` the same numbers for the short side, rounded up (a short
-  position owes the value and loses the profit). A long unit is worth `values_i`, a short
-  unit −`values_short_i`; no rounding can favour a book, whichever side it holds;
-- `addon_long`, `addon_short` and floor rates (multiply q⁺ or q⁻ ≥ 0): up.
-Params written without `values_short` / `pnl_short` (integers from a venue's own tool)
-use the long numbers for both sides.
+Rounding to money units (`zkmargin.engine.money_units`) is always against the holder of
+the position: a long unit is worth `values_i`, a short unit −`values_short_i`, rounded so
+that no rounding can favour a book, whichever side it holds. Params written without
+`values_short` / `pnl_short` (integers from a venue's own tool) use the long numbers for
+both sides.
 
 `scenario_groups[s]` names the group of scenario s (for a market-built model, the one
 underlying that moves in it). With aggregation `max` the requirement adds up each group's
@@ -37,31 +33,29 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pydantic
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from zkmargin.errors import FixedPointOverflow, InputError
-from zkmargin.canonical import base64_of, parse_timestamp, Timestamp
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, describe_validation_error, dumps
+from zkmargin.errors import InputError
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
+from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
+from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
 from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, LevelRates, Strategy
+from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
 from zkmargin.engine.risk_arrays import RiskArrays
 
 if TYPE_CHECKING:
     from zkmargin.engine.portfolio import Portfolio
 
-MONEY_SCALE = 100
-"""Money units per currency unit: cents."""
 POSITION_BITS = 31
 """A position in quantity units lies in [−2^31, 2^31)."""
 CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
 PARAMS = "risk params"
 """How errors name params that did not come from a file."""
-NOISE_DECIMALS = 6
-"""Float noise below 10⁻⁶ of a money unit is rounded away before a directed rounding."""
 
 
 class Floor(StrictModel):
@@ -70,31 +64,6 @@ class Floor(StrictModel):
     name: str = Field(min_length=1)
     long: list[int]
     short: list[int]
-
-
-SIGNATURE_BYTES = 64
-SignatureText = base64_of(SIGNATURE_BYTES, "an Ed25519 signature")
-
-
-class ParamsEpoch(StrictModel):
-    """Who publishes these params and when they hold: signed together with every other field.
-
-    `key_id` names the issuer's Ed25519 key (sha256 of the raw public key, hex); `epoch`
-    rises with each set the issuer publishes; the params are valid from `valid_from`
-    (inclusive) until `valid_until` (exclusive), UTC.
-    """
-
-    issuer: Label
-    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-    epoch: Annotated[int, Field(ge=1, lt=1 << 63)]
-    valid_from: Timestamp
-    valid_until: Timestamp
-
-    @model_validator(mode="after")
-    def _window(self) -> ParamsEpoch:
-        if parse_timestamp(self.valid_until) <= parse_timestamp(self.valid_from):
-            raise ValueError("valid_until: must be later than valid_from")
-        return self
 
 
 class RiskParams(StrictModel, JsonFile):
@@ -411,26 +380,3 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for level, (long, short) in terms.level_addons.items()
         },
     )
-
-
-def money_up(amount: float) -> int:
-    """One currency amount in money units, rounded up after float noise is snapped away."""
-    return to_money_units(np.array([amount]), "up", "strategy rate", ["strategy"])[0]
-
-
-def to_money_units(
-    amounts: np.ndarray, rounding: Literal["down", "up"], field: str, instruments: list[str]
-) -> list:
-    """Currency amounts (first axis over instruments) as money-unit ints, nested lists,
-    rounded in the direction that is against whoever the amount counts for."""
-    with np.errstate(over="ignore", invalid="ignore"):  # refused just below, by name
-        scaled = np.round(np.asarray(amounts, dtype=np.float64) * MONEY_SCALE, NOISE_DECIMALS)
-    bad = np.argwhere(~np.isfinite(scaled) | (np.abs(scaled) >= 2.0**COEFFICIENT_BITS))
-    if bad.size:
-        row = bad[0][0]
-        problem = "is not finite" if not np.isfinite(scaled[tuple(bad[0])]) else "overflows"
-        error = InputError if problem == "is not finite" else FixedPointOverflow
-        raise error(f"{field}: the amount for instrument {instruments[row]!r} {problem}")
-    rounded = np.ceil(scaled) if rounding == "up" else np.floor(scaled)
-    return rounded.astype(np.int64).tolist()
-

@@ -30,7 +30,7 @@ from zkmargin.engine.market import Market
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError, MissingExtra
-from zkmargin.jsonio import write_atomic
+from zkmargin.files import write_atomic
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -20,13 +20,8 @@ from decimal import Decimal
 from pydantic import Field
 
 from zkmargin.errors import UnknownInstrument
-from zkmargin.jsonio import (
-    ExactDecimal,
-    JsonFile,
-    Label,
-    StrictModel,
-    quote_key,
-)
+from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel
+from zkmargin.validation import quote_key
 from zkmargin.units import to_fixed
 
 

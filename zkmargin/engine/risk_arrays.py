@@ -42,8 +42,8 @@ from zkmargin.jsonio import (
     PositiveFloat,
     QuantityDecimals,
     StrictModel,
-    quote_key,
 )
+from zkmargin.validation import quote_key
 
 
 class RiskInstrument(StrictModel):

@@ -17,7 +17,7 @@ from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.scalar import ORDER
-from zkmargin.jsonio import validate
+from zkmargin.validation import validate
 from zkmargin.proofs.account import AccountOpenings
 
 

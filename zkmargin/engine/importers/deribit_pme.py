@@ -39,7 +39,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import quote_key, read_json, validate
+from zkmargin.jsonio import read_json
+from zkmargin.validation import quote_key, validate
 from zkmargin.engine.risk_arrays import RiskArrays
 
 QUANTITY_DECIMALS = 4

@@ -41,7 +41,7 @@ import defusedxml
 import defusedxml.sax
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import validate
+from zkmargin.validation import validate
 from zkmargin.engine.models.scenario import scan_moves
 from zkmargin.engine.risk_arrays import RiskArrays
 

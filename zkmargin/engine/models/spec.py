@@ -31,7 +31,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import describe_validation_error, read_bounded
+from zkmargin.files import read_bounded
+from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family
 from zkmargin.engine.models import expected_shortfall as expected_shortfall_family

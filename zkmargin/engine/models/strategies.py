@@ -52,6 +52,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from zkmargin.engine.money_units import MONEY_SCALE, money_up
+
 if TYPE_CHECKING:
     from zkmargin.engine.market import Market
 
@@ -125,9 +127,6 @@ def templates(book: Book, families: tuple[str, ...] = FAMILIES) -> tuple[Strateg
 
 def rounded_up(amount: float) -> float:
     """`amount` rounded up to the money unit, as build_params publishes a rate."""
-    # params.py imports this package, so its rounding is imported when first needed
-    from zkmargin.engine.params import MONEY_SCALE, money_up
-
     return money_up(amount) / MONEY_SCALE
 
 

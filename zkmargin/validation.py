@@ -1,0 +1,113 @@
+"""Pydantic's validation errors as one `InputError` line that names the field path in the
+file's own terms (`instruments["XYZ P"].strike`, whatever the key's characters) and the
+offending value, instead of pydantic's multi-line report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+import typing
+from typing import Any
+
+import pydantic
+
+from zkmargin.errors import InputError
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_VALUE_PREVIEW = 60
+_FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
+
+
+def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input") -> Any:
+    """Validate `data` into `model_cls`; the first error becomes one `InputError` line.
+
+    The line names the field path in the file's own terms, e.g.
+    `market.json: instruments["XYZ P"].strike: Input should be greater than 0 (got -5)`.
+    """
+    try:
+        return model_cls.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise InputError(describe_validation_error(error, model_cls, what)) from None
+
+
+def describe_validation_error(
+    error: pydantic.ValidationError, model_cls: type[pydantic.BaseModel], what: str
+) -> str:
+    """One line for the first problem of `error`, plus how many more there were."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    path = field_path(first["loc"], model_cls)
+    message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    field_message = _FIELD_MESSAGE.match(message)
+    if path and field_message:
+        # A model validator's message "strike: ..." names a field of the model at `path`.
+        path, message = f"{path}.{field_message[1]}", field_message[2]
+    line = f"{what}: {path}: {message}" if path else f"{what}: {message}"
+    value = first.get("input")
+    if first["type"] != "missing" and not isinstance(value, (dict, list)):
+        line += f" (got {_preview(value)})"
+    if len(problems) > 1:
+        line += f" [and {len(problems) - 1} more problem(s)]"
+    return line
+
+
+def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) -> str:
+    """Render a pydantic error location as `a.b["dict key"][3].c`.
+
+    Walks the model's annotations so a mapping key is written `["key"]` and a field `.name`,
+    whatever characters the key contains.
+    """
+    rendered = ""
+    annotation: Any = model_cls
+    for item in loc:
+        if item == "[key]":
+            rendered += " (the key)"
+            continue
+        annotation = _unwrap(annotation)
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            field = annotation.model_fields.get(str(item))
+            annotation = field.annotation if field is not None else Any
+            rendered += f".{item}" if rendered else str(item)
+        elif origin in (dict, typing.Mapping) or annotation is dict:
+            args = typing.get_args(annotation)
+            annotation = args[1] if len(args) == 2 else Any
+            rendered += f"[{quote_key(str(item))}]"
+        elif origin in (list, tuple) or isinstance(item, int):
+            args = typing.get_args(annotation)
+            annotation = args[0] if args else Any
+            rendered += f"[{item}]"
+        elif _IDENTIFIER.match(str(item)):
+            rendered += f".{item}" if rendered else str(item)
+        else:
+            rendered += f"[{quote_key(str(item))}]"
+    return rendered
+
+
+def quote_key(key: str) -> str:
+    """A mapping key as it is written in a field path: `"XYZ 2026-12-18 80 P"`."""
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] down to the type that carries the structure."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _VALUE_PREVIEW:
+        text = text[: _VALUE_PREVIEW - 3] + "..."
+    return text

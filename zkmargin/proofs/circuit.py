@@ -42,6 +42,7 @@ refuse vshort_i < value_i and pshort_is < pnl_is): the prover cannot gain by lyi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -336,7 +337,7 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
 
     if params.aggregation == "max":
         group_var: dict[str, int] = {}
-        implied = _implied_scenarios(params, short_part) if lean else set()
+        implied = _implied_scenarios(params, short_part) if lean else frozenset()
         for group in params.scenario_groups:
             if group not in group_var:
                 group_var[group] = len(variables)
@@ -377,19 +378,35 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
     return circuit
 
 
-def _implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> set[int | str]:
+def _implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> frozenset[int | str]:
     """The scenarios whose inequality the rest of their group implies, and the groups whose
     m_g ≥ 0 is implied (dominance.py): each group's items over its instruments' coordinates,
-    q_i + u_i and u_i (non-negative) for an instrument with a short part, q_i (free) otherwise."""
+    q_i + u_i and u_i (non-negative) for an instrument with a short part, q_i (free) otherwise.
+
+    The answer depends on the P&L and on which instruments have a short part, never on the
+    threshold, so it is cached on those: a verifier handed proofs naming many thresholds
+    searches once per params and level."""
+    return _implied_by_rows(
+        tuple(params.scenario_groups),
+        tuple(map(tuple, params.pnl)),
+        tuple(map(tuple, params.short_pnl)),
+        frozenset(short_part),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _implied_by_rows(
+    groups: tuple[str, ...], pnl: tuple[tuple[int, ...], ...], short_pnl: tuple[tuple[int, ...], ...], rated: frozenset[int]
+) -> frozenset[int | str]:
     implied: set[int | str] = set()
-    for group in dict.fromkeys(params.scenario_groups):
-        members = [s for s, g in enumerate(params.scenario_groups) if g == group]
+    for group in dict.fromkeys(groups):
+        members = [s for s, g in enumerate(groups) if g == group]
         rows: list[list[int]] = [[] for _ in range(len(members) + 1)]  # row 0: m_g ≥ 0
         free: list[bool] = []
-        for i, (long, short) in enumerate(zip(params.pnl, params.short_pnl)):
+        for i, (long, short) in enumerate(zip(pnl, short_pnl)):
             if not any(long[s] or short[s] for s in members):
                 continue
-            sides = ((long, False), ([-p for p in short], False)) if i in short_part else ((long, True),)
+            sides = ((long, False), ([-p for p in short], False)) if i in rated else ((long, True),)
             for profits, exact in sides:
                 free.append(exact)
                 rows[0].append(0)
@@ -397,7 +414,7 @@ def _implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> set
                     row.append(profits[s])
         for item in implied_items(rows, free):
             implied.add(members[item - 1] if item else group)
-    return implied
+    return frozenset(implied)
 
 
 def group_credit_constraints(

@@ -40,6 +40,15 @@ PAIR_SEARCH_BUDGET = 8_000_000
 a larger group is searched for single items only (duplicates, rows another one dominates),
 so compiling stays fast for every params file the prover or the verifier may meet."""
 
+EXACT_CHECKS_PER_ITEM = 8
+"""Candidate pairs checked in exact arithmetic per item at most. The screen is exact but for
+the last rounding of one division, so an honest candidate is almost always the first; the
+cap keeps rows built to defeat the screen from costing a check per pair."""
+
+COEFFICIENT_LIMIT = 1 << 62
+"""Params coefficients stay below 2^62 (engine/param_tables.py), so every difference of two
+fits an int64; a group with larger ones is left as it is."""
+
 
 def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[int]:
     """Indices of the rows (items of one group) implied by pairs of rows still kept.
@@ -49,14 +58,16 @@ def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[i
     witness. Items are tried in order; the first of two duplicates is the one dropped.
     Above `PAIR_SEARCH_BUDGET` only single rows are tried as the combination.
     """
+    if any(abs(x) >= COEFFICIENT_LIMIT for row in rows for x in row):
+        return []
     kept = list(range(len(rows)))
     dropped = []
-    approximate = np.array(rows, dtype=float).reshape(len(rows), -1)
+    integers = np.array(rows, dtype=np.int64).reshape(len(rows), -1)
     exact_only = np.array(free, dtype=bool)
     search_pairs = len(rows) ** 3 * max(len(free), 1) <= PAIR_SEARCH_BUDGET
     for s in range(len(rows)):
         others = np.array([k for k in kept if k != s], dtype=int)
-        pairs = _screen(approximate[s], approximate[others], exact_only, search_pairs)
+        pairs = _screen(integers[s], integers[others], exact_only, search_pairs)[:EXACT_CHECKS_PER_ITEM]
         if any(_between(rows[s], rows[others[a]], rows[others[b]], free) for a, b in pairs):
             kept.remove(s)
             dropped.append(s)
@@ -64,27 +75,24 @@ def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[i
 
 
 def _screen(target: np.ndarray, others: np.ndarray, exact_only: np.ndarray, search_pairs: bool) -> list[tuple[int, int]]:
-    """Pairs (a ≤ b) of rows of `others` that `_between` may accept, in floating point with
-    a margin, so that only these few are checked exactly (all pairs at once: fast); with
-    `search_pairs` False, the single rows (a, a) only."""
+    """Pairs (a ≤ b) of rows of `others` that `_between` may accept, all at once: every
+    difference is an exact int64 and every sign test exact, only the bounds on λ (one
+    division each) are floating point, compared with a margin. With `search_pairs` False,
+    the single rows (a, a) only, which this tests exactly."""
     if len(others) == 0:
         return []
+    room = target[None, :] - others  # target − b, per b
     if not search_pairs:
-        room = target - others
-        slack = 1e-9 * (np.abs(room) + np.abs(target) + 1.0)
-        single = ((room >= -slack) & (~exact_only | (np.abs(room) <= slack))).all(axis=1)
+        single = ((room >= 0) & (~exact_only | (room == 0))).all(axis=1)
         return [(int(a), int(a)) for a in np.nonzero(single)[0]]
     gap = others[:, None, :] - others[None, :, :]  # a − b
-    room = np.broadcast_to(target[None, None, :] - others[None, :, :], gap.shape)  # target − b
-    scale = np.maximum(np.abs(gap), np.abs(room)) + 1.0
-    slack = 1e-9 * scale
-    flat = np.abs(gap) <= slack
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bound = np.where(flat, 0.0, room / np.where(flat, 1.0, gap))
+    room = np.broadcast_to(room[None, :, :], gap.shape)
+    flat = gap == 0
+    flat_ok = np.where(flat, (room >= 0) & (~exact_only | (room == 0)), True).all(axis=2)
+    bound = room.astype(float) / np.where(flat, 1, gap).astype(float)
     margin = 1e-9 * (np.abs(bound) + 1.0)
     lower = np.where(~flat & ((gap < 0) | exact_only), bound - margin, -np.inf).max(axis=2, initial=-np.inf)
     upper = np.where(~flat & ((gap > 0) | exact_only), bound + margin, np.inf).min(axis=2, initial=np.inf)
-    flat_ok = np.where(flat, (room >= -slack) & (~exact_only | (np.abs(room) <= slack)), True).all(axis=2)
     feasible = flat_ok & (np.maximum(lower, 0.0) <= np.minimum(upper, 1.0))
     return [(int(a), int(b)) for a, b in zip(*np.nonzero(np.triu(feasible)))]
 

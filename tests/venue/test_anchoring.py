@@ -33,7 +33,7 @@ def custodians(tmp_path_factory):
     A attests twice (sequence 1, then 2 after a deposit)."""
     root = tmp_path_factory.mktemp("custodians")
     params = small_params()
-    keys = {name: zm.new_key(f"custodian-{name}") for name in "ab"}
+    keys = {name: zm.new_key(f"custodian-{name}", "custody") for name in "ab"}
     (root / "keys").mkdir()
     for name, key in keys.items():
         key.public().save(root / "keys" / f"{name}.pub.json")
@@ -137,7 +137,7 @@ def test_ledger_deposit_refused_when_account_attested(venue, custodians):
 
 @pytest.fixture(scope="module")
 def venue_key():
-    return zm.new_key("venue-a")
+    return zm.new_key("venue-a", "params")
 
 
 def signed(key, epoch, **changes):
@@ -156,7 +156,7 @@ def test_publish_refuses_older_epoch_when_a_later_one_is_published(ledger_url, v
     assert ledger.publish(signed(venue_key, 5)) == (first, False)
     later, new = ledger.publish(signed(venue_key, 6, FUT=STRESSED_FUT))
     assert (later.epoch, new) == (2, True)
-    other_issuer = zm.new_key("venue-b")
+    other_issuer = zm.new_key("venue-b", "params")
     with pytest.raises(LedgerError, match="params issuer is 'venue-a'"):
         ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")
     assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress", new_issuer=True)[1]
@@ -193,7 +193,7 @@ def test_cli_ledger_publish_hands_the_ledger_to_another_issuer_only_when_new_iss
 
     from zkmargin.cli import cli
 
-    successor = zm.new_key("venue-b")
+    successor = zm.new_key("venue-b", "params")
     fresh = datetime.now(timezone.utc) - timedelta(minutes=1)
     for key, name in ((venue_key, "a"), (successor, "b")):
         key.public().save(tmp_path / f"{name}.pub.json")

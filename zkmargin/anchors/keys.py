@@ -192,9 +192,11 @@ class SigningKey(_KeyFile):
         return self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def public(self) -> PublicKey:
+        # A legacy key (no roles) has a legacy public half: both roles, as its owner always had.
+        held = {"roles": self.roles} if self.roles is not None else {}
         return PublicKey(
             format="zkmargin-public-key", version=1, issuer=self.issuer, key_id=self.key_id,
-            roles=self.roles, public_key=encode_base64(self._public_bytes()),
+            public_key=encode_base64(self._public_bytes()), **held,
         )
 
     def require_role(self, role: Role) -> None:

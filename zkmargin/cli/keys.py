@@ -51,8 +51,8 @@ To rotate, make a new key and publish both public keys until the old epoch expir
 )
 @click.option("--issuer", required=True, help="Your name as signer: a venue or custodian id (a label).")
 @click.option(
-    "--role", "roles", type=click.Choice(zm.KEY_ROLES), multiple=True, required=True,
-    help="What the key may sign: params (venue) or custody (custodian); repeat for both.",
+    "--role", "roles", type=click.Choice(zm.KEY_ROLES), multiple=True,
+    help="Required: what the key may sign, params (venue) or custody (custodian); repeat for both.",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="Private key file to write (0600)."
@@ -64,6 +64,9 @@ To rotate, make a new key and publish both public keys until the old epoch expir
 @json_option
 def keys_new(issuer: str, roles: tuple[str, ...], output: Path, public_path: Path, force: bool, as_json: bool) -> None:
     """Make an Ed25519 key pair: a private key file (0600) and a public key file."""
+    if not roles:
+        # Not click's required=True: its usage error spans lines and does not say which role is whose.
+        raise zm.InputError("--role: required: params for a venue's key (signs params), custody for a custodian's (attests books)")
     for path in (output, public_path):
         refuse_existing(path, force)
     try:

@@ -90,7 +90,7 @@ def _large_order(public: bytes) -> bool:
 
 
 
-def _distinct_roles(roles: list[Role]) -> list[Role]:
+def _role_list(roles: list[Role]) -> list[Role]:
     if not roles:
         raise ValueError(f"give at least one role: {', '.join(map(repr, KEY_ROLES))}")
     if len(set(roles)) != len(roles):
@@ -98,7 +98,7 @@ def _distinct_roles(roles: list[Role]) -> list[Role]:
     return roles
 
 
-Roles = Annotated[list[Role], AfterValidator(_distinct_roles)]
+Roles = Annotated[list[Role], AfterValidator(_role_list)]
 
 
 class _KeyFile(StrictModel, JsonFile):
@@ -271,4 +271,4 @@ class Trust:
         key.verify(signature, message, what)
         refusal = key.refuse_role(role)
         if refusal is not None:
-            raise UntrustedSignature(f"{what}: signed by a trusted {refusal}")
+            raise UntrustedSignature(f"{what}: the trusted {refusal}")

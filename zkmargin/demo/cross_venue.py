@@ -48,9 +48,9 @@ class CrossVenue:
         say(
             f"""{at_venue.account} hedges the long E-mini future held at the venue with ten short
             Micro E-minis at a futures broker ({BROKER}), an account the venue never sees. The
-            venue signs today's params as epoch 2 with its Ed25519 params key; as a custodian it
-            attests with another key, of role custody, so trusting one for books never lets it
-            set margin params. Each custodian attests
+            venue signs today's params as epoch 2 with its Ed25519 params key; for the book it
+            holds it attests with a second key, of role custody, as the broker does: a key
+            trusted to vouch for books cannot set margin params. Each custodian attests
             the part of the book it holds: signed commitments to every listed instrument and to
             the cash, openings to the trader. Commitments add up, so the trader proves over the
             sum of both books."""

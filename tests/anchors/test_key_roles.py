@@ -11,18 +11,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import zkmargin as zm
+from tests.anchors.conftest import claiming
 from tests.proofs.conftest import portfolio
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
 WINDOW = {"valid_from": NOW - timedelta(hours=1), "valid_for": timedelta(days=1)}
-
-
-def _claiming(key, roles):
-    """`key`'s private half with `roles` written into its file (or none: a legacy file)."""
-    document = {**key.model_dump(exclude_none=True), "roles": roles}
-    if roles is None:
-        del document["roles"]
-    return zm.SigningKey.from_json(json.dumps(document))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +62,7 @@ def test_public_key_refuses_roles_field_when_empty_repeated_null_or_unknown(venu
 
 def test_verify_refuses_params_with_untrusted_signature_when_a_custody_key_signed_them(params, custodian):
     # The custodian claims "params" in its own key file; the verifier trusts it for custody.
-    forged = zm.sign_params(params, _claiming(custodian, ["params", "custody"]), epoch=8, **WINDOW)
+    forged = zm.sign_params(params, claiming(custodian, ["params", "custody"]), epoch=8, **WINDOW)
     proof = zm.prove(portfolio(5000, FUT=1), forged)
     policy = zm.Policy(trust=zm.Trust([custodian.public()]))
     with pytest.raises(zm.UntrustedSignature) as refused:
@@ -81,7 +74,7 @@ def test_verify_refuses_params_with_untrusted_signature_when_a_custody_key_signe
 
 
 def test_verify_refuses_attested_proof_when_a_params_key_signed_the_attestation(signed, venue, custodian):
-    proof = _attested_proof(_claiming(venue, ["params", "custody"]), signed)
+    proof = _attested_proof(claiming(venue, ["params", "custody"]), signed)
     policy = zm.Policy(trust=zm.Trust([venue.public(), custodian.public()]), attested_only=True)
     with pytest.raises(zm.UntrustedSignature) as refused:
         zm.verify(proof, signed, policy=policy, now=NOW)
@@ -91,7 +84,7 @@ def test_verify_refuses_attested_proof_when_a_params_key_signed_the_attestation(
 
 
 def test_verify_accepts_params_and_attestation_when_a_legacy_key_without_roles_signed_both(params, tmp_path):
-    legacy = _claiming(zm.new_key("venue-a", "params"), None)
+    legacy = claiming(zm.new_key("venue-a", "params"), None)
     legacy.public().save(tmp_path / "legacy.pub.json")
     assert "roles" not in json.loads((tmp_path / "legacy.pub.json").read_text())
     trusted = zm.PublicKey.load(tmp_path / "legacy.pub.json")
@@ -105,7 +98,7 @@ def test_verify_accepts_params_and_attestation_when_a_legacy_key_without_roles_s
 @pytest.mark.parametrize("other", [["params"], None])
 def test_trust_refuses_one_key_when_two_files_give_it_different_roles(custodian, other, tmp_path):
     custodian.public().save(tmp_path / "a.json")
-    _claiming(custodian, other).public().save(tmp_path / "b.json")
+    claiming(custodian, other).public().save(tmp_path / "b.json")
     with pytest.raises(zm.InputError) as refused:
         zm.Trust.load([tmp_path])
     assert custodian.key_id[:16] in str(refused.value) and "roles custody and with roles" in str(refused.value)

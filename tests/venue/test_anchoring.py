@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import zkmargin as zm
+from tests.anchors.conftest import claiming
 from tests.proofs.conftest import portfolio, small_params
 from tests.venue.conftest import STRESSED_FUT, deliver
 from zkmargin.errors import LedgerError, OutOfOrder, UntrustedSignature
@@ -84,6 +85,17 @@ def test_open_attested_refuses_attestation_when_key_untrusted(venue, custodians)
     only_a = zm.Trust([custodians["keys"]["a"].public()])
     with pytest.raises(UntrustedSignature, match="not among the trusted keys"):
         open_attested(ledger, [custodians["a1"], custodians["b1"]], only_a)
+    with pytest.raises(LedgerError, match="no account 'dave'"):
+        ledger.account("dave")
+
+
+def test_open_attested_refuses_attestation_when_its_key_is_trusted_for_params_only(venue, custodians):
+    ledger, _ = venue
+    params_key = zm.new_key("custodian-b", "params")
+    b1, _ = zm.attest(claiming(params_key, ["custody"]), small_params(), AT_B, sequence=7, time=NOW)
+    trust = zm.Trust([custodians["keys"]["a"].public(), params_key.public()])
+    with pytest.raises(UntrustedSignature, match=r"roles \[params\]: only a key with role 'custody' may sign attestations"):
+        open_attested(ledger, [custodians["a1"], b1], trust)
     with pytest.raises(LedgerError, match="no account 'dave'"):
         ledger.account("dave")
 

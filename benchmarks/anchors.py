@@ -22,7 +22,7 @@ from zkmargin.proofs.attested import summed_commitments
 
 def run(repeat: int) -> dict:
     now = datetime.now(timezone.utc)
-    venue, custodian_a, custodian_b = zm.new_key("venue-a"), zm.new_key("custodian-a"), zm.new_key("custodian-b")
+    venue, custodian_a, custodian_b = zm.new_key("venue-a", "params"), zm.new_key("custodian-a", "custody"), zm.new_key("custodian-b", "custody")
     trust = zm.Trust([venue.public(), custodian_a.public(), custodian_b.public()])
     unsigned = zm.build_params(option_market(20, seed=1), zm.MarginModel.load(ROOT / "circuits" / "span.toml"))
     params = zm.sign_params(unsigned, venue, epoch=1, valid_from=now - timedelta(minutes=1), valid_for=timedelta(days=1))

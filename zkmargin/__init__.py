@@ -20,9 +20,10 @@ Recipes (DESIGN §4)::
 
 Anchored (docs/trust-model.md)::
 
-    key = zm.new_key("venue-a")                    # key.save(...) 0600; key.public().save(...)
+    key = zm.new_key("venue-a", "params")          # key.save(...) 0600; key.public().save(...)
+    custodian_key = zm.new_key("custodian-b", "custody")   # roles: what each key may sign
     params = zm.sign_params(params, key, epoch=7, valid_from=now, valid_for=timedelta(days=1))
-    policy = zm.Policy(trust=zm.Trust([key.public()]), level="initial", attested_only=True)
+    policy = zm.Policy(trust=zm.Trust([key.public(), custodian_key.public()]), level="initial", attested_only=True)
     pair = zm.attest(custodian_key, params, book_held, sequence=9, time=now)   # custodian: (attestation, openings)
     book = zm.attested_book([pair_a, pair_b], params)  # trader: the sum of the attested books
     proof = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
@@ -33,7 +34,7 @@ The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
 from zkmargin.anchors.attestation import Attestation, AttestationOpenings, AttestedBy, attest
-from zkmargin.anchors.keys import PublicKey, SigningKey, Trust, new_key
+from zkmargin.anchors.keys import KEY_ROLES, PublicKey, SigningKey, Trust, new_key
 from zkmargin.anchors.signed_params import ParamsAuthority, check_params, sign_params
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
 from zkmargin.proofs.attested_book import AttestedBook, attested_book
@@ -92,6 +93,7 @@ __all__ = [
     "InsufficientMargin",
     "InvalidEncoding",
     "InvalidProof",
+    "KEY_ROLES",
     "LedgerError",
     "MalformedProof",
     "MarginModel",

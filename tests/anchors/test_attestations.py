@@ -21,7 +21,7 @@ BOOK_B = portfolio(2500, FUT=1)
 
 @pytest.fixture(scope="module")
 def custodians():
-    return zm.new_key("custodian-a"), zm.new_key("custodian-b")
+    return zm.new_key("custodian-a", "custody"), zm.new_key("custodian-b", "custody")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ BOOK = {"FUT": 1, "CALL": -1}
 
 @pytest.fixture(scope="module")
 def key():
-    return zm.new_key("venue-a")
+    return zm.new_key("venue-a", "params")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_check_params_refuses_signature_when_any_signed_field_changed(signed, tr
 
 
 def test_check_params_refuses_signature_when_made_by_another_key_claiming_the_issuer(params, trust):
-    forger = zm.new_key("venue-a")
+    forger = zm.new_key("venue-a", "params")
     forged = zm.sign_params(params, forger, epoch=7, valid_from=NOW, valid_for=DAY)
     with pytest.raises(zm.UntrustedSignature, match="not among the trusted keys"):
         zm.check_params(forged, trust, now=NOW)
@@ -86,7 +86,7 @@ def test_check_params_refuses_signature_when_made_by_another_key_claiming_the_is
 
 
 def test_check_params_refuses_key_when_its_issuer_differs_from_the_params_issuer(params, key):
-    other = zm.new_key("venue-b")
+    other = zm.new_key("venue-b", "params")
     signed_b = zm.sign_params(params, other, epoch=1, valid_from=NOW, valid_for=DAY)
     impostor = zm.PublicKey(format="zkmargin-public-key", version=1, issuer="venue-a", key_id=other.key_id, public_key=other.public().public_key)
     with pytest.raises(zm.UntrustedSignature, match="belongs to"):
@@ -106,7 +106,7 @@ def test_check_params_refuses_unsigned_params_unless_explicitly_allowed(params, 
 
 
 def test_check_params_accepts_old_and_new_key_when_both_trusted_for_rotation(params, key):
-    new = zm.new_key("venue-a")
+    new = zm.new_key("venue-a", "params")
     trust = zm.Trust([key.public(), new.public()])
     for signer, epoch in ((key, 7), (new, 8)):
         assert zm.check_params(zm.sign_params(params, signer, epoch=epoch, valid_from=NOW, valid_for=DAY), trust, now=NOW).epoch == epoch
@@ -130,7 +130,7 @@ def test_public_key_load_refuses_key_id_when_not_the_hash_of_the_key(key):
 
 
 def test_trust_load_reads_every_key_when_given_a_directory(key, tmp_path):
-    other = zm.new_key("venue-b")
+    other = zm.new_key("venue-b", "params")
     key.public().save(tmp_path / "a.json")
     other.public().save(tmp_path / "b.json")
     assert zm.Trust.load([tmp_path]).issuers() == {"venue-a", "venue-b"}
@@ -240,7 +240,7 @@ def test_proof_load_refuses_explicit_null_when_a_field_is_optional(proof):
 @pytest.mark.parametrize("missing", [("format",), ("version",), ("format", "version")])
 @pytest.mark.parametrize("kind", ["public", "signing"])
 def test_key_file_load_names_missing_field_when_written_without_format_or_version(tmp_path, kind, missing):
-    key = zm.new_key("venue-a")
+    key = zm.new_key("venue-a", "params")
     document = json.loads((key.public() if kind == "public" else key).to_json())
     for name in missing:
         del document[name]
@@ -254,7 +254,7 @@ def test_key_file_load_names_missing_field_when_written_without_format_or_versio
 
 
 def test_key_file_load_refuses_other_kind_when_format_names_it(tmp_path):
-    key = zm.new_key("venue-a")
+    key = zm.new_key("venue-a", "params")
     key.save(tmp_path / "k.json")
     with pytest.raises(zm.InputError, match="format"):
         zm.PublicKey.load(tmp_path / "k.json")

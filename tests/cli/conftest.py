@@ -61,7 +61,7 @@ _VENUE_KEY: list[zm.SigningKey] = []
 def venue_key(tmp_path_factory) -> zm.SigningKey:
     """The venue's signing key for the session; its public key is in TRUST_DIR."""
     if not _VENUE_KEY:
-        _VENUE_KEY.append(zm.new_key("venue-a"))
+        _VENUE_KEY.append(zm.new_key("venue-a", "params"))
         trust = tmp_path_factory.mktemp("trust")
         _VENUE_KEY[0].public().save(trust / "venue-a.pub.json")
         _VENUE_KEY.append(trust)

@@ -9,7 +9,7 @@ import zkmargin as zm
 
 
 def test_keys_new_writes_owner_only_key_and_public_file_when_run(invoke, workdir):
-    result = invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    result = invoke("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "b.key.json", "--public", "b.pub.json")
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE((workdir / "b.key.json").stat().st_mode) == 0o600
     public = zm.PublicKey.load(workdir / "b.pub.json")
@@ -17,13 +17,13 @@ def test_keys_new_writes_owner_only_key_and_public_file_when_run(invoke, workdir
 
 
 def test_keys_new_exits_2_when_issuer_holds_an_escape_sequence(invoke, workdir):
-    result = invoke("keys", "new", "--issuer", "venue\x1b[2J", "-o", "k.json", "--public", "p.json")
+    result = invoke("keys", "new", "--issuer", "venue\x1b[2J", "--role", "params", "-o", "k.json", "--public", "p.json")
     assert result.exit_code == 2 and "printable" in result.stderr
     assert "\x1b" not in result.stderr
 
 
 def test_params_sign_then_check_accepts_params_when_key_is_trusted(invoke, workdir):
-    invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    invoke("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "b.key.json", "--public", "b.pub.json")
     signed = invoke("params", "sign", "unsigned.params.json", "--key", "b.key.json", "--epoch", "3",
                     "--valid-for", "1d", "-o", "b.params.json")
     assert signed.exit_code == 0, signed.output
@@ -33,7 +33,7 @@ def test_params_sign_then_check_accepts_params_when_key_is_trusted(invoke, workd
 
 
 def test_check_exits_2_when_params_are_signed_by_a_key_not_trusted(invoke, workdir):
-    invoke("keys", "new", "--issuer", "venue-a", "-o", "x.key.json", "--public", "x.pub.json")
+    invoke("keys", "new", "--issuer", "venue-a", "--role", "params", "-o", "x.key.json", "--public", "x.pub.json")
     invoke("params", "sign", "unsigned.params.json", "--key", "x.key.json", "--epoch", "2",
            "--valid-for", "1d", "-o", "forged.params.json")
     result = invoke("check", "--params", "forged.params.json", "--portfolio", "meets.json")
@@ -110,7 +110,7 @@ def test_verify_batch_exits_2_when_challenge_is_neither_hex_nor_a_map(invoke, wo
 
 
 def test_verify_exits_2_naming_the_field_when_trusted_key_file_has_no_format(invoke, workdir):
-    invoke("keys", "new", "--issuer", "venue-b", "-o", "b.key.json", "--public", "b.pub.json")
+    invoke("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "b.key.json", "--public", "b.pub.json")
     document = json.loads((workdir / "b.pub.json").read_text())
     del document["format"]
     (workdir / "old.pub.json").write_text(json.dumps(document))
@@ -129,7 +129,7 @@ PARAMS_READERS = {
 
 @pytest.mark.parametrize("reader", sorted(PARAMS_READERS))
 def test_params_reader_exits_2_when_params_unsigned_or_untrusted(invoke, workdir, monkeypatch, reader):
-    invoke("keys", "new", "--issuer", "custodian-c", "-o", "c.key.json", "--public", "c.pub.json")
+    invoke("keys", "new", "--issuer", "custodian-c", "--role", "custody", "-o", "c.key.json", "--public", "c.pub.json")
     args = PARAMS_READERS[reader]
     unsigned = invoke(*args, "--params", "unsigned.params.json")
     assert unsigned.exit_code == 2 and "not signed" in unsigned.stderr

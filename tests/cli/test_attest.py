@@ -11,7 +11,7 @@ CALL = "XYZ 2026-12-18 100 C"
 
 def _two_custodians(invoke, workdir):
     for name in ("a", "b"):
-        made = invoke("keys", "new", "--issuer", f"custodian-{name}", "-o", f"{name}.key.json", "--public", f"{name}.pub.json")
+        made = invoke("keys", "new", "--issuer", f"custodian-{name}", "--role", "custody", "-o", f"{name}.key.json", "--public", f"{name}.pub.json")
         assert made.exit_code == 0, made.output
     # The short call at custodian A, its hedge (the stock) and the future at custodian B.
     write_portfolio(workdir / "at-a.json", "alice", 0, {CALL: -1})

@@ -124,7 +124,7 @@ def test_check_exits_2_when_what_if_is_asked_of_buckets(invoke, here):
      "-o", "a.json", "--openings", "o.json"),
 ], ids=["account open", "attest"])
 def test_one_book_commands_exit_2_when_given_a_portfolio_with_buckets(invoke, here, command):
-    invoke("keys", "new", "--issuer", "custodian-c", "-o", "c.key.json", "--public", "c.pub.json")
+    invoke("keys", "new", "--issuer", "custodian-c", "--role", "custody", "-o", "c.key.json", "--public", "c.pub.json")
     result = invoke(*command)
     assert result.exit_code == 2
     assert "has isolated buckets; this command reads one book" in result.stderr

@@ -144,7 +144,7 @@ def test_check_shows_params_digest_and_as_of_when_text(invoke, params_files):
 
 def test_check_shows_issuer_and_epoch_when_params_are_signed(params_files):
     plain = zm.RiskParams.load(params_files["span", "market"])
-    signed = zm.sign_params(plain, zm.new_key("venue-a"), epoch=7,
+    signed = zm.sign_params(plain, zm.new_key("venue-a", "params"), epoch=7,
                             valid_from=datetime(2026, 11, 27, tzinfo=timezone.utc), valid_for=timedelta(days=1))
     report = zm.assess(zm.Portfolio.load(EXAMPLES / "portfolio.json"), signed)
     document = report_document(report, signed)

@@ -180,7 +180,7 @@ def test_prove_refuses_openings_when_the_proof_has_more_than_one_bucket(params):
 
 
 def test_prove_refuses_an_attested_book_when_padded_to_more_than_one_bucket(params):
-    custodian = new_key("custodian-a")
+    custodian = new_key("custodian-a", "custody")
     pair = attest(custodian, params, portfolio(FUT_CASH, FUT=1), sequence=1, time=datetime.now(timezone.utc))
     book = attested_book([pair], params)
     with pytest.raises(InputError, match="a proof of 2 isolated buckets cannot be pinned or attested"):

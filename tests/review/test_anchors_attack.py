@@ -28,7 +28,7 @@ def params():
 
 @pytest.fixture(scope="module")
 def custodian():
-    return zm.new_key("custodian-j")
+    return zm.new_key("custodian-j", "custody")
 
 
 def _attested_proof(params, key, book, *, attest_params=None, time=NOW - timedelta(hours=1)):
@@ -81,7 +81,7 @@ def test_verify_cli_names_no_epoch_when_params_carry_one_but_are_unsigned(params
     # MEDIUM. Params with an epoch block naming "venue-a", epoch 7, but no signature pass
     # `--allow-unsigned` (only the signature is looked at), and `verify` then prints
     # "epoch 7 of venue-a" — an attribution nobody signed.
-    venue = zm.new_key("venue-a")
+    venue = zm.new_key("venue-a", "params")
     signed = zm.sign_params(params, venue, epoch=7, valid_from=NOW, valid_for=timedelta(days=3650))
     unsigned = {key: value for key, value in signed.document().items() if key != "signature"}
     params_path = tmp_path / "params.json"
@@ -119,7 +119,7 @@ def test_trust_refuses_public_key_when_it_is_a_small_order_point(params):
             "key_id": hashlib.sha256(identity).hexdigest(),
             "public_key": base64.b64encode(identity).decode(),
         }))
-        zm.Trust([key]).require(key.key_id, "custodian-x", forged_signature, b"any attestation at all", "attestation")
+        zm.Trust([key]).require(key.key_id, "custodian-x", forged_signature, b"any attestation at all", "attestation", role="custody")
 
 
 def _encoding(y: int, sign: int) -> bytes:
@@ -146,7 +146,7 @@ def test_public_key_refuses_encoding_when_it_is_any_small_order_point(y, sign):
 def test_verify_raises_library_error_when_now_is_a_naive_datetime(params, custodian):
     # LOW. `now=datetime.utcnow()` (naive, a common spelling) reaches a comparison with the
     # aware validity window and raises TypeError: a traceback, not a ZkMarginError.
-    venue = zm.new_key("venue-a")
+    venue = zm.new_key("venue-a", "params")
     signed = zm.sign_params(params, venue, epoch=1, valid_from=NOW - timedelta(hours=1), valid_for=timedelta(days=1))
     proof = zm.prove(portfolio(5000, FUT=1), signed)
     policy = zm.Policy(trust=zm.Trust([venue.public()]))
@@ -208,7 +208,7 @@ def test_trust_refuses_one_key_when_two_files_name_it_for_different_issuers(cust
 
 @pytest.fixture(scope="module")
 def two_custodians():
-    return zm.new_key("custodian-a"), zm.new_key("custodian-b")
+    return zm.new_key("custodian-a", "custody"), zm.new_key("custodian-b", "custody")
 
 
 def test_verify_refuses_attested_proof_when_attestations_are_reordered_in_file_and_statement(params, two_custodians):
@@ -234,7 +234,7 @@ def test_verify_refuses_attestation_when_it_was_made_for_another_venues_params(p
     # statement of alice's 5,000.00 backs proofs at venue-a AND venue-b at once (the same
     # collateral pledged twice, neither venue can tell), and an instrument name is taken to
     # mean whatever the proving venue's params say it means.
-    venue_a, venue_b = zm.new_key("venue-a"), zm.new_key("venue-b")
+    venue_a, venue_b = zm.new_key("venue-a", "params"), zm.new_key("venue-b", "params")
     window = {"valid_from": NOW - timedelta(hours=1), "valid_for": timedelta(days=1)}
     at_a = zm.sign_params(params, venue_a, epoch=3, **window)
     at_b = zm.sign_params(params, venue_b, epoch=5, **window)

@@ -77,7 +77,7 @@ def test_submit_keeps_the_accounts_standing_when_a_refused_proof_names_it(venue,
 @pytest.fixture(scope="module")
 def erin():
     params = small_params()
-    keys = {name: zm.new_key(f"custodian-{name}") for name in "ab"}
+    keys = {name: zm.new_key(f"custodian-{name}", "custody") for name in "ab"}
     at = datetime.now(timezone.utc) - timedelta(hours=1)
     loan, _ = zm.attest(keys["a"], params, portfolio(-3_000, account="erin"), sequence=4, time=at)
     assets, _ = zm.attest(keys["b"], params, portfolio(6_000, account="erin", FUT=1), sequence=9, time=at)
@@ -145,16 +145,17 @@ def test_verify_batch_fails_the_second_proof_when_two_answer_one_accounts_challe
 
 
 # R6 (medium) — venue/ledger.py `publish` / `_require_later_epoch`: signed epochs must rise per
-# ISSUER, so params signed by any other trusted key — a custodian's, which the venue keeps in
-# the same trust set ($ZKMARGIN_TRUST serves `ledger publish` and `ledger submit` alike) —
+# ISSUER, so params signed by any other trusted params key — another venue's, which the venue
+# keeps in the same trust set ($ZKMARGIN_TRUST serves `ledger publish` and `ledger submit`
+# alike; a custodian's key is refused by its role before the ledger sees the params) —
 # publish as "epoch 1" of that issuer after the venue's epoch 7 and become the current margin
 # epoch: every proof under the venue's own params is then refused as superseded, and traders
 # prove against the other issuer's (here: far more lenient) scenarios.
 def test_publish_refuses_margin_params_when_another_issuer_signed_them_after_the_venues_epochs(ledger_url):
     ledger = Ledger(ledger_url)
     ledger.init()
-    ledger.publish(signed(zm.new_key("venue-a"), 7))
-    lenient = signed(zm.new_key("custodian-a"), 1, FUT=[10.0, -10.0, -30.0, 25.0])
+    ledger.publish(signed(zm.new_key("venue-a", "params"), 7))
+    lenient = signed(zm.new_key("venue-b", "params"), 1, FUT=[10.0, -10.0, -30.0, 25.0])
     try:
         with pytest.raises(LedgerError, match="venue-a"):
             ledger.publish(lenient)
@@ -170,7 +171,7 @@ def test_publish_refuses_margin_params_when_another_issuer_signed_them_after_the
 # policy refuses the same proof (StaleAnchor).
 def test_submit_refuses_a_proof_when_its_signed_params_expired_before_intake(ledger_url, tmp_path):
     signed_at = datetime.now(timezone.utc) - timedelta(hours=1)
-    params = zm.sign_params(small_params(), zm.new_key("venue-a"), epoch=3, valid_from=signed_at, valid_for=timedelta(days=1))
+    params = zm.sign_params(small_params(), zm.new_key("venue-a", "params"), epoch=3, valid_from=signed_at, valid_for=timedelta(days=1))
     book = portfolio(10_000, account="alice", FUT=1)
     commitments, openings = zm.open_account(book, params)
     ledger = Ledger(ledger_url)
@@ -211,7 +212,7 @@ def test_submit_verifies_a_file_again_when_it_was_refused_before_its_params_were
 def test_open_attested_refuses_an_attestation_when_it_is_dated_a_year_ahead(venue):
     ledger, _ = venue
     params = ledger.current_epoch().params()
-    key = zm.new_key("custodian-a")
+    key = zm.new_key("custodian-a", "custody")
     ahead = datetime.now(timezone.utc) + timedelta(days=365)
     attestation, _ = zm.attest(key, params, portfolio(50_000, account="erin"), sequence=1, time=ahead)
     with pytest.raises(zm.ZkMarginError, match="future"):

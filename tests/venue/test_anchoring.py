@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import zkmargin as zm
+from tests.anchors.conftest import claiming
 from tests.proofs.conftest import portfolio, small_params
 from tests.venue.conftest import STRESSED_FUT, deliver
 from zkmargin.errors import LedgerError, OutOfOrder, UntrustedSignature
@@ -33,7 +34,7 @@ def custodians(tmp_path_factory):
     A attests twice (sequence 1, then 2 after a deposit)."""
     root = tmp_path_factory.mktemp("custodians")
     params = small_params()
-    keys = {name: zm.new_key(f"custodian-{name}") for name in "ab"}
+    keys = {name: zm.new_key(f"custodian-{name}", "custody") for name in "ab"}
     (root / "keys").mkdir()
     for name, key in keys.items():
         key.public().save(root / "keys" / f"{name}.pub.json")
@@ -88,6 +89,17 @@ def test_open_attested_refuses_attestation_when_key_untrusted(venue, custodians)
         ledger.account("dave")
 
 
+def test_open_attested_refuses_attestation_when_its_key_is_trusted_for_params_only(venue, custodians):
+    ledger, _ = venue
+    params_key = zm.new_key("custodian-b", "params")
+    b1, _ = zm.attest(claiming(params_key, ["custody"]), small_params(), AT_B, sequence=7, time=NOW)
+    trust = zm.Trust([custodians["keys"]["a"].public(), params_key.public()])
+    with pytest.raises(UntrustedSignature, match=r"roles \[params\]: only a key with role 'custody' may sign attestations"):
+        open_attested(ledger, [custodians["a1"], b1], trust)
+    with pytest.raises(LedgerError, match="no account 'dave'"):
+        ledger.account("dave")
+
+
 def test_open_attested_refuses_two_attestations_by_one_custodian_as_bad_input(venue, custodians):
     ledger, _ = venue
     with pytest.raises(LedgerError, match="cannot open 'dave': two attestations by one custodian"):
@@ -137,7 +149,7 @@ def test_ledger_deposit_refused_when_account_attested(venue, custodians):
 
 @pytest.fixture(scope="module")
 def venue_key():
-    return zm.new_key("venue-a")
+    return zm.new_key("venue-a", "params")
 
 
 def signed(key, epoch, **changes):
@@ -156,7 +168,7 @@ def test_publish_refuses_older_epoch_when_a_later_one_is_published(ledger_url, v
     assert ledger.publish(signed(venue_key, 5)) == (first, False)
     later, new = ledger.publish(signed(venue_key, 6, FUT=STRESSED_FUT))
     assert (later.epoch, new) == (2, True)
-    other_issuer = zm.new_key("venue-b")
+    other_issuer = zm.new_key("venue-b", "params")
     with pytest.raises(LedgerError, match="params issuer is 'venue-a'"):
         ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress")
     assert ledger.publish(signed(other_issuer, 1, FUT=STRESSED_FUT), kind="stress", new_issuer=True)[1]
@@ -193,7 +205,7 @@ def test_cli_ledger_publish_hands_the_ledger_to_another_issuer_only_when_new_iss
 
     from zkmargin.cli import cli
 
-    successor = zm.new_key("venue-b")
+    successor = zm.new_key("venue-b", "params")
     fresh = datetime.now(timezone.utc) - timedelta(minutes=1)
     for key, name in ((venue_key, "a"), (successor, "b")):
         key.public().save(tmp_path / f"{name}.pub.json")

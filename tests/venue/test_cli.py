@@ -113,7 +113,7 @@ def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params
     ledger, inbox = venue
     # Signed for one day that ended an hour ago: the venue failed to publish the next params.
     signed_from = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1, hours=1)
-    params = zm.sign_params(small_params(), zm.new_key("venue-a"), epoch=3, valid_from=signed_from, valid_for=timedelta(days=1))
+    params = zm.sign_params(small_params(), zm.new_key("venue-a", "params"), epoch=3, valid_from=signed_from, valid_for=timedelta(days=1))
     ledger.publish(params)
     openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
     zm.prove(portfolio(10_000, account="alice", FUT=1), params, openings=openings).save(inbox / "alice.json")

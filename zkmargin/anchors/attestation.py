@@ -132,7 +132,7 @@ class Attestation(StrictModel, JsonFile):
         """Refuse an attestation that a trusted custodian key did not sign, or that was made
         for other params: universe, scales, currency or venue."""
         what = self._what()
-        trust.require(self.key_id, self.custodian, self.signature, self.message(), what)
+        trust.require(self.key_id, self.custodian, self.signature, self.message(), what, role="custody")
         self.require_universe(params)
         if self.currency != params.currency:
             raise InputError(f"{what}: made for {self.currency} params, these are {params.currency}")
@@ -203,8 +203,10 @@ def attest(
     universe, and sign (custodian side). Returns the attestation and the trader's openings.
 
     A position outside the universe is refused: the custodian attests the whole book or
-    nothing, so a losing position can never be left out of a proof.
+    nothing, so a losing position can never be left out of a proof. `key` must have the
+    role "custody" (`InputError`).
     """
+    key.require_role("custody")
     outside = sorted(set(book.positions) - set(params.instruments))
     if outside:
         raise UnknownInstrument(

@@ -1,15 +1,21 @@
 """Ed25519 key files and the set of keys a user trusts.
 
 ```json
-{"format": "zkmargin-public-key", "version": 1, "issuer": "venue-a",
+{"format": "zkmargin-public-key", "version": 1, "issuer": "venue-a", "roles": ["params"],
  "key_id": "<sha256 hex of the raw 32-byte public key>", "public_key": "<base64, 32 bytes>"}
-{"format": "zkmargin-signing-key", "version": 1, "issuer": "venue-a",
+{"format": "zkmargin-signing-key", "version": 1, "issuer": "venue-a", "roles": ["params"],
  "key_id": "…", "private_key": "<base64, 32-byte seed>"}       written 0600, refused if shared
 ```
 
 The key id is the SHA-256 of the raw public key, so a public key file cannot claim another
 key's id. Trusting several keys at once is how keys rotate: params and attestations name
 the key that signed them, and a verifier trusts the old and the new key for a while.
+
+Roles say what a key may sign: "params" (a venue's margin params) or "custody" (a
+custodian's attestations). Trusting a custodian to attest books must not let it set margin
+params, nor a venue's params key vouch for a book; `Trust.require` checks the role and
+signing refuses it. Files written before roles existed have no `roles` field and keep both
+roles, so existing trust stores still work (docs/trust-model.md).
 """
 
 from __future__ import annotations
@@ -22,14 +28,18 @@ from typing import Annotated, Literal, get_args
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from pydantic import StringConstraints, model_validator
+from pydantic import AfterValidator, StringConstraints, model_validator
 
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES
 from zkmargin.errors import InputError, UntrustedSignature
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
-from zkmargin.jsonio import JsonFile, Label, StrictModel, Version1
+from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.validation import validate
 KEY_BYTES = 32
+Role = Literal["params", "custody"]
+KEY_ROLES: tuple[Role, ...] = get_args(Role)
+SIGNS: dict[Role, str] = {"params": "params", "custody": "attestations"}
+"""What a key of each role signs, in messages."""
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -80,12 +90,40 @@ def _large_order(public: bytes) -> bool:
 
 
 
+def _role_list(roles: list[Role]) -> list[Role]:
+    if not roles:
+        raise ValueError(f"give at least one role: {', '.join(map(repr, KEY_ROLES))}")
+    if len(set(roles)) != len(roles):
+        raise ValueError("name each role once")
+    return roles
+
+
+Roles = Annotated[list[Role], AfterValidator(_role_list)]
+
+
 class _KeyFile(StrictModel, JsonFile):
     # No defaults, as for proof files: a file that does not say what it is is refused by
     # name ("format: Field required"), not read as whatever kind of key was asked for.
     version: Version1
     issuer: Label
     key_id: KeyId
+    roles: Annotated[Roles | None, NotNull] = None
+    """What the key may sign; absent only in files written before roles, which keep both."""
+
+    @property
+    def granted(self) -> tuple[Role, ...]:
+        """The roles this key holds, in `KEY_ROLES` order: both for a file without `roles`."""
+        return tuple(role for role in KEY_ROLES if self.roles is None or role in self.roles)
+
+    def describe_roles(self) -> str:
+        return ", ".join(self.granted) + (" (no roles field: a key file from before roles)" if self.roles is None else "")
+
+    def refuse_role(self, role: Role) -> str | None:
+        """Why this key may not sign for `role`, or None when it may."""
+        if role in self.granted:
+            return None
+        return (f"key {self.key_id[:16]}… of {self.issuer!r} has roles [{', '.join(self.granted)}]: "
+                f"only a key with role {role!r} may sign {SIGNS[role]}")
 
     @model_validator(mode="before")
     @classmethod
@@ -154,22 +192,33 @@ class SigningKey(_KeyFile):
         return self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def public(self) -> PublicKey:
+        # A legacy key (no roles) has a legacy public half: both roles, as its owner always had.
+        held = {"roles": self.roles} if self.roles is not None else {}
         return PublicKey(
             format="zkmargin-public-key", version=1, issuer=self.issuer, key_id=self.key_id,
-            public_key=encode_base64(self._public_bytes()),
+            public_key=encode_base64(self._public_bytes()), **held,
         )
+
+    def require_role(self, role: Role) -> None:
+        """Refuse to sign what this key's roles do not cover, before anything is signed."""
+        refusal = self.refuse_role(role)
+        if refusal is not None:
+            raise InputError(f"{refusal} (make one with `zkmargin keys new --role {role}`)")
 
     def sign(self, message: bytes) -> str:
         """Ed25519 signature over `message`, base64."""
         return encode_base64(self._private().sign(message))
 
 
-def new_key(issuer: str) -> SigningKey:
-    """A fresh Ed25519 key pair for `issuer`; `.public()` is the half to publish."""
+def new_key(issuer: str, *roles: Role) -> SigningKey:
+    """A fresh Ed25519 key pair for `issuer` that may sign for `roles` ("params", "custody");
+    `.public()` is the half to publish. `new_key("venue-a", "params")`."""
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     document = {"format": "zkmargin-signing-key", "version": 1, "issuer": issuer, "key_id": key_id(public),
+                # In KEY_ROLES order, each once; an unknown role is kept so that validation names it.
+                "roles": [role for role in KEY_ROLES if role in roles] + [role for role in roles if role not in KEY_ROLES],
                 "private_key": encode_base64(seed)}
     return validate(SigningKey, document, "key")
 
@@ -184,6 +233,12 @@ class Trust:
             if known.issuer != key.issuer:
                 # The last file would re-label the key: one issuer's signatures counting as another's.
                 raise InputError(f"trust: key {key.key_id[:16]}… is given for both {known.issuer!r} and {key.issuer!r}")
+            if known.granted != key.granted:
+                # Whichever file came last would decide what the key may sign.
+                raise InputError(
+                    f"trust: key {key.key_id[:16]}… of {key.issuer!r} is given with roles "
+                    f"{', '.join(known.granted)} and with roles {', '.join(key.granted)}"
+                )
 
     @classmethod
     def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:
@@ -205,11 +260,15 @@ class Trust:
     def issuers(self) -> set[str]:
         return {key.issuer for key in self._keys.values()}
 
-    def require(self, key_id: str, issuer: str, signature: str, message: bytes, what: str) -> None:
-        """Refuse unless a trusted key with this id, belonging to `issuer`, signed `message`."""
+    def require(self, key_id: str, issuer: str, signature: str, message: bytes, what: str, *, role: Role) -> None:
+        """Refuse unless a trusted key with this id, belonging to `issuer` and holding `role`,
+        signed `message`."""
         key = self._keys.get(key_id)
         if key is None:
             raise UntrustedSignature(f"{what}: signed by key {key_id[:16]}…, which is not among the trusted keys")
         if key.issuer != issuer:
             raise UntrustedSignature(f"{what}: names issuer {issuer!r}, but key {key_id[:16]}… belongs to {key.issuer!r}")
         key.verify(signature, message, what)
+        refusal = key.refuse_role(role)
+        if refusal is not None:
+            raise UntrustedSignature(f"{what}: the trusted {refusal}")

@@ -32,7 +32,9 @@ def params_message(params: RiskParams) -> bytes:
 def sign_params(
     params: RiskParams, key: SigningKey, *, epoch: int, valid_from: datetime, valid_for: timedelta
 ) -> RiskParams:
-    """`params` stamped with `key`'s issuer, the epoch and window, and signed."""
+    """`params` stamped with `key`'s issuer, the epoch and window, and signed; `InputError`
+    unless `key` has the role "params"."""
+    key.require_role("params")
     if valid_for <= timedelta(0):
         raise InputError("valid-for: must be a positive duration")
     stamped = params.model_copy(
@@ -96,7 +98,7 @@ def check_params(
             "to accept params nobody vouches for"
         )
     stamp = params.epoch
-    trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params")
+    trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params", role="params")
     now = aware_now(now)
     valid_from, valid_until = parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until)
     if now < valid_from:

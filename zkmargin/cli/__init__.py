@@ -43,7 +43,7 @@ Example — the whole story in under a minute:
 \b
 Trader:  zkmargin check --params params.json --trust venue-a.pub.json --portfolio portfolio.json
          zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json -o proof.json
-Venue:   zkmargin keys new --issuer venue-a -o venue-a.key.json --public venue-a.pub.json
+Venue:   zkmargin keys new --issuer venue-a --role params -o venue-a.key.json --public venue-a.pub.json
          zkmargin params build --market market.json --model circuits/span.toml -o params.json
          zkmargin params import --format span-xml cme.spn -o risk.json   (or deribit-pme)
          zkmargin params sign params.json --key venue-a.key.json --epoch 1 --valid-for 1d -o signed.json

@@ -80,9 +80,10 @@ Example:
 Each new params file is the next epoch; proofs name their params by digest, so the ledger
 knows which epoch a proof answers. Publishing the same params again changes nothing.
 The signature is checked against --trust; signed epochs must rise: an older epoch, or other
-params under an epoch number already published, is refused (exit 2). One issuer signs the
-ledger's params: params another trusted key signed (a custodian's) are refused (exit 2)
-unless --new-issuer says the venue now signs under that name.""",
+params under an epoch number already published, is refused (exit 2). Only a trusted key
+with the params role may sign them (a custodian's custody key may not: exit 2). One issuer
+signs the ledger's params: params another trusted params key signed (another venue's) are
+refused (exit 2) unless --new-issuer says the venue now signs under that name.""",
 )
 @params_option
 @trust_option

@@ -1,11 +1,12 @@
 """The demo's cross-venue step: a hedge held at another broker earns margin credit at the
 venue, which never sees that book.
 
-The venue signs its params (an epoch valid for a day). The trader keeps the whole book at
-the venue and hedges its long E-mini future with ten short Micro E-mini futures at a
+The venue signs its params (an epoch valid for a day) with its params key, and attests the
+book it holds with a second key, of role custody: a key vouches for one kind of thing. The
+trader keeps the whole book at the venue and hedges its long E-mini future with ten short Micro E-mini futures at a
 futures broker. Each custodian attests its part — signed commitments to every instrument of the universe — and
 hands the openings to the trader, who proves over the sum. The venue verifies with a policy
-that trusts its own key and both custodians' keys and accepts attested books only; it
+that trusts its params key and both custodians' keys and accepts attested books only; it
 learns which custodians attested, their sequence numbers and times, and nothing of either
 book.
 """
@@ -37,7 +38,8 @@ class CrossVenue:
         walk, say, n = self.walk, self.walk.narrator.say, self.walk.narrator
         walk._heading(self.cross_venue_credit, "Across venues: a hedge held elsewhere earns credit")
         now = datetime.now(timezone.utc)
-        venue_key, broker_key = zm.new_key(VENUE), zm.new_key(BROKER)
+        venue_key, custody_key = zm.new_key(VENUE, "params"), zm.new_key(VENUE, "custody")
+        broker_key = zm.new_key(BROKER, "custody")
         params = zm.sign_params(walk.params, venue_key, epoch=2, valid_from=now, valid_for=timedelta(days=1))
         at_venue = walk.portfolio
         at_broker = zm.Portfolio(account=at_venue.account, cash=0, positions=HEDGE)
@@ -46,26 +48,28 @@ class CrossVenue:
         say(
             f"""{at_venue.account} hedges the long E-mini future held at the venue with ten short
             Micro E-minis at a futures broker ({BROKER}), an account the venue never sees. The
-            venue signs today's params as epoch 2 with its Ed25519 key. Each custodian attests
+            venue signs today's params as epoch 2 with its Ed25519 params key; for the book it
+            holds it attests with a second key, of role custody, as the broker does: a key
+            trusted to vouch for books cannot set margin params. Each custodian attests
             the part of the book it holds: signed commitments to every listed instrument and to
             the cash, openings to the trader. Commitments add up, so the trader proves over the
             sum of both books."""
         )
         n.code(
             """params = zm.sign_params(params, venue_key, epoch=2, valid_from=now, valid_for=timedelta(days=1))
-            a = zm.attest(venue_key, params, book_at_venue, sequence=1, time=now)
+            a = zm.attest(custody_key, params, book_at_venue, sequence=1, time=now)
             b = zm.attest(broker_key, params, book_at_broker, sequence=1, time=now)
             book = zm.attested_book([a, b], params)
             proof = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)"""
         )
         pairs = [
-            zm.attest(venue_key, params, at_venue, sequence=1, time=now),
+            zm.attest(custody_key, params, at_venue, sequence=1, time=now),
             zm.attest(broker_key, params, at_broker, sequence=1, time=now),
         ]
         summed = zm.attested_book(pairs, params)
         proof = zm.prove(summed.portfolio, params, openings=summed.openings, attestations=summed.attestations)
         policy = zm.Policy(
-            trust=zm.Trust([venue_key.public(), broker_key.public()]),
+            trust=zm.Trust([venue_key.public(), custody_key.public(), broker_key.public()]),
             attested_only=True,
             required_custodians=frozenset({VENUE, BROKER}),
             max_attestation_age=timedelta(hours=1),

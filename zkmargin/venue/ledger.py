@@ -260,7 +260,8 @@ class Ledger:
         second params document under an epoch number already published, is `OutOfOrder`.
         One issuer signs a ledger's params: the one of the latest signed epoch, unless
         `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
-        set also holds custodians' keys, which must not be able to set the margin epoch.
+        set may hold other venues' params keys, which must not set this ledger's margin epoch
+        (custodians' keys cannot sign params at all: their role is custody).
         (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`.)
         """
         if kind not in ("margin", "stress"):

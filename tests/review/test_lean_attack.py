@@ -17,10 +17,13 @@ import random
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zkmargin as zm
 from tests.proofs.conftest import ROOT, forge_proof, portfolio, small_params
@@ -307,3 +310,73 @@ def test_verify_accepts_a_pinned_lean_proof_only_with_the_commitments_the_venue_
     assert zm.verify(proof, params, commitments=commitments).account == "alice"
     with pytest.raises(InvalidProof, match="commitment c differs"):
         zm.verify(proof, params, commitments=commitments.deposit(1))
+
+
+@st.composite
+def lined_up_params_and_witness(draw):
+    """Params whose scenarios are often convex combinations of others (so the lean circuit
+    leaves items out), some instruments with a short part (add-ons, a short P&L rounded
+    up), two groups; and a witness with any q, a short part u ≥ q⁻ (more is allowed)."""
+    k = draw(st.integers(1, 3))
+    base = [[draw(st.integers(-500, 500)) for _ in range(k)] for _ in range(draw(st.integers(1, 3)))]
+    columns = []
+    for _ in range(draw(st.integers(2, 6))):
+        a, b, weight = draw(st.sampled_from(base)), draw(st.sampled_from(base)), draw(st.integers(0, 4))
+        columns.append([weight * x + (4 - weight) * y for x, y in zip(a, b)])
+    pnl = [[column[i] for column in columns] for i in range(k)]
+    short_pnl = [[p + draw(st.integers(0, 1)) for p in row] for row in pnl]
+    rates = [draw(st.sampled_from([0, 0, 7])) for _ in range(k)]
+    params = make_params(
+        pnl, values=[0] * k, addon_long=rates, addon_short=rates, short_pnl=short_pnl,
+        groups=draw(st.lists(st.sampled_from("ab"), min_size=len(columns), max_size=len(columns))),
+    )
+    q = [draw(st.integers(-10**4, 10**4)) for _ in range(k)]
+    extra = [draw(st.integers(0, 10**4)) for _ in range(k)]
+    return params, q, extra
+
+
+@settings(max_examples=300, deadline=None)
+@given(lined_up_params_and_witness())
+def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(case):
+    # m set to the least the lean circuit's stated items allow must still meet every item
+    # of the circuit with every item stated: whatever is left out is implied
+    params, q, extra = case
+    lean = compile_circuit(params, Fraction(1), 0)
+    full = compile_circuit(params, Fraction(1), 0, lean=False)
+    names = [v.name for v in lean.variables]
+    witness = [0] * len(names)
+    for i, name in enumerate(params.instruments):
+        witness[i] = q[i]
+        if f"u[{name}]" in names:
+            witness[names.index(f"u[{name}]")] = max(-q[i], 0) + extra[i]
+    witness[names.index("c")] = 10**15
+    for group in dict.fromkeys(params.scenario_groups):
+        m = names.index(f"m[{group}]")
+        stated = [item for item in lean.constraints if item.name.startswith("scenario(") and m in dict(item.terms)]
+        witness[m] = max([-item.evaluate(witness) for item in stated] + ([0] if lean.variables[m].own_range else []))
+    assert lean.unsatisfied(witness) == []
+    assert full.unsatisfied(witness) == []
+
+
+def test_verify_refuses_an_attested_lean_proof_when_the_anchored_cash_is_raised(monkeypatch):
+    # with add-ons and Q·S = 1 both q and c are anchored; the committed book must still be
+    # the custodian's: 10,000 of cash more than attested is refused by name, not by range
+    rated = zm.RiskParams(**{**collinear().document(), "addon_long": [1, 1], "addon_short": [1, 1]})
+    lean = Statement.for_params(rated, "alice", "maintenance").compile(rated)
+    assert {v.name for v in lean.variables if not v.own_range} >= {"c", "q[CALL]", "q[FUT]"}
+    now = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
+    custodian = zm.new_key("custodian-lean")
+    pair = zm.attest(custodian, rated, portfolio(3000, FUT=-1), sequence=1, time=now - timedelta(hours=1))
+    summed = zm.attested_book([pair], rated)
+    policy = zm.Policy(trust=zm.Trust([custodian.public()]), allow_unsigned_params=True, attested_only=True)
+
+    def prove_attested():
+        return zm.prove(summed.portfolio, rated, openings=summed.openings, attestations=summed.attestations)
+
+    assert zm.verify(prove_attested(), rated, policy=policy, now=now).attestations
+
+    def tamper(circuit, values):
+        values[[v.name for v in circuit.variables].index("c")] += 1_000_000
+
+    with pytest.raises(InvalidProof, match="commitment c differs"):
+        zm.verify(forge_proof(monkeypatch, prove_attested, tamper), rated, policy=policy, now=now)

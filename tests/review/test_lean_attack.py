@@ -382,3 +382,27 @@ def test_verify_refuses_an_attested_lean_proof_when_the_anchored_cash_is_raised(
 
     with pytest.raises(InvalidProof, match="commitment c differs"):
         zm.verify(forge_proof(monkeypatch, prove_attested, tamper), rated, policy=policy, now=now)
+
+
+def test_verify_refuses_a_credited_group_when_its_anchored_worst_loss_and_credit_are_lowered_together(monkeypatch):
+    # SPAN index futures (tests/models/test_credits.py): long ES, short SOXF needs 55,200 less
+    # a 35% credit of 8,400. The lean circuit leaves out both groups' m ≥ 0 and all but their
+    # extreme moves. Lowering m[SPX] by 1,000 and the credit by 350 (so credit(SPX) still holds)
+    # would pay for 650 of missing equity; the stated extreme move of SPX holds m up.
+    from tests.models.conftest import account, model
+    from tests.models.test_credits import index_futures
+
+    spans = zm.build_params(index_futures(), model("span"))
+    lean = Statement.for_params(spans, "test", "maintenance").compile(spans)
+    assert {"m[SPX]", "m[SOX]"} <= {v.name for v in lean.variables if not v.own_range}
+    book = account(Decimal(46_799), {"ES": 1, "SOXF": -1})
+    assert not assess(book, spans).meets
+
+    def tamper(circuit, values):
+        names = [v.name for v in circuit.variables]
+        values[names.index("m[SPX]")] -= 100_000
+        values[names.index("x[SPX|SOX]")] -= 35_000
+
+    forged = forge_proof(monkeypatch, lambda: zm.prove(book, spans), tamper)
+    with pytest.raises(InvalidProof, match="does not verify"):
+        zm.verify(forged, spans)

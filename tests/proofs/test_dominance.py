@@ -102,6 +102,14 @@ def test_compile_lean_circuit_accepts_only_what_the_full_one_accepts_when_the_wi
     lean = compile_circuit(params, Fraction(1), 0)
     full = compile_circuit(params, Fraction(1), 0, lean=False)
     assert [v.name for v in lean.variables] == [v.name for v in full.variables]
+    witness = least_worst_losses(lean, params, positions, extra)
+    assert lean.unsatisfied(witness) == []
+    assert full.unsatisfied(witness) == []
+
+
+def least_worst_losses(lean, params, positions, extra):
+    """A witness of `lean` with q = `positions`, u_i = q_i⁻ + extra_i where i has a short
+    part, ample cash, and each m_g the least the lean circuit's stated items allow."""
     names = [v.name for v in lean.variables]
     witness = [0] * len(names)
     for i, instrument in enumerate(params.instruments):
@@ -115,8 +123,7 @@ def test_compile_lean_circuit_accepts_only_what_the_full_one_accepts_when_the_wi
         floor = 0 if lean.variables[index].own_range else None
         needs = [-item.evaluate(witness) for item in stated] + ([floor] if floor is not None else [])
         witness[index] = max(needs)
-    assert lean.unsatisfied(witness) == []
-    assert full.unsatisfied(witness) == []
+    return witness
 
 
 def test_compile_states_every_item_when_the_lean_circuit_would_exceed_the_soundness_budget():

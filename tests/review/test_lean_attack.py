@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 import zkmargin as zm
 from tests.proofs.conftest import ROOT, forge_proof, portfolio, small_params
 from tests.proofs.test_circuit import make_params
+from tests.proofs.test_dominance import least_worst_losses
 from zkmargin.engine.assess import assess
 from zkmargin.errors import InvalidProof
 from zkmargin.proofs import circuit as circuit_module
@@ -345,17 +346,7 @@ def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(
     params, q, extra = case
     lean = compile_circuit(params, Fraction(1), 0)
     full = compile_circuit(params, Fraction(1), 0, lean=False)
-    names = [v.name for v in lean.variables]
-    witness = [0] * len(names)
-    for i, name in enumerate(params.instruments):
-        witness[i] = q[i]
-        if f"u[{name}]" in names:
-            witness[names.index(f"u[{name}]")] = max(-q[i], 0) + extra[i]
-    witness[names.index("c")] = 10**15
-    for group in dict.fromkeys(params.scenario_groups):
-        m = names.index(f"m[{group}]")
-        stated = [item for item in lean.constraints if item.name.startswith("scenario(") and m in dict(item.terms)]
-        witness[m] = max([-item.evaluate(witness) for item in stated] + ([0] if lean.variables[m].own_range else []))
+    witness = least_worst_losses(lean, params, q, extra)
     assert lean.unsatisfied(witness) == []
     assert full.unsatisfied(witness) == []
 

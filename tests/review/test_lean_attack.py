@@ -69,19 +69,13 @@ def one_group(scenarios, instruments, rated, seed=1):
     return make_params(pnl, values=[1] * instruments, addon_long=rate, addon_short=rate)
 
 
-# L1 (high, availability) — proofs/dominance.py `implied_items`: for each scenario s the
-# float screen builds every pair (a, b) of the group's other items over every coordinate,
-# n² × W floats, so a group of n scenarios costs n³·W work and n²·W memory, on the prover
-# AND on the verifier (every `verify`, every distinct threshold of a batch, every chunk of
-# `verify_batch(executor=…)`). Measured on this machine: 100 scenarios × 100 instruments
-# with add-ons 11.8 s (full circuit 0.08 s); 200 × 100: 77 s and 573 MB peak (full 0.08 s,
-# ~940×). Venues that publish historical-scenario risk arrays (one group "all", a few
-# hundred scenarios, max aggregation) can no longer prove or verify in reasonable time, and
-# a few hundred more scenarios exhaust memory (MemoryError, not a ZkMarginError).
-# On such arrays the search finds nothing to leave out (benchmarks/lean_compile.py: 100
-# instruments × 100 scenarios, 700× the full compile, 2 limbs saved of 306, both c's range).
-# Fix: bound the search (e.g. only exact duplicates and moves on one line, found by sorting,
-# or skip groups with n²·W above a fixed budget) and cache it per (params, level).
+# L1 (high, availability; FIXED on main by d537d6d, PAIR_SEARCH_BUDGET: these two pin it) —
+# proofs/dominance.py `implied_items` as reviewed (8caff52): for each scenario the float
+# screen built every pair of the group's other items over every coordinate, n³·W work and
+# n²·W memory, on the prover and on every verifier. Measured at 8caff52: 100 scenarios × 100
+# instruments with add-ons 11.8 s (full circuit 0.08 s); 200 × 100: 77 s and 573 MB (~940×);
+# 600 × 100 in 1 GiB: a bare MemoryError. On historical-style arrays the search found
+# nothing to leave out (benchmarks/lean_compile.py: 2 limbs saved of 306, c's range).
 @pytest.mark.slow
 def test_compile_lean_circuit_costs_at_most_twenty_full_compiles_when_a_group_has_200_scenarios_of_100_instruments():
     params = one_group(200, 100, rated=True)
@@ -112,10 +106,9 @@ print("compiled or refused")
 """
 
 
-# L1, memory: in 1 GiB (a small verifier container) the full circuit of one group of 600
-# scenarios × 100 instruments with add-ons compiles in 0.14 s; the lean one dies in under a
-# second with a bare MemoryError (one 600 × 600 × 200 float array is 549 MiB): a traceback
-# at the CLI, not a ZkMarginError. On this 23 GB machine ~1,000 × 200 does the same.
+# L1, memory: the full circuit of one group of 600 scenarios × 100 instruments with add-ons
+# compiles in 1 GiB (a small verifier container) in 0.14 s; at 8caff52 the lean one died in
+# under a second with a bare MemoryError (one 600 × 600 × 200 float array is 549 MiB).
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS caps the address space on Linux only")
 def test_compile_compiles_or_refuses_cleanly_when_a_group_is_large_and_memory_is_one_gib():
     run = subprocess.run(
@@ -129,8 +122,12 @@ def test_compile_compiles_or_refuses_cleanly_when_a_group_is_large_and_memory_is
 # with it the dominance search, is compiled once per (level, threshold), and the threshold
 # is whatever the proof's statement says. A batch of N proofs (valid or junk: the search
 # runs before any equation is checked) naming N thresholds makes the venue run the search
-# N times, although which items are implied depends on the params and the level only
-# (L1 makes each run cost seconds to minutes on large groups).
+# N times, although which items are implied depends on the params and the level only. At
+# the pair-search budget's edge (42 scenarios × 100 instruments) one search is 0.69 s, 260×
+# the full compile (benchmarks/lean_compile.py), while a batch checks a proof in ~10 ms
+# (README): 1,000 junk proofs with 1,000 thresholds cost ~11 minutes of verifier CPU. Every
+# `verify` call, `prove` and `prove_many` account, and `verify_batch(executor=…)` chunk
+# searches again too.
 # Fix: cache the implied items per (params digest, level), apart from the threshold.
 def test_verify_batch_searches_implied_items_once_when_proofs_name_many_thresholds(params, monkeypatch):
     proof = zm.prove(portfolio(5000, FUT=-1), params)
@@ -145,16 +142,18 @@ def test_verify_batch_searches_implied_items_once_when_proofs_name_many_threshol
 
 
 # L3 (medium, params-driven DoS) — proofs/dominance.py `_screen` / `_between`: the float
-# screen is meant to pass only "the few" pairs worth an exact check, but rows that differ
-# only below the float's resolution (P&L near 2^61, differences < 256, valid params: every
-# entry < 2^62) all look alike, so EVERY pair of EVERY scenario goes to the exact Fraction
-# check: n³/2 exact checks of W coordinates each. 40 scenarios × 20 instruments: 32,760
-# exact checks, 0.5 s (full circuit 1 ms); 80 × 40: 259,120 checks, 6 s (full 4 ms); a
-# signed params file built this way stalls every verifier that loads it.
-# Fix: cap the exact checks per item (or screen in exact integer arithmetic: the rows are ints).
-def test_compile_checks_few_pairs_exactly_when_rows_differ_below_float_resolution(monkeypatch):
+# screen is meant to pass only the few candidates worth an exact check, but rows that differ
+# only below the float's resolution (P&L near 2^61, differences < 256: valid params, every
+# entry < 2^62) all look alike, so EVERY candidate of EVERY item goes to the exact Fraction
+# check, W coordinates each in Python: n³/2 checks under PAIR_SEARCH_BUDGET (40 scenarios ×
+# 20 instruments: 32,760), n² above it, single rows (300 × 30: 90,000; 800 × 60: 639,200
+# checks, 5.8 s against 0.09 s for the full circuit; growing as n²·W). A params file built
+# this way stalls every prover and verifier that compiles it, once per threshold (L2).
+# Fix: screen in exact integer arithmetic (the rows are ints) or cap the exact checks per item.
+@pytest.mark.parametrize("scenarios, instruments", [(40, 20), (300, 30)], ids=["pairs", "single-rows"])
+def test_compile_checks_few_candidates_exactly_when_rows_differ_below_float_resolution(monkeypatch, scenarios, instruments):
     rng = random.Random(2)
-    scenarios, instruments, base = 40, 20, 1 << 61
+    base = 1 << 61
     pnl = [[base] * scenarios for _ in range(instruments - 3)]
     pnl += [[base + rng.randrange(256) for _ in range(scenarios)] for _ in range(3)]
     params = make_params(pnl, values=[1] * instruments, addon_long=[0] * instruments, addon_short=[0] * instruments)

@@ -317,14 +317,19 @@ def test_verify_accepts_a_pinned_lean_proof_only_with_the_commitments_the_venue_
 @st.composite
 def lined_up_params_and_witness(draw):
     """Params whose scenarios are often convex combinations of others (so the lean circuit
-    leaves items out), some instruments with a short part (add-ons, a short P&L rounded
-    up), two groups; and a witness with any q, a short part u ≥ q⁻ (more is allowed)."""
+    leaves items out) or another move raised on one instrument (implied only where that
+    coordinate is non-negative), some instruments with a short part (add-ons, a short P&L
+    rounded up), two groups; and a witness with any q, a short part u ≥ q⁻ (more is allowed)."""
     k = draw(st.integers(1, 3))
     base = [[draw(st.integers(-500, 500)) for _ in range(k)] for _ in range(draw(st.integers(1, 3)))]
     columns = []
     for _ in range(draw(st.integers(2, 6))):
         a, b, weight = draw(st.sampled_from(base)), draw(st.sampled_from(base)), draw(st.integers(0, 4))
         columns.append([weight * x + (4 - weight) * y for x, y in zip(a, b)])
+    for _ in range(draw(st.integers(0, 2))):  # a move above another on one instrument
+        lifted, i = list(draw(st.sampled_from(columns))), draw(st.integers(0, k - 1))
+        lifted[i] += draw(st.integers(1, 50))
+        columns.append(lifted)
     pnl = [[column[i] for column in columns] for i in range(k)]
     short_pnl = [[p + draw(st.integers(0, 1)) for p in row] for row in pnl]
     rates = [draw(st.sampled_from([0, 0, 7])) for _ in range(k)]
@@ -337,13 +342,17 @@ def lined_up_params_and_witness(draw):
     return params, q, extra
 
 
-@settings(max_examples=300, deadline=None)
-@given(lined_up_params_and_witness())
-def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(case):
+@pytest.mark.parametrize("budget", [dominance.PAIR_SEARCH_BUDGET, 0], ids=["pairs", "single-rows"])
+@settings(max_examples=200, deadline=None)
+@given(case=lined_up_params_and_witness())
+def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(budget, case):
     # m set to the least the lean circuit's stated items allow must still meet every item
-    # of the circuit with every item stated: whatever is left out is implied
+    # of the circuit with every item stated: whatever is left out is implied (with a budget
+    # of 0 every group is past PAIR_SEARCH_BUDGET: single dominating rows only)
     params, q, extra = case
-    lean = compile_circuit(params, Fraction(1), 0)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dominance, "PAIR_SEARCH_BUDGET", budget)
+        lean = compile_circuit(params, Fraction(1), 0)
     full = compile_circuit(params, Fraction(1), 0, lean=False)
     witness = least_worst_losses(lean, params, q, extra)
     assert lean.unsatisfied(witness) == []

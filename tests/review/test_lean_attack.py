@@ -331,7 +331,8 @@ def lined_up_params_and_witness(draw):
         lifted[i] += draw(st.integers(1, 50))
         columns.append(lifted)
     pnl = [[column[i] for column in columns] for i in range(k)]
-    short_pnl = [[p + draw(st.integers(0, 1)) for p in row] for row in pnl]
+    apart = [draw(st.booleans()) for _ in range(k)]  # a short P&L of its own: a short part
+    short_pnl = [[p + (draw(st.integers(0, 1)) if own else 0) for p in row] for row, own in zip(pnl, apart)]
     rates = [draw(st.sampled_from([0, 0, 7])) for _ in range(k)]
     params = make_params(
         pnl, values=[0] * k, addon_long=rates, addon_short=rates, short_pnl=short_pnl,

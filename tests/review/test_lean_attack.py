@@ -1,7 +1,8 @@
 """Attack review of lean circuits (8caff52: implied range items left out), as an outsider.
 
-The failing tests name their finding (L1 …) and state the property the code should have;
-they pass once the finding is fixed. The passing tests below them pin attacks that held:
+The tests of a finding (L1 …) state the property the code should have: L2 and L3 fail on
+main at 94f9295 and pass once fixed; L1 was fixed on main meanwhile (d537d6d) and its two
+tests pin that. The passing tests after them pin attacks that held:
 a cheating prover is simulated with `forge_proof` (tests/proofs/conftest.py), which rewrites
 the honest witness and switches the prover's own checks off.
 

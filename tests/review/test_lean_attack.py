@@ -147,10 +147,11 @@ def test_verify_batch_searches_implied_items_once_when_proofs_name_many_threshol
 # screen is meant to pass only the few candidates worth an exact check, but rows that differ
 # only below the float's resolution (P&L near 2^61, differences < 256: valid params, every
 # entry < 2^62) all look alike, so EVERY candidate of EVERY item goes to the exact Fraction
-# check, W coordinates each in Python: n³/2 checks under PAIR_SEARCH_BUDGET (40 scenarios ×
-# 20 instruments: 32,760), n² above it, single rows (300 × 30: 90,000; 800 × 60: 639,200
-# checks, 5.8 s against 0.09 s for the full circuit; growing as n²·W). A params file built
-# this way stalls every prover and verifier that compiles it, once per threshold (L2).
+# check, W coordinates each in Python: n³/2 checks under PAIR_SEARCH_BUDGET (42 scenarios ×
+# 100 instruments: 37,884 checks, 1.67 s against 3 ms for the full circuit), n² above it,
+# single rows (800 × 60: 639,200 checks, 5.8 s against 0.09 s; 1,500 × 60: 26 s against
+# 0.12 s, growing as n²·W). A params file built this way stalls every prover and verifier
+# that compiles it, once per threshold (L2). Needs whoever publishes the params.
 # Fix: screen in exact integer arithmetic (the rows are ints) or cap the exact checks per item.
 @pytest.mark.parametrize("scenarios, instruments", [(40, 20), (300, 30)], ids=["pairs", "single-rows"])
 def test_compile_checks_few_candidates_exactly_when_rows_differ_below_float_resolution(monkeypatch, scenarios, instruments):

@@ -290,11 +290,17 @@ def test_verify_refuses_a_lean_proof_body_when_its_statement_names_the_full_circ
         zm.verify(_naming(lean, None), params)
 
 
-def test_verify_refuses_a_lean_proof_when_its_threshold_is_raised_and_its_digest_kept(params, lean_and_full):
+@pytest.mark.parametrize("edit, refusal", [
+    ({"threshold": "2000"}, "made for circuit"),  # another circuit: the constant moves
+    ({"level": "initial"}, "made for circuit"),  # λ = 11/10: c keeps its range, P·m grows
+    ({"account": "bob"}, "does not verify"),  # same circuit: the transcript differs
+])
+def test_verify_refuses_a_lean_proof_when_its_statement_is_edited_and_its_digest_kept(params, lean_and_full, edit, refusal):
     lean, _ = lean_and_full
-    raised = lean.model_copy(update={"statement": lean.statement.model_copy(update={"threshold": "2000"})})
-    with pytest.raises(InvalidProof, match="made for circuit"):
-        zm.verify(raised, params)
+    edited = lean.model_copy(update={"statement": lean.statement.model_copy(update=edit), **(
+        {"account": edit["account"]} if "account" in edit else {})})
+    with pytest.raises(InvalidProof, match=refusal):
+        zm.verify(edited, params)
 
 
 def test_verify_batch_reports_each_circuit_when_lean_full_and_forged_proofs_are_mixed(params, lean_and_full, monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 from fractions import Fraction
+from itertools import pairwise
 
 from benchmarks.margin_proof import ROOT, median_seconds, scenario_arrays
 from benchmarks.report import emit
@@ -29,14 +30,14 @@ def run(instruments: int, sizes: list[int]) -> dict:
     cases = []
     for scenarios in sizes:
         params = build_params(scenario_arrays(instruments, scenarios, seed=4), model)
-        full = median_seconds(lambda: compile_circuit(params, Fraction(1), 0, lean=False), 3)
-        lean = median_seconds(lambda: compile_circuit(params, Fraction(1), 0), 1)
+        full = median_seconds(lambda p=params: compile_circuit(p, Fraction(1), 0, lean=False), 3)
+        lean = median_seconds(lambda p=params: compile_circuit(p, Fraction(1), 0), 1)
         limbs = [limb_count(compile_circuit(params, Fraction(1), 0, lean=lean)) for lean in (False, True)]
         cases.append({
             "scenarios": scenarios, "full_compile_ms": round(full * 1e3, 1), "lean_compile_ms": round(lean * 1e3, 1),
             "lean_over_full": round(lean / full, 1), "full_limbs": limbs[0], "lean_limbs": limbs[1],
         })
-    for smaller, larger in zip(cases, cases[1:]):
+    for smaller, larger in pairwise(cases):
         growth = larger["lean_compile_ms"] / smaller["lean_compile_ms"]
         larger["growth_exponent"] = round(math.log(growth, larger["scenarios"] / smaller["scenarios"]), 2)
     return {"case": f"{instruments} instruments × scenario.toml, one group", "cases": cases}

@@ -5,6 +5,8 @@ fail on main at 94f9295 and pass once fixed; L1 was fixed on main meanwhile (d53
 its two tests pin that. The passing tests after them pin attacks that held:
 a cheating prover is simulated with `forge_proof` (tests/proofs/conftest.py), which rewrites
 the honest witness and switches the prover's own checks off.
+The property that whatever is left out is implied for any witness (both regimes of
+`PAIR_SEARCH_BUDGET`) is tests/proofs/test_dominance.py's, next to its witness helper.
 
 The params used most: `collinear()`, the small FUT/CALL risk arrays with the call's P&L half
 the future's, so every scenario of the one group lies on one line. The lean circuit then
@@ -18,18 +20,15 @@ import random
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import zkmargin as zm
 from tests.proofs.conftest import ROOT, forge_proof, portfolio, small_params
 from tests.proofs.test_circuit import make_params
-from tests.proofs.test_dominance import least_worst_losses
 from zkmargin.engine.assess import assess
 from zkmargin.errors import InvalidProof
 from zkmargin.proofs import circuit as circuit_module
@@ -123,7 +122,7 @@ print("compiled or refused")
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS caps the address space on Linux only")
 def test_compile_compiles_or_refuses_cleanly_when_a_group_is_large_and_memory_is_one_gib():
     run = subprocess.run(
-        [sys.executable, "-c", MEMORY_LIMITED], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", MEMORY_LIMITED], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
     assert run.returncode == 0 and "compiled or refused" in run.stdout, run.stderr[-400:]
@@ -333,59 +332,13 @@ def test_verify_accepts_a_pinned_lean_proof_only_with_the_commitments_the_venue_
         zm.verify(proof, params, commitments=commitments.deposit(1))
 
 
-@st.composite
-def lined_up_params_and_witness(draw):
-    """Params whose scenarios are often convex combinations of others (so the lean circuit
-    leaves items out) or another move raised on one instrument (implied only where that
-    coordinate is non-negative), some instruments with a short part (add-ons, a short P&L
-    rounded up), two groups; and a witness with any q, a short part u ≥ q⁻ (more is allowed)."""
-    k = draw(st.integers(1, 3))
-    base = [[draw(st.integers(-500, 500)) for _ in range(k)] for _ in range(draw(st.integers(1, 3)))]
-    columns = []
-    for _ in range(draw(st.integers(2, 6))):
-        a, b, weight = draw(st.sampled_from(base)), draw(st.sampled_from(base)), draw(st.integers(0, 4))
-        columns.append([weight * x + (4 - weight) * y for x, y in zip(a, b)])
-    for _ in range(draw(st.integers(0, 2))):  # a move above another on one instrument
-        lifted, i = list(draw(st.sampled_from(columns))), draw(st.integers(0, k - 1))
-        lifted[i] += draw(st.integers(1, 50))
-        columns.append(lifted)
-    pnl = [[column[i] for column in columns] for i in range(k)]
-    apart = [draw(st.booleans()) for _ in range(k)]  # a short P&L of its own: a short part
-    short_pnl = [[p + (draw(st.integers(0, 1)) if own else 0) for p in row] for row, own in zip(pnl, apart)]
-    rates = [draw(st.sampled_from([0, 0, 7])) for _ in range(k)]
-    params = make_params(
-        pnl, values=[0] * k, addon_long=rates, addon_short=rates, short_pnl=short_pnl,
-        groups=draw(st.lists(st.sampled_from("ab"), min_size=len(columns), max_size=len(columns))),
-    )
-    q = [draw(st.integers(-10**4, 10**4)) for _ in range(k)]
-    extra = [draw(st.integers(0, 10**4)) for _ in range(k)]
-    return params, q, extra
-
-
-@pytest.mark.parametrize("budget", [dominance.PAIR_SEARCH_BUDGET, 0], ids=["pairs", "single-rows"])
-@settings(max_examples=200, deadline=None)
-@given(case=lined_up_params_and_witness())
-def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(budget, case):
-    # m set to the least the lean circuit's stated items allow must still meet every item
-    # of the circuit with every item stated: whatever is left out is implied (with a budget
-    # of 0 every group is past PAIR_SEARCH_BUDGET: single dominating rows only)
-    params, q, extra = case
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(dominance, "PAIR_SEARCH_BUDGET", budget)
-        lean = compile_circuit(params, Fraction(1), 0)
-    full = compile_circuit(params, Fraction(1), 0, lean=False)
-    witness = least_worst_losses(lean, params, q, extra)
-    assert lean.unsatisfied(witness) == []
-    assert full.unsatisfied(witness) == []
-
-
 def test_verify_refuses_an_attested_lean_proof_when_the_anchored_cash_is_raised(monkeypatch):
     # with add-ons and Q·S = 1 both q and c are anchored; the committed book must still be
     # the custodian's: 10,000 of cash more than attested is refused by name, not by range
     rated = zm.RiskParams(**{**collinear().document(), "addon_long": [1, 1], "addon_short": [1, 1]})
     lean = Statement.for_params(rated, "alice", "maintenance").compile(rated)
     assert {v.name for v in lean.variables if not v.own_range} >= {"c", "q[CALL]", "q[FUT]"}
-    now = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
     custodian = zm.new_key("custodian-lean")
     pair = zm.attest(custodian, rated, portfolio(3000, FUT=-1), sequence=1, time=now - timedelta(hours=1))
     summed = zm.attested_book([pair], rated)

@@ -2,12 +2,14 @@
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zkmargin as zm
 from tests.proofs.conftest import ROOT
 from tests.proofs.test_circuit import make_params
+from zkmargin.proofs import dominance
 from zkmargin.proofs.circuit import compile_circuit
 from zkmargin.proofs.dominance import implied_items
 from zkmargin.proofs.statement import limb_count
@@ -102,6 +104,14 @@ def test_compile_lean_circuit_accepts_only_what_the_full_one_accepts_when_the_wi
     lean = compile_circuit(params, Fraction(1), 0)
     full = compile_circuit(params, Fraction(1), 0, lean=False)
     assert [v.name for v in lean.variables] == [v.name for v in full.variables]
+    witness = least_worst_losses(lean, params, positions, extra)
+    assert lean.unsatisfied(witness) == []
+    assert full.unsatisfied(witness) == []
+
+
+def least_worst_losses(lean, params, positions, extra):
+    """A witness of `lean` with q = `positions`, u_i = q_i⁻ + extra_i where i has a short
+    part, ample cash, and each m_g the least the lean circuit's stated items allow."""
     names = [v.name for v in lean.variables]
     witness = [0] * len(names)
     for i, instrument in enumerate(params.instruments):
@@ -115,8 +125,7 @@ def test_compile_lean_circuit_accepts_only_what_the_full_one_accepts_when_the_wi
         floor = 0 if lean.variables[index].own_range else None
         needs = [-item.evaluate(witness) for item in stated] + ([floor] if floor is not None else [])
         witness[index] = max(needs)
-    assert lean.unsatisfied(witness) == []
-    assert full.unsatisfied(witness) == []
+    return witness
 
 
 def test_compile_states_every_item_when_the_lean_circuit_would_exceed_the_soundness_budget():
@@ -135,3 +144,49 @@ def test_implied_items_tries_single_rows_only_when_a_group_is_past_the_pair_sear
     assert implied_items(rows, [True, True]) == [0, 1, 3]
     monkeypatch.setattr(dominance, "PAIR_SEARCH_BUDGET", len(rows) ** 3 * 2 - 1)
     assert implied_items(rows, [True, True]) == [1]
+
+
+@st.composite
+def lined_up_params_and_witness(draw):
+    """Params whose scenarios are often convex combinations of others (so the lean circuit
+    leaves items out) or another move raised on one instrument (implied only where that
+    coordinate is non-negative), some instruments with a short part (add-ons, a short P&L
+    rounded up), two groups; and a witness with any q, a short part u ≥ q⁻ (more is allowed)."""
+    k = draw(st.integers(1, 3))
+    base = [[draw(st.integers(-500, 500)) for _ in range(k)] for _ in range(draw(st.integers(1, 3)))]
+    columns = []
+    for _ in range(draw(st.integers(2, 6))):
+        a, b, weight = draw(st.sampled_from(base)), draw(st.sampled_from(base)), draw(st.integers(0, 4))
+        columns.append([weight * x + (4 - weight) * y for x, y in zip(a, b)])
+    for _ in range(draw(st.integers(0, 2))):  # a move above another on one instrument
+        lifted, i = list(draw(st.sampled_from(columns))), draw(st.integers(0, k - 1))
+        lifted[i] += draw(st.integers(1, 50))
+        columns.append(lifted)
+    pnl = [[column[i] for column in columns] for i in range(k)]
+    apart = [draw(st.booleans()) for _ in range(k)]  # a short P&L of its own: a short part
+    short_pnl = [[p + (draw(st.integers(0, 1)) if own else 0) for p in row] for row, own in zip(pnl, apart)]
+    rates = [draw(st.sampled_from([0, 0, 7])) for _ in range(k)]
+    params = make_params(
+        pnl, values=[0] * k, addon_long=rates, addon_short=rates, short_pnl=short_pnl,
+        groups=draw(st.lists(st.sampled_from("ab"), min_size=len(columns), max_size=len(columns))),
+    )
+    q = [draw(st.integers(-10**4, 10**4)) for _ in range(k)]
+    extra = [draw(st.integers(0, 10**4)) for _ in range(k)]
+    return params, q, extra
+
+
+@pytest.mark.parametrize("budget", [dominance.PAIR_SEARCH_BUDGET, 0], ids=["pairs", "single-rows"])
+@settings(max_examples=200, deadline=None)
+@given(case=lined_up_params_and_witness())
+def test_compile_lean_circuit_holds_every_worst_loss_up_when_the_witness_is_any(budget, case):
+    # m set to the least the lean circuit's stated items allow must still meet every item
+    # of the circuit with every item stated: whatever is left out is implied (with a budget
+    # of 0 every group is past PAIR_SEARCH_BUDGET: single dominating rows only)
+    params, q, extra = case
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dominance, "PAIR_SEARCH_BUDGET", budget)
+        lean = compile_circuit(params, Fraction(1), 0)
+    full = compile_circuit(params, Fraction(1), 0, lean=False)
+    witness = least_worst_losses(lean, params, q, extra)
+    assert lean.unsatisfied(witness) == []
+    assert full.unsatisfied(witness) == []

@@ -35,10 +35,14 @@ from typing import Sequence
 import numpy as np
 
 
-PAIR_SEARCH_BUDGET = 8_000_000
-"""Largest items³ × coordinates of a group searched for pairs (a few tenths of a second);
-a larger group is searched for single items only (duplicates, rows another one dominates),
-so compiling stays fast for every params file the prover or the verifier may meet."""
+PAIR_SEARCH_BUDGET = 2_000_000
+"""Largest items³ × coordinates of a group searched for pairs (about a tenth of a second);
+a larger group is searched for single rows only (rows another one dominates)."""
+
+SINGLE_ROW_BUDGET = 20_000_000
+"""Largest items² × coordinates of a group searched for single dominating rows; a larger one
+(years of daily history in one group) only for exact duplicates, by hashing the rows, so
+compiling stays fast for every params file the prover or the verifier may meet."""
 
 EXACT_CHECKS_PER_ITEM = 8
 """Candidate pairs checked in exact arithmetic per item at most. The screen is exact but for
@@ -56,10 +60,14 @@ def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[i
     `rows[k][j]` is item k's coefficient on coordinate j; `free[j]` says coordinate j may
     take either sign (equality needed), otherwise it is non-negative for every accepted
     witness. Items are tried in order; the first of two duplicates is the one dropped.
-    Above `PAIR_SEARCH_BUDGET` only single rows are tried as the combination.
+    Above `PAIR_SEARCH_BUDGET` only single rows are tried as the combination, above
+    `SINGLE_ROW_BUDGET` only equal rows (all but the last of each kind are dropped).
     """
     if any(abs(x) >= COEFFICIENT_LIMIT for row in rows for x in row):
         return []
+    if len(rows) ** 2 * max(len(free), 1) > SINGLE_ROW_BUDGET:
+        last = {tuple(row): k for k, row in enumerate(rows)}
+        return [k for k, row in enumerate(rows) if last[tuple(row)] != k]
     kept = list(range(len(rows)))
     dropped = []
     integers = np.array(rows, dtype=np.int64).reshape(len(rows), -1)

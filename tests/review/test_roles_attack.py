@@ -79,6 +79,15 @@ def test_public_key_refuses_roles_when_the_field_is_not_a_list_of_role_names(cus
         zm.PublicKey.from_json(text)
 
 
+@pytest.mark.parametrize("field", ["Roles", "role", "roles ", "r\u043eles"])
+def test_public_key_refuses_file_when_roles_is_under_a_misspelled_field(custodian, field):
+    # Read leniently, the file would have no `roles` and count as legacy: both roles.
+    document = {**_public_document(custodian), field: ["custody"]}
+    del document["roles"]
+    with pytest.raises(zm.InputError, match="Extra inputs are not permitted"):
+        zm.PublicKey.from_json(json.dumps(document))
+
+
 @pytest.mark.parametrize("first, second", [('["custody"]', '["params", "custody"]'), ('["params", "custody"]', '["custody"]')])
 def test_public_key_refuses_file_when_roles_appears_twice(custodian, tmp_path, first, second):
     # Python's json keeps the last duplicate; a reviewer's viewer may show the first.
@@ -132,15 +141,17 @@ def test_verify_refuses_attestation_when_a_legacy_keys_params_signature_is_paste
         zm.verify(pasted, venue_params, policy=policy, now=NOW)
 
 
-def test_verify_batch_refuses_params_keys_attestation_when_checked_in_worker_processes(signed, venue, custodian):
-    # The trust set travels to each worker by pickle: the roles must travel with it.
+@pytest.mark.parametrize("given", ["policy", "trust"])
+def test_verify_batch_refuses_params_keys_attestation_when_checked_in_worker_processes(signed, venue, custodian, given):
+    # The trust set travels to each worker by pickle, in a policy (verify-batch) or alone
+    # (the ledger's intake): the roles must travel with it.
     trust = zm.Trust([venue.public(), custodian.public()])
     assert pickle.loads(pickle.dumps(trust))._keys[venue.key_id].granted == ("params",)
     honest = _attested_proof(custodian, signed)
     rogue = _attested_proof(claiming(venue, ["params", "custody"]), signed, portfolio(5_000, account="erin", FUT=1))
-    policy = zm.Policy(trust=trust, attested_only=True)
+    options = {"policy": zm.Policy(trust=trust, attested_only=True), "now": NOW} if given == "policy" else {"trust": trust}
     with ProcessPoolExecutor(max_workers=1) as pool:
-        result = zm.verify_batch([honest, rogue], signed, policy=policy, now=NOW, executor=pool, chunk_size=1)
+        result = zm.verify_batch([honest, rogue], signed, executor=pool, chunk_size=1, **options)
     assert [s.account if s else None for s in result.statements] == ["dave", None]
     assert [(f.account, "roles [params]" in f.reason) for f in result.failures] == [("erin", True)]
 
@@ -222,7 +233,8 @@ def _custodian_signed_ledger(params, custodian, tmp_path):
 # with the custodian as its params issuer, and `submit(..., trust=)` — given a trust set that
 # holds that key for custody only — records proofs under them as valid.
 # Fix: `Ledger.publish(params, trust=, allow_unsigned=)` runs `check_params` itself (the CLI
-# passes its --trust), so no caller can skip the role check.
+# passes its --trust), so no caller can skip the role check; the intake check of RL2 closes
+# this test's path too.
 def test_submit_refuses_proof_under_params_a_custody_key_signed_when_the_trust_set_holds_it_for_custody(
     params, custodian, tmp_path
 ):
@@ -238,8 +250,9 @@ def test_submit_refuses_proof_under_params_a_custody_key_signed_when_the_trust_s
 # then re-scoped it to custody — as docs/trust-model.md advises, "make one new key per role" —
 # and proofs under the epoch that key signed still stand, with `submit --trust` saying the
 # key may not sign params.
-# Fix: intake checks each epoch's params once per run against `trust` (`check_params`,
-# cached like the validity windows) when a trust set is given.
+# Fix: intake refuses an epoch whose signing key `trust` holds without the params role
+# (`check_params` when `stamp.key_id in trust`, cached like the validity windows), so the
+# documented `ledger submit --trust custodians/` (no venue key) keeps working; fixes RL1 too.
 def test_submit_refuses_proof_under_params_when_their_key_lost_the_params_role_after_publish(params, tmp_path):
     old = claiming(zm.new_key("venue-a", "params"), None)
     published = zm.sign_params(params, old, epoch=1, **WINDOW)

@@ -88,10 +88,14 @@ def test_public_key_refuses_file_when_roles_is_under_a_misspelled_field(custodia
         zm.PublicKey.from_json(json.dumps(document))
 
 
-@pytest.mark.parametrize("first, second", [('["custody"]', '["params", "custody"]'), ('["params", "custody"]', '["custody"]')])
-def test_public_key_refuses_file_when_roles_appears_twice(custodian, tmp_path, first, second):
-    # Python's json keeps the last duplicate; a reviewer's viewer may show the first.
-    text = json.dumps(_public_document(custodian, roles=["custody"])).replace('"roles": ["custody"]', f'"roles": {first}, "roles": {second}')
+@pytest.mark.parametrize("first, second, spelled", [('["custody"]', '["params", "custody"]', "roles"),
+                                                    ('["params", "custody"]', '["custody"]', "roles"),
+                                                    ('["custody"]', '["params", "custody"]', "rol\\u0065s")])
+def test_public_key_refuses_file_when_roles_appears_twice(custodian, tmp_path, first, second, spelled):
+    # Python's json keeps the last duplicate; a reviewer's viewer may show the first, and a
+    # grep for "roles" misses the escaped spelling of the second.
+    text = json.dumps(_public_document(custodian, roles=["custody"]))
+    text = text.replace('"roles": ["custody"]', f'"roles": {first}, "{spelled}": {second}')
     (tmp_path / "custodian.json").write_text(text)
     with pytest.raises(zm.InputError, match="duplicate key 'roles'"):
         zm.Trust.load([tmp_path])
@@ -139,6 +143,16 @@ def test_verify_refuses_attestation_when_a_legacy_keys_params_signature_is_paste
     policy = zm.Policy(trust=zm.Trust([legacy.public()]), attested_only=True)
     with pytest.raises(zm.UntrustedSignature, match="does not verify under 'custodian-a'"):
         zm.verify(pasted, venue_params, policy=policy, now=NOW)
+
+
+def test_verify_refuses_params_when_the_issuers_other_key_signed_them_outside_its_role(params, venue):
+    # Roles belong to keys, not issuers: the venue's custody key, trusted beside its params key
+    # under the same issuer name, does not inherit the params role from its sibling.
+    own = zm.new_key("venue-a", "custody")
+    forged = zm.sign_params(params, claiming(own, ["params", "custody"]), epoch=8, **WINDOW)
+    policy = zm.Policy(trust=zm.Trust([venue.public(), own.public()]))
+    with pytest.raises(zm.UntrustedSignature, match=f"key {own.key_id[:16]}… of 'venue-a' has roles \\[custody\\]"):
+        zm.verify(zm.prove(BOOK, forged), forged, policy=policy, now=NOW)
 
 
 @pytest.mark.parametrize("given", ["policy", "trust"])

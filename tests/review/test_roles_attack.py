@@ -9,7 +9,6 @@ key files it writes itself (`claiming`) and the files it hands out.
 """
 
 import json
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -18,7 +17,9 @@ from click.testing import CliRunner
 
 import zkmargin as zm
 from tests.anchors.conftest import claiming
-from tests.proofs.conftest import portfolio, small_params
+# Fixtures, used by name; `venue` here is the venue's params key, not tests/review's ledger.
+from tests.anchors.test_key_roles import custodian, venue  # noqa: F401
+from tests.proofs.conftest import params, portfolio  # noqa: F401
 from zkmargin.cli import cli
 from zkmargin.venue.anchoring import open_attested
 from zkmargin.venue.intake import submit
@@ -28,21 +29,6 @@ from zkmargin.venue.ledger import Ledger
 NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
 WINDOW = {"valid_from": NOW - timedelta(hours=1), "valid_for": timedelta(days=2)}
 BOOK = portfolio(5_000, account="dave", FUT=1)
-
-
-@pytest.fixture(scope="module")
-def params():
-    return small_params()
-
-
-@pytest.fixture(scope="module")
-def venue():
-    return zm.new_key("venue-a", "params")
-
-
-@pytest.fixture(scope="module")
-def custodian():
-    return zm.new_key("custodian-a", "custody")
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +146,6 @@ def test_verify_batch_refuses_params_keys_attestation_when_checked_in_worker_pro
     # The trust set travels to each worker by pickle, in a policy (verify-batch) or alone
     # (the ledger's intake): the roles must travel with it.
     trust = zm.Trust([venue.public(), custodian.public()])
-    assert pickle.loads(pickle.dumps(trust))._keys[venue.key_id].granted == ("params",)
     honest = _attested_proof(custodian, signed)
     rogue = _attested_proof(claiming(venue, ["params", "custody"]), signed, portfolio(5_000, account="erin", FUT=1))
     options = {"policy": zm.Policy(trust=trust, attested_only=True), "now": NOW} if given == "policy" else {"trust": trust}
@@ -227,16 +212,15 @@ def test_ledger_exits_2_and_records_nothing_when_a_custody_key_signed_the_params
 # -- findings -----------------------------------------------------------------------------
 
 
-def _custodian_signed_ledger(params, custodian, tmp_path):
-    """A fresh ledger whose first epoch is params a custody-only key signed, and dave's
-    self-declared account and proof under them."""
-    forged = zm.sign_params(params, claiming(custodian, ["params", "custody"]), epoch=1, **WINDOW)
+def _ledger_under(signed_params, tmp_path):
+    """A fresh ledger whose first margin epoch is `signed_params`, with dave's self-declared
+    account open and his proof under them in tmp_path/dave.json."""
     ledger = Ledger(str(tmp_path / "ledger.db"))
     ledger.init()
-    commitments, openings = zm.open_account(BOOK, forged)
-    ledger.publish(forged, now=NOW)
+    ledger.publish(signed_params, now=NOW)
+    commitments, openings = zm.open_account(BOOK, signed_params)
     ledger.open_account(commitments)
-    zm.prove(BOOK, forged, openings=openings).save(tmp_path / "dave.json")
+    zm.prove(BOOK, signed_params, openings=openings).save(tmp_path / "dave.json")
     return ledger
 
 
@@ -252,7 +236,8 @@ def _custodian_signed_ledger(params, custodian, tmp_path):
 def test_submit_refuses_proof_under_params_a_custody_key_signed_when_the_trust_set_holds_it_for_custody(
     params, custodian, tmp_path
 ):
-    ledger = _custodian_signed_ledger(params, custodian, tmp_path)
+    forged = zm.sign_params(params, claiming(custodian, ["params", "custody"]), epoch=1, **WINDOW)
+    ledger = _ledger_under(forged, tmp_path)
     report = submit(ledger, [tmp_path / "dave.json"], trust=zm.Trust([custodian.public()]), now=lambda: NOW)
     ledger.close()
     assert [row.status for row in report.rows] != ["valid"], "a custodian's params were accepted as the venue's"
@@ -271,12 +256,7 @@ def test_submit_refuses_proof_under_params_when_their_key_lost_the_params_role_a
     old = claiming(zm.new_key("venue-a", "params"), None)
     published = zm.sign_params(params, old, epoch=1, **WINDOW)
     zm.check_params(published, zm.Trust([old.public()]), now=NOW)  # what `ledger publish --trust` did
-    ledger = Ledger(str(tmp_path / "ledger.db"))
-    ledger.init()
-    ledger.publish(published, now=NOW)
-    commitments, openings = zm.open_account(BOOK, published)
-    ledger.open_account(commitments)
-    zm.prove(BOOK, published, openings=openings).save(tmp_path / "dave.json")
+    ledger = _ledger_under(published, tmp_path)
     rescoped = zm.Trust([claiming(old, ["custody"]).public()])
     with pytest.raises(zm.UntrustedSignature):
         zm.check_params(published, rescoped, now=NOW)
@@ -296,8 +276,7 @@ def test_submit_refuses_proof_under_params_when_their_key_lost_the_params_role_a
 def test_verify_warns_when_a_trusted_key_file_without_roles_grants_the_params_role(params, custodian, tmp_path):
     stripped = claiming(custodian, None)
     stripped.public().save(tmp_path / "custodian-a.pub.json")
-    forged = zm.sign_params(params, stripped, epoch=1, valid_from=datetime.now(timezone.utc) - timedelta(hours=1),
-                            valid_for=timedelta(days=1))
+    forged = zm.sign_params(params, stripped, epoch=1, **WINDOW)
     forged.save(tmp_path / "params.json")
     zm.prove(BOOK, forged).save(tmp_path / "proof.json")
     result = CliRunner().invoke(

@@ -22,8 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "anchors": {"anchors", "engine", "hazmat", "foundation"},
     "proofs": {"proofs", "anchors", "engine", "hazmat", "foundation"},
     "api": {"engine", "anchors", "proofs", "foundation"},
-    # The venue's ledger, intake and monitor: a database around the public API's verifier.
-    "venue": {"venue", "api", "proofs", "engine", "foundation"},
+    # The venue's ledger, intake and monitor: a database around the public API's verifier;
+    # intake asks whether its trust set vouches for an epoch's params signer.
+    "venue": {"venue", "api", "proofs", "engine", "foundation", "zkmargin.anchors.signed_params"},
     # The command line and the demo use the public API; they also pick the curve backend,
     # which is hazmat's documented switch (`zkmargin.hazmat.groups.use`).
     "demo": {"demo", "venue", "api", "foundation", "zkmargin.hazmat.groups"},

@@ -1,5 +1,5 @@
-"""Attack review of key roles (merge 64bce62): failing tests are findings, passing ones pin
-the attacks that held.
+"""Attack review of key roles (merge 64bce62): the findings' tests (RL1–RL5) failed at the
+review and pass since the fixes on main; the others pin the attacks that held.
 
 An outsider's goals: params accepted that no params-role key signed, a book accepted that
 no custody-role key attested, or a verifier's trust covering more than its user meant.

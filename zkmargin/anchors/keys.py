@@ -229,6 +229,9 @@ class Trust:
     def __init__(self, keys: list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
         self._keys: dict[str, PublicKey] = {}
         for key in keys:
+            if not isinstance(key, PublicKey):
+                # a signing key here (for key.public()) would carry the roles its owner wrote
+                raise InputError(f"trust: holds public keys only, got {type(key).__name__}; give key.public()")
             known = self._keys.setdefault(key.key_id, key)
             if known.issuer != key.issuer:
                 # The last file would re-label the key: one issuer's signatures counting as another's.
@@ -242,12 +245,16 @@ class Trust:
 
     @classmethod
     def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:
-        """Public key files, or directories whose *.json files are all public keys."""
+        """Public key files, or directories whose *.json files are all public keys. A hidden
+        *.json file in a directory is refused: `ls` would not show the user a key it trusts."""
         keys = []
         for source in map(Path, sources):
             files = sorted(source.glob("*.json")) if source.is_dir() else [source]
             if source.is_dir() and not files:
                 raise InputError(f"{source}: holds no public key file (*.json)")
+            hidden = [path.name for path in files if source.is_dir() and path.name.startswith(".")]
+            if hidden:
+                raise InputError(f"{source}: holds hidden key file {hidden[0]}; rename or remove it, nothing hidden is trusted")
             keys += [PublicKey.load(path) for path in files]
         return cls(keys)
 
@@ -259,6 +266,11 @@ class Trust:
 
     def issuers(self) -> set[str]:
         return {key.issuer for key in self._keys.values()}
+
+    def legacy_keys(self) -> list[PublicKey]:
+        """Keys from files without a `roles` field, which hold both roles: a custody key
+        handed on with the field left off reads the same, so the command line names them."""
+        return [key for key in self._keys.values() if key.roles is None]
 
     def require(self, key_id: str, issuer: str, signature: str, message: bytes, what: str, *, role: Role) -> None:
         """Refuse unless a trusted key with this id, belonging to `issuer` and holding `role`,

@@ -106,3 +106,13 @@ def check_params(
     if now >= valid_until:
         raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} expired at {stamp.valid_until}")
     return ParamsAuthority(stamp.issuer, stamp.key_id, stamp.epoch, valid_from, valid_until)
+
+
+def require_params_role(params: RiskParams, trust: Trust) -> None:
+    """Refuse signed params whose signing key `trust` holds, but not with the params role (a
+    custodian's key, or a venue key re-scoped to custody since it signed). Keys `trust` does
+    not hold are left to whoever published the params (a ledger checks them at publish)."""
+    stamp = params.epoch
+    if stamp is None or params.signature is None or stamp.key_id not in trust:
+        return
+    trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params", role="params")

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import decimal_amount
+from zkmargin.cli.common import decimal_amount, load_trust
 
 _DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -87,7 +87,7 @@ def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def build_policy(options: dict[str, Any]) -> zm.Policy:
     """The `zm.Policy` the policy options describe (popped from the command's keyword arguments)."""
     return zm.Policy(
-        trust=zm.Trust.load(options.pop("trust_paths")),
+        trust=load_trust(options.pop("trust_paths")),
         allow_unsigned_params=options.pop("allow_unsigned"),
         level=options.pop("require_level"),
         min_excess=options.pop("require_excess"),
@@ -102,7 +102,7 @@ def load_trusted_params(params_path: Path, trust_paths: tuple[Path, ...], allow_
     """The params, refused unless signed by a trusted key and within their validity window."""
     params = zm.RiskParams.load(params_path)
     try:
-        zm.check_params(params, zm.Trust.load(trust_paths), allow_unsigned=allow_unsigned)
+        zm.check_params(params, load_trust(trust_paths), allow_unsigned=allow_unsigned)
     except zm.InputError as error:
         raise type(error)(f"{params_path}: {error}") from None
     return params

@@ -88,6 +88,20 @@ def _error_line(message: str, code: int, kind: str, as_json: bool) -> None:
     click.echo(line, err=True)
 
 
+def load_trust(paths: Iterable[str | os.PathLike]) -> zm.Trust:
+    """`zm.Trust.load`, naming on stderr each key whose file has no `roles` field: it is
+    trusted for params and custody alike, which a custody key handed on without the field
+    would silently gain."""
+    trust = zm.Trust.load(tuple(paths))
+    for key in trust.legacy_keys():
+        click.echo(
+            f"zkmargin: note: trusted key {key.key_id[:16]}… of {key.issuer!r} has no roles field, so it is "
+            "trusted for params and custody; ask its owner for a file with roles (zkmargin keys show)",
+            err=True,
+        )
+    return trust
+
+
 def report_interrupted(as_json: bool) -> None:
     _error_line("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt", as_json)
 

@@ -20,6 +20,7 @@ from zkmargin.cli.common import (
     backend_option,
     db_option,
     json_option,
+    load_trust,
     open_ledger,
     params_option,
     respond,
@@ -162,7 +163,7 @@ def ledger_submit(
     """Verify proof files in batch and record one row per file."""
     files = intake.proof_files(paths)
     rules = dict(
-        trust=zm.Trust.load(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge,
+        trust=load_trust(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge,
         allow_expired=allow_expired,
     )
     with open_ledger(database) as ledger, spread_executor(jobs, scheduler) as executor:

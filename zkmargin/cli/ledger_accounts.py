@@ -16,7 +16,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import duration, trust_option
-from zkmargin.cli.common import backend_option, db_option, decimal_amount, json_option, open_ledger, respond, table
+from zkmargin.cli.common import backend_option, db_option, decimal_amount, json_option, load_trust, open_ledger, respond, table
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring
 from zkmargin.venue.account_rows import AccountRow
@@ -57,7 +57,7 @@ def ledger_open(
         rows = [{"account": c.account, "files": [str(path)], "provenance": "self-declared", "new": ledger.open_account(c)}
                 for path, c in declared]
         if attested:
-            trust = zm.Trust.load(trust_paths)
+            trust = load_trust(trust_paths)
             for account, group in attested.items():
                 new = anchoring.open_attested(
                     ledger, [attestation for _, attestation in group], trust, max_attestation_age=max_attestation_age

@@ -41,6 +41,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
+from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
@@ -141,6 +142,16 @@ def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
     return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
 
 
+def _signer_refusal(epoch: Epoch, trust: zm.Trust) -> str | None:
+    """Why proofs under this epoch cannot count, when `trust` holds the key that signed its
+    params but not for params (a custodian's key, or one re-scoped since publishing)."""
+    try:
+        require_params_role(epoch.params(), trust)
+    except zm.UntrustedSignature as error:
+        return f"made under params epoch {epoch.epoch}, which the trusted keys do not vouch for: {error}"
+    return None
+
+
 @dataclass(frozen=True)
 class _Rules:
     """What intake enforces beyond a valid proof; `current` is None when superseded epochs pass,
@@ -151,6 +162,7 @@ class _Rules:
     require_challenge: bool
     allow_expired: bool
     windows: dict[str, tuple[datetime, datetime, str] | None] = field(default_factory=dict)
+    signers: dict[str, str | None] = field(default_factory=dict)
 
     def refusal(self, entry: _Entry, held: AccountRow | None, at: datetime, outstanding: datetime | None) -> str | None:
         """Why the ledger refuses `entry` at time `at` before verifying it, or None; `outstanding`
@@ -158,6 +170,10 @@ class _Rules:
         epoch, statement = entry.epoch, entry.proof.statement
         if self.current is not None and epoch.kind == "margin" and epoch.epoch < self.current.epoch:
             return f"made for epoch {epoch.epoch}, which epoch {self.current.epoch} superseded"
+        if epoch.params_digest not in self.signers:
+            self.signers[epoch.params_digest] = _signer_refusal(epoch, self.trust)
+        if self.signers[epoch.params_digest] is not None:
+            return self.signers[epoch.params_digest]
         if epoch.params_digest not in self.windows:
             self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
         window = self.windows[epoch.params_digest]

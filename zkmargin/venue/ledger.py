@@ -260,9 +260,10 @@ class Ledger:
         second params document under an epoch number already published, is `OutOfOrder`.
         One issuer signs a ledger's params: the one of the latest signed epoch, unless
         `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
-        set may hold other venues' params keys, which must not set this ledger's margin epoch
-        (custodians' keys cannot sign params at all: their role is custody).
-        (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`.)
+        set may hold other venues' params keys, which must not set this ledger's margin epoch.
+        (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`;
+        intake then refuses proofs under params whose key its trust set holds for custody
+        only, as after a key is re-scoped.)
         """
         if kind not in ("margin", "stress"):
             raise LedgerError(f"unknown epoch kind {kind!r}: margin or stress")

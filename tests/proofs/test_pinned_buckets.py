@@ -50,18 +50,18 @@ def test_verify_accepts_a_pinned_bucket_proof_when_the_buckets_add_up_to_the_pin
 
 
 @pytest.mark.parametrize("other, variable", [
-    (book(FUT_CASH + 100, CALL_CASH + 101), r"commitment c:"),  # one more dollar in a bucket
-    (portfolio(FUT_CASH + CALL_CASH + 200, FUT=2, CALL=-1), r"commitment q\[FUT\]:"),
+    (book(FUT_CASH + 100, CALL_CASH + 101), "c"),  # one more dollar in a bucket
+    (portfolio(FUT_CASH + CALL_CASH + 200, FUT=2, CALL=-1), "q[FUT]"),
 ])
 def test_verify_rejects_a_bucket_proof_when_its_buckets_add_up_to_another_book(params, pinned, other, variable):
     commitments, openings = pinned
     # Without `commitments`, the prover cannot see that the book differs: the venue must.
     made = prove(other, params, openings=openings, pad_to=2)
-    assert made.statement.buckets == 2
-    with pytest.raises(InvalidProof, match=variable + r" the 2 buckets' commitments do not add up to the one the venue holds for 'alice'"):
+    reason = f"commitment {variable}: the 2 buckets' commitments do not add up to the one the venue holds for 'alice'"
+    with pytest.raises(InvalidProof) as refused:
         verify(made, params, commitments=commitments)
-    result = verify_batch([made], params, commitments={"alice": commitments})
-    assert [f.reason.split(":")[0] for f in result.failures] == [variable.replace("\\", "").rstrip(":")]
+    assert str(refused.value) == reason
+    assert [f.reason for f in verify_batch([made], params, commitments={"alice": commitments}).failures] == [reason]
 
 
 @pytest.mark.parametrize("fut, call", [(FUT_CASH + 100, CALL_CASH + Decimal("100.01")), (FUT_CASH + 250, CALL_CASH)])

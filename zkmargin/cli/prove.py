@@ -98,9 +98,7 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     "`zkmargin account open`, to prove about the pinned account.",
 )
 @click.option(
-    "--commitments",
-    "commitments_path",
-    type=click.Path(path_type=Path),
+    "--commitments", "commitments_path", type=click.Path(path_type=Path),
     help="With --openings: the account.json the venue holds (zkmargin ledger export). A book, or "
     "buckets, that does not open it is refused before proving.",
 )

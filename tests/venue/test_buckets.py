@@ -124,3 +124,20 @@ def test_cli_prove_buckets_with_the_ledgers_openings_then_submit_when_the_accoun
     assert [(row["account"], row["status"], row["buckets"]) for row in report["files"]] == [
         ("dora", "already recorded", None), ("dora", "valid", 2),
     ]
+
+
+def test_submit_wants_the_deposit_in_a_bucket_when_money_moved_after_a_bucket_proof(ledger, bucket_files, venue_files):
+    ledger, inbox = ledger
+    ledger.deposit("dora", Decimal(500), "wire-1")
+    deliver(bucket_files, inbox, "dora.proof.json")  # made before the deposit
+    params = zm.RiskParams.load(venue_files / "params.json")
+    openings = zm.AccountOpenings.load(bucket_files / "dora.openings.json")
+    after = book(FUT_CASH + 100, CALL_CASH + 600, account="dora")  # the 500 went to the call bucket
+    zm.prove(after, params, openings=openings, commitments=ledger.account("dora").commitments, pad_to=4).save(
+        inbox / "dora.after.json"
+    )
+    rows = {row.file.rsplit("/", 1)[1]: row for row in submit(ledger, [inbox]).rows}
+    assert (rows["dora.proof.json"].status, rows["dora.proof.json"].reason) == (
+        "invalid", "commitment c: the 4 buckets' commitments do not add up to the one the venue holds for 'dora'"
+    )
+    assert (rows["dora.after.json"].status, rows["dora.after.json"].buckets) == ("valid", 4)

@@ -72,10 +72,9 @@ def fund_padding(books: list[Portfolio], pads: int, cash: Decimal, params: RiskP
     funded = list(books)
     for k in sorted(range(len(books)), key=lambda k: -rooms[k]):
         take = min(need, rooms[k])
-        funded[k] = Portfolio(account=books[k].account, cash=books[k].cash - from_fixed(take, scale), positions=books[k].positions)
-        need -= take
-        if need == 0:
-            return funded
+        if take:
+            funded[k] = Portfolio(account=books[k].account, cash=books[k].cash - from_fixed(take, scale), positions=books[k].positions)
+            need -= take
     return funded
 
 

@@ -15,6 +15,7 @@ from tests.proofs.conftest import forge_proof, portfolio
 from tests.proofs.test_buckets import CALL_CASH, FUT_CASH, book
 from zkmargin.anchors.attestation import attest
 from zkmargin.anchors.keys import Trust, new_key
+from zkmargin.engine.buckets import BucketedPortfolio
 from zkmargin.errors import InputError, InsufficientMargin, InvalidProof
 from zkmargin.proofs import prover as prover_module
 from zkmargin.proofs.account import open_account
@@ -154,3 +155,21 @@ def test_verify_accepts_attested_buckets_when_they_add_up_to_the_attested_book(p
     assert [f.reason for f in verify_batch([made], params, trust=trust).failures] == [
         "commitment c: the 4 buckets' commitments do not add up to the sum of the attestations"
     ]
+
+
+@pytest.mark.parametrize("call_cash, meets", [(-200, True), (-300, False)])
+def test_prove_takes_a_bucket_with_negative_cash_only_when_that_bucket_meets_its_own_statement(params, call_cash, meets):
+    # A long CALL is worth 1,250 and loses 1,000 in the crash: with −200 of cash its bucket
+    # still meets (1,050 ≥ 1,000), with −300 it is 50 short. The sum is pinned either way.
+    split = BucketedPortfolio.model_validate({"account": "alice", "buckets": [
+        {"name": "fut", "cash": FUT_CASH - call_cash, "positions": {"FUT": 1}},
+        {"name": "call", "cash": call_cash, "positions": {"CALL": 1}},
+    ]})
+    commitments, openings = open_account(split.merged(), params)
+    if meets:
+        proof = prove(split, params, openings=openings, commitments=commitments)
+        assert verify(proof, params, commitments=commitments).buckets == 2
+    else:
+        with pytest.raises(InsufficientMargin, match=r"^bucket 'call': .* short by 50 USD") as refused:
+            prove(split, params, openings=openings, commitments=commitments)
+        assert refused.value.shortfall == 50

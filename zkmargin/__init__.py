@@ -27,6 +27,8 @@ Anchored (docs/trust-model.md)::
     pair = zm.attest(custodian_key, params, book_held, sequence=9, time=now)   # custodian: (attestation, openings)
     book = zm.attested_book([pair_a, pair_b], params)  # trader: the sum of the attested books
     proof = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
+    proof = zm.prove(buckets, params, openings=openings, commitments=held, pad_to=4)  # a pinned (ledger)
+    statement = zm.verify(proof, params, commitments=held)   # account in isolated buckets: they add up to it
     challenge = zm.new_challenge()                 # the trader proves with challenge=...
     statement = zm.verify(proof, params, challenge=challenge, policy=policy)  # zm.PolicyViolation
 

@@ -66,3 +66,28 @@ def test_prove_exits_2_when_openings_do_not_match_the_attestations(invoke, workd
     _two_custodians(invoke, workdir)
     result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "b.open.json", "-o", "x.json")
     assert result.exit_code == 2 and "a.att.json" in result.stderr
+
+
+def test_prove_splits_two_attested_books_into_isolated_buckets_when_given_a_bucket_portfolio(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    # The attested sum split: the call with its hedge in one bucket, the future in another.
+    split = {"account": "alice", "buckets": [
+        {"name": "hedged", "cash": 7000, "positions": {"XYZ": 100, CALL: -1}},
+        {"name": "future", "cash": 3000, "positions": {"MES 2026-12-18": 1}},
+    ]}
+    (workdir / "split.json").write_text(json.dumps(split))
+    attested = ["--attestation", "a.att.json", "--openings", "a.open.json", "--attestation", "b.att.json", "--openings", "b.open.json"]
+    made = invoke("prove", "--params", "params.json", *attested, "--portfolio", "split.json", "-o", "x.json", "--json")
+    assert made.exit_code == 0, made.output
+    assert (json.loads(made.stdout)["buckets"], json.loads(made.stdout)["attestations"]) == (2, 2)
+    trust = _trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json", "b.pub.json")
+    verified = invoke("verify", "--params", "params.json", *trust, "x.json", "--attested-only", "--json")
+    assert verified.exit_code == 0, verified.output
+    assert (json.loads(verified.stdout)["buckets"], len(json.loads(verified.stdout)["attestations"])) == (2, 2)
+
+    split["buckets"][0]["cash"] = 7001  # one more than the custodians attest
+    (workdir / "split.json").write_text(json.dumps(split))
+    refused = invoke("prove", "--params", "params.json", *attested, "--portfolio", "split.json", "-o", "y.json")
+    assert refused.exit_code == 2 and "the buckets' cash c does not open the sum of the attestations" in refused.stderr
+    plain = invoke("prove", "--params", "params.json", *attested, "--portfolio", "at-b.json", "-o", "y.json")
+    assert plain.exit_code == 2 and "may only split the attested book into buckets" in plain.stderr

@@ -157,17 +157,21 @@ def test_prove_exits_1_naming_the_short_bucket_and_writes_nothing_when_one_bucke
     assert not (here / "p.json").exists()
 
 
-def test_prove_exits_2_when_pinned_openings_are_given_with_buckets(invoke, here):
+def test_prove_exits_2_when_buckets_do_not_add_up_to_the_pinned_account(invoke, here):
+    # alice's account file pins another book than buckets.json splits
     result = invoke("prove", "--params", "params.json", "--portfolio", "buckets.json", "-o", "p.json",
-                    "--openings", "alice.openings.json")
+                    "--openings", "alice.openings.json", "--commitments", "alice.account.json")
     assert result.exit_code == 2
-    assert "a proof of 4 isolated buckets cannot be pinned or attested" in result.stderr
+    assert result.stderr.count("\n") == 1 and "the buckets' cash c does not open the pinned commitments" in result.stderr
+    alone = invoke("prove", "--params", "params.json", "--portfolio", "buckets.json", "-o", "p.json",
+                   "--commitments", "alice.account.json")
+    assert alone.exit_code == 2 and "--commitments goes with --portfolio and its --openings" in alone.stderr
 
 
-def test_verify_exits_1_when_a_bucket_proof_is_checked_against_pinned_commitments(invoke, here):
+def test_verify_exits_1_when_a_bucket_proof_does_not_add_up_to_the_pinned_commitments(invoke, here):
     result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "buckets.proof.json")
     assert result.exit_code == 1
-    assert "pinned commitments cover one book; this proof has 4 isolated buckets" in result.stderr
+    assert "commitment c: the 4 buckets' commitments do not add up to the one the venue holds for 'alice'" in result.stderr
 
 
 def test_verify_batch_shows_the_bucket_count_beside_cross_margin_proofs_when_mixed(invoke, here):

@@ -8,20 +8,15 @@ Isolated, FUT alone needs 3,000 (crash) and the short CALL alone 1,900 (rally) p
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
 from tests.proofs.conftest import forge_proof, portfolio
-from zkmargin.anchors.attestation import attest
-from zkmargin.anchors.keys import new_key
 from zkmargin.engine.assess import assess
 from zkmargin.engine.bucket_count import padded_count
 from zkmargin.engine.buckets import BucketedPortfolio
 from zkmargin.errors import InputError, InsufficientMargin, InvalidProof, MalformedProof
-from zkmargin.proofs.account import open_account
-from zkmargin.proofs.attested_book import attested_book
 from zkmargin.proofs.stacked import stacked
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
@@ -163,37 +158,6 @@ def test_stacked_keeps_every_constraint_on_its_own_buckets_variables_when_copied
         assert all(k * width <= index < (k + 1) * width for c in own for index, _ in c.terms)
         assert all(c.name.startswith(f"bucket {k}: ") for c in own)
     assert stack.soundness_budget() == single.soundness_budget()
-
-
-def test_verify_refuses_pinned_commitments_when_the_proof_has_buckets(params, funded):
-    commitments, _ = open_account(portfolio(FUT_CASH, FUT=1), params)
-    with pytest.raises(InvalidProof, match="pinned commitments cover one book; this proof has 4 isolated buckets"):
-        verify(funded, params, commitments=commitments)
-
-
-def test_prove_refuses_openings_when_the_proof_has_more_than_one_bucket(params):
-    _, openings = open_account(portfolio(FUT_CASH, FUT=1), params)
-    with pytest.raises(InputError, match="cannot be pinned"):
-        prove(book(FUT_CASH, CALL_CASH), params, openings=openings)
-    with pytest.raises(InputError, match="cannot be pinned"):
-        prove(portfolio(FUT_CASH, FUT=1), params, openings=openings, pad_to=2)
-
-
-def test_prove_refuses_an_attested_book_when_padded_to_more_than_one_bucket(params):
-    custodian = new_key("custodian-a", "custody")
-    pair = attest(custodian, params, portfolio(FUT_CASH, FUT=1), sequence=1, time=datetime.now(timezone.utc))
-    book = attested_book([pair], params)
-    with pytest.raises(InputError, match="a proof of 2 isolated buckets cannot be pinned or attested"):
-        prove(book.portfolio, params, openings=book.openings, attestations=book.attestations, pad_to=2)
-
-
-def test_statement_refuses_attestations_when_it_has_more_than_one_bucket(params, funded):
-    with pytest.raises(InputError, match="isolated buckets cannot be attested"):
-        Statement.for_params(params, "alice", "maintenance", attestations=("ab" * 32,), buckets=2)
-    data = json.loads(funded.to_json())
-    data["statement"]["attestations"] = ["ab" * 32]
-    with pytest.raises(InvalidProof, match="attestations cover one book; this proof has 4 isolated buckets"):
-        verify(MarginProof.from_json(json.dumps(data)), params)
 
 
 def test_verify_batch_reports_each_proofs_bucket_count_when_cross_and_isolated_are_mixed(params, funded):

@@ -128,7 +128,11 @@ Refused as invalid, by what the ledger remembers: a proof for a superseded margi
 (checked against --trust); a challenge the venue did not issue to the account, expired,
 or already answered by an earlier proof (a replay); no challenge under --require-challenge
 or while one issued to the account is outstanding (unexpired, unanswered);
-signed params outside their validity window now (unless --allow-expired-params).""",
+signed params outside their validity window now (unless --allow-expired-params).
+\b
+A proof of isolated buckets (zkmargin prove --pad-buckets) is checked against the one
+commitment per variable the ledger holds: the buckets' commitments must add up to it.
+The output shows the bucket count the proof claims (padded), never how many are real.""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -170,7 +174,8 @@ def ledger_submit(
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
             report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)
     rows = [
-        {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status, "reason": row.reason}
+        {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status, "reason": row.reason,
+         "buckets": row.buckets}
         for row in report.rows
     ]
     counts = {status: report.count(status) for status in (intake.VALID, intake.INVALID, intake.BAD_INPUT, intake.ALREADY)}
@@ -183,6 +188,9 @@ def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: 
     shown = [(r["file"], r["account"] or "-", r["status"], r["reason"] or "") for r in rows if r["status"] != intake.VALID]
     if shown:
         lines += ["", table(("file", "account", "status", "reason"), shown, "<<<<")]
+    isolated = [f"{r['account']} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
+    if isolated:
+        lines += ["", f"valid proofs of isolated buckets (count as shown, padded): {', '.join(isolated)}"]
     if report.epoch is not None:
         silent = ", ".join(report.silent) if report.silent else "none"
         lines += ["", f"accounts that sent nothing for epoch {report.epoch}: {silent}"]

@@ -139,4 +139,4 @@ def plot_history(
 def _point(point: HistoryPoint) -> dict[str, Any]:
     return {"at": point.at.isoformat(), "epoch": point.epoch, "level": point.level, "status": point.status,
             "proved_excess": point.proved_excess, "equity": point.equity, "requirement": point.requirement,
-            "excess": point.excess}
+            "excess": point.excess, "buckets": point.buckets}

@@ -42,13 +42,20 @@ Examples:
       --challenge 6f1c…(64 hex digits from the venue) -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio_buckets.json \\
       --pad-buckets 8 -o proof.json
+  zkmargin prove --params params.json --portfolio examples/portfolio_buckets.json \\
+      --openings alice.openings.json --commitments alice.account.json --pad-buckets 4 -o proof.json
+  zkmargin prove --params params.json --trust venue-a.pub.json --portfolio buckets.json \\
+      --attestation alice.a.json --openings alice.a.openings.json -o proof.json
 \b
 The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST); the proof
 names their issuer and epoch, and the venue's challenge when one is given. Over
 attestations, the proved book is the sum of the custodians' books (cross-venue margin).
 A portfolio with "buckets" is proved bucket by bucket (isolated margin: each bucket meets
 its own requirement with its own cash, --min-excess each); the venue sees only the bucket
-count, padded to the next power of two or to --pad-buckets.
+count, padded to the next power of two or to --pad-buckets. For a pinned account (a
+venue's ledger) the buckets split the pinned book: their cash and positions must add up
+to it, and the padding buckets' cash (--min-excess each) comes out of the real buckets'
+excess, largest first.
 \b
 proof.json holds commitments and the proof, never a quantity: send it to the venue.
 Exit 1 with the shortfall when the account does not meet the requirement.""",
@@ -60,7 +67,8 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     "--portfolio",
     "portfolio_path",
     type=click.Path(path_type=Path),
-    help="Your portfolio.json (self-declared book); not with --attestation. It never leaves this machine.",
+    help="Your portfolio.json (self-declared book). With --attestation, only a file with buckets that split "
+    "the attested book. It never leaves this machine.",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="proof.json to write."
@@ -89,6 +97,11 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     help="With --attestation: each attestation's openings file. Without: openings.json from "
     "`zkmargin account open`, to prove about the pinned account.",
 )
+@click.option(
+    "--commitments", "commitments_path", type=click.Path(path_type=Path),
+    help="With --openings: the account.json the venue holds (zkmargin ledger export). A book, or "
+    "buckets, that does not open it is refused before proving.",
+)
 @challenge_option
 @click.option(
     "--pad-buckets",
@@ -112,6 +125,7 @@ def prove(
     min_excess: Decimal,
     attestation_paths: tuple[Path, ...],
     openings_paths: tuple[Path, ...],
+    commitments_path: Path | None,
     jobs: int | None,
     challenge: str | None,
     pad_to: int | None,
@@ -122,6 +136,9 @@ def prove(
     refuse_existing(output, force)
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio, openings, attestations = _book(params, portfolio_path, attestation_paths, openings_paths)
+    if commitments_path is not None and (openings is None or attestations):
+        raise click.UsageError("--commitments goes with --portfolio and its --openings (a pinned account)")
+    commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
     if not as_json and interactive(sys.stderr):
         click.echo(
             f"proving {shown(portfolio.account)} against {params.model} ({level}), "
@@ -134,7 +151,7 @@ def prove(
         with running_bar("proving", sys.stderr) if live else nullcontext():
             proof = zm.prove(
                 portfolio, params, level=level, min_excess=min_excess, openings=openings, challenge=challenge,
-                attestations=attestations, workers=jobs, pad_to=pad_to,
+                attestations=attestations, workers=jobs, pad_to=pad_to, commitments=commitments,
             )
     except zm.InsufficientMargin as error:
         if as_json:
@@ -200,8 +217,9 @@ def _book(
             raise click.UsageError("without --attestation, give at most one --openings (from `account open`)")
         openings = zm.AccountOpenings.load(openings_paths[0]) if openings_paths else None
         return load_book(portfolio_path, params), openings, ()
-    if portfolio_path is not None:
-        raise click.UsageError("--portfolio and --attestation exclude each other: the attested book is the sum")
+    split = load_book(portfolio_path, params) if portfolio_path is not None else None
+    if split is not None and not isinstance(split, zm.BucketedPortfolio):
+        raise click.UsageError("with --attestation, --portfolio may only split the attested book into buckets")
     if len(openings_paths) != len(attestation_paths):
         raise click.UsageError("give one --openings for each --attestation")
     attestations = [zm.Attestation.load(path) for path in attestation_paths]
@@ -213,4 +231,4 @@ def _book(
     if missing:
         raise zm.InputError(f"no --openings file opens {', '.join(missing)}")
     book = zm.attested_book([(a, by_digest[a.digest()]) for a in attestations], params)
-    return book.portfolio, book.openings, book.attestations
+    return split or book.portfolio, book.openings, book.attestations

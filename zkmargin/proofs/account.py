@@ -103,6 +103,16 @@ class AccountOpenings(_Stored):
             chosen[index[_position(name)]] = _decode_scalar(blinding)
         return chosen
 
+    def commit(self, cash: int, quantities: dict[str, int]) -> dict[str, bytes]:
+        """Commitment bytes by circuit variable name of this cash and these quantities (money
+        and quantity units) under these blindings: `AccountCommitments.committed()` of the
+        account whose book they are."""
+        pc_gens = PedersenGens()
+        committed = {COLLATERAL: pc_gens.commit(cash % ORDER, _decode_scalar(self.collateral)).to_bytes()}
+        for name, blinding in self.positions.items():
+            committed[_position(name)] = pc_gens.commit(quantities.get(name, 0) % ORDER, _decode_scalar(blinding)).to_bytes()
+        return committed
+
 
 def _encode(point: Point) -> str:
     return base64.b64encode(point.to_bytes()).decode()

@@ -16,7 +16,8 @@ from operator import add
 from zkmargin.anchors.attestation import Attestation, AttestedBy
 from zkmargin.anchors.keys import Trust
 from zkmargin.engine.params import RiskParams
-from zkmargin.errors import InputError, InvalidProof
+from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
+from zkmargin.hazmat.groups import Point
 from zkmargin.canonical import encode_base64
 from zkmargin.proofs.account import AccountCommitments
 from zkmargin.proofs.circuit import Circuit
@@ -25,9 +26,16 @@ from zkmargin.proofs.statement import Statement
 
 
 def require_commitments(
-    proof: MarginProof, circuit: Circuit, params: RiskParams, held: AccountCommitments, source: str
+    proof: MarginProof, circuit: Circuit, params: RiskParams, held: AccountCommitments, source: str, buckets: int = 1
 ) -> None:
-    """The proof must carry exactly `held`'s commitments: collateral and every position."""
+    """The proof must carry exactly `held`'s commitments: collateral and every position.
+
+    A proof of B isolated buckets carries each variable once per bucket, W^(1) … W^(B)
+    (`stacked`: copy k's variable i at index k·width + i); then Σ_k W^(k) must be `held`'s
+    commitment, point for point. Pedersen commitments add, and the prover cannot open a
+    sum to another value than the sum of what it committed (binding), so the buckets' books
+    add up to the held book; each bucket's own statement is the range proof's job.
+    """
     if (held.money_scale, held.quantity_scale) != (params.money_scale, params.quantity_scale):
         raise InputError(
             f"the commitments for {held.account!r} use scales {held.money_scale}/{held.quantity_scale}, "
@@ -37,10 +45,27 @@ def require_commitments(
         raise InvalidProof(f"the commitments for {held.account!r} do not cover the params' instrument universe")
     if held.account != proof.account:
         raise InvalidProof(f"the proof is for account {proof.account!r}, {source} for {held.account!r}")
-    by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
+    if buckets == 1:
+        by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
+        for name, raw in held.committed().items():
+            if by_name.get(name) != raw:
+                raise InvalidProof(f"commitment {name} differs from {source}")
+        return
+    width = len(circuit.variables) // buckets
+    index = {circuit.variables[i].name.split(": ", 1)[1]: i for i in range(width)}
     for name, raw in held.committed().items():
-        if by_name.get(name) != raw:
-            raise InvalidProof(f"commitment {name} differs from {source}")
+        if name not in index:
+            raise InvalidProof(f"the proof has no commitment {name}, which {source} holds")
+        parts = [_point(proof.commitment_bytes[k * width + index[name]]) for k in range(buckets)]
+        if reduce(add, parts).to_bytes() != raw:
+            raise InvalidProof(f"commitment {name}: the {buckets} buckets' commitments do not add up to {source}")
+
+
+def _point(raw: bytes) -> Point:
+    try:
+        return Point.from_bytes(raw)
+    except InvalidEncoding as error:
+        raise InvalidProof(f"a commitment is not a valid group element: {error}") from None
 
 
 def check_attestations(
@@ -87,5 +112,6 @@ def require_attested(
     if not attestations:
         return ()
     checked = check_attestations(attestations, params, proof.account, trust)
-    require_commitments(proof, circuit, params, summed_commitments(attestations, params), "the sum of the attestations")
+    summed = summed_commitments(attestations, params)
+    require_commitments(proof, circuit, params, summed, "the sum of the attestations", statement.buckets)
     return checked

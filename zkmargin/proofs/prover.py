@@ -15,7 +15,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from zkmargin.anchors.attestation import Attestation
-from zkmargin.proofs.account import AccountOpenings
+from zkmargin.proofs.account import AccountCommitments, AccountOpenings
+from zkmargin.proofs.attested import summed_commitments
 from zkmargin.engine.assess import assess
 from zkmargin.engine.bucket_count import padded_count
 from zkmargin.engine.buckets import BucketedPortfolio
@@ -26,6 +27,7 @@ from zkmargin.hazmat.range_proof_parts import create_range_proof
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
+from zkmargin.proofs.pinned_buckets import fund_padding, require_opens, split_blindings
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.stacked import stacked
 from zkmargin.proofs.statement import Statement, margin_transcript, proof_generators
@@ -46,6 +48,7 @@ def prove(
     challenge: str | None = None,
     attestations: tuple[Attestation, ...] = (),
     pad_to: int | None = None,
+    commitments: AccountCommitments | None = None,
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
@@ -63,18 +66,29 @@ def prove(
     the statement with its own positions and cash (isolated margin), and the proof shows
     `padded_count(buckets, pad_to)` buckets, the extra ones empty (holding the threshold in
     cash). A plain `Portfolio` is one bucket (cross margin). `InsufficientMargin` then
-    names every bucket that falls short; its shortfall is their sum. Pinned `openings` and
-    `attestations` describe one book and are refused with more than one bucket.
+    names every bucket that falls short; its shortfall is their sum.
+
+    With `openings` (pinned or attested) the buckets split the one book behind them: their
+    cash and positions must add up to it (with `commitments`, the venue's `ledger export`,
+    or with `attestations`, a book that does not is refused before proving, naming the
+    variable), and the padding buckets' cash is taken out of the real buckets' excess,
+    largest first (`pinned_buckets.fund_padding`; `InsufficientMargin` when it cannot be).
     """
     if attestations and openings is None:
         raise InputError("prove: attestations need the summed openings of `attested_book` too")
+    if commitments is not None and openings is None:
+        raise InputError("prove: pinned commitments need the account's openings too")
     books = portfolio.portfolios() if isinstance(portfolio, BucketedPortfolio) else [portfolio]
     count = padded_count(len(books), pad_to)
-    if count > 1 and openings is not None:
-        raise InputError(
-            f"prove: openings (pinned or attested) describe one book; a proof of {count} isolated buckets "
-            "cannot be pinned or attested"
-        )
+    if openings is not None:
+        for given in (openings, commitments):
+            if given is not None and given.account != portfolio.account:
+                raise InputError(f"{type(given).__name__} are for account {given.account!r}, the portfolio is {portfolio.account!r}")
+        held = [(commitments, "the pinned commitments")] if commitments is not None else []
+        if attestations:
+            held.append((summed_commitments(list(attestations), params), "the sum of the attestations"))
+        for pinned, source in held:
+            require_opens(books, params, openings, pinned, source)
     statement = Statement.for_params(
         params, portfolio.account, level, min_excess, challenge=challenge,
         attestations=tuple(a.digest() for a in attestations), buckets=count,
@@ -84,11 +98,14 @@ def prove(
     # a bucket proof names the one-bucket circuit: its B copies follow from `buckets`
     statement = replace(statement, circuit_digest=single.digest())
     names = portfolio.names if isinstance(portfolio, BucketedPortfolio) else [None]
-    padding = Portfolio(account=portfolio.account, cash=_padding_cash(statement, params), positions={})
+    pad_cash = _padding_cash(statement, params)
+    if openings is not None:
+        books = fund_padding(books, count - len(books), pad_cash, params, statement)
+    padding = Portfolio(account=portfolio.account, cash=pad_cash, positions={})
     named = list(zip(names, books)) + [(None, padding)] * (count - len(books))
     witness = _bucket_witnesses(single, params, statement, named)
     circuit = single if count == 1 else stacked(single, count)
-    blindings = _variable_blindings(circuit, books[0], openings)
+    blindings = split_blindings(single, count, openings)
     return _prove_witness(statement, circuit, witness, blindings, workers, attestations)
 
 
@@ -182,12 +199,3 @@ def _require_satisfied(
         f"range it is proved in; the amounts are too large for this version's {LIMB_BITS * 2}-bit slacks"
     )
 
-
-def _variable_blindings(circuit: Circuit, portfolio: Portfolio, openings: AccountOpenings | None) -> list[int]:
-    blindings = [random_scalar() for _ in circuit.variables]
-    if openings is not None:
-        if openings.account != portfolio.account:
-            raise InputError(f"openings are for account {openings.account!r}, the portfolio is {portfolio.account!r}")
-        for index, blinding in openings.blindings_by_variable(circuit).items():
-            blindings[index] = blinding
-    return blindings

@@ -135,8 +135,6 @@ class Statement:
         params.level_factor(level)
         if isinstance(buckets, bool) or not isinstance(buckets, int) or not 1 <= buckets <= MAX_BUCKETS:
             raise InputError(f"buckets: must be a whole number from 1 to {MAX_BUCKETS}, got {buckets!r}")
-        if buckets > 1 and attestations:
-            raise InputError("attested books are proved as one cross-margin bucket; isolated buckets cannot be attested")
         return cls(
             account=account,
             model=params.model,
@@ -173,8 +171,6 @@ class Statement:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
         if not 1 <= self.buckets <= MAX_BUCKETS:
             raise InvalidProof(f"the statement claims {self.buckets} buckets; at most {MAX_BUCKETS} are supported")
-        if self.buckets > 1 and self.attestations:
-            raise InvalidProof(f"attestations cover one book; this proof has {self.buckets} isolated buckets")
 
     def compile(self, params: RiskParams, lean: bool = True) -> Circuit:
         """The circuit of one bucket for `params` (already checked with `require_params`); a

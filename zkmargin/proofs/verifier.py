@@ -118,9 +118,8 @@ def _equation(
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
-        if statement.buckets > 1:
-            raise InvalidProof(f"pinned commitments cover one book; this proof has {statement.buckets} isolated buckets")
-        require_commitments(proof, circuit, params, pinned, f"the one the venue holds for {pinned.account!r}")
+        held = f"the one the venue holds for {pinned.account!r}"
+        require_commitments(proof, circuit, params, pinned, held, statement.buckets)
     commitments, high_limbs, range_proof = proof.decode(limb_count(circuit))
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)

@@ -13,6 +13,7 @@ excess drawn is always ≥ the proved bound for a proof made from that book.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +44,7 @@ class HistoryPoint:
     equity: Decimal | None = None
     requirement: Decimal | None = None
     excess: Decimal | None = None
+    buckets: int = 1  # isolated buckets the proof claims, padded (1: cross margin)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ def history(ledger: Ledger, account: str, portfolio: zm.Portfolio | None = None)
     if portfolio is not None and portfolio.account != account:
         raise zm.InputError(f"the book is {portfolio.account!r}'s, not {account!r}'s")
     query = (
-        select(proofs.c.received_at, proofs.c.epoch, proofs.c.level, proofs.c.status, proofs.c.threshold, epochs.c.params)
+        select(
+            proofs.c.received_at, proofs.c.epoch, proofs.c.level, proofs.c.status, proofs.c.threshold, proofs.c.statement,
+            epochs.c.params,
+        )
         .join(epochs, epochs.c.epoch == proofs.c.epoch)
         .where(proofs.c.account == account, proofs.c.status.in_((VALID, INVALID)))
         .order_by(proofs.c.received_at, proofs.c.id)
@@ -72,13 +77,15 @@ def history(ledger: Ledger, account: str, portfolio: zm.Portfolio | None = None)
         raise zm.InputError(f"the ledger holds no verified proof from {account!r}: no history to draw")
     params_of: dict[int, zm.RiskParams] = {}
     points = []
-    for at, epoch, level, status, threshold, params_json in rows:
+    for at, epoch, level, status, threshold, statement, params_json in rows:
         params = params_of.setdefault(epoch, zm.RiskParams.from_json(params_json, what=f"params of epoch {epoch}"))
         numbers: tuple[Decimal, ...] = ()
         if portfolio is not None:
             report = zm.assess(portfolio, params, level=level)
             numbers = (report.equity, report.requirement, report.excess)
-        points.append(HistoryPoint(at, epoch, level, status, Decimal(threshold) if status == VALID else None, *numbers))
+        proved = Decimal(threshold) if status == VALID else None
+        buckets = json.loads(statement).get("buckets") or 1
+        points.append(HistoryPoint(at, epoch, level, status, proved, *numbers, buckets=buckets))
     currency = next(iter(params_of.values())).currency
     return History(account, currency, tuple(points))
 

@@ -63,6 +63,7 @@ class Received:
     account: str | None = None
     epoch: int | None = None
     reason: str | None = None
+    buckets: int | None = None  # isolated buckets the proof shows (padded; 1: cross margin); None: no proof read
 
 
 @dataclass
@@ -253,7 +254,7 @@ def _take(
         reasons = {failure.index: failure.reason for failure in result.failures}
         for index, entry in enumerate(group):
             status = INVALID if index in reasons else VALID
-            entry.row = Received(entry.row.file, status, entry.proof.account, epoch.epoch, reasons.get(index))
+            entry.row = replace(entry.row, status=status, reason=reasons.get(index))
             if entry.proof.account in pinned:
                 entry.commitments_digest = pinned[entry.proof.account].commitments_digest
 
@@ -282,7 +283,8 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     if epoch is None:
         reason = f"made for params {proof.params_digest[:16]}…, which the venue never published"
         return _Entry(path, digest, Received(str(path), BAD_INPUT, proof.account, reason=reason), proof)
-    return _Entry(path, digest, Received(str(path), VALID, proof.account, epoch.epoch), proof, epoch)
+    received = Received(str(path), VALID, proof.account, epoch.epoch, buckets=proof.buckets)
+    return _Entry(path, digest, received, proof, epoch)
 
 
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:

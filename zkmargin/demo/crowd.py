@@ -11,10 +11,10 @@ import zkmargin as zm
 from zkmargin.demo.narration import Narrator, money
 
 DEFAULT_ACCOUNTS = 140
-"""What `zkmargin demo --fast` gets through in under a minute on two idle cores (estimated
-from CPU time): 123 of them can prove, ~0.8 s of CPU each (8.3× the MSM floor of its
-verification, measured), two at a time, plus ~6 s for the rest of the demo (README.md,
-"Performance")."""
+"""What `zkmargin demo --fast` gets through in under a minute on two idle cores: 123 of them
+can prove, two at a time, plus ~6 s for the rest of the demo. Measured 54 s before lean
+circuits and 57 s after them on a host running 1.6× slower, where a lean proof took ~0.7 s
+of CPU (README.md, "Performance")."""
 DEFAULT_SEED = 2026
 LIQUIDATION_FRACTION = Decimal("0.5")
 """An account short of margin whose equity is below this fraction of the requirement is

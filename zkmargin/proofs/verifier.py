@@ -113,8 +113,6 @@ def _equation(
 ) -> _Equation:
     items = circuit.range_items
     wide = [j for j, item in enumerate(items) if item.bits > LIMB_BITS]
-    if len(proof.commitments) != len(circuit.variables):
-        raise InvalidProof(f"the proof has {len(proof.commitments)} commitments, the circuit {len(circuit.variables)} variables")
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
@@ -166,16 +164,19 @@ class _Circuits:
         statement.require_params(self.params, self.params_digest)
         single, digest = self._single(statement)
         buckets = statement.buckets
+        # Checked for every proof, before B copies are built (a small file cannot make the
+        # verifier stack 64 copies of a large circuit) and before anything indexes the
+        # commitments by the circuit's variables (pinned and attested sums).
+        if len(proof.commitments) != buckets * len(single.variables):
+            if buckets == 1:
+                raise InvalidProof(f"the proof has {len(proof.commitments)} commitments, the circuit {len(single.variables)} variables")
+            raise InvalidProof(
+                f"the proof has {len(proof.commitments)} commitments; {buckets} buckets of "
+                f"{len(single.variables)} variables need {buckets * len(single.variables)}"
+            )
         if buckets == 1:
             return statement, single
         if (digest, buckets) not in self._stacks:
-            # The claimed count is checked against the file before B copies are built, so a
-            # small file cannot make the verifier stack 64 copies of a large circuit.
-            if len(proof.commitments) != buckets * len(single.variables):
-                raise InvalidProof(
-                    f"the proof has {len(proof.commitments)} commitments; {buckets} buckets of "
-                    f"{len(single.variables)} variables need {buckets * len(single.variables)}"
-                )
             self._stacks[digest, buckets] = stacked(single, buckets)
         return statement, self._stacks[digest, buckets]
 

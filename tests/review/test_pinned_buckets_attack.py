@@ -68,6 +68,16 @@ def attested_two(params):
     return proof, Trust([custodian.public()])
 
 
+def dave_attested_at(ledger):
+    """dave's account opened at the ledger on custodians A's and B's attestations."""
+    params = small_params()
+    keys = [new_key(f"custodian-{name}", "custody") for name in "ab"]
+    pairs = [attest(key, params, book, sequence=1, time=NOW) for key, book in zip(keys, (AT_A, AT_B))]
+    trust = Trust([key.public() for key in keys])
+    assert open_attested(ledger, [attestation for attestation, _ in pairs], trust)
+    return params, attested_book(pairs, params), trust
+
+
 # --- findings ---------------------------------------------------------------------------------
 
 
@@ -91,12 +101,7 @@ def test_ledger_submit_refuses_a_short_attested_bucket_proof_when_the_account_se
     # FINDING (medium, DoS at the venue): the same IndexError through `ledger submit`: one
     # trader's file aborts the intake of every account's proof. Fix: as above.
     ledger, inbox = venue
-    params = small_params()
-    keys = [new_key(f"custodian-{name}", "custody") for name in "ab"]
-    pairs = [attest(key, params, book, sequence=1, time=NOW) for key, book in zip(keys, (AT_A, AT_B))]
-    trust = Trust([key.public() for key in keys])
-    assert open_attested(ledger, [attestation for attestation, _ in pairs], trust)
-    dave = attested_book(pairs, params)
+    params, dave, trust = dave_attested_at(ledger)
     good = prove(dave.portfolio, params, openings=dave.openings, attestations=dave.attestations, pad_to=2)
     good.save(inbox / "a.proof.json")
     edited(good, lambda data: data["commitments"].__delitem__(slice(-2, None))).save(inbox / "b.proof.json")
@@ -242,3 +247,15 @@ def test_pinned_variable_bounds_cannot_wrap_the_bucket_sum_when_params_use_the_l
     pinned = [i for i, v in enumerate(circuit.variables) if v.role in ("collateral", "position")]
     assert max(bounds[i] for i in pinned).bit_length() < 80
     assert all(MAX_BUCKETS * bounds[i] < ORDER // 2 for i in pinned)
+
+
+def test_ledger_submit_refuses_a_bucket_proof_of_an_attested_account_when_it_names_no_attestations(venue):
+    # The sums match the ledger's commitments (the attested sum), but a bucket proof that
+    # leaves the attestations out would pass a self-declared book off as the attested one.
+    ledger, inbox = venue
+    params, dave, trust = dave_attested_at(ledger)
+    bare = prove(dave.portfolio, params, openings=dave.openings, pad_to=2)
+    bare.save(inbox / "bare.proof.json")
+    (row,) = submit(ledger, [inbox], trust=trust).rows
+    assert (row.status, row.buckets) == ("invalid", 2)
+    assert "proof rests on other attestations" in row.reason

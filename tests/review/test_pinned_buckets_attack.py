@@ -13,10 +13,10 @@ from operator import add
 
 import pytest
 
-from tests.proofs.conftest import forge_proof, small_params
+from tests.proofs.conftest import forge_proof, params, small_params  # noqa: F401 (params: the fixture)
 from tests.proofs.test_buckets import CALL_CASH, FUT_CASH
 from tests.proofs.test_buckets import book as book_of
-from tests.proofs.test_pinned_buckets import RICH
+from tests.proofs.test_pinned_buckets import RICH, pinned, pinned_proof  # noqa: F401 (the fixtures)
 from tests.venue.test_anchoring import AT_A, AT_B, NOW
 from zkmargin.anchors.attestation import attest
 from zkmargin.anchors.keys import Trust, new_key
@@ -25,7 +25,6 @@ from zkmargin.errors import InvalidProof
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER
-from zkmargin.proofs.account import open_account
 from zkmargin.proofs.attested_book import attested_book
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
@@ -33,23 +32,6 @@ from zkmargin.proofs.statement import Statement
 from zkmargin.proofs.verifier import verify, verify_batch
 from zkmargin.venue.anchoring import open_attested
 from zkmargin.venue.intake import submit
-
-
-@pytest.fixture(scope="module")
-def params():
-    return small_params()
-
-
-@pytest.fixture(scope="module")
-def pinned(params):
-    return open_account(RICH.merged(), params)
-
-
-@pytest.fixture(scope="module")
-def four(params, pinned):
-    """RICH (2 real buckets) proved as 4, pinned, threshold 20: 2 padding buckets."""
-    commitments, openings = pinned
-    return prove(RICH, params, openings=openings, commitments=commitments, pad_to=4, min_excess=20)
 
 
 def edited(proof, change):
@@ -163,7 +145,7 @@ def test_verify_rejects_value_moved_through_a_witness_or_position_when_the_pinne
 
 
 @pytest.mark.parametrize("claimed", [None, 2, 8])
-def test_verify_rejects_a_pinned_bucket_proof_when_relabelled_with_another_bucket_count(params, pinned, four, claimed):
+def test_verify_rejects_a_pinned_bucket_proof_when_relabelled_with_another_bucket_count(params, pinned, pinned_proof, claimed):
     commitments, _ = pinned
 
     def relabel(data):
@@ -172,38 +154,38 @@ def test_verify_rejects_a_pinned_bucket_proof_when_relabelled_with_another_bucke
             data["statement"]["buckets"] = claimed
 
     with pytest.raises(InvalidProof):
-        verify(edited(four, relabel), params, commitments=commitments)
+        verify(edited(pinned_proof, relabel), params, commitments=commitments)
 
 
 def test_verify_rejects_a_pinned_bucket_proof_when_replayed_under_another_account_or_after_a_deposit(
-    params, pinned, four
+    params, pinned, pinned_proof
 ):
     commitments, _ = pinned
-    assert verify(four, params, commitments=commitments).buckets == 4
+    assert verify(pinned_proof, params, commitments=commitments).buckets == 4
     bob = commitments.model_copy(update={"account": "bob"})  # even if the venue held alice's points for bob
-    moved = edited(four, lambda data: data["statement"].update(account="bob"))
+    moved = edited(pinned_proof, lambda data: data["statement"].update(account="bob"))
     with pytest.raises(InvalidProof, match="does not verify"):
         verify(moved, params, commitments=bob)
     with pytest.raises(InvalidProof, match="commitment c: the 4 buckets' commitments do not add up"):
-        verify(four, params, commitments=commitments.deposit(1))
+        verify(pinned_proof, params, commitments=commitments.deposit(1))
     with pytest.raises(InvalidProof, match="commitment c: the 4 buckets' commitments do not add up"):
-        verify(four, params, commitments=commitments.withdraw("0.01"))
+        verify(pinned_proof, params, commitments=commitments.withdraw("0.01"))
 
 
-def test_bucket_commitments_hide_the_padding_when_the_venue_tries_subset_sums(params, pinned, four):
+def test_bucket_commitments_hide_the_padding_when_the_venue_tries_subset_sums(params, pinned, pinned_proof):
     # The venue knows the held W per variable and that padding holds no position and X = 20
     # of cash. If any proper subset of buckets added up to W (padding blinding 0), or a
     # padding commitment were X·B or 0·B, the real buckets would show.
     commitments, openings = pinned
     again = prove(RICH, params, openings=openings, commitments=commitments, pad_to=4, min_excess=20)
-    width = len(four.commitments) // 4
+    width = len(pinned_proof.commitments) // 4
     circuit = Statement.for_params(params, "alice", "maintenance", 20).compile(params)
     names = [v.name for v in circuit.variables]
     held = commitments.committed()
     threshold_cash = 20 * params.money_scale * PedersenGens().B
-    assert not set(four.commitments) & set(again.commitments)
+    assert not set(pinned_proof.commitments) & set(again.commitments)
     for name, raw in held.items():
-        parts = [Point.from_bytes(four.commitment_bytes[k * width + names.index(name)]) for k in range(4)]
+        parts = [Point.from_bytes(pinned_proof.commitment_bytes[k * width + names.index(name)]) for k in range(4)]
         assert reduce(add, parts).to_bytes() == raw
         for size in (1, 2, 3):
             for subset in combinations(parts, size):
@@ -211,12 +193,12 @@ def test_bucket_commitments_hide_the_padding_when_the_venue_tries_subset_sums(pa
         assert threshold_cash.to_bytes() not in {p.to_bytes() for p in parts}
 
 
-def test_verify_batch_sorts_mixed_bucket_counts_when_one_of_them_is_tampered(params, pinned, four):
+def test_verify_batch_sorts_mixed_bucket_counts_when_one_of_them_is_tampered(params, pinned, pinned_proof):
     commitments, openings = pinned
     one = prove(RICH.merged(), params, openings=openings, commitments=commitments)
     two = prove(RICH, params, openings=openings, commitments=commitments)
     bad = edited(two, lambda data: data["statement"].update(threshold="1"))
-    result = verify_batch([one, four, two, bad, four], params, commitments={"alice": commitments})
+    result = verify_batch([one, pinned_proof, two, bad, pinned_proof], params, commitments={"alice": commitments})
     assert [s.buckets if s else None for s in result.statements] == [1, 4, 2, None, 4]
     assert [f.index for f in result.failures] == [3]
 

@@ -144,7 +144,7 @@ def test_verify_rejects_value_moved_through_a_witness_or_position_when_the_pinne
         verify(forged, params, commitments=commitments)
 
 
-@pytest.mark.parametrize("claimed", [None, 2, 8])
+@pytest.mark.parametrize("claimed", [None, 2, 8, 65, 2**62])
 def test_verify_rejects_a_pinned_bucket_proof_when_relabelled_with_another_bucket_count(params, pinned, pinned_proof, claimed):
     commitments, _ = pinned
 

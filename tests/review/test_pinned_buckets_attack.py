@@ -21,10 +21,11 @@ from tests.venue.test_anchoring import AT_A, AT_B, NOW
 from zkmargin.anchors.attestation import attest
 from zkmargin.anchors.keys import Trust, new_key
 from zkmargin.engine.bucket_count import MAX_BUCKETS
-from zkmargin.errors import InvalidProof
+from zkmargin.errors import InsufficientMargin, InvalidProof
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER
+from zkmargin.proofs.account import open_account
 from zkmargin.proofs.attested_book import attested_book
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
@@ -241,3 +242,19 @@ def test_ledger_submit_refuses_a_bucket_proof_of_an_attested_account_when_it_nam
     (row,) = submit(ledger, [inbox], trust=trust).rows
     assert (row.status, row.buckets) == ("invalid", 2)
     assert "proof rests on other attestations" in row.reason
+
+
+def test_prove_rests_on_the_traders_split_when_the_venues_own_bucket_assignment_would_fail(params):
+    # OBSERVATION (informational, by design §6a): only the sum is pinned, so "B buckets each
+    # meet" is about a split the trader picks. A FUT bucket 100 short with a rich CALL bucket
+    # is refused as filed, and the same pinned book re-split (cash moved) proves 2 buckets.
+    # Harmless while every requirement is sublinear (then any split is at least as strict as
+    # cross margin); a future concentration/tier charge (max(0, rate·|q| − allowance)) would
+    # be evaded by spreading a position over buckets.
+    filed = book_of(FUT_CASH - 100, CALL_CASH + 300)
+    commitments, openings = open_account(filed.merged(), params)
+    with pytest.raises(InsufficientMargin, match="^bucket 'fut': .* short by 100 USD"):
+        prove(filed, params, openings=openings, commitments=commitments)
+    resplit = book_of(FUT_CASH + 100, CALL_CASH + 100)
+    proof = prove(resplit, params, openings=openings, commitments=commitments)
+    assert verify(proof, params, commitments=commitments).buckets == 2

@@ -61,7 +61,7 @@ def dave_attested_at(ledger):
     return params, attested_book(pairs, params), trust
 
 
-# --- findings ---------------------------------------------------------------------------------
+# --- finding (fixed on main by b4e79ff while this review ran; these fail without it) ---------------------------------------------------------------------------------
 
 
 def test_verify_batch_names_a_short_attested_bucket_proof_when_an_equal_count_proof_came_first(params, attested_two):
@@ -70,8 +70,7 @@ def test_verify_batch_names_a_short_attested_bucket_proof_when_an_equal_count_pr
     # second attested B-bucket proof with two commitments fewer reaches
     # `require_commitments`, which indexes past the list: IndexError, not InvalidProof —
     # the whole batch (a ledger submit of every account) dies with a traceback.
-    # Fix: check len(proof.commitments) == len(circuit.variables) in statement_and_circuit
-    # on every call (or in require_commitments) before any index.
+    # Fix (b4e79ff): statement_and_circuit checks the commitment count for every proof.
     proof, trust = attested_two
     short = edited(proof, lambda data: data["commitments"].__delitem__(slice(-2, None)))  # bucket 1's c gone
     result = verify_batch([proof, short], params, trust=trust)
@@ -82,7 +81,7 @@ def test_verify_batch_names_a_short_attested_bucket_proof_when_an_equal_count_pr
 
 def test_ledger_submit_refuses_a_short_attested_bucket_proof_when_the_account_sent_a_good_one_too(venue):
     # FINDING (medium, DoS at the venue): the same IndexError through `ledger submit`: one
-    # trader's file aborts the intake of every account's proof. Fix: as above.
+    # trader's file aborts the intake of every account's proof. Fixed with the above.
     ledger, inbox = venue
     params, dave, trust = dave_attested_at(ledger)
     good = prove(dave.portfolio, params, openings=dave.openings, attestations=dave.attestations, pad_to=2)

@@ -249,10 +249,11 @@ class Trust:
         *.json file in a directory is refused: `ls` would not show the user a key it trusts."""
         keys = []
         for source in map(Path, sources):
-            files = sorted(source.glob("*.json")) if source.is_dir() else [source]
-            if source.is_dir() and not files:
+            directory = source.is_dir()
+            files = sorted(source.glob("*.json")) if directory else [source]
+            if directory and not files:
                 raise InputError(f"{source}: holds no public key file (*.json)")
-            hidden = [path.name for path in files if source.is_dir() and path.name.startswith(".")]
+            hidden = [path.name for path in files if directory and path.name.startswith(".")]
             if hidden:
                 raise InputError(f"{source}: holds hidden key file {hidden[0]}; rename or remove it, nothing hidden is trusted")
             keys += [PublicKey.load(path) for path in files]

@@ -185,11 +185,13 @@ class _Circuits:
         item stated that proofs were made for before (named by its digest, or by no digest in
         proofs made before circuits were named). Both are sound for the statement; another
         digest is refused, naming today's."""
+        if statement.circuit_digest is None:
+            return self._one(statement, lean=False)
         lean = self._one(statement, lean=True)
         if statement.circuit_digest == lean[1]:
             return lean
         full = self._one(statement, lean=False)
-        if statement.circuit_digest not in (None, full[1]):
+        if statement.circuit_digest != full[1]:
             statement.require_circuit(lean[1])  # names neither: raises
         return full
 

@@ -212,10 +212,10 @@ def test_ledger_exits_2_and_records_nothing_when_a_custody_key_signed_the_params
 # -- findings -----------------------------------------------------------------------------
 
 
-def _ledger_under(signed_params, tmp_path):
-    """A fresh ledger whose first margin epoch is `signed_params`, with dave's self-declared
-    account open and his proof under them in tmp_path/dave.json."""
-    ledger = Ledger(str(tmp_path / "ledger.db"))
+def _ledger_under(signed_params, url, tmp_path):
+    """A fresh ledger at `url` whose first margin epoch is `signed_params`, with dave's
+    self-declared account open and his proof under them in tmp_path/dave.json."""
+    ledger = Ledger(url)
     ledger.init()
     ledger.publish(signed_params, now=NOW)
     commitments, openings = zm.open_account(BOOK, signed_params)
@@ -234,10 +234,10 @@ def _ledger_under(signed_params, tmp_path):
 # passes its --trust), so no caller can skip the role check; the intake check of RL2 closes
 # this test's path too.
 def test_submit_refuses_proof_under_params_a_custody_key_signed_when_the_trust_set_holds_it_for_custody(
-    params, custodian, tmp_path
+    params, custodian, ledger_url, tmp_path
 ):
     forged = zm.sign_params(params, claiming(custodian, ["params", "custody"]), epoch=1, **WINDOW)
-    ledger = _ledger_under(forged, tmp_path)
+    ledger = _ledger_under(forged, ledger_url, tmp_path)
     report = submit(ledger, [tmp_path / "dave.json"], trust=zm.Trust([custodian.public()]), now=lambda: NOW)
     ledger.close()
     assert [row.status for row in report.rows] != ["valid"], "a custodian's params were accepted as the venue's"
@@ -252,11 +252,11 @@ def test_submit_refuses_proof_under_params_a_custody_key_signed_when_the_trust_s
 # Fix: intake refuses an epoch whose signing key `trust` holds without the params role
 # (`check_params` when `stamp.key_id in trust`, cached like the validity windows), so the
 # documented `ledger submit --trust custodians/` (no venue key) keeps working; fixes RL1 too.
-def test_submit_refuses_proof_under_params_when_their_key_lost_the_params_role_after_publish(params, tmp_path):
+def test_submit_refuses_proof_under_params_when_their_key_lost_the_params_role_after_publish(params, ledger_url, tmp_path):
     old = claiming(zm.new_key("venue-a", "params"), None)
     published = zm.sign_params(params, old, epoch=1, **WINDOW)
     zm.check_params(published, zm.Trust([old.public()]), now=NOW)  # what `ledger publish --trust` did
-    ledger = _ledger_under(published, tmp_path)
+    ledger = _ledger_under(published, ledger_url, tmp_path)
     rescoped = zm.Trust([claiming(old, ["custody"]).public()])
     with pytest.raises(zm.UntrustedSignature):
         zm.check_params(published, rescoped, now=NOW)

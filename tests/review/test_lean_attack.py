@@ -30,7 +30,6 @@ from tests.proofs.conftest import ROOT, forge_proof, portfolio, small_params
 from tests.proofs.test_circuit import make_params
 from zkmargin.engine.assess import assess
 from zkmargin.errors import InvalidProof
-from zkmargin.proofs import circuit as circuit_module
 from zkmargin.proofs import dominance
 from zkmargin.proofs import statement as statement_module
 from zkmargin.proofs.circuit import compile_circuit
@@ -153,7 +152,7 @@ def test_verify_batch_searches_implied_items_once_when_proofs_name_many_threshol
         proof.model_copy(update={"statement": proof.statement.model_copy(update={"threshold": str(t)})})
         for t in range(1, 9)
     ]
-    searches = counting(monkeypatch, circuit_module, "implied_items")
+    searches = counting(monkeypatch, dominance, "implied_items")
     result = zm.verify_batch([proof] + edited, params)
     assert result.statements[0] is not None and len(result.failures) == 8
     assert searches[0] <= 1  # one group, one level (0: an earlier test of this process searched)

@@ -42,7 +42,6 @@ refuse vshort_i < value_i and pshort_is < pnl_is): the prover cannot gain by lyi
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -52,7 +51,7 @@ from typing import Callable, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.hazmat.scalar import ORDER
-from zkmargin.proofs.dominance import implied_items
+from zkmargin.proofs.dominance import implied_scenarios
 
 POSITION_BITS = 32
 MONEY_BITS = 64
@@ -337,7 +336,7 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
 
     if params.aggregation == "max":
         group_var: dict[str, int] = {}
-        implied = _implied_scenarios(params, short_part) if lean else frozenset()
+        implied = implied_scenarios(params, short_part) if lean else frozenset()
         for group in params.scenario_groups:
             if group not in group_var:
                 group_var[group] = len(variables)
@@ -376,45 +375,6 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
     circuit = Circuit(tuple(variables), tuple(constraints))
     circuit.check_soundness()
     return circuit
-
-
-def _implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> frozenset[int | str]:
-    """The scenarios whose inequality the rest of their group implies, and the groups whose
-    m_g ≥ 0 is implied (dominance.py): each group's items over its instruments' coordinates,
-    q_i + u_i and u_i (non-negative) for an instrument with a short part, q_i (free) otherwise.
-
-    The answer depends on the P&L and on which instruments have a short part, never on the
-    threshold, so it is cached on those: a verifier handed proofs naming many thresholds
-    searches once per params and level."""
-    return _implied_by_rows(
-        tuple(params.scenario_groups),
-        tuple(map(tuple, params.pnl)),
-        tuple(map(tuple, params.short_pnl)),
-        frozenset(short_part),
-    )
-
-
-@functools.lru_cache(maxsize=16)
-def _implied_by_rows(
-    groups: tuple[str, ...], pnl: tuple[tuple[int, ...], ...], short_pnl: tuple[tuple[int, ...], ...], rated: frozenset[int]
-) -> frozenset[int | str]:
-    implied: set[int | str] = set()
-    for group in dict.fromkeys(groups):
-        members = [s for s, g in enumerate(groups) if g == group]
-        rows: list[list[int]] = [[] for _ in range(len(members) + 1)]  # row 0: m_g ≥ 0
-        free: list[bool] = []
-        for i, (long, short) in enumerate(zip(pnl, short_pnl)):
-            if not any(long[s] or short[s] for s in members):
-                continue
-            sides = ((long, False), ([-p for p in short], False)) if i in rated else ((long, True),)
-            for profits, exact in sides:
-                free.append(exact)
-                rows[0].append(0)
-                for row, s in zip(rows[1:], members):
-                    row.append(profits[s])
-        for item in implied_items(rows, free):
-            implied.add(members[item - 1] if item else group)
-    return frozenset(implied)
 
 
 def group_credit_constraints(

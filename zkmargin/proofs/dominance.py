@@ -29,10 +29,14 @@ the inequalities on non-negative coordinates adding up in the same direction.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from zkmargin.proofs.circuit import CircuitParams
 
 
 PAIR_SEARCH_BUDGET = 2_000_000
@@ -80,6 +84,45 @@ def implied_items(rows: Sequence[Sequence[int]], free: Sequence[bool]) -> list[i
             kept.remove(s)
             dropped.append(s)
     return dropped
+
+
+def implied_scenarios(params: CircuitParams, short_part: dict[int, int]) -> frozenset[int | str]:
+    """The scenarios whose inequality the rest of their group implies, and the groups whose
+    m_g ≥ 0 is implied: each group's items over its instruments' coordinates,
+    q_i + u_i and u_i (non-negative) for an instrument with a short part, q_i (free) otherwise.
+
+    The answer depends on the P&L and on which instruments have a short part, never on the
+    threshold, so it is cached on those: a verifier handed proofs naming many thresholds
+    searches once per params and level."""
+    return _implied_by_rows(
+        tuple(params.scenario_groups),
+        tuple(map(tuple, params.pnl)),
+        tuple(map(tuple, params.short_pnl)),
+        frozenset(short_part),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _implied_by_rows(
+    groups: tuple[str, ...], pnl: tuple[tuple[int, ...], ...], short_pnl: tuple[tuple[int, ...], ...], rated: frozenset[int]
+) -> frozenset[int | str]:
+    implied: set[int | str] = set()
+    for group in dict.fromkeys(groups):
+        members = [s for s, g in enumerate(groups) if g == group]
+        rows: list[list[int]] = [[] for _ in range(len(members) + 1)]  # row 0: m_g ≥ 0
+        free: list[bool] = []
+        for i, (long, short) in enumerate(zip(pnl, short_pnl)):
+            if not any(long[s] or short[s] for s in members):
+                continue
+            sides = ((long, False), ([-p for p in short], False)) if i in rated else ((long, True),)
+            for profits, exact in sides:
+                free.append(exact)
+                rows[0].append(0)
+                for row, s in zip(rows[1:], members):
+                    row.append(profits[s])
+        for item in implied_items(rows, free):
+            implied.add(members[item - 1] if item else group)
+    return frozenset(implied)
 
 
 def _screen(target: np.ndarray, others: np.ndarray, exact_only: np.ndarray, search_pairs: bool) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from zkmargin.canonical import encode_base64
 from zkmargin.proofs.account import AccountCommitments
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.stacked import bucket_name
 from zkmargin.proofs.statement import Statement
 
 
@@ -51,12 +52,12 @@ def require_commitments(
             if by_name.get(name) != raw:
                 raise InvalidProof(f"commitment {name} differs from {source}")
         return
-    width = len(circuit.variables) // buckets
-    index = {circuit.variables[i].name.split(": ", 1)[1]: i for i in range(width)}
+    index = {variable.name: i for i, variable in enumerate(circuit.variables)}
     for name, raw in held.committed().items():
-        if name not in index:
-            raise InvalidProof(f"the proof has no commitment {name}, which {source} holds")
-        parts = [_point(proof.commitment_bytes[k * width + index[name]]) for k in range(buckets)]
+        copies = [index.get(bucket_name(k, name)) for k in range(buckets)]
+        if None in copies:
+            raise InvalidProof(f"the proof has no commitment {name} in every bucket, which {source} holds")
+        parts = [_point(proof.commitment_bytes[i]) for i in copies]
         if reduce(add, parts).to_bytes() != raw:
             raise InvalidProof(f"commitment {name}: the {buckets} buckets' commitments do not add up to {source}")
 

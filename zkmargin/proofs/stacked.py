@@ -8,6 +8,11 @@ from dataclasses import replace
 from zkmargin.proofs.circuit import Circuit, Constraint
 
 
+def bucket_name(k: int, name: str) -> str:
+    """The name of copy k's variable or constraint `name` in a stack."""
+    return f"bucket {k}: {name}"
+
+
 def stacked(circuit: Circuit, copies: int) -> Circuit:
     """`copies` copies of `circuit` side by side: the circuit of that many isolated buckets.
 
@@ -24,10 +29,10 @@ def stacked(circuit: Circuit, copies: int) -> Circuit:
         return tuple((index + k * width, coefficient) for index, coefficient in terms)
 
     variables = tuple(
-        replace(v, name=f"bucket {k}: {v.name}") for k in range(copies) for v in circuit.variables
+        replace(v, name=bucket_name(k, v.name)) for k in range(copies) for v in circuit.variables
     )
     constraints = tuple(
-        Constraint(f"bucket {k}: {c.name}", shifted(c.terms, k), c.constant, c.bits)
+        Constraint(bucket_name(k, c.name), shifted(c.terms, k), c.constant, c.bits)
         for k in range(copies)
         for c in circuit.constraints
     )

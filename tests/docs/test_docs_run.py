@@ -10,13 +10,16 @@ namespace in another. What runs and what is only shown is said by the Markdown i
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+import zkmargin as zm
 from tests.docs.doc_blocks import CONSOLE, PYTHON, SHELL, Block, read_blocks
 from tests.docs.doc_runner import Shell, command_problems, run_python
 from zkmargin.cli import cli
+from zkmargin.demo import scenery
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -70,3 +73,9 @@ def test_docs_shell_blocks_run_in_order_when_typed_into_one_workspace(doc: Path,
 @pytest.mark.parametrize("doc", PYTHON_DOCS)
 def test_docs_python_blocks_run_in_order_when_executed_in_one_namespace(doc: Path, workspace: Path) -> None:
     run_python(_blocks(doc))
+
+
+def test_walkthrough_portfolio_file_holds_the_demo_traders_book_when_loaded() -> None:
+    book = zm.Portfolio.load(REPO / "examples" / "portfolio_walkthrough.json")
+    assert (book.account, book.cash) == (scenery.TRADER, scenery.TRADER_CASH)
+    assert {name: Decimal(quantity) for name, quantity in book.positions.items()} == scenery.TRADER_POSITIONS

@@ -25,7 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SLOW = {
     ("README.md", "python"): "proves a 28-instrument span book three ways, one of them in 4 buckets",
-    ("docs/walkthrough.md", "shell"): "a second prove of the walkthrough's book, as the Python session does",
     ("docs/venue.md", "shell"): "a ledger day: proves for the inbox",
 }
 """Sessions left to `-m slow`, with why; every other session runs by default."""

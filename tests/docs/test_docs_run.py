@@ -25,7 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SLOW = {
     ("README.md", "python"): "proves a 28-instrument span book three ways, one of them in 4 buckets",
-    ("docs/venue.md", "shell"): "a ledger day: proves for the inbox",
 }
 """Sessions left to `-m slow`, with why; every other session runs by default."""
 
@@ -78,3 +77,8 @@ def test_walkthrough_portfolio_file_holds_the_demo_traders_book_when_loaded() ->
     book = zm.Portfolio.load(REPO / "examples" / "portfolio_walkthrough.json")
     assert (book.account, book.cash) == (scenery.TRADER, scenery.TRADER_CASH)
     assert {name: Decimal(quantity) for name, quantity in book.positions.items()} == scenery.TRADER_POSITIONS
+
+
+def test_docs_slow_sessions_name_a_session_that_runs_when_listed() -> None:
+    names = {doc.relative_to(REPO).as_posix(): doc for doc in DOCS}
+    assert all(name in names and _runs(names[name], kind) for name, kind in SLOW)

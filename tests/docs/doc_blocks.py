@@ -193,6 +193,7 @@ def zkmargin_argvs(command: Command) -> list[list[str]]:
 
 
 def split_sequence(words: list[str]) -> list[list[str]]:
+    """The simple commands of a line: its words cut at `&&` and `;`."""
     parts: list[list[str]] = [[]]
     for word in words:
         if word in ("&&", ";"):

@@ -34,7 +34,7 @@ import zkmargin as zm
 from benchmarks.margin_proof import ROOT, equation_points, option_market, random_book, scenario_arrays
 from benchmarks.range_proof import verifier_msm_points
 from zkmargin.demo.crowd import DEFAULT_SEED, generate_accounts
-from zkmargin.demo.scenery import DEMO_UNIVERSE, MARKET_FILE, MODEL_FILE, REPO_ROOT, listed_market
+from zkmargin.demo.scenery import DEMO_UNIVERSE, MARKET_FILE, MODEL_FILE, REPO_ROOT
 from benchmarks.report import emit
 from zkmargin.hazmat import fold, groups
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
@@ -124,7 +124,7 @@ def margin_case(name: str, params: zm.RiskParams, book: zm.Portfolio, repeat: in
 
 def crowd_case(accounts: int) -> dict:
     """The demo's crowd: generated accounts over the demo's params, proved in 1 and 2 processes."""
-    market = listed_market(zm.Market.load(REPO_ROOT / MARKET_FILE), DEMO_UNIVERSE)
+    market = zm.Market.load(REPO_ROOT / MARKET_FILE).listing(DEMO_UNIVERSE)
     params = zm.build_params(market, zm.MarginModel.load(REPO_ROOT / MODEL_FILE))
     provable = [a.portfolio for a in generate_accounts(market, params, accounts, DEFAULT_SEED) if a.verdict == "proves"]
     points = equation_points(zm.prove(provable[0], params, workers=1), params)  # also warms the workers' caches

@@ -75,9 +75,9 @@ def test_implied_items_drops_only_rows_the_kept_ones_imply_when_the_witness_is_a
 
 
 def demo_params():
-    from zkmargin.demo.walkthrough import DEMO_UNIVERSE, listed_market
+    from zkmargin.demo.walkthrough import DEMO_UNIVERSE
 
-    market = listed_market(zm.Market.load(ROOT / "examples" / "market.json"), DEMO_UNIVERSE)
+    market = zm.Market.load(ROOT / "examples" / "market.json").listing(DEMO_UNIVERSE)
     return zm.build_params(market, zm.MarginModel.load(ROOT / "circuits" / "portfolio_margin.toml"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
@@ -55,15 +54,6 @@ def locate_repo(root: Path | None = None) -> Path:
 def round_up(amount: Decimal, step: Decimal) -> Decimal:
     """`amount` rounded up to a multiple of `step` (deposits are round numbers)."""
     return (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
-
-
-def listed_market(market: zm.Market, instruments: Sequence[str]) -> zm.Market:
-    """`market` restricted to `instruments` and the underlyings they reference."""
-    data = json.loads(market.to_json())
-    data["instruments"] = {name: data["instruments"][name] for name in instruments}
-    used = {spec["underlying"] for spec in data["instruments"].values()}
-    data["underlyings"] = {name: spec for name, spec in data["underlyings"].items() if name in used}
-    return zm.Market.from_json(json.dumps(data), "listed market")
 
 
 def futures_settlement(before: zm.Market, after: zm.Market, portfolio: zm.Portfolio) -> Decimal:

@@ -27,7 +27,6 @@ from zkmargin.demo.scenery import (
     MARKET_FILE,
     MODEL_FILE,
     futures_settlement,
-    listed_market,
     locate_repo,
     raise_claimed_threshold,
 )
@@ -66,7 +65,7 @@ class VenueSide:
         self.workdir = Path(self._scratch.name)
         self.ledger = Ledger(self.workdir / "zkmargin.db")
         self.model = zm.MarginModel.load(self.root / MODEL_FILE)
-        self.market = listed_market(zm.Market.load(self.root / MARKET_FILE), DEMO_UNIVERSE)
+        self.market = zm.Market.load(self.root / MARKET_FILE).listing(DEMO_UNIVERSE)
         self.params = zm.build_params(self.market, self.model)
         self.books: dict[str, zm.Portfolio] = {}
         self.openings: dict[str, zm.AccountOpenings] = {}

@@ -42,7 +42,6 @@ from zkmargin.demo.scenery import (
     TRADER_CASH,
     TRADER_POSITIONS,
     futures_settlement,
-    listed_market,
     locate_repo,
     raise_claimed_threshold,
     round_up,
@@ -108,7 +107,7 @@ class Walkthrough(PictureStep):
         say, n = self.narrator.say, self.narrator
         self._heading(self.venue_publishes_params, "The venue publishes its margin parameters")
         full = zm.Market.load(self.root / MARKET_FILE)
-        self.market = listed_market(full, DEMO_UNIVERSE)
+        self.market = full.listing(DEMO_UNIVERSE)
         self.params = zm.build_params(self.market, self.model)
         say(
             f"""A venue lists XYZ stock, two of its December options and the E-mini and Micro

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, NamedTuple
 
 import numpy as np
@@ -181,6 +181,25 @@ class Market(StrictModel, JsonFile):
             if item.kind == "stock" and item.mark is not None else 1.0
             for item in (self.instruments[i] for i in self.instrument_ids())
         ])
+
+    def listing(self, instruments: Iterable[str]) -> Market:
+        """This market with only `instruments` listed, and the underlyings they reference.
+
+        A proof commits to every instrument of the params' universe, so a venue that lists
+        fewer products proves and verifies smaller statements (the demo lists five).
+        """
+        names = list(instruments)
+        unknown = [name for name in names if name not in self.instruments]
+        if unknown or not names:
+            raise InputError(
+                f"listing: unknown instrument {', '.join(map(repr, unknown))}" if unknown
+                else "listing: name at least one instrument"
+            )
+        data = self.model_dump()
+        data["instruments"] = {name: data["instruments"][name] for name in names}
+        used = {spec["underlying"] for spec in data["instruments"].values()}
+        data["underlyings"] = {name: spec for name, spec in data["underlyings"].items() if name in used}
+        return validate(type(self), data, "listed market")
 
     def shocked(self, price_factor: float, vol_shift: float = 0.0) -> Market:
         """This market after every underlying moved: price × `price_factor`, vol + `vol_shift`.

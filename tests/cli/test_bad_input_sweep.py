@@ -6,8 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timedelta
 
+import pytest
+from click.testing import CliRunner
+
+from zkmargin.cli import cli
 from zkmargin.files import MAX_FILE_BYTES
+
+
+@pytest.fixture
+def run():
+    """The command line in process; an exception that escapes it fails the test."""
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args), prog_name="zkmargin", catch_exceptions=False)
 
 
 def ledger_with_params(invoke) -> None:
@@ -27,3 +39,29 @@ def test_ledger_submit_records_bad_input_without_reading_it_when_file_exceeds_si
     [row] = json.loads(result.stdout)["files"]
     assert row["status"] == "bad input"
     assert row["reason"] == f"{os.path.join('inbox', 'huge.json')}: larger than {MAX_FILE_BYTES >> 20} MiB, not a proof file zkmargin reads"
+
+
+DURATION_OPTIONS = {
+    "--valid-for": ("params", "sign", "unsigned.params.json", "--key", "venue.key.json", "--epoch", "2", "-o", "out.json"),
+    "--max-params-age": ("verify", "--params", "params.json", "meets.proof.json"),
+    "--deadline": ("monitor", "run", "--db", "ledger.db"),
+}
+
+
+@pytest.mark.parametrize("option", DURATION_OPTIONS)
+@pytest.mark.parametrize("text", ["99999999999999d", "999999999d", "36501d", "876001h"])
+def test_duration_option_exits_2_naming_it_when_beyond_a_century(run, workdir, option, text):
+    run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
+    result = run(*DURATION_OPTIONS[option], option, text)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {text!r} is longer than 100 years" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+def test_monitor_deadline_adds_up_its_parts_when_a_unit_repeats(run, workdir):
+    ledger_with_params(run)
+    run("ledger", "open", "--db", "ledger.db", "alice.account.json")
+    result = run("monitor", "run", "--db", "ledger.db", "--deadline", "1h1h", "--json")
+    [call] = json.loads(result.stdout)["issued"]
+    issued, deadline = (datetime.fromisoformat(call[key]) for key in ("issued_at", "deadline"))
+    assert deadline - issued == timedelta(hours=2)

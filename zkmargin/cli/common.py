@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
@@ -169,6 +170,24 @@ def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> De
     if not value.is_finite() or value < 0:
         raise click.BadParameter(f"{text!r} must be a finite amount ≥ 0", param=param)
     return value
+
+
+MAX_DURATION = timedelta(days=36_500)
+"""The longest --valid-for, --deadline or age accepted: a century, far inside the calendar's
+range, so a time it is added to or taken from is always a date."""
+
+
+def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.Parameter | None) -> timedelta:
+    """The sum of (count, unit) parts — units as timedelta spells them — refusing more than MAX_DURATION."""
+    total = timedelta()
+    try:
+        for count, unit in parts:
+            total += timedelta(**{unit: count})
+    except OverflowError:
+        total = None
+    if total is None or total > MAX_DURATION:
+        raise click.BadParameter(f"{text!r} is longer than {MAX_DURATION.days // 365} years", param=param)
+    return total
 
 
 # Options shared by several commands (click.option already returns a decorator).

@@ -65,3 +65,38 @@ def test_monitor_deadline_adds_up_its_parts_when_a_unit_repeats(run, workdir):
     [call] = json.loads(result.stdout)["issued"]
     issued, deadline = (datetime.fromisoformat(call[key]) for key in ("issued_at", "deadline"))
     assert deadline - issued == timedelta(hours=2)
+
+
+def escape_lone_surrogate(path, field: str) -> None:
+    """Rewrite one top-level string field of a JSON file as the escape of a lone surrogate,
+    which JSON allows and UTF-8 cannot spell."""
+    data = json.loads(path.read_text())
+    data[field] = "\udcff"
+    path.write_text(json.dumps(data))  # ensure_ascii writes "\udcff"
+
+
+@pytest.mark.parametrize(("target", "field", "command"), [
+    ("unsigned.params.json", "currency", ("check", "--allow-unsigned", "--params", "unsigned.params.json", "--portfolio", "meets.json")),
+    ("meets.json", "account", ("check", "--params", "params.json", "--portfolio", "meets.json")),
+    ("meets.proof.json", "account", ("verify", "--params", "params.json", "meets.proof.json")),
+])
+def test_json_reader_exits_2_naming_file_when_a_string_is_a_lone_surrogate(run, workdir, target, field, command):
+    escape_lone_surrogate(workdir / target, field)
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"zkmargin: error: {target}: the string '\\udcff' holds a lone surrogate, which is not text\n"
+
+
+def test_ledger_submit_records_other_files_when_one_holds_a_lone_surrogate(run, workdir):
+    ledger_with_params(run)
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (workdir / "meets.proof.json").rename(inbox / "a.json")
+    escape_lone_surrogate(inbox / "a.json", "params_digest")
+    (workdir / "bob.proof.json").rename(inbox / "b.json")
+    result = run("ledger", "submit", "--db", "ledger.db", "--json", "inbox")
+    assert result.exit_code == 0, result.output
+    rows = {os.path.basename(row["file"]): row for row in json.loads(result.stdout)["files"]}
+    assert rows["a.json"]["status"] == "bad input"
+    assert "lone surrogate" in rows["a.json"]["reason"]
+    assert rows["b.json"]["status"] == "invalid"  # bob has no account on this ledger

@@ -100,3 +100,11 @@ def test_ledger_submit_records_other_files_when_one_holds_a_lone_surrogate(run, 
     assert rows["a.json"]["status"] == "bad input"
     assert "lone surrogate" in rows["a.json"]["reason"]
     assert rows["b.json"]["status"] == "invalid"  # bob has no account on this ledger
+
+
+@pytest.mark.parametrize("address", ["nonsense", "tcp://host", "udp://10.0.0.5:8786", "tcp://[::1:8786", "tcp://host:99999", "inproc://x"])
+@pytest.mark.parametrize("command", [("verify-batch", "--params", "params.json"), ("ledger", "submit", "--db", "ledger.db")])
+def test_scheduler_option_exits_2_naming_it_when_not_a_dask_address(run, workdir, command, address):
+    result = run(*command, "--scheduler", address, "meets.proof.json")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--scheduler': {address!r} is not an address like tcp://HOST:PORT" in result.stderr

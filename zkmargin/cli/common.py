@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -239,11 +240,26 @@ def open_ledger(database: str | None) -> Iterator[Ledger]:
         ledger.close()
 
 
+_SCHEDULER = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):([0-9]{1,5})\Z")
+
+
+def _scheduler_address(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """Refuse what Dask cannot parse before handing it over: its ValueError would escape as a
+    traceback, and a failed Client leaves Dask unable to start another in the process."""
+    if text is None:
+        return None
+    match = _SCHEDULER.match(text)
+    if not match or int(match[3]) > 65535:
+        raise click.BadParameter(f"{text!r} is not an address like tcp://HOST:PORT", param=param)
+    return text
+
+
 def spread_options(command):
     """--jobs N (a process pool on this machine) and --scheduler tcp://HOST:PORT (a Dask cluster)."""
     command = click.option(
         "--scheduler",
         metavar="tcp://HOST:PORT",
+        callback=_scheduler_address,
         help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
     )(command)
     return click.option(

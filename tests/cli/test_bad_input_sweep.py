@@ -108,3 +108,18 @@ def test_scheduler_option_exits_2_naming_it_when_not_a_dask_address(run, workdir
     result = run(*command, "--scheduler", address, "meets.proof.json")
     assert result.exit_code == 2, result.output
     assert f"Invalid value for '--scheduler': {address!r} is not an address like tcp://HOST:PORT" in result.stderr
+
+
+def test_prove_exits_2_writing_nothing_when_one_custodian_attests_twice(run, workdir):
+    run("keys", "new", "--issuer", "custodian-b", "--role", "custody", "-o", "b.key.json", "--public", "b.pub.json")
+    trust = ("--trust", os.environ["ZKMARGIN_TRUST"], "--trust", "b.pub.json")
+    for sequence in ("1", "2"):
+        attested = run("attest", "--key", "b.key.json", "--params", "params.json", "--portfolio", "bob.json", *trust,
+                       "--sequence", sequence, "-o", f"b{sequence}.json", "--openings", f"b{sequence}.openings.json")
+        assert attested.exit_code == 0, attested.output
+    result = run("prove", "--params", "params.json", *trust, "-o", "double.proof.json",
+                 "--attestation", "b1.json", "--openings", "b1.openings.json",
+                 "--attestation", "b2.json", "--openings", "b2.openings.json")
+    assert result.exit_code == 2, result.output
+    assert "two attestations by 'custodian-b'" in result.stderr
+    assert not (workdir / "double.proof.json").exists()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +15,8 @@ from click.testing import CliRunner
 
 from zkmargin.cli import cli
 from zkmargin.files import MAX_FILE_BYTES
+
+from .conftest import REPO
 
 
 @pytest.fixture
@@ -123,3 +127,30 @@ def test_prove_exits_2_writing_nothing_when_one_custodian_attests_twice(run, wor
     assert result.exit_code == 2, result.output
     assert "two attestations by 'custodian-b'" in result.stderr
     assert not (workdir / "double.proof.json").exists()
+
+
+NOT_UTF8 = "alice\udcff"
+"""What Python makes of an argument holding the byte 0xff, which is not UTF-8 (surrogateescape)."""
+
+
+@pytest.mark.parametrize("command", [
+    ("ledger", "export", NOT_UTF8, "-o", "out.json"),
+    ("ledger", "challenge", NOT_UTF8),
+    ("ledger", "deposit", NOT_UTF8, "5", "--ref", "wire-1"),
+    ("ledger", "withdraw", NOT_UTF8, "5", "--ref", "wire-1"),
+    ("plot", "history", NOT_UTF8, "-o", "out.svg"),
+])
+def test_account_argument_exits_2_naming_it_when_not_utf8(run, workdir, command):
+    ledger_with_params(run)
+    result = run(*command, "--db", "ledger.db")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for 'ACCOUNT': {NOT_UTF8!r} must contain printable characters only" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+def test_ledger_exits_2_naming_database_when_its_path_is_not_utf8(workdir):
+    done = subprocess.run([sys.executable, "-m", "zkmargin", "ledger", "init", "--db", b"ledger\xff.db"],
+                          capture_output=True, cwd=workdir, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == b"zkmargin: error: database 'ledger\\udcff.db': not a printable UTF-8 path or URL\n"
+    assert not any(name.startswith(b"ledger\xff") for name in os.listdir(os.fsencode(workdir)))

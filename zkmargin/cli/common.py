@@ -20,6 +20,7 @@ import numpy as np
 
 import zkmargin as zm
 from zkmargin.console import shown
+from zkmargin.jsonio import check_label
 from zkmargin.venue.ledger import Ledger
 
 EXIT_FALSE = 1
@@ -189,6 +190,15 @@ def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.P
     if total is None or total > MAX_DURATION:
         raise click.BadParameter(f"{text!r} is longer than {MAX_DURATION.days // 365} years", param=param)
     return total
+
+
+def account_name(_ctx: click.Context, param: click.Parameter, text: str) -> str:
+    """An ACCOUNT argument spelled as account files spell it (`check_label`): a name that is
+    not one — bytes that are not UTF-8, a control character — is refused before any query."""
+    try:
+        return check_label(text)
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r} {error}", param=param) from None
 
 
 # Options shared by several commands (click.option already returns a decorator).

@@ -154,3 +154,22 @@ def test_ledger_exits_2_naming_database_when_its_path_is_not_utf8(workdir):
     assert done.returncode == 2, done.stderr
     assert done.stderr == b"zkmargin: error: database 'ledger\\udcff.db': not a printable UTF-8 path or URL\n"
     assert not any(name.startswith(b"ledger\xff") for name in os.listdir(os.fsencode(workdir)))
+
+
+@pytest.mark.parametrize("factor", ["1e999999", "101", "1.0000001"])
+def test_params_build_exits_2_naming_level_when_its_factor_is_out_of_bounds(run, workdir, factor):
+    model = (REPO / "circuits" / "span.toml").read_text().replace('initial = "1.1"', f'initial = "{factor}"')
+    (workdir / "wild.toml").write_text(model)
+    result = run("params", "build", "--market", "market.json", "--model", "wild.toml", "-o", "out.json")
+    assert result.exit_code == 2, result.output
+    assert f"level 'initial': factor '{factor}' must be a decimal from 1 to 100 with at most 6 decimal places" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+def test_check_exits_2_naming_params_when_a_level_factor_would_overflow(run, workdir):
+    params = json.loads((workdir / "unsigned.params.json").read_text())
+    params["levels"]["initial"] = "1e999999"
+    (workdir / "wild.params.json").write_text(json.dumps(params))
+    result = run("check", "--allow-unsigned", "--params", "wild.params.json", "--portfolio", "meets.json", "--level", "initial")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("zkmargin: error: wild.params.json: levels: level 'initial': factor '1e999999' must be")

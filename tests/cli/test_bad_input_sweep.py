@@ -173,3 +173,12 @@ def test_check_exits_2_naming_params_when_a_level_factor_would_overflow(run, wor
     result = run("check", "--allow-unsigned", "--params", "wild.params.json", "--portfolio", "meets.json", "--level", "initial")
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("zkmargin: error: wild.params.json: levels: level 'initial': factor '1e999999' must be")
+
+
+def test_params_import_exits_2_naming_file_when_span_xml_declares_an_unknown_encoding(run, workdir):
+    text = (REPO / "examples" / "span_sp_nq.spn").read_text()
+    (workdir / "odd.spn").write_text(text.replace('encoding="UTF-8"', 'encoding="x-nonsense"', 1))
+    result = run("params", "import", "--format", "span-xml", "odd.spn", "-o", "out.json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "zkmargin: error: odd.spn: malformed XML: unknown encoding: x-nonsense\n"
+    assert not (workdir / "out.json").exists()

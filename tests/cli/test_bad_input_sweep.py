@@ -4,14 +4,19 @@ intake; never a traceback, never an unbounded read, never a half-written output.
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 import os
 import subprocess
+import threading
 import sys
 from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from zkmargin.cli import cli
 from zkmargin.files import MAX_FILE_BYTES
@@ -182,3 +187,113 @@ def test_params_import_exits_2_naming_file_when_span_xml_declares_an_unknown_enc
     assert result.exit_code == 2, result.output
     assert result.stderr == "zkmargin: error: odd.spn: malformed XML: unknown encoding: x-nonsense\n"
     assert not (workdir / "out.json").exists()
+
+
+# Generated mutations of valid files: whatever a tampered or truncated file says, the answer is
+# a verdict or one error line — never a traceback, and for a proof never "valid".
+
+def leaf_paths(value, path=()):
+    """Every path to a scalar or list in parsed JSON (lists count as one leaf)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaf_paths(item, (*path, key))
+    else:
+        yield path
+
+
+def replaced(data, path, new):
+    data = copy.deepcopy(data)
+    parent = data
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = new
+    return data
+
+
+JSON_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
+    st.text(max_size=12), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def proof_mutations(original: bytes):
+    """Truncations, bit flips of the file, bit flips inside a decoded point, and a field
+    swapped for any JSON value."""
+    parsed = json.loads(original)
+    paths = list(leaf_paths(parsed))
+    truncated = st.integers(0, len(original) - 1).map(lambda n: original[:n])
+    flipped = st.tuples(st.integers(0, len(original) - 1), st.integers(0, 7)).map(
+        lambda at: original[: at[0]] + bytes([original[at[0]] ^ 1 << at[1]]) + original[at[0] + 1:])
+
+    def flip_point(choice):
+        field, index, bit = choice
+        raw = bytearray(base64.b64decode(parsed[field][index % len(parsed[field])]))
+        raw[bit // 8 % len(raw)] ^= 1 << bit % 8
+        items = list(parsed[field])
+        items[index % len(items)] = base64.b64encode(bytes(raw)).decode()
+        return json.dumps(replaced(parsed, (field,), items)).encode()
+
+    point = st.tuples(st.sampled_from(["commitments", "limb_commitments"]), st.integers(0, 63), st.integers(0, 383)).map(flip_point)
+    swapped = st.tuples(st.sampled_from(paths), JSON_VALUES).filter(
+        lambda swap: json.dumps(swap[1]) != json.dumps(_at(parsed, swap[0]))
+    ).map(lambda swap: json.dumps(replaced(parsed, *swap)).encode())
+    return st.one_of(truncated, flipped, point, swapped)
+
+
+def _at(data, path):
+    for key in path:
+        data = data[key]
+    return data
+
+
+def assert_refused(result, *codes: int) -> None:
+    assert result.exit_code in codes, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("zkmargin: "), result.stderr
+    if result.exit_code == 2:
+        assert len(lines) == 1 and lines[0].startswith("zkmargin: error: "), result.stderr
+
+
+def sweep_verify(run, workdir, examples: int) -> None:
+    original = (workdir / "meets.proof.json").read_bytes()
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(proof_mutations(original))
+    def verify_refuses(mutated: bytes) -> None:
+        assume(mutated != original)
+        (workdir / "mutated.json").write_bytes(mutated)
+        assert_refused(run("verify", "--params", "params.json", "mutated.json"), 1, 2)
+
+    verify_refuses()
+
+
+def test_verify_refuses_proof_when_mutated(run, workdir):
+    sweep_verify(run, workdir, examples=30)
+
+
+@pytest.mark.slow
+def test_verify_refuses_proof_when_mutated_deep_sweep(run, workdir):
+    sweep_verify(run, workdir, examples=600)
+
+
+def test_ledger_submit_records_a_row_per_entry_when_inbox_holds_a_dangling_link_and_a_fifo(run, workdir):
+    ledger_with_params(run)
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "gone.json").symlink_to(workdir / "nowhere.json")
+    os.mkfifo(inbox / "pipe.json")
+    # Without the check the read of pipe.json waits for a writer: this one hands it junk, late.
+    writer = threading.Thread(target=lambda: (inbox / "pipe.json").write_text("junk"), daemon=True)
+    writer.start()
+    (workdir / "bob.proof.json").rename(inbox / "bob.json")
+    try:
+        result = run("ledger", "submit", "--db", "ledger.db", "--json", "inbox")
+    finally:
+        os.close(os.open(inbox / "pipe.json", os.O_RDONLY | os.O_NONBLOCK))  # let the writer finish
+        writer.join()
+    assert result.exit_code == 0, result.output
+    rows = {os.path.basename(row["file"]): (row["status"], row["reason"]) for row in json.loads(result.stdout)["files"]}
+    assert rows["gone.json"] == ("bad input", f"no such file: {os.path.join('inbox', 'gone.json')}")
+    assert rows["pipe.json"] == ("bad input", f"{os.path.join('inbox', 'pipe.json')}: not a regular file")
+    assert rows["bob.json"][0] == "invalid"

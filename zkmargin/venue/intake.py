@@ -85,7 +85,7 @@ def proof_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
             for root, directories, names in os.walk(path):
                 directories[:] = sorted(name for name in directories if not name.startswith("."))
                 found += [Path(root, name) for name in names if not name.startswith(".")]
-        elif path.exists():
+        elif os.path.lexists(path):  # a dangling link is one more unreadable file, with its row
             found.append(path)
         else:
             raise LedgerError(f"{path}: no such file or directory")
@@ -270,6 +270,8 @@ def _take(
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     """The file read and parsed; a `bad input` row unless it is a proof for a published epoch."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO dropped in the inbox would block the read
+            raise zm.InputError(f"{path}: not a regular file")
         data = read_bounded(path, str(path), "a proof file")
     except zm.InputError as error:
         digest = hashlib.sha256(os.fsencode(path)).hexdigest()

@@ -297,3 +297,15 @@ def test_ledger_submit_records_a_row_per_entry_when_inbox_holds_a_dangling_link_
     assert rows["gone.json"] == ("bad input", f"no such file: {os.path.join('inbox', 'gone.json')}")
     assert rows["pipe.json"] == ("bad input", f"{os.path.join('inbox', 'pipe.json')}: not a regular file")
     assert rows["bob.json"][0] == "invalid"
+
+
+@pytest.mark.parametrize("option", ["proofs", "--commitments"])
+def test_verify_batch_exits_2_naming_link_when_a_directory_holds_a_symlink_loop(run, workdir, option):
+    folder = workdir / "folder"
+    folder.mkdir()
+    (folder / "a.json").symlink_to("b.json")
+    (folder / "b.json").symlink_to("a.json")
+    sources = ("folder",) if option == "proofs" else ("--commitments", "folder", "meets.proof.json")
+    result = run("verify-batch", "--params", "params.json", *sources)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"zkmargin: error: {os.path.join('folder', 'a.json')}: cannot read: Too many levels of symbolic links\n"

@@ -8,6 +8,7 @@ import base64
 import copy
 import json
 import os
+import stat
 import subprocess
 import threading
 import sys
@@ -309,3 +310,24 @@ def test_verify_batch_exits_2_naming_link_when_a_directory_holds_a_symlink_loop(
     result = run("verify-batch", "--params", "params.json", *sources)
     assert result.exit_code == 2, result.output
     assert result.stderr == f"zkmargin: error: {os.path.join('folder', 'a.json')}: cannot read: Too many levels of symbolic links\n"
+
+
+def make_fifo(path) -> None:
+    os.mkfifo(path)
+
+
+def make_null_device(path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # what /dev/null is
+
+
+@pytest.mark.parametrize("make", [make_fifo, make_null_device, os.mkdir])
+def test_params_build_exits_2_leaving_target_when_output_is_not_a_regular_file(run, workdir, make):
+    make(workdir / "out")
+    kind = stat.S_IFMT((workdir / "out").stat().st_mode)
+    result = run("params", "build", "--market", "market.json", "--model", str(REPO / "circuits" / "span.toml"),
+                 "-o", "out", "--force")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "zkmargin: error: out: not a regular file (a device, FIFO or directory); name a file to write\n"
+    assert stat.S_IFMT((workdir / "out").stat().st_mode) == kind

@@ -331,3 +331,21 @@ def test_params_build_exits_2_leaving_target_when_output_is_not_a_regular_file(r
     assert result.exit_code == 2, result.output
     assert result.stderr == "zkmargin: error: out: not a regular file (a device, FIFO or directory); name a file to write\n"
     assert stat.S_IFMT((workdir / "out").stat().st_mode) == kind
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("underlyings", "XYZ", "price"), 1e308),
+    (("underlyings", "XYZ", "price"), 1.000001e12),
+    (("instruments", "XYZ 2026-12-18 100 C", "strike"), 1e308),
+    (("instruments", "XYZ 2026-12-18 100 C", "mark"), 1e13),
+    (("instruments", "MES 2026-12-18", "multiplier"), 1e10),
+])
+def test_plot_profile_exits_2_naming_field_when_market_number_is_oversize(run, workdir, path, value):
+    market = json.loads((workdir / "market.json").read_text())
+    (workdir / "huge.json").write_text(json.dumps(replaced(market, path, value)))
+    result = run("plot", "profile", "--params", "params.json", "--portfolio", "meets.json", "--market", "huge.json", "-o", "out.png")
+    assert result.exit_code == 2, result.output
+    field = f'{path[0]}["{path[1]}"].{path[2]}'
+    assert result.stderr.startswith(f"zkmargin: error: huge.json: {field}: ")
+    assert "less than or equal to" in result.stderr
+    assert not (workdir / "out.png").exists()

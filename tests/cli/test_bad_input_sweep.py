@@ -349,3 +349,16 @@ def test_plot_profile_exits_2_naming_field_when_market_number_is_oversize(run, w
     assert result.stderr.startswith(f"zkmargin: error: huge.json: {field}: ")
     assert "less than or equal to" in result.stderr
     assert not (workdir / "out.png").exists()
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("name = " + "[" * 3000 + "]" * 3000, "TOML nested deeper than 64 levels"),
+    ("name = " + "{a = " * 3000 + "1" + "}" * 3000, "TOML nested deeper than 64 levels"),
+    (".".join(["a"] * 3000) + " = 1", "a dotted key of more than 64 parts"),
+    ("[" + ".".join(['"a"'] * 100) + "]", "a dotted key of more than 64 parts"),
+])
+def test_params_build_exits_2_naming_model_when_its_toml_nests_too_deep(run, workdir, line, problem):
+    (workdir / "deep.toml").write_text(line + "\n" + (REPO / "circuits" / "span.toml").read_text())
+    result = run("params", "build", "--market", "market.json", "--model", "deep.toml", "-o", "out.json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"zkmargin: error: deep.toml: {problem}\n"

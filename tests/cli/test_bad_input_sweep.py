@@ -217,28 +217,30 @@ JSON_VALUES = st.one_of(
 )
 
 
-def proof_mutations(original: bytes):
-    """Truncations, bit flips of the file, bit flips inside a decoded point, and a field
-    swapped for any JSON value."""
+def mutations(original: bytes, point_fields: tuple[str, ...] = ()):
+    """Truncations and bit flips of the file, a field swapped for any JSON value and, for a
+    proof, a bit flipped inside a decoded point."""
     parsed = json.loads(original)
     paths = list(leaf_paths(parsed))
     truncated = st.integers(0, len(original) - 1).map(lambda n: original[:n])
     flipped = st.tuples(st.integers(0, len(original) - 1), st.integers(0, 7)).map(
         lambda at: original[: at[0]] + bytes([original[at[0]] ^ 1 << at[1]]) + original[at[0] + 1:])
-
-    def flip_point(choice):
-        field, index, bit = choice
-        raw = bytearray(base64.b64decode(parsed[field][index % len(parsed[field])]))
-        raw[bit // 8 % len(raw)] ^= 1 << bit % 8
-        items = list(parsed[field])
-        items[index % len(items)] = base64.b64encode(bytes(raw)).decode()
-        return json.dumps(replaced(parsed, (field,), items)).encode()
-
-    point = st.tuples(st.sampled_from(["commitments", "limb_commitments"]), st.integers(0, 63), st.integers(0, 383)).map(flip_point)
     swapped = st.tuples(st.sampled_from(paths), JSON_VALUES).filter(
         lambda swap: json.dumps(swap[1]) != json.dumps(_at(parsed, swap[0]))
     ).map(lambda swap: json.dumps(replaced(parsed, *swap)).encode())
-    return st.one_of(truncated, flipped, point, swapped)
+    if not point_fields:
+        return st.one_of(truncated, flipped, swapped)
+
+    def flip_point(choice):
+        field, index, bit = choice
+        items = list(parsed[field])
+        raw = bytearray(base64.b64decode(items[index % len(items)]))
+        raw[bit // 8 % len(raw)] ^= 1 << bit % 8
+        items[index % len(items)] = base64.b64encode(bytes(raw)).decode()
+        return json.dumps(replaced(parsed, (field,), items)).encode()
+
+    point = st.tuples(st.sampled_from(point_fields), st.integers(0, 63), st.integers(0, 383)).map(flip_point)
+    return st.one_of(truncated, flipped, swapped, point)
 
 
 def _at(data, path):
@@ -255,110 +257,36 @@ def assert_refused(result, *codes: int) -> None:
         assert len(lines) == 1 and lines[0].startswith("zkmargin: error: "), result.stderr
 
 
-def sweep_verify(run, workdir, examples: int) -> None:
-    original = (workdir / "meets.proof.json").read_bytes()
+SWEEPS = {
+    # file mutated: (the command reading it, the exit codes a mutation may give, decoded points)
+    "meets.proof.json": (("verify", "--params", "params.json"), (1, 2), ("commitments", "limb_commitments")),
+    "params.json": (("check", "--portfolio", "meets.json", "--params"), (2,), ()),
+    "meets.json": (("check", "--params", "params.json", "--portfolio"), (0, 1, 2), ()),
+    "alice.account.json": (("verify", "--params", "params.json", "alice.pinned.proof.json", "--commitments"), (1, 2), ()),
+}
+
+
+def sweep(run, workdir, target: str, examples: int) -> None:
+    command, codes, points = SWEEPS[target]
+    original = (workdir / target).read_bytes()
 
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    @given(proof_mutations(original))
-    def verify_refuses(mutated: bytes) -> None:
+    @given(mutations(original, points))
+    def refused(mutated: bytes) -> None:
         assume(mutated != original)
         (workdir / "mutated.json").write_bytes(mutated)
-        assert_refused(run("verify", "--params", "params.json", "mutated.json"), 1, 2)
+        assert_refused(run(*command, "mutated.json"), *codes)
 
-    verify_refuses()
+    refused()
 
 
-def test_verify_refuses_proof_when_mutated(run, workdir):
-    sweep_verify(run, workdir, examples=30)
+@pytest.mark.parametrize("target", SWEEPS)
+def test_reader_answers_with_a_verdict_or_one_error_line_when_file_mutated(run, workdir, target):
+    sweep(run, workdir, target, examples=20)
 
 
 @pytest.mark.slow
-def test_verify_refuses_proof_when_mutated_deep_sweep(run, workdir):
-    sweep_verify(run, workdir, examples=600)
-
-
-def test_ledger_submit_records_a_row_per_entry_when_inbox_holds_a_dangling_link_and_a_fifo(run, workdir):
-    ledger_with_params(run)
-    inbox = workdir / "inbox"
-    inbox.mkdir()
-    (inbox / "gone.json").symlink_to(workdir / "nowhere.json")
-    os.mkfifo(inbox / "pipe.json")
-    # Without the check the read of pipe.json waits for a writer: this one hands it junk, late.
-    writer = threading.Thread(target=lambda: (inbox / "pipe.json").write_text("junk"), daemon=True)
-    writer.start()
-    (workdir / "bob.proof.json").rename(inbox / "bob.json")
-    try:
-        result = run("ledger", "submit", "--db", "ledger.db", "--json", "inbox")
-    finally:
-        os.close(os.open(inbox / "pipe.json", os.O_RDONLY | os.O_NONBLOCK))  # let the writer finish
-        writer.join()
-    assert result.exit_code == 0, result.output
-    rows = {os.path.basename(row["file"]): (row["status"], row["reason"]) for row in json.loads(result.stdout)["files"]}
-    assert rows["gone.json"] == ("bad input", f"no such file: {os.path.join('inbox', 'gone.json')}")
-    assert rows["pipe.json"] == ("bad input", f"{os.path.join('inbox', 'pipe.json')}: not a regular file")
-    assert rows["bob.json"][0] == "invalid"
-
-
-@pytest.mark.parametrize("option", ["proofs", "--commitments"])
-def test_verify_batch_exits_2_naming_link_when_a_directory_holds_a_symlink_loop(run, workdir, option):
-    folder = workdir / "folder"
-    folder.mkdir()
-    (folder / "a.json").symlink_to("b.json")
-    (folder / "b.json").symlink_to("a.json")
-    sources = ("folder",) if option == "proofs" else ("--commitments", "folder", "meets.proof.json")
-    result = run("verify-batch", "--params", "params.json", *sources)
-    assert result.exit_code == 2, result.output
-    assert result.stderr == f"zkmargin: error: {os.path.join('folder', 'a.json')}: cannot read: Too many levels of symbolic links\n"
-
-
-def make_fifo(path) -> None:
-    os.mkfifo(path)
-
-
-def make_null_device(path) -> None:
-    if os.geteuid() != 0:
-        pytest.skip("making a device node needs root")
-    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # what /dev/null is
-
-
-@pytest.mark.parametrize("make", [make_fifo, make_null_device, os.mkdir])
-def test_params_build_exits_2_leaving_target_when_output_is_not_a_regular_file(run, workdir, make):
-    make(workdir / "out")
-    kind = stat.S_IFMT((workdir / "out").stat().st_mode)
-    result = run("params", "build", "--market", "market.json", "--model", str(REPO / "circuits" / "span.toml"),
-                 "-o", "out", "--force")
-    assert result.exit_code == 2, result.output
-    assert result.stderr == "zkmargin: error: out: not a regular file (a device, FIFO or directory); name a file to write\n"
-    assert stat.S_IFMT((workdir / "out").stat().st_mode) == kind
-
-
-@pytest.mark.parametrize(("path", "value"), [
-    (("underlyings", "XYZ", "price"), 1e308),
-    (("underlyings", "XYZ", "price"), 1.000001e12),
-    (("instruments", "XYZ 2026-12-18 100 C", "strike"), 1e308),
-    (("instruments", "XYZ 2026-12-18 100 C", "mark"), 1e13),
-    (("instruments", "MES 2026-12-18", "multiplier"), 1e10),
-])
-def test_plot_profile_exits_2_naming_field_when_market_number_is_oversize(run, workdir, path, value):
-    market = json.loads((workdir / "market.json").read_text())
-    (workdir / "huge.json").write_text(json.dumps(replaced(market, path, value)))
-    result = run("plot", "profile", "--params", "params.json", "--portfolio", "meets.json", "--market", "huge.json", "-o", "out.png")
-    assert result.exit_code == 2, result.output
-    field = f'{path[0]}["{path[1]}"].{path[2]}'
-    assert result.stderr.startswith(f"zkmargin: error: huge.json: {field}: ")
-    assert "less than or equal to" in result.stderr
-    assert not (workdir / "out.png").exists()
-
-
-@pytest.mark.parametrize(("line", "problem"), [
-    ("name = " + "[" * 3000 + "]" * 3000, "TOML nested deeper than 64 levels"),
-    ("name = " + "{a = " * 3000 + "1" + "}" * 3000, "TOML nested deeper than 64 levels"),
-    (".".join(["a"] * 3000) + " = 1", "a dotted key of more than 64 parts"),
-    ("[" + ".".join(['"a"'] * 100) + "]", "a dotted key of more than 64 parts"),
-])
-def test_params_build_exits_2_naming_model_when_its_toml_nests_too_deep(run, workdir, line, problem):
-    (workdir / "deep.toml").write_text(line + "\n" + (REPO / "circuits" / "span.toml").read_text())
-    result = run("params", "build", "--market", "market.json", "--model", "deep.toml", "-o", "out.json")
-    assert result.exit_code == 2, result.output
-    assert result.stderr == f"zkmargin: error: deep.toml: {problem}\n"
+@pytest.mark.parametrize("target", SWEEPS)
+def test_reader_answers_with_a_verdict_or_one_error_line_when_file_mutated_deep_sweep(run, workdir, target):
+    sweep(run, workdir, target, examples=500)

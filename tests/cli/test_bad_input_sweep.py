@@ -290,3 +290,16 @@ def test_reader_answers_with_a_verdict_or_one_error_line_when_file_mutated(run, 
 @pytest.mark.parametrize("target", SWEEPS)
 def test_reader_answers_with_a_verdict_or_one_error_line_when_file_mutated_deep_sweep(run, workdir, target):
     sweep(run, workdir, target, examples=500)
+
+
+@pytest.mark.parametrize("size", [1e308, -1e13, 1e-300])
+def test_params_import_exits_2_naming_position_when_deribit_size_would_vanish_or_overflow(run, workdir, size):
+    response = json.loads((REPO / "examples" / "deribit_pme.json").read_text())
+    result_of = response.get("result", response)
+    result_of["portfolio"]["position"]["BTC-PERPETUAL"] = size
+    (workdir / "pme.json").write_text(json.dumps(response))
+    result = run("params", "import", "--format", "deribit-pme", "pme.json", "-o", "out.json")
+    assert result.exit_code == 2, result.output
+    assert '.portfolio.position["BTC-PERPETUAL"]' in result.stderr
+    assert f"{size:g} is outside 1e-09…1e+12" in result.stderr
+    assert not (workdir / "out.json").exists()

@@ -222,7 +222,7 @@ def mutations(original: bytes, point_fields: tuple[str, ...] = ()):
     proof, a bit flipped inside a decoded point."""
     parsed = json.loads(original)
     paths = list(leaf_paths(parsed))
-    truncated = st.integers(0, len(original) - 1).map(lambda n: original[:n])
+    truncated = st.integers(0, len(original.rstrip()) - 1).map(lambda n: original[:n])  # the final newline is no content
     flipped = st.tuples(st.integers(0, len(original) - 1), st.integers(0, 7)).map(
         lambda at: original[: at[0]] + bytes([original[at[0]] ^ 1 << at[1]]) + original[at[0] + 1:])
     swapped = st.tuples(st.sampled_from(paths), JSON_VALUES).filter(
@@ -249,11 +249,11 @@ def _at(data, path):
     return data
 
 
-def assert_refused(result, *codes: int) -> None:
+def assert_answered(result, *codes: int) -> None:
+    """A verdict among `codes`; bad input (2) as exactly one error line."""
     assert result.exit_code in codes, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    assert lines and lines[-1].startswith("zkmargin: "), result.stderr
     if result.exit_code == 2:
+        lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("zkmargin: error: "), result.stderr
 
 
@@ -276,7 +276,7 @@ def sweep(run, workdir, target: str, examples: int) -> None:
     def refused(mutated: bytes) -> None:
         assume(mutated != original)
         (workdir / "mutated.json").write_bytes(mutated)
-        assert_refused(run(*command, "mutated.json"), *codes)
+        assert_answered(run(*command, "mutated.json"), *codes)
 
     refused()
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from zkmargin.cli import cli
+from zkmargin.cli.common import MAX_JOBS
 from zkmargin.files import MAX_FILE_BYTES
 
 from .conftest import REPO
@@ -303,3 +304,11 @@ def test_params_import_exits_2_naming_position_when_deribit_size_would_vanish_or
     assert '.portfolio.position["BTC-PERPETUAL"]' in result.stderr
     assert f"{size:g} is outside 1e-09…1e+12" in result.stderr
     assert not (workdir / "out.json").exists()
+
+
+@pytest.mark.parametrize("command", [("verify-batch", "--params", "params.json"), ("ledger", "submit", "--db", "ledger.db")])
+@pytest.mark.parametrize("jobs", [MAX_JOBS + 1, 10**12])
+def test_jobs_option_exits_2_before_forking_when_beyond_four_per_core(run, workdir, command, jobs):
+    result = run(*command, "--jobs", str(jobs), "meets.proof.json")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--jobs': {jobs} is not in the range 1<=x<={MAX_JOBS}" in result.stderr

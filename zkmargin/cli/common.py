@@ -264,6 +264,10 @@ def _scheduler_address(_ctx: click.Context, param: click.Parameter, text: str | 
     return text
 
 
+MAX_JOBS = 4 * (os.cpu_count() or 1)
+"""A process pool forks all its workers at once: --jobs 100000 was a fork bomb."""
+
+
 def spread_options(command):
     """--jobs N (a process pool on this machine) and --scheduler tcp://HOST:PORT (a Dask cluster)."""
     command = click.option(
@@ -273,7 +277,8 @@ def spread_options(command):
         help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
     )(command)
     return click.option(
-        "--jobs", type=click.IntRange(min=1), metavar="N", help="Verify in N processes on this machine."
+        "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
+        help=f"Verify in N processes on this machine (at most {MAX_JOBS}: 4 per core).",
     )(command)
 
 

@@ -8,6 +8,7 @@ import base64
 import copy
 import json
 import os
+import resource
 import stat
 import subprocess
 import threading
@@ -312,3 +313,16 @@ def test_jobs_option_exits_2_before_forking_when_beyond_four_per_core(run, workd
     result = run(*command, "--jobs", str(jobs), "meets.proof.json")
     assert result.exit_code == 2, result.output
     assert f"Invalid value for '--jobs': {jobs} is not in the range 1<=x<={MAX_JOBS}" in result.stderr
+
+
+def test_check_exits_2_in_bounded_memory_when_a_json_string_is_megabytes_long(workdir):
+    (workdir / "long.json").write_text(json.dumps({"account": "x" * 24_000_000, "cash": 0, "positions": {}}))
+
+    def limit_memory():  # the old depth scan's regex held ~120 bytes per character: 2.9 GB here
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run([sys.executable, "-m", "zkmargin", "check", "--params", "params.json", "--portfolio", "long.json"],
+                          capture_output=True, text=True, cwd=workdir, preexec_fn=limit_memory,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("zkmargin: error: long.json: account: String should have at most 64 characters")

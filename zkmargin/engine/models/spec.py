@@ -151,7 +151,7 @@ class MarginModel(BaseModel):
         )
 
 
-_TOML_STRING_OR_COMMENT = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+_TOML_STRING_OR_COMMENT = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*\'|#[^\n]*')
 _BRACKET = re.compile(r"[\[\]{}]")
 _DEEP_KEY = re.compile(r'(?<![\w"-])(?:(?:[\w-]+|"")\s*\.\s*){%d}' % MAX_DEPTH)
 """MAX_DEPTH dotted parts in a row, each starting where a key can (so a long word is scanned once)."""

@@ -47,11 +47,15 @@ def write_atomic(
     owner-only (0600), new or replaced. With `overwrite=False` an existing file is an `InputError`, decided
     atomically by a hard link. Overwriting through a symlink replaces the file it points
     to, and the link stays: renaming over the link itself would cut it, and the file the
-    user meant would never see the new text. A new file is never created through a link.
+    user meant would never see the new text. A new file is never created through a link, and
+    a device, FIFO or directory is never replaced (`InputError`).
     """
     path = Path(path)
     if overwrite and path.is_symlink() and path.exists():
         path = Path(os.path.realpath(path))
+    if overwrite and path.exists() and not path.is_file():
+        # Renaming over /dev/null (as root) or a FIFO would replace it with a regular file.
+        raise InputError(f"{path}: not a regular file (a device, FIFO or directory); name a file to write")
     if not overwrite and os.path.lexists(path):
         raise InputError(f"refusing to overwrite existing file: {path}")
     if not path.parent.is_dir():

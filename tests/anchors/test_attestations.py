@@ -9,7 +9,7 @@ import pytest
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio
-from zkmargin.proofs import prover
+from zkmargin.proofs import attested_book as attested_book_module, prover
 from zkmargin.proofs.attested import summed_commitments
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
@@ -109,10 +109,12 @@ def test_verify_refuses_proof_when_an_attestation_is_dropped_or_replaced(proof, 
         zm.verify(replaced, params, policy=policy)
 
 
-def test_verify_refuses_two_attestations_when_both_are_by_one_custodian(params, custodians, trust):
+def test_verify_refuses_two_attestations_when_both_are_by_one_custodian(params, custodians, trust, monkeypatch):
     a = custodians[0]
     first = zm.attest(a, params, portfolio(3000, FUT=1), sequence=1, time=NOW)
     second = zm.attest(a, params, portfolio(3000, FUT=1), sequence=2, time=NOW)
+    # A dishonest prover drops the honest prover's refusal (tests/cli/test_bad_input_sweep.py).
+    monkeypatch.setattr(attested_book_module, "_require_one_per_custodian", lambda pairs: None)
     book = zm.attested_book([first, second], params)
     doubled = zm.prove(book.portfolio, params, openings=book.openings, attestations=book.attestations)
     with pytest.raises(zm.InvalidProof, match="counted twice"):

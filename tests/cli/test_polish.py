@@ -84,7 +84,8 @@ def test_margin_model_refuses_dev_zero_by_size_when_loaded():
 
 def huge_market(tmp_path):
     data = json.loads((EXAMPLES / "market.json").read_text())
-    data["underlyings"]["XYZ"]["price"] = 1e300
+    data["underlyings"]["XYZ"]["price"] = 1e12  # the largest price and multiplier a market takes:
+    data["instruments"]["XYZ"]["multiplier"] = 1e9  # one unit is worth 1e21, past 63 bits of cents
     path = tmp_path / "market.json"
     path.write_text(json.dumps(data))
     return path
@@ -99,7 +100,7 @@ def test_build_params_raises_without_a_numpy_warning_when_amounts_overflow(tmp_p
 
 def test_cli_stderr_is_one_error_line_without_numpy_warning_when_prices_overflow(tmp_path):
     data = json.loads((EXAMPLES / "market.json").read_text())
-    data["underlyings"]["XYZ"]["price"] = 1.5e308  # its scenarios overflow to inf, then inf − inf
+    data["underlyings"]["XYZ"]["price"] = 1.5e308  # refused on load: its scenarios would overflow to inf
     market = tmp_path / "market.json"
     market.write_text(json.dumps(data))
     result = subprocess.run(
@@ -108,7 +109,8 @@ def test_cli_stderr_is_one_error_line_without_numpy_warning_when_prices_overflow
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )
     assert result.returncode == 2
-    assert result.stderr == "zkmargin: error: values: the amount for instrument 'XYZ' is not finite\n"
+    assert result.stderr == (f"zkmargin: error: {market}: underlyings[\"XYZ\"].price: "
+                             "Input should be less than or equal to 1000000000000 (got 1.5e+308)\n")
 
 
 def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,6 +20,7 @@ import numpy as np
 
 import zkmargin as zm
 from zkmargin.console import shown
+from zkmargin.jsonio import check_label
 from zkmargin.venue.ledger import Ledger
 
 EXIT_FALSE = 1
@@ -171,6 +174,33 @@ def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> De
     return value
 
 
+MAX_DURATION = timedelta(days=36_500)
+"""The longest --valid-for, --deadline or age accepted: a century, far inside the calendar's
+range, so a time it is added to or taken from is always a date."""
+
+
+def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.Parameter | None) -> timedelta:
+    """The sum of (count, unit) parts — units as timedelta spells them — refusing more than MAX_DURATION."""
+    total = timedelta()
+    try:
+        for count, unit in parts:
+            total += timedelta(**{unit: count})
+    except OverflowError:
+        total = None
+    if total is None or total > MAX_DURATION:
+        raise click.BadParameter(f"{text!r} is longer than {MAX_DURATION.days // 365} years", param=param)
+    return total
+
+
+def account_name(_ctx: click.Context, param: click.Parameter, text: str) -> str:
+    """An ACCOUNT argument spelled as account files spell it (`check_label`): a name that is
+    not one — bytes that are not UTF-8, a control character — is refused before any query."""
+    try:
+        return check_label(text)
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r} {error}", param=param) from None
+
+
 # Options shared by several commands (click.option already returns a decorator).
 params_option = click.option(
     "--params",
@@ -220,15 +250,35 @@ def open_ledger(database: str | None) -> Iterator[Ledger]:
         ledger.close()
 
 
+_SCHEDULER = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):([0-9]{1,5})\Z")
+
+
+def _scheduler_address(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """Refuse what Dask cannot parse before handing it over: its ValueError would escape as a
+    traceback, and a failed Client leaves Dask unable to start another in the process."""
+    if text is None:
+        return None
+    match = _SCHEDULER.match(text)
+    if not match or int(match[3]) > 65535:
+        raise click.BadParameter(f"{text!r} is not an address like tcp://HOST:PORT", param=param)
+    return text
+
+
+MAX_JOBS = 4 * (os.cpu_count() or 1)
+"""A process pool forks all its workers at once: --jobs 100000 was a fork bomb."""
+
+
 def spread_options(command):
     """--jobs N (a process pool on this machine) and --scheduler tcp://HOST:PORT (a Dask cluster)."""
     command = click.option(
         "--scheduler",
         metavar="tcp://HOST:PORT",
+        callback=_scheduler_address,
         help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
     )(command)
     return click.option(
-        "--jobs", type=click.IntRange(min=1), metavar="N", help="Verify in N processes on this machine."
+        "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
+        help=f"Verify in N processes on this machine (at most {MAX_JOBS}: 4 per core).",
     )(command)
 
 

@@ -17,6 +17,7 @@ import click
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
 from zkmargin.cli.common import (
+    account_name,
     backend_option,
     db_option,
     json_option,
@@ -208,7 +209,7 @@ The challenge is stored with its expiry. The first valid proof that answers it, 
 before it expires, consumes it; any later proof answering it is refused as a replay. Until
 it is answered or expires, the account's proofs that answer no challenge are refused.""",
 )
-@click.argument("account")
+@click.argument("account", callback=account_name)
 @click.option(
     "--valid-for", callback=duration, default="1h", show_default=True, metavar="DURATION",
     help="How long the trader has to answer (90s, 30m, 12h, 7d).",

@@ -16,7 +16,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import duration, trust_option
-from zkmargin.cli.common import backend_option, db_option, decimal_amount, json_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.common import account_name, backend_option, db_option, decimal_amount, json_option, load_trust, open_ledger, respond, table
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring
 from zkmargin.venue.account_rows import AccountRow
@@ -110,7 +110,7 @@ def _movement_options(command):
     for option in (backend_option, json_option, db_option, _reference_option):
         command = option(command)
     command = click.argument("amount", callback=decimal_amount)(command)
-    return click.argument("account")(command)
+    return click.argument("account", callback=account_name)(command)
 
 
 @click.command(
@@ -152,7 +152,7 @@ Writes the commitments as they stand now (atomically); the file is a copy, the l
 the record. The output says who vouches for them: self-declared, or the custodians (and
 sequence numbers) whose attestations they are the sum of.""",
 )
-@click.argument("account")
+@click.argument("account", callback=account_name)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="account.json to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @db_option

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.cli.common import db_option, emit_json, json_option, open_ledger, params_option, respond, table
+from zkmargin.cli.common import bounded_duration, db_option, emit_json, json_option, open_ledger, params_option, respond, table
 from zkmargin.venue import monitor
 
 _DURATION = re.compile(r"(\d+)([dhms])")
@@ -21,7 +21,7 @@ def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelt
     parts = _DURATION.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise click.BadParameter(f"{text!r} is not a duration such as 2h, 90m, 1h30m or 1d", param=param)
-    return timedelta(**{_UNITS[unit]: int(number) for number, unit in parts})
+    return bounded_duration([(int(number), _UNITS[unit]) for number, unit in parts], text, param)
 
 
 def _call_document(call: monitor.Call) -> dict:

@@ -11,6 +11,7 @@ import click
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
+    account_name,
     emit_json,
     level_option,
     load_portfolio,
@@ -118,7 +119,7 @@ learns: equity − requirement ≥ it) as steps, refused proofs as red crosses. 
 --portfolio (your book; it never leaves this machine) also its equity, requirement and
 excess under each proof's epoch params, as the ledger stored them.""",
 )
-@click.argument("account")
+@click.argument("account", callback=account_name)
 @click.option("--ledger", "--db", "database", metavar="PATH|URL",
               help="The ledger: SQLite file or postgresql:// URL (default: $ZKMARGIN_DB, else ./zkmargin.db).")
 @click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -170,12 +171,13 @@ class _BatchEntry:
 
 def _json_files(sources: tuple[Path, ...], params_path: Path, what: str) -> list[Path]:
     """Every named file, and every *.json in every named directory except the params file."""
-    params_file = params_path.resolve()
+    # realpath, not Path.resolve: a symlink loop among the files is bad input when read, not a RuntimeError here
+    params_file = os.path.realpath(params_path)
     files: list[Path] = []
     for source in sources:
         if source.is_dir():
             files += sorted(
-                path for path in source.glob("*.json") if path.resolve() != params_file
+                path for path in source.glob("*.json") if os.path.realpath(path) != params_file
             )
         else:
             files.append(source)

@@ -11,7 +11,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from zkmargin.jsonio import IsoDate, Label, NonNegativeFloat, PositiveFloat, StrictModel
+from zkmargin.jsonio import IsoDate, Label, StrictModel
+
+MAX_PRICE = 1e12
+MAX_MULTIPLIER = 1e9
+"""Bounds of a price (strike, mark) and of a multiplier: far above any listed contract (a yen
+future's multiplier is 12.5 million), far below where float P&L over a price grid stops being
+a number that can be drawn or fixed-point encoded (a price of 1e308 broke `plot profile`)."""
+Price = Annotated[float, Field(gt=0, le=MAX_PRICE, allow_inf_nan=False)]
+Mark = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
+Multiplier = Annotated[float, Field(gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
 
 AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
 
@@ -24,7 +33,7 @@ class Underlying(StrictModel):
     the price (0.08 = 8%), for models that take it from the market.
     """
 
-    price: PositiveFloat = Field(
+    price: Price = Field(
         description="Spot price, or the futures price for futures and options on_future."
     )
     vol: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = Field(
@@ -54,12 +63,12 @@ class Instrument(StrictModel):
     kind: Literal["stock", "future", "option"] = Field(description="stock covers any spot asset.")
     underlying: Label = Field(description="Key of market.underlyings.")
     right: Literal["call", "put"] | None = Field(None, description="Options only.")
-    strike: PositiveFloat | None = Field(None, description="Options only.")
+    strike: Price | None = Field(None, description="Options only.")
     expiry: IsoDate | None = Field(
         None, description="YYYY-MM-DD after as_of; required for options, optional for futures."
     )
-    multiplier: PositiveFloat = Field(1.0, description="Units of the underlying per contract.")
-    mark: NonNegativeFloat | None = Field(
+    multiplier: Multiplier = Field(1.0, description="Units of the underlying per contract.")
+    mark: Mark | None = Field(
         None, description="Price per unit; without it the model price is used."
     )
     on_future: bool = Field(

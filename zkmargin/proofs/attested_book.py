@@ -43,6 +43,15 @@ def _require_opens(attestation: Attestation, openings: AttestationOpenings) -> N
             raise InputError(f"the openings do not open the attestation by {attestation.custodian!r}")
 
 
+def _require_one_per_custodian(pairs: list[tuple[Attestation, AttestationOpenings]]) -> None:
+    """Refused here, before proving: the verifier refuses a proof that counts a custodian's book twice."""
+    custodians = [attestation.custodian for attestation, _ in pairs]
+    twice = sorted({name for name in custodians if custodians.count(name) > 1})
+    if twice:
+        raise InputError(f"two attestations by {', '.join(map(repr, twice))}: a custodian's book counts once; "
+                         "give its latest attestation only")
+
+
 def attested_book(pairs: list[tuple[Attestation, AttestationOpenings]], params: RiskParams) -> AttestedBook:
     """Sum one or several custodians' attested books (cross-venue portfolio margin)."""
     if not pairs:
@@ -50,6 +59,7 @@ def attested_book(pairs: list[tuple[Attestation, AttestationOpenings]], params: 
     accounts = {attestation.account for attestation, _ in pairs}
     if len(accounts) != 1:
         raise InputError(f"the attestations are for different accounts: {', '.join(map(repr, sorted(accounts)))}")
+    _require_one_per_custodian(pairs)
     for attestation, openings in pairs:
         attestation.require_universe(params)
         _require_opens(attestation, openings)

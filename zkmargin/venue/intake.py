@@ -44,6 +44,7 @@ import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
+from zkmargin.files import read_bounded
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.ledger import Epoch, Ledger, now_utc
@@ -84,7 +85,7 @@ def proof_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
             for root, directories, names in os.walk(path):
                 directories[:] = sorted(name for name in directories if not name.startswith("."))
                 found += [Path(root, name) for name in names if not name.startswith(".")]
-        elif path.exists():
+        elif os.path.lexists(path):  # a dangling link is one more unreadable file, with its row
             found.append(path)
         else:
             raise LedgerError(f"{path}: no such file or directory")
@@ -269,10 +270,12 @@ def _take(
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     """The file read and parsed; a `bad input` row unless it is a proof for a published epoch."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
+        if path.exists() and not path.is_file():  # a FIFO dropped in the inbox would block the read
+            raise zm.InputError(f"{path}: not a regular file")
+        data = read_bounded(path, str(path), "a proof file")
+    except zm.InputError as error:
         digest = hashlib.sha256(os.fsencode(path)).hexdigest()
-        return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=f"cannot read: {error.strerror}"))
+        return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=str(error)))
     digest = hashlib.sha256(data).hexdigest()
     try:
         proof = zm.MarginProof.from_json(data, what=str(path))

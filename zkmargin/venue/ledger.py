@@ -54,6 +54,8 @@ def now_utc() -> datetime:
 def database_url(target: str | os.PathLike | None = None) -> str:
     """The SQLAlchemy URL for a path or URL, `$ZKMARGIN_DB`, or ./zkmargin.db."""
     target = str(target or os.environ.get("ZKMARGIN_DB") or DEFAULT_DATABASE)
+    if not target.isprintable():  # a shell passes bytes that are not UTF-8 as lone surrogates
+        raise LedgerError(f"database {target!r}: not a printable UTF-8 path or URL")
     if "://" not in target:
         return f"sqlite:///{target}"
     scheme, rest = target.split("://", 1)

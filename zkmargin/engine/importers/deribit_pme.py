@@ -44,6 +44,10 @@ from zkmargin.validation import quote_key, validate
 from zkmargin.engine.risk_arrays import RiskArrays
 
 QUANTITY_DECIMALS = 4
+POSITION_SIZES = (1e-9, 1e12)
+"""The sizes a held position may have: divided by 1e308 the vectors round to a P&L of 0, an
+instrument with no risk."""
+
 VECTOR_FIELDS = ("standard", "extended")
 
 
@@ -139,6 +143,10 @@ def read_deribit_pme(path: str | os.PathLike) -> RiskArrays:
         if position == 0:
             raise reader.fail(f"{root}.portfolio.position{member(instrument)}",
                               "is 0: the vectors are per position, so a unit's P&L cannot be derived")
+        if not POSITION_SIZES[0] <= abs(position) <= POSITION_SIZES[1]:
+            raise reader.fail(f"{root}.portfolio.position{member(instrument)}",
+                              f"{position:g} is outside {POSITION_SIZES[0]:g}…{POSITION_SIZES[1]:g}: a unit's P&L "
+                              "(the vectors divided by it) would vanish or overflow")
         to_usd = 1.0 if linear else reader.number(index_prices, f"{coin.lower()}_usd", f"{root}.index_price")
         if to_usd <= 0:
             raise reader.fail(f"{root}.index_price.{coin.lower()}_usd", f"must be > 0, got {to_usd:g}")

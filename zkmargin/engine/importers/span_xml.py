@@ -315,6 +315,8 @@ def read_span_xml(path: str | os.PathLike, commodities: list[str] | None = None)
         raise InputError(f"{what}: refusing entity declaration or external reference: {error}") from None
     except OSError as error:
         raise InputError(f"{what}: cannot read: {error.strerror}") from None
+    except LookupError as error:  # the XML declaration names an encoding Python does not know
+        raise InputError(f"{what}: malformed XML: {error}") from None
     return risk_arrays_of(handler, commodities, what)
 
 

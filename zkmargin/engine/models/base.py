@@ -221,8 +221,14 @@ def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
     return scenario_pnl(market, factors, shifts) * weight[None, :]
 
 
+MAX_LEVEL_FACTOR = 100
+LEVEL_PLACES = 6
+"""Bounds of a level factor: "1e999999" would overflow the requirement's arithmetic, and each
+digit of a factor widens the proof's constraints (soundness budget); real levels read 1.1 or 1.5."""
+
+
 def check_levels(levels: dict[str, str]) -> dict[str, str]:
-    """Levels map a name to a decimal factor ≥ 1; "maintenance" is exactly 1."""
+    """Levels map a name to a decimal factor from 1 to 100 (at most 6 places); "maintenance" is exactly 1."""
     if "maintenance" not in levels:
         raise ValueError('must define the "maintenance" level (factor "1")')
     for name, text in levels.items():
@@ -232,8 +238,9 @@ def check_levels(levels: dict[str, str]) -> dict[str, str]:
             factor = Decimal(text)
         except (InvalidOperation, TypeError):
             raise ValueError(f"level {name!r}: {text!r} is not a decimal number") from None
-        if not factor.is_finite() or factor < 1:
-            raise ValueError(f"level {name!r}: factor {text!r} must be a decimal ≥ 1")
+        if not factor.is_finite() or not 1 <= factor <= MAX_LEVEL_FACTOR or factor.normalize().as_tuple().exponent < -LEVEL_PLACES:
+            raise ValueError(f"level {name!r}: factor {text!r} must be a decimal from 1 to {MAX_LEVEL_FACTOR} "
+                             f"with at most {LEVEL_PLACES} decimal places")
     if Decimal(levels["maintenance"]) != 1:
         raise ValueError(f'the "maintenance" level must have factor "1", got {levels["maintenance"]!r}')
     return levels

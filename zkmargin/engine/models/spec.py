@@ -22,6 +22,7 @@ venue reads and changes a model's numbers.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
+from zkmargin.jsonio import MAX_DEPTH
 from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family
@@ -121,6 +123,7 @@ class MarginModel(BaseModel):
 
     @classmethod
     def from_toml(cls, text: str, what: str = "margin model") -> MarginModel:
+        _check_depth(text, what)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -146,3 +149,23 @@ class MarginModel(BaseModel):
         raise InputError(
             f"margin params are built from a Market or RiskArrays, got {type(source).__name__}"
         )
+
+
+_TOML_STRING_OR_COMMENT = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*\'|#[^\n]*')
+_BRACKET = re.compile(r"[\[\]{}]")
+_DEEP_KEY = re.compile(r'(?<![\w"-])(?:(?:[\w-]+|"")\s*\.\s*){%d}' % MAX_DEPTH)
+"""MAX_DEPTH dotted parts in a row, each starting where a key can (so a long word is scanned once)."""
+
+
+def _check_depth(text: str, what: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before tomllib sees it: its parser recurses once
+    per bracket (a RecursionError, or worse once py_ecc has raised the recursion limit), and
+    takes quadratic time over the parts of a dotted key (a.a.a… = 1)."""
+    bare = _TOML_STRING_OR_COMMENT.sub(lambda match: "" if match[0].startswith("#") else '""', text)
+    if _DEEP_KEY.search(bare):
+        raise InputError(f"{what}: a dotted key of more than {MAX_DEPTH} parts")
+    depth = 0
+    for bracket in _BRACKET.findall(bare):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise InputError(f"{what}: TOML nested deeper than {MAX_DEPTH} levels")

@@ -119,7 +119,7 @@ def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):
                     zm.MarginModel.load(REPO / "circuits" / "expected_shortfall.toml")).save(params)
     before = sorted(os.listdir(tmp_path))
     # Import first and say so, so the signal lands in the command, not in the imports.
-    harness = ("import sys; from zkmargin.cli import cli; print('ready', flush=True); "
+    harness = ("import sys; from zkmargin.cli import cli; " + SAY_WHEN_PROVING + "print('ready', flush=True); "
                "cli.main(sys.argv[1:], prog_name='zkmargin')")
     process = subprocess.Popen(
         [sys.executable, "-c", harness, "prove", "--allow-unsigned", "--params", str(params), "--portfolio",
@@ -127,12 +127,25 @@ def test_prove_exits_130_leaving_no_files_when_interrupted(tmp_path):
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout.readline() == "ready\n"
-    time.sleep(3.0)  # well into proving (tens of seconds), past argument parsing even on a loaded machine
+    assert process.stdout.readline() == "proving\n"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 130
     assert stderr == "zkmargin: error: interrupted\n"
     assert sorted(os.listdir(tmp_path)) == before
+
+
+SAY_WHEN_PROVING = (
+    "from zkmargin.hazmat import partner\n"
+    "start_partner = partner.Partner.__init__\n"
+    "def announced(self, *args):\n"
+    "    start_partner(self, *args)\n"
+    "    print('proving', flush=True)\n"
+    "partner.Partner.__init__ = announced\n"
+)
+"""Harness code that prints "proving" once the prover has started its partner process: the
+signal then lands mid-proof with both processes running, however loaded the machine (a fixed
+sleep was either too short there or idle time here)."""
 
 
 def _ctrl_c_harness(before_main: str = "") -> str:
@@ -149,12 +162,12 @@ def test_prove_exits_130_without_traceback_when_ctrl_c_reaches_the_whole_process
     # Its own session, so the signal goes to the group as a terminal's Ctrl-C does: the
     # prover's partner process gets it too.
     process = subprocess.Popen(
-        [sys.executable, "-c", _ctrl_c_harness(), "prove", "--allow-unsigned", "--params", str(params),
+        [sys.executable, "-c", _ctrl_c_harness(SAY_WHEN_PROVING), "prove", "--allow-unsigned", "--params", str(params),
          "--portfolio", str(EXAMPLES / "portfolio_hedged.json"), "-o", str(tmp_path / "proof.json")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     assert process.stdout.readline() == "ready\n"
-    time.sleep(3.0)
+    assert process.stdout.readline() == "proving\n"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 130

@@ -21,9 +21,21 @@ BOOK = {"FUT": 1, "CALL": -1}
 REQUIRED_CASH = Decimal("3250.00")
 
 
-def test_prove_round_trips_when_account_meets_requirement(params):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
-    statement = verify(MarginProof.from_json(proof.to_json()), params)
+@pytest.fixture(scope="module")
+def exact_proof(params):
+    """One proof of the exactly funded BOOK for the tests that only read or copy it (proofs
+    are frozen): each of them proving the same book again would only redo the same work."""
+    return prove(portfolio(REQUIRED_CASH, **BOOK), params)
+
+
+@pytest.fixture(scope="module")
+def rich_proof(params):
+    """A proof of BOOK with 1,000 of excess, shared like `exact_proof`."""
+    return prove(portfolio(REQUIRED_CASH + 1_000, **BOOK), params)
+
+
+def test_prove_round_trips_when_account_meets_requirement(params, exact_proof):
+    statement = verify(MarginProof.from_json(exact_proof.to_json()), params)
     assert (statement.account, statement.model, statement.level) == ("alice", "scenario", "maintenance")
     assert statement.threshold == 0
     assert statement.params_digest == params.digest()
@@ -37,13 +49,12 @@ def test_prove_refuses_when_one_cent_short(params):
     assert refused.value.shortfall == Decimal("0.01")
 
 
-def test_verify_rejects_proof_when_params_differ_in_one_risk_number(params):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+def test_verify_rejects_proof_when_params_differ_in_one_risk_number(params, exact_proof):
     other = small_params(CALL=[600.0, -400.0, -1_000.0, 1_901.0])
     with pytest.raises(InvalidProof, match="params"):
-        verify(proof, other)
+        verify(exact_proof, other)
     # even with the digest rewritten to match, the transcript no longer matches the proof
-    relabelled = _with_statement(proof, params_digest=other.digest())
+    relabelled = _with_statement(exact_proof, params_digest=other.digest())
     with pytest.raises(InvalidProof):
         verify(relabelled, other)
 
@@ -52,11 +63,10 @@ def test_verify_rejects_proof_when_params_differ_in_one_risk_number(params):
     "field, value",
     [("level", "initial"), ("threshold", "100"), ("account", "mallory")],
 )
-def test_verify_rejects_proof_when_statement_is_changed(params, field, value):
-    proof = prove(portfolio(REQUIRED_CASH + 1_000, **BOOK), params)
-    verify(proof, params)
+def test_verify_rejects_proof_when_statement_is_changed(params, rich_proof, field, value):
+    verify(rich_proof, params)
     with pytest.raises(InvalidProof):
-        verify(_with_statement(proof, **{field: value}), params)
+        verify(_with_statement(rich_proof, **{field: value}), params)
 
 
 def test_prove_meets_threshold_when_excess_is_enough(params):
@@ -67,10 +77,9 @@ def test_prove_meets_threshold_when_excess_is_enough(params):
         prove(rich, params, min_excess="100.01")
 
 
-def test_verify_rejects_proof_when_any_commitment_byte_is_flipped(params):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+def test_verify_rejects_proof_when_any_commitment_byte_is_flipped(params, exact_proof):
     for field in ("commitments", "limb_commitments"):
-        encoded = getattr(proof, field)
+        encoded = getattr(exact_proof, field)
         for index, text in enumerate(encoded):
             raw = base64.b64decode(text)
             for position in range(len(raw)):
@@ -79,26 +88,24 @@ def test_verify_rejects_proof_when_any_commitment_byte_is_flipped(params):
                 changed = list(encoded)
                 changed[index] = base64.b64encode(bytes(tampered)).decode()
                 with pytest.raises(InvalidProof):
-                    verify(proof.model_copy(update={field: changed}), params)
+                    verify(exact_proof.model_copy(update={field: changed}), params)
 
 
-def test_verify_rejects_proof_when_any_range_proof_byte_is_flipped(params):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
-    raw = proof.range_proof_bytes
+def test_verify_rejects_proof_when_any_range_proof_byte_is_flipped(params, exact_proof):
+    raw = exact_proof.range_proof_bytes
     for position in range(len(raw)):
         tampered = bytearray(raw)
         tampered[position] ^= 0x80 if position % 2 else 0x01
-        forged = proof.model_copy(update={"range_proof": base64.b64encode(bytes(tampered)).decode()})
+        forged = exact_proof.model_copy(update={"range_proof": base64.b64encode(bytes(tampered)).decode()})
         with pytest.raises(InvalidProof):
             verify(forged, params)
 
 
-def test_verify_rejects_proof_when_commitments_are_swapped(params):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
-    swapped = list(proof.commitments)
+def test_verify_rejects_proof_when_commitments_are_swapped(params, exact_proof):
+    swapped = list(exact_proof.commitments)
     swapped[0], swapped[1] = swapped[1], swapped[0]
     with pytest.raises(InvalidProof):
-        verify(proof.model_copy(update={"commitments": swapped}), params)
+        verify(exact_proof.model_copy(update={"commitments": swapped}), params)
 
 
 def test_prove_draws_fresh_blindings_when_called_twice(params):
@@ -162,8 +169,8 @@ def test_verify_batch_names_the_tampered_proof_when_one_of_fifty_is_bad(params):
     assert result.statements[17] is None and result.statements[16].account == "acct16"
 
 
-def test_proof_load_reports_malformed_when_file_is_truncated(params, tmp_path):
-    text = prove(portfolio(REQUIRED_CASH, **BOOK), params).to_json()
+def test_proof_load_reports_malformed_when_file_is_truncated(exact_proof, tmp_path):
+    text = exact_proof.to_json()
     path = tmp_path / "proof.json"
     path.write_text(text[: len(text) // 2])
     with pytest.raises(MalformedProof):
@@ -179,10 +186,10 @@ def test_proof_load_reports_malformed_when_file_is_truncated(params, tmp_path):
         lambda d: d["commitments"].__setitem__(0, base64.b64encode(b"short").decode()),
     ],
 )
-def test_proof_load_reports_malformed_when_structure_is_wrong(params, edit):
+def test_proof_load_reports_malformed_when_structure_is_wrong(exact_proof, edit):
     import json
 
-    data = json.loads(prove(portfolio(REQUIRED_CASH, **BOOK), params).to_json())
+    data = json.loads(exact_proof.to_json())
     edit(data)
     with pytest.raises(MalformedProof):
         MarginProof.from_json(json.dumps(data))
@@ -250,9 +257,8 @@ def test_verify_batch_pins_each_account_when_venue_passes_its_commitments(params
 
 @pytest.mark.parametrize("field", ["commitments", "limb_commitments"])
 @pytest.mark.parametrize("change", ["drop_last", "repeat_first"])
-def test_verify_rejects_proof_when_a_commitment_list_has_the_wrong_length(params, field, change):
-    proof = prove(portfolio(REQUIRED_CASH, **BOOK), params)
-    listed = list(getattr(proof, field))
+def test_verify_rejects_proof_when_a_commitment_list_has_the_wrong_length(params, exact_proof, field, change):
+    listed = list(getattr(exact_proof, field))
     listed = listed[:-1] if change == "drop_last" else listed + listed[:1]
     with pytest.raises(InvalidProof, match="commitments"):
-        verify(proof.model_copy(update={field: listed}), params)
+        verify(exact_proof.model_copy(update={field: listed}), params)

@@ -83,6 +83,32 @@ def test_params_build_reads_risk_arrays_when_given_instead_of_market(invoke, wor
     }
 
 
+def test_params_build_lists_only_named_instruments_when_given_instrument(invoke, workdir):
+    market = zm.Market.load(workdir / "market.json")
+    listed = sorted(market.instruments)[:2]
+    model = REPO / "circuits" / f"{OTHER_MODEL}.toml"
+    options = [option for name in listed for option in ("--instrument", name)]
+    result = invoke("params", "build", "--market", "market.json", *options, "--model", str(model), "-o", "listed.json")
+    assert result.exit_code == 0, result.output
+    written = zm.RiskParams.load(workdir / "listed.json")
+    assert sorted(written.instruments) == listed
+    assert written.digest() == zm.build_params(market.listing(listed), zm.MarginModel.load(model)).digest()
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        (["--market", "market.json", "--instrument", "NOPE"], "unknown instrument 'NOPE'"),
+        (["--risk-arrays", str(REPO / "examples" / "risk_spx.json"), "--instrument", "SPX"], "--instrument lists instruments of --market"),
+    ],
+)
+def test_params_build_exits_2_when_instrument_cannot_be_listed(invoke, workdir, sources, message):
+    result = invoke("params", "build", *sources, "--model", str(REPO / "circuits" / "span.toml"), "-o", "x.json")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (workdir / "x.json").exists()
+
+
 @pytest.mark.parametrize(
     "sources",
     [[], ["--market", "market.json", "--risk-arrays", str(REPO / "examples" / "risk_spx.json")]],

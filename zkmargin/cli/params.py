@@ -31,10 +31,14 @@ def params_group() -> None:
     epilog="""\b
 Examples:
   zkmargin params build --market examples/market.json --model circuits/span.toml -o params.json
+  zkmargin params build --market examples/market.json --instrument XYZ \\
+      --instrument "XYZ 2026-12-18 100 C" --model circuits/span.toml -o params.json
   zkmargin params build --risk-arrays examples/risk_spx.json \\
       --model circuits/scenario.toml -o params.json
 \b
-Traders check and prove against params.json; its digest names it in every proof.""",
+Traders check and prove against params.json; its digest names it in every proof. Every
+proof commits to each instrument of the params, so listing only the products the venue
+trades (--instrument) keeps proofs small.""",
 )
 @click.option(
     "--market", "market_path", type=click.Path(path_type=Path), help="market.json to price from."
@@ -44,6 +48,13 @@ Traders check and prove against params.json; its digest names it in every proof.
     "risk_path",
     type=click.Path(path_type=Path),
     help="risk.json with scenario P&L supplied by the venue (instead of --market).",
+)
+@click.option(
+    "--instrument",
+    "listed",
+    multiple=True,
+    metavar="NAME",
+    help="List only this instrument of --market (repeat for each); default: all of them.",
 )
 @click.option(
     "--model",
@@ -56,6 +67,7 @@ Traders check and prove against params.json; its digest names it in every proof.
 def params_build(
     market_path: Path | None,
     risk_path: Path | None,
+    listed: tuple[str, ...],
     model_path: Path,
     output: Path,
     force: bool,
@@ -64,8 +76,12 @@ def params_build(
     """Build the public risk parameters from market data and a margin model."""
     if (market_path is None) == (risk_path is None):
         raise click.UsageError("give exactly one of --market or --risk-arrays")
+    if listed and market_path is None:
+        raise click.UsageError("--instrument lists instruments of --market")
     refuse_existing(output, force)
     source = zm.Market.load(market_path) if market_path else zm.RiskArrays.load(risk_path)
+    if listed:
+        source = source.listing(listed)
     model = zm.MarginModel.load(model_path)
     params = zm.build_params(source, model)
     write_atomic(output, params.to_json(), overwrite=force)

@@ -13,7 +13,6 @@ import zkmargin as zm
 from zkmargin.cli.common import bounded_duration, decimal_amount, load_trust
 
 _DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def duration(_ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
@@ -23,7 +22,7 @@ def duration(_ctx: click.Context | None, param: click.Parameter | None, text: st
     match = _DURATION.match(text)
     if not match:
         raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m, 12h or 7d", param=param)
-    return bounded_duration([(int(match[1]), _UNITS[match[2]])], text, param)
+    return bounded_duration([(int(match[1]), match[2])], text, param)
 
 
 def _challenge(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:

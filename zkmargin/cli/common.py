@@ -179,12 +179,15 @@ MAX_DURATION = timedelta(days=36_500)
 range, so a time it is added to or taken from is always a date."""
 
 
+DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
 def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.Parameter | None) -> timedelta:
-    """The sum of (count, unit) parts — units as timedelta spells them — refusing more than MAX_DURATION."""
+    """The sum of (count, unit letter of DURATION_UNITS) parts, refusing more than MAX_DURATION."""
     total = timedelta()
     try:
         for count, unit in parts:
-            total += timedelta(**{unit: count})
+            total += timedelta(**{DURATION_UNITS[unit]: count})
     except OverflowError:
         total = None
     if total is None or total > MAX_DURATION:

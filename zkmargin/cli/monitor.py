@@ -13,7 +13,6 @@ from zkmargin.cli.common import bounded_duration, db_option, emit_json, json_opt
 from zkmargin.venue import monitor
 
 _DURATION = re.compile(r"(\d+)([dhms])")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
 def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
@@ -21,7 +20,7 @@ def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelt
     parts = _DURATION.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise click.BadParameter(f"{text!r} is not a duration such as 2h, 90m, 1h30m or 1d", param=param)
-    return bounded_duration([(int(number), _UNITS[unit]) for number, unit in parts], text, param)
+    return bounded_duration([(int(number), unit) for number, unit in parts], text, param)
 
 
 def _call_document(call: monitor.Call) -> dict:

@@ -100,14 +100,18 @@ def _check_depth(text: str, what: str) -> None:
     py_ecc raises that limit to 100,000 on import, deep enough to overflow the C stack and
     crash the process, so a hostile file must be stopped here.
     """
+    if nested_too_deep(_STRING.sub("", text)):
+        raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")
+
+
+def nested_too_deep(bare: str) -> bool:
+    """Whether the brackets of `bare` (a document with its strings removed) nest past MAX_DEPTH."""
     depth = 0
-    for bracket in _BRACKET.findall(_STRING.sub("", text)):
-        if bracket in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")
-        else:
-            depth -= 1
+    for bracket in _BRACKET.findall(bare):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
 def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
-from zkmargin.jsonio import MAX_DEPTH
+from zkmargin.jsonio import MAX_DEPTH, nested_too_deep
 from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family
@@ -152,7 +152,6 @@ class MarginModel(BaseModel):
 
 
 _TOML_STRING_OR_COMMENT = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*\'|#[^\n]*')
-_BRACKET = re.compile(r"[\[\]{}]")
 _DEEP_KEY = re.compile(r'(?<![\w"-])(?:(?:[\w-]+|"")\s*\.\s*){%d}' % MAX_DEPTH)
 """MAX_DEPTH dotted parts in a row, each starting where a key can (so a long word is scanned once)."""
 
@@ -164,8 +163,5 @@ def _check_depth(text: str, what: str) -> None:
     bare = _TOML_STRING_OR_COMMENT.sub(lambda match: "" if match[0].startswith("#") else '""', text)
     if _DEEP_KEY.search(bare):
         raise InputError(f"{what}: a dotted key of more than {MAX_DEPTH} parts")
-    depth = 0
-    for bracket in _BRACKET.findall(bare):
-        depth += 1 if bracket in "[{" else -1
-        if depth > MAX_DEPTH:
-            raise InputError(f"{what}: TOML nested deeper than {MAX_DEPTH} levels")
+    if nested_too_deep(bare):
+        raise InputError(f"{what}: TOML nested deeper than {MAX_DEPTH} levels")

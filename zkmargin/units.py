@@ -17,13 +17,13 @@ same float, so `0.1` means exactly one tenth and no binary noise reaches the int
 from __future__ import annotations
 
 import math
+import re
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
     ROUND_CEILING,
     ROUND_FLOOR,
     Decimal,
-    InvalidOperation,
     localcontext,
 )
 from typing import Literal
@@ -34,7 +34,22 @@ Number = int | Decimal | str | float
 Rounding = Literal["down", "up", "exact"]
 
 _ROUNDING_MODES = {"down": ROUND_FLOOR, "up": ROUND_CEILING}
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""What a number written as text may look like. Narrower than `Decimal()`, which also reads
+other scripts' digits ("١٠٠"), full-width ones ("１００") and underscores ("1_000"): one
+amount has one spelling, as in JSON, and a pasted look-alike is an error, not a value."""
 _TINY_EXPONENT = 10**6
+
+
+def parse_decimal(text: str, what: str = "amount") -> Decimal:
+    """The Decimal a text spells in ASCII digits (sign, point and exponent optional, spaces
+    around ignored); anything else, NaN and infinities included, is an `InputError`."""
+    stripped = text.strip()
+    if stripped.lower().lstrip("+-") in ("inf", "infinity", "nan", "snan"):
+        raise InputError(f"{what}: {text!r} is not a finite number")
+    if not _DECIMAL_TEXT.fullmatch(stripped):
+        raise InputError(f"{what}: {text!r} is not a number (write digits 0-9, an optional sign, point and exponent)")
+    return Decimal(stripped)
 
 
 def to_decimal(amount: Number, what: str = "amount") -> Decimal:
@@ -50,10 +65,7 @@ def to_decimal(amount: Number, what: str = "amount") -> Decimal:
     if isinstance(amount, Decimal):
         value = amount
     elif isinstance(amount, str):
-        try:
-            value = Decimal(amount.strip())
-        except InvalidOperation:
-            raise InputError(f"{what}: {amount!r} is not a number") from None
+        value = parse_decimal(amount, what)
     else:
         raise InputError(f"{what}: expected a number, got {type(amount).__name__}")
     if not value.is_finite():

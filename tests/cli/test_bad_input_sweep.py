@@ -175,6 +175,16 @@ def test_params_build_exits_2_naming_level_when_its_factor_is_out_of_bounds(run,
     assert not (workdir / "out.json").exists()
 
 
+@pytest.mark.parametrize("factor", ["١٫١", "1_1"])
+def test_params_build_exits_2_naming_level_when_its_factor_is_not_ascii_decimal(run, workdir, factor):
+    model = (REPO / "circuits" / "span.toml").read_text().replace('initial = "1.1"', f'initial = "{factor}"')
+    (workdir / "wild.toml").write_text(model, encoding="utf-8")
+    result = run("params", "build", "--market", "market.json", "--model", "wild.toml", "-o", "out.json")
+    assert result.exit_code == 2, result.output
+    assert f"level 'initial': {factor!r} is not a decimal number" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
 def test_check_exits_2_naming_params_when_a_level_factor_would_overflow(run, workdir):
     params = json.loads((workdir / "unsigned.params.json").read_text())
     params["levels"]["initial"] = "1e999999"
@@ -327,3 +337,11 @@ def test_check_exits_2_in_bounded_memory_when_a_json_string_is_megabytes_long(wo
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("zkmargin: error: long.json: account: String should have at most 64 characters")
+
+
+@pytest.mark.parametrize("amount", ["١٠٠", "１００", "1_000"])
+def test_min_excess_option_exits_2_naming_it_when_amount_is_not_ascii_digits(run, workdir, amount):
+    result = run("prove", "--params", "params.json", "--portfolio", "meets.json", "--min-excess", amount, "--output", "p.json")
+    assert result.exit_code == 2
+    assert "Invalid value for '--min-excess'" in result.output and "is not a decimal number" in result.output
+    assert not (workdir / "p.json").exists()

@@ -53,3 +53,10 @@ def test_check_exits_2_naming_the_change_when_what_if_text_is_bad(invoke, params
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("zkmargin: error: what-if 'buy 5 XYZ': expected")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("amount", ["١٠٠٠", "1_000"])
+def test_check_exits_2_naming_the_change_when_what_if_amount_is_not_ascii_digits(invoke, params_path, amount):
+    result = invoke("check", "--allow-unsigned", "--params", str(params_path), "--portfolio", str(BOOK), "--what-if", f"deposit {amount}")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"zkmargin: error: what-if 'deposit {amount}': {amount!r} is not a positive number"

@@ -124,3 +124,14 @@ def test_to_fixed_brackets_the_amount_when_rounding_down_and_up(amount: Decimal)
 @given(st.integers(min_value=-(2**62), max_value=2**62), st.sampled_from([1, 100, 10**4, 10**8]))
 def test_to_fixed_inverts_from_fixed_when_value_is_representable(x: int, scale: int):
     assert to_fixed(from_fixed(x, scale), scale, rounding="exact") == x
+
+
+@pytest.mark.parametrize("text", ["١٠٠", "１００", "1_000", "1e", "", "+", "0x10", "1,5"])
+def test_to_decimal_raises_input_error_when_text_is_not_ascii_decimal(text):
+    with pytest.raises(InputError, match=r"cash: .* is not a number \(write digits 0-9"):
+        to_decimal(text, "cash")
+
+
+@pytest.mark.parametrize(("text", "expected"), [(" 100 ", "100"), ("1e3", "1000"), ("-.5", "-0.5"), ("5.", "5"), ("+2E-2", "0.02")])
+def test_to_decimal_reads_the_value_when_text_has_sign_point_or_exponent(text, expected):
+    assert to_decimal(text, "cash") == Decimal(expected)

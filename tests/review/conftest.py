@@ -1,5 +1,5 @@
-"""The venue's fixtures (the ledger on SQLite and PostgreSQL, proofs, custodians' books) for
-the replay-memory attack tests."""
+"""The custodians fixture of the venue's anchoring tests, for the replay-memory attack tests
+(the ledger fixtures live in tests/conftest.py, shared with tests/venue, so each worker
+starts one PostgreSQL server)."""
 
-from tests.venue.conftest import ledger_url, postgres_server, postgres_url, venue, venue_files  # noqa: F401
 from tests.venue.test_anchoring import custodians  # noqa: F401

@@ -1,6 +1,6 @@
 """Attack review of the venue's replay memory (branch venue-gaps): one failing test per finding.
 
-Each test runs the real ledger (SQLite and PostgreSQL: tests/venue/conftest.py, through
+Each test runs the real ledger (SQLite and PostgreSQL: tests/conftest.py, through
 tests/review/conftest.py) with real proofs, attestations and keys, plays an outsider (or a
 trader against the venue), and states the property the ledger should have. They fail on
 the reviewed code and pass once the finding is fixed.
@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from tests.venue.test_anchoring import signed
 from zkmargin.cli import cli
 from zkmargin.errors import LedgerError

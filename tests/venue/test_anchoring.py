@@ -13,7 +13,7 @@ from sqlalchemy import select
 import zkmargin as zm
 from tests.anchors.conftest import claiming
 from tests.proofs.conftest import portfolio, small_params
-from tests.venue.conftest import STRESSED_FUT, deliver
+from tests.conftest import STRESSED_FUT, deliver
 from zkmargin.errors import LedgerError, OutOfOrder, UntrustedSignature
 from zkmargin.venue import schema
 from zkmargin.venue.anchoring import consume_challenge, issue_challenge, open_attested

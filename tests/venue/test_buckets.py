@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import zkmargin as zm
 from tests.proofs.conftest import forge_proof, portfolio
 from tests.proofs.test_buckets import CALL_CASH, FUT_CASH, book
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from tests.venue.test_cli import zkm  # noqa: F401 (the fixture)
 from zkmargin.cli import cli
 from zkmargin.venue.history import history

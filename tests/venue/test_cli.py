@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from zkmargin.cli import cli
 
 

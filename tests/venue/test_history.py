@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from zkmargin.cli import cli
 from zkmargin.venue.history import draw_history, history
 from zkmargin.venue.intake import submit

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from zkmargin.errors import LedgerError
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from zkmargin.venue.intake import proof_files, submit
 from zkmargin.venue.schema import proofs
 

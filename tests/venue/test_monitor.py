@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 import zkmargin as zm
-from tests.venue.conftest import deliver
+from tests.conftest import deliver
 from zkmargin.venue import monitor
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +21,7 @@ import numpy as np
 import zkmargin as zm
 from zkmargin.console import shown
 from zkmargin.jsonio import check_label
+from zkmargin.units import parse_decimal
 from zkmargin.venue.ledger import Ledger
 
 EXIT_FALSE = 1
@@ -166,9 +167,9 @@ def set_debug(ctx: click.Context, _param: click.Parameter, debug: bool) -> None:
 
 def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> Decimal:
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not a decimal number", param=param) from None
+        value = parse_decimal(text)
+    except zm.InputError:
+        raise click.BadParameter(f"{text!r} is not a decimal number (digits 0-9, optional sign and point)", param=param) from None
     if not value.is_finite() or value < 0:
         raise click.BadParameter(f"{text!r} must be a finite amount ≥ 0", param=param)
     return value

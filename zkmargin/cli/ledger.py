@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     account_name,

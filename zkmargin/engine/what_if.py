@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from zkmargin.engine.assess import MarginReport, assess
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError, UnknownInstrument
-from zkmargin.units import from_fixed
+from zkmargin.units import from_fixed, parse_decimal
 
 TRADE = re.compile(r"([+-])(\S+)\s+(\S.*)")
 CASH = re.compile(r"(deposit|withdraw)\s+(\S+)")
@@ -97,8 +97,8 @@ def known(params: RiskParams, instrument: str, change: str) -> str:
 
 def positive(text: str, change: str) -> Decimal:
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        number = parse_decimal(text)
+    except InputError:
         number = Decimal("NaN")
     if not number.is_finite() or number <= 0:
         raise InputError(f"what-if {change!r}: {text!r} is not a positive number")

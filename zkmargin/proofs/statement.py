@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit, compile_circuit
 from zkmargin.errors import InputError, InvalidProof
@@ -31,7 +31,7 @@ from zkmargin.hazmat.generators import (
 from zkmargin.hazmat.transcript import Transcript
 from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.engine.params import RiskParams
-from zkmargin.units import to_fixed
+from zkmargin.units import parse_decimal, to_fixed
 
 
 THRESHOLD_DIGITS = 18
@@ -47,10 +47,10 @@ def parse_threshold(value: object) -> Decimal:
     The result is the Decimal of `threshold_text`, so 5000, "5000.00" and 5E+3 are one value.
     """
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
+        amount = parse_decimal(str(value), "threshold")
+    except InputError:
         raise InputError(f"threshold: {value!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
+    if amount < 0:
         raise InputError(f"threshold: must be a finite amount ≥ 0, got {value!r}")
     if amount and (amount.adjusted() >= THRESHOLD_DIGITS or amount.as_tuple().exponent < -THRESHOLD_DIGITS):
         raise InputError(f"threshold: {value!r} needs more than {THRESHOLD_DIGITS} digits before or after the point")

@@ -33,6 +33,7 @@ from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import Label, StrictModel
+from zkmargin.units import parse_decimal
 from zkmargin.engine.risk_arrays import ONE_GROUP
 
 if TYPE_CHECKING:
@@ -235,8 +236,8 @@ def check_levels(levels: dict[str, str]) -> dict[str, str]:
         if not name:
             raise ValueError("level names must not be empty")
         try:
-            factor = Decimal(text)
-        except (InvalidOperation, TypeError):
+            factor = parse_decimal(text) if isinstance(text, str) else Decimal(text)
+        except (InputError, InvalidOperation, TypeError):
             raise ValueError(f"level {name!r}: {text!r} is not a decimal number") from None
         if not factor.is_finite() or not 1 <= factor <= MAX_LEVEL_FACTOR or factor.normalize().as_tuple().exponent < -LEVEL_PLACES:
             raise ValueError(f"level {name!r}: factor {text!r} must be a decimal from 1 to {MAX_LEVEL_FACTOR} "

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from zkmargin.errors import InputError
+from zkmargin.units import parse_decimal
 from zkmargin.engine.models.base import (
     MarginTerms,
     ParameterTable,
@@ -58,8 +59,8 @@ DAYS_PER_YEAR = 252
 def parse_confidence(confidence: str | Decimal | Fraction) -> Fraction:
     """α as an exact fraction; a decimal string in (0, 1)."""
     try:
-        alpha = Fraction(Decimal(confidence) if isinstance(confidence, str) else confidence)
-    except (InvalidOperation, TypeError, ValueError):
+        alpha = Fraction(parse_decimal(confidence) if isinstance(confidence, str) else confidence)
+    except (InputError, TypeError, ValueError):
         raise InputError(f"es_confidence: {confidence!r} is not a decimal number") from None
     if not 0 < alpha < 1:
         raise InputError(f"es_confidence: {confidence} must be strictly between 0 and 1")

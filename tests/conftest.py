@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL 15 server for the session, and a fresh database per test.
+"""Shared by the venue and review tests: a throwaway PostgreSQL 15 server for the session, a
+fresh database per test, and the venue's files.
 
 PostgreSQL refuses to run as root, and CI runs as root: then initdb and the server run as
 `nobody` (runuser) in a private temporary directory it owns. The server listens on a

@@ -202,7 +202,7 @@ def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: 
     epilog="""\b
 Example:
   zkmargin ledger challenge alice --valid-for 2h          # venue: hand the line to alice
-  zkmargin prove --params params.json --portfolio alice.json --challenge 6f1c… -o proof.json
+  zkmargin prove --params params.json --portfolio alice.json --challenge HEX -o proof.json  # alice: HEX as handed
 \b
 The challenge is stored with its expiry. The first valid proof that answers it, received
 before it expires, consumes it; any later proof answering it is refused as a replay. Until

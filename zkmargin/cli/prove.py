@@ -39,7 +39,7 @@ Examples:
       --attestation alice.a.json --openings alice.a.openings.json \\
       --attestation alice.b.json --openings alice.b.openings.json -o proof.json
   zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json \\
-      --challenge 6f1c…(64 hex digits from the venue) -o proof.json
+      --challenge HEX -o proof.json          # HEX: the 64 hex digits the venue handed you
   zkmargin prove --params params.json --portfolio examples/portfolio_buckets.json \\
       --pad-buckets 8 -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio_buckets.json \\

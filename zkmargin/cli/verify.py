@@ -88,7 +88,7 @@ Examples:
   zkmargin verify --params params.json --trust venue-a.pub.json proof.json
   zkmargin verify --params params.json --trust keys/ --require-level initial \\
       --require-excess 5000 --attested-only --require-custodian custodian-b \\
-      --max-attestation-age 1d --challenge 6f1c…(the 64 hex digits you handed out) proof.json
+      --max-attestation-age 1d --challenge HEX proof.json   # HEX: the 64 hex digits you handed out
 \b
 The venue learns the account label, the model, the level, the threshold, the params epoch
 and which custodians attested the book (if any) — no position. A valid proof that falls

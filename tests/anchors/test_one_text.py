@@ -85,12 +85,19 @@ def test_proof_load_refuses_range_proof_when_base64_unused_bits_are_set(proof):
         MarginProof.from_json(_edited(proof, lambda data: data.update(range_proof=respelled)))
 
 
-@pytest.mark.parametrize("spelling", ["+100.5", " 100.5", "100.50", "100.5 ", "1.005e2", "１００.５", "0100.5", "100.5\n"])
+@pytest.mark.parametrize("spelling", ["+100.5", " 100.5", "100.50", "100.5 ", "1.005e2", "0100.5", "100.5\n"])
 def test_proof_load_refuses_threshold_when_spelled_other_than_canonically(proof, spelling):
     assert proof.statement.threshold == "100.5"
     assert parse_threshold(spelling.strip()) == Decimal("100.5")  # the same number …
     with pytest.raises(MalformedProof, match="threshold"):  # … but not the same text
         MarginProof.from_json(_edited(proof, lambda data: data["statement"].update(threshold=spelling)))
+
+
+def test_proof_load_refuses_threshold_when_written_in_fullwidth_digits(proof):
+    with pytest.raises(InputError, match="is not a number"):  # not even a number any more
+        parse_threshold("１００.５")
+    with pytest.raises(MalformedProof, match="threshold"):
+        MarginProof.from_json(_edited(proof, lambda data: data["statement"].update(threshold="１００.５")))
 
 
 @pytest.mark.parametrize("spelling", ["+0", " 0", "0.0", "-0", "00", "０", "0e0"])

@@ -9,7 +9,7 @@ from tests.proofs.conftest import forge_proof, portfolio, small_params
 from zkmargin.proofs.account import open_account
 from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import Circuit
-from zkmargin.errors import InsufficientMargin, InvalidProof, UnsoundStatement
+from zkmargin.errors import InsufficientMargin, InvalidProof, UnknownInstrument, UnsoundStatement
 from zkmargin.errors import MalformedProof
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
@@ -154,6 +154,18 @@ def test_verify_accepts_topped_up_account_when_venue_applied_the_deposit(params)
     verify(proof, params, commitments=after_deposit)
     with pytest.raises(InvalidProof):
         verify(proof, params, commitments=commitments)
+
+
+def test_verify_accepts_a_traded_account_when_venue_applied_the_fill(params):
+    book = portfolio(REQUIRED_CASH, **BOOK)
+    commitments, openings = open_account(book, params)
+    after_fill = commitments.trade("FUT", -1)  # sold one future at its mark: cash unchanged
+    proof = prove(portfolio(REQUIRED_CASH, FUT=0, CALL=-1), params, openings=openings)
+    verify(proof, params, commitments=after_fill)
+    with pytest.raises(InvalidProof, match="differs"):
+        verify(proof, params, commitments=commitments)
+    with pytest.raises(UnknownInstrument):
+        commitments.trade("PUT", 1)
 
 
 def test_verify_batch_names_the_tampered_proof_when_one_of_fifty_is_bad(params):

@@ -15,7 +15,6 @@ vouch for a book.
 from __future__ import annotations
 
 import base64
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -27,7 +26,7 @@ from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, Label, StrictModel
 from zkmargin.proofs.proof_file import PointText, decode_base64
-from zkmargin.units import to_fixed
+from zkmargin.units import to_decimal, to_fixed
 
 COLLATERAL = "c"
 
@@ -62,7 +61,7 @@ class AccountCommitments(_Stored):
         return self.model_copy(update={"collateral": _encode(moved)})
 
     def withdraw(self, amount: object) -> "AccountCommitments":
-        return self.deposit(-Decimal(str(amount)))
+        return self.deposit(-to_decimal(amount))
 
     def trade(self, instrument: str, quantity: object) -> "AccountCommitments":
         """Commitments after a public fill of `quantity` (negative: sold) in `instrument`."""

@@ -5,10 +5,12 @@ offending value, instead of pydantic's multi-line report.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 import pydantic
@@ -84,6 +86,27 @@ def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) 
         else:
             rendered += f"[{quote_key(str(item))}]"
     return rendered
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'XYZ 2026-12-18 100 C'?` for the choice a misspelt name most likely
+    meant, or "" when none is close.
+
+    Case and spaces are ignored first (`xyz`, `XYZ 2026-12-18 100C`), then a bare root
+    symbol names what it starts (`MES` → `MES 2026-12-18`, up to three), then the closest
+    spelling wins (`XYX`); a name near nothing gets no guess rather than a wrong one.
+    """
+    choices = list(choices)
+    squeezed = {"".join(choice.split()).casefold(): choice for choice in choices}
+    if (match := squeezed.get("".join(name.split()).casefold())) is not None:
+        return f"; did you mean {match!r}?"
+    root = name.strip().casefold() + " "
+    started = [choice for choice in choices if choice.casefold().startswith(root)]
+    if started:
+        shown = ", ".join(map(repr, started[:3])) + (", …" if len(started) > 3 else "")
+        return f"; did you mean {shown}?" if len(started) == 1 else f"; did you mean one of {shown}?"
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def quote_key(key: str) -> str:

@@ -21,3 +21,9 @@ def test_check_suggests_the_listed_instrument_when_the_portfolio_misspells_one(i
 def test_check_suggests_the_listed_instrument_when_a_what_if_misspells_one(invoke, workdir):
     result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--what-if", "close xyz")
     assert_one_line_error(result, "what-if 'close xyz': unknown instrument 'xyz'; did you mean 'XYZ'?")
+
+
+def test_check_says_no_key_is_trusted_when_neither_trust_nor_its_variable_is_given(invoke, workdir, monkeypatch):
+    monkeypatch.delenv("ZKMARGIN_TRUST")
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json")
+    assert_one_line_error(result, "params.json", "of 'venue-a', which is not among the trusted keys: none is trusted", "--trust FILE, or $ZKMARGIN_TRUST")

@@ -337,10 +337,14 @@ class JsonFile(pydantic.BaseModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Self:
-        """Read and validate the file at `path`; errors name the path."""
+        """Read and validate the file at `path`; errors name the path.
+
+        A secret's permissions are checked once the file is known to be one: a public key
+        given as --key is named as what it is, not as a secret to chmod."""
+        loaded = cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
         if cls.json_secret:
             require_private(path)
-        return cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
+        return loaded
 
     @classmethod
     def from_json(cls, text: str | bytes, what: str | None = None) -> Self:

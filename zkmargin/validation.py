@@ -31,7 +31,34 @@ def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input"
     try:
         return model_cls.model_validate(data)
     except pydantic.ValidationError as error:
-        raise InputError(describe_validation_error(error, model_cls, what)) from None
+        raise InputError(another_kind(model_cls, data, what) or describe_validation_error(error, model_cls, what)) from None
+
+
+def another_kind(model_cls: type[pydantic.BaseModel], data: Any, what: str) -> str | None:
+    """One line for a file of another kind given in place of this one (a proof as --params,
+    params as --portfolio): what it is, rather than the first of its twenty missing fields."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return f"{what}: expected a JSON object {{…}}, got {kind}"
+    field = model_cls.model_fields.get("format")
+    wanted = typing.get_args(_unwrap(field.annotation)) if field is not None else ()
+    expected = repr(wanted[0]) if wanted else getattr(model_cls, "json_what", model_cls.__name__)
+    given = data.get("format")
+    if isinstance(given, str) and given.startswith("zkmargin-") and given not in wanted:
+        return f"{what}: is a {given!r} file, not {expected}"
+    required = [name for name, spec in model_cls.model_fields.items() if spec.is_required()]
+    missing = [name for name in required if name not in data]
+    if len(required) > 2 and 2 * len(missing) > len(required):
+        return f"{what}: not {expected}: it lacks {len(missing)} of its {len(required)} required fields ({_few(missing)})"
+    foreign = [str(name) for name in data if name not in model_cls.model_fields]
+    if not missing and len(foreign) > 1 and model_cls.model_config.get("extra") == "forbid":
+        # Every field there, and more: a sibling format (account commitments as openings).
+        return f"{what}: not {expected}: it has fields {expected} never has ({_few(foreign)})"
+    return None
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
 
 
 def describe_validation_error(

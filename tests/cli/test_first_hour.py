@@ -27,3 +27,30 @@ def test_check_says_no_key_is_trusted_when_neither_trust_nor_its_variable_is_giv
     monkeypatch.delenv("ZKMARGIN_TRUST")
     result = invoke("check", "--params", "params.json", "--portfolio", "meets.json")
     assert_one_line_error(result, "params.json", "of 'venue-a', which is not among the trusted keys: none is trusted", "--trust FILE, or $ZKMARGIN_TRUST")
+
+
+def test_check_names_the_file_kind_when_params_and_portfolio_are_swapped(invoke, workdir):
+    swapped = invoke("check", "--params", "meets.json", "--portfolio", "params.json")
+    assert_one_line_error(swapped, "meets.json: not 'zkmargin-params': it lacks")
+    assert "Field required" not in swapped.stderr
+
+
+def test_check_names_the_file_kind_when_a_proof_is_given_as_the_portfolio(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.proof.json")
+    assert_one_line_error(result, "meets.proof.json: is a 'zkmargin-proof' file, not portfolio JSON")
+
+
+def test_prove_names_the_file_kind_when_account_commitments_are_given_as_openings(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "--openings", "alice.account.json", "-o", "p.json")
+    assert_one_line_error(result, "alice.account.json: not account openings: it has fields account openings never has")
+    assert not (workdir / "p.json").exists()
+
+
+def test_params_sign_names_a_public_key_when_given_as_the_signing_key(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "b.key.json", "--public", "b.pub.json")
+    (workdir / "b.pub.json").chmod(0o644)
+    result = invoke("params", "sign", "unsigned.params.json", "--key", "b.pub.json", "--epoch", "1",
+                    "--valid-for", "1d", "-o", "signed.json")
+    assert_one_line_error(result, "b.pub.json: is a 'zkmargin-public-key' file, not 'zkmargin-signing-key'")
+    assert "chmod" not in result.stderr

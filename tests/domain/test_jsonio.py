@@ -239,3 +239,13 @@ def test_write_atomic_refuses_dangling_symlink_when_creating(tmp_path: Path):
     with pytest.raises(InputError, match="refusing to overwrite"):
         write_atomic(link, "new", overwrite=False)
     assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_validate_says_object_expected_when_the_document_is_a_list():
+    with pytest.raises(InputError, match=r"^book\.json: expected a JSON object \{…\}, got a list$"):
+        validate(Book, [1, 2], "book.json")
+
+
+def test_validate_names_the_other_format_when_a_zkmargin_file_of_another_kind_is_given():
+    with pytest.raises(InputError, match=r"^x\.json: is a 'zkmargin-proof' file, not Book$"):
+        validate(Book, {"format": "zkmargin-proof", "version": 1}, "x.json")

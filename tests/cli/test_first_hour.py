@@ -3,6 +3,8 @@ the fix in the error line, help that runs as written."""
 
 from __future__ import annotations
 
+import json
+
 from tests.cli.test_bad_input import assert_one_line_error
 
 
@@ -54,3 +56,22 @@ def test_params_sign_names_a_public_key_when_given_as_the_signing_key(invoke, wo
                     "--valid-for", "1d", "-o", "signed.json")
     assert_one_line_error(result, "b.pub.json: is a 'zkmargin-public-key' file, not 'zkmargin-signing-key'")
     assert "chmod" not in result.stderr
+
+
+def test_account_deposit_explains_amounts_are_positive_when_given_a_negative_number(invoke, workdir):
+    result = invoke("account", "deposit", "alice.account.json", "-100")
+    assert result.exit_code == 2
+    assert "-100 is not an option: amounts are positive (`deposit` puts money in, `withdraw` takes it out)" in result.stderr
+    assert "No such option" not in result.stderr
+
+
+def test_ledger_deposit_explains_amounts_are_positive_in_json_when_given_a_negative_number(invoke, workdir):
+    result = invoke("ledger", "deposit", "alice", "-2.5", "--ref", "r1", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stderr)["error"]
+    assert error["message"].startswith("-2.5 is not an option: amounts are positive")
+
+
+def test_account_deposit_keeps_click_message_when_an_unknown_option_is_not_a_number(invoke, workdir):
+    result = invoke("account", "deposit", "alice.account.json", "-x")
+    assert result.exit_code == 2 and "No such option '-x'" in result.stderr

@@ -51,7 +51,8 @@ class ZkMarginGroup(click.Group):
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        ctx.meta["zkmargin.json"] = JSON_FLAG in ctx.args
+        arguments = tuple(ctx.args)  # click empties ctx.args as it hands them to the subcommand
+        ctx.meta["zkmargin.json"] = JSON_FLAG in arguments
         try:
             with np.errstate(all="ignore"):
                 return super().invoke(ctx)
@@ -72,9 +73,22 @@ class ZkMarginGroup(click.Group):
         except KeyboardInterrupt:
             fail("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt")
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption):
+                _explain_negative_number(error, arguments)
             if not ctx.meta["zkmargin.json"]:
                 raise
             fail(error.format_message(), error.exit_code, type(error).__name__)
+
+
+_NEGATIVE = re.compile(r"-[0-9][0-9_.,]*\Z")
+
+
+def _explain_negative_number(error: click.NoSuchOption, args: tuple[str, ...]) -> None:
+    """`ledger deposit alice -100`: click reads -100 as options -1, -0, -0. The only numbers
+    given as arguments are amounts of money moved, which are positive by design."""
+    number = next((arg for arg in args if _NEGATIVE.match(arg) and arg.startswith(error.option_name)), None)
+    if number is not None:
+        error.message = f"{number} is not an option: amounts are positive (`deposit` puts money in, `withdraw` takes it out)"
 
 
 def fail(message: str, code: int, kind: str = "Error") -> NoReturn:

@@ -4,8 +4,12 @@ the fix in the error line, help that runs as written."""
 from __future__ import annotations
 
 import json
+import shlex
+
+from click.testing import CliRunner
 
 from tests.cli.test_bad_input import assert_one_line_error
+from zkmargin.cli import cli
 
 
 def test_check_names_the_trailing_comma_when_the_portfolio_file_has_one(invoke, workdir):
@@ -75,3 +79,19 @@ def test_ledger_deposit_explains_amounts_are_positive_in_json_when_given_a_negat
 def test_account_deposit_keeps_click_message_when_an_unknown_option_is_not_a_number(invoke, workdir):
     result = invoke("account", "deposit", "alice.account.json", "-x")
     assert result.exit_code == 2 and "No such option '-x'" in result.stderr
+
+
+def _help_commands(*args: str) -> list[list[str]]:
+    """The `zkmargin …` command lines of a help text's epilog, as argument lists."""
+    text = CliRunner().invoke(cli, [*args, "--help"], prog_name="zkmargin").output
+    lines = [line.split("zkmargin ", 1)[1].split("  (")[0] for line in text.splitlines() if "zkmargin " in line]
+    return [shlex.split(line, comments=True) for line in lines if not line.startswith("[")]
+
+
+def test_cli_help_reads_the_params_it_signed_when_trader_and_venue_lines_follow_each_other():
+    commands = _help_commands()
+    signed = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "sign"]]
+    readers = [words[words.index("--params") + 1] for words in commands if "--trust" in words]
+    assert signed and readers and set(readers) == set(signed)
+    built = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "build"]]
+    assert [words[2] for words in commands if words[:2] == ["params", "sign"]] == built

@@ -95,3 +95,16 @@ def test_cli_help_reads_the_params_it_signed_when_trader_and_venue_lines_follow_
     assert signed and readers and set(readers) == set(signed)
     built = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "build"]]
     assert [words[2] for words in commands if words[:2] == ["params", "sign"]] == built
+
+
+def test_check_names_the_portfolio_file_when_its_cash_is_oversize(invoke, workdir):
+    (workdir / "rich.json").write_text('{"account": "alice", "cash": 1e30, "positions": {}}')
+    result = invoke("check", "--params", "params.json", "--portfolio", "rich.json")
+    assert_one_line_error(result, "rich.json: cash: 1E+30 at scale 100 does not fit")
+
+
+def test_check_names_the_bucket_when_its_cash_is_oversize(invoke, workdir):
+    (workdir / "rich.json").write_text(json.dumps({"account": "alice", "buckets": [
+        {"name": "a", "cash": 100, "positions": {"XYZ": 1}}, {"name": "b", "cash": 1e30, "positions": {"MES 2026-12-18": 1}}]}))
+    result = invoke("check", "--params", "params.json", "--portfolio", "rich.json")
+    assert_one_line_error(result, "rich.json: buckets[1] ('b'): cash: 1E+30 at scale 100 does not fit")

@@ -362,10 +362,12 @@ def load_book(path: Path, params: zm.RiskParams) -> zm.Portfolio | zm.BucketedPo
     if isinstance(book, zm.Portfolio):
         with blame(path):
             params.position_vector(book)
+            params.cash_units(book)
         return book
     for index, (name, portfolio) in enumerate(zip(book.names, book.portfolios())):
         try:
             params.position_vector(portfolio)
+            params.cash_units(portfolio)
         except zm.InputError as error:
             raise type(error)(f"{path}: buckets[{index}] ({name!r}): {error}") from None
     return book

@@ -108,3 +108,12 @@ def test_check_names_the_bucket_when_its_cash_is_oversize(invoke, workdir):
         {"name": "a", "cash": 100, "positions": {"XYZ": 1}}, {"name": "b", "cash": 1e30, "positions": {"MES 2026-12-18": 1}}]}))
     result = invoke("check", "--params", "params.json", "--portfolio", "rich.json")
     assert_one_line_error(result, "rich.json: buckets[1] ('b'): cash: 1E+30 at scale 100 does not fit")
+
+
+def test_verify_names_both_epochs_when_an_old_proof_meets_new_params(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-a", "--role", "params", "-o", "k2.key.json", "--public", "k2.pub.json")
+    invoke("params", "sign", "unsigned.params.json", "--key", "k2.key.json", "--epoch", "2", "--valid-for", "1d",
+           "-o", "e2.json")
+    result = invoke("verify", "--params", "e2.json", "--trust", "k2.pub.json", "meets.proof.json")
+    assert_one_line_error(result, "the proof was made for other params "
+                          "(the proof names epoch 1 of 'venue-a', the params are epoch 2 of 'venue-a')")

@@ -174,7 +174,7 @@ def test_check_universe_guesses_nothing_when_no_listed_name_is_close():
 
 def test_quantity_vector_raises_when_quantity_is_finer_than_the_scale():
     portfolio = Portfolio(account="a", cash=0, positions={"XYZ": 0.5})
-    with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a multiple of 1/1'):
+    with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a whole number'):
         portfolio.quantity_vector(["XYZ"], 1)
 
 

@@ -166,11 +166,14 @@ def prove(
                 }
             )
             raise click.exceptions.Exit(EXIT_FALSE) from None
-        fail(
-            f"cannot prove: {shown(portfolio.account)} is short by "
-            f"{format_money(error.shortfall, params.currency)} ({error})",
-            EXIT_FALSE,
-        )
+        if isinstance(portfolio, zm.BucketedPortfolio):
+            # The library names each short bucket; the total is what a deposit must cover.
+            fail(
+                f"cannot prove: {shown(portfolio.account)} is short by "
+                f"{format_money(error.shortfall, params.currency)} in all ({error})",
+                EXIT_FALSE,
+            )
+        fail(f"cannot prove: {error}", EXIT_FALSE)
     seconds = time.perf_counter() - started
     write_atomic(output, proof.to_json(), overwrite=force)
     if as_json:

@@ -117,3 +117,11 @@ def test_verify_names_both_epochs_when_an_old_proof_meets_new_params(invoke, wor
     result = invoke("verify", "--params", "e2.json", "--trust", "k2.pub.json", "meets.proof.json")
     assert_one_line_error(result, "the proof was made for other params "
                           "(the proof names epoch 1 of 'venue-a', the params are epoch 2 of 'venue-a')")
+
+
+def test_prove_json_error_type_is_input_error_when_the_output_exists(invoke, workdir):
+    (workdir / "p.json").write_text("{}")
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json", "-o", "p.json", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"] == {
+        "type": "InputError", "message": "p.json already exists; pass --force to overwrite it", "exit_code": 2}

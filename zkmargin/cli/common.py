@@ -91,8 +91,10 @@ def _explain_negative_number(error: click.NoSuchOption, args: tuple[str, ...]) -
         error.message = f"{number} is not an option: amounts are positive (`deposit` puts money in, `withdraw` takes it out)"
 
 
-def fail(message: str, code: int, kind: str = "Error") -> NoReturn:
-    """One line on stderr — JSON under --json — and exit `code`."""
+def fail(message: str, code: int, kind: str | None = None) -> NoReturn:
+    """One line on stderr — JSON under --json — and exit `code`; the JSON `type` is the
+    class of error the library raises for the same case unless `kind` names another."""
+    kind = kind or ("InputError" if code == EXIT_BAD_INPUT else "InvalidProof")
     ctx = click.get_current_context(silent=True)
     _error_line(message, code, kind, ctx is not None and bool(ctx.meta.get("zkmargin.json")))
     raise click.exceptions.Exit(code)

@@ -172,8 +172,9 @@ def prove(
                 f"cannot prove: {shown(portfolio.account)} is short by "
                 f"{format_money(error.shortfall, params.currency)} in all ({error})",
                 EXIT_FALSE,
+                "InsufficientMargin",
             )
-        fail(f"cannot prove: {error}", EXIT_FALSE)
+        fail(f"cannot prove: {error}", EXIT_FALSE, "InsufficientMargin")
     seconds = time.perf_counter() - started
     write_atomic(output, proof.to_json(), overwrite=force)
     if as_json:

@@ -44,7 +44,8 @@ def test_ledger_init_is_idempotent_when_run_twice(ledger):
 
 
 def test_ledger_refuses_work_when_not_initialised(tmp_path):
-    with pytest.raises(LedgerError, match="no ledger at .*fresh.db: run `zkmargin ledger init`"):
+    with pytest.raises(LedgerError, match=r"no ledger at .*fresh.db: run `zkmargin ledger init`, or name the "
+                       r"venue's ledger with --db PATH\|URL \(or \$ZKMARGIN_DB\)"):
         Ledger(tmp_path / "fresh.db").accounts()
     assert not (tmp_path / "fresh.db").exists()  # a typo in --db leaves no empty database behind
     Ledger(tmp_path / "empty.db").engine.connect().close()

@@ -132,7 +132,10 @@ class Ledger:
     def transaction(self, *, initialised: bool = True) -> Iterator[Connection]:
         """A connection inside one transaction; database failures become `LedgerError`."""
         if initialised and self._missing_file():
-            raise LedgerError(f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`")
+            raise LedgerError(
+                f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`, or name the "
+                "venue's ledger with --db PATH|URL (or $ZKMARGIN_DB)"
+            )
         try:
             with self.engine.begin() as connection:
                 if initialised:

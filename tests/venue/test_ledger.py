@@ -109,6 +109,15 @@ def test_ledger_open_account_refuses_other_commitments_when_label_taken(ledger):
         ledger.open_account(opened()[0])
 
 
+def test_ledger_open_account_points_at_export_when_the_label_holds_moved_commitments(ledger):
+    first, _ = opened()
+    ledger.open_account(first)
+    ledger.deposit(first.account, Decimal(100), "wire-1")
+    with pytest.raises(LedgerError, match=r"already open with other commitments \(deposits and withdrawals move the "
+                       r"ledger's copy: `zkmargin ledger export ACCOUNT -o FILE` writes it\)"):
+        ledger.open_account(first)
+
+
 def test_ledger_publish_numbers_epochs_when_params_change(ledger):
     at = datetime(2026, 12, 1, 17, tzinfo=timezone.utc)
     first, new = ledger.publish(PARAMS, now=at)

@@ -83,7 +83,7 @@ def test_account_deposit_keeps_click_message_when_an_unknown_option_is_not_a_num
 
 def _help_commands(*args: str) -> list[list[str]]:
     """The `zkmargin …` command lines of a help text's epilog, as argument lists."""
-    text = CliRunner().invoke(cli, [*args, "--help"], prog_name="zkmargin").output
+    text = CliRunner().invoke(cli, [*args, "--help"], prog_name="zkmargin").output.replace("\\\n", " ")
     lines = [line.split("zkmargin ", 1)[1].split("  (")[0] for line in text.splitlines() if "zkmargin " in line]
     return [shlex.split(line, comments=True) for line in lines if not line.startswith("[")]
 
@@ -125,3 +125,26 @@ def test_prove_json_error_type_is_input_error_when_the_output_exists(invoke, wor
     assert result.exit_code == 2
     assert json.loads(result.stderr)["error"] == {
         "type": "InputError", "message": "p.json already exists; pass --force to overwrite it", "exit_code": 2}
+
+
+def _leaf_commands(group, path=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _leaf_commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_cli_every_ledger_reader_names_the_database_option_db_when_helped():
+    named = {path: next(p.opts[0] for p in command.params if p.name == "database")
+             for path, command in _leaf_commands(cli) if any(p.name == "database" for p in command.params)}
+    assert ("plot", "history") in named and ("ledger", "submit") in named
+    assert set(named.values()) == {"--db"}, named
+
+
+def test_params_help_signs_the_file_it_built_when_shown_as_an_example():
+    commands = _help_commands("params")
+    built = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "build"]]
+    signed = [words for words in commands if words[:2] == ["params", "sign"]]
+    assert [words[2] for words in signed] == built
+    assert all("--force" not in words and words[words.index("-o") + 1] != words[2] for words in signed)

@@ -32,7 +32,7 @@ Examples:
   zkmargin plot profile --params params.json --portfolio portfolio.json \\
       --market examples/market.json -o profile.png
   zkmargin plot scenarios --params params.json --portfolio portfolio.json -o scenarios.svg
-  zkmargin plot history alice --ledger zkmargin.db --portfolio portfolio.json -o history.png
+  zkmargin plot history alice --db zkmargin.db --portfolio portfolio.json -o history.png
 \b
 Needs matplotlib: pip install 'zkmargin[plot]'.""",
 )
@@ -110,8 +110,8 @@ def plot_scenarios(
     "history",
     epilog="""\b
 Examples:
-  zkmargin plot history alice --ledger zkmargin.db -o history.svg
-  zkmargin plot history alice --ledger postgresql://venue@db/zkmargin \\
+  zkmargin plot history alice --db zkmargin.db -o history.svg
+  zkmargin plot history alice --db postgresql://venue@db/zkmargin \\
       --portfolio portfolio.json -o history.png --json
 \b
 From the proofs the ledger recorded for ACCOUNT: the proved excess bound (what the venue
@@ -120,7 +120,7 @@ learns: equity − requirement ≥ it) as steps, refused proofs as red crosses. 
 excess under each proof's epoch params, as the ledger stored them.""",
 )
 @click.argument("account", callback=account_name)
-@click.option("--ledger", "--db", "database", metavar="PATH|URL",
+@click.option("--db", "--ledger", "database", metavar="PATH|URL",
               help="The ledger: SQLite file or postgresql:// URL (default: $ZKMARGIN_DB, else ./zkmargin.db).")
 @click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path),
               help="Your book, to draw its equity, requirement and excess at every proof.")

@@ -8,6 +8,7 @@ import shlex
 
 from click.testing import CliRunner
 
+from tests.cli.conftest import REPO
 from tests.cli.test_bad_input import assert_one_line_error
 from zkmargin.cli import cli
 
@@ -148,3 +149,11 @@ def test_params_help_signs_the_file_it_built_when_shown_as_an_example():
     signed = [words for words in commands if words[:2] == ["params", "sign"]]
     assert [words[2] for words in signed] == built
     assert all("--force" not in words and words[words.index("-o") + 1] != words[2] for words in signed)
+
+
+def test_check_blames_the_market_file_when_it_cannot_price_a_held_position(invoke, workdir):
+    (workdir / "crypto.json").write_text((REPO / "examples" / "market_crypto.json").read_text())
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--market", "crypto.json")
+    assert_one_line_error(result, "crypto.json: lacks 'MES 2026-12-18', 'XYZ', 'XYZ 2026-12-18 100 C', held in the "
+                          "portfolio; give the market.json the params were built from")
+    assert "meets.json" not in result.stderr

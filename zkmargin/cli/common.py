@@ -375,6 +375,20 @@ def load_book(path: Path, params: zm.RiskParams) -> zm.Portfolio | zm.BucketedPo
     return book
 
 
+def load_market_for(path: Path, books: Iterable[zm.Portfolio]) -> zm.Market:
+    """The --market file, refused naming itself when it cannot price a position the books
+    hold: the portfolio was already checked against the params, so the market is the odd one."""
+    market = zm.Market.load(path)
+    held = {name for book in books for name in book.positions}
+    missing = sorted(held.difference(market.instruments))
+    if missing:
+        raise zm.InputError(
+            f"{path}: lacks {', '.join(map(repr, missing[:3]))}{', …' if len(missing) > 3 else ''}, "
+            "held in the portfolio; give the market.json the params were built from"
+        )
+    return market
+
+
 def load_portfolio(path: Path, params: zm.RiskParams) -> zm.Portfolio:
     """A portfolio without buckets, for the commands that read one book."""
     book = load_book(path, params)

@@ -14,6 +14,7 @@ from zkmargin.cli.common import (
     account_name,
     emit_json,
     level_option,
+    load_market_for,
     load_portfolio,
     min_excess_option,
     open_ledger,
@@ -76,7 +77,7 @@ def plot_profile(
     """Draw the book's P&L across each underlying's prices."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
-    figure = zm.plot_profile(portfolio, params, zm.Market.load(market_path), level=level, threshold=min_excess)
+    figure = zm.plot_profile(portfolio, params, load_market_for(market_path, [portfolio]), level=level, threshold=min_excess)
     written("profile", output, figure, force, as_json)
 
 

@@ -9,13 +9,12 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_book, load_market_for
 from zkmargin.cli.common import (
     EXIT_FALSE,
     emit_json,
     json_option,
     level_option,
-    load_book,
-    load_market_for,
     min_excess_option,
     params_option,
     portfolio_option,

@@ -10,12 +10,11 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_market_for, load_portfolio
 from zkmargin.cli.common import (
     account_name,
     emit_json,
     level_option,
-    load_market_for,
-    load_portfolio,
     min_excess_option,
     open_ledger,
     output_options,

@@ -12,6 +12,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
     backend_option,
@@ -19,7 +20,6 @@ from zkmargin.cli.common import (
     fail,
     interactive,
     level_option,
-    load_book,
     min_excess_option,
     params_option,
     refuse_existing,

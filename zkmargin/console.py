@@ -18,6 +18,11 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.{places}f} {currency}".rstrip()
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 account`, `2 accounts`: a count with its noun in the number it takes."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def shown(label: str) -> str:
     """A label as printed: every non-printable character escaped (\\x1b, \\u202e, \\n).
 

@@ -68,12 +68,27 @@ def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -
             parse_int=Decimal if exact else (lambda digits: _bounded_int(digits, what)),
         )
     except json.JSONDecodeError as error:
-        raise InputError(
-            f"{what}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
+        raise InputError(_malformed(text, error, what)) from None
     if _SURROGATE.search(text):
         _require_text(value, what)
     return value
+
+
+def _malformed(text: str, error: json.JSONDecodeError, what: str) -> str:
+    """The parser's complaint, in the words of the two slips people make most: a file with
+    nothing in it, and a comma after the last item (which JavaScript and Python allow)."""
+    if not text.strip():
+        return f"{what}: empty, expected a JSON document"
+    before = text[: error.pos].rstrip()
+    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
+        comma = len(before) - 1
+        line = text.count("\n", 0, comma) + 1
+        column = comma - text.rfind("\n", 0, comma)
+        return (
+            f"{what}: malformed JSON at line {line}, column {column}: a comma after the last "
+            "item; JSON allows none, remove it"
+        )
+    return f"{what}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
 
 
 def _require_text(value: Any, what: str) -> None:
@@ -322,10 +337,14 @@ class JsonFile(pydantic.BaseModel):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Self:
-        """Read and validate the file at `path`; errors name the path."""
+        """Read and validate the file at `path`; errors name the path.
+
+        A secret's permissions are checked once the file is known to be one: a public key
+        given as --key is named as what it is, not as a secret to chmod."""
+        loaded = cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
         if cls.json_secret:
             require_private(path)
-        return cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
+        return loaded
 
     @classmethod
     def from_json(cls, text: str | bytes, what: str | None = None) -> Self:

@@ -111,9 +111,8 @@ def to_fixed(
         if rounding == "exact":
             integral = scaled.to_integral_value()
             if integral != scaled:
-                raise InputError(
-                    f"{what}: {value} is not a multiple of 1/{scale} (no rounding allowed)"
-                )
+                step = "a whole number" if scale == 1 else f"a multiple of 1/{scale}"
+                raise InputError(f"{what}: {value} is not {step} (no rounding allowed)")
         elif rounding in _ROUNDING_MODES:
             integral = scaled.to_integral_value(rounding=_ROUNDING_MODES[rounding])
         else:

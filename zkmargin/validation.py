@@ -5,10 +5,12 @@ offending value, instead of pydantic's multi-line report.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 import pydantic
@@ -29,7 +31,34 @@ def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input"
     try:
         return model_cls.model_validate(data)
     except pydantic.ValidationError as error:
-        raise InputError(describe_validation_error(error, model_cls, what)) from None
+        raise InputError(another_kind(model_cls, data, what) or describe_validation_error(error, model_cls, what)) from None
+
+
+def another_kind(model_cls: type[pydantic.BaseModel], data: Any, what: str) -> str | None:
+    """One line for a file of another kind given in place of this one (a proof as --params,
+    params as --portfolio): what it is, rather than the first of its twenty missing fields."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return f"{what}: expected a JSON object {{…}}, got {kind}"
+    field = model_cls.model_fields.get("format")
+    wanted = typing.get_args(_unwrap(field.annotation)) if field is not None else ()
+    expected = repr(wanted[0]) if wanted else getattr(model_cls, "json_what", model_cls.__name__)
+    given = data.get("format")
+    if isinstance(given, str) and given.startswith("zkmargin-") and given not in wanted:
+        return f"{what}: is a {given!r} file, not {expected}"
+    required = [name for name, spec in model_cls.model_fields.items() if spec.is_required()]
+    missing = [name for name in required if name not in data]
+    if len(required) > 2 and 2 * len(missing) > len(required):
+        return f"{what}: not {expected}: it lacks {len(missing)} of its {len(required)} required fields ({_few(missing)})"
+    foreign = [str(name) for name in data if name not in model_cls.model_fields]
+    if not missing and len(foreign) > 1 and model_cls.model_config.get("extra") == "forbid":
+        # Every field there, and more: a sibling format (account commitments as openings).
+        return f"{what}: not {expected}: it has fields {expected} never has ({_few(foreign)})"
+    return None
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
 
 
 def describe_validation_error(
@@ -84,6 +113,27 @@ def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) 
         else:
             rendered += f"[{quote_key(str(item))}]"
     return rendered
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'XYZ 2026-12-18 100 C'?` for the choice a misspelt name most likely
+    meant, or "" when none is close.
+
+    Case and spaces are ignored first (`xyz`, `XYZ 2026-12-18 100C`), then a bare root
+    symbol names what it starts (`MES` → `MES 2026-12-18`, up to three), then the closest
+    spelling wins (`XYX`); a name near nothing gets no guess rather than a wrong one.
+    """
+    choices = list(choices)
+    squeezed = {"".join(choice.split()).casefold(): choice for choice in choices}
+    if (match := squeezed.get("".join(name.split()).casefold())) is not None:
+        return f"; did you mean {match!r}?"
+    root = name.strip().casefold() + " "
+    started = [choice for choice in choices if choice.casefold().startswith(root)]
+    if started:
+        shown = ", ".join(map(repr, started[:3])) + (", …" if len(started) > 3 else "")
+        return f"; did you mean {shown}?" if len(started) == 1 else f"; did you mean one of {shown}?"
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def quote_key(key: str) -> str:

@@ -256,5 +256,5 @@ def test_key_file_load_names_missing_field_when_written_without_format_or_versio
 def test_key_file_load_refuses_other_kind_when_format_names_it(tmp_path):
     key = zm.new_key("venue-a", "params")
     key.save(tmp_path / "k.json")
-    with pytest.raises(zm.InputError, match="format"):
+    with pytest.raises(zm.InputError, match="is a 'zkmargin-signing-key' file, not 'zkmargin-public-key'"):
         zm.PublicKey.load(tmp_path / "k.json")

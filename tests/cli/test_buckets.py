@@ -153,7 +153,7 @@ def test_prove_text_says_how_many_buckets_the_venue_sees_when_not_padded_further
 def test_prove_exits_1_naming_the_short_bucket_and_writes_nothing_when_one_bucket_is_short(invoke, here):
     result = invoke("prove", "--params", "params.json", "--portfolio", "split.json", "-o", "p.json")
     assert result.exit_code == 1
-    assert "is short by 25.00 USD (bucket 'stock': account 'alice' is short by 25 USD" in result.stderr
+    assert "is short by 25.00 USD in all (bucket 'stock': account 'alice' is short by 25.00 USD" in result.stderr
     assert not (here / "p.json").exists()
 
 

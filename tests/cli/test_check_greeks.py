@@ -51,4 +51,4 @@ def test_check_exits_2_naming_position_when_market_lacks_it(invoke, span_params,
     result = invoke("check", "--allow-unsigned", "--params", str(span_params), "--portfolio", str(EXAMPLES / "portfolio.json"),
                     "--market", str(tmp_path / "market.json"))
     assert result.exit_code == 2
-    assert "XYZ 2026-12-18 80 P" in result.stderr and "portfolio.json" in result.stderr
+    assert f"{tmp_path / 'market.json'}: lacks 'XYZ 2026-12-18 80 P', held in the portfolio" in result.stderr

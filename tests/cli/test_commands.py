@@ -258,7 +258,7 @@ def test_prove_exits_1_with_shortfall_and_no_file_when_account_short(invoke, wor
     assert result.exit_code == 1
     report = zm.assess(zm.Portfolio.load(workdir / "short.json"),
                        zm.RiskParams.load(workdir / "params.json"))
-    assert f"carol is short by {report.shortfall:,.2f} USD" in result.stderr
+    assert f"cannot prove: account 'carol' is short by {report.shortfall:,.2f} USD at the maintenance level" in result.stderr
     assert not (workdir / "short.proof.json").exists()
 
 

@@ -48,6 +48,23 @@ def test_read_json_names_line_and_column_when_json_is_malformed(tmp_path: Path):
         read_json(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{\n  "cash": 100,\n  "positions": {"XYZ": 1},\n}\n', "malformed JSON at line 3, column 26: a comma after the last item"),
+        ('{"a": [1,]}', "malformed JSON at line 1, column 9: a comma after the last item"),
+        ("\n  \n", "empty, expected a JSON document"),
+    ],
+    ids=["object", "list", "empty"],
+)
+def test_read_json_names_the_slip_when_a_file_has_a_trailing_comma_or_nothing(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "book.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        read_json(path)
+    assert str(caught.value) == f"{path}: {message}" + ("" if "empty" in message else "; JSON allows none, remove it")
+
+
 def test_read_json_rejects_duplicate_keys_when_an_object_repeats_a_key():
     with pytest.raises(InputError, match=r"duplicate key 'XYZ'"):
         read_json('{"positions": {"XYZ": 1, "XYZ": 2}}')
@@ -220,3 +237,13 @@ def test_write_atomic_refuses_dangling_symlink_when_creating(tmp_path: Path):
     with pytest.raises(InputError, match="refusing to overwrite"):
         write_atomic(link, "new", overwrite=False)
     assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_validate_says_object_expected_when_the_document_is_a_list():
+    with pytest.raises(InputError, match=r"^book\.json: expected a JSON object \{…\}, got a list$"):
+        validate(Book, [1, 2], "book.json")
+
+
+def test_validate_names_the_other_format_when_a_zkmargin_file_of_another_kind_is_given():
+    with pytest.raises(InputError, match=r"^x\.json: is a 'zkmargin-proof' file, not Book$"):
+        validate(Book, {"format": "zkmargin-proof", "version": 1}, "x.json")

@@ -24,3 +24,8 @@ def test_listing_keeps_the_named_instruments_and_their_underlyings_when_given_a_
 def test_listing_raises_input_error_when_an_instrument_is_unknown_or_none_is_named(names: list[str], complaint: str) -> None:
     with pytest.raises(zm.InputError, match=complaint):
         zm.Market.load(MARKET).listing(names)
+
+
+def test_listing_suggests_the_dated_name_when_given_a_future_root_symbol() -> None:
+    with pytest.raises(zm.InputError, match=r"unknown instrument 'MES'; did you mean 'MES 2026-12-18'\?"):
+        zm.Market.load(MARKET).listing(["MES"])

@@ -139,9 +139,42 @@ def test_quantity_vector_raises_unknown_instrument_when_position_is_outside_the_
         portfolio.quantity_vector(["XYZ"], 1)
 
 
+UNIVERSE = ["XYZ", "XYZ 2026-12-18 100 C", "XYZ 2026-12-18 95 P", "MES 2026-12-18", "ES 2026-12-18"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "guess"),
+    [
+        ("XYX", "did you mean 'XYZ'?"),
+        ("xyz", "did you mean 'XYZ'?"),
+        ("XYZ 2026-12-18 100C", "did you mean 'XYZ 2026-12-18 100 C'?"),
+        ("MES", "did you mean 'MES 2026-12-18'?"),
+    ],
+)
+def test_check_universe_suggests_the_listed_name_when_an_instrument_is_misspelt(typed: str, guess: str):
+    portfolio = Portfolio(account="a", cash=0, positions={typed: 1})
+    with pytest.raises(UnknownInstrument) as caught:
+        portfolio.check_universe(UNIVERSE)
+    assert str(caught.value).endswith(guess)
+
+
+def test_check_universe_lists_what_a_root_symbol_starts_when_several_instruments_share_it():
+    portfolio = Portfolio(account="a", cash=0, positions={"XYZ 2026-12-18": 1})
+    with pytest.raises(UnknownInstrument) as caught:
+        portfolio.check_universe(UNIVERSE)
+    assert str(caught.value).endswith("did you mean one of 'XYZ 2026-12-18 100 C', 'XYZ 2026-12-18 95 P'?")
+
+
+def test_check_universe_guesses_nothing_when_no_listed_name_is_close():
+    portfolio = Portfolio(account="a", cash=0, positions={"QQQQQQ": 1})
+    with pytest.raises(UnknownInstrument) as caught:
+        portfolio.check_universe(UNIVERSE)
+    assert "did you mean" not in str(caught.value)
+
+
 def test_quantity_vector_raises_when_quantity_is_finer_than_the_scale():
     portfolio = Portfolio(account="a", cash=0, positions={"XYZ": 0.5})
-    with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a multiple of 1/1'):
+    with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a whole number'):
         portfolio.quantity_vector(["XYZ"], 1)
 
 

@@ -35,9 +35,14 @@ def test_to_fixed_ceils_when_rounding_up_for_requirements():
 
 
 def test_to_fixed_raises_when_exact_value_is_not_representable():
-    with pytest.raises(InputError, match=r"0\.5 is not a multiple of 1/1"):
-        to_fixed(0.5, 1, rounding="exact", what="positions")
+    with pytest.raises(InputError, match=r"0\.00005 is not a multiple of 1/10000"):
+        to_fixed("0.00005", 10_000, rounding="exact", what="positions")
     assert to_fixed("0.5000", 10_000, rounding="exact") == 5000
+
+
+def test_to_fixed_says_whole_number_when_the_scale_is_one():
+    with pytest.raises(InputError, match=r"^positions: 0\.5 is not a whole number \(no rounding allowed\)$"):
+        to_fixed(0.5, 1, rounding="exact", what="positions")
 
 
 def test_to_fixed_accepts_the_edges_of_the_signed_range():

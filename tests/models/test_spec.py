@@ -53,6 +53,15 @@ def test_margin_model_load_names_path_when_file_missing(tmp_path):
         MarginModel.load(tmp_path / "nope.toml")
 
 
+@pytest.mark.parametrize("typed", ["span", "span.toml", "circuits/span"])
+def test_margin_model_load_suggests_the_spec_file_when_named_without_its_folder_or_suffix(tmp_path, monkeypatch, typed):
+    (tmp_path / "circuits").mkdir()
+    (tmp_path / "circuits" / "span.toml").write_text((CIRCUITS / "span.toml").read_text())
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=rf"^no such margin model file: {typed}; did you mean circuits/span\.toml\?$"):
+        MarginModel.load(typed)
+
+
 def test_margin_model_refuses_quoted_number_when_strict():
     with pytest.raises(InputError, match="span.vol_scan_range"):
         MarginModel.from_toml(mutated("span", "vol_scan_range = 0.25", 'vol_scan_range = "0.25"'))

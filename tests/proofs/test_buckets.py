@@ -58,8 +58,8 @@ def test_prove_refuses_isolated_buckets_when_they_fail_separately_but_pass_cross
     with pytest.raises(InsufficientMargin) as refused:
         prove(split, params)
     message = str(refused.value)
-    assert "bucket 'fut': account 'alice' is short by 1000 USD" in message
-    assert "bucket 'call': account 'alice' is short by 1900 USD" in message
+    assert "bucket 'fut': account 'alice' is short by 1,000.00 USD" in message
+    assert "bucket 'call': account 'alice' is short by 1,900.00 USD" in message
     assert refused.value.shortfall == 2900
 
 

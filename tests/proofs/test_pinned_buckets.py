@@ -170,6 +170,6 @@ def test_prove_takes_a_bucket_with_negative_cash_only_when_that_bucket_meets_its
         proof = prove(split, params, openings=openings, commitments=commitments)
         assert verify(proof, params, commitments=commitments).buckets == 2
     else:
-        with pytest.raises(InsufficientMargin, match=r"^bucket 'call': .* short by 50 USD") as refused:
+        with pytest.raises(InsufficientMargin, match=r"^bucket 'call': .* short by 50\.00 USD") as refused:
             prove(split, params, openings=openings, commitments=commitments)
         assert refused.value.shortfall == 50

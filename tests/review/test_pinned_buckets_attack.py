@@ -252,7 +252,7 @@ def test_prove_rests_on_the_traders_split_when_the_venues_own_bucket_assignment_
     # be evaded by spreading a position over buckets.
     filed = book_of(FUT_CASH - 100, CALL_CASH + 300)
     commitments, openings = open_account(filed.merged(), params)
-    with pytest.raises(InsufficientMargin, match="^bucket 'fut': .* short by 100 USD"):
+    with pytest.raises(InsufficientMargin, match=r"^bucket 'fut': .* short by 100\.00 USD"):
         prove(filed, params, openings=openings, commitments=commitments)
     resplit = book_of(FUT_CASH + 100, CALL_CASH + 100)
     proof = prove(resplit, params, openings=openings, commitments=commitments)

@@ -126,3 +126,11 @@ def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params
 
     accepted = zkm("ledger", "submit", str(inbox), "--allow-expired-params", "--json")
     assert [(row["account"], row["status"], row["reason"]) for row in accepted["files"]] == [("alice", "valid", None)]
+
+
+def test_cli_monitor_run_counts_in_the_singular_when_one_account_stands(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    opened("ledger", "submit", str(inbox))
+    first_line = opened("monitor", "run", "--deadline", "2h").splitlines()[0]
+    assert first_line == "epoch 1, maintenance: 1 account stands on a valid proof; 2 calls issued, 0 met, 0 overdue"

@@ -44,7 +44,8 @@ def test_ledger_init_is_idempotent_when_run_twice(ledger):
 
 
 def test_ledger_refuses_work_when_not_initialised(tmp_path):
-    with pytest.raises(LedgerError, match="no ledger at .*fresh.db: run `zkmargin ledger init`"):
+    with pytest.raises(LedgerError, match=r"no ledger at .*fresh.db: run `zkmargin ledger init`, or name the "
+                       r"venue's ledger with --db PATH\|URL \(or \$ZKMARGIN_DB\)"):
         Ledger(tmp_path / "fresh.db").accounts()
     assert not (tmp_path / "fresh.db").exists()  # a typo in --db leaves no empty database behind
     Ledger(tmp_path / "empty.db").engine.connect().close()
@@ -106,6 +107,15 @@ def test_ledger_open_account_refuses_other_commitments_when_label_taken(ledger):
     assert not ledger.open_account(first)
     with pytest.raises(LedgerError, match="already open"):
         ledger.open_account(opened()[0])
+
+
+def test_ledger_open_account_points_at_export_when_the_label_holds_moved_commitments(ledger):
+    first, _ = opened()
+    ledger.open_account(first)
+    ledger.deposit(first.account, Decimal(100), "wire-1")
+    with pytest.raises(LedgerError, match=r"already open with other commitments \(deposits and withdrawals move the "
+                       r"ledger's copy: `zkmargin ledger export ACCOUNT -o FILE` writes it\)"):
+        ledger.open_account(first)
 
 
 def test_ledger_publish_numbers_epochs_when_params_change(ledger):

@@ -277,6 +277,12 @@ class Trust:
         """Refuse unless a trusted key with this id, belonging to `issuer` and holding `role`,
         signed `message`."""
         key = self._keys.get(key_id)
+        if key is None and not self._keys:
+            # The commonest case by far: the user has not said whom they trust yet.
+            raise UntrustedSignature(
+                f"{what}: signed by key {key_id[:16]}… of {issuer!r}, which is not among the trusted keys: "
+                "none is trusted; give that issuer's public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+            )
         if key is None:
             raise UntrustedSignature(f"{what}: signed by key {key_id[:16]}…, which is not among the trusted keys")
         if key.issuer != issuer:

@@ -41,13 +41,13 @@ from zkmargin.cli.verify import verify, verify_batch
 Example — the whole story in under a minute:
   zkmargin demo --fast
 \b
+Venue:   zkmargin keys new --issuer venue-a --role params -o venue-a.key.json --public venue-a.pub.json
+         zkmargin params build --market market.json --model circuits/span.toml -o unsigned.json
+         zkmargin params import --format span-xml cme.spn -o risk.json   # or --format deribit-pme
+         zkmargin params sign unsigned.json --key venue-a.key.json --epoch 1 --valid-for 1d -o params.json
 Trader:  zkmargin check --params params.json --trust venue-a.pub.json --portfolio portfolio.json
          zkmargin prove --params params.json --trust venue-a.pub.json --portfolio portfolio.json -o proof.json
-Venue:   zkmargin keys new --issuer venue-a --role params -o venue-a.key.json --public venue-a.pub.json
-         zkmargin params build --market market.json --model circuits/span.toml -o params.json
-         zkmargin params import --format span-xml cme.spn -o risk.json   # or --format deribit-pme
-         zkmargin params sign params.json --key venue-a.key.json --epoch 1 --valid-for 1d -o signed.json
-         zkmargin verify --params signed.json --trust venue-a.pub.json proof.json
+Venue:   zkmargin verify --params params.json --trust venue-a.pub.json proof.json
 \b
 Exit codes: 0 meets / valid, 1 short / invalid, 2 bad input.""",
 )

@@ -10,13 +10,13 @@ import click
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.console import shown
+from zkmargin.cli.books import load_portfolio
 from zkmargin.cli.common import (
     backend_option,
     blame,
     decimal_amount,
     emit_json,
     json_option,
-    load_portfolio,
     params_option,
     portfolio_option,
     refuse_existing,

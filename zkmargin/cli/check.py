@@ -9,13 +9,12 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_book, load_market_for
 from zkmargin.cli.common import (
     EXIT_FALSE,
-    blame,
     emit_json,
     json_option,
     level_option,
-    load_book,
     min_excess_option,
     params_option,
     portfolio_option,
@@ -79,12 +78,10 @@ def check(
     bucketed = isinstance(book, zm.BucketedPortfolio)
     if bucketed and changes:
         raise zm.InputError(f"{portfolio_path}: --what-if takes a portfolio without buckets")
-    market = None if market_path is None else zm.Market.load(market_path)
+    books = book.portfolios() if bucketed else [book]
+    market = None if market_path is None else load_market_for(market_path, books)
     documents = []
-    for portfolio in book.portfolios() if bucketed else [book]:
-        if market is not None:
-            with blame(portfolio_path):
-                portfolio.check_universe(market.instrument_ids())
+    for portfolio in books:
         report = zm.assess(portfolio, params, level=level, threshold=min_excess, market=market)
         marginal = zm.marginal_requirements(portfolio, params, level=level)
         what = zm.what_if(portfolio, params, changes, level=level, threshold=min_excess) if changes else None

@@ -51,7 +51,8 @@ class ZkMarginGroup(click.Group):
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        ctx.meta["zkmargin.json"] = JSON_FLAG in ctx.args
+        arguments = tuple(ctx.args)  # click empties ctx.args as it hands them to the subcommand
+        ctx.meta["zkmargin.json"] = JSON_FLAG in arguments
         try:
             with np.errstate(all="ignore"):
                 return super().invoke(ctx)
@@ -72,13 +73,28 @@ class ZkMarginGroup(click.Group):
         except KeyboardInterrupt:
             fail("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt")
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption):
+                _explain_negative_number(error, arguments)
             if not ctx.meta["zkmargin.json"]:
                 raise
             fail(error.format_message(), error.exit_code, type(error).__name__)
 
 
-def fail(message: str, code: int, kind: str = "Error") -> NoReturn:
-    """One line on stderr — JSON under --json — and exit `code`."""
+_NEGATIVE = re.compile(r"-[0-9][0-9_.,]*\Z")
+
+
+def _explain_negative_number(error: click.NoSuchOption, args: tuple[str, ...]) -> None:
+    """`ledger deposit alice -100`: click reads -100 as options -1, -0, -0. The only numbers
+    given as arguments are amounts of money moved, which are positive by design."""
+    number = next((arg for arg in args if _NEGATIVE.match(arg) and arg.startswith(error.option_name)), None)
+    if number is not None:
+        error.message = f"{number} is not an option: amounts are positive (`deposit` puts money in, `withdraw` takes it out)"
+
+
+def fail(message: str, code: int, kind: str | None = None) -> NoReturn:
+    """One line on stderr — JSON under --json — and exit `code`; the JSON `type` is the
+    class of error the library raises for the same case unless `kind` names another."""
+    kind = kind or ("InputError" if code == EXIT_BAD_INPUT else "InvalidProof")
     ctx = click.get_current_context(silent=True)
     _error_line(message, code, kind, ctx is not None and bool(ctx.meta.get("zkmargin.json")))
     raise click.exceptions.Exit(code)
@@ -339,32 +355,6 @@ def blame(path: Path) -> Iterator[None]:
         if str(path) in str(error):
             raise
         raise type(error)(f"{path}: {error}") from error
-
-
-def load_book(path: Path, params: zm.RiskParams) -> zm.Portfolio | zm.BucketedPortfolio:
-    """The portfolio, with or without isolated buckets, checked against the params' universe
-    and fixed-point ranges (a bucket's error names the bucket)."""
-    book = zm.BucketedPortfolio.load_any(path)
-    if isinstance(book, zm.Portfolio):
-        with blame(path):
-            params.position_vector(book)
-        return book
-    for index, (name, portfolio) in enumerate(zip(book.names, book.portfolios())):
-        try:
-            params.position_vector(portfolio)
-        except zm.InputError as error:
-            raise type(error)(f"{path}: buckets[{index}] ({name!r}): {error}") from None
-    return book
-
-
-def load_portfolio(path: Path, params: zm.RiskParams) -> zm.Portfolio:
-    """A portfolio without buckets, for the commands that read one book."""
-    book = load_book(path, params)
-    if isinstance(book, zm.BucketedPortfolio):
-        raise zm.InputError(
-            f"{path}: has isolated buckets; this command reads one book (check and prove take buckets)"
-        )
-    return book
 
 
 def refuse_existing(output: Path, force: bool) -> None:

@@ -11,6 +11,7 @@ import click
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import bounded_duration, db_option, emit_json, json_option, open_ledger, params_option, respond, table
 from zkmargin.venue import monitor
+from zkmargin.console import counted
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 
@@ -81,8 +82,9 @@ def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: 
         )
         return
     click.echo(
-        f"epoch {report.epoch}, {report.level}: {report.standing} accounts stand on a valid proof; "
-        f"{len(report.issued)} calls issued, {len(report.met)} met, {len(report.overdue)} overdue"
+        f"epoch {report.epoch}, {report.level}: {counted(report.standing, 'account')} "
+        f"{'stands' if report.standing == 1 else 'stand'} on a valid proof; "
+        f"{counted(len(report.issued), 'call')} issued, {len(report.met)} met, {len(report.overdue)} overdue"
     )
     for name in ("issued", "overdue"):
         calls = getattr(report, name)

@@ -19,8 +19,8 @@ from zkmargin.files import write_atomic
     epilog="""\b
 Example:
   zkmargin params build --market examples/market.json \\
-      --model circuits/span.toml -o params.json
-  zkmargin params sign params.json --key venue.key.json --epoch 1 --valid-for 1d -o params.json --force""",
+      --model circuits/span.toml -o unsigned.json
+  zkmargin params sign unsigned.json --key venue.key.json --epoch 1 --valid-for 1d -o params.json""",
 )
 def params_group() -> None:
     """Publish risk parameters (venue side)."""
@@ -175,7 +175,7 @@ def params_import(
     "sign",
     epilog="""\b
 Example:
-  zkmargin params sign params.json --key venue-a.key.json --epoch 7 --valid-for 1d -o params.signed.json
+  zkmargin params sign unsigned.json --key venue-a.key.json --epoch 7 --valid-for 1d -o params.json
 \b
 The signature covers the digest of every field, the issuer, key id, epoch and validity
 window included; proofs name the epoch, so a proof never verifies under another one.

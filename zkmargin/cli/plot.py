@@ -10,11 +10,11 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_market_for, load_portfolio
 from zkmargin.cli.common import (
     account_name,
     emit_json,
     level_option,
-    load_portfolio,
     min_excess_option,
     open_ledger,
     output_options,
@@ -32,7 +32,7 @@ Examples:
   zkmargin plot profile --params params.json --portfolio portfolio.json \\
       --market examples/market.json -o profile.png
   zkmargin plot scenarios --params params.json --portfolio portfolio.json -o scenarios.svg
-  zkmargin plot history alice --ledger zkmargin.db --portfolio portfolio.json -o history.png
+  zkmargin plot history alice --db zkmargin.db --portfolio portfolio.json -o history.png
 \b
 Needs matplotlib: pip install 'zkmargin[plot]'.""",
 )
@@ -76,7 +76,7 @@ def plot_profile(
     """Draw the book's P&L across each underlying's prices."""
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio = load_portfolio(portfolio_path, params)
-    figure = zm.plot_profile(portfolio, params, zm.Market.load(market_path), level=level, threshold=min_excess)
+    figure = zm.plot_profile(portfolio, params, load_market_for(market_path, [portfolio]), level=level, threshold=min_excess)
     written("profile", output, figure, force, as_json)
 
 
@@ -110,8 +110,8 @@ def plot_scenarios(
     "history",
     epilog="""\b
 Examples:
-  zkmargin plot history alice --ledger zkmargin.db -o history.svg
-  zkmargin plot history alice --ledger postgresql://venue@db/zkmargin \\
+  zkmargin plot history alice --db zkmargin.db -o history.svg
+  zkmargin plot history alice --db postgresql://venue@db/zkmargin \\
       --portfolio portfolio.json -o history.png --json
 \b
 From the proofs the ledger recorded for ACCOUNT: the proved excess bound (what the venue
@@ -120,7 +120,7 @@ learns: equity − requirement ≥ it) as steps, refused proofs as red crosses. 
 excess under each proof's epoch params, as the ledger stored them.""",
 )
 @click.argument("account", callback=account_name)
-@click.option("--ledger", "--db", "database", metavar="PATH|URL",
+@click.option("--db", "--ledger", "database", metavar="PATH|URL",
               help="The ledger: SQLite file or postgresql:// URL (default: $ZKMARGIN_DB, else ./zkmargin.db).")
 @click.option("--portfolio", "portfolio_path", type=click.Path(path_type=Path),
               help="Your book, to draw its equity, requirement and excess at every proof.")

@@ -12,6 +12,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load_trusted_params, trust_option
+from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
     backend_option,
@@ -19,7 +20,6 @@ from zkmargin.cli.common import (
     fail,
     interactive,
     level_option,
-    load_book,
     min_excess_option,
     params_option,
     refuse_existing,
@@ -166,11 +166,15 @@ def prove(
                 }
             )
             raise click.exceptions.Exit(EXIT_FALSE) from None
-        fail(
-            f"cannot prove: {shown(portfolio.account)} is short by "
-            f"{format_money(error.shortfall, params.currency)} ({error})",
-            EXIT_FALSE,
-        )
+        if isinstance(portfolio, zm.BucketedPortfolio):
+            # The library names each short bucket; the total is what a deposit must cover.
+            fail(
+                f"cannot prove: {shown(portfolio.account)} is short by "
+                f"{format_money(error.shortfall, params.currency)} in all ({error})",
+                EXIT_FALSE,
+                "InsufficientMargin",
+            )
+        fail(f"cannot prove: {error}", EXIT_FALSE, "InsufficientMargin")
     seconds = time.perf_counter() - started
     write_atomic(output, proof.to_json(), overwrite=force)
     if as_json:

@@ -55,9 +55,21 @@ def _require_same_params(proof: Any, proof_path: Path, params: Any, params_path:
     if proof.params_digest != digest:
         fail(
             f"{proof_path}: params_digest {short_digest(proof.params_digest)} does not match "
-            f"{params_path} ({short_digest(digest)}); the proof was made for other params",
+            f"{params_path} ({short_digest(digest)}); the proof was made for other params{_epochs_apart(proof, params)}",
             EXIT_BAD_INPUT,
         )
+
+
+def _epochs_apart(proof: Any, params: Any) -> str:
+    """Which epoch each side names, when both are signed epochs: the usual mismatch is an old
+    proof against today's params, and the fix (prove again) depends on which side is older."""
+    claimed, authority = proof.statement, params.epoch
+    if claimed.epoch is None or authority is None or claimed.epoch == authority.epoch:
+        return ""
+    return (
+        f" (the proof names epoch {claimed.epoch} of {shown(claimed.issuer or '?')!r}, "
+        f"the params are epoch {authority.epoch} of {shown(authority.issuer)!r})"
+    )
 
 
 def statement_document(statement: Any) -> dict[str, Any]:

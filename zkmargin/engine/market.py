@@ -46,7 +46,7 @@ from pydantic import Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import Currency, IsoDate, JsonFile, Label, QuantityDecimals, StrictModel
-from zkmargin.validation import quote_key, validate
+from zkmargin.validation import did_you_mean, quote_key, validate
 from zkmargin.engine.implied_vol import VOL_FLOOR, implied_vols
 from zkmargin.engine.instruments import Instrument, Underlying
 from zkmargin.engine.pricing import black76, black76_greeks, black_scholes, black_scholes_greeks
@@ -192,7 +192,8 @@ class Market(StrictModel, JsonFile):
         unknown = [name for name in names if name not in self.instruments]
         if unknown or not names:
             raise InputError(
-                f"listing: unknown instrument {', '.join(map(repr, unknown))}" if unknown
+                f"listing: unknown instrument {', '.join(map(repr, unknown))}"
+                f"{did_you_mean(unknown[0], self.instruments)}" if unknown
                 else "listing: name at least one instrument"
             )
         data = self.model_dump()

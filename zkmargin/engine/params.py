@@ -37,7 +37,7 @@ from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
-from zkmargin.validation import describe_validation_error
+from zkmargin.validation import another_kind, describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
 from zkmargin.engine.models.base import Levels, market_values
@@ -289,8 +289,8 @@ class RiskParams(StrictModel, JsonFile):
 
     @classmethod
     def _from_data(cls, data: Any, what: str) -> RiskParams:
-        if not isinstance(data, dict):
-            raise InputError(f"{what}: expected a JSON object of risk params")
+        if (wrong := another_kind(cls, data, what)) is not None:
+            raise InputError(wrong)
         try:
             return cls(**data)
         except InputError as error:

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from zkmargin.errors import UnknownInstrument
 from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel
-from zkmargin.validation import quote_key
+from zkmargin.validation import did_you_mean, quote_key
 from zkmargin.units import to_fixed
 
 
@@ -50,7 +50,7 @@ class Portfolio(StrictModel, JsonFile):
             if instrument_id not in universe:
                 raise UnknownInstrument(
                     f"positions[{quote_key(instrument_id)}]: unknown instrument {instrument_id!r} "
-                    f"(not in the market / risk parameters)"
+                    f"(not in the market / risk parameters){did_you_mean(instrument_id, instrument_ids)}"
                 )
 
     def quantity_vector(

@@ -28,6 +28,7 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError, UnknownInstrument
 from zkmargin.units import from_fixed, parse_decimal
+from zkmargin.validation import did_you_mean
 
 TRADE = re.compile(r"([+-])(\S+)\s+(\S.*)")
 CASH = re.compile(r"(deposit|withdraw)\s+(\S+)")
@@ -91,7 +92,9 @@ def apply_change(portfolio: Portfolio, params: RiskParams, change: str) -> Portf
 
 def known(params: RiskParams, instrument: str, change: str) -> str:
     if instrument not in params.instruments:
-        raise UnknownInstrument(f"what-if {change!r}: unknown instrument {instrument!r}")
+        raise UnknownInstrument(
+            f"what-if {change!r}: unknown instrument {instrument!r}{did_you_mean(instrument, params.instruments)}"
+        )
     return instrument
 
 

@@ -42,6 +42,8 @@ class _Stored(StrictModel, JsonFile):
 class AccountCommitments(_Stored):
     """Public: Com(c) and Com(q_i) for every instrument of the universe, base64."""
 
+    json_what = "account commitments"
+
     account: Label
     money_scale: Annotated[int, Field(gt=0)]
     quantity_scale: Annotated[int, Field(gt=0)]
@@ -86,6 +88,7 @@ class AccountOpenings(_Stored):
     """Secret: the blindings behind an account's commitments, written 0600; `load` refuses
     the file when other users may read it."""
 
+    json_what = "account openings"
     json_secret = True
 
     account: Label

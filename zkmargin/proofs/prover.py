@@ -11,10 +11,12 @@ limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bul
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from decimal import Decimal
 
 from zkmargin.anchors.attestation import Attestation
+from zkmargin.console import format_money
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings
 from zkmargin.proofs.attested import summed_commitments
 from zkmargin.engine.assess import assess
@@ -188,9 +190,10 @@ def _require_satisfied(
         return
     report = assess(portfolio, params, level=statement.level, threshold=statement.threshold)
     if not report.meets:
+        money = functools.partial(format_money, currency=params.currency)
         raise InsufficientMargin(
-            f"account {portfolio.account!r} is short by {report.shortfall} {params.currency} at the "
-            f"{statement.level} level (requirement {report.requirement}, equity {report.equity}, "
+            f"account {portfolio.account!r} is short by {money(report.shortfall)} at the "
+            f"{statement.level} level (requirement {money(report.requirement)}, equity {money(report.equity)}, "
             f"binding: {report.binding})",
             report.shortfall,
         )

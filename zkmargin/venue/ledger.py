@@ -132,7 +132,10 @@ class Ledger:
     def transaction(self, *, initialised: bool = True) -> Iterator[Connection]:
         """A connection inside one transaction; database failures become `LedgerError`."""
         if initialised and self._missing_file():
-            raise LedgerError(f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`")
+            raise LedgerError(
+                f"no ledger at {self.engine.url.database}: run `zkmargin ledger init`, or name the "
+                "venue's ledger with --db PATH|URL (or $ZKMARGIN_DB)"
+            )
         try:
             with self.engine.begin() as connection:
                 if initialised:
@@ -177,7 +180,12 @@ class Ledger:
             if found == digest:
                 return False
             if found is not None:
-                raise LedgerError(f"account {commitments.account!r} is already open with other commitments")
+                # Usually the trader's account.json from before the ledger moved money: the
+                # ledger's copy is the current one, and an account label names one book.
+                raise LedgerError(
+                    f"account {commitments.account!r} is already open with other commitments (deposits and "
+                    "withdrawals move the ledger's copy: `zkmargin ledger export ACCOUNT -o FILE` writes it); a new book needs a new account label"
+                )
             connection.execute(
                 accounts.insert().values(
                     account=commitments.account,

@@ -74,6 +74,16 @@ FAMILIES: dict[str, FamilyCode] = {
 }
 
 
+def _nearby_model(path: Path) -> str:
+    """A hint for a model named the way people remember it (`span`, `span.toml`,
+    `circuits/span`): the spec file by that name beside it or in ./circuits, when there is one."""
+    stem = path.name.removesuffix(".toml")
+    for candidate in (path.with_name(f"{stem}.toml"), Path("circuits") / f"{stem}.toml"):
+        if candidate != path and candidate.is_file():
+            return f"; did you mean {candidate}?"
+    return "; a model is a TOML spec file, such as circuits/span.toml of the zkmargin repository"
+
+
 class MarginModel(BaseModel):
     """A margin model: identity, levels, and the parameters of exactly one family."""
 
@@ -114,7 +124,7 @@ class MarginModel(BaseModel):
         """Read a spec from a TOML file; any problem is an `InputError` naming file and key."""
         path = Path(path)
         if not path.exists():
-            raise InputError(f"no such margin model file: {path}")
+            raise InputError(f"no such margin model file: {path}{_nearby_model(path)}")
         try:
             text = read_bounded(path, str(path), "a margin model").decode("utf-8")
         except UnicodeDecodeError as error:

@@ -1,0 +1,159 @@
+"""What a newcomer, a trader and a venue trip over in their first hour: slips answered with
+the fix in the error line, help that runs as written."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from click.testing import CliRunner
+
+from tests.cli.conftest import REPO
+from tests.cli.test_bad_input import assert_one_line_error
+from zkmargin.cli import cli
+
+
+def test_check_names_the_trailing_comma_when_the_portfolio_file_has_one(invoke, workdir):
+    (workdir / "book.json").write_text('{\n  "account": "alice",\n  "cash": 100,\n  "positions": {"XYZ": 1},\n}\n')
+    result = invoke("check", "--params", "params.json", "--portfolio", "book.json")
+    assert_one_line_error(result, "book.json: malformed JSON at line 4, column 26: a comma after the last item")
+
+
+def test_check_suggests_the_listed_instrument_when_the_portfolio_misspells_one(invoke, workdir):
+    (workdir / "book.json").write_text('{"account": "alice", "cash": 100, "positions": {"XYZ 2026-12-18 100C": -1}}')
+    result = invoke("check", "--params", "params.json", "--portfolio", "book.json")
+    assert_one_line_error(result, "unknown instrument 'XYZ 2026-12-18 100C'", "did you mean 'XYZ 2026-12-18 100 C'?")
+
+
+def test_check_suggests_the_listed_instrument_when_a_what_if_misspells_one(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--what-if", "close xyz")
+    assert_one_line_error(result, "what-if 'close xyz': unknown instrument 'xyz'; did you mean 'XYZ'?")
+
+
+def test_check_says_no_key_is_trusted_when_neither_trust_nor_its_variable_is_given(invoke, workdir, monkeypatch):
+    monkeypatch.delenv("ZKMARGIN_TRUST")
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json")
+    assert_one_line_error(result, "params.json", "of 'venue-a', which is not among the trusted keys: none is trusted", "--trust FILE, or $ZKMARGIN_TRUST")
+
+
+def test_check_names_the_file_kind_when_params_and_portfolio_are_swapped(invoke, workdir):
+    swapped = invoke("check", "--params", "meets.json", "--portfolio", "params.json")
+    assert_one_line_error(swapped, "meets.json: not 'zkmargin-params': it lacks")
+    assert "Field required" not in swapped.stderr
+
+
+def test_check_names_the_file_kind_when_a_proof_is_given_as_the_portfolio(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.proof.json")
+    assert_one_line_error(result, "meets.proof.json: is a 'zkmargin-proof' file, not portfolio JSON")
+
+
+def test_prove_names_the_file_kind_when_account_commitments_are_given_as_openings(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "--openings", "alice.account.json", "-o", "p.json")
+    assert_one_line_error(result, "alice.account.json: not account openings: it has fields account openings never has")
+    assert not (workdir / "p.json").exists()
+
+
+def test_params_sign_names_a_public_key_when_given_as_the_signing_key(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "b.key.json", "--public", "b.pub.json")
+    (workdir / "b.pub.json").chmod(0o644)
+    result = invoke("params", "sign", "unsigned.params.json", "--key", "b.pub.json", "--epoch", "1",
+                    "--valid-for", "1d", "-o", "signed.json")
+    assert_one_line_error(result, "b.pub.json: is a 'zkmargin-public-key' file, not 'zkmargin-signing-key'")
+    assert "chmod" not in result.stderr
+
+
+def test_account_deposit_explains_amounts_are_positive_when_given_a_negative_number(invoke, workdir):
+    result = invoke("account", "deposit", "alice.account.json", "-100")
+    assert result.exit_code == 2
+    assert "-100 is not an option: amounts are positive (`deposit` puts money in, `withdraw` takes it out)" in result.stderr
+    assert "No such option" not in result.stderr
+
+
+def test_ledger_deposit_explains_amounts_are_positive_in_json_when_given_a_negative_number(invoke, workdir):
+    result = invoke("ledger", "deposit", "alice", "-2.5", "--ref", "r1", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stderr)["error"]
+    assert error["message"].startswith("-2.5 is not an option: amounts are positive")
+
+
+def test_account_deposit_keeps_click_message_when_an_unknown_option_is_not_a_number(invoke, workdir):
+    result = invoke("account", "deposit", "alice.account.json", "-x")
+    assert result.exit_code == 2 and "No such option '-x'" in result.stderr
+
+
+def _help_commands(*args: str) -> list[list[str]]:
+    """The `zkmargin …` command lines of a help text's epilog, as argument lists."""
+    text = CliRunner().invoke(cli, [*args, "--help"], prog_name="zkmargin").output.replace("\\\n", " ")
+    lines = [line.split("zkmargin ", 1)[1].split("  (")[0] for line in text.splitlines() if "zkmargin " in line]
+    return [shlex.split(line, comments=True) for line in lines if not line.startswith("[")]
+
+
+def test_cli_help_reads_the_params_it_signed_when_trader_and_venue_lines_follow_each_other():
+    commands = _help_commands()
+    signed = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "sign"]]
+    readers = [words[words.index("--params") + 1] for words in commands if "--trust" in words]
+    assert signed and readers and set(readers) == set(signed)
+    built = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "build"]]
+    assert [words[2] for words in commands if words[:2] == ["params", "sign"]] == built
+
+
+def test_check_names_the_portfolio_file_when_its_cash_is_oversize(invoke, workdir):
+    (workdir / "rich.json").write_text('{"account": "alice", "cash": 1e30, "positions": {}}')
+    result = invoke("check", "--params", "params.json", "--portfolio", "rich.json")
+    assert_one_line_error(result, "rich.json: cash: 1E+30 at scale 100 does not fit")
+
+
+def test_check_names_the_bucket_when_its_cash_is_oversize(invoke, workdir):
+    (workdir / "rich.json").write_text(json.dumps({"account": "alice", "buckets": [
+        {"name": "a", "cash": 100, "positions": {"XYZ": 1}}, {"name": "b", "cash": 1e30, "positions": {"MES 2026-12-18": 1}}]}))
+    result = invoke("check", "--params", "params.json", "--portfolio", "rich.json")
+    assert_one_line_error(result, "rich.json: buckets[1] ('b'): cash: 1E+30 at scale 100 does not fit")
+
+
+def test_verify_names_both_epochs_when_an_old_proof_meets_new_params(invoke, workdir):
+    invoke("keys", "new", "--issuer", "venue-a", "--role", "params", "-o", "k2.key.json", "--public", "k2.pub.json")
+    invoke("params", "sign", "unsigned.params.json", "--key", "k2.key.json", "--epoch", "2", "--valid-for", "1d",
+           "-o", "e2.json")
+    result = invoke("verify", "--params", "e2.json", "--trust", "k2.pub.json", "meets.proof.json")
+    assert_one_line_error(result, "the proof was made for other params "
+                          "(the proof names epoch 1 of 'venue-a', the params are epoch 2 of 'venue-a')")
+
+
+def test_prove_json_error_type_is_input_error_when_the_output_exists(invoke, workdir):
+    (workdir / "p.json").write_text("{}")
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json", "-o", "p.json", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"] == {
+        "type": "InputError", "message": "p.json already exists; pass --force to overwrite it", "exit_code": 2}
+
+
+def _leaf_commands(group, path=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _leaf_commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_cli_every_ledger_reader_names_the_database_option_db_when_helped():
+    named = {path: next(p.opts[0] for p in command.params if p.name == "database")
+             for path, command in _leaf_commands(cli) if any(p.name == "database" for p in command.params)}
+    assert ("plot", "history") in named and ("ledger", "submit") in named
+    assert set(named.values()) == {"--db"}, named
+
+
+def test_params_help_signs_the_file_it_built_when_shown_as_an_example():
+    commands = _help_commands("params")
+    built = [words[words.index("-o") + 1] for words in commands if words[:2] == ["params", "build"]]
+    signed = [words for words in commands if words[:2] == ["params", "sign"]]
+    assert [words[2] for words in signed] == built
+    assert all("--force" not in words and words[words.index("-o") + 1] != words[2] for words in signed)
+
+
+def test_check_blames_the_market_file_when_it_cannot_price_a_held_position(invoke, workdir):
+    (workdir / "crypto.json").write_text((REPO / "examples" / "market_crypto.json").read_text())
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--market", "crypto.json")
+    assert_one_line_error(result, "crypto.json: lacks 'MES 2026-12-18', 'XYZ', 'XYZ 2026-12-18 100 C', held in the "
+                          "portfolio; give the market.json the params were built from")
+    assert "meets.json" not in result.stderr

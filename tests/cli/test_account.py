@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 import zkmargin as zm
+
 
 def test_account_open_writes_commitments_and_openings_when_portfolio_valid(invoke, workdir):
     result = invoke("account", "open", "--params", "params.json", "--portfolio", "meets.json",
@@ -83,6 +86,15 @@ def test_account_deposit_exits_2_when_amount_negative_or_file_missing(invoke, wo
     missing = invoke("account", "deposit", "nobody.json", "5")
     assert missing.exit_code == 2
     assert "nobody.json" in missing.stderr
+
+
+@pytest.mark.parametrize(("verb", "noun"), [("deposit", "deposit"), ("withdraw", "withdrawal")])
+def test_account_move_names_the_movement_and_amount_as_given_when_it_does_not_fit(invoke, workdir, verb, noun):
+    before = (workdir / "alice.account.json").read_bytes()
+    result = invoke("account", verb, "alice.account.json", "1e400")
+    assert result.exit_code == 2
+    assert result.stderr == f"zkmargin: error: alice.account.json: {noun}: 1E+400 at scale 100 does not fit in 64-bit signed range\n"
+    assert (workdir / "alice.account.json").read_bytes() == before
 
 
 def test_prove_exits_2_when_openings_belong_to_other_account(invoke, workdir):

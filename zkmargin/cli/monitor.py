@@ -135,7 +135,7 @@ def monitor_stress(
     total = len(report.proved) + len(report.missing)
     text = (
         f"stress epoch {report.epoch}{' published' if report.new else ''}: "
-        f"{len(report.proved)} of {total} accounts proved maintenance margin under {params_path}"
+        f"{len(report.proved)} of {counted(total, 'account')} proved maintenance margin under {params_path}"
     )
     if report.missing:
         text += f"\nno proof yet: {', '.join(report.missing)}"

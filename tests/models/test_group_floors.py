@@ -121,3 +121,15 @@ def test_params_refuse_a_floor_group_that_is_not_a_scenario_group_when_loaded():
     data["floors"][0]["group"] = "CL"
     with pytest.raises(InputError, match="not a scenario group"):
         RiskParams(**data)
+
+
+def test_params_document_names_a_floors_group_only_when_it_has_one():
+    # params with account-wide floors keep the bytes, hence the digest, they had before
+    # floors could belong to a group; a group's floor round-trips with its group
+    params = build_params(credit_market(), model("span"))
+    grouped = params.document()
+    assert [floor["group"] for floor in grouped["floors"]] == ["SPX"]
+    account_wide = {**grouped, "floors": [{key: value for key, value in floor.items() if key != "group"}
+                                          for floor in grouped["floors"]]}
+    assert RiskParams(**account_wide).document() == account_wide
+    assert RiskParams(**grouped).digest() == params.digest() != RiskParams(**account_wide).digest()

@@ -293,8 +293,13 @@ class RiskParams(StrictModel, JsonFile):
 
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
-        params keep the digest they had before params could be signed."""
-        return self.model_dump(mode="json", exclude={name for name in ("epoch", "signature") if getattr(self, name) is None})
+        params keep the digest they had before params could be signed, and a floor's
+        `group` only when it has one, so params with account-wide floors keep theirs."""
+        exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
+        account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
+        if account_wide:
+            exclude["floors"] = account_wide
+        return self.model_dump(mode="json", exclude=exclude)
 
     def to_json(self) -> str:
         return dumps(self.document())

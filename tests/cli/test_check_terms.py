@@ -73,7 +73,11 @@ def test_check_json_terms_sum_exactly_to_requirement_when_model_is_any(
     for term in addends:
         if term["term"] == "scenario_group":
             in_group = [Decimal(row["pnl"]) for row in document["scenarios"] if row["group"] == term["name"]]
-            assert Decimal(term["amount"]) == max(Decimal(0), -min(in_group)) == max(Decimal(0), -pnl[term["scenario"]])
+            minimum = next((Decimal(f["amount"]) for f in document["floors"] if f["name"] == term["scenario"]), None)
+            if minimum is None:
+                assert Decimal(term["amount"]) == max(Decimal(0), -min(in_group)) == max(Decimal(0), -pnl[term["scenario"]])
+            else:  # the group's floor is above its worst loss
+                assert Decimal(term["amount"]) == minimum > max(Decimal(0), -min(in_group))
         if term["term"] == "addon":
             assert Decimal(term["amount"]) == abs(Decimal(term["quantity"])) * Decimal(term["rate"])
     assert [row["pnl"] for row in document["scenarios"]] == sorted(
@@ -110,13 +114,15 @@ def test_check_shows_crypto_contingency_in_text_and_json_when_short_option(invok
         f"{Decimal(document['requirement']):,.2f}")
 
 
-def test_check_terms_are_the_binding_floor_when_floor_exceeds_scenarios(invoke, params_files):
+def test_check_terms_are_the_groups_minimum_when_it_exceeds_the_groups_scenarios(invoke, params_files):
+    # FINRA 4210(g): XYZ's class group needs at least 20 contracts × $37.50
     document = check_json(invoke, params_files["portfolio_margin", "market"],
                           book_path(params_files, "long_strangle"))
-    assert document["binding"] == "per_contract_minimum"
-    assert [term["term"] for term in document["terms"]] == ["floor", "level", "rounding"]
-    assert Decimal(document["terms"][0]["amount"]) == Decimal(document["requirement"]) == 750  # 20 × $37.50
-    assert document["floors"] == [{"term": "floor", "name": "per_contract_minimum",
+    assert document["binding"] == "XYZ per_contract_minimum"
+    groups = [term for term in document["terms"] if term["term"] == "scenario_group" and Decimal(term["amount"])]
+    assert [(term["name"], term["scenario"]) for term in groups] == [("XYZ", "XYZ per_contract_minimum")]
+    assert Decimal(groups[0]["amount"]) == Decimal(document["requirement"]) == 750
+    assert document["floors"] == [{"term": "floor", "name": "XYZ per_contract_minimum",
                                    "amount": "750.00", "binding": True}]
 
 

@@ -405,6 +405,15 @@ def test_range_proof_check_terms_sum_to_minus_value_terms_when_proof_is_valid(bp
     assert rest == -(check.value_weights[0] * pc_gens.commit(77, blinding))
 
 
+def test_range_proof_verifier_msm_has_147_points_when_one_64_bit_value(bp_gens, pc_gens, proof_64):
+    # worked-examples.md §5 (Bünz et al. 2018): 2nm + 2·log2(nm) + m + 6 = 128 + 12 + 1 + 6
+    # points for n = 64, m = 1; `terms` leaves out the m commitments V, weighed apart
+    proof, _ = proof_64
+    check = proof.verification_check(bp_gens, pc_gens, Transcript(LABEL), 64, 1)
+    _, points = check.terms(bp_gens, pc_gens)
+    assert len(points) + len(check.value_weights) == 147
+
+
 def test_range_proof_check_uses_a_fresh_combiner_when_checked_twice(bp_gens, pc_gens, proof_64):
     proof, commitment = proof_64
     V = Point.from_bytes(commitment)

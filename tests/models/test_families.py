@@ -38,8 +38,8 @@ def test_span_short_option_minimum_binds_when_options_far_out_of_the_money():
     market = one_underlying_market(100, P=option("put", 40, mark=0.01))
     params = build_params(market, model("span"))
     report = assess(account(1000, {"P": -3}), params)
-    # 1% of 100 × 100 per short contract
-    assert report.binding == "short_option_minimum"
+    # 1% of 100 × 100 per short contract, the minimum of U's combined commodity
+    assert report.binding == "U short_option_minimum"
     assert report.requirement == 300
     # long, there is no minimum; the scenarios (from the 1¢ mark) can lose the whole $3 premium
     assert assess(account(1000, {"P": 3}), params).requirement == 3

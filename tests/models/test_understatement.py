@@ -75,5 +75,5 @@ def test_portfolio_margin_charges_the_per_contract_minimum_when_futures_are_hedg
         F2={"kind": "future", "multiplier": 50, "expiry": "2027-03-19"},
     )
     report = assess(account(0, {"F1": 4, "F2": -4}), build_params(market, model("portfolio_margin")))
-    assert report.binding == "per_contract_minimum"
+    assert report.binding == "U per_contract_minimum"
     assert report.requirement == Decimal("150")  # 8 contracts × $0.375 × 50

@@ -77,7 +77,7 @@ def test_portfolio_margin_long_straddle_needs_per_contract_floor_when_scenarios_
     params = build_params(market, model("portfolio_margin"))
     report = assess(account(100_000, {"C": 100, "P": 100}), params)
     assert report.requirement == Decimal("7500")
-    assert report.binding == "per_contract_minimum"
+    assert report.binding == "U per_contract_minimum"
     assert max(-pnl for _, pnl in report.scenario_pnl) < 7500
 
 

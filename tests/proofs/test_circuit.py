@@ -33,7 +33,8 @@ def make_params(
         addons=lambda level: (list(addon_long), list(addon_short)),
         credit_rates=lambda: [],
         strategies=[],
-        floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh)) for j, (lo, sh) in enumerate(floors)],
+        floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh), group=group)
+                for j, (lo, sh, group) in enumerate((*floor, None)[:3] for floor in floors)],
     )
 
 
@@ -58,18 +59,21 @@ def reference_minimum_equity(params, q, level, threshold):
     k = len(q)
     losses = reference_losses(params, q)
     addon = sum(params.addon_long[i] * max(q[i], 0) + params.addon_short[i] * max(-q[i], 0) for i in range(k))
+    floors = [
+        (f.group, sum(f.long[i] * max(q[i], 0) + f.short[i] * max(-q[i], 0) for i in range(k))) for f in params.floors
+    ]
     if params.aggregation == "max":
         worst = {}
         for group, loss in zip(params.scenario_groups, losses):
             worst[group] = max(worst.get(group, 0), loss)
+        for group, amount in floors:  # a group's floor raises its own term
+            if group is not None:
+                worst[group] = max(worst[group], amount)
         core = sum(worst.values())
     else:
         tail = len(losses) * (1 - Fraction(params.es_confidence))
         core = max(0, min(t + sum(max(loss - t, 0) for loss in losses) / tail for t in losses))
-    floors = [
-        sum(f.long[i] * max(q[i], 0) + f.short[i] * max(-q[i], 0) for i in range(k)) for f in params.floors
-    ]
-    return level * max([core + addon] + floors) + threshold
+    return level * max([core + addon] + [amount for group, amount in floors if group is None]) + threshold
 
 
 def minimal_witness(circuit, params, q, c):
@@ -80,6 +84,10 @@ def minimal_witness(circuit, params, q, c):
     losses = reference_losses(params, q)
     for group, loss in zip(params.scenario_groups, losses):
         values[f"m[{group}]"] = max(values.get(f"m[{group}]", 0), loss)
+    for floor in params.floors:
+        if floor.group is not None:
+            amount = sum(floor.long[i] * max(q[i], 0) + floor.short[i] * max(-q[i], 0) for i in range(k))
+            values[f"m[{floor.group}]"] = max(values[f"m[{floor.group}]"], amount)
     if params.aggregation == "expected_shortfall":
         tail = len(losses) * (1 - Fraction(params.es_confidence))
         t = min(losses, key=lambda t: t + sum(max(loss - t, 0) for loss in losses) / tail)
@@ -101,9 +109,12 @@ def accounts(draw):
     rounding = st.integers(0, 1) if draw(st.booleans()) else st.just(0)
     short_pnl = [[profit + draw(rounding) for profit in row] for row in pnl]
     values = [draw(st.integers(0, 10_000)) for _ in range(k)]
-    floors = draw(st.lists(st.tuples(st.lists(rate, min_size=k, max_size=k), st.lists(rate, min_size=k, max_size=k)), max_size=2))
     es = draw(st.booleans())
     groups = None if es else draw(st.lists(st.sampled_from("ab"), min_size=scenarios, max_size=scenarios))
+    # a floor of no group, or (max aggregation) of one of the scenario groups
+    floor_group = st.sampled_from([None] + sorted(set(groups or ())))
+    floors = draw(st.lists(st.tuples(st.lists(rate, min_size=k, max_size=k), st.lists(rate, min_size=k, max_size=k),
+                                     floor_group), max_size=2))
     params = make_params(
         pnl,
         groups=groups,

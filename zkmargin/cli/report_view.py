@@ -104,6 +104,8 @@ def report_document(
     each position frees, most first; `what_if` the account after the --what-if changes.
     """
     group_of = dict(zip(params.scenarios, params.scenario_groups))
+    # a group's floor that sets its group's term binds there, whatever binds overall
+    group_minimums = {t.scenario for t in report.terms if t.kind == "scenario_group"}
     ranked = sorted(report.scenario_pnl, key=lambda row: row[1])
     extra = {} if report.var is None else {"var": var_document(report.var)}
     if report.greeks is not None:
@@ -133,7 +135,7 @@ def report_document(
         "level_factor": Decimal(params.levels[report.level]),
         "terms": [term_document(term) for term in report.terms],
         "floors": [
-            {**term_document(floor), "binding": floor.name == report.binding}
+            {**term_document(floor), "binding": floor.name == report.binding or floor.name in group_minimums}
             for floor in report.floors
         ],
         "marginal": [
@@ -145,10 +147,11 @@ def report_document(
     }
 
 
-def term_label(term: dict[str, Any]) -> str:
+def term_label(term: dict[str, Any], floors: set[str]) -> str:
+    """What `term` is, in words; `floors` are the floors' names (a group's term may be its floor)."""
     kind = term["term"]
     if kind == "scenario_group":
-        return f"{term['name']} worst loss ({term['scenario']})"
+        return f"{term['name']} {'minimum' if term['scenario'] in floors else 'worst loss'} ({term['scenario']})"
     if kind == "expected_shortfall":
         return "expected shortfall"
     if kind == "addon":
@@ -169,7 +172,8 @@ def term_label(term: dict[str, Any]) -> str:
 
 def format_terms(document: dict[str, Any]) -> list[str]:
     currency = document["currency"]
-    rows = [(term_label(term), format_money(term["amount"], ""))
+    floors = {floor["name"] for floor in document["floors"]}
+    rows = [(term_label(term, floors), format_money(term["amount"], ""))
             for term in document["terms"] if term["amount"] or term["term"] == "level"]
     rows.append(("= requirement", format_money(document["requirement"], "")))
     lines = ["", table(("requirement terms", f"amount ({currency})"), rows, "<>")]

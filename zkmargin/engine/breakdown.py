@@ -3,13 +3,15 @@
 With q the position vector, loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ and λ the
 level's factor (docs/margin-models.md, "The generic integer form"):
 
-    parts    = the scenario terms (one per group: max(0, worst loss), or max(0, ES_α)),
+    parts    = the scenario terms (one per group: max(0, worst loss, the group's floors),
+               or max(0, ES_α)),
                minus each inter-group spread credit (engine/credits.py), one add-on per
                instrument (addon_long_i·q_i⁺ or addon_short_i·q_i⁻ at the level), minus
                S·saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py;
                n_j whole strategies, S the quantity scale)
-    floors   = F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻ for every floor f
-    base     = max(Σ parts, max_f F_f)
+    floors   = F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻ for every floor f (only floors of
+               no group compete with the parts below)
+    base     = max(Σ parts, max_{f of no group} F_f)
     required = base + (λ − 1)·base
 
 `Requirement.terms` are the addends of `required`, exact (fine units: money units /
@@ -129,15 +131,20 @@ def worst_per_group(params: RiskParams, losses: list[int]) -> dict[str, int]:
 
 
 def scenario_terms(book: Book) -> list[Term]:
-    """One term per group, max(0, its worst loss); or the one max(0, ES_α) term."""
+    """One term per group, max(0, its worst loss, its floors), naming the worst scenario or
+    the floor strictly above it; or the one max(0, ES_α) term."""
     params = book.params
     if params.aggregation == "expected_shortfall":
         shortfall, _ = expected_shortfall(book.losses, params.es_confidence)
         return [term(book, "expected_shortfall", params.scenario_groups[0], max(shortfall, 0))]
-    return [
-        term(book, "scenario_group", group, max(book.losses[s], 0), scenario=params.scenarios[s])
-        for group, s in worst_per_group(params, book.losses).items()
-    ]
+    terms = []
+    for group, s in worst_per_group(params, book.losses).items():
+        amount, binding = max(book.losses[s], 0), params.scenarios[s]
+        for floor in (f for f in params.floors if f.group == group):
+            if (minimum := floor.amount(book.q)) > amount:
+                amount, binding = minimum, floor.name
+        terms.append(term(book, "scenario_group", group, amount, scenario=binding))
+    return terms
 
 
 def rated_terms(book: Book, kind: str, name: str, long: list[int], short: list[int]) -> list[Term]:
@@ -180,22 +187,22 @@ def pairing_terms(book: Book) -> list[Term]:
 
 def credit_terms(book: Book) -> list[Term]:
     """−credit per inter-group spread credit "a|b" (engine/credits.py), from each group's
-    worst loss max(0, max_{s∈g} loss_s); none under expected shortfall (one group)."""
+    term max(0, max_{s∈g} loss_s, F_g) and floor F_g; none under expected shortfall (one group)."""
     params = book.params
     if params.aggregation == "expected_shortfall" or not params.credit_rates():
         return []
-    worst = {group: max(book.losses[s], 0) for group, s in worst_per_group(params, book.losses).items()}
+    floors = params.group_floor_amounts(book.q)
+    worst = {group: max(book.losses[s], 0, floors.get(group, 0))
+             for group, s in worst_per_group(params, book.losses).items()}
     return [term(book, "credit", pair, -credit)
-            for pair, credit in group_credits(params, book.losses, worst)]
+            for pair, credit in group_credits(params, book.losses, worst, floors)]
 
 
 def floor_terms(book: Book) -> list[Term]:
-    """F_f for every floor, one term each (its per-instrument pieces are not split out)."""
-    return [
-        term(book, "floor", floor.name,
-             sum(piece.exact for piece in rated_terms(book, "floor", floor.name, floor.long, floor.short)))
-        for floor in book.params.floors
-    ]
+    """F_f for every floor, one term each; a group's floor, when the book has positions it
+    charges, is listed for information only (it already raises its group's scenario term)."""
+    amounts = ((floor, floor.amount(book.q)) for floor in book.params.floors)
+    return [term(book, "floor", floor.name, amount) for floor, amount in amounts if amount or floor.group is None]
 
 
 PARTS: tuple[Callable[[Book], list[Term]], ...] = (scenario_terms, credit_terms, addon_terms, pairing_terms)
@@ -235,8 +242,9 @@ def requirement(book: Book) -> Requirement:
     parts = tuple(t for builder in PARTS for t in builder(book))
     floors = tuple(t for builder in FLOORS for t in builder(book))
     base_terms, binding = parts, core_binding(parts)
+    in_groups = {floor.name for floor in book.params.floors if floor.group is not None}
     for floor in floors:
-        if floor.exact > sum((t.exact for t in base_terms), Fraction(0)):
+        if floor.name not in in_groups and floor.exact > sum((t.exact for t in base_terms), Fraction(0)):
             base_terms, binding = (floor,), floor.name
     base = sum((t.exact for t in base_terms), Fraction(0))
     level_term = term(book, "level", level, (factor - 1) * base,

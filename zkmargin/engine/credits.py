@@ -12,6 +12,12 @@ nothing, while a spread (long one, short the other) earns up to the rate. Rounde
 (against the prover), in fine units. The proof states the same bounds as linear
 inequalities on a committed credit x ≥ 0 (proofs/circuit.py), with the m_g of the
 scenario term.
+
+A group with its own floor F_g (SPAN's short option minimum of a combined commodity) has
+m_g = max(0, worst loss, F_g), and the credit is further bounded by m_g − F_g for each of
+the two groups: SPAN takes the credit off the scan risk and then compares with the minimum,
+so a credit never takes a group below its minimum, and a group whose minimum binds earns
+nothing (its m_g is not scan risk the rate could apply to).
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ if TYPE_CHECKING:
     from zkmargin.engine.params import RiskParams
 
 
-def group_credits(params: RiskParams, losses: list[int], worst: dict[str, int]) -> list[tuple[str, int]]:
-    """("a|b", credit) per credit of `params`, given the scenario losses and each group's
-    worst loss m_g (≥ 0)."""
+def group_credits(
+    params: RiskParams, losses: list[int], worst: dict[str, int], floors: dict[str, int]
+) -> list[tuple[str, int]]:
+    """("a|b", credit) per credit of `params`, given the scenario losses, each group's term
+    m_g = max(0, worst loss, its floor) and the floor F_g of each group that has one."""
     credits = []
     for a, b, rate in params.credit_rates():
         total = worst[a] + worst[b]
         joint = min(total - losses[s] - losses[t] for s, t in params.joint_scenarios(a, b))
-        credits.append((f"{a}|{b}", math.floor(min(rate * min(worst[a], worst[b]), joint))))
+        above_floors = [worst[g] - floors[g] for g in (a, b) if g in floors]
+        credits.append((f"{a}|{b}", math.floor(min(rate * min(worst[a], worst[b]), joint, *above_floors))))
     return credits

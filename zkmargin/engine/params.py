@@ -59,11 +59,22 @@ PARAMS = "risk params"
 
 
 class Floor(StrictModel):
-    """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit)."""
+    """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit).
+
+    With a `group` (a scenario group, aggregation `max` only) it is that group's floor: the
+    group's term max(0, worst loss) becomes max(0, worst loss, floor), as SPAN's short
+    option minimum per combined commodity and 4210(g)'s per-contract minimum per class group.
+    """
 
     name: str = Field(min_length=1)
     long: list[int]
     short: list[int]
+    group: str | None = None
+
+    def amount(self, q: list[int]) -> int:
+        """Σ long_i·q_i⁺ + short_i·q_i⁻ in fine units (money units / quantity scale)."""
+        return sum(quantity * (long if quantity > 0 else -short)
+                   for quantity, long, short in zip(q, self.long, self.short))
 
 
 class RiskParams(StrictModel, JsonFile):
@@ -171,6 +182,10 @@ class RiskParams(StrictModel, JsonFile):
                 raise ValueError(f"{field}: an entry does not fit in {COEFFICIENT_BITS} bits")
         if len({floor.name for floor in self.floors}) != len(self.floors):
             raise ValueError("floors: duplicate floor name")
+        for n, floor in enumerate(self.floors):
+            if floor.group is not None and (self.aggregation != "max" or floor.group not in self.scenario_groups):
+                raise ValueError(f"floors[{n}].group: {floor.group!r} is not a scenario group "
+                                 "(a group's floor needs aggregation max)")
         if self.aggregation == "expected_shortfall":
             if self.es_confidence is None:
                 raise ValueError("es_confidence: required when aggregation is expected_shortfall")
@@ -233,6 +248,14 @@ class RiskParams(StrictModel, JsonFile):
             if not 0 <= rate <= 1:
                 raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
 
+    def group_floor_amounts(self, q: list[int]) -> dict[str, int]:
+        """Group → the largest of its floors for positions q (fine units), groups with a floor only."""
+        amounts: dict[str, int] = {}
+        for floor in self.floors:
+            if floor.group is not None:
+                amounts[floor.group] = max(amounts.get(floor.group, 0), floor.amount(q))
+        return amounts
+
     def credit_rates(self) -> list[tuple[str, str, Fraction]]:
         """(group a, group b, rate) of every inter-group credit, rates exact."""
         return [(*credit.groups, Fraction(Decimal(credit.rate))) for credit in self.group_credits]
@@ -270,8 +293,13 @@ class RiskParams(StrictModel, JsonFile):
 
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
-        params keep the digest they had before params could be signed."""
-        return self.model_dump(mode="json", exclude={name for name in ("epoch", "signature") if getattr(self, name) is None})
+        params keep the digest they had before params could be signed, and a floor's
+        `group` only when it has one, so params with account-wide floors keep theirs."""
+        exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
+        account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
+        if account_wide:
+            exclude["floors"] = account_wide
+        return self.model_dump(mode="json", exclude=exclude)
 
     def to_json(self) -> str:
         return dumps(self.document())
@@ -358,6 +386,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
                 name=floor.name,
                 long=to_money_units(floor.long, "up", f"floors[{floor.name}].long", instruments),
                 short=to_money_units(floor.short, "up", f"floors[{floor.name}].short", instruments),
+                group=floor.group,
             )
             for floor in terms.floors
         ],

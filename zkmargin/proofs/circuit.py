@@ -20,9 +20,11 @@ Variables, in this order (the proof file lists commitments in the same order):
            leg's u_i and β_i have no range item of their own, a constraint bounds each
            (`Variable.own_range`, `Circuit.bounds`); z_k bonus count of a block of iron
            condors, stated through their spreads' n_j (pairing.py)
-    m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g
+    m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g,
+           m_g ≥ F_f for every floor f of group g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
-           by r_k·m_a, r_k·m_b and every joint loss (group_credit_constraints)
+           by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b
+           (group_credit_constraints)
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
@@ -33,7 +35,7 @@ A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
     max:  Q·(E − X) − P·(Σ_g m_g − Σ_k x_k + A) ≥ 0
     ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
           Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
-    both: Q·(E − X) − P·F_f ≥ 0                    for every floor f
+    both: Q·(E − X) − P·F_f ≥ 0                    for every floor f of no group
 
 Each holds for the prover's witnesses only if it holds for the minimal ones, because the
 requirement only grows with u_i, m_g and the v_s, and E only shrinks with u_i (params
@@ -347,8 +349,18 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
             # m_g − loss_s = m_g + Σ q_i·pnl_is ≥ 0
             terms = {group_var[group]: 1, **scenario_profit(s)}
             constraints.append(Constraint(f"scenario({scenario})", tuple(sorted(terms.items())), 0, MONEY_BITS))
+        group_floors = [floor for floor in floors if floor.group is not None]
+        for floor in group_floors:
+            # m_g − F_f ≥ 0: the group's term is at least its floor
+            terms = {group_var[floor.group]: 1}
+            for index, coefficient in rated_terms(floor.long, floor.short).items():
+                terms[index] = terms.get(index, 0) - coefficient
+            constraints.append(Constraint(f"floor({floor.name})", tuple(sorted(terms.items())), 0, MONEY_BITS))
         worst_losses = {index: 1 for index in group_var.values()}
-        credits = group_credit_constraints(params, group_var, variables, constraints, scenario_profit)
+        credits = group_credit_constraints(
+            params, group_var, variables, constraints, scenario_profit,
+            {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors},
+        )
         constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, credits), (P, addons)]))
     elif params.aggregation == "expected_shortfall":
         tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
@@ -370,7 +382,8 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
         raise UnsoundStatement(f"unknown aggregation {params.aggregation!r}")
 
     for floor in floors:
-        constraints.append(requirement(f"floor({floor.name})", Q, [(P, rated_terms(floor.long, floor.short))]))
+        if floor.group is None:
+            constraints.append(requirement(f"floor({floor.name})", Q, [(P, rated_terms(floor.long, floor.short))]))
 
     circuit = Circuit(tuple(variables), tuple(constraints))
     circuit.check_soundness()
@@ -383,15 +396,19 @@ def group_credit_constraints(
     variables: list[Variable],
     constraints: list[Constraint],
     scenario_profit: Callable[[int], dict[int, int]],
+    group_floors: dict[str, tuple[str, dict[int, int]]],
 ) -> dict[int, int]:
     """Add a credit x_k ≥ 0 per inter-group credit (a, b, r = rn/rd) with
 
         rn·m_a − rd·x_k ≥ 0,   rn·m_b − rd·x_k ≥ 0,
         m_a + m_b − x_k − loss_aj − loss_bj ≥ 0   for every shared move j,
+        m_g − x_k − F_f ≥ 0                       for every floor f of g ∈ {a, b}
 
-    and return the terms {x_k: −1} the requirement subtracts. Params allow each group in
-    one credit only and r ≤ 1, so overstating m_a, m_b by δ_a, δ_b raises every bound on
-    x_k by at most δ_a + δ_b while Σ m_g rises by as much: no witness lowers the requirement.
+    (`group_floors`: floor name → its group and F_f's terms), and return the terms
+    {x_k: −1} the requirement subtracts. Params allow each group in one credit only and
+    r ≤ 1, so overstating m_a, m_b by δ_a, δ_b raises every bound on x_k by at most
+    δ_a + δ_b while Σ m_g rises by as much, and overstating u_i only lowers m_g − F_f: no
+    witness lowers the requirement.
     """
     credits: dict[int, int] = {}
     for a, b, rate in params.credit_rates():
@@ -409,4 +426,11 @@ def group_credit_constraints(
                     terms[i] = terms.get(i, 0) + coefficient
             name = f"joint({pair}, {params.scenarios[s]})"
             constraints.append(Constraint(name, tuple(sorted(terms.items())), 0, MONEY_BITS))
+        for floor_name, (group, floor_terms) in group_floors.items():
+            if group in (a, b):
+                terms = {group_var[group]: 1, index: -1}
+                for i, coefficient in floor_terms.items():
+                    terms[i] = terms.get(i, 0) - coefficient
+                name = f"floor_credit({pair}, {floor_name})"
+                constraints.append(Constraint(name, tuple(sorted(terms.items())), 0, MONEY_BITS))
     return credits

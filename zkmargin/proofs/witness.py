@@ -18,8 +18,8 @@ from zkmargin.engine.portfolio import Portfolio
 def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: str = "maintenance") -> list[int]:
     """Values for every variable of `circuit`, in its order, with the smallest witnesses.
 
-    u_i = max(−q_i, 0) (short part), m_g = max(0, max_{s∈g} loss_s) (a group's worst
-    loss), x_k = the largest credit its bounds allow (engine/credits.py), t = the
+    u_i = max(−q_i, 0) (short part), m_g = max(0, max_{s∈g} loss_s, F_g) (a group's worst
+    loss, at least its floor), x_k = the largest credit its bounds allow (engine/credits.py), t = the
     Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0), n = the cheapest
     pairing into strategies at `level` (a composite block's members stated as their halves
     and a bonus count z_k, pairing.py) and b_i = [q_i < 0]: the choices that make the
@@ -33,10 +33,11 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
         by_name[f"b[{name}]"] = int(q < 0)
     by_name |= pairing_witness(params, level, cheapest_pairing(params, positions, level))
     losses = scenario_losses(params, positions)
+    floors = params.group_floor_amounts(positions)
     for group, loss in zip(params.scenario_groups, losses):
-        by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", 0), loss)
+        by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", floors.get(group, 0)), loss)
     worst = {group: by_name[f"m[{group}]"] for group in params.scenario_groups}
-    for pair, credit in group_credits(params, losses, worst):
+    for pair, credit in group_credits(params, losses, worst, floors):
         by_name[f"x[{pair}]"] = credit
     if params.aggregation == "expected_shortfall":
         _, t = expected_shortfall(losses, params.es_confidence)

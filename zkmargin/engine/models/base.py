@@ -61,11 +61,17 @@ class PerAssetClass(ParameterTable):
 
 @dataclass(frozen=True)
 class FloorRates:
-    """A named floor: the requirement is at least Σ long_i·q_i⁺ + short_i·q_i⁻ (currency units)."""
+    """A named floor: the requirement is at least Σ long_i·q_i⁺ + short_i·q_i⁻ (currency units).
+
+    With a `group`, the floor is that scenario group's: the group's term is at least it
+    (SPAN's short option minimum per combined commodity, 4210(g)'s per-contract minimum per
+    class group), instead of the whole requirement.
+    """
 
     name: str
     long: np.ndarray
     short: np.ndarray
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,12 +184,9 @@ def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) 
     revalued once per move and its row copied into its underlying's block of columns.
     """
     together = move_pnl(market, moves, ranges)
-    instrument_ids = market.instrument_ids()
-    underlying_of = np.array([market.instruments[i].underlying for i in instrument_ids])
-    held = set(underlying_of.tolist())
-    groups = [u for u in market.underlying_ids() if u in held]
+    underlying_of, groups = held_underlyings(market)
     width = len(moves)
-    pnl = np.zeros((len(instrument_ids), width * len(groups)))
+    pnl = np.zeros((len(underlying_of), width * len(groups)))
     for block, underlying in enumerate(groups):
         rows = underlying_of == underlying
         pnl[rows, block * width:(block + 1) * width] = together[rows]
@@ -192,6 +195,28 @@ def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) 
         groups=tuple(underlying for underlying in groups for _ in moves),
         pnl=pnl,
     )
+
+
+def held_underlyings(market: Market) -> tuple[np.ndarray, list[str]]:
+    """The underlying of every instrument (`instrument_ids()` order), and the underlyings
+    that have instruments, in `underlying_ids()` order: the groups of a market-built model."""
+    underlying_of = np.array([market.instruments[i].underlying for i in market.instrument_ids()])
+    held = set(underlying_of.tolist())
+    return underlying_of, [u for u in market.underlying_ids() if u in held]
+
+
+def group_floors(market: Market, name: str, long: np.ndarray, short: np.ndarray) -> tuple[FloorRates, ...]:
+    """The floor `name` applied within each underlying's group, over that underlying's
+    instruments only ("<underlying> <name>"); a group whose instruments all have rate 0
+    gets none (its term is ≥ 0 already)."""
+    underlying_of, groups = held_underlyings(market)
+    floors = []
+    for underlying in groups:
+        own = underlying_of == underlying
+        if np.any(own & ((long != 0) | (short != 0))):
+            floors.append(FloorRates(f"{underlying} {name}", np.where(own, long, 0.0),
+                                     np.where(own, short, 0.0), group=underlying))
+    return tuple(floors)
 
 
 def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:

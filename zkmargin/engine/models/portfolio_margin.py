@@ -4,9 +4,9 @@ Formula: each underlying is revalued at 10 equidistant price points spanning its
 five up and five down: ±15% for equities and narrow-based indexes, ±10% for broad-based
 indexes that are not high-capitalization, +6%/−8% for high-capitalization broad-based
 indexes (the market's `high_cap` flag). Volatility is not shifted. Each underlying is a
-class group (all positions on it), revalued alone; the requirement is the sum over groups
-of the greatest loss over the group's points (floored at 0), but never less than $0.375 ×
-multiplier for each option or futures contract, long or short.
+class group (all positions on it), revalued alone; each group needs the greater of its
+greatest loss over its points (floored at 0) and $0.375 × multiplier for each of its option
+or futures contracts, long or short; the requirement is the sum over groups.
 
 Source: FINRA Rule 4210(g), portfolio margin (valuation points, ranges by product group and
 the $.375-per-contract minimum); Cboe portfolio margin rules; worked figure in
@@ -19,10 +19,11 @@ this model does not credit (never understating). Asset classes the rule does not
 
 Reduction to the generic form: aggregation `max`, one scenario group of `points`
 scenarios per underlying (the proof's witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g, summed over
-groups, can only overstate), no add-ons, one floor
-`per_contract_minimum` with long = short = 0.375 × multiplier on options and futures. The floor uses
-|q_i| = q_i⁺ + q_i⁻ through a short-part witness u_i ≥ −q_i, u_i ≥ 0 (long part q_i + u_i):
-Σ r_i·(q_i + 2u_i) only grows with u_i, so no witness understates the floor.
+groups, can only overstate), no add-ons, and per underlying with options or futures a
+floor "<underlying> per_contract_minimum" of its group, long = short = 0.375 × multiplier
+on its options and futures: m_g ≥ Σ r_i·(q_i + 2u_i), with |q_i| = q_i⁺ + q_i⁻ through a
+short-part witness u_i ≥ −q_i, u_i ≥ 0 (long part q_i + u_i); the floor only grows with
+u_i, so no witness understates it.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ from pydantic import Field, field_validator
 
 from zkmargin.engine.models.base import (
     Contracts,
-    FloorRates,
     MarginTerms,
     Move,
     ParameterTable,
     PerAssetClass,
     Ranges,
+    group_floors,
     per_underlying_scenarios,
 )
 
@@ -97,4 +98,4 @@ def from_market(market: Market, parameters: PortfolioMarginParameters) -> Margin
     minimum = np.where(
         contracts_with_minimum, parameters.per_contract_minimum * contracts.multiplier, 0.0
     )
-    return grouped.terms(floors=(FloorRates("per_contract_minimum", minimum, minimum),))
+    return grouped.terms(floors=group_floors(market, "per_contract_minimum", minimum, minimum))

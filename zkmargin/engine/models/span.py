@@ -10,12 +10,13 @@ each moving that underlying alone, are
     15–16  price ±m·R (the extreme moves, vol unchanged), P&L counted at the cover fraction c
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
-underlying's scan risk is its worst scenario loss (floored at 0); scan risks add up across
-underlyings, less the inter-commodity spread credits of the TOML's public table (per pair
-of underlyings a, b: rate × min(scan risk a, scan risk b), rounded down), and the
-requirement is max(that, short option minimum), where the short option minimum charges
-every short option contract a fixed amount or a fraction of the underlying's notional,
-whichever is larger.
+underlying's scan risk is its worst scenario loss (floored at 0), less its share of the
+inter-commodity spread credits of the TOML's public table (per pair of underlyings a, b:
+rate × min(scan risk a, scan risk b), rounded down); each underlying then needs at least
+its own short option minimum, which charges each of its short option contracts a fixed
+amount or a fraction of the underlying's notional, whichever is larger (SPAN compares
+per combined commodity, not for the account: one commodity's scan risk must not hide
+another's minimum); the requirement is the sum.
 
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
@@ -24,11 +25,12 @@ no short option minimum is applied (risk.json does not say which instruments are
 the file's inter-commodity spreads give the credits (`file_credits`).
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
-underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, one
-floor `short_option_minimum` with short rate r_i on options and 0 elsewhere. The floor
-needs the short part of each position: witnesses u_i with u_i ≥ −q_i and u_i ≥ 0, and the
-inequality E − λ·Σ_i r_i·u_i − X ≥ 0. Any u_i the prover picks is ≥ q_i⁻, so the proved
-floor is ≥ the true one (r_i ≥ 0): the witness can only make the statement harder.
+underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and
+per underlying with options a floor "<underlying> short_option_minimum" of that group,
+with short rate r_i on its options and 0 elsewhere: m_g − Σ_i r_i·u_i ≥ 0, with witnesses
+u_i ≥ −q_i and u_i ≥ 0, and a credit on g bounded by m_g − Σ_i r_i·u_i. Any u_i the prover
+picks is ≥ q_i⁻, so the proved floor is ≥ the true one (r_i ≥ 0): the witness can only
+make the statement harder.
 """
 
 from __future__ import annotations
@@ -43,11 +45,11 @@ from pydantic import Field
 
 from zkmargin.engine.models.base import (
     Contracts,
-    FloorRates,
     MarginTerms,
     Move,
     ParameterTable,
     PerAssetClass,
+    group_floors,
     per_underlying_scenarios,
     supplied_scenarios,
 )
@@ -109,9 +111,8 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
         for spread in parameters.inter_commodity
         if set(spread.underlyings) <= held
     )
-    return grouped.terms(
-        floors=(FloorRates("short_option_minimum", np.zeros_like(som), som),), group_credits=credits
-    )
+    floors = group_floors(market, "short_option_minimum", np.zeros_like(som), som)
+    return grouped.terms(floors=floors, group_credits=credits)
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

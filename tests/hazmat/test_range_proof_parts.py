@@ -3,10 +3,15 @@
 import pytest
 
 from zkmargin.errors import InvalidProof
+from zkmargin.hazmat import range_proof_parts
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.range_proof import RangeProof, proof_size
-from zkmargin.hazmat import range_proof_parts
-from zkmargin.hazmat.range_proof_parts import RangeProofParts, create_range_proof, decode_range_proof, part_sizes
+from zkmargin.hazmat.range_proof_parts import (
+    RangeProofParts,
+    create_range_proof,
+    decode_range_proof,
+    part_sizes,
+)
 from zkmargin.hazmat.scalar import random_scalar
 from zkmargin.hazmat.transcript import Transcript
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import zkmargin as zm
-from tests.proofs.conftest import SMALL_RISK, ROOT, portfolio
+from tests.proofs.conftest import ROOT, SMALL_RISK, portfolio
 from zkmargin.demo import scenery
 from zkmargin.hazmat import range_proof_parts
 from zkmargin.hazmat.range_proof import proof_size

@@ -29,9 +29,14 @@ from collections.abc import Sequence
 
 from zkmargin.errors import InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
-from zkmargin.hazmat.range_proof import RangeProof, RangeProofCheck, batch_weight, padded_party_count, proof_size
+from zkmargin.hazmat.range_proof import (
+    RangeProof,
+    RangeProofCheck,
+    batch_weight,
+    padded_party_count,
+    proof_size,
+)
 from zkmargin.hazmat.transcript import Transcript
-
 
 THIRD_PART_SAVING = 3
 """Values of padding a third part must save: its fixed costs (A, S, T_1, T_2, the transcript,

@@ -64,6 +64,12 @@ def test_decode_range_proof_raises_input_error_when_the_value_count_is_not_posit
         decode_range_proof(bytes(1024), N, m)
 
 
+def test_create_range_proof_raises_input_error_when_there_are_no_values(gens):
+    """T1 on the prover's side: no values was a ValueError from `part_sizes`."""
+    with pytest.raises(InputError, match="at least one value"):
+        create_range_proof(*gens, Transcript(LABEL), [], [], N)
+
+
 def test_range_proof_parts_fail_when_the_size_one_part_proves_a_value_out_of_range(gens):
     """Relies on every part's check being weighted into the sum: the 2^N in the 1-value part
     breaks only the third part's t_x equation (its bits say 0)."""

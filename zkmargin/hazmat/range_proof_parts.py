@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkmargin.errors import InvalidProof
+from zkmargin.errors import InputError, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.range_proof import (
     RangeProof,
@@ -45,6 +45,8 @@ THIRD_PART_SAVING = 3
 
 def _halves(m: int) -> tuple[int, ...]:
     """(m,) if one proof is as cheap; else (2^k, m − 2^k) with 2^k < m < 2^(k+1)."""
+    if not isinstance(m, int) or m < 1:  # the caller's count is wrong, not a proof
+        raise InputError(f"a range proof needs at least one value, got m = {m!r}")
     low = 1 << (m.bit_length() - 1)
     rest = m - low
     return (low, rest) if rest and padded_party_count(rest) < low else (m,)

@@ -1,7 +1,7 @@
 """Attack review of range proofs in three parts (branch three-parts: 41 = 32 + 8 + 1), as an outsider.
 
-T1 is a finding: a value count below one reached `_halves` and raised ValueError (m = 0) or
-blamed the proof (m < 0). The other tests pin attacks that held; each names the check it
+T1 is a finding, fixed here (d11e300): a value count below one reached `_halves` and raised
+ValueError (m = 0, also from `create_range_proof([])`) or blamed the proof (m < 0). The other tests pin attacks that held; each names the check it
 relies on. A cheating prover is `prove_range` called past `RangeProof.create`'s witness check.
 """
 
@@ -16,7 +16,11 @@ from zkmargin.errors import InputError, InvalidProof
 from zkmargin.hazmat import range_proof_parts
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.range_proof import RangeProof
-from zkmargin.hazmat.range_proof_parts import RangeProofParts, create_range_proof, decode_range_proof
+from zkmargin.hazmat.range_proof_parts import (
+    RangeProofParts,
+    create_range_proof,
+    decode_range_proof,
+)
 from zkmargin.hazmat.range_prover import prove_range
 from zkmargin.hazmat.scalar import random_scalar
 from zkmargin.hazmat.transcript import Transcript
@@ -126,19 +130,23 @@ def test_accepted_layouts_have_distinct_lengths_when_m_and_n_vary():
             assert all(sum(sizes) == m and min(sizes) >= 1 for sizes in layouts)
 
 
-def test_verify_batch_names_only_the_spliced_proof_when_three_and_two_part_proofs_are_mixed(demo_params, monkeypatch):  # noqa: F811
-    """A batch of a three-part proof, a legacy two-part proof of the same account and a
-    three-part proof whose 1-limb part is lifted from the first: only the last fails. Relies
-    on each proof's own transcript and random batch weight (bisection names it)."""
+def test_verify_batch_names_only_the_spliced_proof_when_one_two_and_three_part_proofs_are_mixed(demo_params, monkeypatch):  # noqa: F811
+    """One batch (one circuit, 41 limbs) of a three-part proof, a legacy two-part and a legacy
+    single proof of the same account (64 parties: the longest G, H the others' are prefixes
+    of), and a three-part proof whose 1-limb part is lifted from the first: only the last
+    fails. Relies on the last part's check being weighted into each proof's equation (with
+    weight 0 the forged proof passes) and on bisection naming it."""
     book = zm.Portfolio.from_json(json.dumps({"account": "alice", "cash": 250_000, "positions": {"XYZ": 100, "ES 2026-12-18": -1}}))
     three, other = zm.prove(book, demo_params), zm.prove(book, demo_params)
-    with monkeypatch.context() as patched:  # the prover as it was before third parts
-        patched.setattr(range_proof_parts, "part_sizes", range_proof_parts._halves)
-        two = zm.prove(book, demo_params)
+    legacy = []
+    for sizes in (range_proof_parts._halves, lambda m: (m,)):  # the prover before third parts, before splits
+        with monkeypatch.context() as patched:
+            patched.setattr(range_proof_parts, "part_sizes", sizes)
+            legacy.append(zm.prove(book, demo_params))
     tail = len(decode_range_proof(three.range_proof_bytes, 32, 41).parts[2].to_bytes())
     document = json.loads(other.to_json())
     document["range_proof"] = base64.b64encode(other.range_proof_bytes[:-tail] + three.range_proof_bytes[-tail:]).decode()
     forged = zm.MarginProof.from_json(json.dumps(document))
-    result = zm.verify_batch([three, two, forged], demo_params)
-    assert [failure.index for failure in result.failures] == [2]
-    assert [s is not None for s in result.statements] == [True, True, False]
+    result = zm.verify_batch([three, *legacy, forged], demo_params)
+    assert [failure.index for failure in result.failures] == [3]
+    assert [s is not None for s in result.statements] == [True, True, True, False]

@@ -5,7 +5,8 @@ import json
 import pytest
 
 import zkmargin as zm
-from tests.proofs.conftest import SMALL_RISK, ROOT, portfolio
+from tests.proofs.conftest import ROOT, SMALL_RISK, portfolio
+from zkmargin.demo import scenery
 from zkmargin.hazmat import range_proof_parts
 from zkmargin.hazmat.range_proof import proof_size
 from zkmargin.proofs.statement import Statement, limb_count
@@ -48,3 +49,23 @@ def test_single_part_margin_proof_still_verifies_when_its_limbs_would_now_split(
         proof = zm.prove(portfolio(50_000, FUT=-2, CALL=1), five_scenarios)
     assert proof.size == proof_size(32, 18)
     assert zm.verify(proof, five_scenarios).account == "alice"
+
+
+@pytest.fixture(scope="module")
+def demo_params():
+    """The demo's universe under portfolio_margin.toml: 41 limbs, proved as 32 + 8 + 1."""
+    market = zm.Market.load(scenery.REPO_ROOT / scenery.MARKET_FILE).listing(scenery.DEMO_UNIVERSE)
+    return zm.build_params(market, zm.MarginModel.load(scenery.REPO_ROOT / scenery.MODEL_FILE))
+
+
+def test_margin_proof_is_split_in_three_parts_when_the_rest_would_pad_by_seven_limbs(demo_params, monkeypatch):
+    assert limbs_of(demo_params) == 41
+    book = zm.Portfolio.from_json(json.dumps({"account": "alice", "cash": 250_000, "positions": {"XYZ": 100, "ES 2026-12-18": -1}}))
+    proof = zm.prove(book, demo_params)
+    assert proof.size == proof_size(32, 32) + proof_size(32, 8) + proof_size(32, 1)
+    assert zm.verify(proof, demo_params).account == "alice"
+    with monkeypatch.context() as patched:  # the prover as it was before third parts
+        patched.setattr(range_proof_parts, "part_sizes", range_proof_parts._halves)
+        two_parts = zm.prove(book, demo_params)
+    assert two_parts.size == proof_size(32, 32) + proof_size(32, 9)
+    assert zm.verify(two_parts, demo_params).account == "alice"

@@ -3,7 +3,7 @@
 `RangeProof.verification_check` (range_proof.py) replays a proof's transcript and returns
 a `RangeProofCheck`: every term of the single equation that holds iff the t_x equation and
 the inner-product equation both hold (docs/range-proof.md, section 3). Checks of many
-proofs, or of the two parts of a split proof (range_proof_parts.py), add up with
+proofs, or of the parts of a split proof (range_proof_parts.py), add up with
 independent random weights, so the shared bases G, H, B and B_blinding appear once and a
 whole batch is one multi-scalar multiplication.
 """

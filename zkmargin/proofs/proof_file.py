@@ -176,7 +176,7 @@ class MarginProof(StrictModel, JsonFile):
 
     def decode(self, limbs: int) -> tuple[list[Point], list[Point], RangeProof | RangeProofParts]:
         """Every point validated (curve, subgroup, not the identity) and the range proof of
-        `limbs` values parsed (one proof, or two parts: hazmat/range_proof_parts.py)."""
+        `limbs` values parsed (one proof, or parts: hazmat/range_proof_parts.py)."""
         try:
             commitments = [Point.from_bytes(raw) for raw in self.commitment_bytes]
             high_limbs = [Point.from_bytes(raw) for raw in self.limb_commitment_bytes]

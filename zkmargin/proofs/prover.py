@@ -5,8 +5,8 @@ item a·w + b is then committed *without any new randomness*: its commitment
 Σ a_i·W_i + b·B is a public function of the W_i, which the verifier recomputes. A 64-bit
 item is split into two 32-bit limbs: the prover commits to the high limb (V_hi) and the low
 limb's commitment is V_item − 2^32·V_hi. All limbs go into ONE aggregated Bulletproof of
-32-bit ranges, or two consecutive ones when the limb count is a little past a power of two
-(hazmat/range_proof_parts.py), verified as one equation. See docs/protocol.md.
+32-bit ranges, or two or three consecutive ones when the limb count is a little past a power
+of two (hazmat/range_proof_parts.py), verified as one equation. See docs/protocol.md.
 """
 
 from __future__ import annotations

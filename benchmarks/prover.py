@@ -4,8 +4,9 @@
     python -m benchmarks.prover --quick --repeat 1   # smaller crowd, no ES case
 
 For each case the floor is the curve backend's own multi-scalar multiplication of as many
-points as the case's verification equation (random full-width scalars), timed in the same
-run; `prove_over_floor` is prove / floor on the wall clock and on CPU time (this process
+points as the case's verification equation (random full-width scalars), timed right before
+each proof (the host's speed drifts) so every ratio is of a pair measured together;
+`prove_over_floor` is prove / floor on the wall clock and on CPU time (this process
 plus its finished children, so a two-process proof counts both halves). With two workers
 on two idle cores the wall clock is about the main process's own CPU (`own_cpu_over_floor`,
 the partner works alongside); on a shared machine only the CPU ratios are steady. Proofs
@@ -81,27 +82,35 @@ def floor(points: int, repeat: int) -> tuple[float, float]:
 
 def ratios(prove: Callable[[int], object], points: int, repeat: int) -> dict:
     """Floor, then prove with 1 and 2 workers in a warm process; "cold" is the first 2-worker
-    proof with no mcl twins yet, as a one-off `zkmargin prove` runs it (generators loaded)."""
+    proof with no mcl twins yet, as a one-off `zkmargin prove` runs it (generators loaded).
+
+    This host's speed drifts by up to 1.6× over minutes (the same MSM took 180 ms in one run
+    and 262 ms in the next), so each repetition times the floor right before its proof and
+    the ratios are the medians of those pairs; the times shown are medians too."""
     prove(1)  # load the generators
     fold.forget_twins()
+    cold_floor = floor(points, 1)[1]
     cold_wall, _, cold_own = timed(lambda: prove(2), 1)
-    floor_wall, floor_cpu, _ = floor(points, repeat)
+    prove(1)  # warm: every later repetition finds the twins
+    pairs = {1: [], 2: []}
+    for _ in range(repeat):
+        for workers in (1, 2):
+            pairs[workers].append((floor(points, 1), timed(lambda: prove(workers), 1)))
+    floors = [floor_time for runs in pairs.values() for floor_time, _ in runs]
     result = {
         "msm_points": points,
-        "floor_wall_ms": round(floor_wall * 1e3, 1),
-        "floor_cpu_ms": round(floor_cpu * 1e3, 1),
-        "cold_2_workers": {"prove_wall_ms": round(cold_wall * 1e3, 1), "own_cpu_over_floor": round(cold_own / floor_cpu, 2)},
+        "floor_wall_ms": round(statistics.median(f[0] for f in floors) * 1e3, 1),
+        "floor_cpu_ms": round(statistics.median(f[1] for f in floors) * 1e3, 1),
+        "cold_2_workers": {"prove_wall_ms": round(cold_wall * 1e3, 1), "own_cpu_over_floor": round(cold_own / cold_floor, 2)},
     }
-    prove(1)  # warm: every later repetition finds the twins
-    for workers in (1, 2):
-        wall, cpu, own = timed(lambda: prove(workers), repeat)
+    for workers, runs in pairs.items():
         result[f"workers_{workers}"] = {
-            "prove_wall_ms": round(wall * 1e3, 1),
-            "prove_cpu_ms": round(cpu * 1e3, 1),
-            "wall_over_floor": round(wall / floor_wall, 2),
-            "cpu_over_floor": round(cpu / floor_cpu, 2),
+            "prove_wall_ms": round(statistics.median([t[0] for _, t in runs]) * 1e3, 1),
+            "prove_cpu_ms": round(statistics.median([t[1] for _, t in runs]) * 1e3, 1),
+            "wall_over_floor": round(statistics.median([t[0] / f[0] for f, t in runs]), 2),
+            "cpu_over_floor": round(statistics.median([t[1] / f[1] for f, t in runs]), 2),
             # The main process's share: with the partner on its own idle core, about the wall clock.
-            "own_cpu_over_floor": round(own / floor_cpu, 2),
+            "own_cpu_over_floor": round(statistics.median([t[2] / f[1] for f, t in runs]), 2),
         }
     return result
 

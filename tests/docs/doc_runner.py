@@ -44,16 +44,27 @@ def command_problems(blocks: list[Block], group: click.Group) -> list[str]:
         if block.lang not in SHELL | {CONSOLE}:
             continue
         for command in commands(block):
-            try:
-                argvs = zkmargin_argvs(command)
-            except (DocError, ValueError) as error:
-                problems.append(f"{command.where}: {error}")
-                continue
-            for argv in argvs:
-                try:
-                    parse_with_click(group, argv)
-                except click.UsageError as error:
-                    problems.append(f"{command.where}: `zkmargin {' '.join(argv)}`: {error.format_message()}")
+            problems += line_problems(command, group, command.where)
+    return problems
+
+
+SHELL_OPERATORS = ("|", ">", ">>", "2>", "<")
+"""Where a `zkmargin` call's own words end on a line (what follows goes to the shell)."""
+
+
+def line_problems(command: Command, group: click.Group, where: str) -> list[str]:
+    """Why each `zkmargin` call on a command line does not parse, each naming `where`."""
+    try:
+        argvs = zkmargin_argvs(command)
+    except (DocError, ValueError) as error:
+        return [f"{where}: {error}"]
+    problems = []
+    for argv in argvs:
+        words = argv[: next((i for i, word in enumerate(argv) if word in SHELL_OPERATORS), len(argv))]
+        try:
+            parse_with_click(group, words)
+        except click.UsageError as error:
+            problems.append(f"{where}: `zkmargin {' '.join(words)}`: {error.format_message()}")
     return problems
 
 

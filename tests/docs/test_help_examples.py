@@ -13,16 +13,13 @@ import pytest
 
 from tests.docs.doc_blocks import (
     Block,
-    DocError,
     commands,
-    parse_with_click,
-    zkmargin_argvs,
 )
+from tests.docs.doc_runner import line_problems
 from zkmargin.cli import cli
 
 _EXAMPLE = re.compile(r"^\s*(?:[A-Z][\w ]*:\s+)?(?:\$ )?(zkmargin\s.*)$")
 """An example line: `zkmargin …`, maybe after a prompt or a label such as `Venue:`."""
-_SHELL_OPERATORS = ("|", ">", ">>", "2>", "<")
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
@@ -51,20 +48,7 @@ def help_problems(name: str, command: click.Command) -> list[str]:
     """Every example line of `command`'s help that does not parse, naming the command."""
     text = "\n".join(part for part in (command.help, command.epilog) if part)
     block = Block(doc=f"zkmargin {name} --help".replace("  ", " "), line=0, lang="sh", body=example_lines(text))
-    problems = []
-    for example in commands(block):
-        try:
-            argvs = zkmargin_argvs(example)
-        except (DocError, ValueError) as error:
-            problems.append(f"{block.doc}: {error}")
-            continue
-        for argv in argvs:
-            cut = next((i for i, word in enumerate(argv) if word in _SHELL_OPERATORS), len(argv))
-            try:
-                parse_with_click(cli, argv[:cut])
-            except click.UsageError as error:
-                problems.append(f"{block.doc}: `zkmargin {' '.join(argv[:cut])}`: {error.format_message()}")
-    return problems
+    return [problem for example in commands(block) for problem in line_problems(example, cli, block.doc)]
 
 
 EVERY_COMMAND = pytest.mark.parametrize(

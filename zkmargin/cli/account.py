@@ -98,12 +98,10 @@ def account_open(
 
 
 def _move_committed_cash(path: Path, amount: Decimal, as_json: bool) -> None:
-    """Deposit `amount`, or withdraw −`amount` when it is negative."""
     # Two runs at once must both land: the file is read and rewritten under one lock.
     with blame(path), exclusive(path) as target:
         commitments = zm.AccountCommitments.load(target)
-        moved = commitments.deposit(amount) if amount > 0 else commitments.withdraw(-amount)
-        moved.save(target, overwrite=True)
+        commitments.deposit(amount).save(target, overwrite=True)
     if as_json:
         emit_json({"account": commitments.account, "file": str(path), "moved": amount})
     else:

@@ -26,7 +26,7 @@ from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, Label, StrictModel
 from zkmargin.proofs.proof_file import PointText, decode_base64
-from zkmargin.units import to_fixed
+from zkmargin.units import to_decimal, to_fixed
 
 COLLATERAL = "c"
 
@@ -57,16 +57,17 @@ class AccountCommitments(_Stored):
         return pinned
 
     def deposit(self, amount: object) -> "AccountCommitments":
-        """Commitments after a public deposit (negative: a withdrawal); same blindings."""
-        return self._cash_moved(to_fixed(amount, self.money_scale, rounding="exact", what="deposit"))
+        """Commitments after a public deposit (negative: a withdrawal); same blindings. An
+        amount that does not fit is named as the movement it is, at the size it was given."""
+        value = to_decimal(amount)
+        outflow = value < 0
+        units = to_fixed(abs(value), self.money_scale, rounding="exact", what="withdrawal" if outflow else "deposit")
+        moved = _decode_point(self.collateral) + (-units if outflow else units) * PedersenGens().B
+        return self.model_copy(update={"collateral": _encode(moved)})
 
     def withdraw(self, amount: object) -> "AccountCommitments":
         """Commitments after a public withdrawal of `amount`; same blindings."""
-        return self._cash_moved(-to_fixed(amount, self.money_scale, rounding="exact", what="withdrawal"))
-
-    def _cash_moved(self, units: int) -> "AccountCommitments":
-        moved = _decode_point(self.collateral) + units * PedersenGens().B
-        return self.model_copy(update={"collateral": _encode(moved)})
+        return self.deposit(-to_decimal(amount))
 
     def trade(self, instrument: str, quantity: object) -> "AccountCommitments":
         """Commitments after a public fill of `quantity` (negative: sold) in `instrument`."""

@@ -232,7 +232,7 @@ class Ledger:
                         f"{account}'s book is {row.provenance}: its money moves at the custodian, which "
                         "attests again; import the new attestation with `zkmargin ledger open`"
                     )
-                moved = row.commitments.deposit(amount) if amount > 0 else row.commitments.withdraw(-amount)
+                moved = row.commitments.deposit(amount)
                 digest = commitments_digest(moved)
                 connection.execute(
                     movements.insert().values(

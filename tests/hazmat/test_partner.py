@@ -13,6 +13,7 @@ from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
 from zkmargin.hazmat.inner_product import Folding, InnerProductProof
 from zkmargin.hazmat.partner import Partner, PartnerFailed
 from zkmargin.hazmat.range_proof import RangeProof
+from zkmargin.hazmat.range_proof_parts import create_range_proof
 from zkmargin.hazmat.range_prover import ProverShare
 from zkmargin.hazmat.scalar import ORDER, random_scalar, random_scalars
 from zkmargin.hazmat.transcript import Transcript
@@ -58,6 +59,13 @@ def test_partner_share_adds_up_to_the_whole_when_given_the_odd_class_of_the_vect
     assert (even.evaluate(x) + odd_t_x) % ORDER == whole.evaluate(x)
 
 
+def seed_prover_draws(monkeypatch, seed):
+    """The same draws for every prover: a seeded stream in place of the CSPRNG."""
+    stream = random.Random(seed)
+    monkeypatch.setattr(range_prover_module, "random_scalar", lambda: 1 + stream.randrange(ORDER - 1))
+    monkeypatch.setattr(range_prover_module, "random_scalars", lambda count: [1 + stream.randrange(ORDER - 1) for _ in range(count)])
+
+
 def test_range_proof_is_identical_when_proved_with_one_or_two_workers(monkeypatch):
     n, m = 64, 8
     bp_gens, pc_gens = BulletproofGens(n, m), PedersenGens()
@@ -65,13 +73,40 @@ def test_range_proof_is_identical_when_proved_with_one_or_two_workers(monkeypatc
     blindings = [random_scalar() for _ in range(m)]
     made = []
     for workers in (1, 2):
-        # The same draws for both provers: a seeded stream in place of the CSPRNG.
-        stream = random.Random(2026)
-        monkeypatch.setattr(range_prover_module, "random_scalar", lambda: 1 + stream.randrange(ORDER - 1))
-        monkeypatch.setattr(range_prover_module, "random_scalars", lambda count: [1 + stream.randrange(ORDER - 1) for _ in range(count)])
+        seed_prover_draws(monkeypatch, 2026)
         proof, _ = RangeProof.prove_multiple(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=workers)
         made.append(proof.to_bytes())
     assert made[0] == made[1]
+
+
+def test_range_proof_parts_share_one_partner_and_are_identical_when_proved_with_two_workers(monkeypatch):
+    n, m = 32, 41  # parts of 32, 8 and 1 values: 1,024 and 256 bits are split, 32 are not
+    bp_gens, pc_gens = BulletproofGens(n, 64), PedersenGens()
+    values = [random_scalar() % (1 << n) for _ in range(m)]
+    blindings = [random_scalar() for _ in range(m)]
+    started, start = [], Partner.__init__
+
+    def counted_start(self, G, H):
+        started.append(len(G))
+        start(self, G, H)
+
+    monkeypatch.setattr(Partner, "__init__", counted_start)
+    made = []
+    for workers in (1, 2):
+        seed_prover_draws(monkeypatch, 41)
+        proof = create_range_proof(bp_gens, pc_gens, Transcript(LABEL), values, blindings, n, workers=workers)
+        assert proof.sizes == (32, 8, 1)
+        made.append(proof.to_bytes())
+    assert made[0] == made[1]
+    assert started == [32 * 32]
+
+
+def test_partner_refuses_a_share_when_its_vectors_are_longer_than_the_bases_it_holds():
+    n = 32
+    gens = BulletproofGens(n, 2)
+    with Partner(gens.G(n, 1), gens.H(n, 1)) as partner:
+        with pytest.raises(ValueError, match="holding 32 bases cannot share a vector of 64"):
+            partner.begin_share(n, 2, [0] * n, random_scalars(n), random_scalars(n))
 
 
 def test_folding_interleave_restores_the_vectors_when_split_by_parity(statement_64):

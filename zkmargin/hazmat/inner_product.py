@@ -205,8 +205,8 @@ class InnerProductProof:
         """Prove knowledge of a_vec, b_vec for P = <a, g∘G> + <b, h∘H> + <a, b>·Q.
 
         All six vectors have the same power-of-two length n; factors must be nonzero. With a
-        `partner` (a second process holding the odd-indexed entries of exactly G_vec and
-        H_vec), each round's group work is split between the two processes; the proof is the
+        `partner` (a second process holding the odd-indexed entries of G_vec and H_vec, or of
+        longer vectors they begin), each round's group work is split between the two processes; the proof is the
         same bytes either way.
         """
         n = len(G_vec)

@@ -75,6 +75,11 @@ def _decode_point(data: bytes) -> Point:
 class Partner:
     """The odd-indexed half of G and H in a second process; use as a context manager.
 
+    A share or an inner-product argument may run on any even-length prefix of G and H (the
+    odd entries of a prefix are a prefix of the odd entries), so one partner serves every
+    part of a proof made in parts (`range_proof_parts.create_range_proof`): the process is
+    started and its bases sent once.
+
         with Partner(G, H) as partner:
             InnerProductProof.create(..., G, H, ..., partner=partner)     # or, in a range proof,
             partner.begin_share(...); ...; InnerProductProof.prove_folded(..., partner)
@@ -83,6 +88,7 @@ class Partner:
     minimum_length = FOLD_TOGETHER_BELOW
 
     def __init__(self, G: Sequence[Point], H: Sequence[Point]) -> None:
+        self.capacity = len(G)
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._conn, child = context.Pipe()
@@ -133,8 +139,9 @@ class Partner:
         return payload
 
     def begin_share(self, n: int, m: int, bits: Sequence[int], s_L: Sequence[int], s_R: Sequence[int]) -> None:
-        """Hand over the odd class of a_L, s_L, s_R (`range_prover.ProverShare`) and start its
-        commitments' parts; collect them with `share_commitments()`."""
+        """Hand over the odd class of a_L, s_L, s_R (`range_prover.ProverShare`) over the first
+        n·m bases and start its commitments' parts; collect them with `share_commitments()`."""
+        self._check_capacity(n * m)
         self._send("share", n, m, bytes(bits), list(s_L), list(s_R))
 
     def share_commitments(self) -> tuple[Point, Point]:
@@ -157,8 +164,14 @@ class Partner:
         return self._receive()
 
     def begin_folding(self, scalars: tuple[list[int], ...]) -> None:
-        """Start an inner-product argument on the held bases with the odd class's scalars."""
+        """Start an inner-product argument with the odd class's scalars, on as many of the
+        held odd bases as there are scalars."""
+        self._check_capacity(2 * len(scalars[0]))
         self._send("begin", scalars)
+
+    def _check_capacity(self, length: int) -> None:
+        if length % 2 or length > self.capacity:
+            raise ValueError(f"a partner holding {self.capacity} bases cannot share a vector of {length}")
 
     def request_cross_terms(self, Q: Point) -> None:
         self._send("cross", Q.to_bytes())
@@ -197,15 +210,17 @@ def _serve(conn: Any, backend_name: str) -> None:
             elif command == "share":
                 n, m, bits, s_L, s_R = args
                 share = ProverShare(n, m, list(bits), s_L, s_R, offset=1, step=2)
-                conn.send(("points", tuple(point.to_bytes() for point in share.commitments(G, H))))
+                G_share, H_share = G[: len(bits)], H[: len(bits)]
+                conn.send(("points", tuple(point.to_bytes() for point in share.commitments(G_share, H_share))))
             elif command == "polynomial":
                 conn.send(("scalars", share.polynomial(*args)))
             elif command == "evaluate":
                 t_x = share.evaluate(args[0])
-                state, share = share.folding(G, H), None
+                state, share = share.folding(G_share, H_share), None
                 conn.send(("scalar", t_x))
             elif command == "begin":
-                state = Folding(list(G), list(H), *args[0])
+                count = len(args[0][0])
+                state = Folding(G[:count], H[:count], *args[0])
             elif command == "cross":
                 L, R = state.cross_terms(_decode_point(args[0]))
                 conn.send(("points", (L.to_bytes(), R.to_bytes())))

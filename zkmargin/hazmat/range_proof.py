@@ -161,15 +161,19 @@ class RangeProof:
         blindings: Sequence[int],
         n: int,
         workers: int = 1,
+        partner: Partner | None = None,
     ) -> RangeProof:
         """Prove every value in [0, 2^n) without absorbing the value commitments.
 
         The caller must already have bound (into `transcript`) everything the commitments
         v_j·B + γ_j·B_blinding are derived from; verify with `verification_check`. With
         `workers` ≥ 2, a large proof shares its group arithmetic with a second process
-        (`partner.py`); the proof is the same either way.
+        (`partner.py`), started here unless the caller lends a running `partner` that holds
+        at least these bases; the proof is the same either way.
         """
-        proof, _ = cls._prove(bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=False, workers=workers)
+        proof, _ = cls._prove(
+            bp_gens, pc_gens, transcript, values, blindings, n, absorb_commitments=False, workers=workers, partner=partner
+        )
         return proof
 
     @classmethod
@@ -213,6 +217,7 @@ class RangeProof:
         n: int,
         absorb_commitments: bool,
         workers: int = 1,
+        partner: Partner | None = None,
     ) -> tuple[RangeProof, list[Point]]:
         """Check the witness, commit to it if asked, and run the prover."""
         m = _check_sizes(n, len(values))
@@ -225,6 +230,8 @@ class RangeProof:
         nm = n * m
         if not Partner.worth_it(nm, workers):
             return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None)), commitments
+        if partner is not None:
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
         with Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as partner:
             return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
 

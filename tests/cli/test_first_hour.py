@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
+import pytest
 from click.testing import CliRunner
 
 from tests.cli.conftest import REPO
@@ -157,3 +158,46 @@ def test_check_blames_the_market_file_when_it_cannot_price_a_held_position(invok
     assert_one_line_error(result, "crypto.json: lacks 'MES 2026-12-18', 'XYZ', 'XYZ 2026-12-18 100 C', held in the "
                           "portfolio; give the market.json the params were built from")
     assert "meets.json" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["Initial", "INITIAL"])
+def test_check_and_prove_read_the_level_in_lower_case_when_typed_in_another_case(invoke, workdir, typed):
+    checked = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--level", typed, "--json")
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["level"] == "initial"
+    proved = invoke("prove", "--params", "params.json", "--portfolio", "meets.json", "--level", typed, "-o", "p.json", "--json")
+    assert proved.exit_code == 0, proved.output
+    assert json.loads(proved.stdout)["level"] == "initial"
+
+
+def test_verify_reads_the_required_level_in_lower_case_when_typed_in_capitals(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json", "--require-level", "INITIAL")
+    assert result.exit_code == 0, result.output  # the shared model's initial factor is 1, as maintenance's
+
+
+def test_check_lists_the_levels_and_guesses_one_when_the_level_is_misspelt(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--level", "Initail")
+    assert_one_line_error(result, "level: unknown margin level 'initail'; model 'portfolio_margin' defines initial, "
+                          "maintenance; did you mean 'initial'?")
+
+
+def _ledger_with_alice(invoke) -> None:
+    """ledger.db with the shared params published and alice's account open."""
+    for args in (("init",), ("publish", "--params", "params.json"), ("open", "alice.account.json")):
+        assert invoke("ledger", *args, "--db", "ledger.db").exit_code == 0
+
+
+def test_monitor_run_calls_for_the_lower_case_level_when_typed_in_another_case(invoke, workdir):
+    _ledger_with_alice(invoke)
+    result = invoke("monitor", "run", "--db", "ledger.db", "--level", "Initial", "--json")
+    assert result.exit_code == 0, result.output
+    [call] = json.loads(result.stdout)["issued"]
+    assert call["level"] == "initial" and call["request"].startswith("prove initial margin for epoch 1 by ")
+
+
+def test_monitor_run_lists_the_levels_issuing_no_call_when_the_level_is_unknown(invoke, workdir):
+    _ledger_with_alice(invoke)
+    result = invoke("monitor", "run", "--db", "ledger.db", "--level", "intial")
+    assert_one_line_error(result, "unknown margin level 'intial'; model 'portfolio_margin' defines initial, maintenance; "
+                          "did you mean 'initial'?")
+    assert json.loads(invoke("monitor", "calls", "--db", "ledger.db", "--json").stdout)["calls"] == []

@@ -10,7 +10,12 @@ from typing import Any, Callable
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import bounded_duration, decimal_amount, load_trust
+from zkmargin.cli.common import (
+    bounded_duration,
+    decimal_amount,
+    load_trust,
+    margin_level,
+)
 
 _DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
 
@@ -62,7 +67,10 @@ def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         trust_option,
         allow_unsigned_option,
-        click.option("--require-level", metavar="LEVEL", help="The proof's level must be at least this one (e.g. initial)."),
+        click.option(
+            "--require-level", metavar="LEVEL", callback=margin_level,
+            help="The proof's level must be at least this one (e.g. initial; any case).",
+        ),
         click.option(
             "--require-excess", callback=decimal_amount, default="0", metavar="AMOUNT",
             help="The proved excess threshold must be at least AMOUNT (currency units).",

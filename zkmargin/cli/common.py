@@ -212,6 +212,12 @@ def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.P
     return total
 
 
+def margin_level(_ctx: click.Context, _param: click.Parameter, text: str | None) -> str | None:
+    """A --level as models name levels, in lower case whatever case was typed (`Initial`);
+    whether the params define it is for the params to say, naming the levels they do."""
+    return None if text is None else text.lower()
+
+
 def account_name(_ctx: click.Context, param: click.Parameter, text: str) -> str:
     """An ACCOUNT argument spelled as account files spell it (`check_label`): a name that is
     not one — bytes that are not UTF-8, a control character — is refused before any query."""
@@ -240,7 +246,8 @@ level_option = click.option(
     "--level",
     default="maintenance",
     show_default=True,
-    help="Margin level of the params: maintenance or initial.",
+    callback=margin_level,
+    help="Margin level of the params: maintenance or initial (any case).",
 )
 min_excess_option = click.option(
     "--min-excess",

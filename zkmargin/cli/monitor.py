@@ -8,10 +8,24 @@ from pathlib import Path
 
 import click
 
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.cli.common import bounded_duration, db_option, emit_json, json_option, open_ledger, params_option, respond, table
-from zkmargin.venue import monitor
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
+from zkmargin.cli.common import (
+    bounded_duration,
+    db_option,
+    emit_json,
+    json_option,
+    margin_level,
+    open_ledger,
+    params_option,
+    respond,
+    table,
+)
 from zkmargin.console import counted
+from zkmargin.venue import monitor
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 
@@ -64,7 +78,10 @@ the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". 
 proof received by D meets it (ledger submit); a call still open after D is overdue.""",
 )
 @click.option("--deadline", "deadline", callback=duration, default="2h", show_default=True, help="Time to answer a new call.")
-@click.option("--level", default=monitor.MAINTENANCE, show_default=True, help="The margin level the proofs must meet.")
+@click.option(
+    "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
+    help="The margin level the proofs must meet (one the current epoch's params define; any case).",
+)
 @db_option
 @json_option
 def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: bool) -> None:

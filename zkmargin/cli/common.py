@@ -191,6 +191,20 @@ def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> De
     return value
 
 
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class AsciiInt(click.IntRange):
+    """click's IntRange (`min`, `max` optional) over whole numbers written with the digits
+    0-9: Python's int() also reads '1_0' as 10 and '５' as 5, which no amount zkmargin reads
+    accepts (`parse_decimal`), so neither does a count."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value.strip()):
+            self.fail(f"{value!r} is not a whole number written with the digits 0-9", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 MAX_DURATION = timedelta(days=36_500)
 """The longest --valid-for, --deadline or age accepted: a century, far inside the calendar's
 range, so a time it is added to or taken from is always a date."""
@@ -304,7 +318,7 @@ def spread_options(command):
         help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
     )(command)
     return click.option(
-        "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
+        "--jobs", type=AsciiInt(1, MAX_JOBS), metavar="N",
         help=f"Verify in N processes on this machine (at most {MAX_JOBS}: 4 per core).",
     )(command)
 

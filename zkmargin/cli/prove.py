@@ -15,6 +15,7 @@ from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load
 from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
+    AsciiInt,
     backend_option,
     emit_json,
     fail,
@@ -85,7 +86,7 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
 @click.option(
     "--jobs",
-    type=click.IntRange(min=1),
+    type=AsciiInt(min=1),
     default=None,
     help="Processes the proof may use (default: 2 on a machine with two cores or more).",
 )
@@ -106,7 +107,7 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 @click.option(
     "--pad-buckets",
     "pad_to",
-    type=click.IntRange(min=1, max=64),
+    type=AsciiInt(min=1, max=64),
     default=None,
     metavar="N",
     help="Show at least N isolated buckets (empty ones are added and proved): the venue "

@@ -39,7 +39,7 @@ def test_check_says_no_key_is_trusted_when_neither_trust_nor_its_variable_is_giv
 
 def test_check_names_the_file_kind_when_params_and_portfolio_are_swapped(invoke, workdir):
     swapped = invoke("check", "--params", "meets.json", "--portfolio", "params.json")
-    assert_one_line_error(swapped, "meets.json: not 'zkmargin-params': it lacks")
+    assert_one_line_error(swapped, "meets.json: is portfolio JSON, not 'zkmargin-params'")
     assert "Field required" not in swapped.stderr
 
 
@@ -51,7 +51,7 @@ def test_check_names_the_file_kind_when_a_proof_is_given_as_the_portfolio(invoke
 def test_prove_names_the_file_kind_when_account_commitments_are_given_as_openings(invoke, workdir):
     result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
                     "--openings", "alice.account.json", "-o", "p.json")
-    assert_one_line_error(result, "alice.account.json: not account openings: it has fields account openings never has")
+    assert_one_line_error(result, "alice.account.json: is account commitments, not account openings")
     assert not (workdir / "p.json").exists()
 
 
@@ -201,3 +201,37 @@ def test_monitor_run_lists_the_levels_issuing_no_call_when_the_level_is_unknown(
     assert_one_line_error(result, "unknown margin level 'intial'; model 'portfolio_margin' defines initial, maintenance; "
                           "did you mean 'initial'?")
     assert json.loads(invoke("monitor", "calls", "--db", "ledger.db", "--json").stdout)["calls"] == []
+
+
+# The trader's secret openings (account open --openings) and the venue's account files have
+# no `format` field: they are named by their fields when given in place of another file.
+WRONG_KIND = {
+    "openings as the proof": (("verify", "--params", "params.json", "alice.openings.json"),
+                              "alice.openings.json: is account openings, not 'zkmargin-proof'"),
+    "openings as commitments": (("verify", "--params", "params.json", "--commitments", "alice.openings.json", "meets.proof.json"),
+                                "alice.openings.json: is account openings, not account commitments"),
+    "openings into the ledger": (("ledger", "open", "--db", "ledger.db", "alice.openings.json"),
+                                 "alice.openings.json: is account openings, not account commitments"),
+    "openings as pinned accounts": (("verify-batch", "--params", "params.json", "--commitments", "alice.openings.json",
+                                     "meets.proof.json"), "alice.openings.json: is account openings, not account commitments"),
+    "openings as the portfolio": (("check", "--params", "params.json", "--portfolio", "alice.openings.json"),
+                                  "alice.openings.json: is account openings, not portfolio JSON"),
+    "commitments as the market": (("check", "--params", "params.json", "--portfolio", "meets.json", "--market", "alice.account.json"),
+                                  "alice.account.json: is account commitments, not market JSON"),
+    "market as the portfolio": (("check", "--params", "params.json", "--portfolio", "market.json"),
+                                "market.json: is market JSON, not portfolio JSON"),
+    "portfolio as the proof": (("verify", "--params", "params.json", "meets.json"),
+                               "meets.json: is portfolio JSON, not 'zkmargin-proof'"),
+    "proof as the challenge map": (("verify-batch", "--params", "params.json", "--challenge", "bob.proof.json", "meets.proof.json"),
+                                   "bob.proof.json: is a 'zkmargin-proof' file, not a JSON object mapping each account to its challenge"),
+    "proof as a Deribit response": (("params", "import", "--format", "deribit-pme", "meets.proof.json", "-o", "risk.json"),
+                                    "meets.proof.json: is a 'zkmargin-proof' file, not a Deribit pme/simulate response"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_KIND)
+def test_commands_name_the_file_kind_and_the_one_expected_when_given_a_file_of_another_kind(invoke, workdir, case):
+    if case == "openings into the ledger":
+        assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
+    arguments, message = WRONG_KIND[case]
+    assert_one_line_error(invoke(*arguments), message)

@@ -29,6 +29,7 @@ from zkmargin.cli.common import (
 )
 from zkmargin.console import format_money, progress_callback, shown
 from zkmargin.jsonio import read_json
+from zkmargin.validation import named_kind
 from zkmargin.venue.intake import BAD_INPUT, INVALID, VALID
 
 _UNPINNED_NOTE = (
@@ -363,6 +364,8 @@ def _challenges(source: str | None, accounts: list[str]) -> dict[str, str] | Non
         except zm.InputError:
             raise zm.InputError(f"--challenge {source!r}: neither 64 hex digits nor a file") from None
     document = read_json(Path(source))
+    if (kind := named_kind(document)) is not None:
+        raise zm.InputError(f"{source}: is {kind}, not a JSON object mapping each account to its challenge")
     if not isinstance(document, dict) or not document:
         raise zm.InputError(f"{source}: expected a JSON object mapping each account to its challenge")
     with blame(Path(source)):

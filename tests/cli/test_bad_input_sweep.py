@@ -61,7 +61,7 @@ DURATION_OPTIONS = {
 
 
 @pytest.mark.parametrize("option", DURATION_OPTIONS)
-@pytest.mark.parametrize("text", ["99999999999999d", "999999999d", "36501d", "876001h"])
+@pytest.mark.parametrize("text", ["99999999999999d", "999999999d", "36501d", "876001h", "36500d1h", "9" * 5000 + "d"])
 def test_duration_option_exits_2_naming_it_when_beyond_a_century(run, workdir, option, text):
     if option == "--valid-for":
         run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
@@ -389,3 +389,33 @@ def test_ascii_int_reads_signed_ascii_digits_and_keeps_clicks_range_message_when
     assert (kind.convert(" 7 ", None, None), kind.convert("+3", None, None), kind.convert(5, None, None)) == (7, 3, 5)
     with pytest.raises(click.BadParameter, match=r"^9 is not in the range 1<=x<=8\.$"):
         kind.convert("9", None, None)
+
+
+@pytest.mark.parametrize("option", DURATION_OPTIONS)
+@pytest.mark.parametrize("text", ["５h", "١d", "1_0m", "2h 30m", "h2"])
+def test_duration_option_exits_2_naming_it_when_not_ascii_digits_and_units(run, workdir, option, text):
+    result = run(*DURATION_OPTIONS[option], option, text)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {text!r} is not a duration like 90s, 30m, 12h, 7d or 1h30m" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+def test_duration_options_add_up_their_parts_alike_when_one_spans_two_units(run, workdir):
+    run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
+    signed = run(*DURATION_OPTIONS["--valid-for"], "--valid-for", "1d12h", "--json")
+    assert signed.exit_code == 0, signed.output
+    window = json.loads(signed.stdout)
+    assert datetime.fromisoformat(window["valid_until"]) - datetime.fromisoformat(window["valid_from"]) == timedelta(hours=36)
+    ledger_with_params(run)
+    run("ledger", "open", "--db", "ledger.db", "alice.account.json")
+    challenge = run("ledger", "challenge", "alice", "--db", "ledger.db", "--valid-for", "1h30m", "--json")
+    assert challenge.exit_code == 0, challenge.output
+
+
+@pytest.mark.parametrize("option", ["--valid-for", "--max-params-age"])
+def test_duration_option_exits_2_when_a_span_that_must_hold_adds_up_to_zero(run, workdir, option):
+    if option == "--valid-for":
+        run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
+    result = run(*DURATION_OPTIONS[option], option, "0h0m")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': '0h0m' is not longer than zero" in result.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,23 +9,11 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.common import (
-    bounded_duration,
     decimal_amount,
+    duration,
     load_trust,
     margin_level,
 )
-
-_DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
-
-
-def duration(_ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
-    """`90s`, `30m`, `12h`, `7d` → a timedelta."""
-    if text is None:
-        return None
-    match = _DURATION.match(text)
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m, 12h or 7d", param=param)
-    return bounded_duration([(int(match[1]), match[2])], text, param)
 
 
 def _challenge(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:

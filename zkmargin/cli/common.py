@@ -213,17 +213,34 @@ range, so a time it is added to or taken from is always a date."""
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.Parameter | None) -> timedelta:
-    """The sum of (count, unit letter of DURATION_UNITS) parts, refusing more than MAX_DURATION."""
+_DURATION_PART = re.compile(r"([0-9]+)([smhd])")
+
+
+def any_duration(_ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
+    """`90s`, `30m`, `12h`, `7d`, or parts that add up (`1h30m`), in the digits 0-9, at most
+    MAX_DURATION; zero included (`monitor run --deadline 0s`: the calls are overdue at once)."""
+    if text is None:
+        return None
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(count + unit for count, unit in parts) != text:
+        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m, 12h, 7d or 1h30m", param=param)
     total = timedelta()
     try:
         for count, unit in parts:
-            total += timedelta(**{DURATION_UNITS[unit]: count})
-    except OverflowError:
+            total += timedelta(**{DURATION_UNITS[unit]: int(count)})
+    except (OverflowError, ValueError):  # ValueError: more digits than int() reads
         total = None
     if total is None or total > MAX_DURATION:
         raise click.BadParameter(f"{text!r} is longer than {MAX_DURATION.days // 365} years", param=param)
     return total
+
+
+def duration(ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
+    """`any_duration` longer than zero: how long something holds or may be old (--valid-for, --max-*-age)."""
+    span = any_duration(ctx, param, text)
+    if span is not None and not span:
+        raise click.BadParameter(f"{text!r} is not longer than zero", param=param)
+    return span
 
 
 def margin_level(_ctx: click.Context, _param: click.Parameter, text: str | None) -> str | None:

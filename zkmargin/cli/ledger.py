@@ -14,12 +14,13 @@ from typing import Any
 
 import click
 
-from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
     AsciiInt,
     account_name,
     backend_option,
     db_option,
+    duration,
     json_option,
     load_trust,
     open_ledger,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from zkmargin.cli.anchoring import (
     trust_option,
 )
 from zkmargin.cli.common import (
-    bounded_duration,
+    any_duration,
     db_option,
     emit_json,
     json_option,
@@ -26,16 +25,6 @@ from zkmargin.cli.common import (
 )
 from zkmargin.console import counted
 from zkmargin.venue import monitor
-
-_DURATION = re.compile(r"(\d+)([dhms])")
-
-
-def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
-    """"2h", "90m", "1h30m", "1d" → a timedelta."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        raise click.BadParameter(f"{text!r} is not a duration such as 2h, 90m, 1h30m or 1d", param=param)
-    return bounded_duration([(int(number), unit) for number, unit in parts], text, param)
 
 
 def _call_document(call: monitor.Call) -> dict:
@@ -77,7 +66,7 @@ Every account without a valid proof for the current epoch, made against the comm
 the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". A valid
 proof received by D meets it (ledger submit); a call still open after D is overdue.""",
 )
-@click.option("--deadline", "deadline", callback=duration, default="2h", show_default=True, help="Time to answer a new call.")
+@click.option("--deadline", "deadline", callback=any_duration, default="2h", show_default=True, help="Time to answer a new call.")
 @click.option(
     "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
     help="The margin level the proofs must meet (one the current epoch's params define; any case).",

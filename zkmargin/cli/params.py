@@ -8,8 +8,13 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import duration
-from zkmargin.cli.common import AsciiInt, emit_json, output_options, refuse_existing
+from zkmargin.cli.common import (
+    AsciiInt,
+    duration,
+    emit_json,
+    output_options,
+    refuse_existing,
+)
 from zkmargin.console import shown
 from zkmargin.files import write_atomic
 

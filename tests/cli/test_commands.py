@@ -427,6 +427,21 @@ def test_verify_batch_refuses_a_fifo_unread_when_one_sits_among_the_proofs(invok
     assert [(row["status"], row["reason"]) for row in rows] == [("valid", None), ("bad input", "proofs/pipe.json: not a regular file")]
 
 
+def test_verify_batch_exits_2_before_judging_any_file_when_a_directory_cannot_be_listed(invoke, workdir, monkeypatch):
+    (workdir / "proofs").mkdir()
+    listing = Path.iterdir
+
+    def refused(path):  # the tests run as root, whom chmod does not stop
+        if path.name == "proofs":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "proofs")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "zkmargin: error: proofs: Permission denied\n" and result.stdout == ""
+
+
 def test_verify_batch_skips_params_file_when_it_sits_among_proofs(invoke, workdir):
     proofs = workdir / "proofs"
     proofs.mkdir()

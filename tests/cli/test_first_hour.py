@@ -235,3 +235,22 @@ def test_commands_name_the_file_kind_and_the_one_expected_when_given_a_file_of_a
         assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
     arguments, message = WRONG_KIND[case]
     assert_one_line_error(invoke(*arguments), message)
+
+
+CAPITALISED_CHOICES = {
+    "--status": ("monitor", "calls", "--db", "ledger.db", "--status", "Overdue"),
+    "schema KIND": ("schema", "Market"),
+    "--role": ("keys", "new", "--issuer", "venue-b", "--role", "Params", "-o", "b.key.json", "--public", "b.pub.json"),
+    "--format": ("params", "import", "--format", "SPAN-XML", str(REPO / "examples" / "span_sp_nq.spn"), "-o", "risk.json"),
+    "--backend": ("--backend", "PY_ECC", "schema", "market"),
+}
+
+
+@pytest.mark.parametrize("choice", CAPITALISED_CHOICES)
+def test_choice_options_read_any_case_as_the_listed_name_when_typed_in_capitals(invoke, workdir, choice):
+    if choice == "--status":
+        assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
+    result = invoke(*CAPITALISED_CHOICES[choice])
+    assert result.exit_code == 0, result.output
+    if choice == "--role":
+        assert json.loads((workdir / "b.pub.json").read_text())["roles"] == ["params"]

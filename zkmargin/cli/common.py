@@ -161,7 +161,7 @@ def _select_backend(ctx: click.Context, _param: click.Parameter, name: str | Non
     import zkmargin.hazmat.groups as groups
 
     try:
-        groups.use(name)
+        groups.use(name.lower())  # backends are named in lower case, as every choice is read in any case
     except zm.ZkMarginError as error:
         if ctx.meta.get("zkmargin.debug"):
             raise

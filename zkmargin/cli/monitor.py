@@ -105,7 +105,7 @@ Examples:
   zkmargin monitor calls
   zkmargin monitor calls --status overdue --json""",
 )
-@click.option("--status", type=click.Choice(["open", "met", "overdue"]), help="Only calls in this state.")
+@click.option("--status", type=click.Choice(["open", "met", "overdue"], case_sensitive=False), help="Only calls in this state.")
 @db_option
 @json_option
 def monitor_calls(status: str | None, database: str | None, as_json: bool) -> None:

@@ -130,7 +130,7 @@ or field.""",
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(zm.IMPORT_FORMATS),
+    type=click.Choice(zm.IMPORT_FORMATS, case_sensitive=False),
     required=True,
     help="Layout of RISK_FILE.",
 )

@@ -14,6 +14,7 @@ from zkmargin.cli.common import (
     AsciiInt,
     backend_option,
     emit_json,
+    json_option,
     params_option,
     portfolio_option,
     refuse_existing,
@@ -45,7 +46,7 @@ attestation names that venue, and only its params will accept it.""",
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @trust_option
 @allow_unsigned_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def attest(
     key_path: Path, params_path: Path, portfolio_path: Path, sequence: int, output: Path,

@@ -20,6 +20,7 @@ from zkmargin.cli.common import (
     emit_json,
     fail,
     interactive,
+    json_option,
     level_option,
     min_excess_option,
     params_option,
@@ -114,7 +115,7 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
     "learns N, not how many you hold. Default: the next power of two.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def prove(
     params_path: Path,

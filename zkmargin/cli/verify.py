@@ -21,6 +21,7 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
+    json_option,
     params_option,
     short_digest,
     spread_executor,
@@ -122,7 +123,7 @@ Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other p
 )
 @challenge_option
 @policy_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def verify(
     params_path: Path,
@@ -286,7 +287,7 @@ or holds no *.json file, is exit 2 before any file is judged.""",
 )
 @policy_options
 @spread_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def verify_batch(
     params_path: Path,

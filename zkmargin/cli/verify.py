@@ -283,7 +283,7 @@ or holds no *.json file, is exit 2 before any file is judged.""",
     "challenge_source",
     metavar="HEX|FILE",
     help="The challenge every proof must answer (64 hex digits), or a JSON file mapping each "
-    "account to the challenge handed to it; an account missing from the file fails.",
+    "account to the challenge handed to it; a proof for an account missing from it is invalid.",
 )
 @policy_options
 @spread_options

@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded, require_private, write_atomic
-from zkmargin.validation import validate
+from zkmargin.validation import FILE_KINDS, validate
 
 JsonSource = str | bytes | os.PathLike
 
@@ -334,6 +334,12 @@ class JsonFile(pydantic.BaseModel):
     `dumps` of `model_dump(**json_dump)`."""
     json_error: ClassVar[type[InputError]] = InputError
     """Every problem reading or validating the file is raised as this `InputError` subclass."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "json_what" in cls.__dict__:  # a file format, not a base its formats share
+            FILE_KINDS.append(cls)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Self:

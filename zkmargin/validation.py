@@ -21,6 +21,10 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _VALUE_PREVIEW = 60
 _FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
 
+FILE_KINDS: list[type[pydantic.BaseModel]] = []
+"""Every file format zkmargin reads, registered as its class is defined (`jsonio.JsonFile`):
+`another_kind` names a file given in place of another by the format whose fields it has."""
+
 
 def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input") -> Any:
     """Validate `data` into `model_cls`; the first error becomes one `InputError` line.
@@ -36,16 +40,18 @@ def validate(model_cls: type[pydantic.BaseModel], data: Any, what: str = "input"
 
 def another_kind(model_cls: type[pydantic.BaseModel], data: Any, what: str) -> str | None:
     """One line for a file of another kind given in place of this one (a proof as --params,
-    params as --portfolio): what it is, rather than the first of its twenty missing fields."""
+    openings as --commitments): what it is (`named_kind`) and what was expected, rather than
+    the first of its twenty missing fields."""
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         return f"{what}: expected a JSON object {{…}}, got {kind}"
-    field = model_cls.model_fields.get("format")
-    wanted = typing.get_args(_unwrap(field.annotation)) if field is not None else ()
-    expected = repr(wanted[0]) if wanted else getattr(model_cls, "json_what", model_cls.__name__)
+    expected = _kind_name(model_cls)
     given = data.get("format")
-    if isinstance(given, str) and given.startswith("zkmargin-") and given not in wanted:
-        return f"{what}: is a {given!r} file, not {expected}"
+    other_format = isinstance(given, str) and given.startswith("zkmargin-") and given not in _formats(model_cls)
+    if other_format or not _has_the_fields_of(model_cls, data):
+        kind = named_kind(data)
+        if kind is not None and kind != _described(model_cls):
+            return f"{what}: is {kind}, not {expected}"
     required = [name for name, spec in model_cls.model_fields.items() if spec.is_required()]
     missing = [name for name in required if name not in data]
     if len(required) > 2 and 2 * len(missing) > len(required):
@@ -55,6 +61,39 @@ def another_kind(model_cls: type[pydantic.BaseModel], data: Any, what: str) -> s
         # Every field there, and more: a sibling format (account commitments as openings).
         return f"{what}: not {expected}: it has fields {expected} never has ({_few(foreign)})"
     return None
+
+
+def named_kind(data: Any) -> str | None:
+    """What zkmargin file the parsed JSON `data` is — "a 'zkmargin-proof' file" by its
+    `format`, "account openings" by its fields for a format without one — or None."""
+    if not isinstance(data, dict):
+        return None
+    given = data.get("format")
+    if isinstance(given, str) and given.startswith("zkmargin-"):
+        return f"a {given!r} file"
+    return next((_described(kind) for kind in FILE_KINDS if _has_the_fields_of(kind, data)), None)
+
+
+def _described(model_cls: type[pydantic.BaseModel]) -> str:
+    formats = _formats(model_cls)
+    return f"a {formats[0]!r} file" if formats else _kind_name(model_cls)
+
+
+def _formats(model_cls: type[pydantic.BaseModel]) -> tuple[str, ...]:
+    """The `format` values the model accepts: () for a format without the field."""
+    field = model_cls.model_fields.get("format")
+    return typing.get_args(_unwrap(field.annotation)) if field is not None else ()
+
+
+def _kind_name(model_cls: type[pydantic.BaseModel]) -> str:
+    formats = _formats(model_cls)
+    return repr(formats[0]) if formats else getattr(model_cls, "json_what", model_cls.__name__)
+
+
+def _has_the_fields_of(model_cls: type[pydantic.BaseModel], data: dict) -> bool:
+    """Every field the model requires, and none it does not know."""
+    known = model_cls.model_fields
+    return all(name in data for name, spec in known.items() if spec.is_required()) and all(name in known for name in data)
 
 
 def _few(names: list[str]) -> str:

@@ -114,7 +114,7 @@ def test_verify_batch_fails_accounts_without_pinned_file_when_commitments_given(
     document = json.loads(result.stdout)
     assert document["pinned"] is True
     assert [row["account"] for row in document["statements"]] == ["alice"]
-    assert [row["account"] for row in document["failures"]] == ["bob"]
+    assert [(row["account"], row["status"]) for row in document["files"]] == [("alice", "valid"), ("bob", "invalid")]
 
 
 def test_verify_batch_exits_2_when_two_account_files_share_label(invoke, workdir):

@@ -67,7 +67,8 @@ def test_verify_prints_epoch_and_self_declared_provenance_when_valid(invoke, wor
 def test_verify_batch_exits_1_when_policy_requires_more_excess(invoke, workdir):
     result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "--require-excess", "1", "--json")
     assert result.exit_code == 1
-    assert "requires ≥ 1" in json.loads(result.stdout)["failures"][0]["reason"]
+    [row] = json.loads(result.stdout)["files"]
+    assert row["status"] == "invalid" and "requires ≥ 1" in row["reason"]
 
 
 def test_verify_exits_1_when_proof_answers_another_challenge(invoke, workdir):
@@ -91,12 +92,12 @@ def test_verify_batch_checks_each_account_challenge_when_given_a_map_or_one(invo
     (workdir / "swapped.json").write_text(json.dumps({"alice": handed["bob"], "bob": handed["alice"]}))
     swapped = invoke(*batch, "swapped.json")
     assert swapped.exit_code == 1
-    assert [f["account"] for f in json.loads(swapped.stdout)["failures"]] == ["alice", "bob"]
-    one = json.loads(invoke(*batch, handed["alice"]).stdout)
-    assert [f["account"] for f in one["failures"]] == ["bob"] and "not this request's challenge" in one["failures"][0]["reason"]
+    assert [f["status"] for f in json.loads(swapped.stdout)["files"]] == ["invalid", "invalid"]
+    one = json.loads(invoke(*batch, handed["alice"]).stdout)["files"]
+    assert [f["status"] for f in one] == ["valid", "invalid"] and "not this request's challenge" in one[1]["reason"]
     (workdir / "alice-only.json").write_text(json.dumps({"alice": handed["alice"]}))
-    partial = json.loads(invoke(*batch, "alice-only.json").stdout)
-    assert partial["failures"][0]["reason"] == "no challenge was handed to account 'bob'"
+    partial = json.loads(invoke(*batch, "alice-only.json").stdout)["files"]
+    assert partial[1]["reason"] == "no challenge was handed to account 'bob'"
 
 
 def test_verify_batch_exits_2_when_challenge_is_neither_hex_nor_a_map(invoke, workdir):

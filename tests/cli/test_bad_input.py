@@ -80,10 +80,19 @@ def test_verify_exits_2_naming_field_when_proof_has_unknown_field(invoke, workdi
     assert_one_line_error(result, "extra.json", "positions")
 
 
-def test_verify_batch_exits_2_naming_file_when_one_proof_unreadable(invoke, workdir):
+def test_verify_batch_exits_2_after_judging_the_others_when_one_proof_unreadable(invoke, workdir):
     (workdir / "junk.json").write_text("not json at all")
-    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "junk.json")
-    assert_one_line_error(result, "junk.json")
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "junk.json", "--json")
+    assert result.exit_code == 2, result.output
+    rows = json.loads(result.stdout)["files"]
+    assert [(row["file"], row["status"]) for row in rows] == [("meets.proof.json", "valid"), ("junk.json", "bad input")]
+    assert rows[1]["reason"] == "junk.json: malformed JSON at line 1, column 1: Expecting value"
+
+
+def test_verify_batch_exits_2_before_judging_any_file_when_a_named_file_is_missing(invoke, workdir):
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "nowhere.json")
+    assert_one_line_error(result, "nowhere.json: no such file or directory")
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize("placement", ["group", "command"])

@@ -9,19 +9,19 @@ import copy
 import json
 import os
 import resource
-import stat
 import subprocess
 import sys
-import threading
 from datetime import datetime, timedelta
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.cli.test_first_hour import _leaf_commands
 from zkmargin.cli import cli
-from zkmargin.cli.common import MAX_JOBS
+from zkmargin.cli.common import MAX_JOBS, AsciiInt
 from zkmargin.files import MAX_FILE_BYTES
 
 from .conftest import REPO
@@ -61,7 +61,7 @@ DURATION_OPTIONS = {
 
 
 @pytest.mark.parametrize("option", DURATION_OPTIONS)
-@pytest.mark.parametrize("text", ["99999999999999d", "999999999d", "36501d", "876001h"])
+@pytest.mark.parametrize("text", ["99999999999999d", "999999999d", "36501d", "876001h", "36500d1h", "9" * 5000 + "d"])
 def test_duration_option_exits_2_naming_it_when_beyond_a_century(run, workdir, option, text):
     if option == "--valid-for":
         run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
@@ -345,3 +345,77 @@ def test_min_excess_option_exits_2_naming_it_when_amount_is_not_ascii_digits(run
     assert result.exit_code == 2
     assert "Invalid value for '--min-excess'" in result.output and "is not a decimal number" in result.output
     assert not (workdir / "p.json").exists()
+
+
+INTEGER_OPTIONS = {
+    "--epoch": ("params", "sign", "unsigned.params.json", "--key", "venue.key.json", "--valid-for", "1d", "-o", "out.json"),
+    "--jobs": ("prove", "--params", "params.json", "--portfolio", "meets.json", "-o", "out.json"),
+    "--pad-buckets": ("prove", "--params", "params.json", "--portfolio", "meets.json", "-o", "out.json"),
+    "--accounts": ("demo", "--fast"),
+    "--sequence": ("attest", "--key", "custodian.key.json", "--params", "params.json", "--portfolio", "meets.json",
+                   "-o", "out.json", "--openings", "out.openings.json"),
+    "--chunk": ("ledger", "submit", "--db", "ledger.db", "meets.proof.json"),
+}
+
+
+@pytest.mark.parametrize("option", INTEGER_OPTIONS)
+@pytest.mark.parametrize("text", ["５", "1_0", "٣", "2.0"])
+def test_integer_option_exits_2_naming_it_when_not_written_with_ascii_digits(run, workdir, option, text):
+    result = run(*INTEGER_OPTIONS[option], option, text)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {text!r} is not a whole number written with the digits 0-9" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+@pytest.mark.parametrize("command", [("verify-batch", "--params", "params.json"), ("ledger", "submit", "--db", "ledger.db")])
+def test_jobs_option_of_a_batch_exits_2_naming_it_when_written_with_an_underscore(run, workdir, command):
+    result = run(*command, "--jobs", "1_0", "meets.proof.json")
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--jobs': '1_0' is not a whole number written with the digits 0-9" in result.stderr
+
+
+def test_every_integer_option_reads_ascii_digits_only_when_the_cli_is_built():
+    integer_options = {
+        (path, param.opts[0]): type(param.type).__name__
+        for path, command in _leaf_commands(cli) for param in command.params
+        if isinstance(param.type, click.types.IntParamType)
+    }
+    assert len(integer_options) == 8, integer_options
+    assert set(integer_options.values()) == {"AsciiInt"}, integer_options
+
+
+def test_ascii_int_reads_signed_ascii_digits_and_keeps_clicks_range_message_when_out_of_range():
+    kind = AsciiInt(1, 8)
+    assert (kind.convert(" 7 ", None, None), kind.convert("+3", None, None), kind.convert(5, None, None)) == (7, 3, 5)
+    with pytest.raises(click.BadParameter, match=r"^9 is not in the range 1<=x<=8\.$"):
+        kind.convert("9", None, None)
+
+
+@pytest.mark.parametrize("option", DURATION_OPTIONS)
+@pytest.mark.parametrize("text", ["５h", "١d", "1_0m", "2h 30m", "h2"])
+def test_duration_option_exits_2_naming_it_when_not_ascii_digits_and_units(run, workdir, option, text):
+    result = run(*DURATION_OPTIONS[option], option, text)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {text!r} is not a duration like 90s, 30m, 12h, 7d or 1h30m" in result.stderr
+    assert not (workdir / "out.json").exists()
+
+
+def test_duration_options_add_up_their_parts_alike_when_one_spans_two_units(run, workdir):
+    run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
+    signed = run(*DURATION_OPTIONS["--valid-for"], "--valid-for", "1d12h", "--json")
+    assert signed.exit_code == 0, signed.output
+    window = json.loads(signed.stdout)
+    assert datetime.fromisoformat(window["valid_until"]) - datetime.fromisoformat(window["valid_from"]) == timedelta(hours=36)
+    ledger_with_params(run)
+    run("ledger", "open", "--db", "ledger.db", "alice.account.json")
+    challenge = run("ledger", "challenge", "alice", "--db", "ledger.db", "--valid-for", "1h30m", "--json")
+    assert challenge.exit_code == 0, challenge.output
+
+
+@pytest.mark.parametrize("option", ["--valid-for", "--max-params-age"])
+def test_duration_option_exits_2_when_a_span_that_must_hold_adds_up_to_zero(run, workdir, option):
+    if option == "--valid-for":
+        run("keys", "new", "--issuer", "venue-b", "--role", "params", "-o", "venue.key.json", "--public", "venue.pub.json")
+    result = run(*DURATION_OPTIONS[option], option, "0h0m")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': '0h0m' is not longer than zero" in result.stderr

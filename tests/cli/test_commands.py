@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -338,7 +340,8 @@ def test_verify_exits_1_with_reason_when_statement_edited(invoke, workdir):
 def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
     result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "bob.proof.json")
     assert result.exit_code == 0, result.output
-    assert "valid       2" in result.stdout and "failed      0" in result.stdout
+    assert "valid          2" in result.stdout and "invalid        0" in result.stdout
+    assert "bad input      0" in result.stdout
     assert "valid proofs state:" in result.stdout
     assert any(
         line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "1", "2"]
@@ -355,26 +358,88 @@ def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
     result = invoke("verify-batch", "--params", "params.json", "proofs", "--json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert (document["total"], document["valid"], document["failed"]) == (3, 2, 1)
+    assert document["total"] == 3
+    assert document["counts"] == {"valid": 2, "invalid": 1, "bad input": 0}
     assert sorted(row["account"] for row in document["statements"]) == ["alice", "bob"]
     assert {row["threshold"] for row in document["statements"]} == {"0"}
-    [failure] = document["failures"]
-    assert failure["file"].endswith("forged.json") and failure["account"] == "bob"
+    [forged] = [row for row in document["files"] if row["status"] != "valid"]
+    assert forged["file"].endswith("forged.json") and forged["account"] == "bob" and forged["status"] == "invalid"
     text = invoke("verify-batch", "--params", "params.json", "proofs")
     assert text.exit_code == 1
-    assert "forged.json" in text.stdout and "failures:" in text.stdout
+    assert any(line.split()[:3] == ["proofs/forged.json", "bob", "invalid"] for line in text.stdout.splitlines())
 
 
-def test_verify_batch_lists_each_proof_as_failure_when_made_for_other_params(invoke, workdir):
+def test_verify_batch_judges_each_proof_bad_input_when_made_for_other_params(invoke, workdir):
     other = zm.build_params(zm.Market.load(workdir / "market.json"),
                             zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
     other.save(workdir / "other-params.json")
     result = invoke("verify-batch", "--params", "other-params.json", "--allow-unsigned",
                     "meets.proof.json", "bob.proof.json", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    rows = json.loads(result.stdout)["files"]
+    assert [(row["account"], row["status"]) for row in rows] == [("alice", "bad input"), ("bob", "bad input")]
+    assert all("the proof was made for other params" in row["reason"] for row in rows)
+
+
+def test_verify_batch_judges_every_file_when_some_are_not_proofs_or_fail(invoke, workdir):
+    proofs = workdir / "proofs"
+    proofs.mkdir()
+    (proofs / "a.json").write_bytes((workdir / "meets.proof.json").read_bytes())
+    (proofs / "b.json").write_text("not json at all")
+    text = (workdir / "bob.proof.json").read_text()
+    (proofs / "c.json").write_text(text[: len(text) // 2])
+    edit_proof(workdir / "bob.proof.json", proofs / "d.json", raise_threshold)
+    edit_proof(workdir / "bob.proof.json", proofs / "e.json", lambda data: data.update(version=2))
+    result = invoke("verify-batch", "--params", "params.json", "proofs", "--json")
+    assert result.exit_code == 2, result.output
     document = json.loads(result.stdout)
-    assert [failure["account"] for failure in document["failures"]] == ["alice", "bob"]
-    assert all("params" in failure["reason"] for failure in document["failures"])
+    assert document["counts"] == {"valid": 1, "invalid": 1, "bad input": 3}
+    verdicts = {Path(row["file"]).name: (row["account"], row["status"]) for row in document["files"]}
+    assert verdicts == {"a.json": ("alice", "valid"), "b.json": (None, "bad input"), "c.json": (None, "bad input"),
+                        "d.json": ("bob", "invalid"), "e.json": (None, "bad input")}  # a file that did not parse names no account
+    reasons = {Path(row["file"]).name: row["reason"] for row in document["files"]}
+    assert reasons["a.json"] is None
+    assert reasons["b.json"].endswith("b.json: malformed JSON at line 1, column 1: Expecting value")
+    assert "malformed JSON" in reasons["c.json"] and "made for circuit" in reasons["d.json"]
+    assert reasons["e.json"].endswith("e.json: version: Input should be 1 (got 2)")
+    assert [row["account"] for row in document["statements"]] == ["alice"]
+
+
+def test_verify_batch_exits_1_listing_the_verdicts_when_proofs_are_invalid_but_none_is_bad_input(invoke, workdir):
+    edit_proof(workdir / "bob.proof.json", workdir / "forged.json", raise_threshold)
+    (workdir / "stray.json").write_text("{}")
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "forged.json")
+    assert result.exit_code == 1, result.output
+    with_stray = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "forged.json", "stray.json")
+    assert with_stray.exit_code == 2, with_stray.output
+    rows = {line.split()[0]: line.split()[1:4] for line in with_stray.stdout.splitlines() if line.startswith(("forged", "stray"))}
+    assert rows == {"forged.json": ["bob", "invalid", "the"], "stray.json": ["-", "bad", "input"]}
+
+
+def test_verify_batch_refuses_a_fifo_unread_when_one_sits_among_the_proofs(invoke, workdir):
+    proofs = workdir / "proofs"
+    proofs.mkdir()
+    (proofs / "a.json").write_bytes((workdir / "meets.proof.json").read_bytes())
+    os.mkfifo(proofs / "pipe.json")  # reading it would block the whole batch
+    result = invoke("verify-batch", "--params", "params.json", "proofs", "--json")
+    assert result.exit_code == 2, result.output
+    rows = json.loads(result.stdout)["files"]
+    assert [(row["status"], row["reason"]) for row in rows] == [("valid", None), ("bad input", "proofs/pipe.json: not a regular file")]
+
+
+def test_verify_batch_exits_2_before_judging_any_file_when_a_directory_cannot_be_listed(invoke, workdir, monkeypatch):
+    (workdir / "proofs").mkdir()
+    listing = Path.iterdir
+
+    def refused(path):  # the tests run as root, whom chmod does not stop
+        if path.name == "proofs":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    result = invoke("verify-batch", "--params", "params.json", "meets.proof.json", "proofs")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "zkmargin: error: proofs: Permission denied\n" and result.stdout == ""
 
 
 def test_verify_batch_skips_params_file_when_it_sits_among_proofs(invoke, workdir):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
+import pytest
 from click.testing import CliRunner
 
 from tests.cli.conftest import REPO
@@ -38,7 +39,7 @@ def test_check_says_no_key_is_trusted_when_neither_trust_nor_its_variable_is_giv
 
 def test_check_names_the_file_kind_when_params_and_portfolio_are_swapped(invoke, workdir):
     swapped = invoke("check", "--params", "meets.json", "--portfolio", "params.json")
-    assert_one_line_error(swapped, "meets.json: not 'zkmargin-params': it lacks")
+    assert_one_line_error(swapped, "meets.json: is portfolio JSON, not 'zkmargin-params'")
     assert "Field required" not in swapped.stderr
 
 
@@ -50,7 +51,7 @@ def test_check_names_the_file_kind_when_a_proof_is_given_as_the_portfolio(invoke
 def test_prove_names_the_file_kind_when_account_commitments_are_given_as_openings(invoke, workdir):
     result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
                     "--openings", "alice.account.json", "-o", "p.json")
-    assert_one_line_error(result, "alice.account.json: not account openings: it has fields account openings never has")
+    assert_one_line_error(result, "alice.account.json: is account commitments, not account openings")
     assert not (workdir / "p.json").exists()
 
 
@@ -157,3 +158,99 @@ def test_check_blames_the_market_file_when_it_cannot_price_a_held_position(invok
     assert_one_line_error(result, "crypto.json: lacks 'MES 2026-12-18', 'XYZ', 'XYZ 2026-12-18 100 C', held in the "
                           "portfolio; give the market.json the params were built from")
     assert "meets.json" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["Initial", "INITIAL"])
+def test_check_and_prove_read_the_level_in_lower_case_when_typed_in_another_case(invoke, workdir, typed):
+    checked = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--level", typed, "--json")
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["level"] == "initial"
+    proved = invoke("prove", "--params", "params.json", "--portfolio", "meets.json", "--level", typed, "-o", "p.json", "--json")
+    assert proved.exit_code == 0, proved.output
+    assert json.loads(proved.stdout)["level"] == "initial"
+
+
+def test_verify_reads_the_required_level_in_lower_case_when_typed_in_capitals(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "meets.proof.json", "--require-level", "INITIAL")
+    assert result.exit_code == 0, result.output  # the shared model's initial factor is 1, as maintenance's
+
+
+def test_check_lists_the_levels_and_guesses_one_when_the_level_is_misspelt(invoke, workdir):
+    result = invoke("check", "--params", "params.json", "--portfolio", "meets.json", "--level", "Initail")
+    assert_one_line_error(result, "level: unknown margin level 'initail'; model 'portfolio_margin' defines initial, "
+                          "maintenance; did you mean 'initial'?")
+
+
+def _ledger_with_alice(invoke) -> None:
+    """ledger.db with the shared params published and alice's account open."""
+    for args in (("init",), ("publish", "--params", "params.json"), ("open", "alice.account.json")):
+        assert invoke("ledger", *args, "--db", "ledger.db").exit_code == 0
+
+
+def test_monitor_run_calls_for_the_lower_case_level_when_typed_in_another_case(invoke, workdir):
+    _ledger_with_alice(invoke)
+    result = invoke("monitor", "run", "--db", "ledger.db", "--level", "Initial", "--json")
+    assert result.exit_code == 0, result.output
+    [call] = json.loads(result.stdout)["issued"]
+    assert call["level"] == "initial" and call["request"].startswith("prove initial margin for epoch 1 by ")
+
+
+def test_monitor_run_lists_the_levels_issuing_no_call_when_the_level_is_unknown(invoke, workdir):
+    _ledger_with_alice(invoke)
+    result = invoke("monitor", "run", "--db", "ledger.db", "--level", "intial")
+    assert_one_line_error(result, "unknown margin level 'intial'; model 'portfolio_margin' defines initial, maintenance; "
+                          "did you mean 'initial'?")
+    assert json.loads(invoke("monitor", "calls", "--db", "ledger.db", "--json").stdout)["calls"] == []
+
+
+# The trader's secret openings (account open --openings) and the venue's account files have
+# no `format` field: they are named by their fields when given in place of another file.
+WRONG_KIND = {
+    "openings as the proof": (("verify", "--params", "params.json", "alice.openings.json"),
+                              "alice.openings.json: is account openings, not 'zkmargin-proof'"),
+    "openings as commitments": (("verify", "--params", "params.json", "--commitments", "alice.openings.json", "meets.proof.json"),
+                                "alice.openings.json: is account openings, not account commitments"),
+    "openings into the ledger": (("ledger", "open", "--db", "ledger.db", "alice.openings.json"),
+                                 "alice.openings.json: is account openings, not account commitments"),
+    "openings as pinned accounts": (("verify-batch", "--params", "params.json", "--commitments", "alice.openings.json",
+                                     "meets.proof.json"), "alice.openings.json: is account openings, not account commitments"),
+    "openings as the portfolio": (("check", "--params", "params.json", "--portfolio", "alice.openings.json"),
+                                  "alice.openings.json: is account openings, not portfolio JSON"),
+    "commitments as the market": (("check", "--params", "params.json", "--portfolio", "meets.json", "--market", "alice.account.json"),
+                                  "alice.account.json: is account commitments, not market JSON"),
+    "market as the portfolio": (("check", "--params", "params.json", "--portfolio", "market.json"),
+                                "market.json: is market JSON, not portfolio JSON"),
+    "portfolio as the proof": (("verify", "--params", "params.json", "meets.json"),
+                               "meets.json: is portfolio JSON, not 'zkmargin-proof'"),
+    "proof as the challenge map": (("verify-batch", "--params", "params.json", "--challenge", "bob.proof.json", "meets.proof.json"),
+                                   "bob.proof.json: is a 'zkmargin-proof' file, not a JSON object mapping each account to its challenge"),
+    "proof as a Deribit response": (("params", "import", "--format", "deribit-pme", "meets.proof.json", "-o", "risk.json"),
+                                    "meets.proof.json: is a 'zkmargin-proof' file, not a Deribit pme/simulate response"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_KIND)
+def test_commands_name_the_file_kind_and_the_one_expected_when_given_a_file_of_another_kind(invoke, workdir, case):
+    if case == "openings into the ledger":
+        assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
+    arguments, message = WRONG_KIND[case]
+    assert_one_line_error(invoke(*arguments), message)
+
+
+CAPITALISED_CHOICES = {
+    "--status": ("monitor", "calls", "--db", "ledger.db", "--status", "Overdue"),
+    "schema KIND": ("schema", "Market"),
+    "--role": ("keys", "new", "--issuer", "venue-b", "--role", "Params", "-o", "b.key.json", "--public", "b.pub.json"),
+    "--format": ("params", "import", "--format", "SPAN-XML", str(REPO / "examples" / "span_sp_nq.spn"), "-o", "risk.json"),
+    "--backend": ("--backend", "PY_ECC", "schema", "market"),
+}
+
+
+@pytest.mark.parametrize("choice", CAPITALISED_CHOICES)
+def test_choice_options_read_any_case_as_the_listed_name_when_typed_in_capitals(invoke, workdir, choice):
+    if choice == "--status":
+        assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
+    result = invoke(*CAPITALISED_CHOICES[choice])
+    assert result.exit_code == 0, result.output
+    if choice == "--role":
+        assert json.loads((workdir / "b.pub.json").read_text())["roles"] == ["params"]

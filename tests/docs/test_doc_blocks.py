@@ -38,7 +38,7 @@ def test_command_problems_name_the_line_and_option_when_an_option_is_unknown(tmp
         ("zkmargin nonesuch", "no such command 'nonesuch'"),
         ("zkmargin params sign p.json --key k.json --epoch 7 --valid-for 1x -o s.json", "'1x' is not a duration"),
         ("zkmargin monitor calls [--status open|closed]", "'closed' is not one of"),
-        ("zkmargin prove --params p.json --portfolio f.json -o o.json [--pad-buckets M]", "'M' is not a valid integer range"),
+        ("zkmargin prove --params p.json --portfolio f.json -o o.json [--pad-buckets M]", "'M' is not a whole number written with the digits 0-9"),
         ("zkmargin schema market extra", "unexpected extra arguments: extra"),
     ],
 )

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from zkmargin.errors import InputError
 from zkmargin.files import write_atomic
 from zkmargin.jsonio import StrictModel, dumps, loads, read_json
-from zkmargin.validation import field_path, validate
+from zkmargin.proofs.account import AccountCommitments, AccountOpenings
+from zkmargin.validation import field_path, named_kind, validate
 
 
 class Leg(StrictModel):
@@ -242,6 +243,27 @@ def test_write_atomic_refuses_dangling_symlink_when_creating(tmp_path: Path):
 def test_validate_says_object_expected_when_the_document_is_a_list():
     with pytest.raises(InputError, match=r"^book\.json: expected a JSON object \{…\}, got a list$"):
         validate(Book, [1, 2], "book.json")
+
+
+OPENINGS = {"account": "alice", "collateral": "0" * 63 + "1", "positions": {"XYZ": "0" * 63 + "2"}}
+
+
+def test_named_kind_tells_a_file_by_its_format_or_else_by_its_fields_when_it_is_a_zkmargin_file():
+    assert named_kind({"format": "zkmargin-proof", "version": 1}) == "a 'zkmargin-proof' file"
+    assert named_kind(OPENINGS) == "account openings"
+    assert named_kind({**OPENINGS, "money_scale": 100, "quantity_scale": 1}) == "account commitments"
+    assert named_kind({"account": "alice", "leverage": 3}) is None
+    assert named_kind([OPENINGS]) is None
+
+
+def test_validate_names_the_formatless_kind_when_openings_are_given_as_commitments():
+    with pytest.raises(InputError, match=r"^o\.json: is account openings, not account commitments$"):
+        validate(AccountCommitments, OPENINGS, "o.json")
+
+
+def test_validate_names_the_field_when_openings_have_a_bad_value_of_their_own_kind():
+    with pytest.raises(InputError, match=r"^o\.json: collateral: "):
+        validate(AccountOpenings, {**OPENINGS, "collateral": "zz"}, "o.json")
 
 
 def test_validate_names_the_other_format_when_a_zkmargin_file_of_another_kind_is_given():

@@ -106,7 +106,7 @@ def test_cli_ledger_refuses_when_not_initialised(zkm):
 
 @pytest.mark.parametrize("deadline", ["2x", "h2", "2h 30m", ""])
 def test_cli_monitor_run_exits_2_when_deadline_malformed(opened, deadline):
-    assert "is not a duration such as 2h" in opened("monitor", "run", "--deadline", deadline, code=2)
+    assert "is not a duration like 90s, 30m, 12h, 7d or 1h30m" in opened("monitor", "run", "--deadline", deadline, code=2)
 
 
 def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params_given(venue, venue_files, zkm, tmp_path):

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import bounded_duration, decimal_amount, load_trust
-
-_DURATION = re.compile(r"([1-9][0-9]*)([smhd])\Z")
-
-
-def duration(_ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
-    """`90s`, `30m`, `12h`, `7d` → a timedelta."""
-    if text is None:
-        return None
-    match = _DURATION.match(text)
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m, 12h or 7d", param=param)
-    return bounded_duration([(int(match[1]), match[2])], text, param)
+from zkmargin.cli.common import (
+    decimal_amount,
+    duration,
+    load_trust,
+    margin_level,
+)
 
 
 def _challenge(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
@@ -62,7 +53,10 @@ def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         trust_option,
         allow_unsigned_option,
-        click.option("--require-level", metavar="LEVEL", help="The proof's level must be at least this one (e.g. initial)."),
+        click.option(
+            "--require-level", metavar="LEVEL", callback=margin_level,
+            help="The proof's level must be at least this one (e.g. initial; any case).",
+        ),
         click.option(
             "--require-excess", callback=decimal_amount, default="0", metavar="AMOUNT",
             help="The proved excess threshold must be at least AMOUNT (currency units).",

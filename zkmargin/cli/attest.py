@@ -11,8 +11,10 @@ import zkmargin as zm
 from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.books import load_portfolio
 from zkmargin.cli.common import (
+    AsciiInt,
     backend_option,
     emit_json,
+    json_option,
     params_option,
     portfolio_option,
     refuse_existing,
@@ -35,7 +37,7 @@ attestation names that venue, and only its params will accept it.""",
 @click.option("--key", "key_path", type=click.Path(path_type=Path), required=True, help="Your signing key (zkmargin keys new).")
 @params_option
 @portfolio_option
-@click.option("--sequence", type=click.IntRange(1, 2**63 - 1), required=True, help="Rises with each attestation for this account.")
+@click.option("--sequence", type=AsciiInt(1, 2**63 - 1), required=True, help="Rises with each attestation for this account.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Attestation file to write (public).")
 @click.option(
     "--openings", "openings_path", type=click.Path(path_type=Path), required=True,
@@ -44,7 +46,7 @@ attestation names that venue, and only its params will accept it.""",
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @trust_option
 @allow_unsigned_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def attest(
     key_path: Path, params_path: Path, portfolio_path: Path, sequence: int, output: Path,

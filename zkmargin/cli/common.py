@@ -161,7 +161,7 @@ def _select_backend(ctx: click.Context, _param: click.Parameter, name: str | Non
     import zkmargin.hazmat.groups as groups
 
     try:
-        groups.use(name)
+        groups.use(name.lower())  # backends are named in lower case, as every choice is read in any case
     except zm.ZkMarginError as error:
         if ctx.meta.get("zkmargin.debug"):
             raise
@@ -191,6 +191,20 @@ def decimal_amount(_ctx: click.Context, param: click.Parameter, text: str) -> De
     return value
 
 
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class AsciiInt(click.IntRange):
+    """click's IntRange (`min`, `max` optional) over whole numbers written with the digits
+    0-9: Python's int() also reads '1_0' as 10 and '５' as 5, which no amount zkmargin reads
+    accepts (`parse_decimal`), so neither does a count."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value.strip()):
+            self.fail(f"{value!r} is not a whole number written with the digits 0-9", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 MAX_DURATION = timedelta(days=36_500)
 """The longest --valid-for, --deadline or age accepted: a century, far inside the calendar's
 range, so a time it is added to or taken from is always a date."""
@@ -199,17 +213,40 @@ range, so a time it is added to or taken from is always a date."""
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def bounded_duration(parts: Iterable[tuple[int, str]], text: str, param: click.Parameter | None) -> timedelta:
-    """The sum of (count, unit letter of DURATION_UNITS) parts, refusing more than MAX_DURATION."""
+_DURATION_PART = re.compile(r"([0-9]+)([smhd])")
+
+
+def any_duration(_ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
+    """`90s`, `30m`, `12h`, `7d`, or parts that add up (`1h30m`), in the digits 0-9, at most
+    MAX_DURATION; zero included (`monitor run --deadline 0s`: the calls are overdue at once)."""
+    if text is None:
+        return None
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(count + unit for count, unit in parts) != text:
+        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m, 12h, 7d or 1h30m", param=param)
     total = timedelta()
     try:
         for count, unit in parts:
-            total += timedelta(**{DURATION_UNITS[unit]: count})
-    except OverflowError:
+            total += timedelta(**{DURATION_UNITS[unit]: int(count)})
+    except (OverflowError, ValueError):  # ValueError: more digits than int() reads
         total = None
     if total is None or total > MAX_DURATION:
         raise click.BadParameter(f"{text!r} is longer than {MAX_DURATION.days // 365} years", param=param)
     return total
+
+
+def duration(ctx: click.Context | None, param: click.Parameter | None, text: str | None) -> timedelta | None:
+    """`any_duration` longer than zero: how long something holds or may be old (--valid-for, --max-*-age)."""
+    span = any_duration(ctx, param, text)
+    if span is not None and not span:
+        raise click.BadParameter(f"{text!r} is not longer than zero", param=param)
+    return span
+
+
+def margin_level(_ctx: click.Context, _param: click.Parameter, text: str | None) -> str | None:
+    """A --level as models name levels, in lower case whatever case was typed (`Initial`);
+    whether the params define it is for the params to say, naming the levels they do."""
+    return None if text is None else text.lower()
 
 
 def account_name(_ctx: click.Context, param: click.Parameter, text: str) -> str:
@@ -240,7 +277,8 @@ level_option = click.option(
     "--level",
     default="maintenance",
     show_default=True,
-    help="Margin level of the params: maintenance or initial.",
+    callback=margin_level,
+    help="Margin level of the params: maintenance or initial (any case).",
 )
 min_excess_option = click.option(
     "--min-excess",
@@ -297,7 +335,7 @@ def spread_options(command):
         help="Verify on a Dask distributed cluster (pip install 'zkmargin[dask]').",
     )(command)
     return click.option(
-        "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
+        "--jobs", type=AsciiInt(1, MAX_JOBS), metavar="N",
         help=f"Verify in N processes on this machine (at most {MAX_JOBS}: 4 per core).",
     )(command)
 

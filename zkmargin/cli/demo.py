@@ -7,7 +7,7 @@ import time
 import click
 
 from zkmargin import demo as walkthrough
-from zkmargin.cli.common import backend_option, emit_json, json_option
+from zkmargin.cli.common import AsciiInt, backend_option, emit_json, json_option
 from zkmargin.demo.venue_side import DEFAULT_VENUE_ACCOUNTS, VenueSide
 
 
@@ -23,7 +23,7 @@ Examples:
 @click.option("--fast", is_flag=True, help="Do not pause between steps.")
 @click.option(
     "--accounts",
-    type=click.IntRange(min=1),
+    type=AsciiInt(min=1),
     default=walkthrough.DEFAULT_ACCOUNTS,
     show_default=True,
     help="Generated accounts the venue batch-verifies at the end.",

@@ -51,7 +51,7 @@ To rotate, make a new key and publish both public keys until the old epoch expir
 )
 @click.option("--issuer", required=True, help="Your name as signer: a venue or custodian id (a label).")
 @click.option(
-    "--role", "roles", type=click.Choice(zm.KEY_ROLES), multiple=True,
+    "--role", "roles", type=click.Choice(zm.KEY_ROLES, case_sensitive=False), multiple=True,
     help="Required: what the key may sign, params (venue) or custody (custodian); repeat for both.",
 )
 @click.option(

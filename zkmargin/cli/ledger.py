@@ -14,11 +14,13 @@ from typing import Any
 
 import click
 
-from zkmargin.cli.anchoring import allow_unsigned_option, duration, load_trusted_params, trust_option
+from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
 from zkmargin.cli.common import (
+    AsciiInt,
     account_name,
     backend_option,
     db_option,
+    duration,
     json_option,
     load_trust,
     open_ledger,
@@ -137,7 +139,7 @@ The output shows the bucket count the proof claims (padded), never how many are 
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--chunk",
-    type=click.IntRange(min=1),
+    type=AsciiInt(min=1),
     default=intake.DEFAULT_CHUNK,
     show_default=True,
     help="Files verified and recorded per transaction (a crash loses at most one chunk).",

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import duration, trust_option
-from zkmargin.cli.common import account_name, backend_option, db_option, decimal_amount, json_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.anchoring import trust_option
+from zkmargin.cli.common import account_name, backend_option, db_option, decimal_amount, duration, json_option, load_trust, open_ledger, respond, table
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring
 from zkmargin.venue.account_rows import AccountRow

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.cli.common import bounded_duration, db_option, emit_json, json_option, open_ledger, params_option, respond, table
-from zkmargin.venue import monitor
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
+from zkmargin.cli.common import (
+    any_duration,
+    db_option,
+    emit_json,
+    json_option,
+    margin_level,
+    open_ledger,
+    params_option,
+    respond,
+    table,
+)
 from zkmargin.console import counted
-
-_DURATION = re.compile(r"(\d+)([dhms])")
-
-
-def duration(_ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
-    """"2h", "90m", "1h30m", "1d" → a timedelta."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        raise click.BadParameter(f"{text!r} is not a duration such as 2h, 90m, 1h30m or 1d", param=param)
-    return bounded_duration([(int(number), unit) for number, unit in parts], text, param)
+from zkmargin.venue import monitor
 
 
 def _call_document(call: monitor.Call) -> dict:
@@ -63,8 +66,11 @@ Every account without a valid proof for the current epoch, made against the comm
 the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". A valid
 proof received by D meets it (ledger submit); a call still open after D is overdue.""",
 )
-@click.option("--deadline", "deadline", callback=duration, default="2h", show_default=True, help="Time to answer a new call.")
-@click.option("--level", default=monitor.MAINTENANCE, show_default=True, help="The margin level the proofs must meet.")
+@click.option("--deadline", "deadline", callback=any_duration, default="2h", show_default=True, help="Time to answer a new call.")
+@click.option(
+    "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
+    help="The margin level the proofs must meet (one the current epoch's params define; any case).",
+)
 @db_option
 @json_option
 def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: bool) -> None:
@@ -99,7 +105,7 @@ Examples:
   zkmargin monitor calls
   zkmargin monitor calls --status overdue --json""",
 )
-@click.option("--status", type=click.Choice(["open", "met", "overdue"]), help="Only calls in this state.")
+@click.option("--status", type=click.Choice(["open", "met", "overdue"], case_sensitive=False), help="Only calls in this state.")
 @db_option
 @json_option
 def monitor_calls(status: str | None, database: str | None, as_json: bool) -> None:

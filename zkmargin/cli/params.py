@@ -8,8 +8,13 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import duration
-from zkmargin.cli.common import emit_json, output_options, refuse_existing
+from zkmargin.cli.common import (
+    AsciiInt,
+    duration,
+    emit_json,
+    output_options,
+    refuse_existing,
+)
 from zkmargin.console import shown
 from zkmargin.files import write_atomic
 
@@ -125,7 +130,7 @@ or field.""",
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(zm.IMPORT_FORMATS),
+    type=click.Choice(zm.IMPORT_FORMATS, case_sensitive=False),
     required=True,
     help="Layout of RISK_FILE.",
 )
@@ -183,7 +188,7 @@ Raise --epoch with every set you publish.""",
 )
 @click.argument("params_path", metavar="PARAMS", type=click.Path(path_type=Path))
 @click.option("--key", "key_path", type=click.Path(path_type=Path), required=True, help="Your signing key (zkmargin keys new).")
-@click.option("--epoch", type=click.IntRange(1, 2**63 - 1), required=True, help="Epoch number: higher than any you published before.")
+@click.option("--epoch", type=AsciiInt(1, 2**63 - 1), required=True, help="Epoch number: higher than any you published before.")
 @click.option("--valid-for", callback=duration, required=True, metavar="DURATION", help="How long the params hold from now, e.g. 1d or 12h.")
 @output_options("Signed params.json")
 def params_sign(

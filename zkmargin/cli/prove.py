@@ -15,10 +15,12 @@ from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load
 from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
+    AsciiInt,
     backend_option,
     emit_json,
     fail,
     interactive,
+    json_option,
     level_option,
     min_excess_option,
     params_option,
@@ -85,7 +87,7 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 )
 @click.option(
     "--jobs",
-    type=click.IntRange(min=1),
+    type=AsciiInt(min=1),
     default=None,
     help="Processes the proof may use (default: 2 on a machine with two cores or more).",
 )
@@ -106,14 +108,14 @@ Exit 1 with the shortfall when the account does not meet the requirement.""",
 @click.option(
     "--pad-buckets",
     "pad_to",
-    type=click.IntRange(min=1, max=64),
+    type=AsciiInt(min=1, max=64),
     default=None,
     metavar="N",
     help="Show at least N isolated buckets (empty ones are added and proved): the venue "
     "learns N, not how many you hold. Default: the next power of two.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def prove(
     params_path: Path,

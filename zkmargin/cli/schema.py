@@ -26,7 +26,7 @@ Examples:
   zkmargin schema portfolio > portfolio.schema.json
   zkmargin schema market""",
 )
-@click.argument("kind", type=click.Choice(list(SCHEMAS)))
+@click.argument("kind", type=click.Choice(list(SCHEMAS), case_sensitive=False))
 @json_option
 def schema(kind: str, as_json: bool) -> None:
     """Print the JSON Schema of an input or proof file (JSON either way; --json is accepted

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
+    json_option,
     params_option,
     short_digest,
     spread_executor,
@@ -29,6 +30,8 @@ from zkmargin.cli.common import (
 )
 from zkmargin.console import format_money, progress_callback, shown
 from zkmargin.jsonio import read_json
+from zkmargin.validation import named_kind
+from zkmargin.venue.intake import BAD_INPUT, INVALID, VALID
 
 _UNPINNED_NOTE = (
     "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "
@@ -46,17 +49,20 @@ def _policy_and_params(options: dict[str, Any], params_path: Path) -> tuple[zm.P
 
 
 def _load_proof(path: Path) -> Any:
-    return zm.MarginProof.load(path)
+    """The proof file parsed, its statement's threshold included: a statement that cannot be
+    read is a malformed file (exit 2), whatever the verifier would make of the rest."""
+    proof = zm.MarginProof.load(path)
+    proof.to_statement()
+    return proof
 
 
 def _require_same_params(proof: Any, proof_path: Path, params: Any, params_path: Path) -> None:
     """A proof made for other params is a wrong question (exit 2), not a false statement."""
     digest = params.digest()
     if proof.params_digest != digest:
-        fail(
+        raise zm.InputError(
             f"{proof_path}: params_digest {short_digest(proof.params_digest)} does not match "
-            f"{params_path} ({short_digest(digest)}); the proof was made for other params{_epochs_apart(proof, params)}",
-            EXIT_BAD_INPUT,
+            f"{params_path} ({short_digest(digest)}); the proof was made for other params{_epochs_apart(proof, params)}"
         )
 
 
@@ -117,7 +123,7 @@ Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other p
 )
 @challenge_option
 @policy_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def verify(
     params_path: Path,
@@ -176,23 +182,36 @@ def _epoch(document: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class _BatchEntry:
-    path: Path
-    proof: Any
+class _Verdict:
+    """What verify-batch made of one file, in the words of `ledger submit`: valid, invalid
+    (the proof does not verify or falls short of the policy) or bad input (not a proof, a
+    proof for other params: the question was wrong)."""
+
+    file: Path
+    status: str
+    account: str | None = None
+    reason: str | None = None
+    proof: Any = None
 
 
 def _json_files(sources: tuple[Path, ...], params_path: Path, what: str) -> list[Path]:
-    """Every named file, and every *.json in every named directory except the params file."""
+    """Every named file, and every *.json in every named directory except the params file.
+
+    A directory that cannot be listed, a named file that is not there, or no file at all is
+    bad input before anything is read: the venue's command line is wrong, not a file sent in."""
     # realpath, not Path.resolve: a symlink loop among the files is bad input when read, not a RuntimeError here
     params_file = os.path.realpath(params_path)
     files: list[Path] = []
     for source in sources:
         if source.is_dir():
             files += sorted(
-                path for path in source.glob("*.json") if os.path.realpath(path) != params_file
+                path for path in source.iterdir()
+                if path.name.endswith(".json") and os.path.realpath(path) != params_file
             )
-        else:
+        elif os.path.lexists(source):  # a dangling link is one more unreadable file, judged as such
             files.append(source)
+        else:
+            fail(f"{source}: no such file or directory", EXIT_BAD_INPUT)
     if not files:
         fail(f"no {what} in {', '.join(map(str, sources))}", EXIT_BAD_INPUT)
     return files
@@ -211,6 +230,20 @@ def _load_pinned(
     return pinned
 
 
+def _read_for_batch(path: Path, params: zm.RiskParams, params_path: Path) -> _Verdict:
+    """The file's proof, provisionally valid until verified, or its bad input verdict: one
+    file sent in never stops the batch (a FIFO among them is refused unread: it would block)."""
+    proof = None
+    try:
+        if path.exists() and not path.is_file():
+            raise zm.InputError(f"{path}: not a regular file")
+        proof = _load_proof(path)
+        _require_same_params(proof, path, params, params_path)
+    except zm.InputError as error:
+        return _Verdict(path, BAD_INPUT, proof.account if proof else None, str(error))
+    return _Verdict(path, VALID, proof.account, proof=proof)
+
+
 @click.command(
     "verify-batch",
     epilog="""\b
@@ -223,11 +256,15 @@ Examples:
 \b
 --challenge takes one challenge for every proof (64 hex digits), or a file such as
 {"alice": "6f1c…", "bob": "a05e…"}: each proof must answer the challenge handed to its
-account (exit 1 naming it otherwise; an account absent from the file fails). A second
-proof answering one account's challenge fails as replayed: one challenge, one answer.
+account (invalid otherwise; an account absent from the file is invalid). A second
+proof answering one account's challenge is invalid as replayed: one challenge, one answer.
 \b
-All proofs are checked in one multi-scalar multiplication; a failing batch is bisected so
-every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
+Every file gets a verdict, as in ledger submit: valid; invalid (the proof does not verify,
+or falls short of the policy); bad input (not a proof, unreadable, made for other params).
+No file stops the others. All proofs are checked in one multi-scalar multiplication; a
+failing batch is bisected so every invalid proof is named. Exit 0 when all are valid, 2
+when any file is bad input, else 1 when any is invalid; a directory that cannot be read,
+or holds no *.json file, is exit 2 before any file is judged.""",
 )
 @params_option
 @click.argument(
@@ -246,11 +283,11 @@ every bad proof is named. Exit 0 when all are valid, 1 when any fails.""",
     "challenge_source",
     metavar="HEX|FILE",
     help="The challenge every proof must answer (64 hex digits), or a JSON file mapping each "
-    "account to the challenge handed to it; an account missing from the file fails.",
+    "account to the challenge handed to it; a proof for an account missing from it is invalid.",
 )
 @policy_options
 @spread_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@json_option
 @backend_option
 def verify_batch(
     params_path: Path,
@@ -262,20 +299,19 @@ def verify_batch(
     as_json: bool,
     **policy: Any,
 ) -> None:
-    """Verify many accounts' proofs at once and list the failures (venue side)."""
+    """Verify many accounts' proofs at once: a verdict for every file (venue side)."""
     policy, params = _policy_and_params(policy, params_path)
-    entries = [
-        _BatchEntry(path, _load_proof(path))
-        for path in _json_files(sources, params_path, "proof files")
-    ]
     pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
-    challenges = _challenges(challenge_source, [entry.proof.account for entry in entries])
+    verdicts = [_read_for_batch(path, params, params_path) for path in _json_files(sources, params_path, "proof files")]
+    readable = [index for index, verdict in enumerate(verdicts) if verdict.status == VALID]
+    proofs = [verdicts[index].proof for index in readable]
+    challenges = _challenges(challenge_source, [proof.account for proof in proofs])
     started = time.perf_counter()
     with spread_executor(jobs, scheduler) as executor, click.progressbar(
-        length=len(entries), label="verifying", file=sys.stderr, show_pos=True
+        length=len(proofs), label="verifying", file=sys.stderr, show_pos=True
     ) as bar:
         result = zm.verify_batch(
-            [entry.proof for entry in entries],
+            proofs,
             params,
             commitments=pinned,
             progress=progress_callback(bar),
@@ -284,37 +320,38 @@ def verify_batch(
             challenges=challenges,
         )
     seconds = time.perf_counter() - started
-    failures = [
-        {
-            "file": str(entries[failure.index].path),
-            "account": failure.account,
-            "reason": failure.reason,
-        }
-        for failure in result.failures
-    ]
+    for failure in result.failures:
+        index = readable[failure.index]
+        verdicts[index] = replace(verdicts[index], status=INVALID, reason=failure.reason)
     verified = [
-        {"file": str(entry.path), **statement_document(statement)}
-        for entry, statement in zip(entries, result.statements)
+        {"file": str(verdicts[index].file), **statement_document(statement)}
+        for index, statement in zip(readable, result.statements)
         if statement is not None
     ]
+    files = [
+        {"file": str(verdict.file), "account": verdict.account, "status": verdict.status, "reason": verdict.reason}
+        for verdict in verdicts
+    ]
+    counts = {status: sum(row["status"] == status for row in files) for status in (VALID, INVALID, BAD_INPUT)}
     if as_json:
         emit_json(
             {
                 "params_digest": params.digest(),
-                "total": len(entries),
-                "valid": len(verified),
-                "failed": len(failures),
+                "total": len(files),
+                "counts": counts,
                 "seconds": round(seconds, 3),
                 "pinned": pinned is not None,
                 "statements": verified,
-                "failures": failures,
+                "files": files,
             }
         )
     else:
-        click.echo(format_batch_summary(len(entries), verified, failures, seconds))
-        if pinned is None:
+        click.echo(format_batch_summary(counts, verified, files, seconds))
+        if pinned is None and verified:
             click.echo(_UNPINNED_NOTE, err=True)
-    if failures:
+    if counts[BAD_INPUT]:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    if counts[INVALID]:
         raise click.exceptions.Exit(EXIT_FALSE)
 
 
@@ -328,6 +365,8 @@ def _challenges(source: str | None, accounts: list[str]) -> dict[str, str] | Non
         except zm.InputError:
             raise zm.InputError(f"--challenge {source!r}: neither 64 hex digits nor a file") from None
     document = read_json(Path(source))
+    if (kind := named_kind(document)) is not None:
+        raise zm.InputError(f"{source}: is {kind}, not a JSON object mapping each account to its challenge")
     if not isinstance(document, dict) or not document:
         raise zm.InputError(f"{source}: expected a JSON object mapping each account to its challenge")
     with blame(Path(source)):
@@ -335,13 +374,14 @@ def _challenges(source: str | None, accounts: list[str]) -> dict[str, str] | Non
 
 
 def format_batch_summary(
-    total: int, verified: list[dict[str, Any]], failures: list[dict[str, Any]], seconds: float
+    counts: dict[str, int], verified: list[dict[str, Any]], files: list[dict[str, Any]], seconds: float
 ) -> str:
-    """Counts, then what the valid proofs state (grouped, with provenance), then every failure."""
-    per_proof = 1000 * seconds / total if total else 0.0
-    counts = [("proofs", total), ("valid", len(verified)), ("failed", len(failures))]
+    """Counts, then what the valid proofs state (grouped, with provenance), then every file
+    that is not valid, with its verdict and reason."""
+    checked = counts[VALID] + counts[INVALID]
+    per_proof = 1000 * seconds / checked if checked else 0.0
     lines = [
-        table(("", "count"), [(name, str(count)) for name, count in counts], "<>"),
+        table(("", "files"), [("total", str(len(files))), *((status, str(count)) for status, count in counts.items())], "<>"),
         f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)",
     ]
     # Grouped by provenance too: "valid" alone would read as vouched-for when nobody attested the book.
@@ -357,7 +397,10 @@ def format_batch_summary(
         ]
         lines += ["", "valid proofs state:",
                   table(("model", "level", "excess", "provenance", "buckets (padded)", "accounts"), rows, "<<><>>")]
-    if failures:
-        rows = [(shown(row["file"]), shown(row["account"]), shown(row["reason"])) for row in failures]
-        lines += ["", "failures:", table(("file", "account", "reason"), rows, "<<<")]
+    refused = [
+        (shown(row["file"]), shown(row["account"] or "-"), row["status"], shown(row["reason"]))
+        for row in files if row["status"] != VALID
+    ]
+    if refused:
+        lines += ["", table(("file", "account", "status", "reason"), refused, "<<<<")]
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
-from zkmargin.validation import another_kind, describe_validation_error
+from zkmargin.validation import another_kind, describe_validation_error, did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
 from zkmargin.engine.models.base import Levels, market_values
@@ -338,7 +338,7 @@ class RiskParams(StrictModel, JsonFile):
         if level not in self.levels:
             raise InputError(
                 f"level: unknown margin level {level!r}; model {self.model!r} defines "
-                f"{', '.join(sorted(self.levels))}"
+                f"{', '.join(sorted(self.levels))}{did_you_mean(level, self.levels)}"
             )
         return Fraction(Decimal(self.levels[level]))
 

@@ -112,7 +112,9 @@ def run(ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: d
     if deadline.total_seconds() < 0:
         raise zm.InputError("a deadline cannot be in the past")
     now = now or now_utc()
-    epoch = ledger.current_epoch().epoch
+    current = ledger.current_epoch()
+    current.params().level_factor(level)  # an unknown level would call every account to prove it
+    epoch = current.epoch
     with ledger.transaction() as connection:
         # One monitor at a time per epoch (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises).
         connection.execute(select(epochs.c.epoch).where(epochs.c.epoch == epoch).with_for_update())

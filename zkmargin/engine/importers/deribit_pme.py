@@ -40,7 +40,7 @@ from typing import Any
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import read_json
-from zkmargin.validation import quote_key, validate
+from zkmargin.validation import named_kind, quote_key, validate
 from zkmargin.engine.risk_arrays import RiskArrays
 
 QUANTITY_DECIMALS = 4
@@ -107,6 +107,8 @@ def read_deribit_pme(path: str | os.PathLike) -> RiskArrays:
     reader = Reader(what)
     if not isinstance(data, dict):
         raise InputError(f"{what}: expected a JSON object (the pme/simulate response)")
+    if (kind := named_kind(data)) is not None:
+        raise InputError(f"{what}: is {kind}, not a Deribit pme/simulate response")
     root = "result" if "result" in data else "(top level)"
     result = reader.object(data, "result", "") if "result" in data else data
     params = reader.object(result, "model_params", root)

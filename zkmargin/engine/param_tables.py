@@ -1,4 +1,5 @@
-"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies.
+"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies,
+intra-commodity spread charges.
 
 Each is validated against the rest of the params by `RiskParams` (docs/margin-models.md
 says why each is sound).
@@ -23,6 +24,21 @@ class GroupCredit(StrictModel):
 
     groups: list[str] = Field(min_length=2, max_length=2)
     rate: str
+
+
+Delta = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
+
+
+class IntraSpread(StrictModel):
+    """A SPAN intra-commodity (calendar) spread charge on one scenario group (a combined
+    commodity): per tier (one futures expiry) each of its instruments' delta per whole
+    unit, a positive integer count of the group's delta unit, and `rate`, money units per
+    delta unit, rounded up. The charge is rate × min(long, short) over the tiers' net
+    deltas (`engine/intra_spread.py`)."""
+
+    group: str
+    rate: int = Field(ge=0, lt=1 << COEFFICIENT_BITS)
+    tiers: list[Annotated[dict[str, Delta], Field(min_length=1)]] = Field(min_length=2)
 
 
 class Strategy(StrictModel):

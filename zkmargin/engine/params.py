@@ -43,7 +43,7 @@ from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
 from zkmargin.engine.models.base import Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
-from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, LevelRates, Strategy
+from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, IntraSpread, LevelRates, Strategy
 from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
 from zkmargin.engine.risk_arrays import RiskArrays
 
@@ -116,6 +116,7 @@ class RiskParams(StrictModel, JsonFile):
     level_rates: dict[str, LevelRates] = Field(default_factory=dict)
     group_credits: list[GroupCredit] = Field(default_factory=list)
     strategies: list[Strategy] = Field(default_factory=list)
+    intra_spreads: list[IntraSpread] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -206,7 +207,27 @@ class RiskParams(StrictModel, JsonFile):
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         self._credits_are_sound()
         self._strategies_name_known_legs()
+        self._intra_spreads_are_sound()
         return self
+
+    def _intra_spreads_are_sound(self) -> None:
+        """Each intra-commodity spread charges a distinct scenario group of a `max` model,
+        and each instrument sits in one tier of one spread: the charge is a function of the
+        positions alone (docs/margin-models.md, "span")."""
+        if self.intra_spreads and self.aggregation != "max":
+            raise ValueError("intra_spreads: only with aggregation max")
+        known, groups, tiered = set(self.instruments), set(), set()
+        for n, spread in enumerate(self.intra_spreads):
+            if spread.group not in self.scenario_groups or spread.group in groups:
+                raise ValueError(f"intra_spreads[{n}].group: {spread.group!r} must be a scenario group "
+                                 "with one intra spread only")
+            groups.add(spread.group)
+            for tier in spread.tiers:
+                for instrument in tier:
+                    if instrument not in known or instrument in tiered:
+                        raise ValueError(f"intra_spreads[{n}].tiers: {instrument!r} must be a known "
+                                         "instrument in one tier only")
+                    tiered.add(instrument)
 
     def _strategies_name_known_legs(self) -> None:
         known = set(self.instruments)
@@ -293,9 +314,12 @@ class RiskParams(StrictModel, JsonFile):
 
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
-        params keep the digest they had before params could be signed, and a floor's
-        `group` only when it has one, so params with account-wide floors keep theirs."""
+        params keep the digest they had before params could be signed, `intra_spreads`
+        only when there are some and a floor's `group` only when it has one, so params
+        without calendar spreads or with account-wide floors keep theirs."""
         exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
+        if not self.intra_spreads:
+            exclude["intra_spreads"] = True
         account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
         if account_wide:
             exclude["floors"] = account_wide
@@ -401,6 +425,14 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for strategy in terms.strategies
         ],
         group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
+        intra_spreads=[
+            IntraSpread(
+                group=spread.group,
+                rate=money_up(spread.rate, "intra_spreads.rate", spread.group),
+                tiers=[{instruments[row]: delta for row, delta in tier} for tier in spread.tiers],
+            )
+            for spread in terms.intra_spreads
+        ],
         level_rates={
             level: LevelRates(
                 addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),

@@ -24,6 +24,16 @@ numbers). With risk arrays (risk.json) the venue's own scenarios are the scan sc
 no short option minimum is applied (risk.json does not say which instruments are options);
 the file's inter-commodity spreads give the credits (`file_credits`).
 
+Intra-commodity (calendar) spreads: per underlying whose futures have at least two
+expiries (tiers), a charge of rate × min(long, short), the long and short totals of the
+tiers' net deltas (futures only: options here are on the spot, with no delivery month),
+the rate a fraction of the underlying's price per unit of delta (the TOML's
+`intra_commodity`, per asset class). A delta unit is the largest amount every futures
+multiplier of the underlying is a whole multiple of (50 for ES alone; 0.1 for 0.1 and 5),
+so deltas are exact integers; the rate is per delta unit. Risk arrays carry no deltas
+and get no charge. Proof reduction: docs/margin-models.md ("span") and
+proofs/intra_spread.py.
+
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and
 per underlying with options a floor "<underlying> short_option_minimum" of that group,
@@ -38,6 +48,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
+from math import gcd, lcm
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,11 +57,13 @@ from pydantic import Field
 
 from zkmargin.engine.models.base import (
     Contracts,
+    IntraSpreadRates,
     MarginTerms,
     Move,
     ParameterTable,
     PerAssetClass,
     group_floors,
+    held_underlyings,
     per_underlying_scenarios,
     supplied_scenarios,
 )
@@ -80,6 +94,7 @@ class SpanParameters(ParameterTable):
     short_option_minimum_amount: float = Field(ge=0)
     short_option_minimum_fraction: float = Field(ge=0)
     inter_commodity: list[InterCommoditySpread]
+    intra_commodity: PerAssetClass
 
 
 def span_moves(parameters: SpanParameters) -> list[Move]:
@@ -112,7 +127,37 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
         if set(spread.underlyings) <= held
     )
     floors = group_floors(market, "short_option_minimum", np.zeros_like(som), som)
-    return grouped.terms(floors=floors, group_credits=credits)
+    return grouped.terms(floors=floors, group_credits=credits,
+                         intra_spreads=calendar_spreads(market, parameters.intra_commodity))
+
+
+def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
+    """Per underlying whose futures have two expiries or more (at a non-zero rate), its
+    futures by expiry with their deltas in delta units, and the rate per delta unit."""
+    underlying_of, groups = held_underlyings(market)
+    rows = [market.instruments[i] for i in market.instrument_ids()]
+    spreads = []
+    for underlying in groups:
+        futures = [row for row, item in enumerate(rows)
+                   if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None]
+        expiries = sorted({rows[row].expiry for row in futures})
+        price, asset_class = market.underlyings[underlying].price, market.underlyings[underlying].asset_class
+        if len(expiries) < 2 or not rates.of(asset_class):
+            continue
+        multipliers = {row: Fraction(repr(rows[row].multiplier)) for row in futures}
+        unit = delta_unit(list(multipliers.values()))
+        tiers = tuple(
+            tuple((row, int(multipliers[row] / unit)) for row in futures if rows[row].expiry == expiry)
+            for expiry in expiries
+        )
+        spreads.append(IntraSpreadRates(underlying, rates.of(asset_class) * price * float(unit), tiers))
+    return tuple(spreads)
+
+
+def delta_unit(multipliers: list[Fraction]) -> Fraction:
+    """The largest amount every multiplier is a whole multiple of (their greatest common divisor)."""
+    denominator = lcm(*(m.denominator for m in multipliers))
+    return Fraction(gcd(*(int(m * denominator) for m in multipliers)), denominator)
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

@@ -272,12 +272,14 @@ def requirement(book: Book) -> Requirement:
 
 
 def core_binding(parts: tuple[Term, ...]) -> str:
-    """The worst scenario of the scenario term contributing most (first on a tie), else the
-    first intra-commodity spread charged, else "addons"."""
+    """The worst scenario of the scenario term contributing most, or the intra-commodity
+    spread charge when one is larger (the first on a tie), or "addons"."""
     largest = None
     for candidate in parts:
-        if candidate.kind in SCENARIO_KINDS and (largest is None or candidate.exact > largest.exact):
+        if candidate.kind in (*SCENARIO_KINDS, "intra_spread") and (largest is None or candidate.exact > largest.exact):
             largest = candidate
     if largest is None or not largest.exact:
-        return next((t.name for t in parts if t.kind == "intra_spread"), ZERO_SCENARIO)
+        return ZERO_SCENARIO
+    if largest.kind == "intra_spread":
+        return largest.name
     return largest.kind if largest.kind == "expected_shortfall" else largest.scenario

@@ -21,7 +21,7 @@ proves a charge below the true one. (b < 0 only raises c; the full circuit range
 anyway, so there b ∈ {0, 1}.) **Completeness.** The honest prover sets p_t = max(D_t, 0),
 b = 1 exactly when short < long, and c = k·min(long, short): the constraint of the
 smaller side has slack 0, the other's slack B − k·|long − short| lies in [0, 2^64) as long
-as k·|long − short| ≤ B, far beyond any book whose requirement fits in 64 bits.
+as k·|long − short| ≤ B = 2^63 fine units (9·10^16 dollars at quantity scale 1).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from zkmargin.proofs.circuit import MONEY_BITS, POSITION_BITS, Constraint, Varia
 if TYPE_CHECKING:
     from zkmargin.proofs.circuit import CircuitParams
 
-SIDE_SWITCH = (1 << MONEY_BITS) - 1
+SIDE_SWITCH = 1 << (MONEY_BITS - 1)
 """B: added to the constraint of the side the bit does not choose, so that it holds with a
-slack below 2^64 whenever the two sides' charges differ by at most B."""
+slack below 2^64 whenever the two sides' charges differ by at most B; half the slack's
+range, so that a charge overstated by up to 2^63 still proves."""
 
 
 def intra_spread_constraints(

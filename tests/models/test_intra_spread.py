@@ -108,3 +108,10 @@ def test_params_refuse_an_intra_spread_when_a_group_has_two(params):
     data["intra_spreads"] = data["intra_spreads"] * 2
     with pytest.raises(InputError, match="with one intra spread only"):
         RiskParams(**data)
+
+
+def test_params_refuse_an_intra_spread_when_aggregation_is_expected_shortfall(params):
+    data = params.document() | {"aggregation": "expected_shortfall", "es_confidence": "0.975"}
+    with pytest.raises(InputError, match="intra_spreads: only with aggregation max"):
+        RiskParams(**data)
+    assert RiskParams(**data | {"intra_spreads": []}).aggregation == "expected_shortfall"

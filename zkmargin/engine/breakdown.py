@@ -203,8 +203,8 @@ def credit_terms(book: Book) -> list[Term]:
 def intra_spread_terms(book: Book) -> list[Term]:
     """rate × min(long, short) per group with an intra-commodity (calendar) spread charge
     (engine/intra_spread.py), named "<group> intra-commodity spread", with `quantity` the
-    spreads in delta units and `rate` per
-    delta unit; a group whose tiers do not offset is charged nothing and not listed."""
+    spreads in delta units and `rate` per delta unit; a group whose tiers do not offset is
+    charged nothing and not listed."""
     params = book.params
     return [
         term(book, "intra_spread", f"{charge.group} intra-commodity spread", charge.charge,

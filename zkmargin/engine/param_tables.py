@@ -27,6 +27,7 @@ class GroupCredit(StrictModel):
 
 
 Delta = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
+"""An instrument's delta per whole unit in an intra spread: a positive count of delta units."""
 
 
 class IntraSpread(StrictModel):

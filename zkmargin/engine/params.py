@@ -207,13 +207,14 @@ class RiskParams(StrictModel, JsonFile):
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         self._credits_are_sound()
         self._strategies_name_known_legs()
-        self._intra_spreads_are_sound()
+        self._intra_spreads_are_well_formed()
         return self
 
-    def _intra_spreads_are_sound(self) -> None:
-        """Each intra-commodity spread charges a distinct scenario group of a `max` model,
-        and each instrument sits in one tier of one spread: the charge is a function of the
-        positions alone (docs/margin-models.md, "span")."""
+    def _intra_spreads_are_well_formed(self) -> None:
+        """Intra-commodity spreads need aggregation `max` (the proof adds their charges to
+        that requirement); each charges a distinct scenario group, and each instrument sits
+        in one tier of one spread, as a market-built `span` makes them (docs/margin-models.md,
+        "Intra-commodity spread charges")."""
         if self.intra_spreads and self.aggregation != "max":
             raise ValueError("intra_spreads: only with aggregation max")
         known, groups, tiered = set(self.instruments), set(), set()

@@ -18,7 +18,8 @@ underlying that moves in it). With aggregation `max` the requirement adds up eac
 worst loss, floored at 0; with `expected_shortfall` every scenario is in one group.
 
 `digest()` is the SHA-256 (hex) of the canonical encoding: the JSON of every field
-(`model_dump(mode="json")`) but the signature (`epoch` only when present), keys sorted,
+(`model_dump(mode="json")`) but the signature (`epoch` only when present, `intra_spreads`
+only when not empty: `document`), keys sorted,
 separators "," and ":" with no whitespace, non-ASCII characters kept, encoded as UTF-8.
 """
 
@@ -82,7 +83,8 @@ class RiskParams(StrictModel, JsonFile):
 
     Construction and loading validate every field; a problem is an `InputError` naming it.
     `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; the file
-    holds every field, defaults included.
+    holds every field, defaults included, but those `document` leaves out so that params
+    made before them keep their digest.
     """
 
     json_what = "risk params JSON"

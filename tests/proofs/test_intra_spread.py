@@ -1,13 +1,18 @@
 """SPAN intra-commodity spread charges, proved: a side bit states k·min(long, short) soundly."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.models.conftest import account, model
-from tests.models.test_intra_spread import DECEMBER, MARCH, SPREAD_CHARGE, crude
+from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE, crude
 from tests.proofs.conftest import forge_proof
 from zkmargin.engine.assess import assess
+from zkmargin.engine.intra_spread import intra_charges
+from zkmargin.engine.market import Market
 from zkmargin.engine.params import build_params
 from zkmargin.errors import InsufficientMargin, InvalidProof
 from zkmargin.proofs.circuit import MONEY_BITS
@@ -16,6 +21,7 @@ from zkmargin.proofs.statement import Statement, limb_count
 from zkmargin.proofs.verifier import verify
 from zkmargin.proofs.witness import assign
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CALENDAR = {DECEMBER: 1, MARCH: -1}
 CHARGE = "intra[U]"
 SIDE = "intra_side[U]"
@@ -109,3 +115,26 @@ def test_circuit_adds_four_limbs_per_tier_and_five_per_commodity_when_it_charges
     assert limb_count(circuit) - limb_count(plain) == 4 * tiers + 5
     assert [v.name for v in circuit.variables if v.name.startswith("intra")][-2:] == [SIDE, CHARGE]
     assert circuit.bounds()[-1] > 1 << MONEY_BITS  # the charge is anchored, not ranged
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-5, 5), min_size=3, max_size=3), st.integers(-2, 2))
+def test_circuit_accepts_exactly_when_equity_meets_the_requirement_with_its_calendar_charge(
+    params, circuit, quantities, offset
+):
+    positions = dict(zip((DECEMBER, MARCH, JUNE), quantities))
+    report = assess(account(0, positions), params)
+    cash = report.requirement - report.equity + Decimal(offset) / 100
+    book = account(cash, positions)
+    honest = assign(circuit, params, book)
+    (expected,) = intra_charges(params, params.position_vector(book))
+    assert value(circuit, honest, CHARGE) == expected.charge
+    assert (circuit.unsatisfied(honest) == []) == assess(book, params).meets == (offset >= 0)
+
+
+def test_circuit_is_the_one_made_before_intra_spreads_when_no_commodity_has_two_futures_months():
+    # span over examples/market.json: CL's options expire on other dates than its one future
+    params = build_params(Market.load(EXAMPLES / "market.json"), model("span"))
+    circuit = Statement.for_params(params, "test", "maintenance").compile(params)
+    assert not [v.name for v in circuit.variables if v.name.startswith("intra")]
+    assert circuit.digest() == "6023663ba58a6aba06f2e4434513a8558d6746e2bfec4aeca74359b370c8aeee"  # main at d6cf7b2

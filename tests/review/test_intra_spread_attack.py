@@ -436,11 +436,10 @@ def test_span_charges_no_spread_when_two_futures_of_one_contract_month_expire_a_
 # --- what the verifier learns ------------------------------------------------------------
 
 @pytest.mark.parametrize("positions", [
-    {},                               # nothing held
     {DECEMBER: 2, JUNE: 1},           # all long: no spread, side bit 1
     CALENDAR,                         # balanced: side bit 0
     {DECEMBER: 5, MARCH: -1},         # short side smaller: side bit 1, large gap
-], ids=["empty", "all long", "calendar", "unbalanced"])
+], ids=["all long", "calendar", "unbalanced"])
 def test_proof_has_the_shape_of_the_empty_book_when_the_book_holds_calendar_spreads(params, positions):
     def shape(book_positions):
         report = assess(account(0, book_positions), params)

@@ -168,9 +168,8 @@ def test_check_shows_the_intra_commodity_charge_when_the_book_holds_a_calendar_s
     args = ("--allow-unsigned", "--params", str(tmp_path / "params.json"), "--portfolio", str(tmp_path / "calendar.json"))
     document = check_json(invoke, *args[2::2])
     charged = [term for term in document["terms"] if term["term"] == "intra_spread"]
-    assert charged == [{"term": "intra_spread", "name": "U intra-commodity spread", "quantity": "1",
-                        "rate": "700", "amount": "700.00"}]
+    assert charged == [{"term": "intra_spread", "name": "U intra-commodity spread", "amount": "700.00"}]
     assert document["binding"] == "U intra-commodity spread" and document["requirement"] == "700.01"
     text = invoke("check", *args).stdout.splitlines()
     assert next(line for line in text if line.startswith("U intra-commodity spread")).split() == [
-        "U", "intra-commodity", "spread", "1", "@", "700.00", "700.00"]
+        "U", "intra-commodity", "spread", "700.00"]

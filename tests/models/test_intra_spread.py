@@ -36,8 +36,8 @@ def test_span_charges_rate_times_price_times_multiplier_when_long_front_month_sh
     report = assess(account(0, {DECEMBER: 1, MARCH: -1}), params)
     # the scan moves both months together: only the short side's rounding up is lost
     assert dict(report.group_losses) == {"U": Decimal("0.01")}
-    charged = [(t.kind, t.name, t.quantity, t.rate, t.amount) for t in report.terms if t.kind == "intra_spread"]
-    assert charged == [("intra_spread", "U intra-commodity spread", Decimal(1), SPREAD_CHARGE, SPREAD_CHARGE)]
+    charged = [(t.kind, t.name, t.amount) for t in report.terms if t.kind == "intra_spread"]
+    assert charged == [("intra_spread", "U intra-commodity spread", SPREAD_CHARGE)]
     assert report.requirement == Decimal("0.01") + SPREAD_CHARGE
 
 
@@ -58,15 +58,28 @@ def test_span_names_the_charge_as_binding_when_no_scenario_loses(params):
     assert assess(account(0, {DECEMBER: 1, JUNE: -1}), params).binding == "U intra-commodity spread"
 
 
-def test_span_params_tier_futures_by_expiry_in_one_delta_unit_when_multipliers_differ():
-    market = crude(**{"QM 2026-12": {"kind": "future", "expiry": "2026-12-18", "multiplier": 500},
+def test_span_params_weigh_each_future_by_its_spread_charge_when_multipliers_differ():
+    # the mini expires a day before the full-size contract: one contract month, one tier
+    market = crude(**{"QM 2026-12": {"kind": "future", "expiry": "2026-12-17", "multiplier": 500},
                       "MCL 2027-03": {"kind": "future", "expiry": "2027-03-19", "multiplier": 100}})
     (spread,) = build_params(market, model("span")).intra_spreads
     assert spread.group == "U"
-    assert spread.tiers == [{DECEMBER: 10, "QM 2026-12": 5}, {MARCH: 10, "MCL 2027-03": 1}, {JUNE: 10}]
-    assert spread.rate == 1 * 70 * 100  # 1% × $70 × 100 barrels, in cents
-    report = assess(account(0, {"QM 2026-12": 2, "MCL 2027-03": -10}), build_params(market, model("span")))
+    # 1% × $70 × multiplier, in cents
+    assert spread.tiers == [{DECEMBER: 70000, "QM 2026-12": 35000}, {MARCH: 70000, "MCL 2027-03": 7000}, {JUNE: 70000}]
+    params = build_params(market, model("span"))
+    report = assess(account(0, {"QM 2026-12": 2, "MCL 2027-03": -10}), params)
     assert [t.amount for t in report.terms if t.kind == "intra_spread"] == [SPREAD_CHARGE]
+    flat = assess(account(0, {DECEMBER: 1, "QM 2026-12": -2}), params)
+    assert not [t for t in flat.terms if t.kind == "intra_spread"]
+
+
+def test_span_rounds_each_spread_charge_up_to_the_cent_when_a_multiplier_has_a_long_decimal_spelling():
+    third = 0.3333333333333333
+    market = one_underlying_market(70.0, "commodity",
+                                   F={"kind": "future", "expiry": "2026-12-18", "multiplier": third},
+                                   G={"kind": "future", "expiry": "2027-03-19", "multiplier": third})
+    (spread,) = build_params(market, model("span")).intra_spreads
+    assert spread.tiers == [{"F": 24}, {"G": 24}]  # 1% × $70 / 3 = 23.33… cents, rounded up
 
 
 def test_span_has_no_intra_spread_when_a_commodity_has_one_futures_expiry():
@@ -94,6 +107,7 @@ def test_params_keep_intra_spreads_when_saved_and_loaded(params, tmp_path):
     (lambda s: s["tiers"][1].update({DECEMBER: 1000}), "'CL 2026-12' must be a known instrument in one tier only"),
     (lambda s: s["tiers"][1].update({"nope": 1}), "'nope' must be a known instrument"),
     (lambda s: s["tiers"][0].update({DECEMBER: 0}), "greater than 0"),
+    (lambda s: s["tiers"][0].update({DECEMBER: 1 << 62}), "less than"),
     (lambda s: s.update(tiers=s["tiers"][:1]), "at least 2"),
 ])
 def test_params_refuse_an_intra_spread_when_it_is_malformed(params, change, message):

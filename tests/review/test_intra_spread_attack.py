@@ -44,7 +44,7 @@ SCAN_ONLY = Decimal("0.01")
 """The calendar book's requirement without the charge: what a cheating prover funds."""
 CHARGE, SIDE = "intra[U]", "intra_side[U]"
 QM, MCL = "QM 2026-12", "MCL 2027-03"
-"""Crude futures of 500 and 100 barrels: the delta unit becomes 100 barrels."""
+"""Crude futures of 500 and 100 barrels: spread charges of $350 and $70 a contract."""
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,6 @@ def test_circuit_counts_the_intra_items_in_the_soundness_budget_when_rates_and_d
     largest = (1 << 62) - 1
     document = params.document()
     spread = document["intra_spreads"][0]
-    spread["rate"] = largest
     spread["tiers"] = [{name: largest for name in tier} for tier in spread["tiers"]]
     extreme = RiskParams(**document)
     circuit = circuit_of(extreme)
@@ -173,10 +172,11 @@ def test_circuit_counts_the_intra_items_in_the_soundness_budget_when_rates_and_d
 
 
 def test_prove_refuses_with_a_clear_error_when_the_side_switch_is_below_the_honest_gap(params):
-    # A venue's rate of 2^61 cents per contract: an all-long book is charged 0, but the
-    # unchosen side's slack B − k·L = 2^63 − 5·2^61 is negative
+    # A venue's spread charge of 2^61 cents per contract: an all-long book is charged 0,
+    # but the unchosen side's slack B − L = 2^63 − 5·2^61 is negative
     document = params.document()
-    document["intra_spreads"][0]["rate"] = 1 << 61
+    spread = document["intra_spreads"][0]
+    spread["tiers"] = [{name: 1 << 61 for name in tier} for tier in spread["tiers"]]
     steep = RiskParams(**document)
     all_long = account(Decimal(0), {DECEMBER: 5})
     report = assess(all_long, steep)
@@ -197,7 +197,7 @@ def edited(params, change):
 EDITS = {
     # December and March in one tier: the calendar spread nets to 0
     "months merged": (lambda s: s.update(tiers=[s["tiers"][0] | s["tiers"][1], s["tiers"][2]]), SCAN_ONLY),
-    "rate lowered": (lambda s: s.update(rate=1), Decimal("0.02")),
+    "charges lowered": (lambda s: s.update(tiers=[{name: 1 for name in tier} for tier in s["tiers"]]), Decimal("0.02")),
     "March dropped": (lambda s: s.update(tiers=[s["tiers"][0], s["tiers"][2]]), SCAN_ONLY),
     # the same charge, tiers in another order: still other params
     "tiers swapped": (lambda s: s.update(tiers=[s["tiers"][1], s["tiers"][0], s["tiers"][2]]), Decimal("700.01")),
@@ -223,10 +223,10 @@ def test_verify_refuses_a_proof_when_the_trader_drops_every_intra_spread(params)
 
 
 @pytest.mark.parametrize("change", [
-    lambda s: s.update(rate=s["rate"] - 1),
+    lambda s: s["tiers"][1].update({MARCH: s["tiers"][1][MARCH] - 1}),
     lambda s: s["tiers"][0].update({DECEMBER: 2}),
     lambda s: s.update(tiers=[s["tiers"][0] | s["tiers"][1], s["tiers"][2]]),
-], ids=["rate", "delta", "tiers"])
+], ids=["charge lowered a cent", "charge lowered to 2 cents", "tiers"])
 def test_check_params_refuses_the_signature_when_a_signed_intra_spread_is_edited(params, change):
     key = zm.new_key("venue-a", "params")
     moment = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
@@ -361,9 +361,8 @@ def test_check_json_shows_the_hand_computed_charge_when_multipliers_differ(mixed
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     charged = [term for term in document["terms"] if term["term"] == "intra_spread"]
-    # ten spreads of the 100-barrel delta unit at $70 each
-    assert charged == [{"term": "intra_spread", "name": "U intra-commodity spread", "quantity": "10",
-                        "rate": "70", "amount": "700.00"}]
+    # ten 100-barrel contracts at $70 against two 500-barrel ones at $350
+    assert charged == [{"term": "intra_spread", "name": "U intra-commodity spread", "amount": "700.00"}]
     assert Decimal(document["requirement"]) == assess(account(100000, positions), mixed).requirement
 
 
@@ -379,16 +378,12 @@ def test_prove_charges_the_bucket_holding_the_spread_when_the_account_is_isolate
         buckets.buckets[0].model_copy(update={"cash": Decimal("700.01")}), buckets.buckets[1]]})
     assert verify(prove(funded, params, workers=1), params).buckets == 2
 
-# --- rounding the rate per delta unit ----------------------------------------------------
+# --- rounding the spread charges ---------------------------------------------------------
 
-# FINDING (medium, understated charge): a futures multiplier whose decimal spelling is
-# long (1/3 written by a program as 0.3333333333333333, or 0.1 + 0.2 as
-# 0.30000000000000004) makes the delta unit their greatest common divisor, 10^-16 of a
-# unit, and the rate per delta unit 0.01 × 70 × 10^-16 dollars, which `money_up` snaps to
-# 0 as float noise instead of rounding it up (engine/models/span.py `calendar_spreads`,
-# engine/money_units.py NOISE_DECIMALS). The params carry rate 0: every calendar spread
-# of that underlying goes uncharged, in `assess`, `check` and the proof alike, while
-# docs/margin-models.md says the rate is "rounded up". Refusing such params is a fix too.
+# Was a FINDING (medium, understated charge) against the first design, which counted deltas
+# in the greatest common divisor of the multipliers and published a rate per delta unit: a
+# multiplier spelled 0.3333333333333333 made that unit 10^-16 and the rate snapped to 0 as
+# float noise. Each future now carries its own spread charge per contract, rounded up.
 def test_build_params_keeps_the_calendar_charge_when_a_futures_multiplier_has_a_long_decimal_spelling():
     market = one_underlying_market(70.0, "commodity",
                                    A={"kind": "future", "expiry": "2026-12-18", "multiplier": 1},
@@ -401,12 +396,9 @@ def test_build_params_keeps_the_calendar_charge_when_a_futures_multiplier_has_a_
     assert intra_charged(assess(account(0, {"A": 1, "B": -3}), thirds)) == Decimal("0.70")
 
 
-# FINDING (low, overstated charge): the rate is rounded up to a cent per delta unit, and
-# the delta unit is set by the smallest futures multiplier listed on the underlying. A
-# token at $0.20 with 1,000-token futures is charged 1% × 0.20 × 1,000 = $2.00 a spread;
-# once the venue also lists a 1-token future, the delta unit is 1 token, its rate
-# $0.002 rounds up to $0.01, and the same book is charged $10.00: five times SPAN's charge,
-# set by a contract the trader does not hold. An honest trader must fund it to prove.
+# Was a FINDING (low, overstated charge) against the first design: a rate per delta unit
+# rounded up to a cent let a listed 1-token future raise every spread's charge fivefold.
+# Now only the 1-token contract's own charge rounds (to $0.01 from $0.002).
 def test_span_charges_rate_times_notional_when_a_smaller_multiplier_future_is_listed():
     futures = {"A": {"kind": "future", "expiry": "2026-12-18", "multiplier": 1000},
                "B": {"kind": "future", "expiry": "2027-03-19", "multiplier": 1000}}
@@ -419,13 +411,9 @@ def test_span_charges_rate_times_notional_when_a_smaller_multiplier_future_is_li
 
 
 
-# FINDING (low, overstated charge): tiers are exact expiry dates, but a SPAN tier is a
-# contract month, and a mini contract can stop trading a day before the full-size one of
-# the same month (as NYMEX's 500-barrel E-mini crude, QM, does before CL, to the reviewer's
-# knowledge). Long 1 CL January against short 2 QM January, a flat position in one month,
-# then falls into two tiers and is charged a full calendar spread ($700) that SPAN does
-# not charge. market.json has no contract-month field, so the
-# fix needs one (or a documented departure); span.py `calendar_spreads`.
+# Was a FINDING (low, overstated charge): tiers were exact expiry dates, but a SPAN tier is
+# a contract month, and a mini contract can stop trading a day before the full-size one of
+# the same month. Tiers are now calendar months of expiry (span.py `calendar_spreads`).
 def test_span_charges_no_spread_when_two_futures_of_one_contract_month_expire_a_day_apart():
     market = one_underlying_market(70.0, "commodity",
                                    **{"CL JAN": {"kind": "future", "expiry": "2026-12-17", "multiplier": 1000},
@@ -450,20 +438,19 @@ def test_proof_has_the_shape_of_the_empty_book_when_the_book_holds_calendar_spre
     assert shape(positions) == shape({})
 
 
-# FINDING (low, house rule): a delta above 2^62 delta units (a 1,000-barrel future beside
-# one whose multiplier is spelled 0.30000000000000004: delta unit 4·10^-17 barrel) escapes
-# `build_params` as a raw pydantic ValidationError (IntraSpread is built outside
-# RiskParams' own error conversion, engine/params.py), so `zkmargin params build` ends in
-# a traceback with exit 1, the code of a failed verification, instead of an InputError
-# naming the field with exit 2.
-def test_params_build_refuses_with_exit_two_when_a_futures_delta_does_not_fit(tmp_path):
+# Was a FINDING (low, house rule) against the first design: a delta above 2^62 delta units
+# escaped `build_params` as a raw pydantic ValidationError (exit 1 and a traceback). Spread
+# charges are now rounded by `to_money_units`, which names an amount that does not fit, and
+# validated inside RiskParams; a market too large to publish is exit 2 in one line.
+def test_params_build_refuses_with_exit_two_when_a_futures_market_is_too_large_to_publish(tmp_path):
     market = {"as_of": "2026-11-27", "currency": "USD", "rate": 0.0,
-              "underlyings": {"U": {"price": 70.0, "vol": 0.3, "asset_class": "commodity"}},
+              "underlyings": {"U": {"price": 1e12, "vol": 0.3, "asset_class": "commodity"}},
               "instruments": {
                   "A": {"underlying": "U", "kind": "future", "expiry": "2026-12-18", "multiplier": 1000},
-                  "B": {"underlying": "U", "kind": "future", "expiry": "2027-03-19", "multiplier": 0.1 + 0.2}}}
+                  "B": {"underlying": "U", "kind": "future", "expiry": "2027-03-19", "multiplier": 1e9}}}
     (tmp_path / "market.json").write_text(json.dumps(market))
     result = CliRunner().invoke(cli, ["params", "build", "--market", str(tmp_path / "market.json"),
                                       "--model", str(Path(__file__).resolve().parents[2] / "circuits" / "span.toml"),
                                       "-o", str(tmp_path / "params.json")], prog_name="zkmargin")
-    assert result.exit_code == 2 and "intra_spreads" in result.output, result.output or repr(result.exception)
+    assert result.exit_code == 2 and "overflows" in result.output, result.output or repr(result.exception)
+    assert len(result.output.strip().splitlines()) == 1

@@ -162,7 +162,7 @@ def term_label(term: dict[str, Any], floors: set[str]) -> str:
     if kind == "credit":
         return f"spread credit {term['name']}"
     if kind == "intra_spread":
-        return f"{term['name']} {term['quantity']} @ {format_money(term['rate'], '')}"
+        return term["name"]
     if kind == "floor":
         return f"floor {term['name']}"
     if kind == "level":

@@ -201,16 +201,12 @@ def credit_terms(book: Book) -> list[Term]:
 
 
 def intra_spread_terms(book: Book) -> list[Term]:
-    """rate × min(long, short) per group with an intra-commodity (calendar) spread charge
-    (engine/intra_spread.py), named "<group> intra-commodity spread", with `quantity` the
-    spreads in delta units and `rate` per delta unit; a group whose tiers do not offset is
-    charged nothing and not listed."""
-    params = book.params
+    """min(long, short) per group with an intra-commodity (calendar) spread charge
+    (engine/intra_spread.py), named "<group> intra-commodity spread"; a group whose tiers
+    do not offset is charged nothing and not listed."""
     return [
-        term(book, "intra_spread", f"{charge.group} intra-commodity spread", charge.charge,
-             quantity=from_fixed(charge.spreads, params.quantity_scale),
-             rate=from_fixed(charge.rate, params.money_scale))
-        for charge in intra_charges(params, book.q)
+        term(book, "intra_spread", f"{charge.group} intra-commodity spread", charge.charge)
+        for charge in intra_charges(book.params, book.q)
         if charge.charge
     ]
 

@@ -1,17 +1,18 @@
 """SPAN intra-commodity (calendar) spread charges in the clear.
 
-A combined commodity whose futures have two expiries or more (tiers) is charged for the
-basis risk between them, which its scan scenarios (every expiry moving together) do not
-see. With δ_i the delta of instrument i per whole unit (delta units, params
-`intra_spreads`), q_i its position in quantity units and k the rate (money units per
-delta unit):
+A combined commodity whose futures expire in two calendar months or more (tiers) is
+charged for the basis risk between them, which its scan scenarios (every expiry moving
+together) do not see. With w_i the spread charge of instrument i per whole unit (money
+units: its delta, in units of the underlying, times the charge per unit of delta, params
+`intra_spreads`) and q_i its position in quantity units:
 
-    D_t    = Σ_{i in tier t} δ_i·q_i                 net delta of tier t
+    D_t    = Σ_{i in tier t} w_i·q_i                 charge-weighted net delta of tier t
     long   = Σ_t max(D_t, 0) ,  short = Σ_t max(−D_t, 0)
-    charge = k·min(long, short)                      fine units (money units / quantity scale)
+    charge = min(long, short)                        fine units (money units / quantity scale)
 
-min(long, short) is the number of spreads (in delta units, over the quantity scale) SPAN
-forms between the tiers. The proof states it with a bit witness (proofs/intra_spread.py).
+so each spread between two months is charged once, at its smaller leg's weight: long one
+1,000-barrel December against short one March at $700 a contract is $700. The proof states
+the minimum with a bit witness (proofs/intra_spread.py).
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IntraCharge:
-    """One group's tiers' net deltas D_t and the charge they make at `rate`."""
+    """One group's tiers' charge-weighted net deltas D_t and the charge they make."""
 
     group: str
-    rate: int
     tier_deltas: tuple[int, ...]
 
     @property
@@ -41,22 +41,17 @@ class IntraCharge:
         return sum(max(-delta, 0) for delta in self.tier_deltas)
 
     @property
-    def spreads(self) -> int:
-        """min(long, short): delta units spread between tiers, over the quantity scale."""
-        return min(self.long, self.short)
-
-    @property
     def charge(self) -> int:
-        """rate × spreads, fine units."""
-        return self.rate * self.spreads
+        """min(long, short), fine units."""
+        return min(self.long, self.short)
 
 
 def tier_deltas(spread: IntraSpread, position: dict[str, int]) -> tuple[int, ...]:
-    """D_t = Σ δ_i·q_i per tier, `position` mapping an instrument to q_i."""
-    return tuple(sum(delta * position[instrument] for instrument, delta in tier.items()) for tier in spread.tiers)
+    """D_t = Σ w_i·q_i per tier, `position` mapping an instrument to q_i."""
+    return tuple(sum(weight * position[instrument] for instrument, weight in tier.items()) for tier in spread.tiers)
 
 
 def intra_charges(params: RiskParams, q: list[int]) -> list[IntraCharge]:
     """The intra-commodity spread charge of every group of `params` that has one."""
     position = dict(zip(params.instruments, q))
-    return [IntraCharge(spread.group, spread.rate, tier_deltas(spread, position)) for spread in params.intra_spreads]
+    return [IntraCharge(spread.group, tier_deltas(spread, position)) for spread in params.intra_spreads]

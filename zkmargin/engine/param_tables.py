@@ -26,20 +26,19 @@ class GroupCredit(StrictModel):
     rate: str
 
 
-Delta = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
-"""An instrument's delta per whole unit in an intra spread: a positive count of delta units."""
+SpreadCharge = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
+"""An instrument's intra-commodity spread charge per whole unit: positive money units."""
 
 
 class IntraSpread(StrictModel):
     """A SPAN intra-commodity (calendar) spread charge on one scenario group (a combined
-    commodity): per tier (one futures expiry) each of its instruments' delta per whole
-    unit, a positive integer count of the group's delta unit, and `rate`, money units per
-    delta unit, rounded up. The charge is rate × min(long, short) over the tiers' net
-    deltas (`engine/intra_spread.py`)."""
+    commodity): per tier (one month of futures expiries) each of its instruments' spread
+    charge per whole unit (money units, rounded up; its delta weighted by the charge per
+    unit of delta). The charge is min(long, short) over the tiers' net weighted deltas
+    (`engine/intra_spread.py`)."""
 
     group: str
-    rate: int = Field(ge=0, lt=1 << COEFFICIENT_BITS)
-    tiers: list[Annotated[dict[str, Delta], Field(min_length=1)]] = Field(min_length=2)
+    tiers: list[Annotated[dict[str, SpreadCharge], Field(min_length=1)]] = Field(min_length=2)
 
 
 class Strategy(StrictModel):

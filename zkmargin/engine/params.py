@@ -41,7 +41,7 @@ from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dum
 from zkmargin.validation import another_kind, describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
-from zkmargin.engine.models.base import Levels, market_values
+from zkmargin.engine.models.base import IntraSpreadRates, Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
 from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, IntraSpread, LevelRates, Strategy
@@ -428,14 +428,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for strategy in terms.strategies
         ],
         group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
-        intra_spreads=[
-            IntraSpread(
-                group=spread.group,
-                rate=money_up(spread.rate, "intra_spreads.rate", spread.group),
-                tiers=[{instruments[row]: delta for row, delta in tier} for tier in spread.tiers],
-            )
-            for spread in terms.intra_spreads
-        ],
+        intra_spreads=[intra_spread_document(spread, instruments) for spread in terms.intra_spreads],
         level_rates={
             level: LevelRates(
                 addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),
@@ -444,3 +437,14 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for level, (long, short) in terms.level_addons.items()
         },
     )
+
+
+def intra_spread_document(spread: IntraSpreadRates, instruments: list[str]) -> dict[str, Any]:
+    """An intra spread as params data, each spread charge rounded up to the money unit
+    (validated, with the other fields, when the params are constructed)."""
+    tiers = []
+    for tier in spread.tiers:
+        names = [instruments[row] for row, _ in tier]
+        charges = to_money_units(np.array([charge for _, charge in tier]), "up", "intra_spreads spread charge", names)
+        tiers.append(dict(zip(names, charges)))
+    return {"group": spread.group, "tiers": tiers}

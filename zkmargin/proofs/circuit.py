@@ -27,8 +27,8 @@ Variables, in this order (the proof file lists commitments in the same order):
            (group_credit_constraints)
     p_g,t  long part of tier t of group g's intra-commodity spread (max aggregation), with
     b_g    its side bit and c_g its charge: p_g,t ≥ 0, p_g,t − D_g,t ≥ 0, 1 − b_g ≥ 0,
-           c_g ≥ k_g·Σ_t p_g,t − b_g·B, c_g ≥ k_g·Σ_t (p_g,t − D_g,t) − (1 − b_g)·B,
-           so c_g ≥ k_g·min(long, short) (intra_spread.py)
+           c_g ≥ Σ_t p_g,t − b_g·B, c_g ≥ Σ_t (p_g,t − D_g,t) − (1 − b_g)·B,
+           so c_g ≥ min(long, short) (intra_spread.py)
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 

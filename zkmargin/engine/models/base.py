@@ -76,13 +76,12 @@ class FloorRates:
 
 @dataclass(frozen=True)
 class IntraSpreadRates:
-    """A SPAN intra-commodity (calendar) spread charge on scenario group `group`: `rate`
-    currency units per delta unit, and per tier (one futures expiry) the (instrument row,
-    delta per whole unit) of its instruments, deltas positive integers of delta units."""
+    """A SPAN intra-commodity (calendar) spread charge on scenario group `group`: per tier
+    (one month of futures expiries) the (instrument row, spread charge per whole unit in
+    currency units) of its instruments."""
 
     group: str
-    rate: float
-    tiers: tuple[tuple[tuple[int, int], ...], ...]
+    tiers: tuple[tuple[tuple[int, float], ...], ...]
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,15 @@ numbers). With risk arrays (risk.json) the venue's own scenarios are the scan sc
 no short option minimum is applied (risk.json does not say which instruments are options);
 the file's inter-commodity spreads give the credits (`file_credits`).
 
-Intra-commodity (calendar) spreads: per underlying whose futures have at least two
-expiries (tiers), a charge of rate × min(long, short), the long and short totals of the
-tiers' net deltas (futures only: options here are on the spot, with no delivery month),
-the rate a fraction of the underlying's price per unit of delta (the TOML's
-`intra_commodity`, per asset class). A delta unit is the largest amount every futures
-multiplier of the underlying is a whole multiple of (50 for ES alone; 0.1 for 0.1 and 5),
-so deltas are exact integers; the rate is per delta unit. Risk arrays carry no deltas
-and get no charge. Proof reduction: docs/margin-models.md ("span") and
-proofs/intra_spread.py.
+Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
+calendar months (tiers), a charge of min(long, short), the long and short totals of the
+tiers' net charge-weighted deltas (futures only: options here are on the spot, with no
+delivery month). Each future's weight is its spread charge per contract, the TOML's
+`intra_commodity` rate (per asset class) × the underlying's price × its multiplier,
+rounded up to the money unit like every per-contract rate: one spread of 1,000-barrel
+crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of that. Risk
+arrays carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span")
+and proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and
@@ -47,9 +47,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
-from fractions import Fraction
-from math import gcd, lcm
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -132,32 +131,34 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
 
 
 def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
-    """Per underlying whose futures have two expiries or more (at a non-zero rate), its
-    futures by expiry with their deltas in delta units, and the rate per delta unit."""
+    """Per underlying whose futures expire in two calendar months or more (at a non-zero
+    rate), its futures by expiry month with their spread charge per contract (currency).
+
+    A tier is a calendar month of expiry, not a date: futures of one contract month
+    expire within days of each other (a mini a day before its full-size contract), and
+    a spread between them carries no delivery-month basis."""
     underlying_of, groups = held_underlyings(market)
     rows = [market.instruments[i] for i in market.instrument_ids()]
     spreads = []
     for underlying in groups:
         futures = [row for row, item in enumerate(rows)
                    if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None]
-        expiries = sorted({rows[row].expiry for row in futures})
+        months = sorted({expiry_month(rows[row].expiry) for row in futures})
         price, asset_class = market.underlyings[underlying].price, market.underlyings[underlying].asset_class
-        if len(expiries) < 2 or not rates.of(asset_class):
+        if len(months) < 2 or not rates.of(asset_class):
             continue
-        multipliers = {row: Fraction(repr(rows[row].multiplier)) for row in futures}
-        unit = delta_unit(list(multipliers.values()))
+        per_unit = rates.of(asset_class) * price
         tiers = tuple(
-            tuple((row, int(multipliers[row] / unit)) for row in futures if rows[row].expiry == expiry)
-            for expiry in expiries
+            tuple((row, per_unit * rows[row].multiplier) for row in futures if expiry_month(rows[row].expiry) == month)
+            for month in months
         )
-        spreads.append(IntraSpreadRates(underlying, rates.of(asset_class) * price * float(unit), tiers))
+        spreads.append(IntraSpreadRates(underlying, tiers))
     return tuple(spreads)
 
 
-def delta_unit(multipliers: list[Fraction]) -> Fraction:
-    """The largest amount every multiplier is a whole multiple of (their greatest common divisor)."""
-    denominator = lcm(*(m.denominator for m in multipliers))
-    return Fraction(gcd(*(int(m * denominator) for m in multipliers)), denominator)
+def expiry_month(expiry: date) -> tuple[int, int]:
+    """(year, month) of an expiry date: the tier it falls in."""
+    return expiry.year, expiry.month
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

@@ -11,6 +11,7 @@ import pytest
 
 import zkmargin as zm
 from tests.cli.conftest import REPO, write_portfolio
+from tests.models.test_intra_spread import DECEMBER, MARCH, crude
 from zkmargin.cli.report_view import format_report, report_document
 
 EXAMPLES = REPO / "examples"
@@ -159,3 +160,16 @@ def test_check_shows_issuer_and_epoch_when_params_are_signed(params_files):
     assert (f"params       {signed.digest()[:16]}… (as of {signed.as_of}, issuer venue-a, epoch 7, "
             f"valid until {until})") in format_report(document)
     assert "epoch" not in report_document(report, plain)["params"]
+
+
+def test_check_shows_the_intra_commodity_charge_when_the_book_holds_a_calendar_spread(invoke, tmp_path):
+    zm.build_params(crude(), zm.MarginModel.load(REPO / "circuits" / "span.toml")).save(tmp_path / "params.json")
+    write_portfolio(tmp_path / "calendar.json", "spreader", 1000, {DECEMBER: 1, MARCH: -1})
+    args = ("--allow-unsigned", "--params", str(tmp_path / "params.json"), "--portfolio", str(tmp_path / "calendar.json"))
+    document = check_json(invoke, *args[2::2])
+    charged = [term for term in document["terms"] if term["term"] == "intra_spread"]
+    assert charged == [{"term": "intra_spread", "name": "U intra-commodity spread", "amount": "700.00"}]
+    assert document["binding"] == "U intra-commodity spread" and document["requirement"] == "700.01"
+    text = invoke("check", *args).stdout.splitlines()
+    assert next(line for line in text if line.startswith("U intra-commodity spread")).split() == [
+        "U", "intra-commodity", "spread", "700.00"]

@@ -33,6 +33,7 @@ def make_params(
         addons=lambda level: (list(addon_long), list(addon_short)),
         credit_rates=lambda: [],
         strategies=[],
+        intra_spreads=[],
         floors=[SimpleNamespace(name=f"f{j}", long=list(lo), short=list(sh), group=group)
                 for j, (lo, sh, group) in enumerate((*floor, None)[:3] for floor in floors)],
     )

@@ -161,6 +161,8 @@ def term_label(term: dict[str, Any], floors: set[str]) -> str:
         return f"pairing {term['quantity']} {term['name']} (saves {format_money(-term['rate'], '')} each)"
     if kind == "credit":
         return f"spread credit {term['name']}"
+    if kind == "intra_spread":
+        return term["name"]
     if kind == "floor":
         return f"floor {term['name']}"
     if kind == "level":

@@ -6,7 +6,8 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
 
     E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
     loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
-    core     = Σ_g max(0, max_{s∈g} loss_s) − credits  or  max(0, ES_α(loss))   (g: scenario_groups)
+    core     = Σ_g max(0, max_{s∈g} loss_s) − credits + intra  or  max(0, ES_α(loss))   (g: scenario_groups;
+               intra: the calendar spread charges, engine/intra_spread.py)
     A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j QS·saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻
                (n: the cheapest pairing into strategy templates in whole strategies, engine/strategies.py)
     base     = max(core + A, max_f F_f) ,   required = λ_level·base (a Fraction)
@@ -45,8 +46,9 @@ class MarginReport:
     `equity`, `requirement`, `threshold` and `excess` are Decimals in currency units;
     `equity_fine` and `required_fine` are the exact numbers (fine units) behind `meets`.
     `binding` names the term that sets the requirement: a scenario (the worst one of the
-    group contributing most to core), "expected_shortfall", "addons" (no scenario loses)
-    or a floor. `scenario_pnl` is the portfolio's profit in each scenario, exact.
+    group contributing most to core), "expected_shortfall", "<group> intra-commodity
+    spread" (a calendar spread charge above every group's scenario term), "addons" (no
+    scenario loses) or a floor. `scenario_pnl` is the portfolio's profit in each scenario, exact.
     `group_losses` is each scenario group's share of core, exact, in order of first
     appearance: max(0, worst loss in the group) with aggregation `max`, max(0, ES) rounded
     up to a fine unit (money unit / quantity scale) for the one group of

@@ -5,7 +5,8 @@ level's factor (docs/margin-models.md, "The generic integer form"):
 
     parts    = the scenario terms (one per group: max(0, worst loss, the group's floors),
                or max(0, ES_α)),
-               minus each inter-group spread credit (engine/credits.py), one add-on per
+               minus each inter-group spread credit (engine/credits.py), plus each
+               intra-commodity spread charge (engine/intra_spread.py), one add-on per
                instrument (addon_long_i·q_i⁺ or addon_short_i·q_i⁻ at the level), minus
                S·saving_j·n_j per strategy of the cheapest pairing (engine/strategies.py;
                n_j whole strategies, S the quantity scale)
@@ -35,6 +36,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from zkmargin.engine.credits import group_credits
+from zkmargin.engine.intra_spread import intra_charges
 from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.strategies import cheapest_pairing, savings
@@ -198,6 +200,17 @@ def credit_terms(book: Book) -> list[Term]:
             for pair, credit in group_credits(params, book.losses, worst, floors)]
 
 
+def intra_spread_terms(book: Book) -> list[Term]:
+    """min(long, short) per group with an intra-commodity (calendar) spread charge
+    (engine/intra_spread.py), named "<group> intra-commodity spread"; a group whose tiers
+    do not offset is charged nothing and not listed."""
+    return [
+        term(book, "intra_spread", f"{charge.group} intra-commodity spread", charge.charge)
+        for charge in intra_charges(book.params, book.q)
+        if charge.charge
+    ]
+
+
 def floor_terms(book: Book) -> list[Term]:
     """F_f for every floor, one term each; a group's floor, when the book has positions it
     charges, is listed for information only (it already raises its group's scenario term)."""
@@ -205,7 +218,9 @@ def floor_terms(book: Book) -> list[Term]:
     return [term(book, "floor", floor.name, amount) for floor, amount in amounts if amount or floor.group is None]
 
 
-PARTS: tuple[Callable[[Book], list[Term]], ...] = (scenario_terms, credit_terms, addon_terms, pairing_terms)
+PARTS: tuple[Callable[[Book], list[Term]], ...] = (
+    scenario_terms, credit_terms, intra_spread_terms, addon_terms, pairing_terms,
+)
 """The terms that add up to the requirement unless a floor is above them."""
 FLOORS: tuple[Callable[[Book], list[Term]], ...] = (floor_terms,)
 """The floors: the requirement is at least each of them."""
@@ -253,11 +268,14 @@ def requirement(book: Book) -> Requirement:
 
 
 def core_binding(parts: tuple[Term, ...]) -> str:
-    """The worst scenario of the scenario term contributing most (first on a tie), or "addons"."""
+    """The worst scenario of the scenario term contributing most, or the intra-commodity
+    spread charge when one is larger (the first on a tie), or "addons"."""
     largest = None
     for candidate in parts:
-        if candidate.kind in SCENARIO_KINDS and (largest is None or candidate.exact > largest.exact):
+        if candidate.kind in (*SCENARIO_KINDS, "intra_spread") and (largest is None or candidate.exact > largest.exact):
             largest = candidate
     if largest is None or not largest.exact:
         return ZERO_SCENARIO
+    if largest.kind == "intra_spread":
+        return largest.name
     return largest.kind if largest.kind == "expected_shortfall" else largest.scenario

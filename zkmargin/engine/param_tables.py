@@ -1,4 +1,5 @@
-"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies.
+"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies,
+intra-commodity spread charges.
 
 Each is validated against the rest of the params by `RiskParams` (docs/margin-models.md
 says why each is sound).
@@ -23,6 +24,21 @@ class GroupCredit(StrictModel):
 
     groups: list[str] = Field(min_length=2, max_length=2)
     rate: str
+
+
+SpreadCharge = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
+"""An instrument's intra-commodity spread charge per whole unit: positive money units."""
+
+
+class IntraSpread(StrictModel):
+    """A SPAN intra-commodity (calendar) spread charge on one scenario group (a combined
+    commodity): per tier (one month of futures expiries) each of its instruments' spread
+    charge per whole unit (money units, rounded up; its delta weighted by the charge per
+    unit of delta). The charge is min(long, short) over the tiers' net weighted deltas
+    (`engine/intra_spread.py`)."""
+
+    group: str
+    tiers: list[Annotated[dict[str, SpreadCharge], Field(min_length=1)]] = Field(min_length=2)
 
 
 class Strategy(StrictModel):

@@ -18,7 +18,8 @@ underlying that moves in it). With aggregation `max` the requirement adds up eac
 worst loss, floored at 0; with `expected_shortfall` every scenario is in one group.
 
 `digest()` is the SHA-256 (hex) of the canonical encoding: the JSON of every field
-(`model_dump(mode="json")`) but the signature (`epoch` only when present), keys sorted,
+(`model_dump(mode="json")`) but the signature (`epoch` only when present, `intra_spreads`
+only when not empty: `document`), keys sorted,
 separators "," and ":" with no whitespace, non-ASCII characters kept, encoded as UTF-8.
 """
 
@@ -40,10 +41,10 @@ from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dum
 from zkmargin.validation import another_kind, describe_validation_error, did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
-from zkmargin.engine.models.base import Levels, market_values
+from zkmargin.engine.models.base import IntraSpreadRates, Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
-from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, LevelRates, Strategy
+from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, IntraSpread, LevelRates, Strategy
 from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
 from zkmargin.engine.risk_arrays import RiskArrays
 
@@ -82,7 +83,8 @@ class RiskParams(StrictModel, JsonFile):
 
     Construction and loading validate every field; a problem is an `InputError` naming it.
     `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; the file
-    holds every field, defaults included.
+    holds every field, defaults included, but those `document` leaves out so that params
+    made before them keep their digest.
     """
 
     json_what = "risk params JSON"
@@ -116,6 +118,7 @@ class RiskParams(StrictModel, JsonFile):
     level_rates: dict[str, LevelRates] = Field(default_factory=dict)
     group_credits: list[GroupCredit] = Field(default_factory=list)
     strategies: list[Strategy] = Field(default_factory=list)
+    intra_spreads: list[IntraSpread] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -206,7 +209,28 @@ class RiskParams(StrictModel, JsonFile):
             raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
         self._credits_are_sound()
         self._strategies_name_known_legs()
+        self._intra_spreads_are_well_formed()
         return self
+
+    def _intra_spreads_are_well_formed(self) -> None:
+        """Intra-commodity spreads need aggregation `max` (the proof adds their charges to
+        that requirement); each charges a distinct scenario group, and each instrument sits
+        in one tier of one spread, as a market-built `span` makes them (docs/margin-models.md,
+        "Intra-commodity spread charges")."""
+        if self.intra_spreads and self.aggregation != "max":
+            raise ValueError("intra_spreads: only with aggregation max")
+        known, groups, tiered = set(self.instruments), set(), set()
+        for n, spread in enumerate(self.intra_spreads):
+            if spread.group not in self.scenario_groups or spread.group in groups:
+                raise ValueError(f"intra_spreads[{n}].group: {spread.group!r} must be a scenario group "
+                                 "with one intra spread only")
+            groups.add(spread.group)
+            for tier in spread.tiers:
+                for instrument in tier:
+                    if instrument not in known or instrument in tiered:
+                        raise ValueError(f"intra_spreads[{n}].tiers: {instrument!r} must be a known "
+                                         "instrument in one tier only")
+                    tiered.add(instrument)
 
     def _strategies_name_known_legs(self) -> None:
         known = set(self.instruments)
@@ -293,9 +317,12 @@ class RiskParams(StrictModel, JsonFile):
 
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
-        params keep the digest they had before params could be signed, and a floor's
-        `group` only when it has one, so params with account-wide floors keep theirs."""
+        params keep the digest they had before params could be signed, `intra_spreads`
+        only when there are some and a floor's `group` only when it has one, so params
+        without calendar spreads or with account-wide floors keep theirs."""
         exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
+        if not self.intra_spreads:
+            exclude["intra_spreads"] = True
         account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
         if account_wide:
             exclude["floors"] = account_wide
@@ -401,6 +428,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for strategy in terms.strategies
         ],
         group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
+        intra_spreads=[intra_spread_document(spread, instruments) for spread in terms.intra_spreads],
         level_rates={
             level: LevelRates(
                 addon_long=to_money_units(long, "up", f"level_rates[{level}].addon_long", instruments),
@@ -409,3 +437,14 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for level, (long, short) in terms.level_addons.items()
         },
     )
+
+
+def intra_spread_document(spread: IntraSpreadRates, instruments: list[str]) -> dict[str, Any]:
+    """An intra spread as params data, each spread charge rounded up to the money unit
+    (validated, with the other fields, when the params are constructed)."""
+    tiers = []
+    for tier in spread.tiers:
+        names = [instruments[row] for row, _ in tier]
+        charges = to_money_units(np.array([charge for _, charge in tier]), "up", "intra_spreads spread charge", names)
+        tiers.append(dict(zip(names, charges)))
+    return {"group": spread.group, "tiers": tiers}

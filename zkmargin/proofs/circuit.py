@@ -25,6 +25,10 @@ Variables, in this order (the proof file lists commitments in the same order):
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
            by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b
            (group_credit_constraints)
+    p_g,t  long part of tier t of group g's intra-commodity spread (max aggregation), with
+    b_g    its side bit and c_g its charge: p_g,t ≥ 0, p_g,t − D_g,t ≥ 0, 1 − b_g ≥ 0,
+           c_g ≥ Σ_t p_g,t − b_g·B, c_g ≥ Σ_t (p_g,t − D_g,t) − (1 − b_g)·B,
+           so c_g ≥ min(long, short) (intra_spread.py)
     t      Rockafellar–Uryasev threshold (expected_shortfall only), signed 64-bit
     v_s    excess loss over t in scenario s (expected_shortfall only); v_s ≥ 0, v_s ≥ loss_s − t
 
@@ -32,13 +36,13 @@ With q⁺ = q + u and q⁻ = u, E = QS·c + Σ value_i·(q_i + u_i) − vshort_i
 loss_s = −Σ pnl_is·(q_i + u_i) + pshort_is·u_i and the add-on
 A = Σ along_i·(q_i + u_i) + ashort_i·u_i, the requirement constraints are
 
-    max:  Q·(E − X) − P·(Σ_g m_g − Σ_k x_k + A) ≥ 0
+    max:  Q·(E − X) − P·(Σ_g m_g − Σ_k x_k + Σ_g c_g + A) ≥ 0
     ES:   Kn·Q·(E − X) − Kn·P·(t + A) − Kd·P·Σ v_s ≥ 0   with N(1 − α) = Kn/Kd
           Q·(E − X) − P·A ≥ 0                      the requirement is never below the add-ons
     both: Q·(E − X) − P·F_f ≥ 0                    for every floor f of no group
 
 Each holds for the prover's witnesses only if it holds for the minimal ones, because the
-requirement only grows with u_i, m_g and the v_s, and E only shrinks with u_i (params
+requirement only grows with u_i, m_g, c_g and the v_s, and E only shrinks with u_i (params
 refuse vshort_i < value_i and pshort_is < pnl_is): the prover cannot gain by lying in them.
 """
 
@@ -81,6 +85,7 @@ class CircuitParams(Protocol):
     floors: list
 
     strategies: list
+    intra_spreads: list
 
     def addons(self, level: str) -> tuple[list[int], list[int]]: ...
 
@@ -265,7 +270,9 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
         Variable("c", "collateral", SIGNED_SHIFT[MONEY_BITS], MONEY_BITS, own_range=not (lean and Q * params.quantity_scale == 1))
     )
 
-    # pairing.py builds on this module's Variable and Constraint, so it is imported here
+    # pairing.py and intra_spread.py build on this module's Variable and Constraint, so
+    # they are imported here
+    from zkmargin.proofs.intra_spread import intra_spread_constraints
     from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
 
     floors = list(params.floors)
@@ -361,7 +368,9 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
             params, group_var, variables, constraints, scenario_profit,
             {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors},
         )
-        constraints.append(requirement("scenarios", Q, [(P, worst_losses), (P, credits), (P, addons)]))
+        intra_charges = intra_spread_constraints(params, variables, constraints, lean)
+        charges = [(P, worst_losses), (P, credits), (P, intra_charges), (P, addons)]
+        constraints.append(requirement("scenarios", Q, charges))
     elif params.aggregation == "expected_shortfall":
         tail = len(params.scenarios) * (1 - Fraction(params.es_confidence))
         Kn, Kd = tail.numerator, tail.denominator

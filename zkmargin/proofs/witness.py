@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zkmargin.engine.assess import scenario_losses
 from zkmargin.engine.credits import group_credits
+from zkmargin.engine.intra_spread import intra_charges
 from zkmargin.engine.strategies import cheapest_pairing
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.pairing import pairing_witness
@@ -22,8 +23,9 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     loss, at least its floor), x_k = the largest credit its bounds allow (engine/credits.py), t = the
     Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0), n = the cheapest
     pairing into strategies at `level` (a composite block's members stated as their halves
-    and a bonus count z_k, pairing.py) and b_i = [q_i < 0]: the choices that make the
-    requirement constraint's slack largest.
+    and a bonus count z_k, pairing.py), b_i = [q_i < 0], and per intra-commodity spread
+    p_t = max(D_t, 0), the side bit [short < long] and the charge k·min(long, short)
+    (intra_spread.py): the choices that make the requirement constraint's slack largest.
     """
     positions = params.position_vector(portfolio)
     by_name = {f"q[{name}]": q for name, q in zip(params.instruments, positions)}
@@ -39,6 +41,11 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     worst = {group: by_name[f"m[{group}]"] for group in params.scenario_groups}
     for pair, credit in group_credits(params, losses, worst, floors):
         by_name[f"x[{pair}]"] = credit
+    for spread in intra_charges(params, positions):
+        for t, delta in enumerate(spread.tier_deltas):
+            by_name[f"intra_long[{spread.group}, {t}]"] = max(delta, 0)
+        by_name[f"intra_side[{spread.group}]"] = int(spread.short < spread.long)
+        by_name[f"intra[{spread.group}]"] = spread.charge
     if params.aggregation == "expected_shortfall":
         _, t = expected_shortfall(losses, params.es_confidence)
         by_name["t"] = t

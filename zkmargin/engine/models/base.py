@@ -75,6 +75,16 @@ class FloorRates:
 
 
 @dataclass(frozen=True)
+class IntraSpreadRates:
+    """A SPAN intra-commodity (calendar) spread charge on scenario group `group`: per tier
+    (one month of futures expiries) the (instrument row, spread charge per whole unit in
+    currency units) of its instruments."""
+
+    group: str
+    tiers: tuple[tuple[tuple[int, float], ...], ...]
+
+
+@dataclass(frozen=True)
 class MarginTerms:
     """A model's requirement in the generic form, in currency units per whole unit.
 
@@ -83,7 +93,8 @@ class MarginTerms:
     instrument, in the order of the source's instrument ids. An add-on left out is zero
     for every instrument. `level_addons` maps a level to the (long, short) add-on rates
     that replace these at that level (Reg T initial). `group_credits` lists
-    (group a, group b, decimal rate) inter-group spread credits.
+    (group a, group b, decimal rate) inter-group spread credits, `intra_spreads` the
+    intra-commodity spread charges.
     """
 
     scenarios: tuple[str, ...]
@@ -97,6 +108,7 @@ class MarginTerms:
     level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     group_credits: tuple[tuple[str, str, str], ...] = ()
     strategies: tuple = ()  # StrategyTerms of engine/models/strategies.py
+    intra_spreads: tuple[IntraSpreadRates, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("addon_long", "addon_short"):

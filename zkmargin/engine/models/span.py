@@ -24,6 +24,16 @@ numbers). With risk arrays (risk.json) the venue's own scenarios are the scan sc
 no short option minimum is applied (risk.json does not say which instruments are options);
 the file's inter-commodity spreads give the credits (`file_credits`).
 
+Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
+calendar months (tiers), a charge of min(long, short), the long and short totals of the
+tiers' net charge-weighted deltas (futures only: options here are on the spot, with no
+delivery month). Each future's weight is its spread charge per contract, the TOML's
+`intra_commodity` rate (per asset class) × the underlying's price × its multiplier,
+rounded up to the money unit like every per-contract rate: one spread of 1,000-barrel
+crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of that. Risk
+arrays carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span")
+and proofs/intra_spread.py.
+
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and
 per underlying with options a floor "<underlying> short_option_minimum" of that group,
@@ -37,6 +47,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -45,11 +56,13 @@ from pydantic import Field
 
 from zkmargin.engine.models.base import (
     Contracts,
+    IntraSpreadRates,
     MarginTerms,
     Move,
     ParameterTable,
     PerAssetClass,
     group_floors,
+    held_underlyings,
     per_underlying_scenarios,
     supplied_scenarios,
 )
@@ -80,6 +93,7 @@ class SpanParameters(ParameterTable):
     short_option_minimum_amount: float = Field(ge=0)
     short_option_minimum_fraction: float = Field(ge=0)
     inter_commodity: list[InterCommoditySpread]
+    intra_commodity: PerAssetClass
 
 
 def span_moves(parameters: SpanParameters) -> list[Move]:
@@ -112,7 +126,39 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
         if set(spread.underlyings) <= held
     )
     floors = group_floors(market, "short_option_minimum", np.zeros_like(som), som)
-    return grouped.terms(floors=floors, group_credits=credits)
+    return grouped.terms(floors=floors, group_credits=credits,
+                         intra_spreads=calendar_spreads(market, parameters.intra_commodity))
+
+
+def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
+    """Per underlying whose futures expire in two calendar months or more (at a non-zero
+    rate), its futures by expiry month with their spread charge per contract (currency).
+
+    A tier is a calendar month of expiry, not a date: futures of one contract month
+    expire within days of each other (a mini a day before its full-size contract), and
+    a spread between them carries no delivery-month basis."""
+    underlying_of, groups = held_underlyings(market)
+    rows = [market.instruments[i] for i in market.instrument_ids()]
+    spreads = []
+    for underlying in groups:
+        futures = [row for row, item in enumerate(rows)
+                   if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None]
+        months = sorted({expiry_month(rows[row].expiry) for row in futures})
+        price, asset_class = market.underlyings[underlying].price, market.underlyings[underlying].asset_class
+        if len(months) < 2 or not rates.of(asset_class):
+            continue
+        per_unit = rates.of(asset_class) * price
+        tiers = tuple(
+            tuple((row, per_unit * rows[row].multiplier) for row in futures if expiry_month(rows[row].expiry) == month)
+            for month in months
+        )
+        spreads.append(IntraSpreadRates(underlying, tiers))
+    return tuple(spreads)
+
+
+def expiry_month(expiry: date) -> tuple[int, int]:
+    """(year, month) of an expiry date: the tier it falls in."""
+    return expiry.year, expiry.month
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tests.cli.conftest import REPO
 from tests.cli.test_bad_input import assert_one_line_error
 from zkmargin.cli import cli
+from zkmargin.hazmat.groups import current_backend, using
 
 
 def test_check_names_the_trailing_comma_when_the_portfolio_file_has_one(invoke, workdir):
@@ -250,7 +251,11 @@ CAPITALISED_CHOICES = {
 def test_choice_options_read_any_case_as_the_listed_name_when_typed_in_capitals(invoke, workdir, choice):
     if choice == "--status":
         assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
-    result = invoke(*CAPITALISED_CHOICES[choice])
+    # --backend switches this process's backend: restored, so later tests keep theirs
+    with using(current_backend()):
+        result = invoke(*CAPITALISED_CHOICES[choice])
+        if choice == "--backend":
+            assert current_backend() == "py_ecc"
     assert result.exit_code == 0, result.output
     if choice == "--role":
         assert json.loads((workdir / "b.pub.json").read_text())["roles"] == ["params"]

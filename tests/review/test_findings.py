@@ -19,7 +19,7 @@ from zkmargin.cli import cli
 from zkmargin.errors import InvalidProof, ZkMarginError
 from zkmargin.hazmat import generators
 from zkmargin.hazmat.generators import G_LABEL, GENERATORS_DST, BulletproofGens, PedersenGens, vector_message
-from zkmargin.hazmat.groups import Point, backend
+from zkmargin.hazmat.groups import Point, backend, using
 from zkmargin.hazmat.inner_product import InnerProductProof
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.scalar import random_scalar
@@ -127,14 +127,16 @@ def test_generators_ignore_cache_when_its_directory_is_world_writable(tmp_path, 
 # F3, second face: the same unchecked load lets a cached point that is not on the curve
 # raise arkworks' bare ValueError from every later prove/verify (until the file is deleted),
 # instead of the file being ignored and rewritten as the module docstring promises.
-def test_generators_rebuild_cache_when_a_cached_point_is_off_the_curve(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["arkworks", "py_ecc"])
+def test_generators_rebuild_cache_when_a_cached_point_is_off_the_curve(tmp_path, monkeypatch, name):
     monkeypatch.setenv("ZKMARGIN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(generators, "_chains", {})
-    honest = BulletproofGens(16, 1).G(16, 1)
-    _rewrite_cached_point(tmp_path, 5, (1).to_bytes(48, "big") + (1).to_bytes(48, "big"))
-    monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
-    monkeypatch.setattr(generators, "_chains", {})
-    assert BulletproofGens(16, 1).G(16, 1) == honest
+    with using(name):
+        monkeypatch.setattr(generators, "_chains", {})
+        honest = BulletproofGens(16, 1).G(16, 1)
+        _rewrite_cached_point(tmp_path, 5, (1).to_bytes(48, "big") + (1).to_bytes(48, "big"))
+        monkeypatch.setattr(generators.secrets, "randbelow", lambda bound: 0)
+        monkeypatch.setattr(generators, "_chains", {})
+        assert BulletproofGens(16, 1).G(16, 1) == honest
 
 
 # F4 (low) — hazmat/range_proof.py: verify_batch catches only InvalidProof while preparing

@@ -103,5 +103,6 @@ class GroupBackend(Protocol):
         ...
 
     def from_affine_bytes_trusted(self, data: bytes) -> Any:
-        """Inverse of `to_affine_bytes` with no curve or subgroup check (integrity-checked caches only)."""
+        """Inverse of `to_affine_bytes` with no subgroup check (integrity-checked caches and
+        points this process made only); ValueError for a point off the curve."""
         ...

@@ -219,4 +219,9 @@ class PyEccBackend:
         return x.n.to_bytes(48, "big") + y.n.to_bytes(48, "big")
 
     def from_affine_bytes_trusted(self, data: bytes) -> Projective:
-        return (FQ(int.from_bytes(data[:48], "big")), FQ(int.from_bytes(data[48:96], "big")), FQ.one())
+        x, y = int.from_bytes(data[:48], "big"), int.from_bytes(data[48:96], "big")
+        # the curve equation costs two multiplications; arkworks checks it too, so a damaged
+        # cache file fails the same way on both backends
+        if x >= FIELD_MODULUS or y >= FIELD_MODULUS or (y * y - x * x * x - _CURVE_B) % FIELD_MODULUS:
+            raise ValueError("point is not on the G1 curve")
+        return (FQ(x), FQ(y), FQ.one())

@@ -14,6 +14,8 @@ from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE,
 from zkmargin.engine.assess import assess
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.errors import InputError
+from zkmargin.hazmat.scalar import ORDER
+from zkmargin.proofs.statement import Statement
 
 PRICE, VOL, RATE = 70.0, 0.3, 0.01
 """crude()'s futures price and volatility (rate 0), span.toml's commodity spread rate."""
@@ -72,9 +74,25 @@ def test_span_charges_the_short_call_leg_when_a_december_future_is_long_against_
 def test_span_nets_a_long_put_against_long_futures_of_its_tier_when_the_put_is_on_march(params):
     put = cents("put", 66)
     assert put < 0
-    report = assess(account(0, {DECEMBER: -1, MARCH: 1, MARCH_PUT: 1}), params)
+    positions = {DECEMBER: -1, MARCH: 1, MARCH_PUT: 1}
+    report = assess(account(0, positions), params)
     # March nets to 70000 + put cents (the put's negative delta), December is −70000
     assert charged(report) == (SPREAD_CHARGE * 100 + put) / 100
+    book = account(report.requirement - report.equity, positions)
+    assert zm.verify(zm.prove(book, params, workers=1), params).account == "test"
+
+
+def test_circuit_budgets_a_negative_weight_as_its_size_when_every_weight_is_largest(params):
+    largest = (1 << 62) - 1
+    budgets = []
+    for sign in (1, -1):
+        document = params.document()
+        spread = document["intra_spreads"][0]
+        spread["tiers"] = [{name: sign * largest for name in tier} for tier in spread["tiers"]]
+        extreme = RiskParams(**document)
+        # compiling checks the soundness budget (Circuit.check_soundness)
+        budgets.append(Statement.for_params(extreme, "test", "maintenance").compile(extreme).soundness_budget())
+    assert budgets[0] == budgets[1] < ORDER // 2
 
 
 def test_span_weighs_an_option_at_its_implied_volatility_when_it_is_marked():

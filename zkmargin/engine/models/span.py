@@ -26,13 +26,17 @@ the file's inter-commodity spreads give the credits (`file_credits`).
 
 Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
 calendar months (tiers), a charge of min(long, short), the long and short totals of the
-tiers' net charge-weighted deltas (futures only: options here are on the spot, with no
-delivery month). Each future's weight is its spread charge per contract, the TOML's
-`intra_commodity` rate (per asset class) × the underlying's price × its multiplier,
-rounded up to the money unit like every per-contract rate: one spread of 1,000-barrel
-crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of that. Risk
-arrays carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span")
-and proofs/intra_spread.py.
+tiers' net charge-weighted deltas. Each future's weight is its spread charge per
+contract, the TOML's `intra_commodity` rate (per asset class) × the underlying's price ×
+its multiplier, rounded up to the money unit like every per-contract rate: one spread of
+1,000-barrel crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of
+that. An option on a future (`on_future`) joins the tier of the earliest future expiring
+on or after it (the serial and quarterly convention: market.json does not name the
+future), weighed rate × price × its Black-76 delta per contract, its size rounded up to
+one money unit at least and its sign kept (a put's is negative); one that outlives every
+future joins none, and options never make a tier. Options on the spot, stocks and
+perpetuals are in no tier. Risk arrays carry no deltas and get no charge. Proof
+reduction: docs/margin-models.md ("span") and proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and

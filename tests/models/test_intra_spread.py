@@ -106,8 +106,9 @@ def test_params_keep_intra_spreads_when_saved_and_loaded(params, tmp_path):
     (lambda s: s.update(group="X"), "'X' must be a scenario group"),
     (lambda s: s["tiers"][1].update({DECEMBER: 1000}), "'CL 2026-12' must be a known instrument in one tier only"),
     (lambda s: s["tiers"][1].update({"nope": 1}), "'nope' must be a known instrument"),
-    (lambda s: s["tiers"][0].update({DECEMBER: 0}), "greater than 0"),
+    (lambda s: s["tiers"][0].update({DECEMBER: 0}), "must not be 0"),
     (lambda s: s["tiers"][0].update({DECEMBER: 1 << 62}), "less than"),
+    (lambda s: s["tiers"][0].update({DECEMBER: -(1 << 62)}), "greater than"),
     (lambda s: s.update(tiers=s["tiers"][:1]), "at least 2"),
 ])
 def test_params_refuse_an_intra_spread_when_it_is_malformed(params, change, message):

@@ -2,9 +2,10 @@
 
 A combined commodity whose futures expire in two calendar months or more (tiers) is
 charged for the basis risk between them, which its scan scenarios (every expiry moving
-together) do not see. With w_i the spread charge of instrument i per whole unit (money
-units: its delta, in units of the underlying, times the charge per unit of delta, params
-`intra_spreads`) and q_i its position in quantity units:
+together) do not see; an option on a future counts in its future's tier. With w_i the
+spread charge of instrument i per whole unit (money units, signed: its delta, in units of
+the underlying, times the charge per unit of delta, params `intra_spreads`) and q_i its
+position in quantity units:
 
     D_t    = Σ_{i in tier t} w_i·q_i                 charge-weighted net delta of tier t
     long   = Σ_t max(D_t, 0) ,  short = Σ_t max(−D_t, 0)

@@ -250,16 +250,19 @@ class Market(StrictModel, JsonFile):
             values[rows] = price
         return values * arrays.multiplier[:, None]
 
-    def unit_greeks(self) -> dict[str, NDArray[np.float64]]:
+    def unit_greeks(self, vols: ArrayLike | None = None) -> dict[str, NDArray[np.float64]]:
         """Δ, Γ, ν, Θ of one whole unit of every instrument today, over `instrument_ids()`.
 
         Per whole unit (× multiplier): Δ in units of the underlying per unit of its price
         (1 × multiplier for a stock or a future), Γ per unit of price squared, ν per 1.00 of
-        volatility and Θ per year (pricing.py); 0 for what is linear in the price.
+        volatility and Θ per year (pricing.py); 0 for what is linear in the price. Options
+        are at their underlying's volatility, or at `vols` (one per instrument, e.g.
+        `instrument_vols()`) when given.
         """
         arrays = self._arrays()
         prices = arrays.price[arrays.underlying_index][:, None]
-        vols = arrays.vol[arrays.underlying_index][:, None]
+        own = arrays.vol[arrays.underlying_index] if vols is None else np.asarray(vols, dtype=np.float64)
+        vols = own[:, None]
         greeks = {"delta": np.ones(len(prices)), "gamma": np.zeros(len(prices)),
                   "vega": np.zeros(len(prices)), "theta": np.zeros(len(prices))}
         for rows, option in self._options(arrays, prices, vols, black_scholes_greeks, black76_greeks):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from zkmargin.jsonio import StrictModel
 
@@ -26,16 +26,25 @@ class GroupCredit(StrictModel):
     rate: str
 
 
-SpreadCharge = Annotated[int, Field(gt=0, lt=1 << COEFFICIENT_BITS)]
-"""An instrument's intra-commodity spread charge per whole unit: positive money units."""
+def _non_zero(charge: int) -> int:
+    if charge == 0:
+        raise ValueError("a spread charge must not be 0 (its sign is the side a long unit takes in its tier)")
+    return charge
+
+
+SpreadCharge = Annotated[
+    int, Field(gt=-(1 << COEFFICIENT_BITS), lt=1 << COEFFICIENT_BITS), AfterValidator(_non_zero)
+]
+"""An instrument's intra-commodity spread charge per whole unit: non-zero money units, signed
+(a future or a call adds to its tier's net delta, a put subtracts)."""
 
 
 class IntraSpread(StrictModel):
     """A SPAN intra-commodity (calendar) spread charge on one scenario group (a combined
     commodity): per tier (one month of futures expiries) each of its instruments' spread
-    charge per whole unit (money units, rounded up; its delta weighted by the charge per
-    unit of delta). The charge is min(long, short) over the tiers' net weighted deltas
-    (`engine/intra_spread.py`)."""
+    charge per whole unit (money units, its size rounded up; its delta weighted by the
+    charge per unit of delta, so signed: a put's is negative). The charge is min(long,
+    short) over the tiers' net weighted deltas (`engine/intra_spread.py`)."""
 
     group: str
     tiers: list[Annotated[dict[str, SpreadCharge], Field(min_length=1)]] = Field(min_length=2)

@@ -440,11 +440,12 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
 
 
 def intra_spread_document(spread: IntraSpreadRates, instruments: list[str]) -> dict[str, Any]:
-    """An intra spread as params data, each spread charge rounded up to the money unit
-    (validated, with the other fields, when the params are constructed)."""
+    """An intra spread as params data: each member's spread charge rounded up to the money
+    unit, and to one at least (a deep out-of-the-money option still counts on its side),
+    with its side's sign (validated, with the other fields, when the params are constructed)."""
     tiers = []
     for tier in spread.tiers:
-        names = [instruments[row] for row, _ in tier]
-        charges = to_money_units(np.array([charge for _, charge in tier]), "up", "intra_spreads spread charge", names)
-        tiers.append(dict(zip(names, charges)))
+        names = [instruments[member.row] for member in tier]
+        sizes = to_money_units(np.array([member.charge for member in tier]), "up", "intra_spreads spread charge", names)
+        tiers.append({name: member.side * max(size, 1) for name, member, size in zip(names, tier, sizes)})
     return {"group": spread.group, "tiers": tiers}

@@ -3,7 +3,8 @@
 The charge of a group (engine/intra_spread.py) is min(long, short), long = Σ_t max(D_t, 0)
 and short = Σ_t max(−D_t, 0) over its tiers' charge-weighted net deltas
 D_t = Σ_{i in t} w_i·q_i. A minimum is concave, so a lower bound on it needs to know which
-side is smaller: a bit b says so. Per group, with public weights w_i and the constant
+side is smaller: a bit b says so. Per group, with public weights w_i (of either sign: a
+put's is negative; only their sizes enter the soundness budget) and the constant
 B = `SIDE_SWITCH`:
 
     p_t                 own range [0, 2^64)             the long part of tier t

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 from pydantic import AfterValidator, Field
@@ -74,14 +74,24 @@ class FloorRates:
     group: str | None = None
 
 
+class TierMember(NamedTuple):
+    """An instrument in a calendar tier: its row, its side (+1 when a long unit adds to the
+    tier's net delta, −1 when it subtracts: a put) and the size of its spread charge per
+    whole unit (currency units, ≥ 0). The side is kept apart from the size so that a
+    deep out-of-the-money put whose delta underflows to 0 still weighs on its own side."""
+
+    row: int
+    side: int
+    charge: float
+
+
 @dataclass(frozen=True)
 class IntraSpreadRates:
     """A SPAN intra-commodity (calendar) spread charge on scenario group `group`: per tier
-    (one month of futures expiries) the (instrument row, spread charge per whole unit in
-    currency units) of its instruments."""
+    (one month of futures expiries) its members, futures and the options on them."""
 
     group: str
-    tiers: tuple[tuple[tuple[int, float], ...], ...]
+    tiers: tuple[tuple[TierMember, ...], ...]
 
 
 @dataclass(frozen=True)

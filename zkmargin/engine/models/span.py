@@ -26,13 +26,17 @@ the file's inter-commodity spreads give the credits (`file_credits`).
 
 Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
 calendar months (tiers), a charge of min(long, short), the long and short totals of the
-tiers' net charge-weighted deltas (futures only: options here are on the spot, with no
-delivery month). Each future's weight is its spread charge per contract, the TOML's
-`intra_commodity` rate (per asset class) × the underlying's price × its multiplier,
-rounded up to the money unit like every per-contract rate: one spread of 1,000-barrel
-crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of that. Risk
-arrays carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span")
-and proofs/intra_spread.py.
+tiers' net charge-weighted deltas. Each future's weight is its spread charge per
+contract, the TOML's `intra_commodity` rate (per asset class) × the underlying's price ×
+its multiplier, rounded up to the money unit like every per-contract rate: one spread of
+1,000-barrel crude at 1% of $70 is $700 a side, and a 500-barrel contract weighs half of
+that. An option on a future (`on_future`) joins the tier of the earliest future expiring
+on or after it (the serial and quarterly convention: market.json does not name the
+future), weighed rate × price × its Black-76 delta per contract, its size rounded up to
+one money unit at least and its sign kept (a put's is negative); one that outlives every
+future joins none, and options never make a tier. Options on the spot, stocks and
+perpetuals are in no tier. Risk arrays carry no deltas and get no charge. Proof
+reduction: docs/margin-models.md ("span") and proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and
@@ -61,6 +65,7 @@ from zkmargin.engine.models.base import (
     Move,
     ParameterTable,
     PerAssetClass,
+    TierMember,
     group_floors,
     held_underlyings,
     per_underlying_scenarios,
@@ -69,6 +74,7 @@ from zkmargin.engine.models.base import (
 from zkmargin.engine.models.scenario import scan_moves, scan_ranges
 
 if TYPE_CHECKING:
+    from zkmargin.engine.instruments import Instrument
     from zkmargin.engine.market import Market
     from zkmargin.engine.risk_arrays import RiskArrays
 
@@ -132,28 +138,56 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
 
 def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
     """Per underlying whose futures expire in two calendar months or more (at a non-zero
-    rate), its futures by expiry month with their spread charge per contract (currency).
+    rate), its tiers: per expiry month its futures and the options on them, each with its
+    side and its spread charge per contract (currency), rate × price × |delta| (a future's
+    delta is its multiplier, an option's its Black-76 delta at the volatility its scenarios
+    are priced with, `Market.instrument_vols`).
 
     A tier is a calendar month of expiry, not a date: futures of one contract month
     expire within days of each other (a mini a day before its full-size contract), and
     a spread between them carries no delivery-month basis."""
     underlying_of, groups = held_underlyings(market)
     rows = [market.instruments[i] for i in market.instrument_ids()]
-    spreads = []
+    charged = {}
     for underlying in groups:
-        futures = [row for row, item in enumerate(rows)
-                   if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None]
-        months = sorted({expiry_month(rows[row].expiry) for row in futures})
-        price, asset_class = market.underlyings[underlying].price, market.underlyings[underlying].asset_class
-        if len(months) < 2 or not rates.of(asset_class):
-            continue
-        per_unit = rates.of(asset_class) * price
+        futures = sorted((row for row, item in enumerate(rows)
+                          if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None),
+                         key=lambda row: rows[row].expiry)
+        months = {expiry_month(rows[row].expiry) for row in futures}
+        if len(months) >= 2 and rates.of(market.underlyings[underlying].asset_class):
+            charged[underlying] = futures
+    if not charged:
+        return ()
+    deltas = market.unit_greeks(market.instrument_vols())["delta"]
+    spreads = []
+    for underlying, futures in charged.items():
+        options = [row for row, item in enumerate(rows) if underlying_of[row] == underlying and item.on_future]
+        month_of = tier_months(rows, futures, options)
+        per_unit = rates.of(market.underlyings[underlying].asset_class) * market.underlyings[underlying].price
         tiers = tuple(
-            tuple((row, per_unit * rows[row].multiplier) for row in futures if expiry_month(rows[row].expiry) == month)
-            for month in months
+            tuple(TierMember(row, -1 if rows[row].right == "put" else 1, per_unit * abs(deltas[row]))
+                  for row in sorted(month_of) if month_of[row] == month)
+            for month in sorted(set(month_of.values()))
         )
         spreads.append(IntraSpreadRates(underlying, tiers))
     return tuple(spreads)
+
+
+def tier_months(rows: list[Instrument], futures: list[int], options: list[int]) -> dict[int, tuple[int, int]]:
+    """The tier (expiry month) of every future and of every option on one of them, by row;
+    `futures` in order of expiry.
+
+    market.json does not name the future an option is on, so the exchange convention for
+    serial and quarterly options decides: the earliest future expiring on or after the
+    option (a January serial option on the March future expires before it). An option
+    expiring after every future is on none listed and joins no tier: options only add to
+    the futures' months, never make one."""
+    month_of = {row: expiry_month(rows[row].expiry) for row in futures}
+    for option in options:
+        future = next((row for row in futures if rows[row].expiry >= rows[option].expiry), None)
+        if future is not None:
+            month_of[option] = month_of[future]
+    return month_of
 
 
 def expiry_month(expiry: date) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import zkmargin as zm
 from tests.models.conftest import account, model
 from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE, crude
 from zkmargin.engine.assess import assess
+from zkmargin.engine.models import span as span_model
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.errors import InputError
 from zkmargin.hazmat.scalar import ORDER
@@ -105,10 +106,15 @@ def test_span_weighs_an_option_at_its_implied_volatility_when_it_is_marked():
     assert spread.tiers[1][MARCH_CALL] == cents("call", 68, high_vol) != cents("call", 68)
 
 
-def test_span_keeps_a_deep_out_of_the_money_option_at_one_cent_on_its_side_when_its_delta_is_nil():
-    market = crude(**{"far put": on_future("put", 1), "far call": on_future("call", 10000)})
+def test_span_leaves_an_option_out_of_its_tier_when_it_weighs_less_than_a_dollar_a_contract(monkeypatch):
+    # rounded up to a cent and netted, a nil weight would let free options cancel a future
+    market = crude(**{"far put": on_future("put", 1), "far call": on_future("call", 10000),
+                      "near call": on_future("call", 70)})
     (spread,) = build_params(market, model("span")).intra_spreads
-    assert spread.tiers[1] == {MARCH: 70000, "far call": 1, "far put": -1}
+    assert set(spread.tiers[1]) == {MARCH, "near call"} and spread.tiers[1]["near call"] >= 100
+    monkeypatch.setattr(span_model, "OPTION_WEIGHT_FLOOR", 0.0)
+    (unfloored,) = build_params(market, model("span")).intra_spreads
+    assert unfloored.tiers[1]["far call"] == 1 and unfloored.tiers[1]["far put"] == -1
 
 
 def test_span_puts_options_in_their_futures_tier_only_when_they_are_on_a_future_expiring_later():

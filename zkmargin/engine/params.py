@@ -441,8 +441,8 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
 
 def intra_spread_document(spread: IntraSpreadRates, instruments: list[str]) -> dict[str, Any]:
     """An intra spread as params data: each member's spread charge rounded up to the money
-    unit, and to one at least (a deep out-of-the-money option still counts on its side),
-    with its side's sign (validated, with the other fields, when the params are constructed)."""
+    unit, and to one at least (a future of a sub-cent charge still counts), with its side's
+    sign (validated, with the other fields, when the params are constructed)."""
     tiers = []
     for tier in spread.tiers:
         names = [instruments[member.row] for member in tier]

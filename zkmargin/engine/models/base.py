@@ -77,8 +77,8 @@ class FloorRates:
 class TierMember(NamedTuple):
     """An instrument in a calendar tier: its row, its side (+1 when a long unit adds to the
     tier's net delta, −1 when it subtracts: a put) and the size of its spread charge per
-    whole unit (currency units, ≥ 0). The side is kept apart from the size so that a
-    deep out-of-the-money put whose delta underflows to 0 still weighs on its own side."""
+    whole unit (currency units, ≥ 0). The side is kept apart from the size so that the
+    sign comes from the contract (call or put), not from a delta's rounding."""
 
     row: int
     side: int

@@ -33,8 +33,9 @@ its multiplier, rounded up to the money unit like every per-contract rate: one s
 that. An option on a future (`on_future`) joins the tier of the earliest future expiring
 on or after it (the serial and quarterly convention: market.json does not name the
 future), weighed rate × price × its Black-76 delta per contract, its size rounded up to
-one money unit at least and its sign kept (a put's is negative); one that outlives every
-future joins none, and options never make a tier. Options on the spot, stocks and
+the money unit and its sign kept (a put's is negative), unless it weighs less than
+`OPTION_WEIGHT_FLOOR` a contract; one that outlives every future joins none, and options
+never make a tier. Options on the spot, stocks and
 perpetuals are in no tier. Risk arrays carry no deltas and get no charge. Proof
 reduction: docs/margin-models.md ("span") and proofs/intra_spread.py.
 
@@ -136,6 +137,18 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
                          intra_spreads=calendar_spreads(market, parameters.intra_commodity))
 
 
+OPTION_WEIGHT_FLOOR = 1.0
+"""Currency units per contract below which an option on a future stays out of the tiers.
+
+A weight is rounded up to the money unit, and weights net inside a tier, so a rounding
+error times a position can move a tier's net delta: 70,000 worthless puts (delta 10^-149,
+weight 1 cent each after rounding) netted a short 1,000-barrel future out of its month and
+erased a $700 charge for nothing (review, tests/review/test_intra_options_attack.py). At
+$1 or more a contract the rounding is at most 1% of the weight, so netting a future out
+takes options carrying nearly its delta; an option lighter than that is too far from the
+money to matter in a month's net position, and its risk stays with the scan."""
+
+
 def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
     """Per underlying whose futures expire in two calendar months or more (at a non-zero
     rate), its tiers: per expiry month its futures and the options on them, each with its
@@ -162,8 +175,9 @@ def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadR
     spreads = []
     for underlying, futures in charged.items():
         options = [row for row, item in enumerate(rows) if underlying_of[row] == underlying and item.on_future]
-        month_of = tier_months(rows, futures, options)
         per_unit = rates.of(market.underlyings[underlying].asset_class) * market.underlyings[underlying].price
+        weighty = [row for row in options if per_unit * abs(deltas[row]) >= OPTION_WEIGHT_FLOOR]
+        month_of = tier_months(rows, futures, weighty)
         tiers = tuple(
             tuple(TierMember(row, -1 if rows[row].right == "put" else 1, per_unit * abs(deltas[row]))
                   for row in sorted(month_of) if month_of[row] == month)

@@ -41,7 +41,7 @@ from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dum
 from zkmargin.validation import another_kind, describe_validation_error, did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
-from zkmargin.engine.models.base import IntraSpreadRates, Levels, market_values
+from zkmargin.engine.models.base import CalendarTiers, Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
 from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, IntraSpread, LevelRates, Strategy
@@ -439,7 +439,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
     )
 
 
-def intra_spread_document(spread: IntraSpreadRates, instruments: list[str]) -> dict[str, Any]:
+def intra_spread_document(spread: CalendarTiers, instruments: list[str]) -> dict[str, Any]:
     """An intra spread as params data: each member's spread charge rounded up to the money
     unit, and to one at least (a future of a sub-cent charge still counts), with its side's
     sign (validated, with the other fields, when the params are constructed)."""

@@ -86,7 +86,7 @@ class TierMember(NamedTuple):
 
 
 @dataclass(frozen=True)
-class IntraSpreadRates:
+class CalendarTiers:
     """A SPAN intra-commodity (calendar) spread charge on scenario group `group`: per tier
     (one month of futures expiries) its members, futures and the options on them."""
 
@@ -118,7 +118,7 @@ class MarginTerms:
     level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     group_credits: tuple[tuple[str, str, str], ...] = ()
     strategies: tuple = ()  # StrategyTerms of engine/models/strategies.py
-    intra_spreads: tuple[IntraSpreadRates, ...] = ()
+    intra_spreads: tuple[CalendarTiers, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("addon_long", "addon_short"):

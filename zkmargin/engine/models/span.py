@@ -60,8 +60,8 @@ import numpy as np
 from pydantic import Field
 
 from zkmargin.engine.models.base import (
+    CalendarTiers,
     Contracts,
-    IntraSpreadRates,
     MarginTerms,
     Move,
     ParameterTable,
@@ -149,7 +149,7 @@ takes options carrying nearly its delta; an option lighter than that is too far 
 money to matter in a month's net position, and its risk stays with the scan."""
 
 
-def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadRates, ...]:
+def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[CalendarTiers, ...]:
     """Per underlying whose futures expire in two calendar months or more (at a non-zero
     rate), its tiers: per expiry month its futures and the options on them, each with its
     side and its spread charge per contract (currency), rate × price × |delta| (a future's
@@ -183,7 +183,7 @@ def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[IntraSpreadR
                   for row in sorted(month_of) if month_of[row] == month)
             for month in sorted(set(month_of.values()))
         )
-        spreads.append(IntraSpreadRates(underlying, tiers))
+        spreads.append(CalendarTiers(underlying, tiers))
     return tuple(spreads)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import zkmargin as zm
 from zkmargin import demo
+from zkmargin.demo import walkthrough
 
 
 def test_demo_tells_whole_story_when_run_fast(invoke):
@@ -32,6 +33,13 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     assert "attested by venue-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
     assert "margin credit for the hedge" in out
     assert elapsed < 40  # the last step's picture adds ~1 s idle, ~3 s on a loaded machine
+
+
+def test_demo_leak_check_finds_a_name_only_as_a_whole_key_or_value_when_base64_contains_it():
+    document = {"range_proof": "aXYZb3", "positions": {"XYZ": 3}, "account": "t"}
+    assert "XYZ" in walkthrough.json_strings(document)
+    assert "XYZ" not in walkthrough.json_strings({**document, "positions": {}})
+    assert walkthrough.json_strings([{"a": ["b", 1, None]}]) == {"a", "b"}
 
 
 @pytest.mark.slow

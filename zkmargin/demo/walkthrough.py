@@ -13,6 +13,7 @@ calls them one by one. Only the public API (`import zkmargin as zm`) is used.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -198,8 +199,8 @@ class Walkthrough(PictureStep):
     def venue_verifies(self) -> None:
         say, n = self.narrator.say, self.narrator
         self._heading(self.venue_verifies, "The venue verifies — and this is all it sees")
-        text = self.proof.to_json()
-        leaked = [name for name in self.params.instruments if name in text]
+        in_the_file = json_strings(json.loads(self.proof.to_json()))
+        leaked = [name for name in self.params.instruments if name in in_the_file]
         n.facts(
             [
                 ("account", self.proof.account),
@@ -397,3 +398,15 @@ def run(
     )
     walkthrough.run()
     return walkthrough
+
+
+def json_strings(document: object) -> set[str]:
+    """Every key and string value of a parsed JSON document: where a name would leak.
+
+    A name is looked for as a whole string, not inside one: "XYZ" turns up by chance in
+    one base64 encoded proof in about forty."""
+    if isinstance(document, dict):
+        return set(document).union(*(json_strings(value) for value in document.values()))
+    if isinstance(document, list):
+        return set().union(*(json_strings(value) for value in document))
+    return {document} if isinstance(document, str) else set()

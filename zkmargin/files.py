@@ -20,6 +20,14 @@ MAX_FILE_BYTES = 64 << 20
 """Largest file read (64 MiB): params for 500 instruments × 400 scenarios take about 2 MiB."""
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse a file sent in that exists but is not a regular file: a FIFO dropped among
+    proofs would block its read. (`read_bounded` itself reads pipes, which the commands
+    that take one file accept on purpose.)"""
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+
+
 def read_bounded(path: Path, what: str, kind: str) -> bytes:
     """The bytes of `path`, refusing more than MAX_FILE_BYTES (a /dev/zero never ends)."""
     try:

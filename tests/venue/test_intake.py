@@ -39,6 +39,17 @@ def test_submit_records_one_row_per_file_when_junk_sits_among_proofs(venue, venu
     assert len(rows(ledger)) == 4
 
 
+def test_submit_records_a_fifo_as_bad_input_unread_when_one_sits_in_the_inbox(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    os.mkfifo(inbox / "pipe.json")  # reading it would block the intake of every other file
+    report = submit(ledger, [inbox])
+    assert {(os.path.basename(row.file), row.status, row.reason) for row in report.rows} == {
+        ("alice.first.proof.json", "valid", None),
+        ("pipe.json", "bad input", f"{inbox / 'pipe.json'}: not a regular file"),
+    }
+
+
 def test_submit_supersedes_older_proof_when_account_sends_again(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json", mtime=1_000)

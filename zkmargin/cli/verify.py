@@ -29,6 +29,7 @@ from zkmargin.cli.common import (
     table,
 )
 from zkmargin.console import format_money, progress_callback, shown
+from zkmargin.files import require_regular_file
 from zkmargin.jsonio import read_json
 from zkmargin.validation import named_kind
 from zkmargin.venue.intake import BAD_INPUT, INVALID, VALID
@@ -235,8 +236,7 @@ def _read_for_batch(path: Path, params: zm.RiskParams, params_path: Path) -> _Ve
     file sent in never stops the batch (a FIFO among them is refused unread: it would block)."""
     proof = None
     try:
-        if path.exists() and not path.is_file():
-            raise zm.InputError(f"{path}: not a regular file")
+        require_regular_file(path)
         proof = _load_proof(path)
         _require_same_params(proof, path, params, params_path)
     except zm.InputError as error:

@@ -44,7 +44,7 @@ import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
-from zkmargin.files import read_bounded
+from zkmargin.files import read_bounded, require_regular_file
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.ledger import Epoch, Ledger, now_utc
@@ -270,8 +270,7 @@ def _take(
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     """The file read and parsed; a `bad input` row unless it is a proof for a published epoch."""
     try:
-        if path.exists() and not path.is_file():  # a FIFO dropped in the inbox would block the read
-            raise zm.InputError(f"{path}: not a regular file")
+        require_regular_file(path)
         data = read_bounded(path, str(path), "a proof file")
     except zm.InputError as error:
         digest = hashlib.sha256(os.fsencode(path)).hexdigest()

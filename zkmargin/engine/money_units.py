@@ -22,10 +22,9 @@ NOISE_DECIMALS = 6
 """Float noise below 10⁻⁶ of a money unit is rounded away before a directed rounding."""
 
 
-def money_up(amount: float, field: str = "strategy rate", owner: str = "strategy") -> int:
-    """One currency amount in money units, rounded up after float noise is snapped away;
-    an error names `field` and `owner` (what the amount is for)."""
-    return to_money_units(np.array([amount]), "up", field, [owner])[0]
+def money_up(amount: float) -> int:
+    """One currency amount in money units, rounded up after float noise is snapped away."""
+    return to_money_units(np.array([amount]), "up", "strategy rate", ["strategy"])[0]
 
 
 def to_money_units(

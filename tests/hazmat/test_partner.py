@@ -80,7 +80,7 @@ def test_range_proof_is_identical_when_proved_with_one_or_two_workers(monkeypatc
 
 
 def test_range_proof_parts_share_one_partner_and_are_identical_when_proved_with_two_workers(monkeypatch):
-    n, m = 32, 41  # parts of 32, 8 and 1 values: 1,024 and 256 bits are split, 32 are not
+    n, m = 64, 41  # parts of 32, 8 and 1 values: 2,048 and 512 bits are split, 64 are not
     bp_gens, pc_gens = BulletproofGens(n, 64), PedersenGens()
     values = [random_scalar() % (1 << n) for _ in range(m)]
     blindings = [random_scalar() for _ in range(m)]
@@ -90,7 +90,14 @@ def test_range_proof_parts_share_one_partner_and_are_identical_when_proved_with_
         started.append(len(G))
         start(self, G, H)
 
+    shares, share = [], Partner.begin_share
+
+    def counted_share(self, n, m, *vectors):
+        shares.append(n * m)
+        share(self, n, m, *vectors)
+
     monkeypatch.setattr(Partner, "__init__", counted_start)
+    monkeypatch.setattr(Partner, "begin_share", counted_share)
     made = []
     for workers in (1, 2):
         seed_prover_draws(monkeypatch, 41)
@@ -98,7 +105,8 @@ def test_range_proof_parts_share_one_partner_and_are_identical_when_proved_with_
         assert proof.sizes == (32, 8, 1)
         made.append(proof.to_bytes())
     assert made[0] == made[1]
-    assert started == [32 * 32]
+    assert started == [64 * 32]  # one process, for the largest part
+    assert shares == [64 * 32, 64 * 8]  # and both split parts on it
 
 
 def test_partner_refuses_a_share_when_its_vectors_are_longer_than_the_bases_it_holds():

@@ -37,6 +37,7 @@ The first level is the second plus the V_j: one code path.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.generators import BulletproofGens, PedersenGens
@@ -230,10 +231,9 @@ class RangeProof:
         nm = n * m
         if not Partner.worth_it(nm, workers):
             return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, None)), commitments
-        if partner is not None:
-            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
-        with Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as partner:
-            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, partner)), commitments
+        # a lent partner outlives this proof (its lender closes it); one started here does not
+        with nullcontext(partner) if partner is not None else Partner(bp_gens.G(n, m), bp_gens.H(n, m)) as active:
+            return cls(*prove_range(bp_gens, pc_gens, transcript, values, blindings, n, m, commitments, active)), commitments
 
     # Verifying.
 

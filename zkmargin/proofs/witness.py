@@ -24,7 +24,7 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     Rockafellar–Uryasev optimum (VaR) and v_s = max(loss_s − t, 0), n = the cheapest
     pairing into strategies at `level` (a composite block's members stated as their halves
     and a bonus count z_k, pairing.py), b_i = [q_i < 0], and per intra-commodity spread
-    p_t = max(D_t, 0), the side bit [short < long] and the charge k·min(long, short)
+    p_t = max(D_t, 0), the side bit [short < long] and the charge min(long, short)
     (intra_spread.py): the choices that make the requirement constraint's slack largest.
     """
     positions = params.position_vector(portfolio)

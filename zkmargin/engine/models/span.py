@@ -35,9 +35,9 @@ on or after it (the serial and quarterly convention: market.json does not name t
 future), weighed rate × price × its Black-76 delta per contract, its size rounded up to
 the money unit and its sign kept (a put's is negative), unless it weighs less than
 `OPTION_WEIGHT_FLOOR` a contract; one that outlives every future joins none, and options
-never make a tier. Options on the spot, stocks and
-perpetuals are in no tier. Risk arrays carry no deltas and get no charge. Proof
-reduction: docs/margin-models.md ("span") and proofs/intra_spread.py.
+never make a tier. Options on the spot, stocks and perpetuals are in no tier. Risk arrays
+carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span") and
+proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
 underlying (the proof's per-group witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g), no add-ons, and

@@ -195,9 +195,12 @@ class Partner:
         terms of R and computes L from its and the partner's terms of L, while the partner
         computes R. One MSM of every base each, not two of half of them: a multi-scalar
         multiplication costs less a point the more points it has."""
+        self._send("terms")  # the partner builds its terms while this process builds its own
         (L_scalars, L_bases, c_L), R_part = state.cross_term_parts()
+        # Receive before sending: two large messages written at once would fill both pipes.
+        partner_part = self._receive()
         self._send("cross", Q.to_bytes(), _encode_part(R_part))
-        partner_scalars, partner_bases, partner_c_L = _decode_part(self._receive())
+        partner_scalars, partner_bases, partner_c_L = _decode_part(partner_part)
         L = msm(L_scalars + partner_scalars + [(c_L + partner_c_L) % ORDER], L_bases + partner_bases + [Q])
         return L, _decode_point(self._receive())
 
@@ -242,10 +245,11 @@ def _serve(conn: Any, backend_name: str) -> None:
             elif command == "begin":
                 count = len(args[0][0])
                 state = Folding(G[:count], H[:count], *args[0])
-            elif command == "cross":
-                Q, (main_scalars, main_bases, main_c_R) = _decode_point(args[0]), _decode_part(args[1])
+            elif command == "terms":
                 L_part, (R_scalars, R_bases, c_R) = state.cross_term_parts()
                 conn.send(("part", _encode_part(L_part)))
+            elif command == "cross":
+                Q, (main_scalars, main_bases, main_c_R) = _decode_point(args[0]), _decode_part(args[1])
                 R = msm(R_scalars + main_scalars + [(c_R + main_c_R) % ORDER], R_bases + main_bases + [Q])
                 conn.send(("point", R.to_bytes()))
             elif command == "fold":

@@ -31,7 +31,8 @@ scale_i, so folding needs one scalar multiplication per new point,
 P'_i = P_lo,i + (u²·scale_hi,i/scale_lo,i)·P_hi,i and scale'_i = u⁻¹·scale_lo,i (for G),
 instead of a two-point multiplication; the scales then enter the next round's MSM scalars.
 Those multiplications run on mcl when it is installed (`fold.py`), and with a `Partner`
-the odd-indexed half of every MSM and fold runs in a second process (`Folding`).
+the odd-indexed half of every fold and of A and S runs in a second process, and the two
+processes compute L and R one each over both halves' terms (`Folding`, partner.py).
 """
 
 from __future__ import annotations

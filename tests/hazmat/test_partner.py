@@ -117,9 +117,12 @@ def test_partner_refuses_a_share_when_its_vectors_are_longer_than_the_bases_it_h
             partner.begin_share(n, 2, [0] * n, random_scalars(n), random_scalars(n))
 
 
+def whole_folding(s):
+    return Folding(list(s["G"]), list(s["H"]), *(list(v) for v in (s["G_factors"], s["H_factors"], s["a"], s["b"], s["a"], s["b"])))
+
+
 def test_folding_interleave_restores_the_vectors_when_split_by_parity(statement_64):
-    s = statement_64
-    whole = Folding(list(s["G"]), list(s["H"]), *(list(v) for v in (s["G_factors"], s["H_factors"], s["a"], s["b"], s["a"], s["b"])))
+    whole = whole_folding(statement_64)
     merged = Folding.interleave(whole.parity(0), whole.parity(1))
     assert merged.G == whole.G and merged.H == whole.H and merged.scalars() == whole.scalars()
 
@@ -130,17 +133,15 @@ def test_partner_failure_raises_partner_failed_when_the_process_dies(statement_6
         partner._process.kill()
         partner._process.join()
         with pytest.raises(PartnerFailed, match="exited"):
-            partner.request_cross_terms(statement_64["Q"])
-            partner.cross_terms()
+            partner.cross_terms(whole_folding(statement_64).parity(0), statement_64["Q"])
     finally:
         partner.close()
 
 
 def test_partner_failure_raises_partner_failed_when_a_command_errs(statement_64):
     with Partner(statement_64["G"], statement_64["H"]) as partner:
-        partner.request_cross_terms(statement_64["Q"])  # no argument begun: the partner reports it
-        with pytest.raises(PartnerFailed, match="failed"):
-            partner.cross_terms()
+        with pytest.raises(PartnerFailed, match="failed"):  # no argument begun: the partner reports it
+            partner.cross_terms(whole_folding(statement_64).parity(0), statement_64["Q"])
 
 
 def test_range_proof_verifies_when_proved_with_two_workers():

@@ -31,7 +31,8 @@ scale_i, so folding needs one scalar multiplication per new point,
 P'_i = P_lo,i + (u²·scale_hi,i/scale_lo,i)·P_hi,i and scale'_i = u⁻¹·scale_lo,i (for G),
 instead of a two-point multiplication; the scales then enter the next round's MSM scalars.
 Those multiplications run on mcl when it is installed (`fold.py`), and with a `Partner`
-the odd-indexed half of every MSM and fold runs in a second process (`Folding`).
+the odd-indexed half of every fold and of A and S runs in a second process, and the two
+processes compute L and R one each over both halves' terms (`Folding`, partner.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ from zkmargin.hazmat.transcript import LABEL_L, LABEL_R, LABEL_U, Transcript
 
 if TYPE_CHECKING:
     from zkmargin.hazmat.partner import Partner
+
+CrossTermPart = tuple[list[int], list[Point], int]
+"""One parity class's terms of L or R: MSM scalars, their bases, and its share of c_L or c_R."""
 
 MAX_ROUNDS = 32
 """No statement of 2^32 bases exists in practice; bounds what from_bytes accepts."""
@@ -88,8 +92,8 @@ class Folding:
     p of vectors of length n is laid out like a vector of length n/2 (local index j is
     global index 2j + p), and while n/2 is even, global i and its fold partner i + n/2 are
     local j and j + n/4: the lo and hi halves of the class are its own first and second
-    halves. So `cross_terms` and `fold` run unchanged on a class, and the two classes'
-    cross terms add up to L and R (`partner.py` runs the odd class in a second process).
+    halves. So `cross_term_parts` and `fold` run unchanged on a class, and the two classes'
+    terms together make L and R (`partner.py` runs the odd class in a second process).
     """
 
     __slots__ = ("G", "H", "g_scales", "h_scales", "g_inverse_scales", "h_inverse_scales", "a", "b")
@@ -132,20 +136,28 @@ class Folding:
 
         return cls(*(merge(xs, ys) for xs, ys in zip((even.G, even.H, *even.scalars()), (odd.G, odd.H, *odd.scalars()))))
 
-    def cross_terms(self, Q: Point) -> tuple[Point, Point]:
-        """This round's L and R over these entries (with their share of c_L·Q and c_R·Q)."""
+    def cross_term_parts(self) -> tuple[CrossTermPart, CrossTermPart]:
+        """This round's L and R over these entries, before Q: for each, the MSM's scalars and
+        bases and the entries' share of c_L (c_R), the scalar of Q. Two parity classes' parts
+        concatenated (their c added) are the whole L (R)."""
         n = len(self.a) // 2
         a_lo, a_hi, b_lo, b_hi = self.a[:n], self.a[n:], self.b[:n], self.b[n:]
         g, h = self.g_scales, self.h_scales
-        L = msm(
-            [x * k for x, k in zip(a_lo, g[n:])] + [y * k for y, k in zip(b_hi, h[:n])] + [inner_product(a_lo, b_hi)],
-            self.G[n:] + self.H[:n] + [Q],
+        L = (
+            [x * k % ORDER for x, k in zip(a_lo, g[n:])] + [y * k % ORDER for y, k in zip(b_hi, h[:n])],
+            self.G[n:] + self.H[:n],
+            inner_product(a_lo, b_hi),
         )
-        R = msm(
-            [x * k for x, k in zip(a_hi, g[:n])] + [y * k for y, k in zip(b_lo, h[n:])] + [inner_product(a_hi, b_lo)],
-            self.G[:n] + self.H[n:] + [Q],
+        R = (
+            [x * k % ORDER for x, k in zip(a_hi, g[:n])] + [y * k % ORDER for y, k in zip(b_lo, h[n:])],
+            self.G[:n] + self.H[n:],
+            inner_product(a_hi, b_lo),
         )
         return L, R
+
+    def cross_terms(self, Q: Point) -> tuple[Point, Point]:
+        """This round's L and R over these entries alone."""
+        return tuple(msm(scalars + [c], bases + [Q]) for scalars, bases, c in self.cross_term_parts())
 
     def fold(self, u: int, u_inv: int) -> None:
         """a ← u·a_lo + u⁻¹·a_hi, b ← u⁻¹·b_lo + u·b_hi, G ← u⁻¹·G_lo + u·G_hi, H ← u·H_lo + u⁻¹·H_hi.
@@ -240,13 +252,7 @@ class InnerProductProof:
         transcript.inner_product_domain_sep(len(state) * (2 if split else 1))
         L_vec, R_vec = [], []
         while len(state) > 1 or split:
-            if split:
-                partner.request_cross_terms(Q)
-                L, R = state.cross_terms(Q)
-                partner_L, partner_R = partner.cross_terms()
-                L, R = L + partner_L, R + partner_R
-            else:
-                L, R = state.cross_terms(Q)
+            L, R = partner.cross_terms(state, Q) if split else state.cross_terms(Q)
             L_vec.append(L)
             R_vec.append(R)
             transcript.append_point(LABEL_L, L)

@@ -56,6 +56,18 @@ def test_verify_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
     assert result.exit_code == 2 and "custodian-b" in result.stderr and "not among the trusted keys" in result.stderr
 
 
+def test_verify_batch_judges_bad_input_and_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+           "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    trust = _trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json")
+    result = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "meets.proof.json", "--json")
+    assert result.exit_code == 2, result.output
+    verdicts = {row["file"]: row for row in json.loads(result.stdout)["files"]}
+    assert verdicts["x.json"]["status"] == "bad input" and "custodian-b" in verdicts["x.json"]["reason"]
+    assert verdicts["meets.proof.json"]["status"] == "valid"
+
+
 def test_prove_exits_1_when_one_attested_book_alone_is_short(invoke, workdir):
     _two_custodians(invoke, workdir)
     result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json", "-o", "x.json")

@@ -157,6 +157,22 @@ def test_verify_accepts_attested_buckets_when_they_add_up_to_the_attested_book(p
     ]
 
 
+def test_verify_batch_marks_a_failure_bad_input_when_verify_would_raise_input_error(params, monkeypatch):
+    custodian = new_key("custodian-a", "custody")
+    pair = attest(custodian, params, RICH.merged(), sequence=1, time=datetime.now(timezone.utc))
+    attested = attested_book([pair], params)
+    proof = prove(RICH, params, openings=attested.openings, attestations=attested.attestations)
+    monkeypatch.setattr(prover_module, "require_opens", lambda *args: None)
+    unopened = prove(book(FUT_CASH + 100, CALL_CASH + 99), params, openings=attested.openings, attestations=attested.attestations)
+    trust = Trust([custodian.public()])
+    with pytest.raises(InputError, match="custodian-a"):
+        verify(proof, params)  # no key trusted: the question was wrong, not the proof
+    untrusted = verify_batch([proof], params).failures[0]
+    assert (untrusted.bad_input, "custodian-a" in untrusted.reason) == (True, True)
+    mismatched = verify_batch([unopened], params, trust=trust).failures[0]
+    assert (mismatched.bad_input, "do not add up" in mismatched.reason) == (False, True)  # an InvalidProof
+
+
 @pytest.mark.parametrize("call_cash, meets", [(-200, True), (-300, False)])
 def test_prove_takes_a_bucket_with_negative_cash_only_when_that_bucket_meets_its_own_statement(params, call_cash, meets):
     # A long CALL is worth 1,250 and loses 1,000 in the crash: with −200 of cash its bucket

@@ -186,7 +186,8 @@ def _epoch(document: dict[str, Any]) -> str:
 class _Verdict:
     """What verify-batch made of one file, in the words of `ledger submit`: valid, invalid
     (the proof does not verify or falls short of the policy) or bad input (not a proof, a
-    proof for other params: the question was wrong)."""
+    proof for other params, an attestation by a key not trusted: the question was wrong,
+    as `verify` would say with exit 2)."""
 
     file: Path
     status: str
@@ -260,7 +261,8 @@ account (invalid otherwise; an account absent from the file is invalid). A secon
 proof answering one account's challenge is invalid as replayed: one challenge, one answer.
 \b
 Every file gets a verdict, as in ledger submit: valid; invalid (the proof does not verify,
-or falls short of the policy); bad input (not a proof, unreadable, made for other params).
+or falls short of the policy); bad input (not a proof, unreadable, made for other params,
+resting on an attestation by a key no --trust names).
 No file stops the others. All proofs are checked in one multi-scalar multiplication; a
 failing batch is bisected so every invalid proof is named. Exit 0 when all are valid, 2
 when any file is bad input, else 1 when any is invalid; a directory that cannot be read,
@@ -322,7 +324,8 @@ def verify_batch(
     seconds = time.perf_counter() - started
     for failure in result.failures:
         index = readable[failure.index]
-        verdicts[index] = replace(verdicts[index], status=INVALID, reason=failure.reason)
+        status = BAD_INPUT if failure.bad_input else INVALID
+        verdicts[index] = replace(verdicts[index], status=status, reason=failure.reason)
     verified = [
         {"file": str(verdicts[index].file), **statement_document(statement)}
         for index, statement in zip(readable, result.statements)

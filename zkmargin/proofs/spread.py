@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, as_completed
+from dataclasses import replace
 from typing import Any
 
 from zkmargin.engine.params import RiskParams
@@ -78,7 +79,7 @@ def verify_batch(
     for future in as_completed(futures):
         start, result = futures[future], future.result()
         statements[start : start + len(result.statements)] = result.statements
-        failures += [BatchFailure(start + f.index, f.account, f.reason) for f in result.failures]
+        failures += [replace(failure, index=start + failure.index) for failure in result.failures]
         done += len(result.statements)
         if progress is not None:
             progress(done, len(proofs))

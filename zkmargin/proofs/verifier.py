@@ -24,7 +24,7 @@ from zkmargin.proofs.account import AccountCommitments
 from zkmargin.proofs.attested import require_attested, require_commitments
 from zkmargin.anchors.keys import Trust
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
-from zkmargin.errors import InvalidProof, ZkMarginError
+from zkmargin.errors import InputError, InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.engine.params import RiskParams
@@ -78,9 +78,15 @@ class VerifiedStatement:
 
 @dataclass(frozen=True)
 class BatchFailure:
+    """Proof `index` of a batch (for `account`) failed, and why. `bad_input` when the
+    failure is one `verify` raises as an `InputError` rather than `InvalidProof`: the proof
+    could not be judged, e.g. made for other params or resting on an attestation by a key
+    the verifier does not trust."""
+
     index: int
     account: str
     reason: str
+    bad_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,7 +299,7 @@ def verify_batch(
     attested: dict[int, tuple[AttestedBy, ...]] = {}
     circuits = _Circuits(params)
     statements: list[VerifiedStatement | None] = [None] * len(proofs)
-    failures: dict[int, str] = {}
+    failures: dict[int, ZkMarginError] = {}
     pending: dict[int, tuple[Circuit, list[tuple[int, int, _Equation]]]] = {}
     for index, proof in enumerate(proofs):
         try:
@@ -310,7 +316,7 @@ def verify_batch(
             attested[index] = require_attested(proof, circuit, params, statement, trust)
             equation = _equation(proof, circuit, params, statement, pinned)
         except ZkMarginError as error:
-            failures[index] = str(error)
+            failures[index] = error
         else:
             weight = batch_weight()
             pending.setdefault(id(circuit), (circuit, []))[1].append((index, weight, equation))
@@ -324,12 +330,15 @@ def verify_batch(
                 if policy is not None:
                     policy.require(verified, params, now)
             except ZkMarginError as error:
-                failures[index] = str(error)
+                failures[index] = error
             else:
                 statements[index] = verified
     result = BatchResult(
         tuple(statements),
-        tuple(BatchFailure(i, proofs[i].account, failures[i]) for i in sorted(failures)),
+        tuple(
+            BatchFailure(i, proofs[i].account, str(failures[i]), bad_input=isinstance(failures[i], InputError))
+            for i in sorted(failures)
+        ),
     )
     return refuse_second_answers(proofs, result) if challenges is not None else result
 
@@ -351,13 +360,13 @@ def refuse_second_answers(proofs: list[MarginProof], result: BatchResult) -> Bat
 
 
 def _bisect(
-    group: list[tuple[int, int, _Equation]], circuit: Circuit, failures: dict[int, str]
+    group: list[tuple[int, int, _Equation]], circuit: Circuit, failures: dict[int, ZkMarginError]
 ) -> list[tuple[int, int, _Equation]]:
     """The members of `group` whose equations hold; the others are recorded as failures."""
     if _holds([(weight, equation) for _, weight, equation in group], circuit):
         return group
     if len(group) == 1:
-        failures[group[0][0]] = "the range proof does not verify"
+        failures[group[0][0]] = InvalidProof("the range proof does not verify")
         return []
     middle = len(group) // 2
     return _bisect(group[:middle], circuit, failures) + _bisect(group[middle:], circuit, failures)

@@ -18,8 +18,10 @@ call, so they stay at the stock's own rate and the call is naked (a count in qua
 would pair 0.99 covered call and 0.01 naked call).
 
 The cheapest pairing maximises Σ saving_j·n_j over integer n: a small integer program,
-solved exactly by HiGHS (scipy.optimize.milp, relative gap 0). Templates with no saving
-and templates whose legs the book does not hold are left out before solving. The result is
+solved exactly by HiGHS (scipy.optimize.milp, relative gap 0), imported only when a book
+holds the legs of a saving template: SciPy's optimizer takes a sixth of a second to load.
+Templates with no saving and templates whose legs the book does not hold are left out
+before solving. The result is
 checked against the coverage inequalities in exact integers; the proof states the same
 inequalities (proofs/circuit.py), so any pairing a prover claims is a valid one and the
 cheapest is the best it can do.
@@ -31,7 +33,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 if TYPE_CHECKING:
     from zkmargin.engine.params import RiskParams
@@ -68,6 +69,8 @@ def cheapest_pairing(params: RiskParams, q: list[int], level: str) -> list[int]:
         for name, units in params.strategies[j].legs.items():
             matrix[rows[(index[name], units > 0)], column] = abs(units)
     capacity = np.array([abs(whole[i]) for i, _ in legs], dtype=float)
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     result = milp(
         c=-np.array([gain[j] for j in usable], dtype=float),
         constraints=LinearConstraint(matrix, -np.inf, capacity),

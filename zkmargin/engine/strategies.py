@@ -21,10 +21,9 @@ The cheapest pairing maximises Σ saving_j·n_j over integer n: a small integer 
 solved exactly by HiGHS (scipy.optimize.milp, relative gap 0), imported only when a book
 holds the legs of a saving template: SciPy's optimizer takes a sixth of a second to load.
 Templates with no saving and templates whose legs the book does not hold are left out
-before solving. The result is
-checked against the coverage inequalities in exact integers; the proof states the same
-inequalities (proofs/circuit.py), so any pairing a prover claims is a valid one and the
-cheapest is the best it can do.
+before solving. The result is checked against the coverage inequalities in exact
+integers; the proof states the same inequalities (proofs/circuit.py), so any pairing a
+prover claims is a valid one and the cheapest is the best it can do.
 """
 
 from __future__ import annotations
@@ -62,6 +61,8 @@ def cheapest_pairing(params: RiskParams, q: list[int], level: str) -> list[int]:
     ]
     if not usable:
         return counts
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     legs = sorted({(index[name], units > 0) for j in usable for name, units in params.strategies[j].legs.items()})
     rows = {leg: r for r, leg in enumerate(legs)}
     matrix = np.zeros((len(legs), len(usable)))
@@ -69,8 +70,6 @@ def cheapest_pairing(params: RiskParams, q: list[int], level: str) -> list[int]:
         for name, units in params.strategies[j].legs.items():
             matrix[rows[(index[name], units > 0)], column] = abs(units)
     capacity = np.array([abs(whole[i]) for i, _ in legs], dtype=float)
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     result = milp(
         c=-np.array([gain[j] for j in usable], dtype=float),
         constraints=LinearConstraint(matrix, -np.inf, capacity),

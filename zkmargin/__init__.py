@@ -35,13 +35,8 @@ Anchored (docs/trust-model.md)::
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
-from zkmargin.anchors.attestation import Attestation, AttestationOpenings, AttestedBy, attest
-from zkmargin.anchors.keys import KEY_ROLES, PublicKey, SigningKey, Trust, new_key
-from zkmargin.anchors.signed_params import ParamsAuthority, check_params, sign_params
-from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
-from zkmargin.proofs.attested_book import AttestedBook, attested_book
-from zkmargin.engine.assess import MarginReport, assess
-from zkmargin.engine.buckets import BucketedPortfolio
+from importlib import import_module
+
 from zkmargin.errors import (
     BackendError,
     FixedPointOverflow,
@@ -52,31 +47,59 @@ from zkmargin.errors import (
     LedgerError,
     MalformedProof,
     MissingExtra,
-    PolicyViolation,
-    StaleAnchor,
     OutOfOrder,
+    PolicyViolation,
     ReplayedMovement,
+    StaleAnchor,
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
     ZkMarginError,
 )
-from zkmargin.engine.importers import IMPORT_FORMATS, import_risk_file
-from zkmargin.engine.market import Market
-from zkmargin.engine.models import MarginModel
-from zkmargin.engine.params import RiskParams, build_params
-from zkmargin.engine.params_epoch import ParamsEpoch
-from zkmargin.engine.portfolio import Portfolio
-from zkmargin.proofs.proof_file import MarginProof
-from zkmargin.proofs.many import prove_many
-from zkmargin.proofs.policy import Policy
-from zkmargin.proofs.prover import prove
-from zkmargin.proofs.statement import check_challenge, new_challenge
-from zkmargin.engine.plots import plot_profile, plot_scenarios, save_plot
-from zkmargin.engine.risk_arrays import RiskArrays
-from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
-from zkmargin.proofs.spread import verify_batch
-from zkmargin.proofs.verifier import BatchFailure, BatchResult, VerifiedStatement, verify
+
+_HOMES = {
+    "zkmargin.anchors.attestation": ("Attestation", "AttestationOpenings", "AttestedBy", "attest"),
+    "zkmargin.anchors.keys": ("KEY_ROLES", "PublicKey", "SigningKey", "Trust", "new_key"),
+    "zkmargin.anchors.signed_params": ("ParamsAuthority", "check_params", "sign_params"),
+    "zkmargin.proofs.account": ("AccountCommitments", "AccountOpenings", "open_account"),
+    "zkmargin.proofs.attested_book": ("AttestedBook", "attested_book"),
+    "zkmargin.engine.assess": ("MarginReport", "assess"),
+    "zkmargin.engine.buckets": ("BucketedPortfolio",),
+    "zkmargin.engine.importers": ("IMPORT_FORMATS", "import_risk_file"),
+    "zkmargin.engine.market": ("Market",),
+    "zkmargin.engine.models": ("MarginModel",),
+    "zkmargin.engine.params": ("RiskParams", "build_params"),
+    "zkmargin.engine.params_epoch": ("ParamsEpoch",),
+    "zkmargin.engine.portfolio": ("Portfolio",),
+    "zkmargin.proofs.proof_file": ("MarginProof",),
+    "zkmargin.proofs.many": ("prove_many",),
+    "zkmargin.proofs.policy": ("Policy",),
+    "zkmargin.proofs.prover": ("prove",),
+    "zkmargin.proofs.statement": ("check_challenge", "new_challenge"),
+    "zkmargin.engine.plots": ("plot_profile", "plot_scenarios", "save_plot"),
+    "zkmargin.engine.risk_arrays": ("RiskArrays",),
+    "zkmargin.engine.what_if": ("Marginal", "WhatIf", "marginal_requirements", "what_if"),
+    "zkmargin.proofs.spread": ("verify_batch",),
+    "zkmargin.proofs.verifier": ("BatchFailure", "BatchResult", "VerifiedStatement", "verify"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+"""Where each public name beyond the errors lives. The module is imported on first use
+(PEP 562), so `import zkmargin` for one recipe does not load SciPy, pydantic and the
+cryptography every other recipe needs."""
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next lookup is an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME_OF})
+
 
 __all__ = [
     "AccountCommitments",

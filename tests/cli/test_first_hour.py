@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -131,8 +132,11 @@ def test_prove_json_error_type_is_input_error_when_the_output_exists(invoke, wor
 
 
 def _leaf_commands(group, path=()):
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
+    """Every runnable command under `group` and its path, the lazily loaded ones included."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        if isinstance(command, click.Group):
             yield from _leaf_commands(command, (*path, name))
         else:
             yield (*path, name), command

@@ -11,11 +11,11 @@ import sys
 import time
 import warnings
 
-import click
 import pytest
 
 import zkmargin as zm
 from tests.cli.conftest import REPO
+from tests.cli.test_first_hour import _leaf_commands
 from zkmargin.cli import cli
 from zkmargin.console import running_bar
 
@@ -40,16 +40,8 @@ def test_running_bar_draws_elapsed_seconds_then_erases_when_block_is_slow_or_int
     assert frames[-1] == "" and frames[-2].strip() == ""  # the line is blanked at the end
 
 
-def commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
-        if isinstance(command, click.Group):
-            yield from commands(command, (*prefix, name))
-        else:
-            yield (*prefix, name), command
-
-
 def test_every_command_has_json_option_when_listed():
-    missing = [" ".join(path) for path, command in commands(cli)
+    missing = [" ".join(path) for path, command in _leaf_commands(cli)
                if "--json" not in {opt for param in command.params for opt in getattr(param, "opts", [])}]
     assert missing == []
 

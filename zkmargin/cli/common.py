@@ -12,8 +12,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import numpy as np
@@ -22,7 +23,9 @@ import zkmargin as zm
 from zkmargin.console import shown
 from zkmargin.jsonio import check_label
 from zkmargin.units import parse_decimal
-from zkmargin.venue.ledger import Ledger
+
+if TYPE_CHECKING:
+    from zkmargin.venue.ledger import Ledger
 
 EXIT_FALSE = 1
 EXIT_BAD_INPUT = 2
@@ -39,7 +42,24 @@ class ZkMarginGroup(click.Group):
     usage errors included. Ctrl-C exits 130 (files are written atomically, so none is left
     half-written), and numpy's floating-point warnings stay off stderr: every amount that
     matters is checked for being finite where it is used.
+
+    `lazy_commands` maps a command's name to the "module:attribute" defining it, imported
+    only when that command runs or help lists it: `zkmargin verify` then never pays for the
+    ledger's database layer, the plots or the demo.
     """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module, attribute = self.lazy_commands[cmd_name].split(":")
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
         # Ctrl-C while the top-level options are parsed: no context is current yet, so say it here.
@@ -301,6 +321,9 @@ db_option = click.option(
 @contextmanager
 def open_ledger(database: str | None) -> Iterator[Ledger]:
     """The ledger `--db` names, closed when the block ends."""
+    # SQLAlchemy is paid for only by the commands that open a ledger.
+    from zkmargin.venue.ledger import Ledger
+
     ledger = Ledger(database)
     try:
         yield ledger

@@ -32,7 +32,7 @@ from zkmargin.console import format_money, progress_callback, shown
 from zkmargin.files import require_regular_file
 from zkmargin.jsonio import read_json
 from zkmargin.validation import named_kind
-from zkmargin.venue.intake import BAD_INPUT, INVALID, VALID
+from zkmargin.venue.verdicts import BAD_INPUT, INVALID, VALID
 
 _UNPINNED_NOTE = (
     "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "

@@ -18,11 +18,12 @@ call, so they stay at the stock's own rate and the call is naked (a count in qua
 would pair 0.99 covered call and 0.01 naked call).
 
 The cheapest pairing maximises Σ saving_j·n_j over integer n: a small integer program,
-solved exactly by HiGHS (scipy.optimize.milp, relative gap 0). Templates with no saving
-and templates whose legs the book does not hold are left out before solving. The result is
-checked against the coverage inequalities in exact integers; the proof states the same
-inequalities (proofs/circuit.py), so any pairing a prover claims is a valid one and the
-cheapest is the best it can do.
+solved exactly by HiGHS (scipy.optimize.milp, relative gap 0), imported only when a book
+holds the legs of a saving template: SciPy's optimizer takes a sixth of a second to load.
+Templates with no saving and templates whose legs the book does not hold are left out
+before solving. The result is checked against the coverage inequalities in exact
+integers; the proof states the same inequalities (proofs/circuit.py), so any pairing a
+prover claims is a valid one and the cheapest is the best it can do.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 if TYPE_CHECKING:
     from zkmargin.engine.params import RiskParams
@@ -61,6 +61,8 @@ def cheapest_pairing(params: RiskParams, q: list[int], level: str) -> list[int]:
     ]
     if not usable:
         return counts
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     legs = sorted({(index[name], units > 0) for j in usable for name, units in params.strategies[j].legs.items()})
     rows = {leg: r for r, leg in enumerate(legs)}
     matrix = np.zeros((len(legs), len(usable)))

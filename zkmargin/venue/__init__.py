@@ -4,5 +4,6 @@
 `submit` (intake.py) verifies proof files in batch and records one row per file; the
 monitor (monitor.py) issues margin calls for missing proofs and tracks their deadlines;
 anchoring.py opens attested accounts and issues the challenges intake consumes once;
-history.py draws an account's recorded proofs over time.
+history.py draws an account's recorded proofs over time; verdicts.py names what intake
+records for each file.
 """

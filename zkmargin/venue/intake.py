@@ -50,8 +50,8 @@ from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.ledger import Epoch, Ledger, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
+from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
-VALID, INVALID, BAD_INPUT, ALREADY = "valid", "invalid", "bad input", "already recorded"
 DEFAULT_CHUNK = 1000
 
 

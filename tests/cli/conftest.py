@@ -11,6 +11,7 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -87,6 +88,17 @@ def invoke():
         return runner.invoke(cli, list(args), prog_name="zkmargin")
 
     return run
+
+
+def every_command(group: click.Group, path: tuple[str, ...] = ()):
+    """(path, command) for every command under `group`, groups included, in help order: through
+    `list_commands`/`get_command`, so the lazily loaded ones are walked too."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
 
 
 def write_portfolio(path: Path, account: str, cash: int, positions: dict) -> None:

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.cli.conftest import REPO
+from tests.cli.conftest import REPO, every_command
 from tests.cli.test_bad_input import assert_one_line_error
 from zkmargin.cli import cli
 from zkmargin.hazmat.groups import current_backend, using
@@ -131,15 +131,9 @@ def test_prove_json_error_type_is_input_error_when_the_output_exists(invoke, wor
         "type": "InputError", "message": "p.json already exists; pass --force to overwrite it", "exit_code": 2}
 
 
-def _leaf_commands(group, path=()):
+def _leaf_commands(group):
     """Every runnable command under `group` and its path, the lazily loaded ones included."""
-    context = click.Context(group)
-    for name in group.list_commands(context):
-        command = group.get_command(context, name)
-        if isinstance(command, click.Group):
-            yield from _leaf_commands(command, (*path, name))
-        else:
-            yield (*path, name), command
+    return [(path, command) for path, command in every_command(group) if not isinstance(command, click.Group)]
 
 
 def test_cli_every_ledger_reader_names_the_database_option_db_when_helped():

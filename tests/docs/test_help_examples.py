@@ -6,11 +6,11 @@ is a placeholder; `# …` starts a comment."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import click
 import pytest
 
+from tests.cli.conftest import every_command
 from tests.docs.doc_blocks import (
     Block,
     commands,
@@ -20,13 +20,6 @@ from zkmargin.cli import cli
 
 _EXAMPLE = re.compile(r"^\s*(?:[A-Z][\w ]*:\s+)?(?:\$ )?(zkmargin\s.*)$")
 """An example line: `zkmargin …`, maybe after a prompt or a label such as `Venue:`."""
-
-
-def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
-    for name, command in sorted(group.commands.items()):
-        yield " ".join((*path, name)), command
-        if isinstance(command, click.Group):
-            yield from _commands(command, (*path, name))
 
 
 def example_lines(text: str) -> list[str]:
@@ -52,7 +45,7 @@ def help_problems(name: str, command: click.Command) -> list[str]:
 
 
 EVERY_COMMAND = pytest.mark.parametrize(
-    ("name", "command"), [pytest.param(name, command, id=name or "zkmargin") for name, command in [("", cli), *_commands(cli)]]
+    ("name", "command"), [pytest.param(name, command, id=name or "zkmargin") for name, command in [("", cli), *((" ".join(path), command) for path, command in every_command(cli))]]
 )
 
 

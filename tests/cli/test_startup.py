@@ -90,8 +90,8 @@ def test_cli_lazy_command_is_named_as_listed_when_loaded():
     assert [cli.get_command(context, name).name for name in TOP_LEVEL_COMMANDS] == TOP_LEVEL_COMMANDS
 
 
-def test_cli_unknown_command_exits_2_when_not_listed():
+def test_cli_unknown_command_exits_2_suggesting_a_lazy_command_when_not_listed():
     result = subprocess.run([sys.executable, "-m", "zkmargin", "verfy"], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2
-    assert "No such command 'verfy'" in result.stderr
+    assert "No such command 'verfy'. Did you mean 'verify'?" in result.stderr

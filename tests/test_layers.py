@@ -4,6 +4,7 @@ The rooms and what each may touch are in docs/architecture.md; `ALLOWED` is that
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -87,9 +88,23 @@ def imported_names(tree: ast.AST) -> set[str]:
     return found
 
 
+LAZY_TARGET = re.compile(r"zkmargin(\.\w+)+(:\w+)?")
+
+
+def lazily_imported_names(tree: ast.AST) -> set[str]:
+    """Modules named by a string that is nothing but a module path ("zkmargin.cli.verify:verify"):
+    the tables that `import_module` loads on first use (`zkmargin._HOMES`, `zkmargin.cli.COMMANDS`)."""
+    return {
+        node.value.partition(":")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and LAZY_TARGET.fullmatch(node.value)
+    }
+
+
 def direct_imports(name: str) -> set[str]:
-    """zkmargin modules imported at run time by module `name`."""
-    found = imported_names(ast.parse(module_file(name).read_text()))
+    """zkmargin modules imported at run time by module `name`, at once or on first use."""
+    tree = ast.parse(module_file(name).read_text())
+    found = imported_names(tree) | lazily_imported_names(tree)
     return {m for m in found if m.startswith("zkmargin") and module_file(m) is not None}
 
 
@@ -187,3 +202,8 @@ def test_domain_reaches_curves_only_through_hazmat_when_walked():
             )
             for name in names:
                 assert not name.startswith(curve_libraries), f"{path.name} imports {name}"
+
+
+def test_layers_walk_sees_lazy_imports_when_names_and_commands_load_on_first_use():
+    assert {"zkmargin.proofs.verifier", "zkmargin.engine.portfolio"} <= direct_imports("zkmargin")
+    assert {"zkmargin.cli.verify", "zkmargin.cli.ledger"} <= direct_imports("zkmargin.cli")

@@ -88,7 +88,14 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 cryptography every other recipe needs."""
 
 
+_SUBPACKAGES = ("anchors", "console", "engine", "hazmat", "proofs")
+"""Rooms reachable as attributes (`zkmargin.hazmat.groups.use(...)`), as they were when the
+root imported its names eagerly."""
+
+
 def __getattr__(name: str) -> object:
+    if name in _SUBPACKAGES:
+        return import_module(f"{__name__}.{name}")
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -98,7 +105,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME_OF})
+    return sorted({*globals(), *_HOME_OF, *_SUBPACKAGES})
 
 
 __all__ = [

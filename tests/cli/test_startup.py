@@ -76,6 +76,11 @@ def test_root_dir_lists_every_public_name_when_none_is_loaded_yet():
     assert {"prove", "verify_batch", "Market", "IMPORT_FORMATS", "ZkMarginError", "__version__"} <= set(names)
 
 
+def test_root_subpackages_are_attributes_when_only_zkmargin_is_imported():
+    code = "import json, zkmargin\nprint(json.dumps([zkmargin.hazmat.__name__, zkmargin.engine.__name__]))"
+    assert fresh_python(code) == ["zkmargin.hazmat", "zkmargin.engine"]
+
+
 def test_cli_help_lists_every_command_in_order_when_loaded_lazily():
     result = subprocess.run([sys.executable, "-m", "zkmargin", "--help"], cwd=REPO, capture_output=True,
                             text=True, timeout=120)

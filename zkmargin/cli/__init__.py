@@ -16,7 +16,10 @@ exactly one JSON document on stdout whose money values are decimal strings.
 Each command's module is imported only when that command runs (`ZkMarginGroup`'s
 `lazy_commands`), and the heavy libraries are imported where they are used: a script
 calling `zkmargin verify` per account starts in a fraction of the time it took when every
-invocation imported SQLAlchemy, SciPy's optimizer, the plots and the demo.
+invocation imported SQLAlchemy, SciPy's optimizer, the plots and the demo. For the same
+reason this package's names are `cli`, `main` and `COMMANDS` only: an embedder reaches a
+command through click, `cli.get_command(click.Context(cli), "verify")`, and
+`from zkmargin.cli import verify` is the module that defines it.
 """
 
 from __future__ import annotations

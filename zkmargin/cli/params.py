@@ -165,6 +165,7 @@ def params_import(
                 "scenarios": len(arrays.scenarios),
                 "groups": groups,
                 "inter_commodity_spreads": len(arrays.inter_commodity_spreads),
+                "intra_commodity_spreads": [spread.group for spread in arrays.intra_commodity_spreads],
             }
         )
         return
@@ -174,6 +175,9 @@ def params_import(
     )
     if arrays.inter_commodity_spreads:
         click.echo(f"{len(arrays.inter_commodity_spreads)} inter-commodity spreads carried")
+    if arrays.intra_commodity_spreads:
+        charged = ", ".join(spread.group for spread in arrays.intra_commodity_spreads)
+        click.echo(f"intra-commodity (calendar) spread charges carried for {charged}")
 
 
 @params_group.command(

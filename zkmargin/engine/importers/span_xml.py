@@ -6,6 +6,10 @@ The layout read here (one clearing organisation per point in time):
       <clearingOrg>
         <ccDef><cc>SP</cc><currency>USD</currency>          a combined commodity, and the
           <pfLink><exch>CME</exch><pfId>1</pfId><pfType>FUT</pfType></pfLink>   portfolios in it
+          <intraTiers><tier><tn>1</tn><sPe>202612</sPe><ePe>202612</ePe></tier>…</intraTiers>
+          <dSpread><spread>1</spread><rate><r>1</r><val>700</val></rate>   intra-commodity spreads
+            <tLeg><cc>SP</cc><tn>1</tn><rs>A</rs><i>1</i></tLeg><tLeg>…<tn>2</tn><rs>B</rs>…</tLeg>
+          </dSpread>                                         (or <pLeg> with <pe>: one period)
         </ccDef>
         <interSpreads><dSpread><spread>1</spread>            inter-commodity spread table
           <rate><r>1</r><val>0.5</val></rate>
@@ -15,7 +19,8 @@ The layout read here (one clearing organisation per point in time):
           <phyPf>/<futPf>/<oofPf>/<oopPf>/<ooePf> with <pfId>, <pfCode>, <currency>, <cvf>
             <phy>/<fut> (or <series><pe>…<opt><o>C</o><k>4100</k>…</opt></series>) with
             <p> price, <pe> period, <cvf>, <scanRate><r>1</r><priceScan>…<volScan>…</scanRate>,
-            <ra><r>1</r><a>…</a> ×16 <d>delta</d></ra>
+            <ra><r>1</r><a>…</a> ×16 <d>delta</d></ra>      (an option's <series> names its
+                                                             future in <undC><pfId>…<cId>)
 
 Sign convention: a SPAN risk array gives the LOSS of one long contract in each of the 16
 scan scenarios (CME order, the two extreme moves already at their cover fraction), so a
@@ -23,6 +28,16 @@ loss is positive; risk.json's `pnl` is profit-positive, so `pnl = −a`. Each co
 commodity is a scenario group of 16 scenarios named "<cc> <scenario>", in which only its
 own contracts move. A contract's `mark` is its price `p` (futures 0: their value is settled
 into cash daily) and its `multiplier` the contract value factor `cvf`.
+
+Intra-commodity spreads (a combined commodity's own <dSpread>s) become risk.json's
+`intra_commodity_spreads`: the contracts of each tier (a contract belongs to the tier whose
+<sPe>..<ePe> holds its period; an option to its underlying future's, named by <undC>) with
+their composite delta <d> per contract, and one charge per delta spread, the highest
+<rate><val> over the smaller side's sum of leg ratios <i> among the commodity's spreads.
+zkmargin charges one rate for every pair of tiers (docs/margin-models.md, "Intra-commodity
+spread charges"), so with several rates, or spreads between only some tiers, it charges at
+least what SPAN's priority order would. Spreads written with <pLeg>s (periods) make one
+tier per period.
 
 The file is streamed through defusedxml's SAX parser with DTDs refused, so an entity bomb
 or an external entity never expands; contracts are read as they end and dropped. Every
@@ -52,6 +67,8 @@ PORTFOLIOS = {"phyPf": "PHY", "futPf": "FUT", "oofPf": "OOF", "oopPf": "OOP", "o
 CONTRACTS = {"phy", "fut", "opt"}
 RISK_ARRAY_FIELDS = {"r", "a", "d"}
 LEG_FIELDS = {"cc", "tn", "rs", "i", "pe"}
+ContractKey = tuple[str, str, str]
+"""(exchange, pfId, cId): how an option's <undC> names its underlying contract."""
 MAX_DEPTH = 32
 """Deeper than any SPAN file nests (about 9 levels)."""
 MAX_TEXT = 256
@@ -110,6 +127,10 @@ class Contract:
     pnl: tuple[float, ...]
     scan: tuple[float, float] | None
     line: int
+    period: str = ""
+    delta: float | None = None  # composite delta per contract, <ra><d> (or the contract's <d>)
+    key: ContractKey | None = None
+    underlying: ContractKey | None = None  # an option's future (<series><undC>)
 
 
 @dataclass(frozen=True)
@@ -119,6 +140,16 @@ class Spread:
     priority: int
     rate: float
     legs: list[tuple[str, float, str]]
+
+
+@dataclass(frozen=True)
+class IntraTable:
+    """A combined commodity's intra-commodity spreads: its tiers as (tn, first period, last
+    period), the charge per delta spread, and whether the spreads name periods (<pLeg>)."""
+
+    tiers: list[tuple[str, int, int]]
+    charge: float
+    by_period: bool
 
 
 class SpanHandler(xml.sax.handler.ContentHandler):
@@ -133,6 +164,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         self.contracts: list[Contract] = []
         self.links: dict[tuple[str, str, str], str] = {}
         self.spreads: list[Spread] = []
+        self.intra: dict[str, IntraTable] = {}
 
     def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802 (SAX API)
         self.locator = locator
@@ -191,7 +223,8 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         if scale != 1:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <sc> {scale:g} is not supported "
                              "(risk arrays must be per one contract, <sc>1</sc>)")
-        loss = self.risk_array(node)
+        array = self.chosen_array(node)
+        loss = self.risk_array(array)
         instrument = " ".join(part for part in (code, period) if part)
         if node.tag == "opt":
             right = node.text_of("o", what).upper()
@@ -210,6 +243,8 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         price = node.number("p", what)
         if price < 0:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <p> must be ≥ 0, got {price:g}")
+        pf_id, contract_id = portfolio.text_of("pfId", what), node.text_of("cId", what, default="")
+        future = series.child("undC") if series is not None else None
         return Contract(
             instrument=instrument,
             link=(exchange, PORTFOLIOS[portfolio.tag], portfolio.text_of("pfId", what)),
@@ -219,13 +254,22 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             pnl=tuple(-value + 0.0 for value in loss),
             scan=self.scan_range(node) or (self.scan_range(series) if series else None),
             line=node.line,
+            period=period,
+            delta=self.composite_delta(array, node),
+            key=(exchange, pf_id, contract_id) if contract_id else None,
+            underlying=None if future is None else (
+                future.text_of("exch", what, default=exchange), future.text_of("pfId", what), future.text_of("cId", what)),
         )
 
-    def risk_array(self, node: Node) -> list[float]:
+    def chosen_array(self, node: Node) -> Node:
+        """The contract's risk array for requirement 1 (maintenance)."""
         arrays = [c for c in node.children if c.tag == "ra"]
         chosen = next((ra for ra in arrays if ra.text_of("r", self.what, default="1") == "1"), None)
         if chosen is None:
             raise InputError(f"{self.what}: line {node.line}: <{node.tag}> has no <ra> with <r>1</r>")
+        return chosen
+
+    def risk_array(self, chosen: Node) -> list[float]:
         unknown = next((c for c in chosen.children if c.tag not in RISK_ARRAY_FIELDS), None)
         if unknown is not None:
             raise InputError(f"{self.what}: line {unknown.line}: unknown element <{unknown.tag}> in <ra>")
@@ -234,6 +278,11 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             raise InputError(f"{self.what}: line {chosen.line}: <ra> has {len(values)} <a> values, "
                              f"expected {len(SCENARIOS)} (one per scan scenario)")
         return values
+
+    def composite_delta(self, array: Node, node: Node) -> float | None:
+        """Delta per contract: the risk array's <d>, else the contract's own."""
+        found = array.present("d", self.what, required=False) or node.present("d", self.what, required=False)
+        return None if found is None else as_number(found, self.what)
 
     def check_direction(self, node: Node, instrument: str, loss: list[float], put: bool) -> None:
         # A long future, stock or call loses more when the price falls its full range than
@@ -263,25 +312,81 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             if self.links.setdefault(key, cc) != cc:
                 raise InputError(f"{self.what}: line {link.line}: <pfLink> {'/'.join(key)} is in "
                                  f"<ccDef> {self.links[key]!r} and {cc!r}")
+        spreads = [c for c in node.children if c.tag == "dSpread"]
+        if spreads:
+            self.intra[cc] = self.intra_table(node, spreads)
 
-    def spread(self, node: Node) -> Spread:
+    def intra_table(self, commodity: Node, spreads: list[Node]) -> IntraTable:
+        """A ccDef's intra-commodity spreads as one charge per delta spread (the highest).
+
+        n spreads of a kind consume n·Σ i of delta on each side, so a spread charging `val`
+        costs at most val / min(Σ_A i, Σ_B i) per delta spread, whichever sides net."""
         what = self.what
-        rates = [c for c in node.children if c.tag == "rate" and c.text_of("r", what, default="1") == "1"]
+        charges, by_period = [], False
+        for spread in spreads:
+            found = self.rate(spread)
+            rate = found.number("val", what)
+            if rate <= 0:
+                raise InputError(f"{what}: line {found.line}: intra-commodity <dSpread> <rate> <val> "
+                                 f"{rate:g} is not a charge > 0")
+            sides: dict[str, float] = {"A": 0.0, "B": 0.0}
+            for leg, ratio, side in self.spread_legs(spread):
+                sides[side] += ratio
+                by_period = by_period or leg.tag == "pLeg"
+            if not min(sides.values()) > 0:
+                raise InputError(f"{what}: line {spread.line}: intra-commodity <dSpread> needs legs on "
+                                 "both sides (<rs>A</rs> and <rs>B</rs>)")
+            charges.append(rate / min(sides.values()))
+        holder = commodity.child("intraTiers")
+        tiers = [] if holder is None else [
+            (tier.text_of("tn", what), self.period_month(tier, "sPe"), self.period_month(tier, "ePe"))
+            for tier in holder.children if tier.tag == "tier"
+        ]
+        if not by_period and not tiers:
+            raise InputError(f"{what}: line {commodity.line}: <ccDef> has intra-commodity spreads "
+                             "between tiers but no <intraTiers>")
+        return IntraTable(tiers, max(charges), by_period)
+
+    def period_month(self, node: Node, tag: str) -> int:
+        """A period (YYYYMM, or YYYYMMDD) as the number YYYYMM."""
+        text = node.text_of(tag, self.what)
+        if len(text) not in (6, 8) or not text.isdigit():
+            raise InputError(f"{self.what}: line {node.line}: <{node.tag}> <{tag}> {text!r} is not a "
+                             "period written YYYYMM")
+        return int(text[:6])
+
+    def rate(self, spread: Node) -> Node:
+        """A dSpread's <rate> for requirement 1 (maintenance)."""
+        rates = [c for c in spread.children if c.tag == "rate" and c.text_of("r", self.what, default="1") == "1"]
         if not rates:
-            raise InputError(f"{what}: line {node.line}: <dSpread> has no <rate> with <r>1</r>")
-        rate = rates[0].number("val", what)
-        if not 0 < rate <= 1:
-            raise InputError(f"{what}: line {rates[0].line}: <dSpread> <rate> <val> {rate:g} is not a "
-                             "credit fraction in (0, 1]")
+            raise InputError(f"{self.what}: line {spread.line}: <dSpread> has no <rate> with <r>1</r>")
+        return rates[0]
+
+    def spread_legs(self, spread: Node) -> list[tuple[Node, float, str]]:
+        """A dSpread's legs as (element, delta ratio <i> > 0, side A or B)."""
+        what = self.what
         legs = []
-        for leg in (c for c in node.children if c.tag in ("tLeg", "pLeg")):
+        for leg in (c for c in spread.children if c.tag in ("tLeg", "pLeg")):
             unknown = next((c for c in leg.children if c.tag not in LEG_FIELDS), None)
             if unknown is not None:
                 raise InputError(f"{what}: line {unknown.line}: unknown element <{unknown.tag}> in <{leg.tag}>")
             side = leg.text_of("rs", what).upper()
             if side not in ("A", "B"):
                 raise InputError(f"{what}: line {leg.line}: <{leg.tag}> <rs> must be A or B, got {side!r}")
-            legs.append((leg.text_of("cc", what), leg.number("i", what), side))
+            ratio = leg.number("i", what)
+            if not ratio > 0:
+                raise InputError(f"{what}: line {leg.line}: <{leg.tag}> <i> must be > 0, got {ratio:g}")
+            legs.append((leg, ratio, side))
+        return legs
+
+    def spread(self, node: Node) -> Spread:
+        what = self.what
+        found = self.rate(node)
+        rate = found.number("val", what)
+        if not 0 < rate <= 1:
+            raise InputError(f"{what}: line {found.line}: <dSpread> <rate> <val> {rate:g} is not a "
+                             "credit fraction in (0, 1]")
+        legs = [(leg.text_of("cc", what), ratio, side) for leg, ratio, side in self.spread_legs(node)]
         if len(legs) < 2:
             raise InputError(f"{what}: line {node.line}: <dSpread> has {len(legs)} legs, needs at least 2")
         priority = node.text_of("spread", what)
@@ -364,6 +469,13 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         for spread in sorted(handler.spreads, key=lambda spread: spread.priority)
         if all(cc in by_group for cc, _, _ in spread.legs)
     ]
+    periods = {contract.key: contract.period for contract in handler.contracts if contract.key is not None}
+    intra = [
+        spread
+        for group in groups
+        if group in handler.intra
+        and (spread := calendar_tiers(group, handler.intra[group], by_group[group], periods, what)) is not None
+    ]
     return validate(RiskArrays, {
         "currency": currencies[0],
         "scenarios": [f"{group} {name}" for group in groups for name in SCENARIOS],
@@ -372,7 +484,39 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         "as_of": iso_date(handler.as_of, what),
         "scan_ranges": scan_ranges,
         "inter_commodity_spreads": spreads,
+        "intra_commodity_spreads": intra,
     }, what)
+
+
+def calendar_tiers(
+    group: str, table: IntraTable, contracts: list[Contract], periods: dict[ContractKey, str], what: str
+) -> dict | None:
+    """One combined commodity's tiers as risk.json data, or None with fewer than two.
+
+    A contract sits in the tier of its delivery period: an option in its future's (a serial
+    option expiring in February on the March future spreads as March), a contract whose
+    period is in no tier in none, and one without a period (a stock) in none."""
+    tiers: dict[str, dict[str, float]] = {}
+    for contract in contracts:
+        period = periods.get(contract.underlying, contract.period) if contract.underlying else contract.period
+        if not period:
+            continue
+        month = int(period[:6]) if period[:6].isdigit() else None
+        if month is None:
+            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: period {period!r} is "
+                             "not written YYYYMM")
+        tier = str(month) if table.by_period else next(
+            (name for name, first, last in table.tiers if first <= month <= last), None)
+        if tier is None:
+            continue
+        if contract.delta is None:
+            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: no <d> (composite delta) "
+                             f"in its <ra>, which the intra-commodity spreads of {group!r} need")
+        if contract.delta:
+            tiers.setdefault(tier, {})[contract.instrument] = contract.delta
+    if len(tiers) < 2:
+        return None
+    return {"group": group, "charge": table.charge, "tiers": [tiers[name] for name in sorted(tiers)]}
 
 
 def iso_date(text: str | None, what: str) -> str | None:

@@ -36,7 +36,8 @@ future), weighed rate × price × its Black-76 delta per contract, its size roun
 the money unit and its sign kept (a put's is negative), unless it weighs less than
 `OPTION_WEIGHT_FLOOR` a contract; one that outlives every future joins none, and options
 never make a tier. Options on the spot, stocks and perpetuals are in no tier. Risk arrays
-carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span") and
+are charged when the file publishes the tiers and deltas (SPAN XML does:
+`intra_commodity_spreads`, `file_calendar_spreads`). Proof reduction: docs/margin-models.md ("span") and
 proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
@@ -210,7 +211,33 @@ def expiry_month(expiry: date) -> tuple[int, int]:
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
-    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays))
+    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays),
+                   intra_spreads=file_calendar_spreads(arrays))
+
+
+def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
+    """The risk file's intra-commodity spreads as tiers: a member's spread charge per
+    contract is the file's charge per delta spread × |its delta|, its side the delta's sign.
+
+    A member lighter than `OPTION_WEIGHT_FLOOR` stays out, for the reason an option on a
+    future does from a market: weights are rounded up and net inside a tier. The file does
+    not say which members are options; a future weighs its whole spread charge, dollars in
+    any real file. A group left with fewer than two tiers is not charged."""
+    row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
+    spreads = []
+    for spread in arrays.intra_commodity_spreads:
+        tiers = tuple(
+            members
+            for tier in spread.tiers
+            if (members := tuple(sorted(
+                TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
+                for instrument, delta in tier.items()
+                if spread.charge * abs(delta) >= OPTION_WEIGHT_FLOOR
+            )))
+        )
+        if len(tiers) >= 2:
+            spreads.append(CalendarTiers(spread.group, tiers))
+    return tuple(spreads)
 
 
 def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:

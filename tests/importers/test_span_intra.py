@@ -1,0 +1,166 @@
+"""SPAN XML intra-commodity (calendar) spreads → risk.json tiers → the span model's charge.
+
+examples/span_cl_calendar.spn: crude oil futures for December and March with identical risk
+arrays (the scan sees no risk in a calendar spread), a January serial call on the March
+future (delta 0.5), tiers Dec–Jan and Feb–Dec, and one spread between them at $700.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.importers.test_span_xml import span_error
+from tests.models.conftest import account, model
+from zkmargin.engine.assess import assess
+from zkmargin.engine.importers import read_span_xml
+from zkmargin.engine.params import build_params
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InputError, InsufficientMargin
+from zkmargin.proofs.prover import prove
+from zkmargin.proofs.verifier import verify
+
+FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "span_cl_calendar.spn"
+TEXT = FIXTURE.read_text()
+DEC, MAR, CALL = "CL 202612", "CL 202703", "LO 202701 C 70"
+
+
+def imported(tmp_path: Path, text: str) -> RiskArrays:
+    path = tmp_path / "calendar.spn"
+    path.write_text(text)
+    return read_span_xml(path)
+
+
+def intra_charge(arrays: RiskArrays, positions: dict) -> Decimal:
+    report = assess(account(100_000, positions), build_params(arrays, model("span")))
+    return sum((term.amount for term in report.terms if term.kind == "intra_spread"), Decimal(0))
+
+
+@pytest.fixture(scope="module")
+def arrays():
+    return read_span_xml(FIXTURE)
+
+
+def test_span_xml_carries_tiers_deltas_and_charge_when_commodity_has_intra_spreads(arrays):
+    (spread,) = arrays.intra_commodity_spreads
+    assert spread.group == "CL" and spread.charge == 700
+    # the January serial joins its March future's tier, not the tier its own month is in
+    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5}]
+
+
+def test_span_xml_carries_no_intra_spreads_when_file_defines_none():
+    assert read_span_xml(FIXTURE.parent / "span_sp_nq.spn").intra_commodity_spreads == []
+
+
+@pytest.mark.parametrize(
+    ("positions", "requirement", "charge"),
+    [
+        ({DEC: 1, MAR: -1}, 700, 700),  # scan risk 0: the months move together in every scenario
+        ({DEC: 2, MAR: -1}, 6_000 + 700, 700),  # one net future's down 3/3 loss, plus the spread
+        ({DEC: -3, MAR: 1}, 12_000 + 700, 700),  # the smaller side is charged
+        ({MAR: 1, CALL: -2}, 1_400, 0),  # the calls' delta nets the future inside the March tier
+        ({DEC: 1, CALL: -2}, 1_400 + 700, 700),  # the same book across the tiers
+    ],
+)
+def test_span_requirement_charges_calendar_spread_when_imported_from_span_xml(arrays, positions, requirement, charge):
+    report = assess(account(100_000, positions), build_params(arrays, model("span")))
+    assert report.requirement == requirement
+    assert intra_charge(arrays, positions) == charge
+
+
+def test_span_proof_needs_the_spread_charge_when_calendar_spread_imported(arrays):
+    params = build_params(arrays, model("span"))
+    statement = verify(prove(account(700, {DEC: 1, MAR: -1}), params), params)
+    assert statement.model == "span"
+    with pytest.raises(InsufficientMargin, match="short by 0.01 USD"):
+        prove(account(Decimal("699.99"), {DEC: 1, MAR: -1}), params)
+
+
+def test_span_xml_charges_the_costliest_delta_spread_when_spreads_differ(tmp_path):
+    # a second spread at $900 for 1:2 (per delta of the smaller side: 900 / 1 = 900) and a
+    # third at $1,000 for 2:2 ($500 a delta): zkmargin charges every pair the highest, $900
+    second = """<dSpread><spread>2</spread><rate><r>1</r><val>900</val></rate>
+          <tLeg><cc>CL</cc><tn>1</tn><rs>A</rs><i>1</i></tLeg><tLeg><cc>CL</cc><tn>2</tn><rs>B</rs><i>2</i></tLeg>
+        </dSpread>
+        <dSpread><spread>3</spread><rate><r>1</r><val>1000</val></rate>
+          <tLeg><cc>CL</cc><tn>1</tn><rs>A</rs><i>2</i></tLeg><tLeg><cc>CL</cc><tn>2</tn><rs>B</rs><i>2</i></tLeg>
+        </dSpread>
+      </ccDef>"""
+    arrays = imported(tmp_path, TEXT.replace("</ccDef>", second, 1))
+    assert arrays.intra_commodity_spreads[0].charge == 900
+    assert intra_charge(arrays, {DEC: 1, MAR: -1}) == 900
+
+
+def test_span_xml_makes_a_tier_per_period_when_spreads_name_periods(tmp_path):
+    text = TEXT.replace("<tLeg><cc>CL</cc><tn>1</tn>", "<pLeg><cc>CL</cc><pe>202612</pe>").replace(
+        "<tLeg><cc>CL</cc><tn>2</tn>", "<pLeg><cc>CL</cc><pe>202703</pe>").replace("</i></tLeg>", "</i></pLeg>")
+    (spread,) = imported(tmp_path, text).intra_commodity_spreads
+    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5}]
+
+
+def test_span_xml_leaves_a_contract_out_when_its_period_is_in_no_tier(tmp_path):
+    arrays = imported(tmp_path, TEXT.replace("<ePe>202712</ePe>", "<ePe>202702</ePe>"))
+    assert arrays.intra_commodity_spreads == []  # March and its option left the tiers: one tier remains
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("<rate><r>1</r><val>700</val></rate>", "<rate><r>1</r><val>0</val></rate>",
+         "intra-commodity <dSpread> <rate> <val> 0 is not a charge > 0"),
+        ("<tn>2</tn><rs>B</rs>", "<tn>2</tn><rs>A</rs>", "intra-commodity <dSpread> needs legs on both sides"),
+        ("<rs>B</rs><i>1</i>", "<rs>B</rs><i>0</i>", "<tLeg> <i> must be > 0, got 0"),
+        ("<sPe>202702</sPe>", "<sPe>Feb 27</sPe>", "<tier> <sPe> 'Feb 27' is not a period written YYYYMM"),
+        ("<d>0.5</d></ra>", "</ra>", "LO 202701 C 70: no <d> (composite delta) in its <ra>"),
+    ],
+)
+def test_span_xml_names_element_and_line_when_intra_spread_bad(tmp_path, old, new, expected):
+    message = span_error(tmp_path, TEXT.replace(old, new, 1))
+    assert message.startswith("line ") and expected in message, message
+
+
+def test_span_xml_refuses_tier_spreads_when_commodity_has_no_tiers(tmp_path):
+    start, end = TEXT.index("<intraTiers>"), TEXT.index("</intraTiers>") + len("</intraTiers>")
+    assert "has intra-commodity spreads between tiers but no <intraTiers>" in span_error(tmp_path, TEXT[:start] + TEXT[end:])
+
+
+def test_risk_arrays_refuse_intra_spread_when_it_names_an_unknown_instrument(arrays):
+    data = arrays.model_dump(mode="json")
+    data["intra_commodity_spreads"][0]["tiers"][1]["CL 202706"] = 1.0
+    with pytest.raises(InputError, match=r'intra_commodity_spreads\[0\]\.tiers\[1\]\["CL 202706"\]: unknown instrument'):
+        RiskArrays.from_json(json.dumps(data))
+
+
+def test_span_requirement_leaves_a_light_member_out_when_its_weight_is_under_a_dollar(arrays):
+    data = arrays.model_dump(mode="json")
+    data["intra_commodity_spreads"][0]["tiers"][1][CALL] = 1e-9  # weighs $0.01 once rounded up
+    light = RiskArrays.from_json(json.dumps(data))
+    # 70,000 of them would net the short March future out of its tier if they counted
+    assert intra_charge(light, {DEC: 1, MAR: -1, CALL: 70_000}) == 700
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda spread: spread["tiers"][0].update({MAR: 1.0}), "'CL 202703' is in two tiers"),
+        (lambda spread: spread["tiers"][0].update({DEC: 0.0}), "a delta of 0 spreads nothing"),
+        (lambda spread: spread.update(group="NG"), "no scenario is in group 'NG'"),
+        (lambda spread: spread.update(tiers=spread["tiers"][:1]), "at least 2 items"),
+    ],
+)
+def test_risk_arrays_refuse_intra_spread_when_malformed(arrays, change, expected):
+    data = arrays.model_dump(mode="json")
+    change(data["intra_commodity_spreads"][0])
+    with pytest.raises(InputError, match="intra_commodity_spreads") as caught:
+        RiskArrays.from_json(json.dumps(data))
+    assert expected in str(caught.value)
+
+
+def test_risk_arrays_refuse_second_intra_spread_when_group_has_one(arrays):
+    data = arrays.model_dump(mode="json")
+    data["intra_commodity_spreads"].append(data["intra_commodity_spreads"][0])
+    with pytest.raises(InputError, match=r"intra_commodity_spreads\[1\]\.group: group 'CL' has an intra-commodity spread"):
+        RiskArrays.from_json(json.dumps(data))

@@ -166,6 +166,7 @@ def params_import(
                 "groups": groups,
                 "inter_commodity_spreads": len(arrays.inter_commodity_spreads),
                 "intra_commodity_spreads": [spread.group for spread in arrays.intra_commodity_spreads],
+                "short_option_minimums": [minimum.group for minimum in arrays.short_option_minimums],
             }
         )
         return
@@ -178,6 +179,9 @@ def params_import(
     if arrays.intra_commodity_spreads:
         charged = ", ".join(spread.group for spread in arrays.intra_commodity_spreads)
         click.echo(f"intra-commodity (calendar) spread charges carried for {charged}")
+    if arrays.short_option_minimums:
+        floored = ", ".join(minimum.group for minimum in arrays.short_option_minimums)
+        click.echo(f"short option minimums carried for {floored}")
 
 
 @params_group.command(

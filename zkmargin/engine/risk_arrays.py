@@ -10,7 +10,8 @@
      "inter_commodity_spreads": [{"priority": 1, "credit_rate": 0.5,  optional
          "legs": [{"group": "ES", "ratio": 1, "side": "A"}, {"group": "NQ", "ratio": 1, "side": "B"}]}],
      "intra_commodity_spreads": [{"group": "ES", "charge": 150.0,     optional
-         "tiers": [{"ES DEC": 1.0, "ES DEC C 6000": 0.52}, {"ES MAR": 1.0}]}]}
+         "tiers": [{"ES DEC": 1.0, "ES DEC C 6000": 0.52}, {"ES MAR": 1.0}]}],
+     "short_option_minimums": [{"group": "ES", "rates": {"ES DEC C 6000": 25.0}}]}   optional
 
 `pnl[s]` is the profit (positive) or loss (negative) of ONE LONG whole unit in scenario s,
 in currency units, multiplier already applied (SPAN risk arrays publish losses positive:
@@ -21,11 +22,13 @@ Scenario groups: the requirement adds up each group's worst loss (docs/margin-mo
 worst cases instead of their joint one. A group is usually one combined commodity (SPAN)
 or one currency (Deribit), and its scenarios move that group alone: instruments of other
 groups carry P&L 0 there. Without `scenario_groups` every scenario is in the one group
-"all", as before. `scan_ranges`, `inter_commodity_spreads` and `intra_commodity_spreads` are
-the SPAN file's public tables, carried for the rules that use them (docs/margin-models.md);
+"all", as before. `scan_ranges`, `inter_commodity_spreads`, `intra_commodity_spreads` and
+`short_option_minimums` are the SPAN file's public tables, carried for the rules that use them (docs/margin-models.md);
 the groups and instruments they name must exist. An intra-commodity spread lists, per tier
 (delivery months that net against each other), each member's delta per contract, signed
 (SPAN's composite delta); `charge` is the currency charged per spread of one delta a side.
+A short option minimum gives a group's options their charge per short contract: the group
+needs at least their sum over the book's short options, whatever its scan risk.
 """
 
 from __future__ import annotations
@@ -101,6 +104,15 @@ class IntraCommoditySpread(StrictModel):
     )
 
 
+class ShortOptionMinimum(StrictModel):
+    """A group's short option minimum: what each short option contract needs at least."""
+
+    group: Label
+    rates: Annotated[dict[Label, PositiveFloat], Field(min_length=1)] = Field(
+        description="Currency per short contract, per option of the group (SPAN somTiers rate/val)."
+    )
+
+
 class RiskArrays(StrictModel, JsonFile):
     """risk.json: a scenario P&L table over an instrument universe.
 
@@ -128,6 +140,9 @@ class RiskArrays(StrictModel, JsonFile):
     )
     intra_commodity_spreads: list[IntraCommoditySpread] = Field(
         default_factory=list, description="Public intra-commodity (calendar) spread charges per group (SPAN)."
+    )
+    short_option_minimums: list[ShortOptionMinimum] = Field(
+        default_factory=list, description="Short option minimum per group (SPAN)."
     )
 
     @model_validator(mode="after")
@@ -172,6 +187,17 @@ class RiskArrays(StrictModel, JsonFile):
                     if delta == 0:
                         raise ValueError(f"{member}: a delta of 0 spreads nothing; leave the contract out")
                     placed.add(instrument_id)
+        floored: set[str] = set()
+        for index, minimum in enumerate(self.short_option_minimums):
+            where = f"short_option_minimums[{index}]"
+            if minimum.group not in groups:
+                raise ValueError(f"{where}.group: no scenario is in group {minimum.group!r}")
+            if minimum.group in floored:
+                raise ValueError(f"{where}.group: group {minimum.group!r} has a short option minimum already")
+            floored.add(minimum.group)
+            unknown = next((name for name in minimum.rates if name not in self.instruments), None)
+            if unknown is not None:
+                raise ValueError(f"{where}.rates[{quote_key(unknown)}]: unknown instrument {unknown!r}")
         for instrument_id, instrument in self.instruments.items():
             if len(instrument.pnl) != len(self.scenarios):
                 raise ValueError(

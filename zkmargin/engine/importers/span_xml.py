@@ -55,10 +55,10 @@ from pathlib import Path
 import defusedxml
 import defusedxml.sax
 
-from zkmargin.errors import InputError
-from zkmargin.validation import validate
 from zkmargin.engine.models.scenario import scan_moves
 from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InputError
+from zkmargin.validation import validate
 
 SCENARIOS = tuple(move.name for move in scan_moves(3)) + ("extreme up", "extreme down")
 """CME's 16 scan scenarios in file order."""
@@ -128,6 +128,7 @@ class Contract:
     scan: tuple[float, float] | None
     line: int
     period: str = ""
+    option: bool = False
     delta: float | None = None  # composite delta per contract, <ra><d> (or the contract's <d>)
     key: ContractKey | None = None
     underlying: ContractKey | None = None  # an option's future (<series><undC>)
@@ -165,6 +166,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         self.links: dict[tuple[str, str, str], str] = {}
         self.spreads: list[Spread] = []
         self.intra: dict[str, IntraTable] = {}
+        self.minimums: dict[str, list[tuple[int, int, float]]] = {}
 
     def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802 (SAX API)
         self.locator = locator
@@ -255,6 +257,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             scan=self.scan_range(node) or (self.scan_range(series) if series else None),
             line=node.line,
             period=period,
+            option=node.tag == "opt",
             delta=self.composite_delta(array, node),
             key=(exchange, pf_id, contract_id) if contract_id else None,
             underlying=None if future is None else (
@@ -315,6 +318,20 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         spreads = [c for c in node.children if c.tag == "dSpread"]
         if spreads:
             self.intra[cc] = self.intra_table(node, spreads)
+        minimums = node.child("somTiers")
+        if minimums is not None:
+            self.minimums[cc] = [self.minimum_tier(tier) for tier in minimums.children if tier.tag == "tier"]
+
+    def minimum_tier(self, tier: Node) -> tuple[int, int, float]:
+        """A short option minimum tier: (first period, last period, charge per short option);
+        a tier without <sPe> or <ePe> is open on that end."""
+        charge = self.rate(tier).number("val", self.what)
+        if charge < 0:
+            raise InputError(f"{self.what}: line {tier.line}: <somTiers> <tier> <rate> <val> {charge:g} "
+                             "is not a charge ≥ 0")
+        first = self.period_month(tier, "sPe") if tier.present("sPe", self.what, required=False) else 0
+        last = self.period_month(tier, "ePe") if tier.present("ePe", self.what, required=False) else 999999
+        return first, last, charge
 
     def intra_table(self, commodity: Node, spreads: list[Node]) -> IntraTable:
         """A ccDef's intra-commodity spreads as one charge per delta spread (the highest).
@@ -356,10 +373,10 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         return int(text[:6])
 
     def rate(self, spread: Node) -> Node:
-        """A dSpread's <rate> for requirement 1 (maintenance)."""
+        """A dSpread's or tier's <rate> for requirement 1 (maintenance)."""
         rates = [c for c in spread.children if c.tag == "rate" and c.text_of("r", self.what, default="1") == "1"]
         if not rates:
-            raise InputError(f"{self.what}: line {spread.line}: <dSpread> has no <rate> with <r>1</r>")
+            raise InputError(f"{self.what}: line {spread.line}: <{spread.tag}> has no <rate> with <r>1</r>")
         return rates[0]
 
     def spread_legs(self, spread: Node) -> list[tuple[Node, float, str]]:
@@ -470,6 +487,12 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         if all(cc in by_group for cc, _, _ in spread.legs)
     ]
     periods = {contract.key: contract.period for contract in handler.contracts if contract.key is not None}
+    minimums = [
+        minimum
+        for group in groups
+        if group in handler.minimums
+        and (minimum := minimum_rates(group, handler.minimums[group], by_group[group], periods, what)) is not None
+    ]
     intra = [
         spread
         for group in groups
@@ -485,7 +508,42 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         "scan_ranges": scan_ranges,
         "inter_commodity_spreads": spreads,
         "intra_commodity_spreads": intra,
+        "short_option_minimums": minimums,
     }, what)
+
+
+def delivery_month(contract: Contract, periods: dict[ContractKey, str], what: str) -> int | None:
+    """The month a contract delivers in: an option's future's (SPAN assigns an option's
+    delta to its future's month), else its own period."""
+    period = periods.get(contract.underlying, contract.period) if contract.underlying else contract.period
+    return month_of(period, contract, what)
+
+
+def month_of(period: str, contract: Contract, what: str) -> int | None:
+    """A contract's period (YYYYMM, or YYYYMMDD) as the number YYYYMM; None without one (a stock)."""
+    if not period:
+        return None
+    if len(period) not in (6, 8) or not period.isdigit():
+        raise InputError(f"{what}: line {contract.line}: {contract.instrument}: period {period!r} is "
+                         "not written YYYYMM")
+    return int(period[:6])
+
+
+def minimum_rates(
+    group: str, tiers: list[tuple[int, int, float]], contracts: list[Contract], periods: dict[ContractKey, str], what: str
+) -> dict | None:
+    """One combined commodity's short option minimum per option, or None when none is charged.
+
+    An option takes the highest rate of the tiers holding its own period or its future's:
+    SPAN's tiers for the minimum are periods, and charging the higher of two never
+    charges less."""
+    rates = {}
+    for contract in (c for c in contracts if c.option):
+        months = {month_of(contract.period, contract, what), delivery_month(contract, periods, what)} - {None}
+        charge = max((rate for first, last, rate in tiers if any(first <= month <= last for month in months)), default=0.0)
+        if charge > 0:
+            rates[contract.instrument] = charge
+    return {"group": group, "rates": rates} if rates else None
 
 
 def calendar_tiers(
@@ -498,13 +556,9 @@ def calendar_tiers(
     period is in no tier in none, and one without a period (a stock) in none."""
     tiers: dict[str, dict[str, float]] = {}
     for contract in contracts:
-        period = periods.get(contract.underlying, contract.period) if contract.underlying else contract.period
-        if not period:
-            continue
-        month = int(period[:6]) if period[:6].isdigit() else None
+        month = delivery_month(contract, periods, what)
         if month is None:
-            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: period {period!r} is "
-                             "not written YYYYMM")
+            continue
         tier = str(month) if table.by_period else next(
             (name for name, first, last in table.tiers if first <= month <= last), None)
         if tier is None:

@@ -20,9 +20,10 @@ another's minimum); the requirement is the sum.
 
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
-numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios and
-no short option minimum is applied (risk.json does not say which instruments are options);
-the file's inter-commodity spreads give the credits (`file_credits`).
+numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios, the
+file's short option minimums the group floors (`file_short_option_minimums`; none when the
+file has none: risk.json does not say which instruments are options), and its
+inter-commodity spreads the credits (`file_credits`).
 
 Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
 calendar months (tiers), a charge of min(long, short), the long and short totals of the
@@ -63,6 +64,7 @@ from pydantic import Field
 from zkmargin.engine.models.base import (
     CalendarTiers,
     Contracts,
+    FloorRates,
     MarginTerms,
     Move,
     ParameterTable,
@@ -212,7 +214,18 @@ def expiry_month(expiry: date) -> tuple[int, int]:
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
     return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays),
-                   intra_spreads=file_calendar_spreads(arrays))
+                   intra_spreads=file_calendar_spreads(arrays), floors=file_short_option_minimums(arrays))
+
+
+def file_short_option_minimums(arrays: RiskArrays) -> tuple[FloorRates, ...]:
+    """The risk file's short option minimums as group floors, "<group> short_option_minimum",
+    as `from_market` makes them: the group needs at least Σ rate_i·q_i⁻ over its options."""
+    ids = arrays.instrument_ids()
+    return tuple(
+        FloorRates(f"{minimum.group} short_option_minimum", np.zeros(len(ids)),
+                   np.array([minimum.rates.get(instrument, 0.0) for instrument in ids]), group=minimum.group)
+        for minimum in arrays.short_option_minimums
+    )
 
 
 def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:

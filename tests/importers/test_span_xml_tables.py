@@ -1,8 +1,9 @@
-"""SPAN XML intra-commodity (calendar) spreads → risk.json tiers → the span model's charge.
+"""SPAN XML intra-commodity (calendar) spreads and short option minimums → risk.json → span.
 
 examples/span_cl_calendar.spn: crude oil futures for December and March with identical risk
-arrays (the scan sees no risk in a calendar spread), a January serial call on the March
-future (delta 0.5), tiers Dec–Jan and Feb–Dec, and one spread between them at $700.
+arrays (the scan sees no risk in a calendar spread), two January serial calls on the March
+future (the 70 call, delta 0.5; the 90 call, delta 0.02, a few dollars of risk), tiers
+Dec–Jan and Feb–Dec, one spread between them at $700, and a $150 short option minimum.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from zkmargin.proofs.verifier import verify
 
 FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "span_cl_calendar.spn"
 TEXT = FIXTURE.read_text()
-DEC, MAR, CALL = "CL 202612", "CL 202703", "LO 202701 C 70"
+DEC, MAR, CALL, FAR_CALL = "CL 202612", "CL 202703", "LO 202701 C 70", "LO 202701 C 90"
 
 
 def imported(tmp_path: Path, text: str) -> RiskArrays:
@@ -48,7 +49,7 @@ def test_span_xml_carries_tiers_deltas_and_charge_when_commodity_has_intra_sprea
     (spread,) = arrays.intra_commodity_spreads
     assert spread.group == "CL" and spread.charge == 700
     # the January serial joins its March future's tier, not the tier its own month is in
-    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5}]
+    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5, FAR_CALL: 0.02}]
 
 
 def test_span_xml_carries_no_intra_spreads_when_file_defines_none():
@@ -98,7 +99,7 @@ def test_span_xml_makes_a_tier_per_period_when_spreads_name_periods(tmp_path):
     text = TEXT.replace("<tLeg><cc>CL</cc><tn>1</tn>", "<pLeg><cc>CL</cc><pe>202612</pe>").replace(
         "<tLeg><cc>CL</cc><tn>2</tn>", "<pLeg><cc>CL</cc><pe>202703</pe>").replace("</i></tLeg>", "</i></pLeg>")
     (spread,) = imported(tmp_path, text).intra_commodity_spreads
-    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5}]
+    assert spread.tiers == [{DEC: 1.0}, {MAR: 1.0, CALL: 0.5, FAR_CALL: 0.02}]
 
 
 def test_span_xml_leaves_a_contract_out_when_its_period_is_in_no_tier(tmp_path):
@@ -163,4 +164,46 @@ def test_risk_arrays_refuse_second_intra_spread_when_group_has_one(arrays):
     data = arrays.model_dump(mode="json")
     data["intra_commodity_spreads"].append(data["intra_commodity_spreads"][0])
     with pytest.raises(InputError, match=r"intra_commodity_spreads\[1\]\.group: group 'CL' has an intra-commodity spread"):
+        RiskArrays.from_json(json.dumps(data))
+
+
+def test_span_xml_carries_short_option_minimum_per_option_when_commodity_has_som_tiers(arrays):
+    (minimum,) = arrays.short_option_minimums
+    assert minimum.group == "CL" and minimum.rates == {CALL: 150.0, FAR_CALL: 150.0}
+
+
+def test_span_requirement_is_the_short_option_minimum_when_far_calls_risk_less(arrays):
+    # ten short 90 calls lose at most 10 × $12 in the scan; SPAN needs 10 × $150
+    report = assess(account(100_000, {FAR_CALL: -10}), build_params(arrays, model("span")))
+    assert report.requirement == 1_500
+    assert report.binding == "CL short_option_minimum"
+
+
+def test_span_proof_needs_the_minimum_when_short_options_imported(arrays):
+    params = build_params(arrays, model("span"))
+    # equity is cash less the calls' value, 10 × 0.02 × 1,000 = $200
+    verify(prove(account(1_700, {FAR_CALL: -10}), params), params)
+    with pytest.raises(InsufficientMargin, match="binding: CL short_option_minimum"):
+        prove(account(Decimal("1699.99"), {FAR_CALL: -10}), params)
+
+
+def test_span_xml_takes_the_higher_tier_when_option_and_its_future_are_in_two(tmp_path):
+    tiers = """<somTiers>
+          <tier><tn>1</tn><ePe>202701</ePe><rate><r>1</r><val>150</val></rate></tier>
+          <tier><tn>2</tn><sPe>202702</sPe><rate><r>1</r><val>400</val></rate></tier>
+        </somTiers>"""
+    start, end = TEXT.index("<somTiers>"), TEXT.index("</somTiers>") + len("</somTiers>")
+    (minimum,) = imported(tmp_path, TEXT[:start] + tiers + TEXT[end:]).short_option_minimums
+    assert minimum.rates == {CALL: 400.0, FAR_CALL: 400.0}  # January options on the March future
+
+
+def test_span_xml_names_tier_when_short_option_minimum_is_negative(tmp_path):
+    message = span_error(tmp_path, TEXT.replace("<val>150</val>", "<val>-150</val>", 1))
+    assert message.startswith("line ") and "<somTiers> <tier> <rate> <val> -150 is not a charge ≥ 0" in message
+
+
+def test_risk_arrays_refuse_short_option_minimum_when_it_names_an_unknown_instrument(arrays):
+    data = arrays.model_dump(mode="json")
+    data["short_option_minimums"][0]["rates"]["LO 202701 C 95"] = 150.0
+    with pytest.raises(InputError, match=r'short_option_minimums\[0\]\.rates\["LO 202701 C 95"\]: unknown instrument'):
         RiskArrays.from_json(json.dumps(data))

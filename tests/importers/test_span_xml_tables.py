@@ -207,3 +207,72 @@ def test_risk_arrays_refuse_short_option_minimum_when_it_names_an_unknown_instru
     data["short_option_minimums"][0]["rates"]["LO 202701 C 95"] = 150.0
     with pytest.raises(InputError, match=r'short_option_minimums\[0\]\.rates\["LO 202701 C 95"\]: unknown instrument'):
         RiskArrays.from_json(json.dumps(data))
+
+
+SOM = "<somTiers>\n          <tier><tn>1</tn><rate><r>1</r><val>150</val></rate></tier>\n        </somTiers>"
+
+
+def with_minimum(table: str) -> str:
+    assert SOM in TEXT
+    return TEXT.replace(SOM, table)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (with_minimum(SOM + "<somTiers><tier><tn>2</tn><rate><r>1</r><val>900</val></rate></tier></somTiers>"),
+         "<ccDef> has a second <somTiers>"),
+        (with_minimum("<somTiers><tier><tn>1</tn><rate><r>1</r><val>15</val></rate>"
+                      "<rate><r>1</r><val>900</val></rate></tier></somTiers>"),
+         "<tier> has a second <rate> with <r>1</r>"),
+        (with_minimum("<somTiers><tier><tn>1</tn><sPe>202712</sPe><ePe>202601</ePe>"
+                      "<rate><r>1</r><val>5000</val></rate></tier></somTiers>"),
+         "<tier> <sPe> 202712 comes after <ePe> 202601"),
+        (with_minimum("<somTiers><somTier><tn>1</tn><rate><r>1</r><val>150</val></rate></somTier></somTiers>"),
+         "unknown element <somTier> in <somTiers>"),
+        (with_minimum("<somTiers>" + "<tier><tn>1</tn><rate><r>1</r><val>1</val></rate></tier>" * 65 + "</somTiers>"),
+         "<somTiers> has more than 64 tiers"),
+        (TEXT.replace("</ccDef>", "</ccDef><ccDef><cc>CL</cc><name>again</name><currency>USD</currency>" + SOM
+                      + "</ccDef>", 1),
+         "<ccDef> 'CL' is defined twice"),
+        (TEXT.replace("<sPe>202702</sPe><ePe>202712</ePe>", "<sPe>202712</sPe><ePe>202702</ePe>"),
+         "<tier> <sPe> 202712 comes after <ePe> 202702"),
+        (TEXT.replace("<undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId>",
+                      "<undC><exch>NYM</exch><pfId>301</pfId><cId>9</cId>"),
+         "its <undC> NYM/301/9 names no future in the file"),
+    ],
+    ids=["second somTiers", "second rate", "reversed som tier", "stray element", "too many tiers",
+         "repeated ccDef", "reversed intra tier", "unknown undC"],
+)
+def test_span_xml_refuses_commodity_table_when_it_would_be_misread(tmp_path, text, expected):
+    # each of these files was read into a lower minimum or spread charge without a word
+    message = span_error(tmp_path, text)
+    assert message.startswith("line ") and expected in message, message
+
+
+def test_span_xml_resolves_undc_to_the_future_when_an_option_shares_its_key(tmp_path):
+    # a futures and an options portfolio sharing pfId 301, and call 70 sharing cId 2 with the
+    # March future: the calls' <undC> resolved to their own January period, and a long
+    # December future against two short calls lost its $700 spread charge
+    text = (TEXT.replace("<pfId>302</pfId><pfCode>LO</pfCode>", "<pfId>301</pfId><pfCode>LO</pfCode>")
+            .replace("<pfId>302</pfId>\n          <pfCode>LO</pfCode>", "<pfId>301</pfId>\n          <pfCode>LO</pfCode>")
+            .replace("<cId>21</cId>", "<cId>2</cId>"))
+    assert intra_charge(imported(tmp_path, text), {DEC: 1, CALL: -2}) == 700
+
+
+def test_span_xml_refuses_futures_when_two_share_a_key(tmp_path):
+    path = tmp_path / "clash.spn"
+    path.write_text(TEXT.replace("<cId>2</cId>\n            <pe>202703</pe>", "<cId>1</cId>\n            <pe>202703</pe>"))
+    with pytest.raises(InputError, match=r"CL 202703: contract NYM/301/1 \(exchange/pfId/cId\) is defined twice"):
+        read_span_xml(path)
+
+
+@pytest.mark.parametrize("table", ["short_option_minimums", "intra_commodity_spreads"])
+def test_risk_arrays_refuse_group_table_when_it_names_another_groups_instrument(table):
+    data = read_span_xml(FIXTURE.parent / "span_sp_nq.spn").model_dump(mode="json")
+    data[table] = (
+        [{"group": "SP", "rates": {"NQ 202612": 5000.0}}] if table == "short_option_minimums"
+        else [{"group": "SP", "charge": 100.0, "tiers": [{"SP 202612": 1.0}, {"NQ 202612": 1.0}]}]
+    )
+    with pytest.raises(InputError, match="'NQ 202612' moves in scenarios outside group 'SP'"):
+        RiskArrays.from_json(json.dumps(data))

@@ -168,6 +168,7 @@ class RiskArrays(StrictModel, JsonFile):
                         f"inter_commodity_spreads[{index}].legs[{leg_index}].group: no scenario "
                         f"is in group {leg.group!r}"
                     )
+        scenario_groups = self.groups()
         charged: set[str] = set()
         for index, spread in enumerate(self.intra_commodity_spreads):
             where = f"intra_commodity_spreads[{index}]"
@@ -182,6 +183,7 @@ class RiskArrays(StrictModel, JsonFile):
                     member = f"{where}.tiers[{tier_index}][{quote_key(instrument_id)}]"
                     if instrument_id not in self.instruments:
                         raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
+                    self._check_in_group(member, instrument_id, spread.group, scenario_groups)
                     if instrument_id in placed:
                         raise ValueError(f"{member}: {instrument_id!r} is in two tiers")
                     if delta == 0:
@@ -195,9 +197,11 @@ class RiskArrays(StrictModel, JsonFile):
             if minimum.group in floored:
                 raise ValueError(f"{where}.group: group {minimum.group!r} has a short option minimum already")
             floored.add(minimum.group)
-            unknown = next((name for name in minimum.rates if name not in self.instruments), None)
-            if unknown is not None:
-                raise ValueError(f"{where}.rates[{quote_key(unknown)}]: unknown instrument {unknown!r}")
+            for instrument_id in minimum.rates:
+                member = f"{where}.rates[{quote_key(instrument_id)}]"
+                if instrument_id not in self.instruments:
+                    raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
+                self._check_in_group(member, instrument_id, minimum.group, scenario_groups)
         for instrument_id, instrument in self.instruments.items():
             if len(instrument.pnl) != len(self.scenarios):
                 raise ValueError(
@@ -205,6 +209,16 @@ class RiskArrays(StrictModel, JsonFile):
                     f"but there are {len(self.scenarios)} scenarios"
                 )
         return self
+
+    def _check_in_group(self, where: str, instrument_id: str, group: str, scenario_groups: list[str]) -> None:
+        """A group's table may name only the group's own instruments: those whose P&L is 0
+        in every scenario of the other groups (else another group's position would net
+        against this group's tiers or floor)."""
+        pnl = self.instruments[instrument_id].pnl
+        if len(pnl) == len(self.scenarios) and any(
+            value != 0 for value, other in zip(pnl, scenario_groups) if other != group
+        ):
+            raise ValueError(f"{where}: {instrument_id!r} moves in scenarios outside group {group!r}")
 
     def groups(self) -> list[str]:
         """The group of every scenario, in scenario order (all "all" when the file has none)."""

@@ -72,6 +72,9 @@ ContractKey = tuple[str, str, str]
 MAX_DEPTH = 32
 """Deeper than any SPAN file nests (about 9 levels)."""
 MAX_TEXT = 256
+MAX_TIERS = 64
+"""Tiers one table of a <ccDef> may hold; SPAN files use a handful, and every option is
+looked up in every tier."""
 """Characters of text one element may hold; every SPAN value is a short number or code."""
 
 
@@ -167,6 +170,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         self.spreads: list[Spread] = []
         self.intra: dict[str, IntraTable] = {}
         self.minimums: dict[str, list[tuple[int, int, float]]] = {}
+        self.commodities: set[str] = set()
 
     def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802 (SAX API)
         self.locator = locator
@@ -309,6 +313,9 @@ class SpanHandler(xml.sax.handler.ContentHandler):
 
     def commodity(self, node: Node) -> None:
         cc = node.text_of("cc", self.what)
+        if cc in self.commodities:
+            raise InputError(f"{self.what}: line {node.line}: <ccDef> {cc!r} is defined twice")
+        self.commodities.add(cc)
         for link in (c for c in node.children if c.tag == "pfLink"):
             key = (link.text_of("exch", self.what), link.text_of("pfType", self.what).upper(),
                    link.text_of("pfId", self.what))
@@ -318,9 +325,33 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         spreads = [c for c in node.children if c.tag == "dSpread"]
         if spreads:
             self.intra[cc] = self.intra_table(node, spreads)
-        minimums = node.child("somTiers")
+        minimums = self.tiers(node, "somTiers")
         if minimums is not None:
-            self.minimums[cc] = [self.minimum_tier(tier) for tier in minimums.children if tier.tag == "tier"]
+            self.minimums[cc] = [self.minimum_tier(tier) for tier in minimums]
+
+    def tiers(self, commodity: Node, tag: str) -> list[Node] | None:
+        """The <tier>s of a ccDef's table `tag` (<somTiers>, <intraTiers>), None without one."""
+        tables = [c for c in commodity.children if c.tag == tag]
+        if not tables:
+            return None
+        if len(tables) > 1:
+            raise InputError(f"{self.what}: line {tables[1].line}: <ccDef> has a second <{tag}>")
+        stray = next((c for c in tables[0].children if c.tag != "tier"), None)
+        if stray is not None:
+            raise InputError(f"{self.what}: line {stray.line}: unknown element <{stray.tag}> in <{tag}>")
+        if len(tables[0].children) > MAX_TIERS:
+            raise InputError(f"{self.what}: line {tables[0].line}: <{tag}> has more than {MAX_TIERS} tiers")
+        return tables[0].children
+
+    def tier_periods(self, tier: Node, open_ends: bool) -> tuple[int, int]:
+        """A tier's first and last period as YYYYMM; with `open_ends` a missing one is unbounded."""
+        bounds = [
+            self.period_month(tier, tag) if not open_ends or tier.present(tag, self.what, required=False) else default
+            for tag, default in (("sPe", 0), ("ePe", 999999))
+        ]
+        if bounds[0] > bounds[1]:
+            raise InputError(f"{self.what}: line {tier.line}: <tier> <sPe> {bounds[0]} comes after <ePe> {bounds[1]}")
+        return bounds[0], bounds[1]
 
     def minimum_tier(self, tier: Node) -> tuple[int, int, float]:
         """A short option minimum tier: (first period, last period, charge per short option);
@@ -329,9 +360,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         if charge < 0:
             raise InputError(f"{self.what}: line {tier.line}: <somTiers> <tier> <rate> <val> {charge:g} "
                              "is not a charge ≥ 0")
-        first = self.period_month(tier, "sPe") if tier.present("sPe", self.what, required=False) else 0
-        last = self.period_month(tier, "ePe") if tier.present("ePe", self.what, required=False) else 999999
-        return first, last, charge
+        return *self.tier_periods(tier, open_ends=True), charge
 
     def intra_table(self, commodity: Node, spreads: list[Node]) -> IntraTable:
         """A ccDef's intra-commodity spreads as one charge per delta spread (the highest).
@@ -354,11 +383,8 @@ class SpanHandler(xml.sax.handler.ContentHandler):
                 raise InputError(f"{what}: line {spread.line}: intra-commodity <dSpread> needs legs on "
                                  "both sides (<rs>A</rs> and <rs>B</rs>)")
             charges.append(rate / min(sides.values()))
-        holder = commodity.child("intraTiers")
-        tiers = [] if holder is None else [
-            (tier.text_of("tn", what), self.period_month(tier, "sPe"), self.period_month(tier, "ePe"))
-            for tier in holder.children if tier.tag == "tier"
-        ]
+        tiers = [(tier.text_of("tn", what), *self.tier_periods(tier, open_ends=False))
+                 for tier in self.tiers(commodity, "intraTiers") or []]
         if not by_period and not tiers:
             raise InputError(f"{what}: line {commodity.line}: <ccDef> has intra-commodity spreads "
                              "between tiers but no <intraTiers>")
@@ -377,6 +403,8 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         rates = [c for c in spread.children if c.tag == "rate" and c.text_of("r", self.what, default="1") == "1"]
         if not rates:
             raise InputError(f"{self.what}: line {spread.line}: <{spread.tag}> has no <rate> with <r>1</r>")
+        if len(rates) > 1:
+            raise InputError(f"{self.what}: line {rates[1].line}: <{spread.tag}> has a second <rate> with <r>1</r>")
         return rates[0]
 
     def spread_legs(self, spread: Node) -> list[tuple[Node, float, str]]:
@@ -486,7 +514,7 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         for spread in sorted(handler.spreads, key=lambda spread: spread.priority)
         if all(cc in by_group for cc, _, _ in spread.legs)
     ]
-    periods = {contract.key: contract.period for contract in handler.contracts if contract.key is not None}
+    periods = future_periods(handler.contracts, what)
     minimums = [
         minimum
         for group in groups
@@ -512,11 +540,28 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
     }, what)
 
 
+def future_periods(contracts: list[Contract], what: str) -> dict[ContractKey, str]:
+    """The period of every contract an option's <undC> may name (a future or a physical)."""
+    periods: dict[ContractKey, str] = {}
+    for contract in contracts:
+        if contract.option or contract.key is None:
+            continue
+        if contract.key in periods:
+            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: contract "
+                             f"{'/'.join(contract.key)} (exchange/pfId/cId) is defined twice")
+        periods[contract.key] = contract.period
+    return periods
+
+
 def delivery_month(contract: Contract, periods: dict[ContractKey, str], what: str) -> int | None:
     """The month a contract delivers in: an option's future's (SPAN assigns an option's
     delta to its future's month), else its own period."""
-    period = periods.get(contract.underlying, contract.period) if contract.underlying else contract.period
-    return month_of(period, contract, what)
+    if contract.underlying is None:
+        return month_of(contract.period, contract, what)
+    if contract.underlying not in periods:
+        raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <undC> "
+                         f"{'/'.join(contract.underlying)} names no future in the file")
+    return month_of(periods[contract.underlying], contract, what)
 
 
 def month_of(period: str, contract: Contract, what: str) -> int | None:

@@ -240,9 +240,24 @@ def with_minimum(table: str) -> str:
         (TEXT.replace("<undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId>",
                       "<undC><exch>NYM</exch><pfId>301</pfId><cId>9</cId>"),
          "its <undC> NYM/301/9 names no future in the file"),
+        (TEXT.replace("<tier><tn>2</tn>", "<tier><tn>1</tn>"), "<intraTiers> numbers two tiers 1"),
+        (TEXT.replace("<ePe>202701</ePe>", "<ePe>202703</ePe>"), "<intraTiers> tiers 1 and 2 share periods"),
+        (TEXT.replace("<tLeg><cc>CL</cc><tn>2</tn>", "<tLeg><cc>NG</cc><tn>2</tn>"),
+         "<tLeg> of an intra-commodity spread of 'CL' names <cc> 'NG'"),
+        (TEXT.replace("<tLeg><cc>CL</cc><tn>2</tn>", "<tLeg><cc>CL</cc><tn>7</tn>"),
+         "<tLeg> <tn> '7' is no tier of <intraTiers>"),
+        (TEXT.replace("<undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId></undC>", ""),
+         "LO 202701 C 70: its <series> has no <undC>"),
+        (TEXT.replace("<d>1</d></ra>\n          </fut>\n        </futPf>", "<d>-1</d></ra>\n          </fut>\n        </futPf>"),
+         "<fut> CL 202703: composite delta <d> -1 has the sign of a put"),
+        (TEXT.replace("<pfType>FUT</pfType><sc>1</sc>", "<pfType>FUT</pfType><sc>10</sc>"),
+         "<pfLink> <sc> 10 is not supported"),
+        (TEXT.replace("<sPe>202702</sPe>", "<sPe>20270115</sPe>"), "<intraTiers> tiers 1 and 2 share periods"),
     ],
     ids=["second somTiers", "second rate", "reversed som tier", "stray element", "too many tiers",
-         "repeated ccDef", "reversed intra tier", "unknown undC"],
+         "repeated ccDef", "reversed intra tier", "unknown undC", "repeated tn", "overlapping tiers",
+         "leg on another cc", "leg on no tier", "missing undC", "negative future delta", "pfLink scale",
+         "tier edge inside a month"],
 )
 def test_span_xml_refuses_commodity_table_when_it_would_be_misread(tmp_path, text, expected):
     # each of these files was read into a lower minimum or spread charge without a word
@@ -276,3 +291,29 @@ def test_risk_arrays_refuse_group_table_when_it_names_another_groups_instrument(
     )
     with pytest.raises(InputError, match="'NQ 202612' moves in scenarios outside group 'SP'"):
         RiskArrays.from_json(json.dumps(data))
+
+
+def weekly(text: str) -> str:
+    """December and March futures become the weekly contracts of 4 and 18 December 2026."""
+    return text.replace("<pe>202612</pe>", "<pe>20261204</pe>").replace("<pe>202703</pe>", "<pe>20261218</pe>")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        weekly(TEXT).replace("<sPe>202612</sPe><ePe>202701</ePe>", "<sPe>20261201</sPe><ePe>20261210</ePe>")
+        .replace("<sPe>202702</sPe><ePe>202712</ePe>", "<sPe>20261211</sPe><ePe>20271231</ePe>"),
+        weekly(TEXT).replace("<tLeg><cc>CL</cc><tn>1</tn>", "<pLeg><cc>CL</cc><pe>20261204</pe>")
+        .replace("<tLeg><cc>CL</cc><tn>2</tn>", "<pLeg><cc>CL</cc><pe>20261218</pe>").replace("</i></tLeg>", "</i></pLeg>"),
+    ],
+    ids=["day tiers", "day periods"],
+)
+def test_span_xml_charges_calendar_spread_when_periods_are_days_of_one_month(tmp_path, text):
+    # both weeks used to fall in "December" and net: $0 where SPAN charges $700
+    assert intra_charge(imported(tmp_path, text), {"CL 20261204": 1, "CL 20261218": -1}) == 700
+
+
+def test_span_requirement_charges_futures_when_spread_charge_is_under_a_dollar(tmp_path):
+    # a future's weight counts however light: 1,000 spreads at $0.50 are $500, not $0
+    arrays = imported(tmp_path, TEXT.replace("<val>700</val>", "<val>0.5</val>"))
+    assert intra_charge(arrays, {DEC: 1_000, MAR: -1_000}) == 500

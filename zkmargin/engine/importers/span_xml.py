@@ -69,6 +69,9 @@ RISK_ARRAY_FIELDS = {"r", "a", "d"}
 LEG_FIELDS = {"cc", "tn", "rs", "i", "pe"}
 ContractKey = tuple[str, str, str]
 """(exchange, pfId, cId): how an option's <undC> names its underlying contract."""
+Days = tuple[int, int]
+"""A period as its first and last day, YYYYMMDD; a month YYYYMM runs from YYYYMM00 to YYYYMM99."""
+OPEN_ENDS: Days = (0, 99999999)
 MAX_DEPTH = 32
 """Deeper than any SPAN file nests (about 9 levels)."""
 MAX_TEXT = 256
@@ -148,12 +151,23 @@ class Spread:
 
 @dataclass(frozen=True)
 class IntraTable:
-    """A combined commodity's intra-commodity spreads: its tiers as (tn, first period, last
-    period), the charge per delta spread, and whether the spreads name periods (<pLeg>)."""
+    """A combined commodity's intra-commodity spreads: its tiers as (tn, days), the charge
+    per delta spread, and whether the spreads name periods (<pLeg>)."""
 
-    tiers: list[tuple[str, int, int]]
+    tiers: list[tuple[str, Days]]
     charge: float
     by_period: bool
+
+
+def period_days(text: str) -> Days | None:
+    """A SPAN period, YYYYMM or YYYYMMDD, as the days it spans; None if it is neither."""
+    if len(text) not in (6, 8) or not text.isdigit():
+        return None
+    return (int(text), int(text)) if len(text) == 8 else (int(text) * 100, int(text) * 100 + 99)
+
+
+def overlaps(a: Days, b: Days) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 class SpanHandler(xml.sax.handler.ContentHandler):
@@ -169,7 +183,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         self.links: dict[tuple[str, str, str], str] = {}
         self.spreads: list[Spread] = []
         self.intra: dict[str, IntraTable] = {}
-        self.minimums: dict[str, list[tuple[int, int, float]]] = {}
+        self.minimums: dict[str, list[tuple[Days, float]]] = {}
         self.commodities: set[str] = set()
 
     def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802 (SAX API)
@@ -232,14 +246,20 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         array = self.chosen_array(node)
         loss = self.risk_array(array)
         instrument = " ".join(part for part in (code, period) if part)
+        put = False
         if node.tag == "opt":
             right = node.text_of("o", what).upper()
             if right not in ("C", "P"):
                 raise InputError(f"{what}: line {node.line}: <opt> <o> must be C or P, got {right!r}")
             instrument += f" {right} {node.text_of('k', what)}"
-            self.check_direction(node, instrument, loss, put=right == "P")
-        else:
-            self.check_direction(node, instrument, loss, put=False)
+            put = right == "P"
+        self.check_direction(node, instrument, loss, put)
+        delta = self.composite_delta(array, node)
+        if delta is not None and (delta > 0 if put else delta < 0):
+            # like a negated array, a delta of the wrong sign would put a long position on
+            # the short side of its tier, and net a calendar spread away
+            raise InputError(f"{what}: line {node.line}: <{node.tag}> {instrument}: composite delta <d> "
+                             f"{delta:g} has the sign of a {'call or future' if put else 'put'}")
         inherited = portfolio.number("cvf", what, default=1.0)
         if series is not None:
             inherited = series.number("cvf", what, default=inherited)
@@ -262,7 +282,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             line=node.line,
             period=period,
             option=node.tag == "opt",
-            delta=self.composite_delta(array, node),
+            delta=delta,
             key=(exchange, pf_id, contract_id) if contract_id else None,
             underlying=None if future is None else (
                 future.text_of("exch", what, default=exchange), future.text_of("pfId", what), future.text_of("cId", what)),
@@ -319,12 +339,16 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         for link in (c for c in node.children if c.tag == "pfLink"):
             key = (link.text_of("exch", self.what), link.text_of("pfType", self.what).upper(),
                    link.text_of("pfId", self.what))
+            scale = link.number("sc", self.what, default=1.0)
+            if scale != 1:
+                raise InputError(f"{self.what}: line {link.line}: <pfLink> <sc> {scale:g} is not supported "
+                                 "(deltas must count in the commodity's own contracts, <sc>1</sc>)")
             if self.links.setdefault(key, cc) != cc:
                 raise InputError(f"{self.what}: line {link.line}: <pfLink> {'/'.join(key)} is in "
                                  f"<ccDef> {self.links[key]!r} and {cc!r}")
         spreads = [c for c in node.children if c.tag == "dSpread"]
         if spreads:
-            self.intra[cc] = self.intra_table(node, spreads)
+            self.intra[cc] = self.intra_table(node, cc, spreads)
         minimums = self.tiers(node, "somTiers")
         if minimums is not None:
             self.minimums[cc] = [self.minimum_tier(tier) for tier in minimums]
@@ -343,31 +367,37 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             raise InputError(f"{self.what}: line {tables[0].line}: <{tag}> has more than {MAX_TIERS} tiers")
         return tables[0].children
 
-    def tier_periods(self, tier: Node, open_ends: bool) -> tuple[int, int]:
-        """A tier's first and last period as YYYYMM; with `open_ends` a missing one is unbounded."""
-        bounds = [
-            self.period_month(tier, tag) if not open_ends or tier.present(tag, self.what, required=False) else default
-            for tag, default in (("sPe", 0), ("ePe", 999999))
-        ]
-        if bounds[0] > bounds[1]:
-            raise InputError(f"{self.what}: line {tier.line}: <tier> <sPe> {bounds[0]} comes after <ePe> {bounds[1]}")
-        return bounds[0], bounds[1]
+    def tier_days(self, tier: Node, open_ends: bool) -> Days:
+        """From the first day of a tier's <sPe> to the last of its <ePe>; with `open_ends` a
+        missing one is unbounded."""
+        first, last = (
+            self.period(tier, tag)[end] if not open_ends or tier.present(tag, self.what, required=False)
+            else OPEN_ENDS[end]
+            for end, tag in enumerate(("sPe", "ePe"))
+        )
+        if first > last:
+            raise InputError(f"{self.what}: line {tier.line}: <tier> <sPe> {tier.text_of('sPe', self.what)} "
+                             f"comes after <ePe> {tier.text_of('ePe', self.what)}")
+        return first, last
 
-    def minimum_tier(self, tier: Node) -> tuple[int, int, float]:
-        """A short option minimum tier: (first period, last period, charge per short option);
-        a tier without <sPe> or <ePe> is open on that end."""
+    def minimum_tier(self, tier: Node) -> tuple[Days, float]:
+        """A short option minimum tier: its days and the charge per short option; a tier
+        without <sPe> or <ePe> is open on that end."""
         charge = self.rate(tier).number("val", self.what)
         if charge < 0:
             raise InputError(f"{self.what}: line {tier.line}: <somTiers> <tier> <rate> <val> {charge:g} "
                              "is not a charge ≥ 0")
-        return *self.tier_periods(tier, open_ends=True), charge
+        return self.tier_days(tier, open_ends=True), charge
 
-    def intra_table(self, commodity: Node, spreads: list[Node]) -> IntraTable:
+    def intra_table(self, commodity: Node, cc: str, spreads: list[Node]) -> IntraTable:
         """A ccDef's intra-commodity spreads as one charge per delta spread (the highest).
 
         n spreads of a kind consume n·Σ i of delta on each side, so a spread charging `val`
         costs at most val / min(Σ_A i, Σ_B i) per delta spread, whichever sides net."""
         what = self.what
+        tiers = [(tier.text_of("tn", what), self.tier_days(tier, open_ends=False))
+                 for tier in self.tiers(commodity, "intraTiers") or []]
+        self.check_tiers_apart(commodity, tiers)
         charges, by_period = [], False
         for spread in spreads:
             found = self.rate(spread)
@@ -379,24 +409,48 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             for leg, ratio, side in self.spread_legs(spread):
                 sides[side] += ratio
                 by_period = by_period or leg.tag == "pLeg"
+                self.check_intra_leg(leg, cc, {name for name, _ in tiers})
             if not min(sides.values()) > 0:
                 raise InputError(f"{what}: line {spread.line}: intra-commodity <dSpread> needs legs on "
                                  "both sides (<rs>A</rs> and <rs>B</rs>)")
             charges.append(rate / min(sides.values()))
-        tiers = [(tier.text_of("tn", what), *self.tier_periods(tier, open_ends=False))
-                 for tier in self.tiers(commodity, "intraTiers") or []]
         if not by_period and not tiers:
             raise InputError(f"{what}: line {commodity.line}: <ccDef> has intra-commodity spreads "
                              "between tiers but no <intraTiers>")
         return IntraTable(tiers, max(charges), by_period)
 
-    def period_month(self, node: Node, tag: str) -> int:
-        """A period (YYYYMM, or YYYYMMDD) as the number YYYYMM."""
+    def check_tiers_apart(self, commodity: Node, tiers: list[tuple[str, Days]]) -> None:
+        """Every tier has its own number and days: a contract must fall in one tier at most."""
+        names = [name for name, _ in tiers]
+        repeated = next((name for name in names if names.count(name) > 1), None)
+        if repeated is not None:
+            raise InputError(f"{self.what}: line {commodity.line}: <intraTiers> numbers two tiers {repeated}")
+        ordered = sorted(tiers, key=lambda tier: tier[1])
+        clash = next(((a, b) for a, b in zip(ordered, ordered[1:]) if overlaps(a[1], b[1])), None)
+        if clash is not None:
+            raise InputError(f"{self.what}: line {commodity.line}: <intraTiers> tiers {clash[0][0]} and "
+                             f"{clash[1][0]} share periods")
+
+    def check_intra_leg(self, leg: Node, cc: str, tier_names: set[str]) -> None:
+        """An intra-commodity leg is on this commodity, and on one of its tiers (when it has
+        any: without, `intra_table` refuses tier legs) or a period."""
+        if leg.text_of("cc", self.what, default=cc) != cc:
+            raise InputError(f"{self.what}: line {leg.line}: <{leg.tag}> of an intra-commodity spread of "
+                             f"{cc!r} names <cc> {leg.text_of('cc', self.what)!r}")
+        if leg.tag == "tLeg" and tier_names and leg.text_of("tn", self.what) not in tier_names:
+            raise InputError(f"{self.what}: line {leg.line}: <tLeg> <tn> {leg.text_of('tn', self.what)!r} "
+                             "is no tier of <intraTiers>")
+        if leg.tag == "pLeg":
+            self.period(leg, "pe")
+
+    def period(self, node: Node, tag: str) -> Days:
+        """The period in child `tag`, YYYYMM or YYYYMMDD, as the days it spans."""
         text = node.text_of(tag, self.what)
-        if len(text) not in (6, 8) or not text.isdigit():
+        days = period_days(text)
+        if days is None:
             raise InputError(f"{self.what}: line {node.line}: <{node.tag}> <{tag}> {text!r} is not a "
-                             "period written YYYYMM")
-        return int(text[:6])
+                             "period written YYYYMM or YYYYMMDD")
+        return days
 
     def rate(self, spread: Node) -> Node:
         """A dSpread's or tier's <rate> for requirement 1 (maintenance)."""
@@ -553,39 +607,39 @@ def future_periods(contracts: list[Contract], what: str) -> dict[ContractKey, st
     return periods
 
 
-def delivery_month(contract: Contract, periods: dict[ContractKey, str], what: str) -> int | None:
-    """The month a contract delivers in: an option's future's (SPAN assigns an option's
-    delta to its future's month), else its own period."""
+def delivery_period(contract: Contract, periods: dict[ContractKey, str], what: str) -> str:
+    """The period a contract delivers in: an option's future's (SPAN assigns an option's
+    delta to its future's month), else its own; "" without one (a stock)."""
     if contract.underlying is None:
-        return month_of(contract.period, contract, what)
+        return contract.period
     if contract.underlying not in periods:
         raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <undC> "
                          f"{'/'.join(contract.underlying)} names no future in the file")
-    return month_of(periods[contract.underlying], contract, what)
+    return periods[contract.underlying]
 
 
-def month_of(period: str, contract: Contract, what: str) -> int | None:
-    """A contract's period (YYYYMM, or YYYYMMDD) as the number YYYYMM; None without one (a stock)."""
+def days_of(period: str, contract: Contract, what: str) -> Days | None:
+    """A contract's period as the days it spans; None without one."""
     if not period:
         return None
-    if len(period) not in (6, 8) or not period.isdigit():
+    days = period_days(period)
+    if days is None:
         raise InputError(f"{what}: line {contract.line}: {contract.instrument}: period {period!r} is "
-                         "not written YYYYMM")
-    return int(period[:6])
+                         "not written YYYYMM or YYYYMMDD")
+    return days
 
 
 def minimum_rates(
-    group: str, tiers: list[tuple[int, int, float]], contracts: list[Contract], periods: dict[ContractKey, str], what: str
+    group: str, tiers: list[tuple[Days, float]], contracts: list[Contract], periods: dict[ContractKey, str], what: str
 ) -> dict | None:
     """One combined commodity's short option minimum per option, or None when none is charged.
 
-    An option takes the highest rate of the tiers holding its own period or its future's:
-    SPAN's tiers for the minimum are periods, and charging the higher of two never
-    charges less."""
+    An option takes the highest rate of the tiers touching its own period or its future's:
+    charging the higher never charges less than SPAN, whichever it uses."""
     rates = {}
     for contract in (c for c in contracts if c.option):
-        months = {month_of(contract.period, contract, what), delivery_month(contract, periods, what)} - {None}
-        charge = max((rate for first, last, rate in tiers if any(first <= month <= last for month in months)), default=0.0)
+        spans = {days_of(contract.period, contract, what), days_of(delivery_period(contract, periods, what), contract, what)}
+        charge = max((rate for days, rate in tiers if any(span and overlaps(span, days) for span in spans)), default=0.0)
         if charge > 0:
             rates[contract.instrument] = charge
     return {"group": group, "rates": rates} if rates else None
@@ -601,11 +655,14 @@ def calendar_tiers(
     period is in no tier in none, and one without a period (a stock) in none."""
     tiers: dict[str, dict[str, float]] = {}
     for contract in contracts:
-        month = delivery_month(contract, periods, what)
-        if month is None:
+        if contract.option and contract.underlying is None:
+            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <series> has no "
+                             f"<undC>, which places an option in the intra-commodity tiers of {group!r}")
+        period = delivery_period(contract, periods, what)
+        days = days_of(period, contract, what)
+        if days is None:
             continue
-        tier = str(month) if table.by_period else next(
-            (name for name, first, last in table.tiers if first <= month <= last), None)
+        tier = period if table.by_period else tier_of(days, table.tiers, contract, what)
         if tier is None:
             continue
         if contract.delta is None:
@@ -616,6 +673,19 @@ def calendar_tiers(
     if len(tiers) < 2:
         return None
     return {"group": group, "charge": table.charge, "tiers": [tiers[name] for name in sorted(tiers)]}
+
+
+def tier_of(days: Days, tiers: list[tuple[str, Days]], contract: Contract, what: str) -> str | None:
+    """The tier holding a contract's period, None when no tier touches it; a period that
+    straddles a tier's edge is refused (it would net in a tier it only partly belongs to)."""
+    touching = [(name, span) for name, span in tiers if overlaps(days, span)]
+    if not touching:
+        return None
+    name, span = touching[0]
+    if len(touching) > 1 or not (span[0] <= days[0] and days[1] <= span[1]):
+        raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its delivery period "
+                         "straddles the edge of an <intraTiers> tier")
+    return name
 
 
 def iso_date(text: str | None, what: str) -> str | None:

@@ -232,10 +232,10 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     """The risk file's intra-commodity spreads as tiers: a member's spread charge per
     contract is the file's charge per delta spread × |its delta|, its side the delta's sign.
 
-    A member lighter than `OPTION_WEIGHT_FLOOR` stays out, for the reason an option on a
-    future does from a market: weights are rounded up and net inside a tier. The file does
-    not say which members are options; a future weighs its whole spread charge, dollars in
-    any real file. A group left with fewer than two tiers is not charged."""
+    A member of delta under 1 (an option) lighter than `OPTION_WEIGHT_FLOOR` stays out, for
+    the reason an option on a future does from a market: weights are rounded up and net
+    inside a tier. A member of delta 1 or more (a future) always counts, at one money unit at
+    least, as a market's futures do. A group left with fewer than two tiers is not charged."""
     row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
     spreads = []
     for spread in arrays.intra_commodity_spreads:
@@ -245,7 +245,7 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
             if (members := tuple(sorted(
                 TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
                 for instrument, delta in tier.items()
-                if spread.charge * abs(delta) >= OPTION_WEIGHT_FLOOR
+                if abs(delta) >= 1 or spread.charge * abs(delta) >= OPTION_WEIGHT_FLOOR
             )))
         )
         if len(tiers) >= 2:

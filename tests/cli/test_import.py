@@ -27,6 +27,16 @@ def test_params_import_writes_grouped_risk_arrays_when_span_xml(invoke, tmp_path
     assert arrays.groups()[::16] == ["NQ", "SP"]
 
 
+def test_params_import_says_which_groups_carry_calendar_charges_and_minimums_when_span_xml_has_them(invoke, tmp_path):
+    out = tmp_path / "risk.json"
+    result = invoke("params", "import", "--format", "span-xml", str(REPO / "examples" / "span_cl_calendar.spn"),
+                    "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["intra_commodity_spreads"], report["short_option_minimums"]) == (["CL"], ["CL"])
+    assert [spread.group for spread in zm.RiskArrays.load(out).intra_commodity_spreads] == ["CL"]
+
+
 def test_params_import_reports_json_when_asked(invoke, tmp_path):
     out = tmp_path / "risk.json"
     result = invoke("params", "import", "--format", "deribit-pme", DERIBIT, "-o", str(out), "--json")
@@ -34,7 +44,8 @@ def test_params_import_reports_json_when_asked(invoke, tmp_path):
     report = json.loads(result.output)
     assert report == {"risk_arrays": str(out), "format": "deribit-pme", "currency": "USD",
                       "instruments": 3, "scenarios": 70, "groups": ["BTC", "ETH"],
-                      "inter_commodity_spreads": 0}
+                      "inter_commodity_spreads": 0, "intra_commodity_spreads": [],
+                      "short_option_minimums": []}
 
 
 def test_params_import_then_build_gives_params_when_chained(invoke, tmp_path):

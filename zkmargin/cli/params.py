@@ -165,6 +165,8 @@ def params_import(
                 "scenarios": len(arrays.scenarios),
                 "groups": groups,
                 "inter_commodity_spreads": len(arrays.inter_commodity_spreads),
+                "intra_commodity_spreads": [spread.group for spread in arrays.intra_commodity_spreads],
+                "short_option_minimums": [minimum.group for minimum in arrays.short_option_minimums],
             }
         )
         return
@@ -174,6 +176,12 @@ def params_import(
     )
     if arrays.inter_commodity_spreads:
         click.echo(f"{len(arrays.inter_commodity_spreads)} inter-commodity spreads carried")
+    if arrays.intra_commodity_spreads:
+        charged = ", ".join(spread.group for spread in arrays.intra_commodity_spreads)
+        click.echo(f"intra-commodity (calendar) spread charges carried for {charged}")
+    if arrays.short_option_minimums:
+        floored = ", ".join(minimum.group for minimum in arrays.short_option_minimums)
+        click.echo(f"short option minimums carried for {floored}")
 
 
 @params_group.command(

@@ -8,7 +8,10 @@
      "scenario_groups": ["ES", "ES"], optional, the group of each scenario
      "scan_ranges": {"ES": {"price": 3330.0, "vol": 0.04}},          optional, per group
      "inter_commodity_spreads": [{"priority": 1, "credit_rate": 0.5,  optional
-         "legs": [{"group": "ES", "ratio": 1, "side": "A"}, {"group": "NQ", "ratio": 1, "side": "B"}]}]}
+         "legs": [{"group": "ES", "ratio": 1, "side": "A"}, {"group": "NQ", "ratio": 1, "side": "B"}]}],
+     "intra_commodity_spreads": [{"group": "ES", "charge": 150.0,     optional
+         "tiers": [{"ES DEC": 1.0, "ES DEC C 6000": 0.52}, {"ES MAR": 1.0}]}],
+     "short_option_minimums": [{"group": "ES", "rates": {"ES DEC C 6000": 25.0}}]}   optional
 
 `pnl[s]` is the profit (positive) or loss (negative) of ONE LONG whole unit in scenario s,
 in currency units, multiplier already applied (SPAN risk arrays publish losses positive:
@@ -19,9 +22,13 @@ Scenario groups: the requirement adds up each group's worst loss (docs/margin-mo
 worst cases instead of their joint one. A group is usually one combined commodity (SPAN)
 or one currency (Deribit), and its scenarios move that group alone: instruments of other
 groups carry P&L 0 there. Without `scenario_groups` every scenario is in the one group
-"all", as before. `scan_ranges` and `inter_commodity_spreads` are the SPAN file's public
-tables, carried for the rules that use them (docs/margin-models.md); the groups they name
-must exist.
+"all", as before. `scan_ranges`, `inter_commodity_spreads`, `intra_commodity_spreads` and
+`short_option_minimums` are the SPAN file's public tables, carried for the rules that use them (docs/margin-models.md);
+the groups and instruments they name must exist. An intra-commodity spread lists, per tier
+(delivery months that net against each other), each member's delta per contract, signed
+(SPAN's composite delta); `charge` is the currency charged per spread of one delta a side.
+A short option minimum gives a group's options their charge per short contract: the group
+needs at least their sum over the book's short options, whatever its scan risk.
 """
 
 from __future__ import annotations
@@ -85,6 +92,27 @@ class InterCommoditySpread(StrictModel):
     legs: Annotated[list[SpreadLeg], Field(min_length=2)]
 
 
+class IntraCommoditySpread(StrictModel):
+    """A group's intra-commodity (calendar) spread charge: its tiers and a charge per spread."""
+
+    group: Label
+    charge: PositiveFloat = Field(
+        description="Currency per spread of one delta on each side (SPAN intra dSpread rate/val over its ratio)."
+    )
+    tiers: Annotated[list[dict[Label, FiniteFloat]], Field(min_length=2)] = Field(
+        description="Per tier (SPAN intraTiers, or one contract period), each member's delta per contract."
+    )
+
+
+class ShortOptionMinimum(StrictModel):
+    """A group's short option minimum: what each short option contract needs at least."""
+
+    group: Label
+    rates: Annotated[dict[Label, PositiveFloat], Field(min_length=1)] = Field(
+        description="Currency per short contract, per option of the group (SPAN somTiers rate/val)."
+    )
+
+
 class RiskArrays(StrictModel, JsonFile):
     """risk.json: a scenario P&L table over an instrument universe.
 
@@ -110,6 +138,12 @@ class RiskArrays(StrictModel, JsonFile):
     inter_commodity_spreads: list[InterCommoditySpread] = Field(
         default_factory=list, description="Public inter-commodity spread credit table (SPAN)."
     )
+    intra_commodity_spreads: list[IntraCommoditySpread] = Field(
+        default_factory=list, description="Public intra-commodity (calendar) spread charges per group (SPAN)."
+    )
+    short_option_minimums: list[ShortOptionMinimum] = Field(
+        default_factory=list, description="Short option minimum per group (SPAN)."
+    )
 
     @model_validator(mode="after")
     def _table_is_rectangular(self) -> RiskArrays:
@@ -134,6 +168,40 @@ class RiskArrays(StrictModel, JsonFile):
                         f"inter_commodity_spreads[{index}].legs[{leg_index}].group: no scenario "
                         f"is in group {leg.group!r}"
                     )
+        scenario_groups = self.groups()
+        charged: set[str] = set()
+        for index, spread in enumerate(self.intra_commodity_spreads):
+            where = f"intra_commodity_spreads[{index}]"
+            if spread.group not in groups:
+                raise ValueError(f"{where}.group: no scenario is in group {spread.group!r}")
+            if spread.group in charged:
+                raise ValueError(f"{where}.group: group {spread.group!r} has an intra-commodity spread already")
+            charged.add(spread.group)
+            placed: set[str] = set()
+            for tier_index, tier in enumerate(spread.tiers):
+                for instrument_id, delta in tier.items():
+                    member = f"{where}.tiers[{tier_index}][{quote_key(instrument_id)}]"
+                    if instrument_id not in self.instruments:
+                        raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
+                    self._check_in_group(member, instrument_id, spread.group, scenario_groups)
+                    if instrument_id in placed:
+                        raise ValueError(f"{member}: {instrument_id!r} is in two tiers")
+                    if delta == 0:
+                        raise ValueError(f"{member}: a delta of 0 spreads nothing; leave the contract out")
+                    placed.add(instrument_id)
+        floored: set[str] = set()
+        for index, minimum in enumerate(self.short_option_minimums):
+            where = f"short_option_minimums[{index}]"
+            if minimum.group not in groups:
+                raise ValueError(f"{where}.group: no scenario is in group {minimum.group!r}")
+            if minimum.group in floored:
+                raise ValueError(f"{where}.group: group {minimum.group!r} has a short option minimum already")
+            floored.add(minimum.group)
+            for instrument_id in minimum.rates:
+                member = f"{where}.rates[{quote_key(instrument_id)}]"
+                if instrument_id not in self.instruments:
+                    raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
+                self._check_in_group(member, instrument_id, minimum.group, scenario_groups)
         for instrument_id, instrument in self.instruments.items():
             if len(instrument.pnl) != len(self.scenarios):
                 raise ValueError(
@@ -141,6 +209,16 @@ class RiskArrays(StrictModel, JsonFile):
                     f"but there are {len(self.scenarios)} scenarios"
                 )
         return self
+
+    def _check_in_group(self, where: str, instrument_id: str, group: str, scenario_groups: list[str]) -> None:
+        """A group's table may name only the group's own instruments: those whose P&L is 0
+        in every scenario of the other groups (else another group's position would net
+        against this group's tiers or floor)."""
+        pnl = self.instruments[instrument_id].pnl
+        if len(pnl) == len(self.scenarios) and any(
+            value != 0 for value, other in zip(pnl, scenario_groups) if other != group
+        ):
+            raise ValueError(f"{where}: {instrument_id!r} moves in scenarios outside group {group!r}")
 
     def groups(self) -> list[str]:
         """The group of every scenario, in scenario order (all "all" when the file has none)."""

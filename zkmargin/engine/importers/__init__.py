@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 
-from zkmargin.errors import InputError
 from zkmargin.engine.importers.deribit_pme import read_deribit_pme
 from zkmargin.engine.importers.span_xml import read_span_xml
 from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InputError
 
 IMPORT_FORMATS = ("span-xml", "deribit-pme")
 """The risk file formats `import_risk_file` reads."""

@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from zkmargin.engine.risk_arrays import RiskArrays
 from zkmargin.errors import InputError
 from zkmargin.jsonio import read_json
 from zkmargin.validation import named_kind, quote_key, validate
-from zkmargin.engine.risk_arrays import RiskArrays
 
 QUANTITY_DECIMALS = 4
 POSITION_SIZES = (1e-9, 1e12)

@@ -20,9 +20,10 @@ another's minimum); the requirement is the sum.
 
 Source: CME Group, "CME SPAN: Standard Portfolio Analysis of Risk" (scenario table and
 short option minimum); McMillan, Options as a Strategic Investment, ch. 34 (worked
-numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios and
-no short option minimum is applied (risk.json does not say which instruments are options);
-the file's inter-commodity spreads give the credits (`file_credits`).
+numbers). With risk arrays (risk.json) the venue's own scenarios are the scan scenarios, the
+file's short option minimums the group floors (`file_short_option_minimums`; none when the
+file has none: risk.json does not say which instruments are options), and its
+inter-commodity spreads the credits (`file_credits`).
 
 Intra-commodity (calendar) spreads: per underlying whose futures expire in at least two
 calendar months (tiers), a charge of min(long, short), the long and short totals of the
@@ -36,7 +37,8 @@ future), weighed rate × price × its Black-76 delta per contract, its size roun
 the money unit and its sign kept (a put's is negative), unless it weighs less than
 `OPTION_WEIGHT_FLOOR` a contract; one that outlives every future joins none, and options
 never make a tier. Options on the spot, stocks and perpetuals are in no tier. Risk arrays
-carry no deltas and get no charge. Proof reduction: docs/margin-models.md ("span") and
+are charged when the file publishes the tiers and deltas (SPAN XML does:
+`intra_commodity_spreads`, `file_calendar_spreads`). Proof reduction: docs/margin-models.md ("span") and
 proofs/intra_spread.py.
 
 Reduction to the generic form: aggregation `max`, one group of 16 scenarios per
@@ -62,6 +64,7 @@ from pydantic import Field
 from zkmargin.engine.models.base import (
     CalendarTiers,
     Contracts,
+    FloorRates,
     MarginTerms,
     Move,
     ParameterTable,
@@ -210,7 +213,44 @@ def expiry_month(expiry: date) -> tuple[int, int]:
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
-    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays))
+    return replace(supplied_scenarios(arrays), group_credits=file_credits(arrays),
+                   intra_spreads=file_calendar_spreads(arrays), floors=file_short_option_minimums(arrays))
+
+
+def file_short_option_minimums(arrays: RiskArrays) -> tuple[FloorRates, ...]:
+    """The risk file's short option minimums as group floors, "<group> short_option_minimum",
+    as `from_market` makes them: the group needs at least Σ rate_i·q_i⁻ over its options."""
+    ids = arrays.instrument_ids()
+    return tuple(
+        FloorRates(f"{minimum.group} short_option_minimum", np.zeros(len(ids)),
+                   np.array([minimum.rates.get(instrument, 0.0) for instrument in ids]), group=minimum.group)
+        for minimum in arrays.short_option_minimums
+    )
+
+
+def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
+    """The risk file's intra-commodity spreads as tiers: a member's spread charge per
+    contract is the file's charge per delta spread × |its delta|, its side the delta's sign.
+
+    A member of delta under 1 (an option) lighter than `OPTION_WEIGHT_FLOOR` stays out, for
+    the reason an option on a future does from a market: weights are rounded up and net
+    inside a tier. A member of delta 1 or more (a future) always counts, at one money unit at
+    least, as a market's futures do. A group left with fewer than two tiers is not charged."""
+    row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
+    spreads = []
+    for spread in arrays.intra_commodity_spreads:
+        tiers = tuple(
+            members
+            for tier in spread.tiers
+            if (members := tuple(sorted(
+                TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
+                for instrument, delta in tier.items()
+                if abs(delta) >= 1 or spread.charge * abs(delta) >= OPTION_WEIGHT_FLOOR
+            )))
+        )
+        if len(tiers) >= 2:
+            spreads.append(CalendarTiers(spread.group, tiers))
+    return tuple(spreads)
 
 
 def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:

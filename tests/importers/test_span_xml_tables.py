@@ -249,15 +249,26 @@ def with_minimum(table: str) -> str:
         (TEXT.replace("<undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId></undC>", ""),
          "LO 202701 C 70: its <series> has no <undC>"),
         (TEXT.replace("<d>1</d></ra>\n          </fut>\n        </futPf>", "<d>-1</d></ra>\n          </fut>\n        </futPf>"),
-         "<fut> CL 202703: composite delta <d> -1 has the sign of a put"),
+         "<fut> CL 202703: composite delta <d> -1 is not the sign of a long position"),
         (TEXT.replace("<pfType>FUT</pfType><sc>1</sc>", "<pfType>FUT</pfType><sc>10</sc>"),
          "<pfLink> <sc> 10 is not supported"),
         (TEXT.replace("<sPe>202702</sPe>", "<sPe>20270115</sPe>"), "<intraTiers> tiers 1 and 2 share periods"),
+        (TEXT.replace("<d>0.5</d></ra>", "<d>0.001</d><d>0.5</d></ra>"), "<ra> has a second <d>"),
+        (TEXT.replace("<pe>202703</pe>", "<pe>202701</pe><pe>202703</pe>"), "<fut> has a second <pe>"),
+        (TEXT.replace("<ra><r>1</r><a>-50.00</a>", "<ra><r>1</r><a>0</a></ra><ra><r>1</r><a>-50.00</a>"),
+         "<opt> has a second <ra> with <r>1</r>"),
+        (TEXT.replace("<undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId></undC>", "", 1).replace(
+            "</opt>\n          </series>", "</opt>\n          <undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId></undC></series>"),
+         "<undC> of <series> comes after contracts that inherit it"),
+        (TEXT.replace("<pe>202612</pe>\n", "", 1), "<fut> has no <pe>"),
+        (TEXT.replace("<pe>202703</pe>", "<pe>202713</pe>"), "period '202713' is not written YYYYMM or YYYYMMDD"),
+        (TEXT.replace("<d>1</d></ra>", "<d>0</d></ra>", 1), "composite delta <d> 0 is not the sign of a long position"),
     ],
     ids=["second somTiers", "second rate", "reversed som tier", "stray element", "too many tiers",
          "repeated ccDef", "reversed intra tier", "unknown undC", "repeated tn", "overlapping tiers",
          "leg on another cc", "leg on no tier", "missing undC", "negative future delta", "pfLink scale",
-         "tier edge inside a month"],
+         "tier edge inside a month", "second d", "second pe", "second maintenance array", "late undC",
+         "future without period", "month 13", "future delta 0"],
 )
 def test_span_xml_refuses_commodity_table_when_it_would_be_misread(tmp_path, text, expected):
     # each of these files was read into a lower minimum or spread charge without a word
@@ -317,3 +328,27 @@ def test_span_requirement_charges_futures_when_spread_charge_is_under_a_dollar(t
     # a future's weight counts however light: 1,000 spreads at $0.50 are $500, not $0
     arrays = imported(tmp_path, TEXT.replace("<val>700</val>", "<val>0.5</val>"))
     assert intra_charge(arrays, {DEC: 1_000, MAR: -1_000}) == 500
+
+
+@pytest.mark.parametrize(
+    ("text", "positions"),
+    [
+        (TEXT.replace("<val>700</val>", "<val>1.5</val>"), {DEC: 1_000, CALL: -2_000}),
+        (TEXT.replace("<val>700</val>", "<val>1.5</val>").replace(
+            "<d>1</d></ra>\n          </fut>\n        </futPf>", "<d>0.5</d></ra>\n          </fut>\n        </futPf>"),
+         {DEC: 1_000, MAR: -2_000}),
+    ],
+    ids=["at-the-money calls", "half-size future"],
+)
+def test_span_requirement_charges_spread_when_members_weigh_under_a_dollar(tmp_path, text, positions):
+    # 75 cents a contract: left out under a $1 floor, which charged these 1,000 spreads $0
+    arrays = imported(tmp_path, text)
+    assert arrays.intra_commodity_spreads[0].charge == 1.5
+    assert intra_charge(arrays, positions) == 1_500
+
+
+def test_span_params_count_file_weights_in_ten_thousandths_when_imported(arrays):
+    params = build_params(arrays, model("span"))
+    (spread,) = params.intra_spreads
+    assert spread.scale == 10_000
+    assert spread.tiers[1][CALL] == 350 * 100 * 10_000  # $350 a contract, 0.5 delta × $700

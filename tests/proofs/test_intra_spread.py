@@ -11,6 +11,7 @@ from tests.models.conftest import account, model
 from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE, crude
 from tests.proofs.conftest import forge_proof
 from zkmargin.engine.assess import assess
+from zkmargin.engine.importers import read_span_xml
 from zkmargin.engine.intra_spread import intra_charges
 from zkmargin.engine.market import Market
 from zkmargin.engine.params import build_params
@@ -96,14 +97,18 @@ def test_circuit_refuses_a_charge_below_the_spread_when_the_prover_lies(params, 
     assert set(circuit.unsatisfied(lying)) == failing
 
 
+def proof_without(monkeypatch, params, book, variable_name):
+    """A cheating prover's proof of `book`, with witness `variable_name` set to 0."""
+
+    def dropped(circuit, values):
+        values[[variable.name for variable in circuit.variables].index(variable_name)] = 0
+
+    return forge_proof(monkeypatch, lambda: prove(book, params), dropped)
+
+
 def test_verify_refuses_a_proof_when_the_prover_states_no_charge(params, monkeypatch):
     # cash for the scan risk only: a prover that sets c = 0 meets every other constraint
-    book = account(Decimal("0.01"), CALENDAR)
-
-    def no_charge(circuit, values):
-        values[[variable.name for variable in circuit.variables].index(CHARGE)] = 0
-
-    forged = forge_proof(monkeypatch, lambda: prove(book, params), no_charge)
+    forged = proof_without(monkeypatch, params, account(Decimal("0.01"), CALENDAR), CHARGE)
     with pytest.raises(InvalidProof):
         verify(forged, params)
 
@@ -138,3 +143,38 @@ def test_circuit_is_the_one_made_before_intra_spreads_when_no_commodity_has_two_
     circuit = Statement.for_params(params, "test", "maintenance").compile(params)
     assert not [v.name for v in circuit.variables if v.name.startswith("intra")]
     assert circuit.digest() == "6023663ba58a6aba06f2e4434513a8558d6746e2bfec4aeca74359b370c8aeee"  # main at d6cf7b2
+
+
+SCALED_CHARGE, IN_MONEY = "intra[CL]", "intra_money[CL]"
+CL_CALENDAR = {"CL 202612": 1, "CL 202703": -1}
+
+
+@pytest.fixture(scope="module")
+def scaled():
+    """Params whose tier weights count 1/10,000 money units (a SPAN XML file's)."""
+    params = build_params(read_span_xml(EXAMPLES / "span_cl_calendar.spn"), model("span"))
+    assert params.intra_spreads[0].scale == 10_000
+    return params, Statement.for_params(params, "test", "maintenance").compile(params)
+
+
+def test_circuit_adds_the_money_charge_when_weights_are_scaled(scaled):
+    params, circuit = scaled
+    honest = witness_of(circuit, params, CL_CALENDAR)
+    assert (value(circuit, honest, SCALED_CHARGE), value(circuit, honest, IN_MONEY)) == (700 * 100 * 10_000, 70_000)
+    unscaled = params.model_copy(update={"intra_spreads": [params.intra_spreads[0].model_copy(update={"scale": 1})]})
+    plain = Statement.for_params(unscaled, "test", "maintenance").compile(unscaled)
+    assert limb_count(circuit) - limb_count(plain) == 4  # C's range and K·C − c ≥ 0, two limbs each
+
+
+@pytest.mark.parametrize("changes", [{IN_MONEY: 69_999}, {IN_MONEY: 0}])
+def test_circuit_refuses_a_money_charge_below_the_scaled_one_when_the_prover_lies(scaled, changes):
+    params, circuit = scaled
+    lying = witness_of(circuit, params, CL_CALENDAR, **changes)
+    assert set(circuit.unsatisfied(lying)) == {"intra_money(CL)"}
+
+
+def test_verify_refuses_a_proof_when_the_scaled_charge_is_dropped(scaled, monkeypatch):
+    params, _ = scaled
+    forged = proof_without(monkeypatch, params, account(Decimal("0.01"), CL_CALENDAR), IN_MONEY)
+    with pytest.raises(InvalidProof):
+        verify(forged, params)

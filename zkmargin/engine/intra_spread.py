@@ -12,8 +12,9 @@ position in quantity units:
     charge = min(long, short)                        fine units (money units / quantity scale)
 
 so each spread between two months is charged once, at its smaller leg's weight: long one
-1,000-barrel December against short one March at $700 a contract is $700. The proof states
-the minimum with a bit witness (proofs/intra_spread.py).
+1,000-barrel December against short one March at $700 a contract is $700. Weights counted
+in 1/scale money units (a risk file's) make the charge min(long, short) / scale, rounded
+up. The proof states the minimum with a bit witness (proofs/intra_spread.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class IntraCharge:
 
     group: str
     tier_deltas: tuple[int, ...]
+    scale: int = 1
 
     @property
     def long(self) -> int:
@@ -42,9 +44,14 @@ class IntraCharge:
         return sum(max(-delta, 0) for delta in self.tier_deltas)
 
     @property
-    def charge(self) -> int:
-        """min(long, short), fine units."""
+    def weighted(self) -> int:
+        """min(long, short) in the weights' unit: fine units / scale."""
         return min(self.long, self.short)
+
+    @property
+    def charge(self) -> int:
+        """min(long, short) / scale rounded up, fine units."""
+        return -(-self.weighted // self.scale)
 
 
 def tier_deltas(spread: IntraSpread, position: dict[str, int]) -> tuple[int, ...]:
@@ -55,4 +62,4 @@ def tier_deltas(spread: IntraSpread, position: dict[str, int]) -> tuple[int, ...
 def intra_charges(params: RiskParams, q: list[int]) -> list[IntraCharge]:
     """The intra-commodity spread charge of every group of `params` that has one."""
     position = dict(zip(params.instruments, q))
-    return [IntraCharge(spread.group, tier_deltas(spread, position)) for spread in params.intra_spreads]
+    return [IntraCharge(spread.group, tier_deltas(spread, position), spread.scale) for spread in params.intra_spreads]

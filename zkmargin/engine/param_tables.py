@@ -32,6 +32,9 @@ def _non_zero(charge: int) -> int:
     return charge
 
 
+MAX_WEIGHT_SCALE = 1_000_000
+"""Finest unit an intra spread's weights may count: a millionth of a money unit."""
+
 SpreadCharge = Annotated[
     int, Field(gt=-(1 << COEFFICIENT_BITS), lt=1 << COEFFICIENT_BITS), AfterValidator(_non_zero)
 ]
@@ -44,10 +47,16 @@ class IntraSpread(StrictModel):
     commodity): per tier (one month of futures expiries) each of its instruments' spread
     charge per whole unit (money units, its size rounded up; its delta weighted by the
     charge per unit of delta, so signed: a put's is negative). The charge is min(long,
-    short) over the tiers' net weighted deltas (`engine/intra_spread.py`)."""
+    short) over the tiers' net weighted deltas (`engine/intra_spread.py`).
+
+    With a `scale` above 1 the weights count 1/scale money units, and the charge is
+    min(long, short) / scale rounded up: a weight rounded up to a finer unit lets lighter
+    contracts count without their rounding netting a heavy one away (a risk file's tiers,
+    `models/span.file_calendar_spreads`)."""
 
     group: str
     tiers: list[Annotated[dict[str, SpreadCharge], Field(min_length=1)]] = Field(min_length=2)
+    scale: int = Field(1, ge=1, le=MAX_WEIGHT_SCALE)
 
 
 class Strategy(StrictModel):

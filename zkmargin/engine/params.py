@@ -318,11 +318,14 @@ class RiskParams(StrictModel, JsonFile):
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
         params keep the digest they had before params could be signed, `intra_spreads`
-        only when there are some and a floor's `group` only when it has one, so params
-        without calendar spreads or with account-wide floors keep theirs."""
+        only when there are some (an intra spread's `scale` only when it is not 1) and a
+        floor's `group` only when it has one, so params without calendar spreads or with
+        account-wide floors keep theirs."""
         exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
         if not self.intra_spreads:
             exclude["intra_spreads"] = True
+        elif unscaled := {n: {"scale"} for n, spread in enumerate(self.intra_spreads) if spread.scale == 1}:
+            exclude["intra_spreads"] = unscaled
         account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
         if account_wide:
             exclude["floors"] = account_wide
@@ -441,11 +444,12 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
 
 def intra_spread_document(spread: CalendarTiers, instruments: list[str]) -> dict[str, Any]:
     """An intra spread as params data: each member's spread charge rounded up to the money
-    unit, and to one at least (a future of a sub-cent charge still counts), with its side's
-    sign (validated, with the other fields, when the params are constructed)."""
+    unit (1/scale of one), and to one at least (a future of a sub-cent charge still counts),
+    with its side's sign (validated, with the other fields, when the params are constructed)."""
     tiers = []
     for tier in spread.tiers:
         names = [instruments[member.row] for member in tier]
-        sizes = to_money_units(np.array([member.charge for member in tier]), "up", "intra_spreads spread charge", names)
+        charges = np.array([member.charge for member in tier]) * spread.scale
+        sizes = to_money_units(charges, "up", "intra_spreads spread charge", names)
         tiers.append({name: member.side * max(size, 1) for name, member, size in zip(names, tier, sizes)})
-    return {"group": spread.group, "tiers": tiers}
+    return {"group": spread.group, "tiers": tiers, "scale": spread.scale}

@@ -103,6 +103,23 @@ class IntraCommoditySpread(StrictModel):
         description="Per tier (SPAN intraTiers, or one contract period), each member's delta per contract."
     )
 
+    @model_validator(mode="after")
+    def _members_are_distinct(self) -> IntraCommoditySpread:
+        placed: set[str] = set()
+        for index, tier in enumerate(self.tiers):
+            for instrument_id, delta in tier.items():
+                member = f"tiers[{index}][{quote_key(instrument_id)}]"
+                if instrument_id in placed:
+                    raise ValueError(f"{member}: {instrument_id!r} is in two tiers")
+                if delta == 0:
+                    raise ValueError(f"{member}: a delta of 0 spreads nothing; leave the contract out")
+                placed.add(instrument_id)
+        return self
+
+    def members(self) -> list[tuple[str, str]]:
+        """(path within the entry, instrument) of every instrument it names."""
+        return [(f"tiers[{index}][{quote_key(name)}]", name) for index, tier in enumerate(self.tiers) for name in tier]
+
 
 class ShortOptionMinimum(StrictModel):
     """A group's short option minimum: what each short option contract needs at least."""
@@ -111,6 +128,10 @@ class ShortOptionMinimum(StrictModel):
     rates: Annotated[dict[Label, PositiveFloat], Field(min_length=1)] = Field(
         description="Currency per short contract, per option of the group (SPAN somTiers rate/val)."
     )
+
+    def members(self) -> list[tuple[str, str]]:
+        """(path within the entry, instrument) of every instrument it names."""
+        return [(f"rates[{quote_key(name)}]", name) for name in self.rates]
 
 
 class RiskArrays(StrictModel, JsonFile):
@@ -169,39 +190,20 @@ class RiskArrays(StrictModel, JsonFile):
                         f"is in group {leg.group!r}"
                     )
         scenario_groups = self.groups()
-        charged: set[str] = set()
-        for index, spread in enumerate(self.intra_commodity_spreads):
-            where = f"intra_commodity_spreads[{index}]"
-            if spread.group not in groups:
-                raise ValueError(f"{where}.group: no scenario is in group {spread.group!r}")
-            if spread.group in charged:
-                raise ValueError(f"{where}.group: group {spread.group!r} has an intra-commodity spread already")
-            charged.add(spread.group)
-            placed: set[str] = set()
-            for tier_index, tier in enumerate(spread.tiers):
-                for instrument_id, delta in tier.items():
-                    member = f"{where}.tiers[{tier_index}][{quote_key(instrument_id)}]"
+        for field, kind in (("intra_commodity_spreads", "an intra-commodity spread"),
+                            ("short_option_minimums", "a short option minimum")):
+            seen: set[str] = set()
+            for index, table in enumerate(getattr(self, field)):
+                where = f"{field}[{index}]"
+                if table.group not in groups:
+                    raise ValueError(f"{where}.group: no scenario is in group {table.group!r}")
+                if table.group in seen:
+                    raise ValueError(f"{where}.group: group {table.group!r} has {kind} already")
+                seen.add(table.group)
+                for path, instrument_id in table.members():
                     if instrument_id not in self.instruments:
-                        raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
-                    self._check_in_group(member, instrument_id, spread.group, scenario_groups)
-                    if instrument_id in placed:
-                        raise ValueError(f"{member}: {instrument_id!r} is in two tiers")
-                    if delta == 0:
-                        raise ValueError(f"{member}: a delta of 0 spreads nothing; leave the contract out")
-                    placed.add(instrument_id)
-        floored: set[str] = set()
-        for index, minimum in enumerate(self.short_option_minimums):
-            where = f"short_option_minimums[{index}]"
-            if minimum.group not in groups:
-                raise ValueError(f"{where}.group: no scenario is in group {minimum.group!r}")
-            if minimum.group in floored:
-                raise ValueError(f"{where}.group: group {minimum.group!r} has a short option minimum already")
-            floored.add(minimum.group)
-            for instrument_id in minimum.rates:
-                member = f"{where}.rates[{quote_key(instrument_id)}]"
-                if instrument_id not in self.instruments:
-                    raise ValueError(f"{member}: unknown instrument {instrument_id!r}")
-                self._check_in_group(member, instrument_id, minimum.group, scenario_groups)
+                        raise ValueError(f"{where}.{path}: unknown instrument {instrument_id!r}")
+                    self._check_in_group(f"{where}.{path}", instrument_id, table.group, scenario_groups)
         for instrument_id, instrument in self.instruments.items():
             if len(instrument.pnl) != len(self.scenarios):
                 raise ValueError(

@@ -24,6 +24,12 @@ anyway, so there b ∈ {0, 1}.) **Completeness.** The honest prover sets p_t = m
 b = 1 exactly when short < long, and c = min(long, short): the constraint of the smaller
 side has slack 0, the other's slack B − |long − short| lies in [0, 2^64) as long as
 |long − short| ≤ B = 2^63 fine units (9·10^16 dollars at quantity scale 1).
+
+**Scaled weights.** When the params count the weights in 1/K money units (`scale` K > 1,
+a risk file's tiers), c is in those units, and the requirement adds instead a witness C
+with its own range [0, 2^64) and K·C − c ≥ 0: C ≥ c / K ≥ min(long, short) / K, the
+charge in fine units; the honest C is ⌈c / K⌉, slack below K. Two more items a group
+(C's range and the constraint, two limbs each); params with K = 1 keep their circuit.
 """
 
 from __future__ import annotations
@@ -73,5 +79,11 @@ def intra_spread_constraints(
         constraints.append(
             Constraint(f"intra_charge({group}, short)", tuple(sorted(short_side.items())), SIDE_SWITCH, MONEY_BITS)
         )
+        if spread.scale > 1:
+            # weights in 1/K money units: the requirement adds C ≥ c / K, C with its own range
+            in_money = len(variables)
+            variables.append(Variable(f"intra_money[{group}]", "witness", 0, MONEY_BITS))
+            constraints.append(Constraint(f"intra_money({group})", ((charge, -1), (in_money, spread.scale)), 0, MONEY_BITS))
+            charge = in_money
         charges[charge] = 1
     return charges

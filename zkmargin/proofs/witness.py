@@ -45,7 +45,8 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
         for t, delta in enumerate(spread.tier_deltas):
             by_name[f"intra_long[{spread.group}, {t}]"] = max(delta, 0)
         by_name[f"intra_side[{spread.group}]"] = int(spread.short < spread.long)
-        by_name[f"intra[{spread.group}]"] = spread.charge
+        by_name[f"intra[{spread.group}]"] = spread.weighted
+        by_name[f"intra_money[{spread.group}]"] = spread.charge
     if params.aggregation == "expected_shortfall":
         _, t = expected_shortfall(losses, params.es_confidence)
         by_name["t"] = t

@@ -75,10 +75,13 @@ OPEN_ENDS: Days = (0, 99999999)
 MAX_DEPTH = 32
 """Deeper than any SPAN file nests (about 9 levels)."""
 MAX_TEXT = 256
+"""Characters of text one element may hold; every SPAN value is a short number or code."""
 MAX_TIERS = 64
 """Tiers one table of a <ccDef> may hold; SPAN files use a handful, and every option is
 looked up in every tier."""
-"""Characters of text one element may hold; every SPAN value is a short number or code."""
+INHERITED = {"exch", "pfId", "pfCode", "currency", "cvf", "pe", "undC", "scanRate"}
+"""What a contract reads from its <exchange>, portfolio or <series>: it must come before
+the contracts, which are read as they end."""
 
 
 @dataclass
@@ -89,13 +92,19 @@ class Node:
     line: int
     text: str = ""
     children: list[Node] = field(default_factory=list)
+    read: bool = False  # a contract inside has been read: what it inherits is settled
 
-    def child(self, tag: str) -> Node | None:
-        return next((c for c in self.children if c.tag == tag), None)
+    def only(self, tag: str, what: str) -> Node | None:
+        """The child `tag`, None without one; SPAN gives these once, so a second is refused
+        rather than one of them chosen."""
+        found = [c for c in self.children if c.tag == tag]
+        if len(found) > 1:
+            raise InputError(f"{what}: line {found[1].line}: <{self.tag}> has a second <{tag}>")
+        return found[0] if found else None
 
     def present(self, tag: str, what: str, required: bool) -> Node | None:
         """The child `tag` if it has text; else None, or an error naming this element if required."""
-        found = self.child(tag)
+        found = self.only(tag, what)
         if found is not None and found.text.strip():
             return found
         if required:
@@ -161,7 +170,9 @@ class IntraTable:
 
 def period_days(text: str) -> Days | None:
     """A SPAN period, YYYYMM or YYYYMMDD, as the days it spans; None if it is neither."""
-    if len(text) not in (6, 8) or not text.isdigit():
+    if len(text) not in (6, 8) or not text.isdigit() or not 1 <= int(text[4:6]) <= 12:
+        return None
+    if len(text) == 8 and not 1 <= int(text[6:]) <= 31:
         return None
     return (int(text), int(text)) if len(text) == 8 else (int(text) * 100, int(text) * 100 + 99)
 
@@ -216,6 +227,9 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         elif node.tag == "dSpread" and parent is not None and parent.tag == "interSpreads":
             self.spreads.append(self.spread(node))
         elif parent is not None:
+            if parent.read and node.tag in INHERITED:
+                raise InputError(f"{self.what}: line {node.line}: <{node.tag}> of <{parent.tag}> comes after "
+                                 "contracts that inherit it; it must come before them")
             if node.tag == "date" and parent.tag == "pointInTime":
                 self.as_of = node.text.strip()
             parent.children.append(node)
@@ -232,13 +246,18 @@ class SpanHandler(xml.sax.handler.ContentHandler):
     def contract(self, node: Node) -> Contract:
         what = self.what
         portfolio = self.ancestor(PORTFOLIOS, node)
-        exchange = self.ancestor({"exchange"}, node).text_of("exch", what)
+        exchange_node = self.ancestor({"exchange"}, node)
+        exchange = exchange_node.text_of("exch", what)
         code = portfolio.text_of("pfCode", what)
-        period = node.text_of("pe", what, default="")
         series = None
         if node.tag == "opt":
             series = self.ancestor({"series"}, node)
             period = series.text_of("pe", what)
+        else:  # a future delivers in its period; a physical has none
+            period = node.text_of("pe", what, default="" if node.tag == "phy" else None)
+        for holder in (exchange_node, portfolio, series):
+            if holder is not None:
+                holder.read = True
         scale = node.number("sc", what, default=1.0)
         if scale != 1:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <sc> {scale:g} is not supported "
@@ -255,11 +274,11 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             put = right == "P"
         self.check_direction(node, instrument, loss, put)
         delta = self.composite_delta(array, node)
-        if delta is not None and (delta > 0 if put else delta < 0):
+        if delta is not None and (delta > 0 if put else delta < 0 or (delta == 0 and node.tag != "opt")):
             # like a negated array, a delta of the wrong sign would put a long position on
             # the short side of its tier, and net a calendar spread away
             raise InputError(f"{what}: line {node.line}: <{node.tag}> {instrument}: composite delta <d> "
-                             f"{delta:g} has the sign of a {'call or future' if put else 'put'}")
+                             f"{delta:g} is not the sign of a {'put' if put else 'call' if series else 'long position'}")
         inherited = portfolio.number("cvf", what, default=1.0)
         if series is not None:
             inherited = series.number("cvf", what, default=inherited)
@@ -270,10 +289,10 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         if price < 0:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <p> must be ≥ 0, got {price:g}")
         pf_id, contract_id = portfolio.text_of("pfId", what), node.text_of("cId", what, default="")
-        future = series.child("undC") if series is not None else None
+        future = series.only("undC", what) if series is not None else None
         return Contract(
             instrument=instrument,
-            link=(exchange, PORTFOLIOS[portfolio.tag], portfolio.text_of("pfId", what)),
+            link=(exchange, PORTFOLIOS[portfolio.tag], pf_id),
             currency=portfolio.text_of("currency", what),
             mark=0.0 if node.tag == "fut" else price,
             multiplier=multiplier,
@@ -288,10 +307,17 @@ class SpanHandler(xml.sax.handler.ContentHandler):
                 future.text_of("exch", what, default=exchange), future.text_of("pfId", what), future.text_of("cId", what)),
         )
 
+    def for_requirement_one(self, node: Node, tag: str) -> Node | None:
+        """The child `tag` of requirement 1 (maintenance: <r>1</r>, or no <r>), None without
+        one; a second one is refused rather than one of them chosen."""
+        found = [c for c in node.children if c.tag == tag and c.text_of("r", self.what, default="1") == "1"]
+        if len(found) > 1:
+            raise InputError(f"{self.what}: line {found[1].line}: <{node.tag}> has a second <{tag}> with <r>1</r>")
+        return found[0] if found else None
+
     def chosen_array(self, node: Node) -> Node:
         """The contract's risk array for requirement 1 (maintenance)."""
-        arrays = [c for c in node.children if c.tag == "ra"]
-        chosen = next((ra for ra in arrays if ra.text_of("r", self.what, default="1") == "1"), None)
+        chosen = self.for_requirement_one(node, "ra")
         if chosen is None:
             raise InputError(f"{self.what}: line {node.line}: <{node.tag}> has no <ra> with <r>1</r>")
         return chosen
@@ -325,8 +351,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             )
 
     def scan_range(self, node: Node) -> tuple[float, float] | None:
-        rate = next((c for c in node.children if c.tag == "scanRate"
-                     and c.text_of("r", self.what, default="1") == "1"), None)
+        rate = self.for_requirement_one(node, "scanRate")
         if rate is None:
             return None
         return rate.number("priceScan", self.what), rate.number("volScan", self.what, default=0.0)
@@ -454,12 +479,10 @@ class SpanHandler(xml.sax.handler.ContentHandler):
 
     def rate(self, spread: Node) -> Node:
         """A dSpread's or tier's <rate> for requirement 1 (maintenance)."""
-        rates = [c for c in spread.children if c.tag == "rate" and c.text_of("r", self.what, default="1") == "1"]
-        if not rates:
+        found = self.for_requirement_one(spread, "rate")
+        if found is None:
             raise InputError(f"{self.what}: line {spread.line}: <{spread.tag}> has no <rate> with <r>1</r>")
-        if len(rates) > 1:
-            raise InputError(f"{self.what}: line {rates[1].line}: <{spread.tag}> has a second <rate> with <r>1</r>")
-        return rates[0]
+        return found
 
     def spread_legs(self, spread: Node) -> list[tuple[Node, float, str]]:
         """A dSpread's legs as (element, delta ratio <i> > 0, side A or B)."""

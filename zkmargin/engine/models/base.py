@@ -92,6 +92,7 @@ class CalendarTiers:
 
     group: str
     tiers: tuple[tuple[TierMember, ...], ...]
+    scale: int = 1  # the params' weights count 1/scale money units (param_tables.IntraSpread)
 
 
 @dataclass(frozen=True)

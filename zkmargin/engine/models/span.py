@@ -76,6 +76,7 @@ from zkmargin.engine.models.base import (
     supplied_scenarios,
 )
 from zkmargin.engine.models.scenario import scan_moves, scan_ranges
+from zkmargin.engine.money_units import MONEY_SCALE
 
 if TYPE_CHECKING:
     from zkmargin.engine.instruments import Instrument
@@ -228,14 +229,25 @@ def file_short_option_minimums(arrays: RiskArrays) -> tuple[FloorRates, ...]:
     )
 
 
+FILE_WEIGHT_SCALE = 10_000
+"""A risk file's tier weights count 1/10,000 of a money unit (params `scale`): the file
+gives each contract's delta, and an option of delta 0.5 on a $1.50 spread weighs 75 cents,
+which whole money units would round to nothing useful or drop."""
+FILE_WEIGHT_FLOOR = 100 / (MONEY_SCALE * FILE_WEIGHT_SCALE)
+"""Currency per contract below which a risk file's member stays out of its tier: at 100
+weight units or more, rounding a weight up errs by at most 1% (so netting a heavy contract
+away takes light ones carrying nearly its delta, as with `OPTION_WEIGHT_FLOOR`); $0.0001
+in a cent currency."""
+
+
 def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     """The risk file's intra-commodity spreads as tiers: a member's spread charge per
-    contract is the file's charge per delta spread × |its delta|, its side the delta's sign.
+    contract is the file's charge per delta spread × |its delta|, its side the delta's sign,
+    published in 1/`FILE_WEIGHT_SCALE` money units.
 
-    A member of delta under 1 (an option) lighter than `OPTION_WEIGHT_FLOOR` stays out, for
-    the reason an option on a future does from a market: weights are rounded up and net
-    inside a tier. A member of delta 1 or more (a future) always counts, at one money unit at
-    least, as a market's futures do. A group left with fewer than two tiers is not charged."""
+    A member lighter than `FILE_WEIGHT_FLOOR` stays out, for the reason a light option on a
+    future does from a market: weights are rounded up and net inside a tier. A group left
+    with fewer than two tiers is not charged."""
     row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
     spreads = []
     for spread in arrays.intra_commodity_spreads:
@@ -245,11 +257,11 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
             if (members := tuple(sorted(
                 TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
                 for instrument, delta in tier.items()
-                if abs(delta) >= 1 or spread.charge * abs(delta) >= OPTION_WEIGHT_FLOOR
+                if spread.charge * abs(delta) >= FILE_WEIGHT_FLOOR
             )))
         )
         if len(tiers) >= 2:
-            spreads.append(CalendarTiers(spread.group, tiers))
+            spreads.append(CalendarTiers(spread.group, tiers, FILE_WEIGHT_SCALE))
     return tuple(spreads)
 
 

@@ -352,3 +352,52 @@ def test_span_params_count_file_weights_in_ten_thousandths_when_imported(arrays)
     (spread,) = params.intra_spreads
     assert spread.scale == 10_000
     assert spread.tiers[1][CALL] == 350 * 100 * 10_000  # $350 a contract, 0.5 delta × $700
+
+
+SPREAD_OPTIONS = """
+      <ccDef>
+        <cc>WA</cc>
+        <currency>USD</currency>
+        <pfLink><exch>NYM</exch><pfId>303</pfId><pfCode>WA</pfCode><pfType>OOF</pfType><sc>1</sc></pfLink>
+      </ccDef>
+      <exchange>"""
+SPREAD_OPTION_SERIES = """
+        <oofPf>
+          <pfId>303</pfId>
+          <pfCode>WA</pfCode>
+          <currency>USD</currency>
+          <cvf>1000</cvf>
+          <series>
+            <pe>202611</pe>
+            <undC><exch>NYM</exch><pfId>301</pfId><cId>1</cId><s>+</s><i>1</i></undC>
+            <undC><exch>NYM</exch><pfId>301</pfId><cId>2</cId><s>-</s><i>1</i></undC>
+            <opt>
+              <cId>31</cId><o>C</o><k>0.5</k><p>0.40</p>
+              <ra><r>1</r><a>-10</a><a>10</a><a>-100</a><a>-90</a><a>100</a><a>110</a><a>-200</a><a>-190</a><a>200</a><a>210</a><a>-300</a><a>-290</a><a>300</a><a>310</a><a>-250</a><a>250</a><d>0.5</d></ra>
+            </opt>
+          </series>
+        </oofPf>
+      </exchange>"""
+
+
+def test_span_xml_reads_a_commodity_when_another_lists_calendar_spread_options(tmp_path):
+    # a calendar spread option (CME "WA" on crude) names one <undC> per leg of its spread
+    text = TEXT.replace("\n      <exchange>", SPREAD_OPTIONS, 1).replace("\n      </exchange>", SPREAD_OPTION_SERIES, 1)
+    assert imported(tmp_path, text).instrument_ids() == [DEC, MAR, CALL, FAR_CALL, "WA 202611 C 0.5"]
+
+
+def test_span_xml_refuses_a_period_when_its_day_is_not_in_its_month(tmp_path):
+    assert "period '20270231' is not written YYYYMM or YYYYMMDD" in span_error(
+        tmp_path, TEXT.replace("<pe>202703</pe>", "<pe>20270231</pe>"))
+
+
+def test_span_params_weigh_in_coarser_units_when_the_finest_would_not_fit_the_proof(tmp_path):
+    # at $7,000 a spread, 10,000ths of a cent would let one side of a 2^31-unit position
+    # pass the proof's 2^63: the weights count thousandths instead, and such a book proves
+    arrays = imported(tmp_path, TEXT.replace("<val>700</val>", "<val>7000</val>")).model_copy(
+        update={"quantity_decimals": 4})
+    params = build_params(arrays, model("span"))
+    assert params.intra_spreads[0].scale == 1_000
+    positions = {DEC: Decimal("214748")}
+    book = account(assess(account(0, positions), params).requirement, positions)
+    assert verify(prove(book, params), params).account == "test"

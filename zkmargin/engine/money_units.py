@@ -1,4 +1,5 @@
-"""Currency amounts to money units (`MONEY_SCALE` per currency unit), rounded against the holder.
+"""Currency amounts to money units (`MONEY_SCALE` per currency unit), rounded against the
+holder, and the range of a position in quantity units (`POSITION_BITS`).
 
 After float noise below 10⁻⁶ of a money unit is snapped away, `build_params` rounds:
 - `values` and `pnl`, the long side's value and profit per unit: down; `values_short` and
@@ -16,6 +17,8 @@ import numpy as np
 from zkmargin.errors import FixedPointOverflow, InputError
 from zkmargin.engine.param_tables import COEFFICIENT_BITS
 
+POSITION_BITS = 31
+"""A position in quantity units lies in [−2^31, 2^31)."""
 MONEY_SCALE = 100
 """Money units per currency unit: cents."""
 NOISE_DECIMALS = 6

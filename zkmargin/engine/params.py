@@ -40,7 +40,7 @@ from zkmargin.errors import InputError
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
 from zkmargin.validation import another_kind, describe_validation_error, did_you_mean
 from zkmargin.engine.market import Market
-from zkmargin.engine.money_units import MONEY_SCALE, money_up, to_money_units
+from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units
 from zkmargin.engine.models.base import CalendarTiers, Levels, market_values
 from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
@@ -51,8 +51,6 @@ from zkmargin.engine.risk_arrays import RiskArrays
 if TYPE_CHECKING:
     from zkmargin.engine.portfolio import Portfolio
 
-POSITION_BITS = 31
-"""A position in quantity units lies in [−2^31, 2^31)."""
 CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
 PARAMS = "risk params"

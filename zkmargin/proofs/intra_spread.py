@@ -23,7 +23,9 @@ charge below the true one. (b < 0 only raises c; the full circuit ranges b
 anyway, so there b ∈ {0, 1}.) **Completeness.** The honest prover sets p_t = max(D_t, 0),
 b = 1 exactly when short < long, and c = min(long, short): the constraint of the smaller
 side has slack 0, the other's slack B − |long − short| lies in [0, 2^64) as long as
-|long − short| ≤ B = 2^63 fine units (9·10^16 dollars at quantity scale 1).
+|long − short| ≤ B = 2^63 in the weights' unit (fine units / K below; with K = 1,
+9·10^16 dollars at quantity scale 1; `models/span.file_weight_scale` picks a K that keeps
+every book within it).
 
 **Scaled weights.** When the params count the weights in 1/K money units (`scale` K > 1,
 a risk file's tiers), c is in those units, and the requirement adds instead a witness C

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 import os
+from datetime import date
 import xml.sax
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,7 +147,7 @@ class Contract:
     option: bool = False
     delta: float | None = None  # composite delta per contract, <ra><d> (or the contract's <d>)
     key: ContractKey | None = None
-    underlying: ContractKey | None = None  # an option's future (<series><undC>)
+    underlyings: tuple[ContractKey, ...] = ()  # an option's future(s): <series><undC>, one per leg
 
 
 @dataclass(frozen=True)
@@ -170,9 +171,11 @@ class IntraTable:
 
 def period_days(text: str) -> Days | None:
     """A SPAN period, YYYYMM or YYYYMMDD, as the days it spans; None if it is neither."""
-    if len(text) not in (6, 8) or not text.isdigit() or not 1 <= int(text[4:6]) <= 12:
+    if len(text) not in (6, 8) or not text.isdigit():
         return None
-    if len(text) == 8 and not 1 <= int(text[6:]) <= 31:
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:] or 1))
+    except ValueError:
         return None
     return (int(text), int(text)) if len(text) == 8 else (int(text) * 100, int(text) * 100 + 99)
 
@@ -289,7 +292,7 @@ class SpanHandler(xml.sax.handler.ContentHandler):
         if price < 0:
             raise InputError(f"{what}: line {node.line}: <{node.tag}> <p> must be ≥ 0, got {price:g}")
         pf_id, contract_id = portfolio.text_of("pfId", what), node.text_of("cId", what, default="")
-        future = series.only("undC", what) if series is not None else None
+        legs = [c for c in series.children if c.tag == "undC"] if series is not None else []
         return Contract(
             instrument=instrument,
             link=(exchange, PORTFOLIOS[portfolio.tag], pf_id),
@@ -303,8 +306,10 @@ class SpanHandler(xml.sax.handler.ContentHandler):
             option=node.tag == "opt",
             delta=delta,
             key=(exchange, pf_id, contract_id) if contract_id else None,
-            underlying=None if future is None else (
-                future.text_of("exch", what, default=exchange), future.text_of("pfId", what), future.text_of("cId", what)),
+            underlyings=tuple(
+                (leg.text_of("exch", what, default=exchange), leg.text_of("pfId", what), leg.text_of("cId", what))
+                for leg in legs
+            ),
         )
 
     def for_requirement_one(self, node: Node, tag: str) -> Node | None:
@@ -630,15 +635,17 @@ def future_periods(contracts: list[Contract], what: str) -> dict[ContractKey, st
     return periods
 
 
-def delivery_period(contract: Contract, periods: dict[ContractKey, str], what: str) -> str:
-    """The period a contract delivers in: an option's future's (SPAN assigns an option's
-    delta to its future's month), else its own; "" without one (a stock)."""
-    if contract.underlying is None:
-        return contract.period
-    if contract.underlying not in periods:
+def delivery_periods(contract: Contract, periods: dict[ContractKey, str], what: str) -> list[str]:
+    """The periods a contract delivers in: an option's future's (SPAN assigns an option's
+    delta to its future's month; a calendar spread option's, one per leg), else its own,
+    "" without one (a stock)."""
+    if not contract.underlyings:
+        return [contract.period]
+    unknown = next((key for key in contract.underlyings if key not in periods), None)
+    if unknown is not None:
         raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <undC> "
-                         f"{'/'.join(contract.underlying)} names no future in the file")
-    return periods[contract.underlying]
+                         f"{'/'.join(unknown)} names no future in the file")
+    return [periods[key] for key in contract.underlyings]
 
 
 def days_of(period: str, contract: Contract, what: str) -> Days | None:
@@ -661,7 +668,7 @@ def minimum_rates(
     charging the higher never charges less than SPAN, whichever it uses."""
     rates = {}
     for contract in (c for c in contracts if c.option):
-        spans = {days_of(contract.period, contract, what), days_of(delivery_period(contract, periods, what), contract, what)}
+        spans = {days_of(period, contract, what) for period in (contract.period, *delivery_periods(contract, periods, what))}
         charge = max((rate for days, rate in tiers if any(span and overlaps(span, days) for span in spans)), default=0.0)
         if charge > 0:
             rates[contract.instrument] = charge
@@ -678,10 +685,11 @@ def calendar_tiers(
     period is in no tier in none, and one without a period (a stock) in none."""
     tiers: dict[str, dict[str, float]] = {}
     for contract in contracts:
-        if contract.option and contract.underlying is None:
-            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <series> has no "
-                             f"<undC>, which places an option in the intra-commodity tiers of {group!r}")
-        period = delivery_period(contract, periods, what)
+        if contract.option and len(contract.underlyings) != 1:
+            raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <series> has "
+                             f"{len(contract.underlyings) or 'no'} <undC>, where the intra-commodity tiers "
+                             f"of {group!r} need the one future it is on")
+        (period,) = delivery_periods(contract, periods, what)
         days = days_of(period, contract, what)
         if days is None:
             continue

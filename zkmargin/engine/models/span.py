@@ -52,6 +52,7 @@ make the statement harder.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -76,7 +77,7 @@ from zkmargin.engine.models.base import (
     supplied_scenarios,
 )
 from zkmargin.engine.models.scenario import scan_moves, scan_ranges
-from zkmargin.engine.money_units import MONEY_SCALE
+from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS
 
 if TYPE_CHECKING:
     from zkmargin.engine.instruments import Instrument
@@ -230,38 +231,51 @@ def file_short_option_minimums(arrays: RiskArrays) -> tuple[FloorRates, ...]:
 
 
 FILE_WEIGHT_SCALE = 10_000
-"""A risk file's tier weights count 1/10,000 of a money unit (params `scale`): the file
-gives each contract's delta, and an option of delta 0.5 on a $1.50 spread weighs 75 cents,
-which whole money units would round to nothing useful or drop."""
-FILE_WEIGHT_FLOOR = 100 / (MONEY_SCALE * FILE_WEIGHT_SCALE)
-"""Currency per contract below which a risk file's member stays out of its tier: at 100
-weight units or more, rounding a weight up errs by at most 1% (so netting a heavy contract
-away takes light ones carrying nearly its delta, as with `OPTION_WEIGHT_FLOOR`); $0.0001
-in a cent currency."""
+"""A risk file's tier weights count 1/10,000 of a money unit (params `scale`) where they
+fit (`file_weight_scale`): the file gives each contract's delta, and an option of delta 0.5
+on a $1.50 spread weighs 75 cents, which a $1 floor on whole money units would drop."""
+WEIGHT_UNITS_KEPT = 100
+"""Weight units (1/scale money units) below which a risk file's member stays out of its
+tier: from 100 units, rounding a weight up errs by at most 1% (so netting a heavy contract
+away takes light ones carrying nearly its delta, as with `OPTION_WEIGHT_FLOOR`); $0.0001 a
+contract in a cent currency at the full scale."""
+SIDE_ROOM = 1 << 63
+"""What the proof lets one side of a spread reach in the weights' unit (its side switch B,
+proofs/intra_spread.py)."""
+
+
+def file_weight_scale(charges: list[float]) -> int:
+    """The finest of 10,000, 1,000, 100, 10 and 1 at which every member's weight (charges,
+    currency per contract) held at the largest position still fits one side of the spread:
+    Σ |w_i|·K·2^31 ≤ 2^63, so a book the params accept is one the proof can state."""
+    total = sum(math.ceil(charge * MONEY_SCALE) for charge in charges) << POSITION_BITS
+    return next((scale for scale in (10_000, 1_000, 100, 10) if total * scale <= SIDE_ROOM), 1)
 
 
 def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     """The risk file's intra-commodity spreads as tiers: a member's spread charge per
     contract is the file's charge per delta spread × |its delta|, its side the delta's sign,
-    published in 1/`FILE_WEIGHT_SCALE` money units.
+    published in 1/K money units (`file_weight_scale`, at most `FILE_WEIGHT_SCALE`).
 
-    A member lighter than `FILE_WEIGHT_FLOOR` stays out, for the reason a light option on a
+    A member under `WEIGHT_UNITS_KEPT` units stays out, for the reason a light option on a
     future does from a market: weights are rounded up and net inside a tier. A group left
     with fewer than two tiers is not charged."""
     row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
     spreads = []
     for spread in arrays.intra_commodity_spreads:
+        scale = file_weight_scale([spread.charge * abs(delta) for tier in spread.tiers for delta in tier.values()])
+        lightest = WEIGHT_UNITS_KEPT / (MONEY_SCALE * scale)
         tiers = tuple(
             members
             for tier in spread.tiers
             if (members := tuple(sorted(
                 TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
                 for instrument, delta in tier.items()
-                if spread.charge * abs(delta) >= FILE_WEIGHT_FLOOR
+                if spread.charge * abs(delta) >= lightest
             )))
         )
         if len(tiers) >= 2:
-            spreads.append(CalendarTiers(spread.group, tiers, FILE_WEIGHT_SCALE))
+            spreads.append(CalendarTiers(spread.group, tiers, scale))
     return tuple(spreads)
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.cli.test_first_hour import _leaf_commands
 from zkmargin.cli import cli
-from zkmargin.cli.common import MAX_JOBS, AsciiInt
+from zkmargin.cli.options import MAX_JOBS, AsciiInt
 from zkmargin.files import MAX_FILE_BYTES
 
 from .conftest import REPO

@@ -22,7 +22,7 @@ def test_verify_batch_exits_2_when_jobs_and_scheduler_both_given(invoke, workdir
 
 
 def test_verify_batch_exits_2_when_scheduler_unreachable(invoke, workdir, monkeypatch):
-    monkeypatch.setattr("zkmargin.cli.common.SCHEDULER_TIMEOUT", "1s")
+    monkeypatch.setattr("zkmargin.cli.options.SCHEDULER_TIMEOUT", "1s")
     result = invoke("verify-batch", "--params", "params.json", "bob.proof.json", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr

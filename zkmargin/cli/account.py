@@ -8,19 +8,20 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.console import shown
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
 from zkmargin.cli.books import load_portfolio
-from zkmargin.cli.common import (
-    backend_option,
-    blame,
+from zkmargin.cli.common import backend_option, blame, emit_json, refuse_existing
+from zkmargin.cli.options import (
     decimal_amount,
-    emit_json,
     json_option,
     params_option,
     portfolio_option,
-    refuse_existing,
 )
+from zkmargin.console import shown
 from zkmargin.files import exclusive
 
 

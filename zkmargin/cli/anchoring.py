@@ -8,12 +8,8 @@ from typing import Any, Callable
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import (
-    decimal_amount,
-    duration,
-    load_trust,
-    margin_level,
-)
+from zkmargin.cli.common import load_trust
+from zkmargin.cli.options import decimal_amount, duration, margin_level
 
 
 def _challenge(_ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:

@@ -8,18 +8,26 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
 from zkmargin.cli.books import load_book, load_market_for
-from zkmargin.cli.common import (
-    EXIT_FALSE,
-    emit_json,
+from zkmargin.cli.common import EXIT_FALSE, emit_json
+from zkmargin.cli.options import (
     json_option,
     level_option,
     min_excess_option,
     params_option,
     portfolio_option,
 )
-from zkmargin.cli.report_view import buckets_document, format_buckets, format_report, report_document
+from zkmargin.cli.report_view import (
+    buckets_document,
+    format_buckets,
+    format_report,
+    report_document,
+)
 
 
 @click.command(

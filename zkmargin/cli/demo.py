@@ -7,7 +7,8 @@ import time
 import click
 
 from zkmargin import demo as walkthrough
-from zkmargin.cli.common import AsciiInt, backend_option, emit_json, json_option
+from zkmargin.cli.common import backend_option, emit_json
+from zkmargin.cli.options import AsciiInt, json_option
 from zkmargin.demo.venue_side import DEFAULT_VENUE_ACCOUNTS, VenueSide
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import emit_json, json_option, refuse_existing
+from zkmargin.cli.common import emit_json, refuse_existing
+from zkmargin.cli.options import json_option
 from zkmargin.console import shown
 from zkmargin.jsonio import read_json
 

@@ -14,23 +14,29 @@ from typing import Any
 
 import click
 
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
-from zkmargin.cli.common import (
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
+from zkmargin.cli.common import backend_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.ledger_accounts import (
+    ledger_accounts,
+    ledger_deposit,
+    ledger_export,
+    ledger_open,
+    ledger_withdraw,
+)
+from zkmargin.cli.options import (
     AsciiInt,
     account_name,
-    backend_option,
     db_option,
     duration,
     json_option,
-    load_trust,
-    open_ledger,
     params_option,
-    respond,
     spread_executor,
     spread_options,
-    table,
 )
-from zkmargin.cli.ledger_accounts import ledger_accounts, ledger_deposit, ledger_export, ledger_open, ledger_withdraw
 from zkmargin.console import progress_callback
 from zkmargin.venue import anchoring, intake
 

@@ -16,7 +16,14 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.anchoring import trust_option
-from zkmargin.cli.common import account_name, backend_option, db_option, decimal_amount, duration, json_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.common import backend_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.options import (
+    account_name,
+    db_option,
+    decimal_amount,
+    duration,
+    json_option,
+)
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring
 from zkmargin.venue.account_rows import AccountRow

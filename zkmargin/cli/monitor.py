@@ -12,16 +12,13 @@ from zkmargin.cli.anchoring import (
     load_trusted_params,
     trust_option,
 )
-from zkmargin.cli.common import (
+from zkmargin.cli.common import emit_json, open_ledger, respond, table
+from zkmargin.cli.options import (
     any_duration,
     db_option,
-    emit_json,
     json_option,
     margin_level,
-    open_ledger,
     params_option,
-    respond,
-    table,
 )
 from zkmargin.console import counted
 from zkmargin.venue import monitor

@@ -8,13 +8,8 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import (
-    AsciiInt,
-    duration,
-    emit_json,
-    output_options,
-    refuse_existing,
-)
+from zkmargin.cli.common import emit_json, refuse_existing
+from zkmargin.cli.options import AsciiInt, duration, output_options
 from zkmargin.console import shown
 from zkmargin.files import write_atomic
 

@@ -9,18 +9,20 @@ from typing import Any
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import allow_unsigned_option, load_trusted_params, trust_option
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    load_trusted_params,
+    trust_option,
+)
 from zkmargin.cli.books import load_market_for, load_portfolio
-from zkmargin.cli.common import (
+from zkmargin.cli.common import emit_json, open_ledger, refuse_existing
+from zkmargin.cli.options import (
     account_name,
-    emit_json,
     level_option,
     min_excess_option,
-    open_ledger,
     output_options,
     params_option,
     portfolio_option,
-    refuse_existing,
 )
 from zkmargin.venue.history import HistoryPoint, draw_history, history
 

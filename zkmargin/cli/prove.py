@@ -11,20 +11,27 @@ from pathlib import Path
 import click
 
 import zkmargin as zm
-from zkmargin.cli.anchoring import allow_unsigned_option, challenge_option, load_trusted_params, trust_option
+from zkmargin.cli.anchoring import (
+    allow_unsigned_option,
+    challenge_option,
+    load_trusted_params,
+    trust_option,
+)
 from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
-    AsciiInt,
     backend_option,
     emit_json,
     fail,
     interactive,
+    refuse_existing,
+)
+from zkmargin.cli.options import (
+    AsciiInt,
     json_option,
     level_option,
     min_excess_option,
     params_option,
-    refuse_existing,
 )
 from zkmargin.console import format_money, running_bar, shown
 from zkmargin.files import write_atomic

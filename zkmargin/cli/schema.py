@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
-from zkmargin.cli.common import json_option
+from zkmargin.cli.options import json_option
 
 SCHEMAS: dict[str, Callable[[], Any]] = {
     "market": lambda: zm.Market.json_schema(),

@@ -21,12 +21,14 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
+    short_digest,
+    table,
+)
+from zkmargin.cli.options import (
     json_option,
     params_option,
-    short_digest,
     spread_executor,
     spread_options,
-    table,
 )
 from zkmargin.console import format_money, progress_callback, shown
 from zkmargin.files import require_regular_file

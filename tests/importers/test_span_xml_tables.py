@@ -9,6 +9,7 @@ Dec–Jan and Feb–Dec, one spread between them at $700, and a $150 short optio
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from zkmargin.engine.assess import assess
 from zkmargin.engine.importers import read_span_xml
 from zkmargin.engine.params import build_params
 from zkmargin.engine.risk_arrays import RiskArrays
-from zkmargin.errors import InputError, InsufficientMargin
+from zkmargin.errors import FixedPointOverflow, InputError, InsufficientMargin
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.verifier import verify
 
@@ -392,8 +393,8 @@ def test_span_xml_refuses_a_period_when_its_day_is_not_in_its_month(tmp_path):
 
 
 def test_span_params_weigh_in_coarser_units_when_the_finest_would_not_fit_the_proof(tmp_path):
-    # at $7,000 a spread, 10,000ths of a cent would let one side of a 2^31-unit position
-    # pass the proof's 2^63: the weights count thousandths instead, and such a book proves
+    # at $7,000 a spread, 10,000ths of a cent would let four 2^31-unit positions of the
+    # future pass the proof's 2^63: the weights count thousandths instead, and such a book proves
     arrays = imported(tmp_path, TEXT.replace("<val>700</val>", "<val>7000</val>")).model_copy(
         update={"quantity_decimals": 4})
     params = build_params(arrays, model("span"))
@@ -401,3 +402,54 @@ def test_span_params_weigh_in_coarser_units_when_the_finest_would_not_fit_the_pr
     positions = {DEC: Decimal("214748")}
     book = account(assess(account(0, positions), params).requirement, positions)
     assert verify(prove(book, params), params).account == "test"
+
+
+FAR_CALL_ARRAY = TEXT[TEXT.index("<ra><r>1</r><a>0.50</a>"):TEXT.index("<d>0.02</d></ra>")]
+FLAT_FUTURE = "<ra><r>1</r>" + "<a>0</a>" * 16 + "<d>1</d></ra>"
+
+
+def far_call(strike: int, delta: str) -> str:
+    return (f"<opt><cId>{10_000 + strike}</cId><o>C</o><k>{strike}</k><p>0.01</p>"
+            f"{FAR_CALL_ARRAY}<d>{delta}</d></ra></opt>\n")
+
+
+def test_span_requirement_charges_light_calls_when_a_full_size_file_lists_thousands_of_options(tmp_path):
+    # 3,000 at-the-money calls beside the fixture once coarsened every weight (the scale
+    # followed their sum) and dropped a $0.07 call: 10,000 of them, one delta against a long
+    # December future, were charged $0 instead of SPAN's $700
+    strip = "".join(far_call(1_000 + n, "0.5") for n in range(3_000)) + far_call(200, "0.0001")
+    arrays = imported(tmp_path, TEXT.replace("          </series>", strip + "          </series>", 1))
+    assert build_params(arrays, model("span")).intra_spreads[0].scale == 10_000
+    assert intra_charge(arrays, {DEC: 1, "LO 202701 C 200": -10_000}) == 700
+
+
+def test_span_params_refuse_a_spread_when_no_scale_holds_its_heaviest_contract(tmp_path):
+    text = re.sub(r"<ra><r>1</r><a>0\.00</a>.*?<d>1</d></ra>", FLAT_FUTURE,
+                  TEXT.replace("<val>700</val>", "<val>30000000</val>"))
+    with pytest.raises(FixedPointOverflow, match="group 'CL' weighs a contract at 3e\\+07"):
+        build_params(imported(tmp_path, text), model("span"))
+
+
+def test_span_params_refuse_a_tier_weight_when_it_is_not_finite(arrays):
+    data = arrays.model_dump(mode="json")
+    data["intra_commodity_spreads"][0]["tiers"][0][DEC] = 1e308  # × $700 is infinite
+    with pytest.raises(InputError, match="a spread charge of group 'CL' is not finite"):
+        build_params(RiskArrays.from_json(json.dumps(data)), model("span"))
+
+
+def test_span_xml_puts_an_option_on_the_physical_in_its_own_month_when_the_commodity_has_tiers(tmp_path):
+    future_array = re.search(r"<ra><r>1</r><a>0\.00</a>.*?<d>1</d></ra>", TEXT).group(0)
+    call_array = TEXT[TEXT.index("<ra><r>1</r><a>-50.00</a>"):TEXT.index("<d>0.5</d></ra>") + len("<d>0.5</d></ra>")]
+    links = ('<pfLink><exch>NYM</exch><pfId>303</pfId><pfCode>CI</pfCode><pfType>PHY</pfType><sc>1</sc></pfLink>'
+             '<pfLink><exch>NYM</exch><pfId>304</pfId><pfCode>CO</pfCode><pfType>OOP</pfType><sc>1</sc></pfLink>\n'
+             '        <intraTiers>')
+    portfolios = (
+        "<phyPf><pfId>303</pfId><pfCode>CI</pfCode><currency>USD</currency><cvf>1000</cvf>"
+        f"<phy><cId>9</cId><p>70</p>{future_array}</phy></phyPf>\n"
+        "<oopPf><pfId>304</pfId><pfCode>CO</pfCode><currency>USD</currency><cvf>1000</cvf>"
+        "<series><pe>202703</pe><undC><exch>NYM</exch><pfId>303</pfId><cId>9</cId></undC>"
+        f"<opt><cId>41</cId><o>C</o><k>70</k><p>2.40</p>{call_array}</opt></series></oopPf>\n"
+        "      </exchange>")
+    arrays = imported(tmp_path, TEXT.replace("<intraTiers>", links, 1).replace("      </exchange>", portfolios, 1))
+    # the index option's delta spreads in March, its own month: one $700 spread against December
+    assert intra_charge(arrays, {DEC: 1, "CO 202703 C 70": -2}) == 700

@@ -175,15 +175,16 @@ def future_periods(contracts: list[Contract], what: str) -> dict[ContractKey, st
 
 def delivery_periods(contract: Contract, periods: dict[ContractKey, str], what: str) -> list[str]:
     """The periods a contract delivers in: an option's future's (SPAN assigns an option's
-    delta to its future's month; a calendar spread option's, one per leg), else its own,
-    "" without one (a stock)."""
+    delta to its future's month; a calendar spread option's, one per leg), else its own
+    (an option on a physical included), "" without one (a stock)."""
     if not contract.underlyings:
         return [contract.period]
     unknown = next((key for key in contract.underlyings if key not in periods), None)
     if unknown is not None:
         raise InputError(f"{what}: line {contract.line}: {contract.instrument}: its <undC> "
                          f"{'/'.join(unknown)} names no future in the file")
-    return [periods[key] for key in contract.underlyings]
+    # an option on a physical (an index, a stock) delivers in its own month
+    return [periods[key] or contract.period for key in contract.underlyings]
 
 
 def days_of(period: str, contract: Contract, what: str) -> Days | None:

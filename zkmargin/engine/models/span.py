@@ -78,6 +78,7 @@ from zkmargin.engine.models.base import (
 )
 from zkmargin.engine.models.scenario import scan_moves, scan_ranges
 from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS
+from zkmargin.errors import FixedPointOverflow, InputError
 
 if TYPE_CHECKING:
     from zkmargin.engine.instruments import Instrument
@@ -242,14 +243,28 @@ contract in a cent currency at the full scale."""
 SIDE_ROOM = 1 << 63
 """What the proof lets one side of a spread reach in the weights' unit (its side switch B,
 proofs/intra_spread.py)."""
+HEAVY_POSITIONS = 4
+"""Positions of the largest size (2^31 quantity units) of the heaviest member that one side
+of a spread must be able to hold, whatever the scale (`file_weight_scale`): 2^33 units,
+eight billion whole contracts at whole-contract quantities."""
 
 
-def file_weight_scale(charges: list[float]) -> int:
-    """The finest of 10,000, 1,000, 100, 10 and 1 at which every member's weight (charges,
-    currency per contract) held at the largest position still fits one side of the spread:
-    Σ |w_i|·K·2^31 ≤ 2^63, so a book the params accept is one the proof can state."""
-    total = sum(math.ceil(charge * MONEY_SCALE) for charge in charges) << POSITION_BITS
-    return next((scale for scale in (10_000, 1_000, 100, 10) if total * scale <= SIDE_ROOM), 1)
+def file_weight_scale(group: str, charges: list[float]) -> int:
+    """The finest of 10,000, 1,000, 100, 10 and 1 at which `HEAVY_POSITIONS` positions of the
+    heaviest member (charges: currency per contract), each at the largest size, fit one side
+    of the spread in the proof: max |w_i|·K·2^31·4 ≤ 2^63.
+
+    The heaviest member, not the sum: a full clearing-house file lists thousands of options,
+    and a sum would coarsen every weight, and so raise the weight below which a light
+    contract is left out, for books nobody holds. A book beyond the bound is not understated:
+    its prover stops with `FixedPointOverflow`."""
+    if not all(math.isfinite(charge) for charge in charges):
+        raise InputError(f"intra_commodity_spreads: a spread charge of group {group!r} is not finite")
+    heaviest = max(math.ceil(charge * MONEY_SCALE) for charge in charges) * HEAVY_POSITIONS << POSITION_BITS
+    if heaviest > SIDE_ROOM:
+        raise FixedPointOverflow(f"intra_commodity_spreads: group {group!r} weighs a contract at "
+                                 f"{max(charges):g}, more than a proof can hold at the largest positions")
+    return next(scale for scale in (10_000, 1_000, 100, 10, 1) if heaviest * scale <= SIDE_ROOM)
 
 
 def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
@@ -263,7 +278,7 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
     spreads = []
     for spread in arrays.intra_commodity_spreads:
-        scale = file_weight_scale([spread.charge * abs(delta) for tier in spread.tiers for delta in tier.values()])
+        scale = file_weight_scale(spread.group, [spread.charge * abs(delta) for tier in spread.tiers for delta in tier.values()])
         lightest = WEIGHT_UNITS_KEPT / (MONEY_SCALE * scale)
         tiers = tuple(
             members

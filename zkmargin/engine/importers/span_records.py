@@ -34,6 +34,14 @@ class Node:
             raise InputError(f"{what}: line {found[1].line}: <{self.tag}> has a second <{tag}>")
         return found[0] if found else None
 
+    def for_requirement_one(self, tag: str, what: str) -> Node | None:
+        """The child `tag` of requirement 1 (maintenance: <r>1</r>, or no <r>), None without
+        one; a second one is refused rather than one of them chosen."""
+        found = [c for c in self.children if c.tag == tag and c.text_of("r", what, default="1") == "1"]
+        if len(found) > 1:
+            raise InputError(f"{what}: line {found[1].line}: <{self.tag}> has a second <{tag}> with <r>1</r>")
+        return found[0] if found else None
+
     def present(self, tag: str, what: str, required: bool) -> Node | None:
         """The child `tag` if it has text; else None, or an error naming this element if required."""
         found = self.only(tag, what)

@@ -28,14 +28,6 @@ class CommodityTables:
 
     what: str
 
-    def for_requirement_one(self, node: Node, tag: str) -> Node | None:
-        """The child `tag` of requirement 1 (maintenance: <r>1</r>, or no <r>), None without
-        one; a second one is refused rather than one of them chosen."""
-        found = [c for c in node.children if c.tag == tag and c.text_of("r", self.what, default="1") == "1"]
-        if len(found) > 1:
-            raise InputError(f"{self.what}: line {found[1].line}: <{node.tag}> has a second <{tag}> with <r>1</r>")
-        return found[0] if found else None
-
     def tiers(self, commodity: Node, tag: str) -> list[Node] | None:
         """The <tier>s of a ccDef's table `tag` (<somTiers>, <intraTiers>), None without one."""
         tables = [c for c in commodity.children if c.tag == tag]
@@ -137,7 +129,7 @@ class CommodityTables:
 
     def rate(self, spread: Node) -> Node:
         """A dSpread's or tier's <rate> for requirement 1 (maintenance)."""
-        found = self.for_requirement_one(spread, "rate")
+        found = spread.for_requirement_one("rate", self.what)
         if found is None:
             raise InputError(f"{self.what}: line {spread.line}: <{spread.tag}> has no <rate> with <r>1</r>")
         return found

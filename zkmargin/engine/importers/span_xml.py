@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import os
 import xml.sax
+from collections.abc import Callable
 from pathlib import Path
 
 import defusedxml
@@ -180,7 +181,8 @@ class SpanHandler(CommodityTables, xml.sax.handler.ContentHandler):
             put = right == "P"
         self.check_direction(node, instrument, loss, put)
         delta = self.composite_delta(array, node)
-        if delta is not None and (delta > 0 if put else delta < 0 or (delta == 0 and node.tag != "opt")):
+        # a future or physical is long delta; a call at least 0 (far out of the money), a put at most 0
+        if delta is not None and (delta > 0 if put else delta < 0 if series else delta <= 0):
             # like a negated array, a delta of the wrong sign would put a long position on
             # the short side of its tier, and net a calendar spread away
             raise InputError(f"{what}: line {node.line}: <{node.tag}> {instrument}: composite delta <d> "
@@ -215,10 +217,9 @@ class SpanHandler(CommodityTables, xml.sax.handler.ContentHandler):
             ),
         )
 
-
     def chosen_array(self, node: Node) -> Node:
         """The contract's risk array for requirement 1 (maintenance)."""
-        chosen = self.for_requirement_one(node, "ra")
+        chosen = node.for_requirement_one("ra", self.what)
         if chosen is None:
             raise InputError(f"{self.what}: line {node.line}: <{node.tag}> has no <ra> with <r>1</r>")
         return chosen
@@ -252,7 +253,7 @@ class SpanHandler(CommodityTables, xml.sax.handler.ContentHandler):
             )
 
     def scan_range(self, node: Node) -> tuple[float, float] | None:
-        rate = self.for_requirement_one(node, "scanRate")
+        rate = node.for_requirement_one("scanRate", self.what)
         if rate is None:
             return None
         return rate.number("priceScan", self.what), rate.number("volScan", self.what, default=0.0)
@@ -278,7 +279,6 @@ class SpanHandler(CommodityTables, xml.sax.handler.ContentHandler):
         minimums = self.tiers(node, "somTiers")
         if minimums is not None:
             self.minimums[cc] = [self.minimum_tier(tier) for tier in minimums]
-
 
     def spread(self, node: Node) -> Spread:
         what = self.what
@@ -371,18 +371,12 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         if all(cc in by_group for cc, _, _ in spread.legs)
     ]
     periods = future_periods(handler.contracts, what)
-    minimums = [
-        minimum
-        for group in groups
-        if group in handler.minimums
-        and (minimum := minimum_rates(group, handler.minimums[group], by_group[group], periods, what)) is not None
-    ]
-    intra = [
-        spread
-        for group in groups
-        if group in handler.intra
-        and (spread := calendar_tiers(group, handler.intra[group], by_group[group], periods, what)) is not None
-    ]
+
+    def resolved(tables: dict, resolve: Callable) -> list[dict]:
+        """Each imported commodity's table of `tables` against its contracts, where one applies."""
+        return [entry for group in groups if group in tables
+                and (entry := resolve(group, tables[group], by_group[group], periods, what)) is not None]
+
     return validate(RiskArrays, {
         "currency": currencies[0],
         "scenarios": [f"{group} {name}" for group in groups for name in SCENARIOS],
@@ -391,8 +385,8 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
         "as_of": iso_date(handler.as_of, what),
         "scan_ranges": scan_ranges,
         "inter_commodity_spreads": spreads,
-        "intra_commodity_spreads": intra,
-        "short_option_minimums": minimums,
+        "intra_commodity_spreads": resolved(handler.intra, calendar_tiers),
+        "short_option_minimums": resolved(handler.minimums, minimum_rates),
     }, what)
 
 

@@ -178,7 +178,14 @@ class RiskArrays(StrictModel, JsonFile):
                 f"scenario_groups: has {len(self.scenario_groups)} entries but there are "
                 f"{len(self.scenarios)} scenarios"
             )
-        groups = set(self.groups())
+        for instrument_id, instrument in self.instruments.items():
+            if len(instrument.pnl) != len(self.scenarios):
+                raise ValueError(
+                    f"instruments[{quote_key(instrument_id)}].pnl: has {len(instrument.pnl)} values "
+                    f"but there are {len(self.scenarios)} scenarios"
+                )
+        scenario_groups = self.groups()
+        groups = set(scenario_groups)
         for group in self.scan_ranges:
             if group not in groups:
                 raise ValueError(f"scan_ranges[{quote_key(group)}]: no scenario is in group {group!r}")
@@ -189,7 +196,6 @@ class RiskArrays(StrictModel, JsonFile):
                         f"inter_commodity_spreads[{index}].legs[{leg_index}].group: no scenario "
                         f"is in group {leg.group!r}"
                     )
-        scenario_groups = self.groups()
         for field, kind in (("intra_commodity_spreads", "an intra-commodity spread"),
                             ("short_option_minimums", "a short option minimum")):
             seen: set[str] = set()
@@ -204,12 +210,6 @@ class RiskArrays(StrictModel, JsonFile):
                     if instrument_id not in self.instruments:
                         raise ValueError(f"{where}.{path}: unknown instrument {instrument_id!r}")
                     self._check_in_group(f"{where}.{path}", instrument_id, table.group, scenario_groups)
-        for instrument_id, instrument in self.instruments.items():
-            if len(instrument.pnl) != len(self.scenarios):
-                raise ValueError(
-                    f"instruments[{quote_key(instrument_id)}].pnl: has {len(instrument.pnl)} values "
-                    f"but there are {len(self.scenarios)} scenarios"
-                )
         return self
 
     def _check_in_group(self, where: str, instrument_id: str, group: str, scenario_groups: list[str]) -> None:
@@ -217,9 +217,7 @@ class RiskArrays(StrictModel, JsonFile):
         in every scenario of the other groups (else another group's position would net
         against this group's tiers or floor)."""
         pnl = self.instruments[instrument_id].pnl
-        if len(pnl) == len(self.scenarios) and any(
-            value != 0 for value, other in zip(pnl, scenario_groups) if other != group
-        ):
+        if any(value != 0 for value, other in zip(pnl, scenario_groups) if other != group):
             raise ValueError(f"{where}: {instrument_id!r} moves in scenarios outside group {group!r}")
 
     def groups(self) -> list[str]:

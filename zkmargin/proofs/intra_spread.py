@@ -24,8 +24,9 @@ anyway, so there b ∈ {0, 1}.) **Completeness.** The honest prover sets p_t = m
 b = 1 exactly when short < long, and c = min(long, short): the constraint of the smaller
 side has slack 0, the other's slack B − |long − short| lies in [0, 2^64) as long as
 |long − short| ≤ B = 2^63 in the weights' unit (fine units / K below; with K = 1,
-9·10^16 dollars at quantity scale 1; `models/span.file_weight_scale` picks a K that keeps
-every book within it).
+9·10^16 dollars at quantity scale 1; `models/span.file_weight_scale` picks a K at which
+four of the largest positions of the heaviest contract fit, and a book beyond that stops
+with an overflow error, never a lower charge).
 
 **Scaled weights.** When the params count the weights in 1/K money units (`scale` K > 1,
 a risk file's tiers), c is in those units, and the requirement adds instead a witness C

@@ -278,17 +278,11 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     row_of = {instrument: row for row, instrument in enumerate(arrays.instrument_ids())}
     spreads = []
     for spread in arrays.intra_commodity_spreads:
-        scale = file_weight_scale(spread.group, [spread.charge * abs(delta) for tier in spread.tiers for delta in tier.values()])
+        members = [[TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
+                    for instrument, delta in tier.items()] for tier in spread.tiers]
+        scale = file_weight_scale(spread.group, [member.charge for tier in members for member in tier])
         lightest = WEIGHT_UNITS_KEPT / (MONEY_SCALE * scale)
-        tiers = tuple(
-            members
-            for tier in spread.tiers
-            if (members := tuple(sorted(
-                TierMember(row_of[instrument], 1 if delta > 0 else -1, spread.charge * abs(delta))
-                for instrument, delta in tier.items()
-                if spread.charge * abs(delta) >= lightest
-            )))
-        )
+        tiers = tuple(kept for tier in members if (kept := tuple(sorted(m for m in tier if m.charge >= lightest))))
         if len(tiers) >= 2:
             spreads.append(CalendarTiers(spread.group, tiers, scale))
     return tuple(spreads)

@@ -18,7 +18,7 @@ from zkmargin.cli import COMMANDS, cli
 HEAVY = ("sqlalchemy", "scipy.optimize", "scipy.special", "matplotlib")
 NOT_FOR_VERIFY = (
     "zkmargin.cli.ledger", "zkmargin.cli.monitor", "zkmargin.cli.plot", "zkmargin.cli.demo",
-    "zkmargin.cli.keys", "zkmargin.cli.attest", "zkmargin.venue.ledger",
+    "zkmargin.cli.keys", "zkmargin.cli.attest", "zkmargin.cli.verify_batch", "zkmargin.venue.ledger",
 )
 TOP_LEVEL_COMMANDS = [
     "account", "attest", "check", "demo", "keys", "ledger", "monitor", "params", "plot", "prove",

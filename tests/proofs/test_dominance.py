@@ -75,7 +75,7 @@ def test_implied_items_drops_only_rows_the_kept_ones_imply_when_the_witness_is_a
 
 
 def demo_params():
-    from zkmargin.demo.walkthrough import DEMO_UNIVERSE
+    from zkmargin.demo.scenery import DEMO_UNIVERSE
 
     market = zm.Market.load(ROOT / "examples" / "market.json").listing(DEMO_UNIVERSE)
     return zm.build_params(market, zm.MarginModel.load(ROOT / "circuits" / "portfolio_margin.toml"))

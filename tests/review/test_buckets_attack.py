@@ -30,7 +30,7 @@ def two_buckets_shown_as_four(tmp_path_factory):
     return root
 
 
-# B1 (low) — cli/verify.py `format_statement` (and verify-batch's "buckets" column): the proof shows a PADDED count, yet verify says "alice meets … in each of
+# B1 (low) — cli/verify_view.py `format_statement` (and verify-batch's "buckets" column): the proof shows a PADDED count, yet verify says "alice meets … in each of
 # 4 isolated buckets", which a venue reads as "alice keeps 4 isolated books". Two of them are
 # empty padding the prover added; the output states more than the proof shows. It should say
 # the count is padded (e.g. "in each of 4 isolated buckets (padded: some may be empty)").

@@ -123,7 +123,7 @@ def test_ledger_account_refuses_stored_attestations_when_they_name_another_accou
         ledger.account("bob")
 
 
-# R5 (low) — cli/verify.py verify-batch --challenge: two files answering bob's one challenge
+# R5 (low) — cli/verify_batch.py verify-batch --challenge: two files answering bob's one challenge
 # (the same proof re-encoded) both verify, and the summary counts 2 accounts meeting the
 # statement. A challenge answered twice in one batch is a replay the verifier can see without
 # any memory; the second should fail like the ledger's "replayed".

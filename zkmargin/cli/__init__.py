@@ -42,7 +42,7 @@ COMMANDS = {
     "prove": "zkmargin.cli.prove:prove",
     "schema": "zkmargin.cli.schema:schema",
     "verify": "zkmargin.cli.verify:verify",
-    "verify-batch": "zkmargin.cli.verify:verify_batch",
+    "verify-batch": "zkmargin.cli.verify_batch:verify_batch",
 }
 """Every top-level command: its name and the "module:attribute" that defines it."""
 

@@ -1,7 +1,6 @@
 """The demo's last step: the trader draws the book's risk profile (needs zkmargin[plot]).
 
-A mixin of `Walkthrough` (walkthrough.py is at its size limit), using its narrator,
-market, params and portfolio.
+A mixin of `Walkthrough` (step 10), using its narrator, market, params and portfolio.
 """
 
 from __future__ import annotations

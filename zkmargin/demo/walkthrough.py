@@ -8,7 +8,11 @@ committed balance without learning the balance — and proves again. Finally the
 batch-verifies a few hundred generated accounts and names the ones that failed.
 
 Each step is a method of `Walkthrough`, so the CLI runs them all and the example script
-calls them one by one. Only the public API (`import zkmargin as zm`) is used.
+calls them one by one. This module holds the class and the first act, steps 1 to 4; the
+crash and the margin call (5 to 7) are `CrashSteps` in crash.py, the end of day's batch (8)
+is `EndOfDayStep` in end_of_day.py, the cross-venue credit (9) is `CrossVenue` in
+cross_venue.py and the trader's picture (10) is `PictureStep` in picture.py. Only the public
+API (`import zkmargin as zm`) is used.
 """
 
 from __future__ import annotations
@@ -22,35 +26,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import zkmargin as zm
-from zkmargin.console import progress_callback
-from zkmargin.demo.crowd import (
-    DEFAULT_ACCOUNTS,
-    DEFAULT_SEED,
-    LIQUIDATION_FRACTION,
-    generate_accounts,
-    open_and_prove_all,
-    shortfall_listing,
-)
+from zkmargin.demo.crash import CrashSteps
 from zkmargin.demo.cross_venue import CrossVenue
+from zkmargin.demo.crowd import DEFAULT_ACCOUNTS, DEFAULT_SEED
+from zkmargin.demo.end_of_day import EndOfDayStep
 from zkmargin.demo.narration import Narrator, money
 from zkmargin.demo.picture import PictureStep
 from zkmargin.demo.scenery import (
-    CRASH_FACTOR,
     DEMO_UNIVERSE,
     MARKET_FILE,
     MODEL_FILE,
     TRADER,
     TRADER_CASH,
     TRADER_POSITIONS,
-    futures_settlement,
     locate_repo,
-    raise_claimed_threshold,
-    round_up,
 )
 
 
 @dataclass
-class Walkthrough(PictureStep):
+class Walkthrough(CrashSteps, EndOfDayStep, PictureStep):
     """The demo's state and its steps, in order; call `run()` or the steps one by one."""
 
     narrator: Narrator = field(default_factory=Narrator)
@@ -156,11 +150,6 @@ class Walkthrough(PictureStep):
             {money(report.excess)}, so the trader can prove it."""
         )
 
-    def _move_cash(self, amount: Decimal) -> None:
-        """Money moves: the trader's cash, and the venue's commitment to it, by `amount`."""
-        self.portfolio = self.portfolio.model_copy(update={"cash": self.portfolio.cash + amount})
-        self.commitments = self.commitments.deposit(amount)
-
     def _report_facts(self, report: zm.MarginReport) -> None:
         self.narrator.facts([
             ("equity", money(report.equity)), ("requirement", money(report.requirement)),
@@ -227,162 +216,6 @@ class Walkthrough(PictureStep):
             learns."""
         )
 
-    # 5 -----------------------------------------------------------------------------------
-
-    def market_crashes(self) -> None:
-        say, n = self.narrator.say, self.narrator
-        self._heading(self.market_crashes, "The market falls 20%")
-        before = self.market
-        self.market = before.shocked(CRASH_FACTOR)
-        old_params, self.params = self.params, zm.build_params(self.market, self.model)
-        settlement = futures_settlement(before, self.market, self.portfolio)
-        say(
-            f"""Every price drops by a fifth: XYZ from
-            {money(Decimal(str(before.underlyings['XYZ'].price)))} to
-            {money(Decimal(str(self.market.underlyings['XYZ'].price)))}, the S&P 500 from
-            {before.underlyings['SPX'].price:,.0f} to {self.market.underlyings['SPX'].price:,.0f}.
-            Futures settle in cash every day, so the clearing house debits
-            {money(-settlement)} of variation margin from the trader's cash. The venue moves
-            that cash, so it applies the same debit to the committed balance — it learns the
-            amount of the cash movement, as with any deposit, not the book behind it."""
-        )
-        n.code(
-            """market = market.shocked(0.8)
-            params = zm.build_params(market, model)
-            commitments = commitments.deposit(settlement)   # venue; negative = a debit"""
-        )
-        self._move_cash(settlement)
-        n.facts([("old digest", old_params.digest()), ("new digest", self.params.digest())])
-        say("""The venue republishes its params. Yesterday's proof was about yesterday's
-            params, so it no longer verifies:""")
-        n.code("zm.verify(old_proof, new_params)")
-        try:
-            zm.verify(self.proof, self.params, commitments=self.commitments)
-        except zm.InvalidProof as error:
-            n.facts([("InvalidProof", error.reason)])
-        else:
-            raise AssertionError("a proof made for the old params verified against the new ones")
-
-    # 6 -----------------------------------------------------------------------------------
-
-    def margin_call(self) -> None:
-        say, n = self.narrator.say, self.narrator
-        self._heading(self.margin_call, "Margin call")
-        report = zm.assess(self.portfolio, self.params)
-        self._report_facts(report)
-        n.code("zm.prove(portfolio, params, openings=openings)")
-        try:
-            zm.prove(self.portfolio, self.params, openings=self.openings)
-        except zm.InsufficientMargin as error:
-            self.shortfall = error.shortfall
-            n.facts([("InsufficientMargin", f"short by {money(error.shortfall)}")])
-        else:
-            raise AssertionError("the crashed account proved its margin")
-        say(
-            f"""The stock and the future lost value, and the account no longer meets the
-            requirement. No proof can be made: the prover refuses before doing any
-            cryptography, and even a prover that lied about its numbers would be caught,
-            because every inequality is range-proved. The venue, seeing no fresh proof,
-            issues a margin call. The trader is short by {money(self.shortfall)}."""
-        )
-
-    # 7 -----------------------------------------------------------------------------------
-
-    def trader_tops_up(self) -> None:
-        say, n = self.narrator.say, self.narrator
-        self._heading(self.trader_tops_up, "The trader deposits collateral and proves again")
-        deposit = round_up(self.shortfall + Decimal(1000), Decimal(5000))
-        say(
-            f"""The trader wires {money(deposit)}. The venue adds it to the committed cash
-            balance homomorphically — Com(c) + d·B opens to c + d with the same blinding —
-            without ever learning the balance. The trader proves again with the same
-            openings, and the venue checks the proof against the updated commitments it
-            holds, so the proof is about exactly this account."""
-        )
-        n.code(
-            """commitments = commitments.deposit(deposit)              # venue
-            portfolio = portfolio.model_copy(update={"cash": portfolio.cash + deposit})
-            proof = zm.prove(portfolio, params, openings=openings)
-            zm.verify(proof, params, commitments=commitments)"""
-        )
-        self._move_cash(deposit)
-        report = zm.assess(self.portfolio, self.params)
-        self.proof = zm.prove(self.portfolio, self.params, openings=self.openings)
-        statement = zm.verify(self.proof, self.params, commitments=self.commitments)
-        n.facts(
-            [
-                ("excess now", money(report.excess)),
-                ("verified", f"{statement.account} meets {statement.level} under the new params"),
-            ]
-        )
-
-    # 8 -----------------------------------------------------------------------------------
-
-    def venue_batch_verifies(self) -> None:
-        say, n = self.narrator.say, self.narrator
-        self._heading(self.venue_batch_verifies, "End of day: the venue checks every account")
-        accounts = generate_accounts(self.market, self.params, self.accounts, self.seed)
-        provable = [account for account in accounts if account.verdict == "proves"]
-        say(
-            f"""{len(accounts)} accounts hold random books over the same listed products.
-            Each was opened with the venue, which holds its commitments. Each trader proves
-            margin on their own machine; the ones that are short cannot prove. (Generating
-            the proofs here, on {self.workers} core(s), is the slow part; in real life
-            every trader proves in parallel.)"""
-        )
-        opened = open_and_prove_all(
-            [account.portfolio for account in provable], self.params, self.workers, self.narrator
-        )
-        pinned = {commitments.account: commitments for commitments, _ in opened}
-        proofs = [proof for _, proof in opened]
-        tampered = len(proofs) - 1
-        proofs[tampered] = raise_claimed_threshold(proofs[tampered], Decimal(1_000_000))
-        say(
-            f"""One trader ({proofs[tampered].account}) edited their proof file to claim an
-            excess of at least {money(Decimal(1_000_000))}. The venue verifies all
-            {len(proofs)} proofs in one multi-scalar multiplication, each pinned to its
-            account's commitments; when the batch fails it splits it until every bad proof
-            is named."""
-        )
-        n.code("result = zm.verify_batch(proofs, params, commitments=pinned, progress=callback)")
-        started = time.perf_counter()
-        with n.progress(len(proofs), "verifying") as bar:
-            result = zm.verify_batch(
-                proofs, self.params, commitments=pinned, progress=progress_callback(bar)
-            )
-        seconds = time.perf_counter() - started
-        calls = [a for a in accounts if a.verdict == "margin call"]
-        liquidations = [a for a in accounts if a.verdict == "liquidate"]
-        n.facts(
-            [
-                ("accounts", len(accounts)),
-                ("proofs submitted", len(proofs)),
-                ("valid", len(proofs) - len(result.failures)),
-                ("rejected", len(result.failures)),
-                ("margin calls (no proof)", len(calls)),
-                ("liquidations (no proof)", len(liquidations)),
-                (
-                    "batch verified in",
-                    f"{seconds:.2f} s ({1000 * seconds / len(proofs):.1f} ms per proof)",
-                ),
-            ]
-        )
-        for failure in result.failures:
-            n.facts([(f"REJECTED {failure.account}", failure.reason)])
-        say(
-            f"""The venue learns only that {len(calls) + len(liquidations)} accounts sent no
-            proof. The shortfalls below come from each trader's own `zkmargin check`, shown
-            here for the story; they never reach the venue."""
-        )
-        for verdict, group in (("margin calls", calls), ("liquidations", liquidations)):
-            if group:
-                say(f"{verdict.capitalize()}: {shortfall_listing(group)}.")
-        say(
-            f"""Accounts whose equity is below {LIQUIDATION_FRACTION:.0%} of the requirement
-            are liquidated; the others get a margin call. The venue knows which accounts
-            proved their margin and which did not, and still has not seen a single
-            position."""
-        )
 
 
 def group_listing(report: zm.MarginReport) -> str:

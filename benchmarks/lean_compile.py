@@ -21,7 +21,7 @@ from benchmarks.margin_proof import ROOT, median_seconds, scenario_arrays
 from benchmarks.report import emit
 from zkmargin.engine.models import MarginModel
 from zkmargin.engine.params import build_params
-from zkmargin.proofs.circuit import compile_circuit
+from zkmargin.proofs.compiler import compile_circuit
 from zkmargin.proofs.statement import limb_count
 
 

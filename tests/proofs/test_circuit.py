@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmargin.proofs.circuit import compile_circuit
+from zkmargin.proofs.compiler import compile_circuit
 from zkmargin.errors import UnsoundStatement
 
 

@@ -10,7 +10,7 @@ import zkmargin as zm
 from tests.proofs.conftest import ROOT
 from tests.proofs.test_circuit import make_params
 from zkmargin.proofs import dominance
-from zkmargin.proofs.circuit import compile_circuit
+from zkmargin.proofs.compiler import compile_circuit
 from zkmargin.proofs.dominance import implied_items
 from zkmargin.proofs.statement import limb_count
 

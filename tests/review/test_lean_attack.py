@@ -32,7 +32,7 @@ from zkmargin.engine.assess import assess
 from zkmargin.errors import InvalidProof
 from zkmargin.proofs import dominance
 from zkmargin.proofs import statement as statement_module
-from zkmargin.proofs.circuit import compile_circuit
+from zkmargin.proofs.compiler import compile_circuit
 from zkmargin.proofs.statement import Statement, limb_count
 
 
@@ -110,7 +110,7 @@ resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from fractions import Fraction
 from tests.review.test_lean_attack import one_group
 from zkmargin.errors import ZkMarginError
-from zkmargin.proofs.circuit import compile_circuit
+from zkmargin.proofs.compiler import compile_circuit
 params = one_group(600, 100, rated=True)
 compile_circuit(params, Fraction(1), 0, lean=False)
 try:

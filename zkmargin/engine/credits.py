@@ -10,7 +10,7 @@ rate times the smaller scan risk; the second keeps the pair's requirement at lea
 worst *joint* loss, so a book long both underlyings, which loses in both at once, earns
 nothing, while a spread (long one, short the other) earns up to the rate. Rounded down
 (against the prover), in fine units. The proof states the same bounds as linear
-inequalities on a committed credit x ≥ 0 (proofs/circuit.py), with the m_g of the
+inequalities on a committed credit x ≥ 0 (proofs/group_credits.py), with the m_g of the
 scenario term.
 
 A group with its own floor F_g (SPAN's short option minimum of a combined commodity) has

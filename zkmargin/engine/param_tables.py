@@ -1,8 +1,8 @@
-"""The optional tables of `RiskParams`: per-level rates, inter-group credits, strategies,
-intra-commodity spread charges.
+"""The optional tables of `RiskParams`: floors, per-level rates, inter-group credits,
+strategies, intra-commodity spread charges.
 
-Each is validated against the rest of the params by `RiskParams` (docs/margin-models.md
-says why each is sound).
+Each is validated against the rest of the params by `params_rules.py` when `RiskParams`
+is made (docs/margin-models.md says why each is sound).
 """
 
 from __future__ import annotations
@@ -15,6 +15,25 @@ from zkmargin.jsonio import StrictModel
 
 COEFFICIENT_BITS = 62
 """Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
+
+
+class Floor(StrictModel):
+    """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit).
+
+    With a `group` (a scenario group, aggregation `max` only) it is that group's floor: the
+    group's term max(0, worst loss) becomes max(0, worst loss, floor), as SPAN's short
+    option minimum per combined commodity and 4210(g)'s per-contract minimum per class group.
+    """
+
+    name: str = Field(min_length=1)
+    long: list[int]
+    short: list[int]
+    group: str | None = None
+
+    def amount(self, q: list[int]) -> int:
+        """Σ long_i·q_i⁺ + short_i·q_i⁻ in fine units (money units / quantity scale)."""
+        return sum(quantity * (long if quantity > 0 else -short)
+                   for quantity, long, short in zip(q, self.long, self.short))
 
 
 class GroupCredit(StrictModel):

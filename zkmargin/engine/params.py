@@ -42,10 +42,10 @@ from zkmargin.validation import another_kind, describe_validation_error, did_you
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units
 from zkmargin.engine.models.base import CalendarTiers, Levels, market_values
-from zkmargin.engine.models.expected_shortfall import parse_confidence
 from zkmargin.engine.models.spec import MarginModel
-from zkmargin.engine.param_tables import COEFFICIENT_BITS, GroupCredit, IntraSpread, LevelRates, Strategy
+from zkmargin.engine.param_tables import Floor, GroupCredit, IntraSpread, LevelRates, Strategy
 from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
+from zkmargin.engine.params_rules import require_consistent
 from zkmargin.engine.risk_arrays import RiskArrays
 
 if TYPE_CHECKING:
@@ -57,29 +57,11 @@ PARAMS = "risk params"
 """How errors name params that did not come from a file."""
 
 
-class Floor(StrictModel):
-    """A named floor: requirement ≥ Σ long_i·q_i⁺ + short_i·q_i⁻ (money units per whole unit).
-
-    With a `group` (a scenario group, aggregation `max` only) it is that group's floor: the
-    group's term max(0, worst loss) becomes max(0, worst loss, floor), as SPAN's short
-    option minimum per combined commodity and 4210(g)'s per-contract minimum per class group.
-    """
-
-    name: str = Field(min_length=1)
-    long: list[int]
-    short: list[int]
-    group: str | None = None
-
-    def amount(self, q: list[int]) -> int:
-        """Σ long_i·q_i⁺ + short_i·q_i⁻ in fine units (money units / quantity scale)."""
-        return sum(quantity * (long if quantity > 0 else -short)
-                   for quantity, long, short in zip(q, self.long, self.short))
-
-
 class RiskParams(StrictModel, JsonFile):
     """The public margin parameters: integers only, with a stable digest.
 
-    Construction and loading validate every field; a problem is an `InputError` naming it.
+    Construction and loading validate every field, and the rules between fields
+    (`params_rules.py`); a problem is an `InputError` naming it.
     `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; the file
     holds every field, defaults included, but those `document` leaves out so that params
     made before them keep their digest.
@@ -136,139 +118,8 @@ class RiskParams(StrictModel, JsonFile):
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskParams:
-        k, count = len(self.instruments), len(self.scenarios)
-        if self.instruments != sorted(set(self.instruments)):
-            raise ValueError("instruments: must be sorted and without duplicates")
-        if len(set(self.scenarios)) != count:
-            raise ValueError("scenarios: duplicate scenario name")
-        if len(self.scenario_groups) != count:
-            raise ValueError(
-                f"scenario_groups: has {len(self.scenario_groups)} entries but there are "
-                f"{count} scenarios"
-            )
-        per_instrument = {"values": self.values, "pnl": self.pnl,
-                          "addon_long": self.addon_long, "addon_short": self.addon_short}
-        for floor in self.floors:
-            per_instrument[f"floors[{floor.name}].long"] = floor.long
-            per_instrument[f"floors[{floor.name}].short"] = floor.short
-        for level, rates in self.level_rates.items():
-            if level not in self.levels:
-                raise ValueError(f"level_rates: {level!r} is not one of the levels ({', '.join(self.levels)})")
-            per_instrument[f"level_rates[{level}].addon_long"] = rates.addon_long
-            per_instrument[f"level_rates[{level}].addon_short"] = rates.addon_short
-        if self.values_short is not None:
-            per_instrument["values_short"] = self.values_short
-        if self.pnl_short is not None:
-            per_instrument["pnl_short"] = self.pnl_short
-        for field, entries in per_instrument.items():
-            if len(entries) != k:
-                raise ValueError(f"{field}: has {len(entries)} entries but there are {k} instruments")
-        for field, matrix in (("pnl", self.pnl), ("pnl_short", self.pnl_short or [])):
-            for i, row in enumerate(matrix):
-                if len(row) != count:
-                    raise ValueError(f"{field}[{i}]: has {len(row)} entries but there are {count} scenarios")
-        self._short_side_not_cheaper()
-        rates = {field: entries for field, entries in per_instrument.items()
-                 if field not in ("values", "pnl", "values_short", "pnl_short")}
-        for field, entries in rates.items():
-            negative = next((i for i, rate in enumerate(entries) if rate < 0), None)
-            if negative is not None:
-                raise ValueError(f"{field}[{negative}]: rate {entries[negative]} must be ≥ 0")
-        limit = 1 << COEFFICIENT_BITS
-        numbers = {"values": self.values, "values_short": self.short_values, **rates,
-                   **{f"pnl[{i}]": row for i, row in enumerate(self.pnl)},
-                   **{f"pnl_short[{i}]": row for i, row in enumerate(self.pnl_short or [])}}
-        for field, entries in numbers.items():
-            if entries and max(map(abs, entries)) >= limit:
-                raise ValueError(f"{field}: an entry does not fit in {COEFFICIENT_BITS} bits")
-        if len({floor.name for floor in self.floors}) != len(self.floors):
-            raise ValueError("floors: duplicate floor name")
-        for n, floor in enumerate(self.floors):
-            if floor.group is not None and (self.aggregation != "max" or floor.group not in self.scenario_groups):
-                raise ValueError(f"floors[{n}].group: {floor.group!r} is not a scenario group "
-                                 "(a group's floor needs aggregation max)")
-        if self.aggregation == "expected_shortfall":
-            if self.es_confidence is None:
-                raise ValueError("es_confidence: required when aggregation is expected_shortfall")
-            try:
-                parse_confidence(self.es_confidence)
-            except InputError as error:
-                raise ValueError(str(error)) from None
-            if count == 0:
-                raise ValueError("scenarios: expected_shortfall needs at least one scenario")
-            groups = list(dict.fromkeys(self.scenario_groups))
-            if len(groups) > 1:
-                raise ValueError(
-                    f"scenario_groups: expected_shortfall is portfolio-level, so every scenario "
-                    f"must be in one group; got {len(groups)}: {', '.join(map(repr, groups[:3]))}"
-                    f"{', …' if len(groups) > 3 else ''}"
-                )
-        elif self.es_confidence is not None:
-            raise ValueError("es_confidence: only allowed when aggregation is expected_shortfall")
-        self._credits_are_sound()
-        self._strategies_name_known_legs()
-        self._intra_spreads_are_well_formed()
+        require_consistent(self)
         return self
-
-    def _intra_spreads_are_well_formed(self) -> None:
-        """Intra-commodity spreads need aggregation `max` (the proof adds their charges to
-        that requirement); each charges a distinct scenario group, and each instrument sits
-        in one tier of one spread, as a market-built `span` makes them (docs/margin-models.md,
-        "Intra-commodity spread charges")."""
-        if self.intra_spreads and self.aggregation != "max":
-            raise ValueError("intra_spreads: only with aggregation max")
-        known, groups, tiered = set(self.instruments), set(), set()
-        for n, spread in enumerate(self.intra_spreads):
-            if spread.group not in self.scenario_groups or spread.group in groups:
-                raise ValueError(f"intra_spreads[{n}].group: {spread.group!r} must be a scenario group "
-                                 "with one intra spread only")
-            groups.add(spread.group)
-            for tier in spread.tiers:
-                for instrument in tier:
-                    if instrument not in known or instrument in tiered:
-                        raise ValueError(f"intra_spreads[{n}].tiers: {instrument!r} must be a known "
-                                         "instrument in one tier only")
-                    tiered.add(instrument)
-
-    def _strategies_name_known_legs(self) -> None:
-        known = set(self.instruments)
-        for n, strategy in enumerate(self.strategies):
-            for instrument, units in strategy.legs.items():
-                if instrument not in known:
-                    raise ValueError(f"strategies[{n}].legs: unknown instrument {instrument!r}")
-                if not 0 < abs(units) < 1 << 20:
-                    raise ValueError(f"strategies[{n}].legs[{instrument!r}]: units must be non-zero and below 2^20")
-            for level in strategy.level_rates:
-                if level not in self.levels:
-                    raise ValueError(f"strategies[{n}].level_rates: {level!r} is not one of the levels")
-
-    def _credits_are_sound(self) -> None:
-        """Each credit names two scenario groups of the same size, its rate is a decimal in
-        [0, 1], and no group is in two credits: a prover that overstates m_g by δ then gains
-        at most δ in credits, never lowering its requirement (docs/margin-models.md,
-        "Inter-group spread credits")."""
-        if self.group_credits and self.aggregation != "max":
-            raise ValueError("group_credits: only with aggregation max")
-        sizes: dict[str, int] = {}
-        for group in self.scenario_groups:
-            sizes[group] = sizes.get(group, 0) + 1
-        used: set[str] = set()
-        for n, credit in enumerate(self.group_credits):
-            a, b = credit.groups
-            if a == b or a not in sizes or b not in sizes or sizes[a] != sizes[b]:
-                raise ValueError(
-                    f"group_credits[{n}]: groups {a!r}, {b!r} must be two distinct scenario "
-                    "groups with as many scenarios each"
-                )
-            if used & {a, b}:
-                raise ValueError(f"group_credits[{n}]: a group may be in one credit only")
-            used |= {a, b}
-            try:
-                rate = Fraction(Decimal(credit.rate))
-            except (ArithmeticError, ValueError):
-                raise ValueError(f"group_credits[{n}]: rate {credit.rate!r} is not a decimal") from None
-            if not 0 <= rate <= 1:
-                raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
 
     def group_floor_amounts(self, q: list[int]) -> dict[str, int]:
         """Group → the largest of its floors for positions q (fine units), groups with a floor only."""
@@ -287,19 +138,6 @@ class RiskParams(StrictModel, JsonFile):
         a market-built model makes the same move of both underlyings."""
         of = {group: [s for s, g in enumerate(self.scenario_groups) if g == group] for group in (a, b)}
         return list(zip(of[a], of[b]))
-
-    def _short_side_not_cheaper(self) -> None:
-        """A short unit must owe at least what a long unit is worth, in equity and in every
-        scenario: the proof charges the difference on the short-part witness u_i, which is
-        only sound when that difference is ≥ 0 (docs/protocol.md)."""
-        for i, (long, short) in enumerate(zip(self.values, self.short_values)):
-            if short < long:
-                raise ValueError(f"values_short[{i}]: {short} is below values[{i}] = {long}")
-        if self.pnl_short is not None:
-            for i, (longs, shorts) in enumerate(zip(self.pnl, self.pnl_short)):
-                s = next((s for s, (a, b) in enumerate(zip(longs, shorts)) if b < a), None)
-                if s is not None:
-                    raise ValueError(f"pnl_short[{i}][{s}]: {shorts[s]} is below pnl[{i}][{s}] = {longs[s]}")
 
     @property
     def short_values(self) -> list[int]:

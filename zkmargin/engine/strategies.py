@@ -22,7 +22,7 @@ solved exactly by HiGHS (scipy.optimize.milp, relative gap 0), imported only whe
 holds the legs of a saving template: SciPy's optimizer takes a sixth of a second to load.
 Templates with no saving and templates whose legs the book does not hold are left out
 before solving. The result is checked against the coverage inequalities in exact
-integers; the proof states the same inequalities (proofs/circuit.py), so any pairing a
+integers; the proof states the same inequalities (proofs/pairing.py), so any pairing a
 prover claims is a valid one and the cheapest is the best it can do.
 """
 

@@ -1,7 +1,7 @@
 """Scenario inequalities that the others imply, found so that they cost no range-proof bits.
 
 Under max aggregation a scenario group g states m_g ≥ 0 and m_g + profit_s(w) ≥ 0 for each
-scenario s of g, where profit_s is linear in the committed positions (circuit.py). Call
+scenario s of g, where profit_s is linear in the committed positions (compiler.py). Call
 m_g ≥ 0 the item of the zero profit. Suppose that for every witness the circuit accepts
 
     profit_s(w) ≥ Σ_k λ_k·profit_k(w),   λ_k ≥ 0,  Σ_k λ_k = 1,            (*)
@@ -10,7 +10,7 @@ over items k of g that stay stated. Then m_g + profit_s ≥ Σ_k λ_k·(m_g + pr
 item s holds for every accepted witness, and stating it proves nothing more.
 
 (*) is checked coefficient by coefficient on coordinates whose sign the circuit fixes. An
-instrument with a short part u_i (circuit.py "rated") enters profit_s as
+instrument with a short part u_i (compiler.py "rated") enters profit_s as
 pnl_is·(q_i + u_i) − pshort_is·u_i, and every accepted witness has q_i + u_i ≥ 0 and
 u_i ≥ 0 (its long_part and own range, or for a strategy leg its covers, pairing.py). On
 those two *non-negative* coordinates, item s needs a coefficient at least the combination's.
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 if TYPE_CHECKING:
-    from zkmargin.proofs.circuit import CircuitParams
+    from zkmargin.proofs.compiler import CircuitParams
 
 
 PAIR_SEARCH_BUDGET = 2_000_000

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 from zkmargin.proofs.circuit import MONEY_BITS, POSITION_BITS, Constraint, Variable
 
 if TYPE_CHECKING:
-    from zkmargin.proofs.circuit import CircuitParams
+    from zkmargin.proofs.compiler import CircuitParams
 
 SIDE_SWITCH = 1 << (MONEY_BITS - 1)
 """B: added to the constraint of the side the bit does not choose, so that it holds with a

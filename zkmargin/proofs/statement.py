@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from zkmargin.proofs.circuit import LIMB_BITS, Circuit, compile_circuit
+from zkmargin.proofs.circuit import LIMB_BITS, Circuit
+from zkmargin.proofs.compiler import compile_circuit
 from zkmargin.errors import InputError, InvalidProof
 from zkmargin.hazmat.generators import (
     B_BLINDING_MESSAGE,

@@ -24,7 +24,7 @@ venue's. Options carry the same rates at both levels (Reg T defers to the exchan
 Strategies (spreads, butterflies, covered calls and puts, protective puts, straddles, iron
 condors) are public templates with
 their own rates (engine/models/strategies.py); the prover pairs its legs privately
-(engine/strategies.py, proofs/circuit.py) and pays the template rate on pairs, the naked
+(engine/strategies.py, proofs/pairing.py) and pays the template rate on pairs, the naked
 rate on the rest.
 
 Reduction to the generic form: no scenarios (core = 0), per-instrument rates as add-ons:

@@ -3,7 +3,7 @@
 A template is a public combination of legs (instrument, units per strategy unit; + long,
 − short) and a rate per strategy unit that replaces the legs' naked rates when the prover
 pairs its positions into it (engine/strategies.py finds the cheapest pairing, the proof
-checks it: proofs/circuit.py). Every rate is the deposit the rule asks for with the
+checks it: proofs/pairing.py). Every rate is the deposit the rule asks for with the
 proceeds of short legs applied, which is exactly the requirement on net liquidation value
 (equity counts long legs at their value and short legs at minus theirs). With v the value
 of one unit (mark × M), S the underlying price, K strikes, M the option multiplier:

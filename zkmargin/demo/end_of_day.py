@@ -86,3 +86,7 @@ class EndOfDayStep:
                 f"""The demo knows, because it made up the books; each trader's own `zkmargin
                 check` says by how much they are short: {shortfall_listing(short)}."""
             )
+        say(
+            """None of the proofs showed the venue a position: it knows which accounts meet
+            their margin, and of their books only what it settles itself (step 5)."""
+        )

@@ -30,7 +30,7 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     assert "InvalidProof" in out and "InsufficientMargin  short by" in out
     assert "verified    trader-7 meets maintenance under the new params" in out
     assert "REJECTED acct-" in out
-    assert "attested by venue-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
+    assert "attested by clearing-firm-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
     assert "margin credit for the hedge" in out
     assert elapsed < 40  # the last step's picture adds ~1 s idle, ~3 s on a loaded machine
 

@@ -488,6 +488,20 @@ def test_schema_prints_json_schema_with_fields_when_kind_known(invoke, kind, fie
     assert field in json.loads(result.stdout)["properties"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "described"),
+    [("market", "market.json: everything public a margin model needs to value the instruments."),
+     ("portfolio", "portfolio.json: an account's collateral (`cash`) and positions (instrument → quantity)."),
+     ("portfolio-buckets", "portfolio.json with `buckets`: one account's isolated margin buckets."),
+     ("risk-arrays", "risk.json: a scenario P&L table over an instrument universe."),
+     ("proof", "proof.json: a margin proof as stored on disk; `zkmargin verify` checks it against the params.")],
+)
+def test_schema_describes_the_file_only_when_its_class_documents_developer_methods(invoke, kind, described):
+    result = invoke("schema", kind)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["description"] == described
+
+
 def test_schema_exits_2_when_kind_unknown(invoke):
     result = invoke("schema", "params")
     assert result.exit_code == 2

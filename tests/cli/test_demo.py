@@ -96,6 +96,31 @@ def test_demo_end_of_day_calls_every_account_without_a_valid_proof_when_one_was_
     assert "monitor calls --status overdue" in " ".join(out.split())
 
 
+def test_demo_end_of_day_counts_in_the_singular_when_one_account():
+    lines: list[str] = []
+    walk = demo.Walkthrough(demo.Narrator(echo=lines.append), accounts=1, workers=1)
+    walk.venue_publishes_params()
+    walk.venue_batch_verifies()
+    text = " ".join(" ".join(lines).split())
+    assert "The venue has 1 account, with random books" in text and "on 1 core," in text
+    assert "The venue verifies 1 proof in one multi-scalar multiplication" in text
+    assert "No valid proof came from 1 account (0 sent none, 1 sent one that was rejected)" in text
+
+
+def test_demo_picture_says_how_to_install_matplotlib_when_it_is_missing(monkeypatch):
+    def missing(*_args, **_kwargs):
+        raise zm.MissingExtra("plots need matplotlib")
+
+    monkeypatch.setattr(zm, "plot_profile", missing)
+    lines: list[str] = []
+    walk = demo.Walkthrough(demo.Narrator(echo=lines.append), accounts=1)
+    walk.venue_publishes_params()
+    walk.trader_checks_margin()
+    walk.trader_draws_the_book()
+    assert walk.picture is None
+    assert "`pip install -e '.[plot]'` installs it" in " ".join(" ".join(lines).split())
+
+
 def test_example_script_runs_every_step_when_called_fast():
     root = Path(__file__).resolve().parents[2]
     # The package of this checkout, not whichever zkmargin happens to be installed.

@@ -28,11 +28,11 @@ class EndOfDayStep:
         accounts = generate_accounts(self.market, self.params, self.accounts, self.seed)
         provable = [account for account in accounts if account.report.meets]
         say(
-            f"""{len(accounts)} accounts hold random books over the same listed products.
-            Each was opened with the venue, which holds its commitments. Each trader proves
-            margin on their own machine; the ones that are short cannot prove. (Generating
-            the proofs here, on {self.workers} core(s), is the slow part; in real life
-            every trader proves in parallel.)"""
+            f"""The venue has {counted(len(accounts), "account")}, with random books over the
+            same listed products. Each was opened with the venue, which holds its commitments. Each
+            trader proves margin on their own machine; the ones that are short cannot prove.
+            (Generating the proofs here, on {counted(self.workers, "core")}, is the slow part;
+            in real life every trader proves in parallel.)"""
         )
         opened = open_and_prove_all(
             [account.portfolio for account in provable], self.params, self.workers, self.narrator
@@ -43,10 +43,12 @@ class EndOfDayStep:
         proofs[tampered] = raise_claimed_threshold(proofs[tampered], Decimal(1_000_000))
         say(
             f"""One trader ({proofs[tampered].account}) edited their proof file to claim an
-            excess of at least {money(Decimal(1_000_000))}. The venue verifies all
-            {len(proofs)} proofs in one multi-scalar multiplication, each pinned to its
-            account's commitments; when the batch fails it splits it until every bad proof
-            is named."""
+            excess of at least {money(Decimal(1_000_000))}. The venue verifies
+            {counted(len(proofs), "proof")} in one multi-scalar multiplication, each pinned
+            to its account's commitments; when the batch fails it splits it until every bad
+            proof is named. A proof holds for one circuit — the inequalities compiled from
+            the params and the statement, threshold included — so the edited threshold no
+            longer matches the proof:"""
         )
         n.code("result = zm.verify_batch(proofs, params, commitments=pinned, progress=callback)")
         started = time.perf_counter()

@@ -137,7 +137,7 @@ def crowd_case(accounts: int) -> dict:
     """The demo's crowd: generated accounts over the demo's params, proved in 1 and 2 processes."""
     market = zm.Market.load(REPO_ROOT / MARKET_FILE).listing(DEMO_UNIVERSE)
     params = zm.build_params(market, zm.MarginModel.load(REPO_ROOT / MODEL_FILE))
-    provable = [a.portfolio for a in generate_accounts(market, params, accounts, DEFAULT_SEED) if a.verdict == "proves"]
+    provable = [a.portfolio for a in generate_accounts(market, params, accounts, DEFAULT_SEED) if a.report.meets]
     points = equation_points(zm.prove(provable[0], params, workers=1), params)  # also warms the workers' caches
     floor_cpu = timed(floor(points), 3)[1]
     one = timed(lambda: zm.prove_many(provable, params, jobs=1), 1)

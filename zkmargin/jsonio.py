@@ -385,5 +385,9 @@ class JsonFile(pydantic.BaseModel):
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
-        """JSON Schema of the file format."""
-        return cls.model_json_schema()
+        """JSON Schema of the file format. Its description is the first paragraph of the
+        class docstring, the one that says what the file is: the rest is for developers."""
+        schema = cls.model_json_schema()
+        if "description" in schema:
+            schema["description"] = schema["description"].split("\n\n", 1)[0].replace("\n", " ")
+        return schema

@@ -268,6 +268,17 @@ def test_prove_exits_1_with_shortfall_and_no_file_when_account_short(invoke, wor
     assert not (workdir / "short.proof.json").exists()
 
 
+def test_prove_names_min_excess_in_shortfall_when_equity_above_requirement(invoke, workdir):
+    result = invoke("prove", "--params", "params.json", "--portfolio", "meets.json",
+                    "--min-excess", "1000000", "-o", "rich.proof.json")
+    assert result.exit_code == 1
+    report = zm.assess(zm.Portfolio.load(workdir / "meets.json"), zm.RiskParams.load(workdir / "params.json"))
+    assert report.equity > report.requirement
+    assert f"short by {1_000_000 - report.excess:,.2f} USD" in result.stderr
+    assert "the shortfall includes --min-excess 1,000,000.00 USD" in result.stderr
+    assert not (workdir / "rich.proof.json").exists()
+
+
 def test_prove_json_reports_shortfall_when_account_short(invoke, workdir):
     result = invoke("prove", "--params", "params.json", "--portfolio", "short.json",
                     "-o", "short.proof.json", "--json")
@@ -475,6 +486,20 @@ def test_schema_prints_json_schema_with_fields_when_kind_known(invoke, kind, fie
     result = invoke("schema", kind)
     assert result.exit_code == 0
     assert field in json.loads(result.stdout)["properties"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "described"),
+    [("market", "market.json: everything public a margin model needs to value the instruments."),
+     ("portfolio", "portfolio.json: an account's collateral (`cash`) and positions (instrument → quantity)."),
+     ("portfolio-buckets", "portfolio.json with `buckets`: one account's isolated margin buckets."),
+     ("risk-arrays", "risk.json: a scenario P&L table over an instrument universe."),
+     ("proof", "proof.json: a margin proof as stored on disk; `zkmargin verify` checks it against the params.")],
+)
+def test_schema_describes_the_file_only_when_its_class_documents_developer_methods(invoke, kind, described):
+    result = invoke("schema", kind)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["description"] == described
 
 
 def test_schema_exits_2_when_kind_unknown(invoke):

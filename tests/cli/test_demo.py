@@ -30,7 +30,7 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     assert "InvalidProof" in out and "InsufficientMargin  short by" in out
     assert "verified    trader-7 meets maintenance under the new params" in out
     assert "REJECTED acct-" in out
-    assert "attested by venue-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
+    assert "attested by clearing-firm-a (sequence 1" in out and "futures-broker-b (sequence 1" in out
     assert "margin credit for the hedge" in out
     assert elapsed < 40  # the last step's picture adds ~1 s idle, ~3 s on a loaded machine
 
@@ -71,16 +71,54 @@ def test_demo_trader_meets_before_crash_and_is_short_after_when_story_built():
     assert walk.portfolio.cash == demo.TRADER_CASH - Decimal(60_000)  # 1 ES × 50 × −1,200
 
 
-def test_generated_accounts_repeat_and_mix_verdicts_when_seed_fixed():
+def test_generated_accounts_repeat_and_mix_short_and_funded_when_seed_fixed():
     walk = demo.Walkthrough(demo.Narrator(echo=lambda _line: None), accounts=1)
     walk.venue_publishes_params()
     first = demo.generate_accounts(walk.market, walk.params, 60, seed=7)
     again = demo.generate_accounts(walk.market, walk.params, 60, seed=7)
     assert [a.portfolio for a in first] == [a.portfolio for a in again]
-    verdicts = {account.verdict for account in first}
-    assert verdicts == {"proves", "margin call", "liquidate"}
+    assert {account.report.meets for account in first} == {True, False}
     for account in first:
-        assert (account.verdict == "proves") == zm.assess(account.portfolio, walk.params).meets
+        assert account.report == zm.assess(account.portfolio, walk.params)
+
+
+def test_demo_end_of_day_calls_every_account_without_a_valid_proof_when_one_was_rejected():
+    lines: list[str] = []
+    walk = demo.Walkthrough(demo.Narrator(echo=lines.append), accounts=12, workers=1)
+    walk.venue_publishes_params()
+    walk.venue_batch_verifies()
+    out = "\n".join(lines)
+    short = sum(not account.report.meets for account in demo.generate_accounts(walk.market, walk.params, 12, demo.DEFAULT_SEED))
+    assert short >= 1
+    (row,) = [line.split("no valid proof")[1].strip() for line in lines if "no valid proof" in line and "(" in line]
+    assert row == f"{short + 1} ({short} sent none, 1 rejected)"
+    assert "liquidations" not in out and "% of the requirement" not in out
+    assert "monitor calls --status overdue" in " ".join(out.split())
+
+
+def test_demo_end_of_day_counts_in_the_singular_when_one_account():
+    lines: list[str] = []
+    walk = demo.Walkthrough(demo.Narrator(echo=lines.append), accounts=1, workers=1)
+    walk.venue_publishes_params()
+    walk.venue_batch_verifies()
+    text = " ".join(" ".join(lines).split())
+    assert "The venue has 1 account, with random books" in text and "on 1 core," in text
+    assert "The venue verifies 1 proof in one multi-scalar multiplication" in text
+    assert "No valid proof came from 1 account (0 sent none, 1 sent one that was rejected)" in text
+
+
+def test_demo_picture_says_how_to_install_matplotlib_when_it_is_missing(monkeypatch):
+    def missing(*_args, **_kwargs):
+        raise zm.MissingExtra("plots need matplotlib")
+
+    monkeypatch.setattr(zm, "plot_profile", missing)
+    lines: list[str] = []
+    walk = demo.Walkthrough(demo.Narrator(echo=lines.append), accounts=1)
+    walk.venue_publishes_params()
+    walk.trader_checks_margin()
+    walk.trader_draws_the_book()
+    assert walk.picture is None
+    assert "`pip install -e '.[plot]'` installs it" in " ".join(" ".join(lines).split())
 
 
 def test_example_script_runs_every_step_when_called_fast():

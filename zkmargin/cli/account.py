@@ -35,10 +35,13 @@ the venue sees move them. The trader makes them: the book behind them is SELF-DE
 Example:
   zkmargin account open --params params.json --portfolio portfolio.json \\
       -o account.json --openings openings.json       # trader; account.json goes to the venue
-  zkmargin account deposit account.json 5000         # venue, when the money arrives
   zkmargin prove --params params.json --portfolio portfolio.json \\
       --openings openings.json -o proof.json          # trader
-  zkmargin verify --params params.json --commitments account.json proof.json   # venue""",
+  zkmargin verify --params params.json --commitments account.json proof.json   # venue
+  zkmargin account deposit account.json 5000         # venue, when the money arrives
+\b
+After a deposit the trader adds it to portfolio.json's cash too, and the next proof, with the
+same openings, matches the moved commitments.""",
 )
 def account_group() -> None:
     """Pin self-declared commitments to an account, and move its committed cash."""

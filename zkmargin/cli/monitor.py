@@ -115,11 +115,12 @@ def monitor_calls(status: str | None, database: str | None, as_json: bool) -> No
 @monitor_group.command(
     "stress",
     epilog="""\b
-Example:
-  zkmargin params build --market shocked-market.json --model circuits/span.toml -o stressed.json
-  zkmargin monitor stress --params stressed.json      # publish; traders prove under it
-  zkmargin ledger submit inbox/                       # their stressed proofs
-  zkmargin monitor stress --params stressed.json      # how many could
+Example (stressed params are signed like any others):
+  zkmargin params build --market shocked-market.json --model circuits/span.toml -o stressed.unsigned.json
+  zkmargin params sign stressed.unsigned.json --key venue-a.key.json --epoch 8 --valid-for 1d -o stressed.json
+  zkmargin monitor stress --params stressed.json --trust venue-a.pub.json   # publish; traders prove under it
+  zkmargin ledger submit inbox/                                             # their stressed proofs
+  zkmargin monitor stress --params stressed.json --trust venue-a.pub.json   # how many could
 \b
 The venue learns how many accounts would survive the stress, never a balance.""",
 )

@@ -9,7 +9,7 @@ import click
 
 import zkmargin as zm
 from zkmargin.cli.common import emit_json, refuse_existing
-from zkmargin.cli.options import AsciiInt, duration, output_options
+from zkmargin.cli.options import AsciiInt, duration, json_option, output_options
 from zkmargin.console import shown
 from zkmargin.files import write_atomic
 
@@ -20,10 +20,11 @@ from zkmargin.files import write_atomic
 Example:
   zkmargin params build --market examples/market.json \\
       --model circuits/span.toml -o unsigned.json
-  zkmargin params sign unsigned.json --key venue.key.json --epoch 1 --valid-for 1d -o params.json""",
+  zkmargin params sign unsigned.json --key venue.key.json --epoch 1 --valid-for 1d -o params.json
+  zkmargin params show params.json      # trader: the instruments a portfolio may hold""",
 )
 def params_group() -> None:
-    """Publish risk parameters (venue side)."""
+    """Publish risk parameters (venue side); show what received params hold."""
 
 
 @params_group.command(
@@ -212,3 +213,42 @@ def params_sign(
         f"valid {stamp.valid_from} – {stamp.valid_until}"
     )
     click.echo(f"digest {signed.digest()}")
+
+
+@params_group.command(
+    "show",
+    epilog="""\b
+Examples:
+  zkmargin params show params.json
+  zkmargin params show params.json --json
+\b
+For the trader who received params.json: the instrument names to write a portfolio.json
+with (zkmargin schema portfolio), the model, its levels and who signed the params. The
+signature is not checked here; check and prove check it against --trust.""",
+)
+@click.argument("path", metavar="PARAMS", type=click.Path(path_type=Path))
+@json_option
+def params_show(path: Path, as_json: bool) -> None:
+    """Show what params hold: model, levels, signer, instruments (trader side)."""
+    params = zm.RiskParams.load(path)
+    stamp = params.epoch
+    if as_json:
+        emit_json({
+            "file": str(path), "model": params.model, "currency": params.currency, "as_of": params.as_of,
+            "digest": params.digest(), "levels": params.levels, "epoch": stamp and stamp.model_dump(mode="json"),
+            "scenarios": len(params.scenarios), "instruments": params.instruments,
+        })
+        return
+    signer = (
+        f"epoch {stamp.epoch} of {shown(stamp.issuer)}, key {stamp.key_id[:16]}…, "
+        f"valid {stamp.valid_from} – {stamp.valid_until} (not checked here)"
+        if stamp else "nobody: unsigned"
+    )
+    click.echo(f"{path}: model {shown(params.model)}, {params.currency}, as of {params.as_of or 'no date'}")
+    click.echo(f"digest       {params.digest()}")
+    click.echo(f"levels       {', '.join(f'{shown(name)} ×{factor}' for name, factor in params.levels.items())}")
+    click.echo(f"signed by    {signer}")
+    click.echo(f"scenarios    {len(params.scenarios)}")
+    click.echo(f"instruments  {len(params.instruments)}:")
+    for name in params.instruments:
+        click.echo(f"  {shown(name)}")

@@ -42,7 +42,7 @@ from zkmargin.files import write_atomic
 Examples:
   zkmargin prove --params params.json --portfolio examples/portfolio.json -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio.json \\
-      --level initial --min-excess 5000 -o proof.json
+      --level initial --min-excess 400 -o proof.json
   zkmargin prove --params params.json --portfolio examples/portfolio.json --jobs 1 -o proof.json
   zkmargin prove --params params.json --trust venue-a.pub.json \\
       --attestation alice.a.json --openings alice.a.openings.json \\
@@ -163,6 +163,7 @@ def prove(
                 attestations=attestations, workers=jobs, pad_to=pad_to, commitments=commitments,
             )
     except zm.InsufficientMargin as error:
+        reason = short_reason(error, min_excess, params.currency)
         if as_json:
             emit_json(
                 {
@@ -171,7 +172,7 @@ def prove(
                     "level": level,
                     "currency": params.currency,
                     "shortfall": error.shortfall,
-                    "reason": str(error),
+                    "reason": reason,
                 }
             )
             raise click.exceptions.Exit(EXIT_FALSE) from None
@@ -179,11 +180,11 @@ def prove(
             # The library names each short bucket; the total is what a deposit must cover.
             fail(
                 f"cannot prove: {shown(portfolio.account)} is short by "
-                f"{format_money(error.shortfall, params.currency)} in all ({error})",
+                f"{format_money(error.shortfall, params.currency)} in all ({reason})",
                 EXIT_FALSE,
                 "InsufficientMargin",
             )
-        fail(f"cannot prove: {error}", EXIT_FALSE, "InsufficientMargin")
+        fail(f"cannot prove: {reason}", EXIT_FALSE, "InsufficientMargin")
     seconds = time.perf_counter() - started
     write_atomic(output, proof.to_json(), overwrite=force)
     if as_json:
@@ -245,3 +246,14 @@ def _book(
         raise zm.InputError(f"no --openings file opens {', '.join(missing)}")
     book = zm.attested_book([(a, by_digest[a.digest()]) for a in attestations], params)
     return split or book.portfolio, book.openings, book.attestations
+
+
+def short_reason(error: zm.InsufficientMargin, min_excess: Decimal, currency: str) -> str:
+    """The library's shortfall, plus the threshold it counts: with --min-excess an account
+    whose equity is above the requirement can still be short, which needs saying."""
+    if not min_excess:
+        return str(error)
+    return (
+        f"{error}; the shortfall includes --min-excess {format_money(min_excess, currency)}: "
+        "equity must reach the requirement plus that threshold"
+    )

@@ -33,8 +33,12 @@ class CrashSteps:
             {before.underlyings['SPX'].price:,.0f} to {self.market.underlyings['SPX'].price:,.0f}.
             Futures settle in cash every day, so the clearing house debits
             {money(-settlement)} of variation margin from the trader's cash. The venue moves
-            that cash, so it applies the same debit to the committed balance — it learns the
-            amount of the cash movement, as with any deposit, not the book behind it."""
+            that cash, so it applies the same debit to the committed balance. That amount
+            is not secret, and it says more than a deposit does: it is the futures' profit
+            or loss, and with public settlement prices it gives away the net futures
+            position (here {money(-settlement)} = 50 × 1,200 points: one long E-mini).
+            Whoever settles futures learns that much; the stock, the options and the cash
+            balance stay hidden."""
         )
         n.code(
             """market = market.shocked(0.8)

@@ -28,8 +28,11 @@ class PictureStep:
         n.code('zm.save_plot(zm.plot_profile(portfolio, params, market), "profile.png")')
         try:
             figure = zm.plot_profile(self.portfolio, self.params, self.market)
-        except zm.MissingExtra as error:
-            say(f"No picture this time: {error}.")
+        except zm.MissingExtra:
+            say(
+                """No picture this time: plots need matplotlib. From this checkout, `pip
+                install -e '.[plot]'` installs it, and the next run draws the book."""
+            )
             return
         self.picture = zm.save_plot(figure, Path(tempfile.mkdtemp(prefix="zkmargin-demo-")) / "profile.png")
         n.facts([("picture", str(self.picture))])

@@ -190,6 +190,11 @@ class Walkthrough(CrashSteps, EndOfDayStep, PictureStep):
         self._heading(self.venue_verifies, "The venue verifies — and this is all it sees")
         in_the_file = json_strings(json.loads(self.proof.to_json()))
         leaked = [name for name in self.params.instruments if name in in_the_file]
+        say(
+            """The proof file states what it proves: the level (maintenance, the margin an
+            open position must keep; initial, for opening one, can be higher) and the
+            threshold (the least excess over the requirement; zero here)."""
+        )
         n.facts(
             [
                 ("account", self.proof.account),

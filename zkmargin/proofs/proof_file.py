@@ -80,7 +80,7 @@ class _StatementModel(StrictModel):
 
 
 class MarginProof(StrictModel, JsonFile):
-    """A margin proof as stored on disk; `zm.verify` checks it against the params.
+    """proof.json: a margin proof as stored on disk; `zkmargin verify` checks it against the params.
 
     `load`, `from_json`, `to_json`, `save` and `json_schema` come from `JsonFile`; anything
     unreadable or malformed is `MalformedProof`.

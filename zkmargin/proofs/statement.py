@@ -189,8 +189,8 @@ class Statement:
         if self.circuit_digest is not None and self.circuit_digest != circuit_digest:
             raise InvalidProof(
                 f"the proof was made for circuit {self.circuit_digest[:16]}…, these params compile to "
-                f"{circuit_digest[:16]}… for its statement: the prover ran another zkmargin version, "
-                "or the statement was edited"
+                f"{circuit_digest[:16]}… for its statement: the statement was edited after proving, "
+                "or the prover ran another zkmargin version"
             )
 
     def to_dict(self) -> dict:

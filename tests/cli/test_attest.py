@@ -103,3 +103,18 @@ def test_prove_splits_two_attested_books_into_isolated_buckets_when_given_a_buck
     assert refused.exit_code == 2 and "the buckets' cash c does not open the sum of the attestations" in refused.stderr
     plain = invoke("prove", "--params", "params.json", *attested, "--portfolio", "at-b.json", "-o", "y.json")
     assert plain.exit_code == 2 and "may only split the attested book into buckets" in plain.stderr
+
+
+def test_verify_batch_notes_only_the_self_declared_proofs_when_one_is_attested(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+           "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    trust = _trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json", "b.pub.json")
+    attested_only = invoke("verify-batch", "--params", "params.json", *trust, "x.json")
+    assert attested_only.exit_code == 0, attested_only.output
+    assert "note:" not in attested_only.stderr
+    mixed = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "bob.proof.json")
+    assert mixed.exit_code == 0, mixed.output
+    assert "note: 1 of 2 valid proofs is self-declared and not pinned — nothing ties it to a book" in mixed.stderr
+    as_json = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "bob.proof.json", "--json")
+    assert json.loads(as_json.stdout)["unpinned_self_declared"] == 1

@@ -353,6 +353,23 @@ def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
     )
 
 
+def test_verify_batch_counts_accounts_once_and_warns_when_an_account_has_two_proofs(invoke, workdir):
+    (workdir / "alice.copy.json").write_bytes((workdir / "meets.proof.json").read_bytes())
+    files = ("meets.proof.json", "alice.copy.json", "bob.proof.json")
+    result = invoke("verify-batch", "--params", "params.json", *files)
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "1", "2"]
+        for line in result.stdout.splitlines()
+    )
+    assert ("warning: 1 account has more than one valid proof in this batch, and the batch cannot say which one "
+            "stands: 'alice' in meets.proof.json, alice.copy.json") in result.stderr
+    assert "note: 3 of 3 valid proofs are self-declared and not pinned" in result.stderr
+    document = json.loads(invoke("verify-batch", "--params", "params.json", *files, "--json").stdout)
+    assert document["accounts"] == 2 and document["counts"]["valid"] == 3
+    assert document["duplicate_accounts"] == {"alice": ["meets.proof.json", "alice.copy.json"]}
+
+
 def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):
     proofs = workdir / "proofs"
     proofs.mkdir()

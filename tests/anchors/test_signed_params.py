@@ -10,7 +10,7 @@ import pytest
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio
-from zkmargin.anchors.signed_params import params_message
+from zkmargin.anchors.signed_params import CLOCK_SKEW, params_message
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -97,6 +97,17 @@ def test_check_params_refuses_key_when_its_issuer_differs_from_the_params_issuer
 def test_check_params_refuses_params_when_outside_their_window(signed, trust, moment):
     with pytest.raises(zm.StaleAnchor):
         zm.check_params(signed, trust, now=moment)
+
+
+def test_check_params_opens_the_window_clock_skew_early_but_expires_strictly_when_checked_at_its_edges(signed, trust):
+    valid_from, valid_until = NOW - timedelta(hours=1), NOW + timedelta(hours=23)  # the fixture's window
+    second = timedelta(seconds=1)
+    assert zm.check_params(signed, trust, now=valid_from - CLOCK_SKEW).epoch == 7
+    with pytest.raises(zm.StaleAnchor, match="is valid only from 2026-12-02T05:00:00Z"):
+        zm.check_params(signed, trust, now=valid_from - CLOCK_SKEW - second)
+    assert zm.check_params(signed, trust, now=valid_until - second).epoch == 7
+    with pytest.raises(zm.StaleAnchor, match="expired at 2026-12-03T05:00:00Z"):
+        zm.check_params(signed, trust, now=valid_until)
 
 
 def test_check_params_refuses_unsigned_params_unless_explicitly_allowed(params, trust):

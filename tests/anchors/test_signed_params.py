@@ -5,6 +5,7 @@ import os
 import stat
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -145,6 +146,13 @@ def test_trust_load_reads_every_key_when_given_a_directory(key, tmp_path):
     key.public().save(tmp_path / "a.json")
     other.public().save(tmp_path / "b.json")
     assert zm.Trust.load([tmp_path]).issuers() == {"venue-a", "venue-b"}
+
+
+@pytest.mark.parametrize("as_given", [str, Path], ids=["str", "path"])
+def test_trust_load_reads_one_path_when_given_a_single_str_or_path(key, tmp_path, as_given):
+    key.public().save(tmp_path / "a.json")
+    assert zm.Trust.load(as_given(tmp_path)).issuers() == {"venue-a"}
+    assert zm.Trust.load(as_given(tmp_path / "a.json")).issuers() == {"venue-a"}
 
 
 def test_proof_binds_issuer_and_epoch_when_params_are_signed(proof, signed, trust):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -244,9 +245,13 @@ class Trust:
                 )
 
     @classmethod
-    def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:
-        """Public key files, or directories whose *.json files are all public keys. A hidden
-        *.json file in a directory is refused: `ls` would not show the user a key it trusts."""
+    def load(cls, sources: str | os.PathLike | Iterable[str | os.PathLike]) -> Trust:
+        """Public key files, or directories whose *.json files are all public keys: one path
+        or several. A hidden *.json file in a directory is refused: `ls` would not show the
+        user a key it trusts."""
+        # a str is iterable too: read as a list it would be one path per character
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
         keys = []
         for source in map(Path, sources):
             directory = source.is_dir()

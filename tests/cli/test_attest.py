@@ -118,3 +118,22 @@ def test_verify_batch_notes_only_the_self_declared_proofs_when_one_is_attested(i
     assert "note: 1 of 2 valid proofs is self-declared and not pinned — nothing ties it to a book" in mixed.stderr
     as_json = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "bob.proof.json", "--json")
     assert json.loads(as_json.stdout)["unpinned_self_declared"] == 1
+
+
+def test_prove_exits_2_naming_the_file_when_a_custodian_is_not_among_trusted_custody_keys(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", *_trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json"),
+                    "--attestation", "a.att.json", "--openings", "a.open.json",
+                    "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("zkmargin: error: b.att.json: attestation 9 by 'custodian-b': signed by key ")
+    assert not (workdir / "x.json").exists()
+
+
+def test_prove_notes_the_unchecked_custodian_signatures_when_no_trusted_key_has_the_custody_role(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+                    "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert result.exit_code == 0, result.output
+    assert ("zkmargin: note: the custodians' signatures on the attestations are not checked: no trusted key has "
+            "the custody role") in result.stderr

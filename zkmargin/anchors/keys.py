@@ -273,6 +273,10 @@ class Trust:
     def issuers(self) -> set[str]:
         return {key.issuer for key in self._keys.values()}
 
+    def holds_role(self, role: Role) -> bool:
+        """Whether any trusted key may sign for `role` (legacy keys hold both roles)."""
+        return any(role in key.granted for key in self._keys.values())
+
     def legacy_keys(self) -> list[PublicKey]:
         """Keys from files without a `roles` field, which hold both roles: a custody key
         handed on with the field left off reads the same, so the command line names them."""

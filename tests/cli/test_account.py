@@ -47,6 +47,35 @@ def test_verify_exits_1_when_proof_not_about_pinned_commitments(invoke, workdir)
     assert "INVALID" in result.stderr
 
 
+def test_verify_names_each_account_once_when_the_proof_is_for_another_account_than_the_commitments(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "bob.proof.json")
+    assert result.exit_code == 1
+    assert result.stderr == ("zkmargin: error: bob.proof.json: INVALID: the proof is for account 'bob', but the "
+                             "commitments it is checked against are for 'alice'\n")
+
+
+def test_verify_says_the_cash_moved_and_to_prove_again_when_the_account_withdrew_after_the_proof(invoke, workdir):
+    assert invoke("account", "withdraw", "alice.account.json", "600").exit_code == 0
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "alice.pinned.proof.json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "zkmargin: error: alice.pinned.proof.json: INVALID: the committed cash differs from what the venue holds for "
+        "'alice': it moved (a deposit or withdrawal) since this proof was made, or the proof is about another book; "
+        "prove again\n"
+    )
+
+
+def test_verify_names_the_position_and_a_fill_when_the_pinned_position_moved_after_the_proof(workdir):
+    params = zm.RiskParams.load(workdir / "params.json")
+    filled = zm.AccountCommitments.load(workdir / "alice.account.json").trade("XYZ", 5)
+    with pytest.raises(zm.InvalidProof) as refused:
+        zm.verify(zm.MarginProof.load(workdir / "alice.pinned.proof.json"), params, commitments=filled)
+    assert refused.value.reason == (
+        "the committed position in 'XYZ' differs from what the venue holds for 'alice': it moved (a fill) since "
+        "this proof was made, or the proof is about another book; prove again"
+    )
+
+
 def test_verify_warns_on_stderr_when_not_pinned(invoke, workdir):
     result = invoke("verify", "--params", "params.json", "meets.proof.json")
     assert result.exit_code == 0

@@ -338,6 +338,18 @@ def test_verify_exits_1_with_reason_when_statement_edited(invoke, workdir):
     assert document["valid"] is False and "made for circuit" in document["reason"]
 
 
+def test_verify_says_the_proof_does_not_match_its_statement_when_its_account_was_edited(invoke, workdir):
+    edit_proof(workdir / "meets.proof.json", workdir / "edited.json", lambda data: data["statement"].update(account="bob"))
+    result = invoke("verify", "--params", "params.json", "edited.json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "zkmargin: error: edited.json: INVALID: the range proof does not verify: the proof does not match its "
+        "statement (the file was edited or corrupted, or the proof was made for other params or commitments)\n"
+    )
+    batch = json.loads(invoke("verify-batch", "--params", "params.json", "edited.json", "--json").stdout)
+    assert batch["files"][0]["reason"] == result.stderr.split("INVALID: ")[1].rstrip("\n")
+
+
 # --- verify-batch -----------------------------------------------------------------------------
 
 

@@ -35,6 +35,13 @@ def _position(name: str) -> str:
     return f"q[{name}]"
 
 
+def in_words(variable: str) -> str:
+    """A committed variable as a trader says it: "cash" for c, "position in 'X'" for q[X]."""
+    if variable == COLLATERAL:
+        return "cash"
+    return f"position in {variable.removeprefix('q[').removesuffix(']')!r}"
+
+
 class _Stored(StrictModel, JsonFile):
     json_indent = 1
 

@@ -122,7 +122,8 @@ def test_account_move_names_the_movement_and_amount_as_given_when_it_does_not_fi
     before = (workdir / "alice.account.json").read_bytes()
     result = invoke("account", verb, "alice.account.json", "1e400")
     assert result.exit_code == 2
-    assert result.stderr == f"zkmargin: error: alice.account.json: {noun}: 1E+400 at scale 100 does not fit in 64-bit signed range\n"
+    assert result.stderr == (f"zkmargin: error: alice.account.json: {noun}: 1E+400 does not fit: it must lie between "
+                             "-92,233,720,368,547,758.08 and 92,233,720,368,547,758.07\n")
     assert (workdir / "alice.account.json").read_bytes() == before
 
 
@@ -131,6 +132,20 @@ def test_prove_exits_2_when_openings_belong_to_other_account(invoke, workdir):
                     "--openings", "alice.openings.json", "-o", "x.json")
     assert result.exit_code == 2
     assert "alice" in result.stderr and "bob" in result.stderr
+
+
+def test_prove_names_the_file_and_both_accounts_when_openings_or_commitments_are_another_accounts(invoke, workdir):
+    by_openings = invoke("prove", "--params", "params.json", "--portfolio", "bob.json",
+                         "--openings", "alice.openings.json", "-o", "x.json")
+    assert by_openings.stderr == ("zkmargin: error: alice.openings.json: the account openings are for account "
+                                  "'alice', the portfolio for account 'bob'\n")
+    (workdir / "bob.openings.json").write_bytes((workdir / "alice.openings.json").read_bytes().replace(b'"alice"', b'"bob"'))
+    (workdir / "bob.openings.json").chmod(0o600)
+    by_commitments = invoke("prove", "--params", "params.json", "--portfolio", "bob.json", "--openings",
+                            "bob.openings.json", "--commitments", "alice.account.json", "-o", "x.json")
+    assert by_commitments.stderr == ("zkmargin: error: alice.account.json: the account commitments are for account "
+                                     "'alice', the portfolio for account 'bob'\n")
+    assert (by_openings.exit_code, by_commitments.exit_code) == (2, 2)
 
 
 def test_verify_batch_fails_accounts_without_pinned_file_when_commitments_given(invoke, workdir):

@@ -54,6 +54,10 @@ def test_verify_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
            "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
     result = invoke("verify", "--params", "params.json", *_trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json"), "x.json")
     assert result.exit_code == 2 and "custodian-b" in result.stderr and "not among the trusted keys" in result.stderr
+    assert result.stderr.endswith(
+        "of 'custodian-b', which is not among the trusted keys; if you trust 'custodian-b', add its public key "
+        "(on the command line --trust FILE, or $ZKMARGIN_TRUST)\n"
+    )
 
 
 def test_verify_batch_judges_bad_input_and_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):

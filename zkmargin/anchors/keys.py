@@ -293,7 +293,10 @@ class Trust:
                 "none is trusted; give that issuer's public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
             )
         if key is None:
-            raise UntrustedSignature(f"{what}: signed by key {key_id[:16]}…, which is not among the trusted keys")
+            raise UntrustedSignature(
+                f"{what}: signed by key {key_id[:16]}… of {issuer!r}, which is not among the trusted keys; if you "
+                f"trust {issuer!r}, add its public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+            )
         if key.issuer != issuer:
             raise UntrustedSignature(f"{what}: names issuer {issuer!r}, but key {key_id[:16]}… belongs to {key.issuer!r}")
         key.verify(signature, message, what)

@@ -152,6 +152,9 @@ def prove(
     if commitments_path is not None and (openings is None or attestations):
         raise click.UsageError("--commitments goes with --portfolio and its --openings (a pinned account)")
     commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
+    if commitments is not None:
+        with blame(commitments_path):
+            commitments.require_account(portfolio.account)
     if not as_json and interactive(sys.stderr):
         click.echo(
             f"proving {shown(portfolio.account)} against {params.model} ({level}), "
@@ -251,8 +254,13 @@ def _book(
             raise click.UsageError("give --portfolio, or --attestation with --openings")
         if len(openings_paths) > 1:
             raise click.UsageError("without --attestation, give at most one --openings (from `account open`)")
-        openings = zm.AccountOpenings.load(openings_paths[0]) if openings_paths else None
-        return load_book(portfolio_path, params), openings, ()
+        book = load_book(portfolio_path, params)
+        if not openings_paths:
+            return book, None, ()
+        openings = zm.AccountOpenings.load(openings_paths[0])
+        with blame(openings_paths[0]):
+            openings.require_account(book.account)
+        return book, openings, ()
     split = load_book(portfolio_path, params) if portfolio_path is not None else None
     if split is not None and not isinstance(split, zm.BucketedPortfolio):
         raise click.UsageError("with --attestation, --portfolio may only split the attested book into buckets")

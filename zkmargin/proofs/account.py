@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from zkmargin.proofs.circuit import Circuit
-from zkmargin.errors import InvalidEncoding, UnknownInstrument
+from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
@@ -44,6 +44,11 @@ def in_words(variable: str) -> str:
 
 class _Stored(StrictModel, JsonFile):
     json_indent = 1
+
+    def require_account(self, account: str) -> None:
+        """Refuse (`InputError`) to serve a book of another account than these files'."""
+        if self.account != account:
+            raise InputError(f"the {self.json_what} are for account {self.account!r}, the portfolio for account {account!r}")
 
 
 class AccountCommitments(_Stored):

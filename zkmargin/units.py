@@ -83,17 +83,15 @@ def to_fixed(
     """`amount × scale` as an integer in [−2^bits, 2^bits).
 
     `rounding` is "down" (floor), "up" (ceiling) or "exact" (an `InputError` when the
-    product is not an integer). A result outside the range is `FixedPointOverflow`.
+    product is not an integer). A result outside the range is `FixedPointOverflow`, naming
+    the range as amounts (`between -2,147,483,648 and 2,147,483,647` for 31 bits at scale 1).
     """
     if isinstance(scale, bool) or not isinstance(scale, int) or scale <= 0:
         raise InputError(f"{what}: scale must be a positive integer, got {scale!r}")
     value = to_decimal(amount, what)
     limit = 1 << bits
-    overflow = FixedPointOverflow(
-        f"{what}: {value} at scale {scale} does not fit in {bits + 1}-bit signed range"
-    )
     if value and value.adjusted() > len(str(limit)):
-        raise overflow  # |value| ≥ 10^adjusted > 2^bits ≥ anything in range, scale ≥ 1
+        raise _overflow(what, value, scale, limit)  # |value| ≥ 10^adjusted > 2^bits ≥ anything in range, scale ≥ 1
     if value and value.adjusted() < -_TINY_EXPONENT:
         # Below any scale's resolution: only the sign matters for the rounding, and this
         # keeps the product inside the decimal module's exponent limits.
@@ -107,7 +105,7 @@ def to_fixed(
         context.Emin = MIN_EMIN
         scaled = stand_in * scale
         if abs(scaled) >= limit + 1:
-            raise overflow
+            raise _overflow(what, value, scale, limit)
         if rounding == "exact":
             integral = scaled.to_integral_value()
             if integral != scaled:
@@ -119,8 +117,15 @@ def to_fixed(
             raise InputError(f"rounding must be 'down', 'up' or 'exact', got {rounding!r}")
     result = int(integral)
     if not -limit <= result < limit:
-        raise overflow
+        raise _overflow(what, value, scale, limit)
     return result
+
+
+def _overflow(what: str, value: Decimal, scale: int, limit: int) -> FixedPointOverflow:
+    """The range [−limit, limit) named in the caller's own units (contracts, dollars), not
+    as bits at some scale."""
+    lowest, highest = (format(from_fixed(end, scale), ",") for end in (-limit, limit - 1))
+    return FixedPointOverflow(f"{what}: {value} does not fit: it must lie between {lowest} and {highest}")
 
 
 def from_fixed(x: int, scale: int) -> Decimal:

@@ -116,6 +116,8 @@ def describe_validation_error(
     value = first.get("input")
     if first["type"] != "missing" and not isinstance(value, (dict, list)):
         line += f" (got {_preview(value)})"
+    if first["type"] == "extra_forbidden" and first["loc"]:
+        line += did_you_mean(str(first["loc"][-1]), _known_fields(first["loc"][:-1], model_cls))
     if len(problems) > 1:
         line += f" [and {len(problems) - 1} more problem(s)]"
     return line
@@ -127,6 +129,19 @@ def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) 
     Walks the model's annotations so a mapping key is written `["key"]` and a field `.name`,
     whatever characters the key contains.
     """
+    return _walk(loc, model_cls)[0]
+
+
+def _known_fields(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) -> list[str]:
+    """The field names of the model at `loc` (where a misspelt field sits), or none."""
+    annotation = _unwrap(_walk(loc, model_cls)[1])
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _walk(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) -> tuple[str, Any]:
+    """`loc` rendered (`field_path`), and the annotation found there."""
     rendered = ""
     annotation: Any = model_cls
     for item in loc:
@@ -151,7 +166,7 @@ def field_path(loc: tuple[int | str, ...], model_cls: type[pydantic.BaseModel]) 
             rendered += f".{item}" if rendered else str(item)
         else:
             rendered += f"[{quote_key(str(item))}]"
-    return rendered
+    return rendered, annotation
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -160,7 +175,8 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 
     Case and spaces are ignored first (`xyz`, `XYZ 2026-12-18 100C`), then a bare root
     symbol names what it starts (`MES` → `MES 2026-12-18`, up to three), then the closest
-    spelling wins (`XYX`); a name near nothing gets no guess rather than a wrong one.
+    spelling whose root symbol is close too wins (`XYX`); a name near nothing gets no guess
+    rather than a wrong one (`ABC 2026-12-18 50 C` is not `SOX 2026-12-18 5600 C`).
     """
     choices = list(choices)
     squeezed = {"".join(choice.split()).casefold(): choice for choice in choices}
@@ -171,8 +187,15 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if started:
         shown = ", ".join(map(repr, started[:3])) + (", …" if len(started) > 3 else "")
         return f"; did you mean {shown}?" if len(started) == 1 else f"; did you mean one of {shown}?"
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    # An instrument id is a root and then expiry, strike, type: two options on unrelated
+    # roots share most of their spelling, so the root must be close as well.
+    close = [choice for choice in difflib.get_close_matches(name, choices, n=5, cutoff=0.6) if _roots_close(name, choice)]
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _roots_close(name: str, choice: str) -> bool:
+    root, other = (text.split()[0].casefold() if text.split() else "" for text in (name, choice))
+    return difflib.SequenceMatcher(None, root, other).ratio() >= 0.6
 
 
 def quote_key(key: str) -> str:

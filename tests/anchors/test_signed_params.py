@@ -5,12 +5,13 @@ import os
 import stat
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio
-from zkmargin.anchors.signed_params import params_message
+from zkmargin.anchors.signed_params import CLOCK_SKEW, params_message
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -99,6 +100,17 @@ def test_check_params_refuses_params_when_outside_their_window(signed, trust, mo
         zm.check_params(signed, trust, now=moment)
 
 
+def test_check_params_opens_the_window_clock_skew_early_but_expires_strictly_when_checked_at_its_edges(signed, trust):
+    valid_from, valid_until = NOW - timedelta(hours=1), NOW + timedelta(hours=23)  # the fixture's window
+    second = timedelta(seconds=1)
+    assert zm.check_params(signed, trust, now=valid_from - CLOCK_SKEW).epoch == 7
+    with pytest.raises(zm.StaleAnchor, match="is valid only from 2026-12-02T05:00:00Z"):
+        zm.check_params(signed, trust, now=valid_from - CLOCK_SKEW - second)
+    assert zm.check_params(signed, trust, now=valid_until - second).epoch == 7
+    with pytest.raises(zm.StaleAnchor, match="expired at 2026-12-03T05:00:00Z"):
+        zm.check_params(signed, trust, now=valid_until)
+
+
 def test_check_params_refuses_unsigned_params_unless_explicitly_allowed(params, trust):
     with pytest.raises(zm.UntrustedSignature, match="not signed"):
         zm.check_params(params, trust, now=NOW)
@@ -134,6 +146,13 @@ def test_trust_load_reads_every_key_when_given_a_directory(key, tmp_path):
     key.public().save(tmp_path / "a.json")
     other.public().save(tmp_path / "b.json")
     assert zm.Trust.load([tmp_path]).issuers() == {"venue-a", "venue-b"}
+
+
+@pytest.mark.parametrize("as_given", [str, Path], ids=["str", "path"])
+def test_trust_load_reads_one_path_when_given_a_single_str_or_path(key, tmp_path, as_given):
+    key.public().save(tmp_path / "a.json")
+    assert zm.Trust.load(as_given(tmp_path)).issuers() == {"venue-a"}
+    assert zm.Trust.load(as_given(tmp_path / "a.json")).issuers() == {"venue-a"}
 
 
 def test_proof_binds_issuer_and_epoch_when_params_are_signed(proof, signed, trust):

@@ -47,6 +47,35 @@ def test_verify_exits_1_when_proof_not_about_pinned_commitments(invoke, workdir)
     assert "INVALID" in result.stderr
 
 
+def test_verify_names_each_account_once_when_the_proof_is_for_another_account_than_the_commitments(invoke, workdir):
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "bob.proof.json")
+    assert result.exit_code == 1
+    assert result.stderr == ("zkmargin: error: bob.proof.json: INVALID: the proof is for account 'bob', but the "
+                             "commitments it is checked against are for 'alice'\n")
+
+
+def test_verify_says_the_cash_moved_and_to_prove_again_when_the_account_withdrew_after_the_proof(invoke, workdir):
+    assert invoke("account", "withdraw", "alice.account.json", "600").exit_code == 0
+    result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "alice.pinned.proof.json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "zkmargin: error: alice.pinned.proof.json: INVALID: the committed cash differs from what the venue holds for "
+        "'alice': it moved (a deposit or withdrawal) since this proof was made, or the proof is about another book; "
+        "prove again\n"
+    )
+
+
+def test_verify_names_the_position_and_a_fill_when_the_pinned_position_moved_after_the_proof(workdir):
+    params = zm.RiskParams.load(workdir / "params.json")
+    filled = zm.AccountCommitments.load(workdir / "alice.account.json").trade("XYZ", 5)
+    with pytest.raises(zm.InvalidProof) as refused:
+        zm.verify(zm.MarginProof.load(workdir / "alice.pinned.proof.json"), params, commitments=filled)
+    assert refused.value.reason == (
+        "the committed position in 'XYZ' differs from what the venue holds for 'alice': it moved (a fill) since "
+        "this proof was made, or the proof is about another book; prove again"
+    )
+
+
 def test_verify_warns_on_stderr_when_not_pinned(invoke, workdir):
     result = invoke("verify", "--params", "params.json", "meets.proof.json")
     assert result.exit_code == 0
@@ -93,7 +122,8 @@ def test_account_move_names_the_movement_and_amount_as_given_when_it_does_not_fi
     before = (workdir / "alice.account.json").read_bytes()
     result = invoke("account", verb, "alice.account.json", "1e400")
     assert result.exit_code == 2
-    assert result.stderr == f"zkmargin: error: alice.account.json: {noun}: 1E+400 at scale 100 does not fit in 64-bit signed range\n"
+    assert result.stderr == (f"zkmargin: error: alice.account.json: {noun}: 1E+400 does not fit: it must lie between "
+                             "-92,233,720,368,547,758.08 and 92,233,720,368,547,758.07\n")
     assert (workdir / "alice.account.json").read_bytes() == before
 
 
@@ -102,6 +132,20 @@ def test_prove_exits_2_when_openings_belong_to_other_account(invoke, workdir):
                     "--openings", "alice.openings.json", "-o", "x.json")
     assert result.exit_code == 2
     assert "alice" in result.stderr and "bob" in result.stderr
+
+
+def test_prove_names_the_file_and_both_accounts_when_openings_or_commitments_are_another_accounts(invoke, workdir):
+    by_openings = invoke("prove", "--params", "params.json", "--portfolio", "bob.json",
+                         "--openings", "alice.openings.json", "-o", "x.json")
+    assert by_openings.stderr == ("zkmargin: error: alice.openings.json: the account openings are for account "
+                                  "'alice', the portfolio for account 'bob'\n")
+    (workdir / "bob.openings.json").write_bytes((workdir / "alice.openings.json").read_bytes().replace(b'"alice"', b'"bob"'))
+    (workdir / "bob.openings.json").chmod(0o600)
+    by_commitments = invoke("prove", "--params", "params.json", "--portfolio", "bob.json", "--openings",
+                            "bob.openings.json", "--commitments", "alice.account.json", "-o", "x.json")
+    assert by_commitments.stderr == ("zkmargin: error: alice.account.json: the account commitments are for account "
+                                     "'alice', the portfolio for account 'bob'\n")
+    assert (by_openings.exit_code, by_commitments.exit_code) == (2, 2)
 
 
 def test_verify_batch_fails_accounts_without_pinned_file_when_commitments_given(invoke, workdir):

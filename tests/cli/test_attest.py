@@ -54,6 +54,10 @@ def test_verify_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
            "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
     result = invoke("verify", "--params", "params.json", *_trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json"), "x.json")
     assert result.exit_code == 2 and "custodian-b" in result.stderr and "not among the trusted keys" in result.stderr
+    assert result.stderr.endswith(
+        "of 'custodian-b', which is not among the trusted keys; if you trust 'custodian-b', add its public key "
+        "(on the command line --trust FILE, or $ZKMARGIN_TRUST)\n"
+    )
 
 
 def test_verify_batch_judges_bad_input_and_exits_2_when_a_custodian_key_is_not_trusted(invoke, workdir):
@@ -103,3 +107,37 @@ def test_prove_splits_two_attested_books_into_isolated_buckets_when_given_a_buck
     assert refused.exit_code == 2 and "the buckets' cash c does not open the sum of the attestations" in refused.stderr
     plain = invoke("prove", "--params", "params.json", *attested, "--portfolio", "at-b.json", "-o", "y.json")
     assert plain.exit_code == 2 and "may only split the attested book into buckets" in plain.stderr
+
+
+def test_verify_batch_notes_only_the_self_declared_proofs_when_one_is_attested(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+           "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    trust = _trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json", "b.pub.json")
+    attested_only = invoke("verify-batch", "--params", "params.json", *trust, "x.json")
+    assert attested_only.exit_code == 0, attested_only.output
+    assert "note:" not in attested_only.stderr
+    mixed = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "bob.proof.json")
+    assert mixed.exit_code == 0, mixed.output
+    assert "note: 1 of 2 valid proofs is self-declared and not pinned — nothing ties it to a book" in mixed.stderr
+    as_json = invoke("verify-batch", "--params", "params.json", *trust, "x.json", "bob.proof.json", "--json")
+    assert json.loads(as_json.stdout)["unpinned_self_declared"] == 1
+
+
+def test_prove_exits_2_naming_the_file_when_a_custodian_is_not_among_trusted_custody_keys(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", *_trust(os.environ["ZKMARGIN_TRUST"], "a.pub.json"),
+                    "--attestation", "a.att.json", "--openings", "a.open.json",
+                    "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("zkmargin: error: b.att.json: attestation 9 by 'custodian-b': signed by key ")
+    assert not (workdir / "x.json").exists()
+
+
+def test_prove_notes_the_unchecked_custodian_signatures_when_no_trusted_key_has_the_custody_role(invoke, workdir):
+    _two_custodians(invoke, workdir)
+    result = invoke("prove", "--params", "params.json", "--attestation", "a.att.json", "--openings", "a.open.json",
+                    "--attestation", "b.att.json", "--openings", "b.open.json", "-o", "x.json")
+    assert result.exit_code == 0, result.output
+    assert ("zkmargin: note: the custodians' signatures on the attestations are not checked: no trusted key has "
+            "the custody role") in result.stderr

@@ -118,3 +118,26 @@ def test_min_excess_exits_2_when_not_a_nonnegative_amount(invoke, workdir, amoun
                     "--min-excess", amount)
     assert result.exit_code == 2
     assert "--min-excess" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("verify", "--params", "params.json"), "Missing argument 'PROOF' (try 'zkmargin verify -h' for help)"),
+        (("prove", "--params", "params.json", "--portfolio", "meets.json", "--min-excess", "1,000", "-o", "p.json"),
+         "Invalid value for '--min-excess': '1,000' is not a decimal number (digits 0-9, optional sign and point) "
+         "(try 'zkmargin prove -h' for help)"),
+        (("--backnd", "x", "verify"), "No such option '--backnd'. Did you mean '--backend'? (try 'zkmargin -h' for help)"),
+        (("verfy",), "No such command 'verfy'. Did you mean 'verify'? (try 'zkmargin -h' for help)"),
+    ],
+    ids=["missing-argument", "bad-option-value", "top-level-option", "unknown-command"],
+)
+def test_usage_error_is_one_line_naming_the_help_when_the_command_line_is_wrong(invoke, workdir, args, line):
+    result = invoke(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"zkmargin: error: {line}\n")
+
+
+def test_group_shows_its_help_not_an_error_line_when_run_without_a_command(invoke, workdir):
+    result = invoke("ledger")
+    assert result.exit_code == 2
+    assert result.output.startswith("Usage: zkmargin ledger [OPTIONS] COMMAND [ARGS]...") and "zkmargin: error" not in result.output

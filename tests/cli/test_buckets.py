@@ -171,7 +171,7 @@ def test_prove_exits_2_when_buckets_do_not_add_up_to_the_pinned_account(invoke, 
 def test_verify_exits_1_when_a_bucket_proof_does_not_add_up_to_the_pinned_commitments(invoke, here):
     result = invoke("verify", "--params", "params.json", "--commitments", "alice.account.json", "buckets.proof.json")
     assert result.exit_code == 1
-    assert "commitment c: the 4 buckets' commitments do not add up to the one the venue holds for 'alice'" in result.stderr
+    assert "the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved" in result.stderr
 
 
 def test_verify_batch_shows_the_bucket_count_beside_cross_margin_proofs_when_mixed(invoke, here):

@@ -349,6 +349,18 @@ def test_verify_exits_1_with_reason_when_statement_edited(invoke, workdir):
     assert document["valid"] is False and "made for circuit" in document["reason"]
 
 
+def test_verify_says_the_proof_does_not_match_its_statement_when_its_account_was_edited(invoke, workdir):
+    edit_proof(workdir / "meets.proof.json", workdir / "edited.json", lambda data: data["statement"].update(account="bob"))
+    result = invoke("verify", "--params", "params.json", "edited.json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "zkmargin: error: edited.json: INVALID: the range proof does not verify: the proof does not match its "
+        "statement (the file was edited or corrupted, or the proof was made for other params or commitments)\n"
+    )
+    batch = json.loads(invoke("verify-batch", "--params", "params.json", "edited.json", "--json").stdout)
+    assert batch["files"][0]["reason"] == result.stderr.split("INVALID: ")[1].rstrip("\n")
+
+
 # --- verify-batch -----------------------------------------------------------------------------
 
 
@@ -362,6 +374,23 @@ def test_verify_batch_exits_0_when_every_proof_valid(invoke, workdir):
         line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "1", "2"]
         for line in result.stdout.splitlines()
     )
+
+
+def test_verify_batch_counts_accounts_once_and_warns_when_an_account_has_two_proofs(invoke, workdir):
+    (workdir / "alice.copy.json").write_bytes((workdir / "meets.proof.json").read_bytes())
+    files = ("meets.proof.json", "alice.copy.json", "bob.proof.json")
+    result = invoke("verify-batch", "--params", "params.json", *files)
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.split() == [MODEL, "maintenance", "≥", "0.00", "USD", "self-declared", "1", "2"]
+        for line in result.stdout.splitlines()
+    )
+    assert ("warning: 1 account has more than one valid proof in this batch, and the batch cannot say which one "
+            "stands: 'alice' in meets.proof.json, alice.copy.json") in result.stderr
+    assert "note: 3 of 3 valid proofs are self-declared and not pinned" in result.stderr
+    document = json.loads(invoke("verify-batch", "--params", "params.json", *files, "--json").stdout)
+    assert document["accounts"] == 2 and document["counts"]["valid"] == 3
+    assert document["duplicate_accounts"] == {"alice": ["meets.proof.json", "alice.copy.json"]}
 
 
 def test_verify_batch_names_forged_file_when_one_fails(invoke, workdir):

@@ -172,6 +172,28 @@ def test_check_universe_guesses_nothing_when_no_listed_name_is_close():
     assert "did you mean" not in str(caught.value)
 
 
+def test_check_universe_guesses_nothing_when_only_the_expiry_and_type_of_another_root_match():
+    portfolio = Portfolio(account="a", cash=0, positions={"ABC 2026-12-18 50 C": 1})
+    with pytest.raises(UnknownInstrument) as caught:
+        portfolio.check_universe([*UNIVERSE, "SOX 2026-12-18 5600 C"])
+    assert str(caught.value).endswith("'ABC 2026-12-18 50 C' (not in the market / risk parameters)")
+
+
+def test_portfolio_suggests_the_field_when_a_field_name_is_misspelt():
+    with pytest.raises(InputError) as caught:
+        Portfolio.from_json('{"account": "a", "cash": 0, "postions": {"XYZ": 1}}', what="typo.json")
+    assert str(caught.value) == "typo.json: postions: Extra inputs are not permitted; did you mean 'positions'?"
+
+
+def test_quantity_vector_names_the_limit_in_contracts_when_a_quantity_is_oversize_at_scale_1():
+    portfolio = Portfolio.from_json('{"account": "a", "cash": 0, "positions": {"XYZ": 1e20}}')
+    with pytest.raises(FixedPointOverflow) as caught:
+        portfolio.quantity_vector(["XYZ"], 1, bits=31)  # the bits a proof gives a position
+    assert str(caught.value) == (
+        'positions["XYZ"]: 1E+20 does not fit: it must lie between -2,147,483,648 and 2,147,483,647'
+    )
+
+
 def test_quantity_vector_raises_when_quantity_is_finer_than_the_scale():
     portfolio = Portfolio(account="a", cash=0, positions={"XYZ": 0.5})
     with pytest.raises(InputError, match=r'positions\["XYZ"\]: 0\.5 is not a whole number'):
@@ -180,7 +202,9 @@ def test_quantity_vector_raises_when_quantity_is_finer_than_the_scale():
 
 def test_quantity_vector_raises_overflow_when_quantity_is_oversize():
     portfolio = Portfolio.from_json('{"account": "a", "cash": 0, "positions": {"XYZ": 1e18}}')
-    with pytest.raises(FixedPointOverflow, match=r'positions\["XYZ"\]: 1E\+18 at scale 10000 does not fit'):
+    # the limit in contracts, not in units of 1/10,000 of one
+    with pytest.raises(FixedPointOverflow, match=r'positions\["XYZ"\]: 1E\+18 does not fit: it must lie between '
+                                                 r'-922,337,203,685,477.5808 and 922,337,203,685,477.5807$'):
         portfolio.quantity_vector(["XYZ"], 10_000)
 
 

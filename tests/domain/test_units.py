@@ -53,7 +53,7 @@ def test_to_fixed_accepts_the_edges_of_the_signed_range():
 
 @pytest.mark.parametrize("amount", [2**63, -(2**63) - 1, "1e30", Decimal("-9.3e18")])
 def test_to_fixed_raises_overflow_when_value_is_outside_the_range(amount):
-    with pytest.raises(FixedPointOverflow, match=r"quantity: .* does not fit in 64-bit signed range"):
+    with pytest.raises(FixedPointOverflow, match=r"quantity: .* does not fit: it must lie between -9,223,372,036,854,775,808 and 9,223,372,036,854,775,807$"):
         to_fixed(amount, 1, what="quantity")
 
 

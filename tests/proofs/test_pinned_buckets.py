@@ -50,15 +50,16 @@ def test_verify_accepts_a_pinned_bucket_proof_when_the_buckets_add_up_to_the_pin
     assert result.ok and [s.buckets for s in result.statements] == [4, 4]
 
 
-@pytest.mark.parametrize("other, variable", [
-    (book(FUT_CASH + 100, CALL_CASH + 101), "c"),  # one more dollar in a bucket
-    (portfolio(FUT_CASH + CALL_CASH + 200, FUT=2, CALL=-1), "q[FUT]"),
+@pytest.mark.parametrize("other, words, movement", [
+    (book(FUT_CASH + 100, CALL_CASH + 101), "cash", "a deposit or withdrawal"),  # one more dollar in a bucket
+    (portfolio(FUT_CASH + CALL_CASH + 200, FUT=2, CALL=-1), "position in 'FUT'", "a fill"),
 ])
-def test_verify_rejects_a_bucket_proof_when_its_buckets_add_up_to_another_book(params, pinned, other, variable):
+def test_verify_rejects_a_bucket_proof_when_its_buckets_add_up_to_another_book(params, pinned, other, words, movement):
     commitments, openings = pinned
     # Without `commitments`, the prover cannot see that the book differs: the venue must.
     made = prove(other, params, openings=openings, pad_to=2)
-    reason = f"commitment {variable}: the 2 buckets' commitments do not add up to the one the venue holds for 'alice'"
+    reason = (f"the 2 buckets' committed {words} does not add up to what the venue holds for 'alice': it moved "
+              f"({movement}) since this proof was made, or the proof is about another book; prove again")
     with pytest.raises(InvalidProof) as refused:
         verify(made, params, commitments=commitments)
     assert str(refused.value) == reason
@@ -153,7 +154,7 @@ def test_verify_accepts_attested_buckets_when_they_add_up_to_the_attested_book(p
     monkeypatch.setattr(prover_module, "require_opens", lambda *args: None)
     made = prove(other, params, openings=attested.openings, attestations=attested.attestations, pad_to=4)
     assert [f.reason for f in verify_batch([made], params, trust=trust).failures] == [
-        "commitment c: the 4 buckets' commitments do not add up to the sum of the attestations"
+        "the 4 buckets' committed cash does not add up to the sum of the attestations"
     ]
 
 
@@ -170,7 +171,7 @@ def test_verify_batch_marks_a_failure_bad_input_when_verify_would_raise_input_er
     untrusted = verify_batch([proof], params).failures[0]
     assert (untrusted.bad_input, "custodian-a" in untrusted.reason) == (True, True)
     mismatched = verify_batch([unopened], params, trust=trust).failures[0]
-    assert (mismatched.bad_input, "do not add up" in mismatched.reason) == (False, True)  # an InvalidProof
+    assert (mismatched.bad_input, "does not add up" in mismatched.reason) == (False, True)  # an InvalidProof
 
 
 @pytest.mark.parametrize("call_cash, meets", [(-200, True), (-300, False)])

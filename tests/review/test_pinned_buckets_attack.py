@@ -166,9 +166,9 @@ def test_verify_rejects_a_pinned_bucket_proof_when_replayed_under_another_accoun
     moved = edited(pinned_proof, lambda data: data["statement"].update(account="bob"))
     with pytest.raises(InvalidProof, match="does not verify"):
         verify(moved, params, commitments=bob)
-    with pytest.raises(InvalidProof, match="commitment c: the 4 buckets' commitments do not add up"):
+    with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
         verify(pinned_proof, params, commitments=commitments.deposit(1))
-    with pytest.raises(InvalidProof, match="commitment c: the 4 buckets' commitments do not add up"):
+    with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
         verify(pinned_proof, params, commitments=commitments.withdraw("0.01"))
 
 

@@ -381,7 +381,9 @@ def test_submit_refuses_proofs_outside_the_params_window_unless_expired_params_a
         [row] = submit(ledger, [inbox / f"{at:%s}"], now=lambda: at, **rules).rows
         return row
 
-    early, late = received(NOW - timedelta(minutes=1)), received(NOW + timedelta(days=1))
+    early, late = received(NOW - timedelta(minutes=6)), received(NOW + timedelta(days=1))
     assert (early.status, early.reason) == ("invalid", f"made under params epoch 3 of 'venue-a', valid only from {NOW:%Y-%m-%d %H:%M:%S} UTC")
+    # a signing clock up to CLOCK_SKEW ahead of the ledger's, as check_params allows the prover
+    assert received(NOW - timedelta(minutes=4)).status == "valid"
     assert late.status == "invalid" and "which expired at" in late.reason
     assert received(NOW + timedelta(days=2), allow_expired=True).status == "valid"

@@ -18,6 +18,7 @@ from tests.proofs.test_buckets import CALL_CASH, FUT_CASH, book
 from tests.conftest import deliver
 from tests.venue.test_cli import zkm  # noqa: F401 (the fixture)
 from zkmargin.cli import cli
+from zkmargin.proofs.verifier import RANGE_PROOF_FAILS
 from zkmargin.venue.history import history
 from zkmargin.venue.intake import submit
 
@@ -76,8 +77,8 @@ def test_submit_accepts_a_pinned_bucket_proof_showing_the_padded_count_when_the_
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("dora.richer.proof.json", "commitment c: the 4 buckets' commitments do not add up to the one the venue holds for 'dora'"),
-    ("dora.forged.proof.json", "the range proof does not verify"),
+    ("dora.richer.proof.json", "the 4 buckets' committed cash does not add up to what the venue holds for 'dora': it moved (a deposit or withdrawal) since this proof was made, or the proof is about another book; prove again"),
+    ("dora.forged.proof.json", RANGE_PROOF_FAILS),
 ])
 def test_submit_refuses_a_bucket_proof_when_its_sums_or_a_bucket_fail(ledger, bucket_files, name, reason):
     ledger, inbox = ledger
@@ -138,6 +139,6 @@ def test_submit_wants_the_deposit_in_a_bucket_when_money_moved_after_a_bucket_pr
     )
     rows = {row.file.rsplit("/", 1)[1]: row for row in submit(ledger, [inbox]).rows}
     assert (rows["dora.proof.json"].status, rows["dora.proof.json"].reason) == (
-        "invalid", "commitment c: the 4 buckets' commitments do not add up to the one the venue holds for 'dora'"
+        "invalid", "the 4 buckets' committed cash does not add up to what the venue holds for 'dora': it moved (a deposit or withdrawal) since this proof was made, or the proof is about another book; prove again"
     )
     assert (rows["dora.after.json"].status, rows["dora.after.json"].buckets) == ("valid", 4)

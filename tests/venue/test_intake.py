@@ -32,7 +32,7 @@ def test_submit_records_one_row_per_file_when_junk_sits_among_proofs(venue, venu
         "notes.txt": "bad input",
         "stale.json": "bad input",
     }
-    assert "differs from the one the venue holds" in by_file["bob.json"].reason
+    assert "differs from what the venue holds for 'bob'" in by_file["bob.json"].reason
     assert "malformed JSON" in by_file["notes.txt"].reason
     assert "never published" in by_file["stale.json"].reason
     assert report.silent == ["carol"]

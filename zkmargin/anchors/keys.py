@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -244,9 +245,13 @@ class Trust:
                 )
 
     @classmethod
-    def load(cls, sources: list[str | os.PathLike] | tuple[str | os.PathLike, ...]) -> Trust:
-        """Public key files, or directories whose *.json files are all public keys. A hidden
-        *.json file in a directory is refused: `ls` would not show the user a key it trusts."""
+    def load(cls, sources: str | os.PathLike | Iterable[str | os.PathLike]) -> Trust:
+        """Public key files, or directories whose *.json files are all public keys: one path
+        or several. A hidden *.json file in a directory is refused: `ls` would not show the
+        user a key it trusts."""
+        # a str is iterable too: read as a list it would be one path per character
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
         keys = []
         for source in map(Path, sources):
             directory = source.is_dir()
@@ -268,6 +273,10 @@ class Trust:
     def issuers(self) -> set[str]:
         return {key.issuer for key in self._keys.values()}
 
+    def holds_role(self, role: Role) -> bool:
+        """Whether any trusted key may sign for `role` (legacy keys hold both roles)."""
+        return any(role in key.granted for key in self._keys.values())
+
     def legacy_keys(self) -> list[PublicKey]:
         """Keys from files without a `roles` field, which hold both roles: a custody key
         handed on with the field left off reads the same, so the command line names them."""
@@ -284,7 +293,10 @@ class Trust:
                 "none is trusted; give that issuer's public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
             )
         if key is None:
-            raise UntrustedSignature(f"{what}: signed by key {key_id[:16]}…, which is not among the trusted keys")
+            raise UntrustedSignature(
+                f"{what}: signed by key {key_id[:16]}… of {issuer!r}, which is not among the trusted keys; if you "
+                f"trust {issuer!r}, add its public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+            )
         if key.issuer != issuer:
             raise UntrustedSignature(f"{what}: names issuer {issuer!r}, but key {key_id[:16]}… belongs to {key.issuer!r}")
         key.verify(signature, message, what)

@@ -17,11 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from zkmargin.anchors.keys import SigningKey, Trust
+from zkmargin.canonical import parse_timestamp, timestamp_text
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.params_epoch import ParamsEpoch
 from zkmargin.errors import InputError, StaleAnchor, UntrustedSignature
-from zkmargin.canonical import parse_timestamp, timestamp_text
+
 PARAMS_SIGNATURE_DOMAIN = b"zkmargin params signature v1\x00"
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a signer's clock may run ahead of the verifier's: a custodian's attestation dated
+further ahead is refused as future-dated (one dated a year ahead would otherwise pass every
+age gate), and params are accepted this long before their window opens."""
 
 
 def params_message(params: RiskParams) -> bytes:
@@ -82,8 +88,16 @@ def check_params(
 
     Unsigned params are `UntrustedSignature` unless `allow_unsigned` (then `None`), and always
     when they carry an epoch block (an unsigned claim of who published them); a bad or
-    untrusted signature is `UntrustedSignature`; outside [valid_from, valid_until) is
+    untrusted signature is `UntrustedSignature`; outside [valid_from − CLOCK_SKEW, valid_until) is
     `StaleAnchor`.
+
+    The window opens `CLOCK_SKEW` early, as attestations' dates are read: the venue signs
+    `valid_from` by its own clock, often "now", and a signing host a few seconds ahead must
+    not block publishing and every trader until the verifier's clock catches up. The expiry
+    stays strict: `valid_until` is the issuer's promise of how long these numbers may be
+    relied on, after which a new epoch is expected (a crash repriced); stretching it by a
+    verifier's slow clock would let stale risk numbers stand, while a fast clock only makes
+    a trader fetch the new epoch minutes earlier. So skew can admit params early, never late.
     """
     if params.epoch is not None and params.signature is None:
         # An epoch block names an issuer; nobody signed that attribution, so no flag accepts it.
@@ -101,7 +115,7 @@ def check_params(
     trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params", role="params")
     now = aware_now(now)
     valid_from, valid_until = parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until)
-    if now < valid_from:
+    if now < valid_from - CLOCK_SKEW:
         raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} is valid only from {stamp.valid_from}")
     if now >= valid_until:
         raise StaleAnchor(f"params: epoch {stamp.epoch} of {stamp.issuer!r} expired at {stamp.valid_until}")

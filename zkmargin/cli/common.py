@@ -36,8 +36,8 @@ JSON_FLAG = "--json"
 class ZkMarginGroup(click.Group):
     """A click group that turns zkmargin's deliberate errors into one line and an exit code.
 
-    With --json anywhere on the command line the line is a JSON document on stderr,
-    usage errors included. Ctrl-C exits 130 (files are written atomically, so none is left
+    Usage errors are one line too, pointing at the misused command's -h; with --json
+    anywhere on the command line the line is a JSON document on stderr, usage errors included. Ctrl-C exits 130 (files are written atomically, so none is left
     half-written), and numpy's floating-point warnings stay off stderr: every amount that
     matters is checked for being finite where it is used.
 
@@ -74,6 +74,8 @@ class ZkMarginGroup(click.Group):
         except KeyboardInterrupt:
             report_interrupted(as_json)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except click.UsageError as error:  # a top-level option: `zkmargin --backnd x verify`
+            _usage_error(error, as_json)
 
     def invoke(self, ctx: click.Context) -> Any:
         arguments = tuple(ctx.args)  # click empties ctx.args as it hands them to the subcommand
@@ -97,12 +99,22 @@ class ZkMarginGroup(click.Group):
             fail(f"{where}{error.strerror or error}", EXIT_BAD_INPUT, type(error).__name__)
         except KeyboardInterrupt:
             fail("interrupted", EXIT_INTERRUPTED, "KeyboardInterrupt")
-        except click.ClickException as error:
+        except click.UsageError as error:
             if isinstance(error, click.NoSuchOption):
                 _explain_negative_number(error, arguments)
-            if not ctx.meta["zkmargin.json"]:
-                raise
-            fail(error.format_message(), error.exit_code, type(error).__name__)
+            _usage_error(error, ctx.meta["zkmargin.json"])
+
+
+def _usage_error(error: click.UsageError, as_json: bool) -> NoReturn:
+    """A usage error as the one line every other error is, keeping click's pointer to the
+    help of the command that was misused (its block is Usage:, Try, a blank line, Error:)."""
+    if isinstance(error, click.exceptions.NoArgsIsHelpError) and not as_json:
+        raise error  # `zkmargin ledger` alone: the help is what was asked for, as click shows it
+    message = error.format_message()
+    if not as_json and error.ctx is not None and error.ctx.help_option_names:
+        message = f"{message.removesuffix('.')} (try '{error.ctx.command_path} {error.ctx.help_option_names[0]}' for help)"
+    _error_line(message, error.exit_code, type(error).__name__, as_json)
+    raise click.exceptions.Exit(error.exit_code)
 
 
 _NEGATIVE = re.compile(r"-[0-9][0-9_.,]*\Z")

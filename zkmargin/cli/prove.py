@@ -21,6 +21,7 @@ from zkmargin.cli.books import load_book
 from zkmargin.cli.common import (
     EXIT_FALSE,
     backend_option,
+    blame,
     emit_json,
     fail,
     interactive,
@@ -58,7 +59,8 @@ Examples:
 \b
 The params must be signed by a key you trust (--trust, or $ZKMARGIN_TRUST); the proof
 names their issuer and epoch, and the venue's challenge when one is given. Over
-attestations, the proved book is the sum of the custodians' books (cross-venue margin).
+attestations, the proved book is the sum of the custodians' books (cross-venue margin);
+their signatures are checked when a trusted key has the custody role (else a note).
 A portfolio with "buckets" is proved bucket by bucket (isolated margin: each bucket meets
 its own requirement with its own cash, --min-excess each); the venue sees only the bucket
 count, padded to the next power of two or to --pad-buckets. For a pinned account (a
@@ -145,9 +147,14 @@ def prove(
     refuse_existing(output, force)
     params = load_trusted_params(params_path, trust_paths, allow_unsigned)
     portfolio, openings, attestations = _book(params, portfolio_path, attestation_paths, openings_paths)
+    if attestations:
+        _check_custodians(params, attestations, attestation_paths, trust_paths)
     if commitments_path is not None and (openings is None or attestations):
         raise click.UsageError("--commitments goes with --portfolio and its --openings (a pinned account)")
     commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
+    if commitments is not None:
+        with blame(commitments_path):
+            commitments.require_account(portfolio.account)
     if not as_json and interactive(sys.stderr):
         click.echo(
             f"proving {shown(portfolio.account)} against {params.model} ({level}), "
@@ -220,6 +227,25 @@ def _buckets_note(book: zm.Portfolio | zm.BucketedPortfolio, proof: zm.MarginPro
     return f"; {len(book.buckets)} isolated buckets, each meeting its own requirement (the venue sees {proof.buckets})"
 
 
+def _check_custodians(
+    params: zm.RiskParams, attestations: tuple[zm.Attestation, ...], paths: tuple[Path, ...], trust_paths: tuple[Path, ...]
+) -> None:
+    """Each attestation signed by a trusted custody key, when the trusted keys name any: a
+    proof over an untrusted custodian's book would only be refused at the venue. Trusted
+    keys for params alone say nothing about custodians, so then a note says what went unchecked."""
+    trust = zm.Trust.load(trust_paths)  # load_trusted_params has named any legacy key already
+    if not trust.holds_role("custody"):
+        click.echo(
+            "zkmargin: note: the custodians' signatures on the attestations are not checked: no trusted key "
+            "has the custody role; the venue checks them (add --trust <custodian key file> to check them here)",
+            err=True,
+        )
+        return
+    for path, attestation in zip(paths, attestations):
+        with blame(path):
+            attestation.check(params, trust)
+
+
 def _book(
     params: zm.RiskParams, portfolio_path: Path | None, attestation_paths: tuple[Path, ...], openings_paths: tuple[Path, ...]
 ) -> tuple[zm.Portfolio | zm.BucketedPortfolio, zm.AccountOpenings | None, tuple[zm.Attestation, ...]]:
@@ -229,8 +255,13 @@ def _book(
             raise click.UsageError("give --portfolio, or --attestation with --openings")
         if len(openings_paths) > 1:
             raise click.UsageError("without --attestation, give at most one --openings (from `account open`)")
-        openings = zm.AccountOpenings.load(openings_paths[0]) if openings_paths else None
-        return load_book(portfolio_path, params), openings, ()
+        book = load_book(portfolio_path, params)
+        if not openings_paths:
+            return book, None, ()
+        openings = zm.AccountOpenings.load(openings_paths[0])
+        with blame(openings_paths[0]):
+            openings.require_account(book.account)
+        return book, openings, ()
     split = load_book(portfolio_path, params) if portfolio_path is not None else None
     if split is not None and not isinstance(split, zm.BucketedPortfolio):
         raise click.UsageError("with --attestation, --portfolio may only split the attested book into buckets")

@@ -30,9 +30,11 @@ from zkmargin.cli.options import (
 )
 from zkmargin.cli.verify import load_proof, policy_and_params, require_same_params
 from zkmargin.cli.verify_view import (
-    UNPINNED_NOTE,
+    duplicate_accounts,
+    duplicate_warning,
     format_batch_summary,
     statement_document,
+    unpinned_batch_note,
 )
 from zkmargin.console import progress_callback
 from zkmargin.files import require_regular_file
@@ -195,6 +197,9 @@ def verify_batch(
         for verdict in verdicts
     ]
     counts = {status: sum(row["status"] == status for row in files) for status in (VALID, INVALID, BAD_INPUT)}
+    duplicates = duplicate_accounts(verified)
+    # pinned: every valid proof is about the commitments the venue holds, attested or not
+    unpinned = 0 if pinned is not None else sum(row["self_declared"] for row in verified)
     if as_json:
         emit_json(
             {
@@ -203,14 +208,19 @@ def verify_batch(
                 "counts": counts,
                 "seconds": round(seconds, 3),
                 "pinned": pinned is not None,
+                "accounts": len({row["account"] for row in verified}),
+                "unpinned_self_declared": unpinned,
+                "duplicate_accounts": duplicates,
                 "statements": verified,
                 "files": files,
             }
         )
     else:
         click.echo(format_batch_summary(counts, verified, files, seconds))
-        if pinned is None and verified:
-            click.echo(UNPINNED_NOTE, err=True)
+        if duplicates:
+            click.echo(duplicate_warning(duplicates), err=True)
+        if unpinned:
+            click.echo(unpinned_batch_note(unpinned, len(verified)), err=True)
     if counts[BAD_INPUT]:
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
     if counts[INVALID]:

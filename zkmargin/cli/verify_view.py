@@ -3,17 +3,46 @@ sentence, the batch's counts and tables, and the note on proofs that nothing pin
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from zkmargin.cli.common import short_digest, table
 from zkmargin.console import format_money, shown
 from zkmargin.venue.verdicts import INVALID, VALID
 
+_ANCHOR_ADVICE = "ask for custodian attestations (--attested-only), or pin with --commitments"
 UNPINNED_NOTE = (
-    "note: self-declared and not pinned — nothing ties this proof to a book anyone holds; "
-    "ask for custodian attestations (--attested-only), or pin with --commitments"
+    f"note: self-declared and not pinned — nothing ties this proof to a book anyone holds; {_ANCHOR_ADVICE}"
 )
+
+
+def unpinned_batch_note(unpinned: int, valid: int) -> str:
+    """The batch's note on how many of its valid proofs rest on nothing: self-declared and,
+    with no --commitments, not pinned either (an attested proof is tied to a custodian's book)."""
+    return (
+        f"note: {unpinned} of {valid} valid proofs {'is' if unpinned == 1 else 'are'} self-declared and not pinned "
+        f"— nothing ties {'it' if unpinned == 1 else 'them'} to a book anyone holds; {_ANCHOR_ADVICE}"
+    )
+
+
+def duplicate_accounts(verified: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Account → its files, for each account with more than one valid proof in the batch: the
+    batch cannot tell which of them the venue should believe."""
+    files: dict[str, list[str]] = {}
+    for row in verified:
+        files.setdefault(row["account"], []).append(row["file"])
+    return {account: names for account, names in files.items() if len(names) > 1}
+
+
+def duplicate_warning(duplicates: dict[str, list[str]]) -> str:
+    """One line naming every account proved twice or more, and its files."""
+    listed = "; ".join(
+        f"{shown(account)!r} in {', '.join(map(shown, names))}" for account, names in sorted(duplicates.items())
+    )
+    count = len(duplicates)
+    return (
+        f"warning: {count} account{'' if count == 1 else 's'} {'has' if count == 1 else 'have'} more than one valid "
+        f"proof in this batch, and the batch cannot say which one stands: {listed}"
+    )
 
 
 def statement_document(statement: Any) -> dict[str, Any]:
@@ -69,16 +98,17 @@ def format_batch_summary(
         table(("", "files"), [("total", str(len(files))), *((status, str(count)) for status, count in counts.items())], "<>"),
         f"verified in {seconds:.2f} s ({per_proof:.1f} ms per proof)",
     ]
-    # Grouped by provenance too: "valid" alone would read as vouched-for when nobody attested the book.
-    claims = Counter(
-        (row["model"], row["level"], format_money(row["threshold"], row["currency"]),
-         "self-declared" if row["self_declared"] else "attested", row["buckets"])
-        for row in verified
-    )
+    # Grouped by provenance too: "valid" alone would read as vouched-for when nobody attested
+    # the book. A set per claim: two proofs of one account are one account.
+    claims: dict[tuple[Any, ...], set[str]] = {}
+    for row in verified:
+        claim = (row["model"], row["level"], format_money(row["threshold"], row["currency"]),
+                 "self-declared" if row["self_declared"] else "attested", row["buckets"])
+        claims.setdefault(claim, set()).add(row["account"])
     if claims:
         rows = [
-            (shown(model), shown(level), f"≥ {threshold}", provenance, str(buckets), str(count))
-            for (model, level, threshold, provenance, buckets), count in sorted(claims.items())
+            (shown(model), shown(level), f"≥ {threshold}", provenance, str(buckets), str(len(accounts)))
+            for (model, level, threshold, provenance, buckets), accounts in sorted(claims.items())
         ]
         lines += ["", "valid proofs state:",
                   table(("model", "level", "excess", "provenance", "buckets (padded)", "accounts"), rows, "<<><>>")]

@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from zkmargin.proofs.circuit import Circuit
-from zkmargin.errors import InvalidEncoding, UnknownInstrument
+from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
@@ -35,8 +35,20 @@ def _position(name: str) -> str:
     return f"q[{name}]"
 
 
+def in_words(variable: str) -> str:
+    """A committed variable as a trader says it: "cash" for c, "position in 'X'" for q[X]."""
+    if variable == COLLATERAL:
+        return "cash"
+    return f"position in {variable.removeprefix('q[').removesuffix(']')!r}"
+
+
 class _Stored(StrictModel, JsonFile):
     json_indent = 1
+
+    def require_account(self, account: str) -> None:
+        """Refuse (`InputError`) to serve a book of another account than these files'."""
+        if self.account != account:
+            raise InputError(f"the {self.json_what} are for account {self.account!r}, the portfolio for account {account!r}")
 
 
 class AccountCommitments(_Stored):

@@ -19,7 +19,7 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.canonical import encode_base64
-from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.account import COLLATERAL, AccountCommitments, in_words
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.stacked import bucket_name
@@ -27,7 +27,14 @@ from zkmargin.proofs.statement import Statement
 
 
 def require_commitments(
-    proof: MarginProof, circuit: Circuit, params: RiskParams, held: AccountCommitments, source: str, buckets: int = 1
+    proof: MarginProof,
+    circuit: Circuit,
+    params: RiskParams,
+    held: AccountCommitments,
+    source: str,
+    buckets: int = 1,
+    *,
+    movable: bool = False,
 ) -> None:
     """The proof must carry exactly `held`'s commitments: collateral and every position.
 
@@ -36,6 +43,10 @@ def require_commitments(
     commitment, point for point. Pedersen commitments add, and the prover cannot open a
     sum to another value than the sum of what it committed (binding), so the buckets' books
     add up to the held book; each bucket's own statement is the range proof's job.
+
+    `movable`: `held` is the venue's pinned account, which deposits, withdrawals and fills
+    move; a difference then most often means the book moved after the proof was made, and
+    the message says so with the way out (prove again).
     """
     if (held.money_scale, held.quantity_scale) != (params.money_scale, params.quantity_scale):
         raise InputError(
@@ -45,21 +56,33 @@ def require_commitments(
     if set(held.positions) != set(params.instruments):
         raise InvalidProof(f"the commitments for {held.account!r} do not cover the params' instrument universe")
     if held.account != proof.account:
-        raise InvalidProof(f"the proof is for account {proof.account!r}, {source} for {held.account!r}")
+        raise InvalidProof(
+            f"the proof is for account {proof.account!r}, but the commitments it is checked against are for {held.account!r}"
+        )
     if buckets == 1:
         by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
         for name, raw in held.committed().items():
             if by_name.get(name) != raw:
-                raise InvalidProof(f"commitment {name} differs from {source}")
+                raise InvalidProof(f"the committed {in_words(name)} differs from {source}{_moved(name, movable)}")
         return
     index = {variable.name: i for i, variable in enumerate(circuit.variables)}
     for name, raw in held.committed().items():
         copies = [index.get(bucket_name(k, name)) for k in range(buckets)]
         if None in copies:
-            raise InvalidProof(f"the proof has no commitment {name} in every bucket, which {source} holds")
+            raise InvalidProof(f"the proof has no committed {in_words(name)} in every bucket, which {source} holds")
         parts = [_point(proof.commitment_bytes[i]) for i in copies]
         if reduce(add, parts).to_bytes() != raw:
-            raise InvalidProof(f"commitment {name}: the {buckets} buckets' commitments do not add up to {source}")
+            raise InvalidProof(
+                f"the {buckets} buckets' committed {in_words(name)} does not add up to {source}{_moved(name, movable)}"
+            )
+
+
+def _moved(name: str, movable: bool) -> str:
+    """Why a pinned commitment differs, in the words of what moves it, and what to do."""
+    if not movable:
+        return ""
+    movement = "a deposit or withdrawal" if name == COLLATERAL else "a fill"
+    return f": it moved ({movement}) since this proof was made, or the proof is about another book; prove again"
 
 
 def _point(raw: bytes) -> Point:

@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from zkmargin.anchors.keys import Trust
-from zkmargin.anchors.signed_params import ParamsAuthority, aware_now, check_params
+from zkmargin.anchors.signed_params import (
+    CLOCK_SKEW,
+    ParamsAuthority,
+    aware_now,
+    check_params,
+)
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, PolicyViolation, StaleAnchor
-
-CLOCK_SKEW = timedelta(minutes=5)
-"""How far a custodian's clock may run ahead of the verifier's before an attestation is
-refused as future-dated (one dated a year ahead would otherwise pass every age gate)."""
 
 if TYPE_CHECKING:
     from zkmargin.proofs.verifier import VerifiedStatement

@@ -84,8 +84,8 @@ def prove(
     count = padded_count(len(books), pad_to)
     if openings is not None:
         for given in (openings, commitments):
-            if given is not None and given.account != portfolio.account:
-                raise InputError(f"{type(given).__name__} are for account {given.account!r}, the portfolio is {portfolio.account!r}")
+            if given is not None:
+                given.require_account(portfolio.account)
         held = [(commitments, "the pinned commitments")] if commitments is not None else []
         if attestations:
             held.append((summed_commitments(list(attestations), params), "the sum of the attestations"))

@@ -34,6 +34,15 @@ from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.statement import Statement, check_challenge, limb_count, margin_transcript, proof_generators
 
 
+RANGE_PROOF_FAILS = (
+    "the range proof does not verify: the proof does not match its statement (the file was edited or "
+    "corrupted, or the proof was made for other params or commitments)"
+)
+"""Why a proof whose range proof fails is refused. Not a shortfall: an honest prover never
+proves a short account, so a failing range proof says only that the statement, the
+commitments and the proof do not belong together."""
+
+
 @dataclass(frozen=True)
 class VerifiedStatement:
     """What a valid proof establishes: this account meets this model at this level.
@@ -122,8 +131,8 @@ def _equation(
     if len(proof.limb_commitments) != len(wide):
         raise InvalidProof(f"the proof has {len(proof.limb_commitments)} limb commitments, the circuit needs {len(wide)}")
     if pinned is not None:
-        held = f"the one the venue holds for {pinned.account!r}"
-        require_commitments(proof, circuit, params, pinned, held, statement.buckets)
+        held = f"what the venue holds for {pinned.account!r}"
+        require_commitments(proof, circuit, params, pinned, held, statement.buckets, movable=True)
     commitments, high_limbs, range_proof = proof.decode(limb_count(circuit))
     bp_gens, pc_gens = proof_generators(circuit)
     transcript = margin_transcript(statement, proof.commitment_bytes, proof.limb_commitment_bytes)
@@ -258,7 +267,7 @@ def verify(
     _require_challenge(statement, challenge)
     attested = require_attested(proof, circuit, params, statement, policy.trust if policy else Trust())
     if not _holds([(1, _equation(proof, circuit, params, statement, commitments))], circuit):
-        raise InvalidProof("the range proof does not verify: the committed account does not meet the statement")
+        raise InvalidProof(RANGE_PROOF_FAILS)
     verified = _verified(statement, authority, attested)
     if policy is not None:
         policy.require(verified, params, now)
@@ -366,7 +375,7 @@ def _bisect(
     if _holds([(weight, equation) for _, weight, equation in group], circuit):
         return group
     if len(group) == 1:
-        failures[group[0][0]] = InvalidProof("the range proof does not verify")
+        failures[group[0][0]] = InvalidProof(RANGE_PROOF_FAILS)
         return []
     middle = len(group) // 2
     return _bisect(group[:middle], circuit, failures) + _bisect(group[middle:], circuit, failures)

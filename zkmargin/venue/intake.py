@@ -41,7 +41,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
-from zkmargin.anchors.signed_params import require_params_role
+from zkmargin.anchors.signed_params import CLOCK_SKEW, require_params_role
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.files import read_bounded, require_regular_file
@@ -179,9 +179,10 @@ class _Rules:
         if epoch.params_digest not in self.windows:
             self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
         window = self.windows[epoch.params_digest]
-        if window is not None and not window[0] <= at < window[1]:
+        # the window opens CLOCK_SKEW early, as check_params opens it for the prover
+        if window is not None and not window[0] - CLOCK_SKEW <= at < window[1]:
             valid_from, valid_until, signed = window
-            if at < valid_from:
+            if at < valid_from - CLOCK_SKEW:
                 return f"made under params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
             return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
         if self.require_challenge and statement.challenge is None:

@@ -129,7 +129,8 @@ Directories are walked recursively. Every file gets one row: valid, invalid (rea
 bad input (reason); a stray file never blocks the others, and a newer valid proof from an
 account supersedes its older one (a refused proof supersedes nothing). Files recorded valid
 (or as a replay) are skipped, so rerunning after a crash finishes the job; other refused
-files are checked again. Exit 0 once every file is recorded, whatever the verdicts.
+files are checked again. Two runs at once record each file once (the other run's files
+are already recorded). Exit 0 once every file is recorded, whatever the verdicts.
 \b
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations

@@ -25,7 +25,8 @@ replay; any other refusal may stop holding (params published later, an account o
 re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
 newer valid proof for an account, epoch and level supersedes the older ones (a refused
 proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path).
+oldest first (modification time, then path). Two intakes at once count each file once: the
+database's unique indexes refuse the slower one's chunk, which is judged again (`_take`).
 """
 
 from __future__ import annotations
@@ -45,14 +46,16 @@ from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.files import read_bounded, require_regular_file
-from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.account_rows import AccountRow, account_row
-from zkmargin.venue.ledger import Epoch, Ledger, now_utc
+from zkmargin.venue.anchoring import REPLAYED, consume_challenge
+from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
 DEFAULT_CHUNK = 1000
+RACES_LOST = 5
+"""How many times a chunk is judged before intake gives up losing races to other writers."""
 
 
 @dataclass(frozen=True)
@@ -216,9 +219,26 @@ def _take(
     now: Callable[[], datetime],
     rules: _Rules,
 ) -> list[Received]:
-    """Parse, verify and record one chunk of files."""
+    """Parse, verify and record one chunk of files.
+
+    Another intake running at the same time (cron's runs overlapping) may record some of the
+    same files or accounts first: the database refuses our rows (`ConflictingWrite`), and
+    the chunk is judged again against what it holds now, its files reported `already recorded`.
+    """
     at = now()
-    entries = [_parse(path, epochs) for path in files]
+    parsed = [_parse(path, epochs) for path in files]
+    for _ in range(RACES_LOST - 1):
+        try:
+            return _judge_and_record(ledger, [replace(entry) for entry in parsed], executor, at, rules)
+        except ConflictingWrite:
+            pass  # the other writer committed: judge the chunk again against its rows
+    return _judge_and_record(ledger, parsed, executor, at, rules)
+
+
+def _judge_and_record(
+    ledger: Ledger, entries: list[_Entry], executor: Executor | None, at: datetime, rules: _Rules
+) -> list[Received]:
+    """Refuse, verify and record parsed files against what the ledger holds now; one transaction writes."""
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
         held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
@@ -292,6 +312,9 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     row, proof = entry.row, entry.proof
     level = proof.level if proof is not None else None
+    # A valid row goes in superseded and becomes current last, once the challenge it answers
+    # (if any) is its own and the older proofs are superseded: the database holds one current
+    # valid proof per account, epoch and level (schema v3).
     proof_id = connection.execute(
         proofs.insert().values(
             file=row.file,
@@ -304,22 +327,25 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             status=row.status,
             reason=row.reason,
             commitments_digest=entry.commitments_digest,
-            superseded=False,
+            superseded=row.status == VALID,
             received_at=at,
         )
     ).inserted_primary_key[0]
-    if row.status == VALID and proof.statement.challenge is not None:
+    if row.status != VALID:
+        return
+    this_row = proofs.update().where(proofs.c.id == proof_id)
+    if proof.statement.challenge is not None:
         refused = consume_challenge(connection, proof.statement.challenge, row.account, proof_id, at)
         if refused is not None:
             # A replay supersedes nothing: the proof that answered first keeps its standing.
             entry.row = replace(row, status=INVALID, reason=refused)
-            connection.execute(proofs.update().where(proofs.c.id == proof_id).values(status=INVALID, reason=refused))
+            connection.execute(this_row.values(status=INVALID, reason=refused, superseded=False))
             return
-    if row.status == VALID:
-        # Only a proof that verifies speaks for the account: proof files are not authenticated,
-        # so a refused one naming it (junk, a replay) must not take away its standing (R1).
-        connection.execute(
-            proofs.update()
-            .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
-            .values(superseded=True)
-        )
+    # Only a proof that verifies speaks for the account: proof files are not authenticated,
+    # so a refused one naming it (junk, a replay) must not take away its standing (R1).
+    connection.execute(
+        proofs.update()
+        .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
+        .values(superseded=True)
+    )
+    connection.execute(this_row.values(superseded=False))

@@ -40,7 +40,12 @@ BUSY_TIMEOUT_SECONDS = 30
 
 
 class ConflictingWrite(LedgerError):
-    """A uniqueness constraint refused a write that raced another writer's."""
+    """A uniqueness constraint, or PostgreSQL's deadlock detector, refused a write that raced
+    another writer's; the other one committed, so trying again sees its rows."""
+
+
+_LOST_RACE = ("40001", "40P01")
+"""PostgreSQL's serialization failure and deadlock: the transaction lost to another one."""
 
 
 def _first_line(error: DBAPIError) -> str:
@@ -149,6 +154,8 @@ class Ledger:
         except IntegrityError as error:
             raise ConflictingWrite(f"another writer got there first ({_first_line(error)}); run the command again") from None
         except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) in _LOST_RACE:
+                raise ConflictingWrite(f"another writer got in the way ({_first_line(error)}); run the command again") from None
             raise LedgerError(f"database error: {_first_line(error)}") from None
 
     def _missing_file(self) -> bool:

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
+from zkmargin.errors import LedgerError, ReplayedMovement
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
-from zkmargin.errors import LedgerError, ReplayedMovement
-from zkmargin.venue.ledger import ConflictingWrite, Ledger, database_url
 from zkmargin.venue import schema
+from zkmargin.venue.ledger import ConflictingWrite, Ledger, database_url
 
 PARAMS = small_params()
 

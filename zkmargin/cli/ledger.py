@@ -92,14 +92,16 @@ The signature is checked against --trust; signed epochs must rise: an older epoc
 params under an epoch number already published, is refused (exit 2). Only a trusted key
 with the params role may sign them (a custodian's custody key may not: exit 2). One issuer
 signs the ledger's params: params another trusted params key signed (another venue's) are
-refused (exit 2) unless --new-issuer says the venue now signs under that name.""",
+refused (exit 2) unless --new-issuer says the venue now signs under that name; so are
+unsigned params (--allow-unsigned) once the latest epoch is signed, unless --new-issuer
+says the venue leaves signed params behind deliberately.""",
 )
 @params_option
 @trust_option
 @allow_unsigned_option
 @click.option(
     "--new-issuer", is_flag=True,
-    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed).",
+    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed), or unsigned params follow signed ones.",
 )
 @db_option
 @json_option

@@ -277,7 +277,9 @@ class Ledger:
         second params document under an epoch number already published, is `OutOfOrder`.
         One issuer signs a ledger's params: the one of the latest signed epoch, unless
         `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
-        set may hold other venues' params keys, which must not set this ledger's margin epoch.
+        set may hold other venues' params keys, which must not set this ledger's margin epoch;
+        nor may unsigned params follow a signed epoch, unless `new_issuer` says the venue
+        leaves signed params behind.
         (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`;
         intake then refuses proofs under params whose key its trust set holds for custody
         only, as after a key is re-scoped.)
@@ -292,7 +294,10 @@ class Ledger:
                 if found.kind != kind:
                     raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
                 return _as_epoch(found), False
-            if stamp is not None:
+            if stamp is None:
+                if not new_issuer:
+                    _require_unsigned_ledger(connection)
+            else:
                 if not new_issuer:
                     _require_the_ledgers_issuer(connection, stamp)
                 _require_later_epoch(connection, stamp)
@@ -341,6 +346,17 @@ def _require_the_ledgers_issuer(connection: Connection, stamp: zm.ParamsEpoch) -
             f"params: signed by {stamp.issuer!r}, but this ledger's params issuer is {latest.issuer!r} (ledger epoch "
             f"{latest.epoch}); a trusted key is not a params issuer. If the venue now signs as {stamp.issuer!r}, "
             "publish with --new-issuer"
+        )
+
+
+def _require_unsigned_ledger(connection: Connection) -> None:
+    """Unsigned params follow unsigned ones only: once an issuer signs, anybody able to run
+    `publish --allow-unsigned` could otherwise set the margin epoch without its key."""
+    latest = connection.execute(select(epochs.c.epoch, epochs.c.issuer).order_by(epochs.c.epoch.desc()).limit(1)).one_or_none()
+    if latest is not None and latest.issuer is not None:
+        raise LedgerError(
+            f"params: unsigned, but this ledger's params issuer is {latest.issuer!r} (ledger epoch {latest.epoch}): sign "
+            "them (zkmargin params sign), or publish with --new-issuer to leave signed params behind deliberately"
         )
 
 

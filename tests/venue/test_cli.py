@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 import zkmargin as zm
-from tests.proofs.conftest import portfolio, small_params
 from tests.conftest import deliver
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.cli import cli
 
 
@@ -134,3 +134,14 @@ def test_cli_monitor_run_counts_in_the_singular_when_one_account_stands(opened, 
     opened("ledger", "submit", str(inbox))
     first_line = opened("monitor", "run", "--deadline", "2h").splitlines()[0]
     assert first_line == "epoch 1, maintenance: 1 account stands on a valid proof; 2 calls issued, 0 met, 0 overdue"
+
+
+def test_cli_ledger_submit_escapes_file_names_when_one_holds_a_newline(opened, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "x\nbob.json  bob  valid").write_text("not a proof")
+    lines = opened("ledger", "submit", str(inbox)).splitlines()
+    [row] = [line for line in lines if "bad input" in line and "x" in line]
+    assert row.startswith(f"{inbox}/x\\nbob.json  bob  valid  -")
+    assert row.endswith(f"bad input  {inbox}/x\\nbob.json  bob  valid: malformed JSON at line 1, column 1: Expecting value")
+    assert not any(line.startswith("bob.json") for line in lines)

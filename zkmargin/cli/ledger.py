@@ -37,7 +37,7 @@ from zkmargin.cli.options import (
     spread_executor,
     spread_options,
 )
-from zkmargin.console import progress_callback
+from zkmargin.console import progress_callback, shown
 from zkmargin.venue import anchoring, intake
 
 
@@ -196,10 +196,14 @@ def ledger_submit(
 
 def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: intake.IntakeReport) -> str:
     lines = [table(("", "files"), [(status, str(count)) for status, count in counts.items() if count], "<>")]
-    shown = [(r["file"], r["account"] or "-", r["status"], r["reason"] or "") for r in rows if r["status"] != intake.VALID]
-    if shown:
-        lines += ["", table(("file", "account", "status", "reason"), shown, "<<<<")]
-    isolated = [f"{r['account']} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
+    # File names come from whoever fills the inbox: a newline in one must not forge a row.
+    refused = [
+        (shown(r["file"]), shown(r["account"] or "-"), r["status"], shown(r["reason"] or ""))
+        for r in rows if r["status"] != intake.VALID
+    ]
+    if refused:
+        lines += ["", table(("file", "account", "status", "reason"), refused, "<<<<")]
+    isolated = [f"{shown(r['account'])} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
     if isolated:
         lines += ["", f"valid proofs of isolated buckets (count as shown, padded): {', '.join(isolated)}"]
     if report.epoch is not None:

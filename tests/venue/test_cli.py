@@ -145,3 +145,14 @@ def test_cli_ledger_submit_escapes_file_names_when_one_holds_a_newline(opened, t
     assert row.startswith(f"{inbox}/x\\nbob.json  bob  valid  -")
     assert row.endswith(f"bad input  {inbox}/x\\nbob.json  bob  valid: malformed JSON at line 1, column 1: Expecting value")
     assert not any(line.startswith("bob.json") for line in lines)
+
+
+def test_cli_ledger_deposit_prints_a_plain_amount_when_given_in_exponent_notation(opened):
+    assert opened("ledger", "deposit", "carol", "1e3", "--ref", "wire-1").strip() == "carol: deposit of 1,000 recorded as 'wire-1'"
+    assert opened("ledger", "withdraw", "carol", "2.5e2", "--ref", "payout-1", "--json")["amount"] == "-250"
+
+
+def test_cli_ledger_deposit_exits_2_when_reference_has_surrounding_whitespace(opened):
+    opened("ledger", "deposit", "carol", "100", "--ref", "w-1")
+    output = opened("ledger", "deposit", "carol", "100", "--ref", " w-1", code=2)
+    assert output.strip() == "zkmargin: error: reference ' w-1' must not start or end with whitespace"

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -181,3 +182,28 @@ def test_ledger_refuses_second_current_valid_proof_when_another_writer_inserts_o
     with pytest.raises(ConflictingWrite, match="another writer got there first"):
         with ledger.transaction() as connection:
             connection.execute(schema.proofs.insert().values(file_digest="b" * 64, **row))
+
+
+@pytest.mark.parametrize(
+    ("reference", "refusal"),
+    [
+        (" wire-1", "must not start or end with whitespace"),
+        ("wire-1 ", "must not start or end with whitespace"),
+        ("wire-1\n", "must not start or end with whitespace"),
+        ("wire\x1b-1", "must contain printable characters only"),
+    ],
+)
+def test_ledger_refuses_reference_when_spelled_with_surrounding_whitespace_or_control_characters(ledger, reference, refusal):
+    ledger.open_account(opened()[0])
+    ledger.deposit("alice", Decimal(100), "wire-1")
+    with pytest.raises(LedgerError, match=f"^reference {re.escape(repr(reference))} {refusal}"):
+        ledger.deposit("alice", Decimal(100), reference)
+    assert [(m.reference, m.amount) for m in ledger.movements()] == [("wire-1", Decimal(100))]
+
+
+def test_ledger_deposit_records_a_plain_decimal_when_the_amount_has_an_exponent(ledger):
+    ledger.open_account(opened()[0])
+    movement = ledger.deposit("alice", Decimal("1E+3"), "wire-1")
+    withdrawal = ledger.withdraw("alice", Decimal("2.5E+2"), "payout-1")
+    assert (str(movement.amount), str(withdrawal.amount)) == ("1000", "-250")
+    assert [str(m.amount) for m in ledger.movements()] == ["1000", "-250"]

@@ -100,7 +100,7 @@ def _movement(database: str | None, account: str, amount: Decimal, reference: st
     respond(
         as_json,
         {"account": account, "amount": movement.amount, "reference": reference, "at": movement.at.isoformat()},
-        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {amount:,} recorded as {reference!r}",
+        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {abs(movement.amount):,} recorded as {reference!r}",
     )
 
 
@@ -108,7 +108,7 @@ _reference_option = click.option(
     "--ref",
     "reference",
     required=True,
-    help="Your unique reference for this movement (wire id, ticket): a replay is refused.",
+    help="Your unique reference for this movement (wire id, ticket; printable, no surrounding spaces): a replay is refused.",
 )
 
 

@@ -30,6 +30,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 
 import zkmargin as zm
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
+from zkmargin.jsonio import check_label
+from zkmargin.units import plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.schema import accounts, epochs, movements
@@ -240,6 +242,7 @@ class Ledger:
                         "attests again; import the new attestation with `zkmargin ledger open`"
                     )
                 moved = row.commitments.deposit(amount)
+                amount = plain(amount)  # bounded now: it fits the committed cash's fixed point
                 digest = commitments_digest(moved)
                 connection.execute(
                     movements.insert().values(
@@ -326,8 +329,12 @@ class Ledger:
 
 
 def schema_check_label(text: str, what: str) -> None:
-    if not text or len(text) > schema.LABEL or not text.isprintable():
-        raise LedgerError(f"{what} {text!r}: 1 to {schema.LABEL} printable characters")
+    """An account or reference spelled as labels are (one spelling: `w-1` and ` w-1` are not
+    two references), up to the length the column holds."""
+    try:
+        check_label(text, longest=schema.LABEL)
+    except ValueError as error:
+        raise LedgerError(f"{what} {text!r} {error}") from None
 
 
 def _positive(amount: Decimal) -> Decimal:

@@ -156,3 +156,28 @@ def test_cli_ledger_deposit_exits_2_when_reference_has_surrounding_whitespace(op
     opened("ledger", "deposit", "carol", "100", "--ref", "w-1")
     output = opened("ledger", "deposit", "carol", "100", "--ref", " w-1", code=2)
     assert output.strip() == "zkmargin: error: reference ' w-1' must not start or end with whitespace"
+
+
+def test_cli_ledger_open_imports_every_account_file_when_given_a_directory(zkm, venue_files, tmp_path):
+    accounts = tmp_path / "acct"
+    for name in ("alice", "bob"):
+        deliver(venue_files, accounts, f"{name}.account.json", f"desk/{name}.json")
+    (accounts / ".partial.json").write_text("{")  # hidden: skipped, as submit skips it
+    zkm("ledger", "init")
+    zkm("ledger", "publish", "--allow-unsigned", "--params", str(venue_files / "params.json"))
+    opened = zkm("ledger", "open", str(accounts), "--json")["accounts"]
+    assert sorted((row["account"], row["new"]) for row in opened) == [("alice", True), ("bob", True)]
+    assert zkm("ledger", "open", str(accounts / "desk" / "bob.json"), "--json")["accounts"][0]["new"] is False
+
+
+def test_cli_ledger_submit_summarises_already_recorded_files_when_run_again(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    for n in range(5):
+        deliver(venue_files, inbox, "alice.first.proof.json", f"alice-{n}.json", mtime=1_000 + n)
+    opened("ledger", "submit", str(inbox))
+    again = opened("ledger", "submit", str(inbox))
+    assert "already recorded (same bytes as a file recorded before): 5 files: " in again
+    assert f"{inbox}/alice-0.json, {inbox}/alice-1.json, {inbox}/alice-2.json and 2 more" in again
+    assert "alice-3.json" not in again
+    document = opened("ledger", "submit", str(inbox), "--json")
+    assert [row["status"] for row in document["files"]] == ["already recorded"] * 5

@@ -44,8 +44,7 @@ from sqlalchemy import Connection, func, select
 import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.canonical import parse_timestamp
-from zkmargin.errors import LedgerError
-from zkmargin.files import read_bounded, require_regular_file
+from zkmargin.files import files_under, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc
@@ -80,28 +79,6 @@ class IntakeReport:
         return sum(row.status == status for row in self.rows)
 
 
-def proof_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Named files, and every regular file under named directories, oldest first."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            for root, directories, names in os.walk(path):
-                directories[:] = sorted(name for name in directories if not name.startswith("."))
-                found += [Path(root, name) for name in names if not name.startswith(".")]
-        elif os.path.lexists(path):  # a dangling link is one more unreadable file, with its row
-            found.append(path)
-        else:
-            raise LedgerError(f"{path}: no such file or directory")
-    return sorted(set(found), key=_age)
-
-
-def _age(path: Path) -> tuple[float, str]:
-    try:
-        return path.stat().st_mtime, str(path)
-    except OSError:
-        return 0.0, str(path)
-
-
 def submit(
     ledger: Ledger,
     paths: Iterable[str | os.PathLike],
@@ -123,7 +100,7 @@ def submit(
     epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge;
     `allow_expired` accepts proofs under signed params outside their window at `now()`.
     """
-    files = proof_files(paths)
+    files = files_under(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
     rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)

@@ -235,7 +235,10 @@ def _parse_iso_date(value: Any) -> Any:
     return value
 
 
-def check_label(value: str) -> str:
+LABEL_LENGTH = 64
+
+
+def check_label(value: str, longest: int = LABEL_LENGTH) -> str:
     """A label is one line of printable text with one spelling, else `ValueError`.
 
     `str.isprintable` refuses every control (Cc: newline, escape), format (Cf: the bidi
@@ -244,8 +247,8 @@ def check_label(value: str) -> str:
     """
     if not isinstance(value, str):
         raise ValueError("expected a string")
-    if not 1 <= len(value) <= LABEL_LENGTH:
-        raise ValueError(f"must be 1 to {LABEL_LENGTH} characters long")
+    if not 1 <= len(value) <= longest:
+        raise ValueError(f"must be 1 to {longest} characters long")
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     if not value.isprintable():
@@ -275,7 +278,6 @@ def _exact_decimal(value: Any) -> Decimal:
 
 
 IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
-LABEL_LENGTH = 64
 Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_LENGTH), AfterValidator(check_label)]
 """An account, instrument, issuer or custodian name: see `check_label`."""
 

@@ -52,6 +52,12 @@ def parse_decimal(text: str, what: str = "amount") -> Decimal:
     return Decimal(stripped)
 
 
+def plain(amount: Decimal) -> Decimal:
+    """`amount` without an exponent, as people write it (1E+3 → 1000), every digit written
+    out: for amounts already bounded, such as ones that fit a fixed-point integer."""
+    return Decimal(f"{amount:f}")
+
+
 def to_decimal(amount: Number, what: str = "amount") -> Decimal:
     """The exact decimal value of `amount`; NaN, infinities, booleans and junk are errors."""
     if isinstance(amount, bool):

@@ -387,3 +387,44 @@ def test_submit_refuses_proofs_outside_the_params_window_unless_expired_params_a
     assert received(NOW - timedelta(minutes=4)).status == "valid"
     assert late.status == "invalid" and "which expired at" in late.reason
     assert received(NOW + timedelta(days=2), allow_expired=True).status == "valid"
+
+
+def test_ledger_publish_refuses_unsigned_params_when_the_ledger_has_a_signed_issuer(ledger_url, venue_key):
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    ledger.publish(signed(venue_key, 1))
+    unsigned = small_params(FUT=STRESSED_FUT)
+    refusal = (
+        r"^params: unsigned, but this ledger's params issuer is 'venue-a' \(ledger epoch 1\): sign them "
+        r"\(zkmargin params sign\), or publish with --new-issuer to leave signed params behind deliberately$"
+    )
+    with pytest.raises(LedgerError, match=refusal):
+        ledger.publish(unsigned)
+    assert [e.epoch for e in ledger.epochs()] == [1]
+    handed_over, new = ledger.publish(unsigned, new_issuer=True)
+    assert (handed_over.epoch, new) == (2, True)
+    assert ledger.publish(small_params(FUT=[1_000.0, -1_000.0, -3_000.0, 2_500.0]))[0].epoch == 3
+    ledger.close()
+
+
+def test_cli_ledger_publish_refuses_allow_unsigned_params_with_exit_2_when_the_ledger_is_signed(ledger_url, venue_key, tmp_path):
+    from click.testing import CliRunner
+
+    from zkmargin.cli import cli
+
+    venue_key.public().save(tmp_path / "venue.pub.json")
+    fresh = datetime.now(timezone.utc) - timedelta(minutes=1)
+    zm.sign_params(small_params(), venue_key, epoch=1, valid_from=fresh, valid_for=timedelta(days=1)).save(tmp_path / "signed.json")
+    small_params(FUT=STRESSED_FUT).save(tmp_path / "unsigned.json")
+    runner = CliRunner(env={"ZKMARGIN_TRUST": None})
+
+    def publish(*extra):
+        return runner.invoke(cli, ["ledger", "publish", "--db", ledger_url, *extra])
+
+    assert runner.invoke(cli, ["ledger", "init", "--db", ledger_url]).exit_code == 0
+    assert publish("--params", str(tmp_path / "signed.json"), "--trust", str(tmp_path / "venue.pub.json")).exit_code == 0
+    refused = publish("--params", str(tmp_path / "unsigned.json"), "--allow-unsigned")
+    assert refused.exit_code == 2
+    assert "unsigned, but this ledger's params issuer is 'venue-a'" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert publish("--params", str(tmp_path / "unsigned.json"), "--allow-unsigned", "--new-issuer").exit_code == 0

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 import zkmargin as zm
-from tests.proofs.conftest import portfolio, small_params
 from tests.conftest import deliver
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.cli import cli
 
 
@@ -134,3 +134,50 @@ def test_cli_monitor_run_counts_in_the_singular_when_one_account_stands(opened, 
     opened("ledger", "submit", str(inbox))
     first_line = opened("monitor", "run", "--deadline", "2h").splitlines()[0]
     assert first_line == "epoch 1, maintenance: 1 account stands on a valid proof; 2 calls issued, 0 met, 0 overdue"
+
+
+def test_cli_ledger_submit_escapes_file_names_when_one_holds_a_newline(opened, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "x\nbob.json  bob  valid").write_text("not a proof")
+    lines = opened("ledger", "submit", str(inbox)).splitlines()
+    [row] = [line for line in lines if "bad input" in line and "x" in line]
+    assert row.startswith(f"{inbox}/x\\nbob.json  bob  valid  -")
+    assert row.endswith(f"bad input  {inbox}/x\\nbob.json  bob  valid: malformed JSON at line 1, column 1: Expecting value")
+    assert not any(line.startswith("bob.json") for line in lines)
+
+
+def test_cli_ledger_deposit_prints_a_plain_amount_when_given_in_exponent_notation(opened):
+    assert opened("ledger", "deposit", "carol", "1e3", "--ref", "wire-1").strip() == "carol: deposit of 1,000 recorded as 'wire-1'"
+    assert opened("ledger", "withdraw", "carol", "2.5e2", "--ref", "payout-1", "--json")["amount"] == "-250"
+
+
+def test_cli_ledger_deposit_exits_2_when_reference_has_surrounding_whitespace(opened):
+    opened("ledger", "deposit", "carol", "100", "--ref", "w-1")
+    output = opened("ledger", "deposit", "carol", "100", "--ref", " w-1", code=2)
+    assert output.strip() == "zkmargin: error: reference ' w-1' must not start or end with whitespace"
+
+
+def test_cli_ledger_open_imports_every_account_file_when_given_a_directory(zkm, venue_files, tmp_path):
+    accounts = tmp_path / "acct"
+    for name in ("alice", "bob"):
+        deliver(venue_files, accounts, f"{name}.account.json", f"desk/{name}.json")
+    (accounts / ".partial.json").write_text("{")  # hidden: skipped, as submit skips it
+    zkm("ledger", "init")
+    zkm("ledger", "publish", "--allow-unsigned", "--params", str(venue_files / "params.json"))
+    opened = zkm("ledger", "open", str(accounts), "--json")["accounts"]
+    assert sorted((row["account"], row["new"]) for row in opened) == [("alice", True), ("bob", True)]
+    assert zkm("ledger", "open", str(accounts / "desk" / "bob.json"), "--json")["accounts"][0]["new"] is False
+
+
+def test_cli_ledger_submit_summarises_already_recorded_files_when_run_again(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    for n in range(5):
+        deliver(venue_files, inbox, "alice.first.proof.json", f"alice-{n}.json", mtime=1_000 + n)
+    opened("ledger", "submit", str(inbox))
+    again = opened("ledger", "submit", str(inbox))
+    assert "already recorded (same bytes as a file recorded before): 5 files: " in again
+    assert f"{inbox}/alice-0.json, {inbox}/alice-1.json, {inbox}/alice-2.json and 2 more" in again
+    assert "alice-3.json" not in again
+    document = opened("ledger", "submit", str(inbox), "--json")
+    assert [row["status"] for row in document["files"]] == ["already recorded"] * 5

@@ -2,9 +2,11 @@
 
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -77,3 +79,44 @@ def test_ledger_submit_rerun_finishes_when_killed_mid_intake(venue, venue_files)
         rows = connection.execute(select(proofs.c.file, proofs.c.superseded).order_by(proofs.c.id)).all()
     assert len(rows) == files
     assert [Path(file).name for file, superseded in rows if not superseded] == [f"bob-{files - 1:02d}.json"]
+
+
+def _current_valid(ledger: Ledger) -> list[tuple[str, str]]:
+    with ledger.engine.connect() as connection:
+        query = select(proofs.c.file, proofs.c.account).where(proofs.c.status == "valid", proofs.c.superseded.is_(False))
+        return sorted((os.path.basename(file), account) for file, account in connection.execute(query))
+
+
+def test_ledger_submit_records_each_file_once_when_two_intakes_race(venue, venue_files, monkeypatch):
+    ledger, inbox = venue
+    for name in ("alice.first.proof.json", "bob.first.proof.json"):
+        shutil.copy(venue_files / name, inbox / name)
+    # Both intakes read what the ledger holds before either verifies and writes: cron's overlap.
+    both_have_read = threading.Barrier(2, timeout=60)
+    verify_batch = zm.verify_batch
+
+    def verify_once_both_have_read(*args, **kwargs):
+        both_have_read.wait()
+        return verify_batch(*args, **kwargs)
+
+    monkeypatch.setattr(zm, "verify_batch", verify_once_both_have_read)
+    reports, errors = [], []
+
+    def intake() -> None:
+        own = Ledger(ledger.url)  # its own engine: separate connections, as two processes have
+        try:
+            reports.append(submit(own, [inbox]))
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            errors.append(error)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=intake) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted((report.count("valid"), report.count("already recorded")) for report in reports) == [(0, 2), (2, 0)]
+    assert _proof_count(ledger) == 2
+    assert _current_valid(ledger) == [("alice.first.proof.json", "alice"), ("bob.first.proof.json", "bob")]

@@ -4,9 +4,10 @@ import os
 import pytest
 from sqlalchemy import select
 
-from zkmargin.errors import LedgerError
 from tests.conftest import deliver
-from zkmargin.venue.intake import proof_files, submit
+from zkmargin.errors import InputError
+from zkmargin.files import files_under
+from zkmargin.venue.intake import submit
 from zkmargin.venue.schema import proofs
 
 
@@ -75,13 +76,13 @@ def test_submit_skips_recorded_files_when_run_again(venue, venue_files):
 
 def test_submit_names_missing_path_when_absent(venue, tmp_path):
     ledger, _ = venue
-    with pytest.raises(LedgerError, match="no such file"):
+    with pytest.raises(InputError, match="nowhere: no such file or directory"):
         submit(ledger, [tmp_path / "nowhere"])
 
 
-def test_proof_files_walks_subdirectories_when_given_a_directory(tmp_path):
+def test_files_under_walks_subdirectories_when_given_a_directory(tmp_path):
     for name in ("a.json", "x/b.json", "x/y/c.txt", ".hidden/d.json", "x/.e.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
-    found = {os.path.relpath(path, tmp_path) for path in proof_files([tmp_path])}
+    found = {os.path.relpath(path, tmp_path) for path in files_under([tmp_path])}
     assert found == {"a.json", "x/b.json", "x/y/c.txt"}

@@ -1,16 +1,18 @@
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
+from zkmargin.errors import LedgerError, ReplayedMovement
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
-from zkmargin.errors import LedgerError, ReplayedMovement
-from zkmargin.venue.ledger import Ledger, database_url
 from zkmargin.venue import schema
+from zkmargin.venue.ledger import ConflictingWrite, Ledger, database_url
 
 PARAMS = small_params()
 
@@ -137,3 +139,71 @@ def test_ledger_export_account_writes_current_commitments_when_asked(ledger, tmp
     assert zm.AccountCommitments.load(path) == ledger.account("alice").commitments
     with pytest.raises(zm.InputError, match="refusing to overwrite"):
         ledger.export_account("alice", path)
+
+
+def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_version_2(ledger_url):
+    ledger = Ledger(ledger_url)
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    doubled = [  # (file, digest, account): alice's file recorded twice, bob's two files both left current
+        ("alice.json", "a" * 64, "alice"), ("alice.json", "a" * 64, "alice"),
+        ("bob-1.json", "b" * 64, "bob"), ("bob-2.json", "c" * 64, "bob"),
+    ]
+    with ledger.transaction(initialised=False) as connection:
+        schema.metadata.create_all(connection, tables=[schema.schema_version])
+        for migration in schema.MIGRATIONS[:2]:
+            migration(connection)
+        connection.execute(schema.schema_version.insert().values(version=2))
+        connection.execute(schema.epochs.insert().values(epoch=1, kind="margin", params_digest="ab", params="{}", published_at=at))
+        connection.execute(schema.proofs.insert(), [
+            dict(file=file, file_digest=digest, account=account, epoch=1, level="maintenance", status="valid",
+                 superseded=False, received_at=at)
+            for file, digest, account in doubled
+        ])
+    assert ledger.init() == (2, 3)
+    with ledger.transaction() as connection:
+        query = select(schema.proofs.c.file, schema.proofs.c.status, schema.proofs.c.superseded, schema.proofs.c.reason)
+        rows = [tuple(row) for row in connection.execute(query.order_by(schema.proofs.c.id))]
+    ledger.close()
+    again = "the same bytes were recorded valid again by an intake running at the same time"
+    assert rows == [
+        ("alice.json", "invalid", True, again),
+        ("alice.json", "valid", False, None),
+        ("bob-1.json", "valid", True, None),
+        ("bob-2.json", "valid", False, None),
+    ]
+
+
+def test_ledger_refuses_second_current_valid_proof_when_another_writer_inserts_one(ledger):
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    ledger.publish(PARAMS)
+    row = dict(file="x.json", account="alice", epoch=1, level="maintenance", status="valid", superseded=False, received_at=at)
+    with ledger.transaction() as connection:
+        connection.execute(schema.proofs.insert().values(file_digest="a" * 64, **row))
+    with pytest.raises(ConflictingWrite, match="another writer got there first"):
+        with ledger.transaction() as connection:
+            connection.execute(schema.proofs.insert().values(file_digest="b" * 64, **row))
+
+
+@pytest.mark.parametrize(
+    ("reference", "refusal"),
+    [
+        (" wire-1", "must not start or end with whitespace"),
+        ("wire-1 ", "must not start or end with whitespace"),
+        ("wire-1\n", "must not start or end with whitespace"),
+        ("wire\x1b-1", "must contain printable characters only"),
+    ],
+)
+def test_ledger_refuses_reference_when_spelled_with_surrounding_whitespace_or_control_characters(ledger, reference, refusal):
+    ledger.open_account(opened()[0])
+    ledger.deposit("alice", Decimal(100), "wire-1")
+    with pytest.raises(LedgerError, match=f"^reference {re.escape(repr(reference))} {refusal}"):
+        ledger.deposit("alice", Decimal(100), reference)
+    assert [(m.reference, m.amount) for m in ledger.movements()] == [("wire-1", Decimal(100))]
+
+
+def test_ledger_deposit_records_a_plain_decimal_when_the_amount_has_an_exponent(ledger):
+    ledger.open_account(opened()[0])
+    movement = ledger.deposit("alice", Decimal("1E+3"), "wire-1")
+    withdrawal = ledger.withdraw("alice", Decimal("2.5E+2"), "payout-1")
+    assert (str(movement.amount), str(withdrawal.amount)) == ("1000", "-250")
+    assert [str(m.amount) for m in ledger.movements()] == ["1000", "-250"]

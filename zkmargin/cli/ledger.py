@@ -37,7 +37,8 @@ from zkmargin.cli.options import (
     spread_executor,
     spread_options,
 )
-from zkmargin.console import progress_callback
+from zkmargin.console import counted, progress_callback, shown
+from zkmargin.files import files_under
 from zkmargin.venue import anchoring, intake
 
 
@@ -92,14 +93,16 @@ The signature is checked against --trust; signed epochs must rise: an older epoc
 params under an epoch number already published, is refused (exit 2). Only a trusted key
 with the params role may sign them (a custodian's custody key may not: exit 2). One issuer
 signs the ledger's params: params another trusted params key signed (another venue's) are
-refused (exit 2) unless --new-issuer says the venue now signs under that name.""",
+refused (exit 2) unless --new-issuer says the venue now signs under that name; so are
+unsigned params (--allow-unsigned) once the latest epoch is signed, unless --new-issuer
+says the venue leaves signed params behind deliberately.""",
 )
 @params_option
 @trust_option
 @allow_unsigned_option
 @click.option(
     "--new-issuer", is_flag=True,
-    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed).",
+    help="Let these params' issuer replace the ledger's params issuer (the venue's signing name changed), or unsigned params follow signed ones.",
 )
 @db_option
 @json_option
@@ -129,7 +132,9 @@ Directories are walked recursively. Every file gets one row: valid, invalid (rea
 bad input (reason); a stray file never blocks the others, and a newer valid proof from an
 account supersedes its older one (a refused proof supersedes nothing). Files recorded valid
 (or as a replay) are skipped, so rerunning after a crash finishes the job; other refused
-files are checked again. Exit 0 once every file is recorded, whatever the verdicts.
+files are checked again; the text output counts the files already recorded and names the
+first three (--json lists them all). Two runs at once record each file once (the other
+run's files are already recorded). Exit 0 once every file is recorded, whatever the verdicts.
 \b
 Refused as invalid, by what the ledger remembers: a proof for a superseded margin epoch
 (unless --allow-superseded); for an attested account, a proof over other attestations
@@ -173,7 +178,7 @@ def ledger_submit(
     as_json: bool,
 ) -> None:
     """Verify proof files in batch and record one row per file."""
-    files = intake.proof_files(paths)
+    files = files_under(paths)
     rules = dict(
         trust=load_trust(trust_paths), allow_superseded=allow_superseded, require_challenge=require_challenge,
         allow_expired=allow_expired,
@@ -191,12 +196,26 @@ def ledger_submit(
     respond(as_json, document, _submit_summary(rows, counts, report))
 
 
+ALREADY_NAMED = 3
+"""Files recorded before that the text summary names; it counts the rest."""
+
+
 def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: intake.IntakeReport) -> str:
     lines = [table(("", "files"), [(status, str(count)) for status, count in counts.items() if count], "<>")]
-    shown = [(r["file"], r["account"] or "-", r["status"], r["reason"] or "") for r in rows if r["status"] != intake.VALID]
-    if shown:
-        lines += ["", table(("file", "account", "status", "reason"), shown, "<<<<")]
-    isolated = [f"{r['account']} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
+    # File names come from whoever fills the inbox: a newline in one must not forge a row.
+    refused = [
+        (shown(r["file"]), shown(r["account"] or "-"), r["status"], shown(r["reason"] or ""))
+        for r in rows if r["status"] not in (intake.VALID, intake.ALREADY)
+    ]
+    if refused:
+        lines += ["", table(("file", "account", "status", "reason"), refused, "<<<<")]
+    # A rerun after a crash skips most of the inbox: a line each would bury the rest (--json has them all).
+    already = [shown(r["file"]) for r in rows if r["status"] == intake.ALREADY]
+    if already:
+        named = ", ".join(already[:ALREADY_NAMED])
+        more = f" and {len(already) - ALREADY_NAMED} more" if len(already) > ALREADY_NAMED else ""
+        lines += ["", f"already recorded (same bytes as a file recorded before): {counted(len(already), 'file')}: {named}{more}"]
+    isolated = [f"{shown(r['account'])} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
     if isolated:
         lines += ["", f"valid proofs of isolated buckets (count as shown, padded): {', '.join(isolated)}"]
     if report.epoch is not None:

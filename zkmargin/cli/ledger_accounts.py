@@ -24,6 +24,7 @@ from zkmargin.cli.options import (
     duration,
     json_option,
 )
+from zkmargin.files import files_under
 from zkmargin.jsonio import read_json
 from zkmargin.venue import anchoring
 from zkmargin.venue.account_rows import AccountRow
@@ -35,6 +36,7 @@ from zkmargin.venue.account_rows import AccountRow
 Examples:
   zkmargin ledger open alice.account.json bob.account.json          # self-declared
   zkmargin ledger open --trust custodians/ alice.a.attestation.json alice.b.attestation.json
+  zkmargin ledger open accounts/                                     # every file under it
 \b
 An account file (zkmargin account open) holds commitments the trader made: the book is
 SELF-DECLARED. Attestation files (zkmargin attest) hold commitments a custodian signed: the
@@ -43,9 +45,11 @@ commitments are the sum of its attestations (one per custodian). A newer attesta
 re-anchors the account; its sequence number must rise (an older one is refused, exit 2),
 and the re-anchor must name every custodian the ledger holds for the account (a custodian
 leaves by attesting an empty book). An attestation dated in the future, or older than
---max-attestation-age, is refused (exit 2). Importing the same files again changes nothing.""",
+--max-attestation-age, is refused (exit 2). Importing the same files again changes nothing.
+Directories are walked recursively (hidden entries skipped), as by ledger submit; every
+file under them must be an account or attestation file.""",
 )
-@click.argument("files", metavar="ACCOUNT_OR_ATTESTATION_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", metavar="FILE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @trust_option
 @click.option(
     "--max-attestation-age", callback=duration, metavar="DURATION", default="1d", show_default=True,
@@ -83,7 +87,7 @@ def _account_files(
 ) -> tuple[list[tuple[Path, zm.AccountCommitments]], dict[str, list[tuple[Path, zm.Attestation]]]]:
     """Account files, and attestation files grouped by account (told apart by their format)."""
     declared, attested = [], {}
-    for path in files:
+    for path in files_under(files):
         document = read_json(path)
         if isinstance(document, dict) and document.get("format") == "zkmargin-attestation":
             attestation = zm.Attestation.load(path)
@@ -100,7 +104,7 @@ def _movement(database: str | None, account: str, amount: Decimal, reference: st
     respond(
         as_json,
         {"account": account, "amount": movement.amount, "reference": reference, "at": movement.at.isoformat()},
-        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {amount:,} recorded as {reference!r}",
+        f"{account}: {'deposit' if sign > 0 else 'withdrawal'} of {abs(movement.amount):,} recorded as {reference!r}",
     )
 
 
@@ -108,7 +112,7 @@ _reference_option = click.option(
     "--ref",
     "reference",
     required=True,
-    help="Your unique reference for this movement (wire id, ticket): a replay is refused.",
+    help="Your unique reference for this movement (wire id, ticket; printable, no surrounding spaces): a replay is refused.",
 )
 
 

@@ -25,7 +25,8 @@ replay; any other refusal may stop holding (params published later, an account o
 re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
 newer valid proof for an account, epoch and level supersedes the older ones (a refused
 proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path).
+oldest first (modification time, then path). Two intakes at once count each file once: the
+database's unique indexes refuse the slower one's chunk, which is judged again (`_take`).
 """
 
 from __future__ import annotations
@@ -43,16 +44,17 @@ from sqlalchemy import Connection, func, select
 import zkmargin as zm
 from zkmargin.anchors.signed_params import CLOCK_SKEW, require_params_role
 from zkmargin.canonical import parse_timestamp
-from zkmargin.errors import LedgerError
-from zkmargin.files import read_bounded, require_regular_file
-from zkmargin.venue.anchoring import REPLAYED, consume_challenge
+from zkmargin.files import files_under, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
-from zkmargin.venue.ledger import Epoch, Ledger, now_utc
+from zkmargin.venue.anchoring import REPLAYED, consume_challenge
+from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
 DEFAULT_CHUNK = 1000
+RACES_LOST = 5
+"""How many times a chunk is judged before intake gives up losing races to other writers."""
 
 
 @dataclass(frozen=True)
@@ -77,28 +79,6 @@ class IntakeReport:
         return sum(row.status == status for row in self.rows)
 
 
-def proof_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Named files, and every regular file under named directories, oldest first."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            for root, directories, names in os.walk(path):
-                directories[:] = sorted(name for name in directories if not name.startswith("."))
-                found += [Path(root, name) for name in names if not name.startswith(".")]
-        elif os.path.lexists(path):  # a dangling link is one more unreadable file, with its row
-            found.append(path)
-        else:
-            raise LedgerError(f"{path}: no such file or directory")
-    return sorted(set(found), key=_age)
-
-
-def _age(path: Path) -> tuple[float, str]:
-    try:
-        return path.stat().st_mtime, str(path)
-    except OSError:
-        return 0.0, str(path)
-
-
 def submit(
     ledger: Ledger,
     paths: Iterable[str | os.PathLike],
@@ -120,7 +100,7 @@ def submit(
     epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge;
     `allow_expired` accepts proofs under signed params outside their window at `now()`.
     """
-    files = proof_files(paths)
+    files = files_under(paths)
     epochs = {epoch.params_digest: epoch for epoch in ledger.epochs()}
     current = max((e for e in epochs.values() if e.kind == "margin"), key=lambda e: e.epoch, default=None)
     rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)
@@ -217,9 +197,26 @@ def _take(
     now: Callable[[], datetime],
     rules: _Rules,
 ) -> list[Received]:
-    """Parse, verify and record one chunk of files."""
+    """Parse, verify and record one chunk of files.
+
+    Another intake running at the same time (cron's runs overlapping) may record some of the
+    same files or accounts first: the database refuses our rows (`ConflictingWrite`), and
+    the chunk is judged again against what it holds now, its files reported `already recorded`.
+    """
     at = now()
-    entries = [_parse(path, epochs) for path in files]
+    parsed = [_parse(path, epochs) for path in files]
+    for _ in range(RACES_LOST - 1):
+        try:
+            return _judge_and_record(ledger, [replace(entry) for entry in parsed], executor, at, rules)
+        except ConflictingWrite:
+            pass  # the other writer committed: judge the chunk again against its rows
+    return _judge_and_record(ledger, parsed, executor, at, rules)
+
+
+def _judge_and_record(
+    ledger: Ledger, entries: list[_Entry], executor: Executor | None, at: datetime, rules: _Rules
+) -> list[Received]:
+    """Refuse, verify and record parsed files against what the ledger holds now; one transaction writes."""
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
         held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
@@ -293,6 +290,9 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     row, proof = entry.row, entry.proof
     level = proof.level if proof is not None else None
+    # A valid row goes in superseded and becomes current last, once the challenge it answers
+    # (if any) is its own and the older proofs are superseded: the database holds one current
+    # valid proof per account, epoch and level (schema v3).
     proof_id = connection.execute(
         proofs.insert().values(
             file=row.file,
@@ -305,22 +305,25 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             status=row.status,
             reason=row.reason,
             commitments_digest=entry.commitments_digest,
-            superseded=False,
+            superseded=row.status == VALID,
             received_at=at,
         )
     ).inserted_primary_key[0]
-    if row.status == VALID and proof.statement.challenge is not None:
+    if row.status != VALID:
+        return
+    this_row = proofs.update().where(proofs.c.id == proof_id)
+    if proof.statement.challenge is not None:
         refused = consume_challenge(connection, proof.statement.challenge, row.account, proof_id, at)
         if refused is not None:
             # A replay supersedes nothing: the proof that answered first keeps its standing.
             entry.row = replace(row, status=INVALID, reason=refused)
-            connection.execute(proofs.update().where(proofs.c.id == proof_id).values(status=INVALID, reason=refused))
+            connection.execute(this_row.values(status=INVALID, reason=refused, superseded=False))
             return
-    if row.status == VALID:
-        # Only a proof that verifies speaks for the account: proof files are not authenticated,
-        # so a refused one naming it (junk, a replay) must not take away its standing (R1).
-        connection.execute(
-            proofs.update()
-            .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
-            .values(superseded=True)
-        )
+    # Only a proof that verifies speaks for the account: proof files are not authenticated,
+    # so a refused one naming it (junk, a replay) must not take away its standing (R1).
+    connection.execute(
+        proofs.update()
+        .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
+        .values(superseded=True)
+    )
+    connection.execute(this_row.values(superseded=False))

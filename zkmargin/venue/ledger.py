@@ -30,6 +30,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 
 import zkmargin as zm
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
+from zkmargin.jsonio import check_label
+from zkmargin.units import plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.schema import accounts, epochs, movements
@@ -40,7 +42,12 @@ BUSY_TIMEOUT_SECONDS = 30
 
 
 class ConflictingWrite(LedgerError):
-    """A uniqueness constraint refused a write that raced another writer's."""
+    """A uniqueness constraint, or PostgreSQL's deadlock detector, refused a write that raced
+    another writer's; the other one committed, so trying again sees its rows."""
+
+
+_LOST_RACE = ("40001", "40P01")
+"""PostgreSQL's serialization failure and deadlock: the transaction lost to another one."""
 
 
 def _first_line(error: DBAPIError) -> str:
@@ -149,6 +156,8 @@ class Ledger:
         except IntegrityError as error:
             raise ConflictingWrite(f"another writer got there first ({_first_line(error)}); run the command again") from None
         except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) in _LOST_RACE:
+                raise ConflictingWrite(f"another writer got in the way ({_first_line(error)}); run the command again") from None
             raise LedgerError(f"database error: {_first_line(error)}") from None
 
     def _missing_file(self) -> bool:
@@ -233,6 +242,7 @@ class Ledger:
                         "attests again; import the new attestation with `zkmargin ledger open`"
                     )
                 moved = row.commitments.deposit(amount)
+                amount = plain(amount)  # bounded now: it fits the committed cash's fixed point
                 digest = commitments_digest(moved)
                 connection.execute(
                     movements.insert().values(
@@ -270,7 +280,9 @@ class Ledger:
         second params document under an epoch number already published, is `OutOfOrder`.
         One issuer signs a ledger's params: the one of the latest signed epoch, unless
         `new_issuer` hands the ledger over (the venue's signing identity changed). A trust
-        set may hold other venues' params keys, which must not set this ledger's margin epoch.
+        set may hold other venues' params keys, which must not set this ledger's margin epoch;
+        nor may unsigned params follow a signed epoch, unless `new_issuer` says the venue
+        leaves signed params behind.
         (Checking the signature itself is the caller's: `zkmargin ledger publish --trust`;
         intake then refuses proofs under params whose key its trust set holds for custody
         only, as after a key is re-scoped.)
@@ -285,7 +297,10 @@ class Ledger:
                 if found.kind != kind:
                     raise LedgerError(f"these params are already epoch {found.epoch}, published as {found.kind}")
                 return _as_epoch(found), False
-            if stamp is not None:
+            if stamp is None:
+                if not new_issuer:
+                    _require_unsigned_ledger(connection)
+            else:
                 if not new_issuer:
                     _require_the_ledgers_issuer(connection, stamp)
                 _require_later_epoch(connection, stamp)
@@ -314,8 +329,12 @@ class Ledger:
 
 
 def schema_check_label(text: str, what: str) -> None:
-    if not text or len(text) > schema.LABEL or not text.isprintable():
-        raise LedgerError(f"{what} {text!r}: 1 to {schema.LABEL} printable characters")
+    """An account or reference spelled as labels are (one spelling: `w-1` and ` w-1` are not
+    two references), up to the length the column holds."""
+    try:
+        check_label(text, longest=schema.LABEL)
+    except ValueError as error:
+        raise LedgerError(f"{what} {text!r} {error}") from None
 
 
 def _positive(amount: Decimal) -> Decimal:
@@ -334,6 +353,17 @@ def _require_the_ledgers_issuer(connection: Connection, stamp: zm.ParamsEpoch) -
             f"params: signed by {stamp.issuer!r}, but this ledger's params issuer is {latest.issuer!r} (ledger epoch "
             f"{latest.epoch}); a trusted key is not a params issuer. If the venue now signs as {stamp.issuer!r}, "
             "publish with --new-issuer"
+        )
+
+
+def _require_unsigned_ledger(connection: Connection) -> None:
+    """Unsigned params follow unsigned ones only: once an issuer signs, anybody able to run
+    `publish --allow-unsigned` could otherwise set the margin epoch without its key."""
+    latest = connection.execute(select(epochs.c.epoch, epochs.c.issuer).order_by(epochs.c.epoch.desc()).limit(1)).one_or_none()
+    if latest is not None and latest.issuer is not None:
+        raise LedgerError(
+            f"params: unsigned, but this ledger's params issuer is {latest.issuer!r} (ledger epoch {latest.epoch}): sign "
+            "them (zkmargin params sign), or publish with --new-issuer to leave signed params behind deliberately"
         )
 
 

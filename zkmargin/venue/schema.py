@@ -32,11 +32,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    exists,
     inspect,
     select,
 )
 
 from zkmargin.errors import LedgerError
+from zkmargin.venue.verdicts import INVALID, VALID
 
 
 class UtcDateTime(TypeDecorator):
@@ -125,6 +127,13 @@ proofs = Table(
     Column("superseded", Boolean, nullable=False, default=False),
     Column("received_at", UtcDateTime, nullable=False),
 )
+# Schema v3, partial UNIQUE indexes (see `_one_valid_row_v3`): two intakes racing on one
+# inbox cannot both record a file valid, nor leave an account two current valid proofs.
+_VALID = f"status = '{VALID}'"
+ONE_VALID_ROW_PER_FILE = f"CREATE UNIQUE INDEX proofs_valid_file ON proofs (file_digest) WHERE {_VALID}"
+ONE_CURRENT_PROOF = (
+    f"CREATE UNIQUE INDEX proofs_current_valid ON proofs (account, epoch, level) WHERE {_VALID} AND NOT superseded"
+)
 
 calls = Table(
     "calls",
@@ -191,7 +200,35 @@ def _signed_epochs_attestations_challenges_v2(connection: Connection) -> None:
     metadata.create_all(connection, tables=[attestations, challenges])
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _signed_epochs_attestations_challenges_v2)
+def _one_valid_row_v3(connection: Connection) -> None:
+    """One valid row per file's bytes, one current valid proof per account, epoch and level,
+    held by the database against racing intakes. Rows two intakes doubled before it are
+    settled first as intake would have: of two valid proofs for an account, epoch and level,
+    the newer supersedes the older; of two valid rows of the same bytes, the later stands
+    and the earlier becomes `invalid`, saying why."""
+    valid = proofs.c.status == VALID
+    newer = proofs.alias("newer")
+    same_standing = (newer.c.account == proofs.c.account) & (newer.c.epoch == proofs.c.epoch) & (
+        newer.c.level == proofs.c.level
+    )
+    connection.execute(
+        proofs.update()
+        .where(valid, proofs.c.superseded.is_(False), exists().where(same_standing, newer.c.status == VALID, newer.c.id > proofs.c.id))
+        .values(superseded=True)
+    )
+    same_bytes = (newer.c.file_digest == proofs.c.file_digest) & (newer.c.status == VALID) & (newer.c.id > proofs.c.id)
+    connection.execute(
+        proofs.update()
+        .where(valid, exists().where(same_bytes))
+        .values(status=INVALID, reason="the same bytes were recorded valid again by an intake running at the same time")
+    )
+    connection.exec_driver_sql(ONE_VALID_ROW_PER_FILE)
+    connection.exec_driver_sql(ONE_CURRENT_PROOF)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _create_v1, _signed_epochs_attestations_challenges_v2, _one_valid_row_v3,
+)
 VERSION = len(MIGRATIONS)
 
 

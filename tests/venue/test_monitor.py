@@ -5,6 +5,7 @@ import pytest
 
 import zkmargin as zm
 from tests.conftest import deliver
+from tests.proofs.conftest import portfolio
 from zkmargin.venue import monitor
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
@@ -60,6 +61,24 @@ def test_monitor_calls_again_when_money_moves_after_the_proof(venue, venue_files
     ledger.withdraw("alice", Decimal(9_000), "wd-1")
     report = monitor.run(ledger, timedelta(hours=2), now=at(1))
     assert [call.account for call in report.issued] == ["alice"]
+
+
+def prove_alice(venue_files, path, params="params.json", level="maintenance", cash=10_000):
+    """alice's pinned book proved at `level` under `params` (a file of venue_files), saved at `path`."""
+    openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
+    book = portfolio(cash, account="alice", FUT=1)
+    zm.prove(book, zm.RiskParams.load(venue_files / params), level=level, openings=openings).save(path)
+
+
+def test_monitor_call_met_by_initial_proof_when_maintenance_called(venue, venue_files):
+    ledger, inbox = venue
+    monitor.run(ledger, timedelta(hours=2), now=at(0))
+    prove_alice(venue_files, inbox / "alice.initial.proof.json", level="initial")
+    submit(ledger, [inbox], now=lambda: at(1))
+    assert statuses(ledger) == {"alice": "met", "bob": "open", "carol": "open"}
+    report = monitor.run(ledger, timedelta(hours=2), now=at(3))
+    assert report.standing == 1 and report.issued == []
+    assert [call.account for call in report.overdue] == ["bob", "carol"]
 
 
 def test_monitor_refuses_run_when_no_epoch_published(ledger_url):

@@ -62,8 +62,23 @@ class StressReport:
     missing: list[str]
 
 
+def covering_levels(params: zm.RiskParams, level: str) -> list[str]:
+    """The levels whose proofs show `level` margin under `params` for every book
+    (`RiskParams.level_covers`); none when the params do not define `level`."""
+    if level not in params.levels:
+        return []
+    return [proved for proved in params.levels if params.level_covers(proved, level)]
+
+
+def epoch_params(connection: Connection, epoch: int) -> zm.RiskParams:
+    text = connection.execute(select(epochs.c.params).where(epochs.c.epoch == epoch)).scalar_one()
+    return zm.RiskParams.from_json(text, what=f"params of epoch {epoch}")
+
+
 def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[int, datetime]]:
-    """Account → (proof id, received at) of the valid proof it stands on at (epoch, level)."""
+    """Account → (proof id, received at) of the earliest valid proof it stands on at `epoch`
+    and `level`: a proof at any level that covers `level` under the epoch's params counts."""
+    levels = covering_levels(epoch_params(connection, epoch), level)
     query = (
         select(proofs.c.account, proofs.c.id, proofs.c.received_at)
         .join(
@@ -72,10 +87,11 @@ def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[
         )
         .where(
             proofs.c.epoch == epoch,
-            proofs.c.level == level,
+            proofs.c.level.in_(levels),
             proofs.c.status == "valid",
             proofs.c.superseded.is_(False),
         )
+        .order_by(proofs.c.received_at.desc(), proofs.c.id.desc())
     )
     return {account: (proof_id, at) for account, proof_id, at in connection.execute(query)}
 

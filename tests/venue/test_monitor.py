@@ -98,3 +98,18 @@ def test_monitor_stress_counts_accounts_that_proved_when_stressed(venue, venue_f
     second = monitor.stress(ledger, stressed, now=at(2))
     assert (second.epoch, second.new, second.proved, second.missing) == (2, False, ["alice"], ["bob", "carol"])
     assert ledger.current_epoch().epoch == 1  # a stress epoch never becomes the margin epoch
+
+
+def test_monitor_call_met_by_current_epoch_proof_when_a_later_epoch_superseded_the_call(venue, venue_files):
+    ledger, inbox = venue
+    monitor.run(ledger, timedelta(hours=2), now=at(0))
+    assert ledger.publish(zm.RiskParams.load(venue_files / "stressed.json"), now=at(0.5))[0].epoch == 2
+    deliver(venue_files, inbox, "alice.first.proof.json")  # epoch 1: refused as superseded
+    deliver(venue_files, inbox, "alice.stressed.proof.json")  # epoch 2, the current one
+    report = submit(ledger, [inbox], now=lambda: at(1))
+    assert sorted((row.epoch, row.status) for row in report.rows) == [(1, "invalid"), (2, "valid")]
+    assert statuses(ledger) == {"alice": "met", "bob": "open", "carol": "open"}
+    later = monitor.run(ledger, timedelta(hours=2), now=at(3))
+    assert (later.epoch, later.standing) == (2, 1)
+    assert [(call.account, call.epoch) for call in later.overdue] == [("bob", 1), ("carol", 1)]
+    assert [(call.account, call.epoch) for call in later.issued] == [("bob", 2), ("carol", 2)]

@@ -1,12 +1,14 @@
 """The margin-call monitor: calls for missing proofs, their deadlines, and stress surveys.
 
 The venue never learns a shortfall, only that a proof is missing. An account *stands* at
-epoch E and level L when its latest proof for (E, L) is valid and was checked against the
-commitments the ledger holds for it now (a money movement since then changes them, and
+epoch E and level L when its latest proof for (E, L') is valid, L' covers L under E's
+params (`RiskParams.level_covers`: L itself, or a level whose factor and every rate are
+≥ L's), and it was checked against the commitments the ledger holds for it now (a money movement since then changes them, and
 the account must prove again). `run` gives every account of the current epoch that does
 not stand and has no pending call a call — "prove L margin for epoch E by D"; a valid
-proof received by D meets it; a call still open after D is overdue, listed for
-liquidation, and stays so. An account that stood and then moved money gets a new call.
+proof received by D meets it — one for epoch E, or for the current margin epoch once a
+later one superseded E; a call still open after D is overdue, listed for liquidation, and
+stays so. An account that stood and then moved money gets a new call.
 
 `stress` publishes stressed params as a *stress* epoch (no calls follow) and counts the
 accounts that proved under them: the venue's view of a possible liquidation cascade without
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
 from zkmargin.venue.ledger import Ledger, now_utc
@@ -104,16 +106,30 @@ def silent_accounts(connection: Connection, epoch: int) -> list[str]:
 
 
 def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
-    """Meet the open calls a valid proof answered in time, mark the expired ones overdue."""
-    met, overdue = [], []
+    """Meet the open calls a valid proof answered in time, mark the expired ones overdue.
+
+    A call of epoch E is met by a proof the account stands on at E or at the current margin
+    epoch, received by the deadline. Once E' > E is published, intake refuses E's proofs as
+    superseded (unless --allow-superseded), so without the second rule a call of E could
+    never be met. It answers the call: a proof stands at E' only if intake took it after
+    E' was published (it refuses proofs for params never published), hence after every
+    call of E (calls are issued for the current epoch only), and it speaks for the
+    commitments the ledger holds now, under the params the venue holds now.
+    """
+    current = connection.execute(select(func.max(epochs.c.epoch)).where(epochs.c.kind == "margin")).scalar_one()
     cache: dict[tuple[int, str], dict[str, tuple[int, datetime]]] = {}
+
+    def answer(epoch: int, level: str, account: str) -> tuple[int, datetime] | None:
+        if (epoch, level) not in cache:
+            cache[epoch, level] = standing(connection, epoch, level)
+        return cache[epoch, level].get(account)
+
+    met, overdue = [], []
     for row in connection.execute(select(calls).where(calls.c.status == OPEN).order_by(calls.c.id)).all():
-        key = (row.epoch, row.level)
-        if key not in cache:
-            cache[key] = standing(connection, *key)
-        answer = cache[key].get(row.account)
-        if answer is not None and answer[1] <= row.deadline:
-            values = dict(status=MET, met_by=answer[0], closed_at=answer[1])
+        answers = [answer(epoch, row.level, row.account) for epoch in {row.epoch, current}]
+        earliest = min((a for a in answers if a is not None), key=lambda a: a[1], default=None)
+        if earliest is not None and earliest[1] <= row.deadline:
+            values = dict(status=MET, met_by=earliest[0], closed_at=earliest[1])
         elif now > row.deadline:
             values = dict(status=OVERDUE, closed_at=now)
         else:

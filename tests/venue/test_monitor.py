@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -8,7 +9,7 @@ from tests.conftest import deliver
 from tests.proofs.conftest import portfolio
 from zkmargin.venue import monitor
 from zkmargin.venue.intake import submit
-from zkmargin.venue.ledger import Ledger
+from zkmargin.venue.ledger import Ledger, commitments_digest
 
 T0 = datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
 
@@ -113,3 +114,53 @@ def test_monitor_call_met_by_current_epoch_proof_when_a_later_epoch_superseded_t
     assert (later.epoch, later.standing) == (2, 1)
     assert [(call.account, call.epoch) for call in later.overdue] == [("bob", 1), ("carol", 1)]
     assert [(call.account, call.epoch) for call in later.issued] == [("bob", 2), ("carol", 2)]
+
+
+def alice_called_after(ledger, venue_files, inbox, *moves):
+    """alice proves at 0, then `moves` (signed amounts) are recorded; is she called at 1?"""
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    submit(ledger, [inbox], now=lambda: at(0))
+    for n, amount in enumerate(moves):
+        move = ledger.deposit if amount > 0 else ledger.withdraw
+        move("alice", Decimal(abs(amount)), f"move-{n}", now=at(0.1 * (n + 1)))
+    return "alice" in {call.account for call in monitor.run(ledger, timedelta(hours=2), now=at(1)).issued}
+
+
+def test_monitor_keeps_standing_when_deposits_follow_the_proof(venue, venue_files):
+    ledger, inbox = venue
+    assert not alice_called_after(ledger, venue_files, inbox, 500, 250)
+
+
+def test_monitor_calls_again_when_a_withdrawal_then_an_equal_deposit_follow_the_proof(venue, venue_files):
+    ledger, inbox = venue
+    assert alice_called_after(ledger, venue_files, inbox, -500, 500)
+    assert ledger.account("alice").commitments == zm.AccountCommitments.load(venue_files / "alice.account.json")
+
+
+def test_monitor_calls_again_when_a_deposit_then_a_withdrawal_follow_the_proof(venue, venue_files):
+    ledger, inbox = venue
+    assert alice_called_after(ledger, venue_files, inbox, 500, -100)
+
+
+def test_monitor_keeps_met_account_standing_when_a_deposit_follows_the_answer(venue, venue_files):
+    ledger, inbox = venue
+    monitor.run(ledger, timedelta(hours=2), now=at(0))
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    ledger.deposit("alice", Decimal(300), "top-up", now=at(0.2))
+    assert submit(ledger, [inbox], now=lambda: at(0.5)).rows[0].status == "invalid"  # made before the deposit
+    prove_alice(venue_files, inbox / "alice.after-deposit.proof.json", cash=10_300)
+    submit(ledger, [inbox], now=lambda: at(0.6))
+    assert statuses(ledger)["alice"] == "met"
+    ledger.deposit("alice", Decimal(700), "top-up-2", now=at(1))
+    report = monitor.run(ledger, timedelta(hours=2), now=at(3))
+    assert report.standing == 1 and [call.account for call in report.overdue] == ["bob", "carol"]
+    assert report.issued == []
+
+
+def test_kept_by_deposits_refuses_when_the_commitments_changed_without_a_movement(venue_files):
+    opened = zm.AccountCommitments.load(venue_files / "alice.account.json")
+    topped_up = opened.deposit(500)
+    moves = [SimpleNamespace(amount="500", commitments_digest=commitments_digest(topped_up))]
+    assert monitor.kept_by_deposits(commitments_digest(opened), topped_up, moves)
+    re_anchored = topped_up.deposit(1)  # held now, but no movement of the ledger made it
+    assert not monitor.kept_by_deposits(commitments_digest(opened), re_anchored, moves)

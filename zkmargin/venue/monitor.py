@@ -3,12 +3,14 @@
 The venue never learns a shortfall, only that a proof is missing. An account *stands* at
 epoch E and level L when its latest proof for (E, L') is valid, L' covers L under E's
 params (`RiskParams.level_covers`: L itself, or a level whose factor and every rate are
-≥ L's), and it was checked against the commitments the ledger holds for it now (a money movement since then changes them, and
-the account must prove again). `run` gives every account of the current epoch that does
-not stand and has no pending call a call — "prove L margin for epoch E by D"; a valid
-proof received by D meets it — one for epoch E, or for the current margin epoch once a
-later one superseded E; a call still open after D is overdue, listed for liquidation, and
-stays so. An account that stood and then moved money gets a new call.
+≥ L's), and it was checked against the commitments the ledger holds for it now, or
+against ones that only deposits have raised since (`kept_by_deposits`: more cash keeps
+the proved statement true); a withdrawal after the proof, or a re-anchor, ends its
+standing. `run` gives every account of the current epoch that does not stand and has no
+pending call a call — "prove L margin for epoch E by D"; a valid proof received by D
+meets it — one for epoch E, or for the current margin epoch once a later one superseded
+E; a call still open after D is overdue, listed for liquidation, and stays so. An account
+that stood and then withdrew money gets a new call.
 
 `stress` publishes stressed params as a *stress* epoch (no calls follow) and counts the
 accounts that proved under them: the venue's view of a possible liquidation cascade without
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
-from zkmargin.venue.ledger import Ledger, now_utc
-from zkmargin.venue.schema import accounts, calls, epochs, proofs
+from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc
+from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"
 OPEN, MET, OVERDUE = "open", "met", "overdue"
@@ -79,23 +82,78 @@ def epoch_params(connection: Connection, epoch: int) -> zm.RiskParams:
 
 def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[int, datetime]]:
     """Account → (proof id, received at) of the earliest valid proof it stands on at `epoch`
-    and `level`: a proof at any level that covers `level` under the epoch's params counts."""
+    and `level`: a proof at any level that covers `level` under the epoch's params counts,
+    checked against the commitments the ledger holds now or against ones that only deposits
+    turned into them, with no withdrawal recorded since it was received (`kept_by_deposits`)."""
     levels = covering_levels(epoch_params(connection, epoch), level)
+    current = and_(
+        proofs.c.epoch == epoch,
+        proofs.c.level.in_(levels),
+        proofs.c.status == "valid",
+        proofs.c.superseded.is_(False),
+    )
+    withdrawn_since = (
+        select(proofs.c.id)
+        .join(movements, movements.c.account == proofs.c.account)
+        .where(current, movements.c.amount.startswith("-"), movements.c.at >= proofs.c.received_at)
+    )
     query = (
-        select(proofs.c.account, proofs.c.id, proofs.c.received_at)
-        .join(
-            accounts,
-            and_(accounts.c.account == proofs.c.account, accounts.c.commitments_digest == proofs.c.commitments_digest),
-        )
-        .where(
-            proofs.c.epoch == epoch,
-            proofs.c.level.in_(levels),
-            proofs.c.status == "valid",
-            proofs.c.superseded.is_(False),
-        )
+        select(proofs.c.account, proofs.c.id, proofs.c.received_at, proofs.c.commitments_digest, accounts.c.commitments_digest)
+        .join(accounts, accounts.c.account == proofs.c.account)
+        .where(current, proofs.c.id.not_in(withdrawn_since))
         .order_by(proofs.c.received_at.desc(), proofs.c.id.desc())
     )
-    return {account: (proof_id, at) for account, proof_id, at in connection.execute(query)}
+    rows = connection.execute(query).all()
+    moved = {account for account, _, _, proved, held in rows if proved != held}
+    history = _movements(connection, moved) if moved else {}
+    return {
+        account: (proof_id, at)
+        for account, proof_id, at, proved, held in rows
+        if proved == held or kept_by_deposits(proved, *history[account])
+    }
+
+
+def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, list]]:
+    """Account → (the commitments it holds now, its movements oldest first)."""
+    held = connection.execute(select(accounts.c.account, accounts.c.commitments).where(accounts.c.account.in_(names)))
+    history = {name: (zm.AccountCommitments.from_json(text), []) for name, text in held}
+    query = select(movements).where(movements.c.account.in_(names)).order_by(movements.c.id)
+    for row in connection.execute(query):
+        history[row.account][1].append(row)
+    return history
+
+
+def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> bool:
+    """Whether deposits alone took the account from the commitments a proof was checked
+    against (digest `proved`) to `held` (the caller has refused proofs with a withdrawal
+    recorded since their intake, so a withdrawal then a deposit of the same amount, which
+    comes back to the same digest, does not restore standing).
+
+    Walking `moves` back from the latest, each must be a deposit whose digest is the one
+    reached so far (anything else that changed the commitments — a withdrawal, a re-anchor
+    on new attestations — breaks the chain) until the digest before it is `proved`.
+
+    Why a deposit keeps the proved statement. It adds d > 0 to the committed cash and
+    nothing else (`AccountCommitments.deposit`: same blindings, positions unchanged): cash
+    enters equity E, never the requirement R, so E − R ≥ X still holds. A proof of B
+    isolated buckets showed a split of the pinned book into B buckets each with
+    E_k − R_k ≥ X; the new book splits the same way with d added to any one bucket, so the
+    statement (such a split exists, summing to the commitments held) holds for it too.
+    Attested books take no deposits at the ledger (their money moves at the custodian,
+    which attests again: a re-anchor, which ends standing).
+    """
+    digest = commitments_digest(held)
+    for index in range(len(moves) - 1, -1, -1):
+        move = moves[index]
+        if move.commitments_digest != digest or move.amount.startswith("-"):
+            return False
+        if index:
+            digest = moves[index - 1].commitments_digest
+        else:  # before the first movement: what was opened, every movement undone
+            digest = commitments_digest(held.deposit(-sum(Decimal(m.amount) for m in moves)))
+        if digest == proved:
+            return True
+    return False
 
 
 def silent_accounts(connection: Connection, epoch: int) -> list[str]:

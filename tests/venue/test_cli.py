@@ -128,6 +128,20 @@ def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params
     assert [(row["account"], row["status"], row["reason"]) for row in accepted["files"]] == [("alice", "valid", None)]
 
 
+def test_cli_monitor_run_exits_2_when_the_current_epoch_params_expired(venue, zkm):
+    ledger, _ = venue
+    signed_from = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1, hours=1)
+    params = zm.sign_params(small_params(), zm.new_key("venue-a", "params"), epoch=3, valid_from=signed_from, valid_for=timedelta(days=1))
+    ledger.publish(params)
+    refused = zkm("monitor", "run", code=2)
+    expiry = f"{signed_from + timedelta(days=1):%Y-%m-%d %H:%M:%S} UTC"
+    assert refused.count("\n") == 1 and f"epoch 2 is under params epoch 3 of 'venue-a', which expired at {expiry}" in refused
+    assert "--allow-expired-params" in refused
+    assert zkm("monitor", "calls") == "no margin calls\n"
+    run = zkm("monitor", "run", "--allow-expired-params", "--json")
+    assert (run["epoch"], [call["account"] for call in run["issued"]]) == (2, ["alice", "bob", "carol"])
+
+
 def test_cli_monitor_run_counts_in_the_singular_when_one_account_stands(opened, venue_files, tmp_path):
     inbox = tmp_path / "inbox"
     deliver(venue_files, inbox, "alice.first.proof.json")

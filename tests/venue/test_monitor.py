@@ -6,7 +6,7 @@ import pytest
 
 import zkmargin as zm
 from tests.conftest import deliver
-from tests.proofs.conftest import portfolio
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.venue import monitor
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger, commitments_digest
@@ -164,3 +164,14 @@ def test_kept_by_deposits_refuses_when_the_commitments_changed_without_a_movemen
     assert monitor.kept_by_deposits(commitments_digest(opened), topped_up, moves)
     re_anchored = topped_up.deposit(1)  # held now, but no movement of the ledger made it
     assert not monitor.kept_by_deposits(commitments_digest(opened), re_anchored, moves)
+
+
+def test_monitor_refuses_run_when_the_current_epoch_params_expired(venue):
+    ledger, _ = venue
+    key = zm.new_key("venue-a", "params")
+    signed = zm.sign_params(small_params(), key, epoch=1, valid_from=at(0), valid_for=timedelta(hours=1))
+    ledger.publish(signed, now=at(0))
+    assert [call.account for call in monitor.run(ledger, timedelta(hours=2), now=at(0.5)).issued] == ["alice", "bob", "carol"]
+    with pytest.raises(zm.StaleAnchor, match="epoch 2 is under params epoch 1 of 'venue-a', which expired at 2026-12-01 17:00:00 UTC"):
+        monitor.run(ledger, timedelta(hours=2), now=at(1))
+    assert monitor.run(ledger, timedelta(hours=2), now=at(1), allow_expired=True).epoch == 2

@@ -60,20 +60,27 @@ Example:
   zkmargin monitor run --deadline 2h
 \b
 Every account without a valid proof for the current epoch, made against the commitments
-the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". A valid
-proof received by D meets it (ledger submit); a call still open after D is overdue.""",
+the ledger holds now (or before deposits only), gets a call: "prove maintenance margin for
+epoch E by D". A valid proof received by D meets it (ledger submit): at the level or one
+that covers it, for epoch E or the current epoch; a call still open after D is overdue.
+Refused (exit 2) while the current params are past their validity window.""",
 )
 @click.option("--deadline", "deadline", callback=any_duration, default="2h", show_default=True, help="Time to answer a new call.")
 @click.option(
     "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
     help="The margin level the proofs must meet (one the current epoch's params define; any case).",
 )
+@click.option(
+    "--allow-expired-params", "allow_expired", is_flag=True,
+    help="Call even when the current epoch's signed params are outside their validity window "
+    "(refused otherwise: intake refuses the answers too, unless given the same option).",
+)
 @db_option
 @json_option
-def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: bool) -> None:
+def monitor_run(deadline: timedelta, level: str, allow_expired: bool, database: str | None, as_json: bool) -> None:
     """Issue calls for missing proofs, meet the answered ones, mark the expired ones overdue."""
     with open_ledger(database) as ledger:
-        report = monitor.run(ledger, deadline, level=level)
+        report = monitor.run(ledger, deadline, level=level, allow_expired=allow_expired)
     if as_json:
         emit_json(
             {

@@ -42,12 +42,11 @@ from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
-from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError
 from zkmargin.files import read_bounded, require_regular_file
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.account_rows import AccountRow, account_row
-from zkmargin.venue.ledger import Epoch, Ledger, now_utc
+from zkmargin.venue.ledger import Epoch, Ledger, now_utc, outside_window
 from zkmargin.venue.monitor import settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
@@ -136,14 +135,6 @@ def submit(
     return report
 
 
-def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
-    """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
-    stamp = epoch.params().epoch
-    if stamp is None:
-        return None
-    return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
-
-
 def _signer_refusal(epoch: Epoch, trust: zm.Trust) -> str | None:
     """Why proofs under this epoch cannot count, when `trust` holds the key that signed its
     params but not for params (a custodian's key, or one re-scoped since publishing)."""
@@ -177,13 +168,10 @@ class _Rules:
         if self.signers[epoch.params_digest] is not None:
             return self.signers[epoch.params_digest]
         if epoch.params_digest not in self.windows:
-            self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
-        window = self.windows[epoch.params_digest]
-        if window is not None and not window[0] <= at < window[1]:
-            valid_from, valid_until, signed = window
-            if at < valid_from:
-                return f"made under params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
-            return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
+            self.windows[epoch.params_digest] = None if self.allow_expired else epoch.signed_window()
+        outside = outside_window(self.windows[epoch.params_digest], at)
+        if outside is not None:
+            return f"made under {outside}"
         if self.require_challenge and statement.challenge is None:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
         if outstanding is not None and statement.challenge is None:

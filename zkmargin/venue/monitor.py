@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
-from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc
+from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"
@@ -197,12 +197,27 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     return met, overdue
 
 
-def run(ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: datetime | None = None) -> MonitorReport:
-    """Settle the calls, then call every account of the current epoch that does not stand."""
+def run(
+    ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: datetime | None = None,
+    allow_expired: bool = False,
+) -> MonitorReport:
+    """Settle the calls, then call every account of the current epoch that does not stand.
+
+    Refused (`StaleAnchor`) while the current epoch's signed params are outside their
+    validity window, unless `allow_expired`: intake refuses every proof under them then
+    (unless its own `allow_expired`), so no call issued could be met.
+    """
     if deadline.total_seconds() < 0:
         raise zm.InputError("a deadline cannot be in the past")
     now = now or now_utc()
     current = ledger.current_epoch()
+    outside = None if allow_expired else outside_window(current.signed_window(), now)
+    if outside is not None:
+        raise zm.StaleAnchor(
+            f"epoch {current.epoch} is under {outside}: intake refuses every proof under them, so no call "
+            "could be met; publish the next params (ledger publish), or pass --allow-expired-params "
+            "(to ledger submit as well)"
+        )
     current.params().level_factor(level)  # an unknown level would call every account to prove it
     epoch = current.epoch
     with ledger.transaction() as connection:

@@ -24,7 +24,7 @@ from zkmargin.console import counted
 from zkmargin.venue import monitor
 
 
-def _call_document(call: monitor.Call) -> dict:
+def call_document(call: monitor.Call) -> dict:
     return {
         "account": call.account,
         "epoch": call.epoch,
@@ -87,17 +87,22 @@ def monitor_run(deadline: timedelta, level: str, allow_expired: bool, database: 
                 "epoch": report.epoch,
                 "level": report.level,
                 "standing": report.standing,
-                **{name: [_call_document(c) for c in getattr(report, name)] for name in ("issued", "met", "overdue", "open")},
+                "counts": report.counts,
+                **{name: [call_document(c) for c in getattr(report, name)] for name in ("issued", "met", "overdue", "open")},
             }
         )
         return
+    counts = report.counts
     click.echo(
         f"epoch {report.epoch}, {report.level}: {counted(report.standing, 'account')} "
-        f"{'stands' if report.standing == 1 else 'stand'} on a valid proof; "
-        f"{counted(len(report.issued), 'call')} issued, {len(report.met)} met, {len(report.overdue)} overdue"
+        f"{'stands' if report.standing == 1 else 'stand'} on a valid proof; this run: "
+        f"{counted(len(report.issued), 'call')} issued, {len(report.met)} met, {len(report.overdue)} overdue\n"
+        f"all calls now: {counts['open']} open, {counts['met']} met, {counts['overdue']} overdue "
+        "(with those ledger submit closed; monitor calls lists them)"
     )
-    for name in ("issued", "overdue"):
-        calls = getattr(report, name)
+    issued = {(call.account, call.epoch, call.level) for call in report.issued}
+    earlier = [call for call in report.open if (call.account, call.epoch, call.level) not in issued]
+    for name, calls in (("issued", report.issued), ("overdue", report.overdue), ("still open from earlier runs", earlier)):
         if calls:
             click.echo(f"\n{name}:\n{_calls_table(calls)}")
 
@@ -116,7 +121,7 @@ def monitor_calls(status: str | None, database: str | None, as_json: bool) -> No
     """List margin calls and their state."""
     with open_ledger(database) as ledger:
         calls = monitor.list_calls(ledger, status=status)
-    respond(as_json, {"calls": [_call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
+    respond(as_json, {"calls": [call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
 
 
 @monitor_group.command(

@@ -25,7 +25,9 @@ replay; any other refusal may stop holding (params published later, an account o
 re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
 newer valid proof for an account, epoch and level supersedes the older ones (a refused
 proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path).
+oldest first (modification time, then path). After each chunk the open margin calls are
+settled (`monitor.settle`): the report names the calls its proofs met and those found past
+their deadline meanwhile, which the next `monitor run` does not report again.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from zkmargin.files import read_bounded, require_regular_file
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.ledger import Epoch, Ledger, now_utc, outside_window
-from zkmargin.venue.monitor import settle, silent_accounts
+from zkmargin.venue.monitor import Call, settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
@@ -71,6 +73,8 @@ class IntakeReport:
     rows: list[Received] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)  # accounts with no proof for the current epoch
     epoch: int | None = None
+    met: list[Call] = field(default_factory=list)  # calls the recorded proofs met
+    overdue: list[Call] = field(default_factory=list)  # calls found past their deadline meanwhile
 
     def count(self, status: str) -> int:
         return sum(row.status == status for row in self.rows)
@@ -125,7 +129,10 @@ def submit(
     rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
-        report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
+        rows, met, overdue = _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
+        report.rows += rows
+        report.met += met
+        report.overdue += overdue
         if progress is not None:
             progress(min(start + chunk, len(files)), len(files))
     with ledger.transaction() as connection:
@@ -203,8 +210,9 @@ def _take(
     executor: Executor | None,
     now: Callable[[], datetime],
     rules: _Rules,
-) -> list[Received]:
-    """Parse, verify and record one chunk of files."""
+) -> tuple[list[Received], list[Call], list[Call]]:
+    """Parse, verify and record one chunk of files; (its rows, the calls met, the calls
+    found overdue)."""
     at = now()
     entries = [_parse(path, epochs) for path in files]
     named = {entry.proof.account for entry in entries if entry.proof is not None}
@@ -251,8 +259,8 @@ def _take(
         for entry in entries:
             if entry.row.status != ALREADY:
                 _record(connection, entry, at)
-        settle(connection, at)
-    return [entry.row for entry in entries]
+        met, overdue = settle(connection, at)
+    return [entry.row for entry in entries], met, overdue
 
 
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:

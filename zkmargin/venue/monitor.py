@@ -57,6 +57,9 @@ class MonitorReport:
     met: list[Call]
     overdue: list[Call]
     open: list[Call]
+    counts: dict[str, int]
+    """Every call of the ledger by status as it stands after the run (open, met, overdue),
+    including those `ledger submit` closed since the last run."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,9 @@ def run(
             connection.execute(calls.insert().values(**values))
             issued.append(_call(values))
         still_open = _calls(connection, status=OPEN)
-    return MonitorReport(epoch, level, len(standing_now), issued, met, overdue, still_open)
+        by_status = dict(connection.execute(select(calls.c.status, func.count()).group_by(calls.c.status)).all())
+    counts = {status: by_status.get(status, 0) for status in (OPEN, MET, OVERDUE)}
+    return MonitorReport(epoch, level, len(standing_now), issued, met, overdue, still_open, counts)
 
 
 def list_calls(ledger: Ledger, *, status: str | None = None) -> list[Call]:

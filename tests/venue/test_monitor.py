@@ -162,6 +162,7 @@ def test_kept_by_deposits_refuses_when_the_commitments_changed_without_a_movemen
     topped_up = opened.deposit(500)
     moves = [SimpleNamespace(amount="500", commitments_digest=commitments_digest(topped_up))]
     assert monitor.kept_by_deposits(commitments_digest(opened), topped_up, moves)
+    assert monitor.kept_by_deposits(commitments_digest(topped_up), topped_up, moves)
     re_anchored = topped_up.deposit(1)  # held now, but no movement of the ledger made it
     assert not monitor.kept_by_deposits(commitments_digest(opened), re_anchored, moves)
 

@@ -147,6 +147,8 @@ def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> b
     """
     digest = commitments_digest(held)
     for index in range(len(moves) - 1, -1, -1):
+        if digest == proved:
+            return True
         move = moves[index]
         if move.commitments_digest != digest or move.amount.startswith("-"):
             return False
@@ -154,9 +156,7 @@ def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> b
             digest = moves[index - 1].commitments_digest
         else:  # before the first movement: what was opened, every movement undone
             digest = commitments_digest(held.deposit(-sum(Decimal(m.amount) for m in moves)))
-        if digest == proved:
-            return True
-    return False
+    return digest == proved
 
 
 def silent_accounts(connection: Connection, epoch: int) -> list[str]:

@@ -141,7 +141,10 @@ signed params outside their validity window now (unless --allow-expired-params).
 \b
 A proof of isolated buckets (zkmargin prove --pad-buckets) is checked against the one
 commitment per variable the ledger holds: the buckets' commitments must add up to it.
-The output shows the bucket count the proof claims (padded), never how many are real.""",
+The output shows the bucket count the proof claims (padded), never how many are real.
+\b
+Then the open margin calls are settled, as monitor run does: the output names the calls
+the proofs met and those found past their deadline (--json: "calls").""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(

@@ -68,7 +68,8 @@ Refused (exit 2) while the current params are past their validity window.""",
 @click.option("--deadline", "deadline", callback=any_duration, default="2h", show_default=True, help="Time to answer a new call.")
 @click.option(
     "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
-    help="The margin level the proofs must meet (one the current epoch's params define; any case).",
+    help="The margin level the proofs must meet (one the current epoch's params define; any case); "
+    "a proof at a level that covers it counts.",
 )
 @click.option(
     "--allow-expired-params", "allow_expired", is_flag=True,

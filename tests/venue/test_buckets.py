@@ -7,18 +7,20 @@ real bucket. Both prove 4 buckets.
 """
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
 import zkmargin as zm
+from tests.conftest import deliver
 from tests.proofs.conftest import forge_proof, portfolio
 from tests.proofs.test_buckets import CALL_CASH, FUT_CASH, book
-from tests.conftest import deliver
 from tests.venue.test_cli import zkm  # noqa: F401 (the fixture)
 from zkmargin.cli import cli
 from zkmargin.proofs.verifier import RANGE_PROOF_FAILS
+from zkmargin.venue import monitor
 from zkmargin.venue.history import history
 from zkmargin.venue.intake import submit
 
@@ -142,3 +144,12 @@ def test_submit_wants_the_deposit_in_a_bucket_when_money_moved_after_a_bucket_pr
         "invalid", "the 4 buckets' committed cash does not add up to what the venue holds for 'dora': it moved (a deposit or withdrawal) since this proof was made, or the proof is about another book; prove again"
     )
     assert (rows["dora.after.json"].status, rows["dora.after.json"].buckets) == ("valid", 4)
+
+
+def test_monitor_keeps_a_bucket_proof_standing_when_a_deposit_follows_it(ledger, bucket_files):
+    ledger, inbox = ledger
+    deliver(bucket_files, inbox, "dora.proof.json")
+    assert submit(ledger, [inbox]).rows[0].status == "valid"
+    ledger.deposit("dora", Decimal(500), "wire-after")
+    called = {call.account for call in monitor.run(ledger, timedelta(hours=2)).issued}
+    assert "dora" not in called and {"bob", "carol", "erin"} <= called

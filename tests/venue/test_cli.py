@@ -128,12 +128,26 @@ def test_cli_ledger_submit_accepts_expired_params_only_when_allow_expired_params
     assert [(row["account"], row["status"], row["reason"]) for row in accepted["files"]] == [("alice", "valid", None)]
 
 
+def test_cli_monitor_run_exits_2_when_the_current_epoch_params_expired(venue, zkm):
+    ledger, _ = venue
+    signed_from = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1, hours=1)
+    params = zm.sign_params(small_params(), zm.new_key("venue-a", "params"), epoch=3, valid_from=signed_from, valid_for=timedelta(days=1))
+    ledger.publish(params)
+    refused = zkm("monitor", "run", code=2)
+    expiry = f"{signed_from + timedelta(days=1):%Y-%m-%d %H:%M:%S} UTC"
+    assert refused.count("\n") == 1 and f"epoch 2 is under params epoch 3 of 'venue-a', which expired at {expiry}" in refused
+    assert "--allow-expired-params" in refused
+    assert zkm("monitor", "calls") == "no margin calls\n"
+    run = zkm("monitor", "run", "--allow-expired-params", "--json")
+    assert (run["epoch"], [call["account"] for call in run["issued"]]) == (2, ["alice", "bob", "carol"])
+
+
 def test_cli_monitor_run_counts_in_the_singular_when_one_account_stands(opened, venue_files, tmp_path):
     inbox = tmp_path / "inbox"
     deliver(venue_files, inbox, "alice.first.proof.json")
     opened("ledger", "submit", str(inbox))
     first_line = opened("monitor", "run", "--deadline", "2h").splitlines()[0]
-    assert first_line == "epoch 1, maintenance: 1 account stands on a valid proof; 2 calls issued, 0 met, 0 overdue"
+    assert first_line == "epoch 1, maintenance: 1 account stands on a valid proof; this run: 2 calls issued, 0 met, 0 overdue"
 
 
 def test_cli_ledger_submit_escapes_file_names_when_one_holds_a_newline(opened, tmp_path):
@@ -181,3 +195,33 @@ def test_cli_ledger_submit_summarises_already_recorded_files_when_run_again(open
     assert "alice-3.json" not in again
     document = opened("ledger", "submit", str(inbox), "--json")
     assert [row["status"] for row in document["files"]] == ["already recorded"] * 5
+
+
+def test_cli_ledger_submit_names_the_calls_it_closed_when_proofs_meet_them_or_deadlines_passed(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    opened("monitor", "run", "--deadline", "2h")
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    assert "margin calls met: alice (epoch 1)" in opened("ledger", "submit", str(inbox))
+    (inbox / "junk.txt").write_text("not a proof")
+    quiet = opened("ledger", "submit", str(inbox), "--json")
+    assert quiet["calls"] == {"met": [], "overdue": []}
+    opened("monitor", "run", "--deadline", "0s", "--level", "initial")  # alice, bob and carol: due at once
+    (inbox / "junk2.txt").write_text("still not a proof")
+    closed = opened("ledger", "submit", str(inbox), "--json")["calls"]
+    assert [(c["account"], c["level"], c["status"]) for c in closed["overdue"]] == [
+        ("alice", "initial", "overdue"), ("bob", "initial", "overdue"), ("carol", "initial", "overdue")
+    ]
+
+
+def test_cli_monitor_run_counts_every_call_by_status_when_submit_closed_some_since(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    opened("monitor", "run", "--deadline", "2h")
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    opened("ledger", "submit", str(inbox))
+    lines = opened("monitor", "run").splitlines()
+    assert lines[0] == "epoch 1, maintenance: 1 account stands on a valid proof; this run: 0 calls issued, 0 met, 0 overdue"
+    assert lines[1].startswith("all calls now: 2 open, 1 met, 0 overdue (")
+    assert lines[3] == "still open from earlier runs:" and [line.split()[0] for line in lines[5:]] == ["bob", "carol"]
+    report = opened("monitor", "run", "--json")
+    assert report["counts"] == {"open": 2, "met": 1, "overdue": 0}
+    assert [call["account"] for call in report["open"]] == ["bob", "carol"] and report["met"] == []

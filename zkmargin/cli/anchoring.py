@@ -51,7 +51,7 @@ def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
         allow_unsigned_option,
         click.option(
             "--require-level", metavar="LEVEL", callback=margin_level,
-            help="The proof's level must be at least this one (e.g. initial; any case).",
+            help="The proof's level must be this one or cover it for every book (factor and every rate ≥; e.g. initial; any case).",
         ),
         click.option(
             "--require-excess", callback=decimal_amount, default="0", metavar="AMOUNT",

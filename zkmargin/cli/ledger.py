@@ -20,6 +20,7 @@ from zkmargin.cli.anchoring import (
     trust_option,
 )
 from zkmargin.cli.common import backend_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.monitor import call_document
 from zkmargin.cli.ledger_accounts import (
     ledger_accounts,
     ledger_deposit,
@@ -145,7 +146,10 @@ signed params outside their validity window now (unless --allow-expired-params).
 \b
 A proof of isolated buckets (zkmargin prove --pad-buckets) is checked against the one
 commitment per variable the ledger holds: the buckets' commitments must add up to it.
-The output shows the bucket count the proof claims (padded), never how many are real.""",
+The output shows the bucket count the proof claims (padded), never how many are real.
+\b
+Then the open margin calls are settled, as monitor run does: the output names the calls
+the proofs met and those found past their deadline (--json: "calls").""",
 )
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -192,7 +196,8 @@ def ledger_submit(
         for row in report.rows
     ]
     counts = {status: report.count(status) for status in (intake.VALID, intake.INVALID, intake.BAD_INPUT, intake.ALREADY)}
-    document = {"epoch": report.epoch, "counts": counts, "files": rows, "silent": report.silent}
+    closed = {"met": [call_document(c) for c in report.met], "overdue": [call_document(c) for c in report.overdue]}
+    document = {"epoch": report.epoch, "counts": counts, "files": rows, "silent": report.silent, "calls": closed}
     respond(as_json, document, _submit_summary(rows, counts, report))
 
 
@@ -221,6 +226,10 @@ def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: 
     if report.epoch is not None:
         silent = ", ".join(report.silent) if report.silent else "none"
         lines += ["", f"accounts that sent nothing for epoch {report.epoch}: {silent}"]
+    for status, calls in (("met", report.met), ("found overdue", report.overdue)):
+        if calls:
+            named = ", ".join(f"{call.account} (epoch {call.epoch})" for call in calls)
+            lines += ["", f"margin calls {status}: {named}"]
     return "\n".join(lines)
 
 

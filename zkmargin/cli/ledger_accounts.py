@@ -131,7 +131,9 @@ Example:
   zkmargin ledger deposit alice 5000 --ref wire-20261201-17
 \b
 Com(c) + d·B opens to c + d under the same blinding: the committed balance moves without
-the venue learning it. Sending the same --ref again is refused (exit 2), never credited twice.""",
+the venue learning it. Sending the same --ref again is refused (exit 2), never credited twice.
+The account keeps standing on the proof it has (more cash keeps its statement true); a
+proof made before the deposit and sent after it is refused: prove again.""",
 )
 @_movement_options
 def ledger_deposit(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:
@@ -145,7 +147,8 @@ def ledger_deposit(account: str, amount: Decimal, reference: str, database: str 
 Example:
   zkmargin ledger withdraw alice 2500 --ref payout-8812
 \b
-The account's earlier proofs no longer speak for it: the monitor calls it again.""",
+The account's earlier proofs no longer speak for it, even after an equal deposit: the
+monitor calls it again.""",
 )
 @_movement_options
 def ledger_withdraw(account: str, amount: Decimal, reference: str, database: str | None, as_json: bool) -> None:

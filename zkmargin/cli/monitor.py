@@ -24,7 +24,7 @@ from zkmargin.console import counted
 from zkmargin.venue import monitor
 
 
-def _call_document(call: monitor.Call) -> dict:
+def call_document(call: monitor.Call) -> dict:
     return {
         "account": call.account,
         "epoch": call.epoch,
@@ -60,37 +60,50 @@ Example:
   zkmargin monitor run --deadline 2h
 \b
 Every account without a valid proof for the current epoch, made against the commitments
-the ledger holds now, gets a call: "prove maintenance margin for epoch E by D". A valid
-proof received by D meets it (ledger submit); a call still open after D is overdue.""",
+the ledger holds now (or before deposits only), gets a call: "prove maintenance margin for
+epoch E by D". A valid proof received by D meets it (ledger submit): at the level or one
+that covers it, for epoch E or the current epoch; a call still open after D is overdue.
+Refused (exit 2) while the current params are past their validity window.""",
 )
 @click.option("--deadline", "deadline", callback=any_duration, default="2h", show_default=True, help="Time to answer a new call.")
 @click.option(
     "--level", default=monitor.MAINTENANCE, show_default=True, callback=margin_level,
-    help="The margin level the proofs must meet (one the current epoch's params define; any case).",
+    help="The margin level the proofs must meet (one the current epoch's params define; any case); "
+    "a proof at a level that covers it counts.",
+)
+@click.option(
+    "--allow-expired-params", "allow_expired", is_flag=True,
+    help="Call even when the current epoch's signed params are outside their validity window "
+    "(refused otherwise: intake refuses the answers too, unless given the same option).",
 )
 @db_option
 @json_option
-def monitor_run(deadline: timedelta, level: str, database: str | None, as_json: bool) -> None:
+def monitor_run(deadline: timedelta, level: str, allow_expired: bool, database: str | None, as_json: bool) -> None:
     """Issue calls for missing proofs, meet the answered ones, mark the expired ones overdue."""
     with open_ledger(database) as ledger:
-        report = monitor.run(ledger, deadline, level=level)
+        report = monitor.run(ledger, deadline, level=level, allow_expired=allow_expired)
     if as_json:
         emit_json(
             {
                 "epoch": report.epoch,
                 "level": report.level,
                 "standing": report.standing,
-                **{name: [_call_document(c) for c in getattr(report, name)] for name in ("issued", "met", "overdue", "open")},
+                "counts": report.counts,
+                **{name: [call_document(c) for c in getattr(report, name)] for name in ("issued", "met", "overdue", "open")},
             }
         )
         return
+    counts = report.counts
     click.echo(
         f"epoch {report.epoch}, {report.level}: {counted(report.standing, 'account')} "
-        f"{'stands' if report.standing == 1 else 'stand'} on a valid proof; "
-        f"{counted(len(report.issued), 'call')} issued, {len(report.met)} met, {len(report.overdue)} overdue"
+        f"{'stands' if report.standing == 1 else 'stand'} on a valid proof; this run: "
+        f"{counted(len(report.issued), 'call')} issued, {len(report.met)} met, {len(report.overdue)} overdue\n"
+        f"all calls now: {counts['open']} open, {counts['met']} met, {counts['overdue']} overdue "
+        "(with those ledger submit closed; monitor calls lists them)"
     )
-    for name in ("issued", "overdue"):
-        calls = getattr(report, name)
+    issued = {(call.account, call.epoch, call.level) for call in report.issued}
+    earlier = [call for call in report.open if (call.account, call.epoch, call.level) not in issued]
+    for name, calls in (("issued", report.issued), ("overdue", report.overdue), ("still open from earlier runs", earlier)):
         if calls:
             click.echo(f"\n{name}:\n{_calls_table(calls)}")
 
@@ -109,7 +122,7 @@ def monitor_calls(status: str | None, database: str | None, as_json: bool) -> No
     """List margin calls and their state."""
     with open_ledger(database) as ledger:
         calls = monitor.list_calls(ledger, status=status)
-    respond(as_json, {"calls": [_call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
+    respond(as_json, {"calls": [call_document(c) for c in calls]}, _calls_table(calls) if calls else "no margin calls")
 
 
 @monitor_group.command(

@@ -208,6 +208,45 @@ class RiskParams(StrictModel, JsonFile):
             )
         return Fraction(Decimal(self.levels[level]))
 
+    def level_covers(self, proved: str, required: str) -> bool:
+        """Whether a proof at level `proved` shows `required` margin too, for EVERY book.
+
+        True when the levels are the same, or when every part of the requirement the
+        compiler reads per level is at `proved` at least what it is at `required`:
+        the factor λ, each instrument's add-on rate long and short (`addons`), and each
+        strategy's rate (`Strategy.rate_at`). Nothing else depends on the level: values,
+        scenario P&L, floors, credits and intra spreads are the same at every level, and
+        the composite blocks (`proofs/pairing.py`) are derived from the strategy rates.
+
+        Why these suffice. At level L a book's requirement is R_L = λ_L·B_L with
+        B_L = S + A_L, S the level-free scenario part (Σ worst group losses ≥ 0 less
+        credits, each at most the smaller of its two groups' terms and no group in two
+        credits, plus intra spread charges ≥ 0; for expected shortfall max(ES, 0)) and
+        A_L the add-on term: the minimum over the pairings n of the book's positions into
+        strategies of Σ naked rate × what is left unpaired + Σ_j r_j,L·n_j. A pairing is
+        the same set of choices at every level and, for a fixed one, each term at `proved`
+        is ≥ the same term at `required` (rates are ≥ 0, the leftover is the same), so the
+        minimum is too: A_proved ≥ A_required ≥ 0 — a strategy's rate enters only through
+        its saving, which a higher rate can only shrink. With λ_proved ≥ λ_required ≥ 0 and
+        B ≥ 0, R_proved ≥ R_required; floors F give E ≥ λ·F + X, which grows with λ. A
+        valid proof shows E − X ≥ R_proved (each part), hence E − X ≥ R_required.
+
+        Comparing the factors alone is wrong: `standard` has factor 1 at both levels and
+        charges Reg T's 50% on stock only at initial, through per-level rates, while a
+        deep in-the-money covered call costs more at maintenance than at initial. Then
+        neither level covers the other and only the same level passes.
+        """
+        proved_factor, required_factor = self.level_factor(proved), self.level_factor(required)
+        if proved == required:
+            return True
+        if proved_factor < required_factor:
+            return False
+        proved_rates = [rate for side in self.addons(proved) for rate in side]
+        required_rates = [rate for side in self.addons(required) for rate in side]
+        if any(p < r for p, r in zip(proved_rates, required_rates)):
+            return False
+        return all(strategy.rate_at(proved) >= strategy.rate_at(required) for strategy in self.strategies)
+
     def position_vector(self, portfolio: Portfolio) -> list[int]:
         """Quantities in quantity units over the universe, zeros included."""
         return portfolio.quantity_vector(self.instruments, self.quantity_scale, bits=POSITION_BITS)

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 class Policy:
     """A verifier's requirements; every field left at its default requires nothing more.
 
-    - `level`: the proof's level must be at least as demanding (its factor ≥ this level's);
+    - `level`: the proof's level must cover this one for every book (`RiskParams.level_covers`:
+      the same level, or one whose factor, add-on rates and strategy rates are all ≥ this one's);
     - `min_excess`: the proved threshold must be ≥ this amount (currency units);
     - `trust`: keys trusted for params and attestations (`Trust.load(paths)`);
     - `allow_unsigned_params`: accept params nobody signed (otherwise refused);
@@ -76,8 +77,11 @@ class Policy:
     def require(self, verified: VerifiedStatement, params: RiskParams, now: datetime | None = None) -> None:
         """Refuse (`PolicyViolation`) a verified statement that does not give what is required."""
         now = aware_now(now)
-        if self.level is not None and params.level_factor(verified.level) < params.level_factor(self.level):
-            raise PolicyViolation(f"the proof is for the {verified.level} level; the policy requires {self.level}")
+        if self.level is not None and not params.level_covers(verified.level, self.level):
+            raise PolicyViolation(
+                f"the proof is for the {verified.level} level, which does not cover {self.level} under these "
+                f"params; the policy requires {self.level}"
+            )
         if verified.threshold < Decimal(self.min_excess):
             raise PolicyViolation(
                 f"the proof shows excess ≥ {verified.threshold} {verified.currency}; the policy requires "

@@ -27,6 +27,9 @@ newer valid proof for an account, epoch and level supersedes the older ones (a r
 proof supersedes nothing: anybody can send a file naming any account); files are taken
 oldest first (modification time, then path). Two intakes at once count each file once: the
 database's unique indexes refuse the slower one's chunk, which is judged again (`_take`).
+After each chunk the open margin calls are settled (`monitor.settle`): the report names the
+calls its proofs met and those found past their deadline meanwhile, which the next
+`monitor run` does not report again.
 """
 
 from __future__ import annotations
@@ -42,13 +45,12 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
-from zkmargin.anchors.signed_params import CLOCK_SKEW, require_params_role
-from zkmargin.canonical import parse_timestamp
+from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.files import files_under, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
-from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc
-from zkmargin.venue.monitor import settle, silent_accounts
+from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc, outside_window
+from zkmargin.venue.monitor import Call, settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
@@ -74,6 +76,8 @@ class IntakeReport:
     rows: list[Received] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)  # accounts with no proof for the current epoch
     epoch: int | None = None
+    met: list[Call] = field(default_factory=list)  # calls the recorded proofs met
+    overdue: list[Call] = field(default_factory=list)  # calls found past their deadline meanwhile
 
     def count(self, status: str) -> int:
         return sum(row.status == status for row in self.rows)
@@ -106,7 +110,10 @@ def submit(
     rules = _Rules(trust or zm.Trust(), current if not allow_superseded else None, require_challenge, allow_expired)
     report = IntakeReport()
     for start in range(0, len(files), chunk):
-        report.rows += _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
+        rows, met, overdue = _take(ledger, files[start : start + chunk], epochs, executor, now, rules)
+        report.rows += rows
+        report.met += met
+        report.overdue += overdue
         if progress is not None:
             progress(min(start + chunk, len(files)), len(files))
     with ledger.transaction() as connection:
@@ -114,14 +121,6 @@ def submit(
             report.epoch = current.epoch
             report.silent = silent_accounts(connection, current.epoch)
     return report
-
-
-def _signed_window(epoch: Epoch) -> tuple[datetime, datetime, str] | None:
-    """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
-    stamp = epoch.params().epoch
-    if stamp is None:
-        return None
-    return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
 
 
 def _signer_refusal(epoch: Epoch, trust: zm.Trust) -> str | None:
@@ -157,14 +156,10 @@ class _Rules:
         if self.signers[epoch.params_digest] is not None:
             return self.signers[epoch.params_digest]
         if epoch.params_digest not in self.windows:
-            self.windows[epoch.params_digest] = None if self.allow_expired else _signed_window(epoch)
-        window = self.windows[epoch.params_digest]
-        # the window opens CLOCK_SKEW early, as check_params opens it for the prover
-        if window is not None and not window[0] - CLOCK_SKEW <= at < window[1]:
-            valid_from, valid_until, signed = window
-            if at < valid_from - CLOCK_SKEW:
-                return f"made under params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
-            return f"made under params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
+            self.windows[epoch.params_digest] = None if self.allow_expired else epoch.signed_window()
+        outside = outside_window(self.windows[epoch.params_digest], at)
+        if outside is not None:
+            return f"made under {outside}"
         if self.require_challenge and statement.challenge is None:
             return f"answers no challenge; the venue requires one (zkmargin ledger challenge {entry.proof.account})"
         if outstanding is not None and statement.challenge is None:
@@ -196,8 +191,9 @@ def _take(
     executor: Executor | None,
     now: Callable[[], datetime],
     rules: _Rules,
-) -> list[Received]:
-    """Parse, verify and record one chunk of files.
+) -> tuple[list[Received], list[Call], list[Call]]:
+    """Parse, verify and record one chunk of files; (its rows, the calls met, the calls
+    found overdue).
 
     Another intake running at the same time (cron's runs overlapping) may record some of the
     same files or accounts first: the database refuses our rows (`ConflictingWrite`), and
@@ -215,7 +211,7 @@ def _take(
 
 def _judge_and_record(
     ledger: Ledger, entries: list[_Entry], executor: Executor | None, at: datetime, rules: _Rules
-) -> list[Received]:
+) -> tuple[list[Received], list[Call], list[Call]]:
     """Refuse, verify and record parsed files against what the ledger holds now; one transaction writes."""
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
@@ -261,8 +257,8 @@ def _judge_and_record(
         for entry in entries:
             if entry.row.status != ALREADY:
                 _record(connection, entry, at)
-        settle(connection, at)
-    return [entry.row for entry in entries]
+        met, overdue = settle(connection, at)
+    return [entry.row for entry in entries], met, overdue
 
 
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 import zkmargin as zm
+from zkmargin.anchors.signed_params import CLOCK_SKEW
+from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.jsonio import check_label
 from zkmargin.units import plain
@@ -120,6 +122,25 @@ class Epoch:
 
     def params(self) -> zm.RiskParams:
         return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
+
+    def signed_window(self) -> tuple[datetime, datetime, str] | None:
+        """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
+        stamp = self.params().epoch
+        if stamp is None:
+            return None
+        return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
+
+
+def outside_window(window: tuple[datetime, datetime, str] | None, at: datetime) -> str | None:
+    """Why proofs under params with this `Epoch.signed_window` are refused at `at` (signed
+    params outside their validity window), or None. The window opens `CLOCK_SKEW` early, as
+    `check_params` opens it for the prover, and closes on time."""
+    if window is None or window[0] - CLOCK_SKEW <= at < window[1]:
+        return None
+    valid_from, valid_until, signed = window
+    if at < valid_from - CLOCK_SKEW:
+        return f"params {signed}, valid only from {valid_from:%Y-%m-%d %H:%M:%S} UTC"
+    return f"params {signed}, which expired at {valid_until:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class Ledger:

@@ -1,12 +1,16 @@
 """The margin-call monitor: calls for missing proofs, their deadlines, and stress surveys.
 
 The venue never learns a shortfall, only that a proof is missing. An account *stands* at
-epoch E and level L when its latest proof for (E, L) is valid and was checked against the
-commitments the ledger holds for it now (a money movement since then changes them, and
-the account must prove again). `run` gives every account of the current epoch that does
-not stand and has no pending call a call — "prove L margin for epoch E by D"; a valid
-proof received by D meets it; a call still open after D is overdue, listed for
-liquidation, and stays so. An account that stood and then moved money gets a new call.
+epoch E and level L when its latest proof for (E, L') is valid, L' covers L under E's
+params (`RiskParams.level_covers`: L itself, or a level whose factor and every rate are
+≥ L's), and it was checked against the commitments the ledger holds for it now, or
+against ones that only deposits have raised since (`kept_by_deposits`: more cash keeps
+the proved statement true); a withdrawal after the proof, or a re-anchor, ends its
+standing. `run` gives every account of the current epoch that does not stand and has no
+pending call a call — "prove L margin for epoch E by D"; a valid proof received by D
+meets it — one for epoch E, or for the current margin epoch once a later one superseded
+E; a call still open after D is overdue, listed for liquidation, and stays so. An account
+that stood and then withdrew money gets a new call.
 
 `stress` publishes stressed params as a *stress* epoch (no calls follow) and counts the
 accounts that proved under them: the venue's view of a possible liquidation cascade without
@@ -17,12 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
-from zkmargin.venue.ledger import Ledger, now_utc
-from zkmargin.venue.schema import accounts, calls, epochs, proofs
+from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, outside_window
+from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"
 OPEN, MET, OVERDUE = "open", "met", "overdue"
@@ -52,6 +57,9 @@ class MonitorReport:
     met: list[Call]
     overdue: list[Call]
     open: list[Call]
+    counts: dict[str, int]
+    """Every call of the ledger by status as it stands after the run (open, met, overdue),
+    including those `ledger submit` closed since the last run."""
 
 
 @dataclass(frozen=True)
@@ -62,22 +70,93 @@ class StressReport:
     missing: list[str]
 
 
+def covering_levels(params: zm.RiskParams, level: str) -> list[str]:
+    """The levels whose proofs show `level` margin under `params` for every book
+    (`RiskParams.level_covers`); none when the params do not define `level`."""
+    if level not in params.levels:
+        return []
+    return [proved for proved in params.levels if params.level_covers(proved, level)]
+
+
+def epoch_params(connection: Connection, epoch: int) -> zm.RiskParams:
+    text = connection.execute(select(epochs.c.params).where(epochs.c.epoch == epoch)).scalar_one()
+    return zm.RiskParams.from_json(text, what=f"params of epoch {epoch}")
+
+
 def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[int, datetime]]:
-    """Account → (proof id, received at) of the valid proof it stands on at (epoch, level)."""
-    query = (
-        select(proofs.c.account, proofs.c.id, proofs.c.received_at)
-        .join(
-            accounts,
-            and_(accounts.c.account == proofs.c.account, accounts.c.commitments_digest == proofs.c.commitments_digest),
-        )
-        .where(
-            proofs.c.epoch == epoch,
-            proofs.c.level == level,
-            proofs.c.status == "valid",
-            proofs.c.superseded.is_(False),
-        )
+    """Account → (proof id, received at) of the earliest valid proof it stands on at `epoch`
+    and `level`: a proof at any level that covers `level` under the epoch's params counts,
+    checked against the commitments the ledger holds now or against ones that only deposits
+    turned into them, with no withdrawal recorded since it was received (`kept_by_deposits`)."""
+    levels = covering_levels(epoch_params(connection, epoch), level)
+    current = and_(
+        proofs.c.epoch == epoch,
+        proofs.c.level.in_(levels),
+        proofs.c.status == "valid",
+        proofs.c.superseded.is_(False),
     )
-    return {account: (proof_id, at) for account, proof_id, at in connection.execute(query)}
+    withdrawn_since = (
+        select(proofs.c.id)
+        .join(movements, movements.c.account == proofs.c.account)
+        .where(current, movements.c.amount.startswith("-"), movements.c.at >= proofs.c.received_at)
+    )
+    query = (
+        select(proofs.c.account, proofs.c.id, proofs.c.received_at, proofs.c.commitments_digest, accounts.c.commitments_digest)
+        .join(accounts, accounts.c.account == proofs.c.account)
+        .where(current, proofs.c.id.not_in(withdrawn_since))
+        .order_by(proofs.c.received_at.desc(), proofs.c.id.desc())
+    )
+    rows = connection.execute(query).all()
+    moved = {account for account, _, _, proved, held in rows if proved != held}
+    history = _movements(connection, moved) if moved else {}
+    return {
+        account: (proof_id, at)
+        for account, proof_id, at, proved, held in rows
+        if proved == held or kept_by_deposits(proved, *history[account])
+    }
+
+
+def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, list]]:
+    """Account → (the commitments it holds now, its movements oldest first)."""
+    held = connection.execute(select(accounts.c.account, accounts.c.commitments).where(accounts.c.account.in_(names)))
+    history = {name: (zm.AccountCommitments.from_json(text), []) for name, text in held}
+    query = select(movements).where(movements.c.account.in_(names)).order_by(movements.c.id)
+    for row in connection.execute(query):
+        history[row.account][1].append(row)
+    return history
+
+
+def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> bool:
+    """Whether deposits alone took the account from the commitments a proof was checked
+    against (digest `proved`) to `held` (the caller has refused proofs with a withdrawal
+    recorded since their intake, so a withdrawal then a deposit of the same amount, which
+    comes back to the same digest, does not restore standing).
+
+    Walking `moves` back from the latest, each must be a deposit whose digest is the one
+    reached so far (anything else that changed the commitments — a withdrawal, a re-anchor
+    on new attestations — breaks the chain) until the digest before it is `proved`.
+
+    Why a deposit keeps the proved statement. It adds d > 0 to the committed cash and
+    nothing else (`AccountCommitments.deposit`: same blindings, positions unchanged): cash
+    enters equity E, never the requirement R, so E − R ≥ X still holds. A proof of B
+    isolated buckets showed a split of the pinned book into B buckets each with
+    E_k − R_k ≥ X; the new book splits the same way with d added to any one bucket, so the
+    statement (such a split exists, summing to the commitments held) holds for it too.
+    Attested books take no deposits at the ledger (their money moves at the custodian,
+    which attests again: a re-anchor, which ends standing).
+    """
+    digest = commitments_digest(held)
+    for index in range(len(moves) - 1, -1, -1):
+        if digest == proved:
+            return True
+        move = moves[index]
+        if move.commitments_digest != digest or move.amount.startswith("-"):
+            return False
+        if index:
+            digest = moves[index - 1].commitments_digest
+        else:  # before the first movement: what was opened, every movement undone
+            digest = commitments_digest(held.deposit(-sum(Decimal(m.amount) for m in moves)))
+    return digest == proved
 
 
 def silent_accounts(connection: Connection, epoch: int) -> list[str]:
@@ -88,16 +167,30 @@ def silent_accounts(connection: Connection, epoch: int) -> list[str]:
 
 
 def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
-    """Meet the open calls a valid proof answered in time, mark the expired ones overdue."""
-    met, overdue = [], []
+    """Meet the open calls a valid proof answered in time, mark the expired ones overdue.
+
+    A call of epoch E is met by a proof the account stands on at E or at the current margin
+    epoch, received by the deadline. Once E' > E is published, intake refuses E's proofs as
+    superseded (unless --allow-superseded), so without the second rule a call of E could
+    never be met. It answers the call: a proof stands at E' only if intake took it after
+    E' was published (it refuses proofs for params never published), hence after every
+    call of E (calls are issued for the current epoch only), and it speaks for the
+    commitments the ledger holds now, under the params the venue holds now.
+    """
+    current = connection.execute(select(func.max(epochs.c.epoch)).where(epochs.c.kind == "margin")).scalar_one()
     cache: dict[tuple[int, str], dict[str, tuple[int, datetime]]] = {}
+
+    def answer(epoch: int, level: str, account: str) -> tuple[int, datetime] | None:
+        if (epoch, level) not in cache:
+            cache[epoch, level] = standing(connection, epoch, level)
+        return cache[epoch, level].get(account)
+
+    met, overdue = [], []
     for row in connection.execute(select(calls).where(calls.c.status == OPEN).order_by(calls.c.id)).all():
-        key = (row.epoch, row.level)
-        if key not in cache:
-            cache[key] = standing(connection, *key)
-        answer = cache[key].get(row.account)
-        if answer is not None and answer[1] <= row.deadline:
-            values = dict(status=MET, met_by=answer[0], closed_at=answer[1])
+        answers = [answer(epoch, row.level, row.account) for epoch in {row.epoch, current}]
+        earliest = min((a for a in answers if a is not None), key=lambda a: a[1], default=None)
+        if earliest is not None and earliest[1] <= row.deadline:
+            values = dict(status=MET, met_by=earliest[0], closed_at=earliest[1])
         elif now > row.deadline:
             values = dict(status=OVERDUE, closed_at=now)
         else:
@@ -107,12 +200,27 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     return met, overdue
 
 
-def run(ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: datetime | None = None) -> MonitorReport:
-    """Settle the calls, then call every account of the current epoch that does not stand."""
+def run(
+    ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: datetime | None = None,
+    allow_expired: bool = False,
+) -> MonitorReport:
+    """Settle the calls, then call every account of the current epoch that does not stand.
+
+    Refused (`StaleAnchor`) while the current epoch's signed params are outside their
+    validity window, unless `allow_expired`: intake refuses every proof under them then
+    (unless its own `allow_expired`), so no call issued could be met.
+    """
     if deadline.total_seconds() < 0:
         raise zm.InputError("a deadline cannot be in the past")
     now = now or now_utc()
     current = ledger.current_epoch()
+    outside = None if allow_expired else outside_window(current.signed_window(), now)
+    if outside is not None:
+        raise zm.StaleAnchor(
+            f"epoch {current.epoch} is under {outside}: intake refuses every proof under them, so no call "
+            "could be met; publish the next params (ledger publish), or pass --allow-expired-params "
+            "(to ledger submit as well)"
+        )
     current.params().level_factor(level)  # an unknown level would call every account to prove it
     epoch = current.epoch
     with ledger.transaction() as connection:
@@ -134,7 +242,9 @@ def run(ledger: Ledger, deadline: timedelta, *, level: str = MAINTENANCE, now: d
             connection.execute(calls.insert().values(**values))
             issued.append(_call(values))
         still_open = _calls(connection, status=OPEN)
-    return MonitorReport(epoch, level, len(standing_now), issued, met, overdue, still_open)
+        by_status = dict(connection.execute(select(calls.c.status, func.count()).group_by(calls.c.status)).all())
+    counts = {status: by_status.get(status, 0) for status in (OPEN, MET, OVERDUE)}
+    return MonitorReport(epoch, level, len(standing_now), issued, met, overdue, still_open, counts)
 
 
 def list_calls(ledger: Ledger, *, status: str | None = None) -> list[Call]:

@@ -1,0 +1,55 @@
+"""Outside attack on what counts as standing (monitor.standing, kept_by_deposits, settle)
+and on what counts as covering (RiskParams.level_covers)."""
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import deliver
+from tests.models.conftest import account, model, one_underlying_market, option
+from zkmargin.engine.assess import assess
+from zkmargin.engine.params import RiskParams, build_params
+from zkmargin.venue import monitor
+from zkmargin.venue.intake import submit
+
+T0 = datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
+
+
+def at(hours):
+    return T0 + timedelta(hours=hours)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="withdrawn_since trusts movement timestamps: a withdrawal stamped before the proof's received_at "
+    "(Ledger._move takes `at` before it waits for the row lock) but applied after intake read the commitments, "
+    "then an equal deposit, brings the proved digest back and the old proof meets a call issued after it",
+)
+def test_monitor_call_not_met_by_an_older_proof_when_a_backdated_withdrawal_and_equal_deposit_follow_it(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    assert submit(ledger, [inbox], now=lambda: at(0)).rows[0].status == "valid"  # checked against the opening book
+    ledger.withdraw("alice", Decimal(9_000), "wd-raced", now=at(-0.01))  # stamped before intake, applied after
+    issued = monitor.run(ledger, timedelta(hours=2), now=at(1)).issued
+    assert [call.account for call in issued] == ["alice", "bob", "carol"]  # the withdrawal ended alice's standing
+    ledger.deposit("alice", Decimal(9_000), "dep-back", now=at(1.5))
+    monitor.run(ledger, timedelta(hours=2), now=at(2))
+    [alice] = [call for call in monitor.list_calls(ledger) if call.account == "alice"]
+    assert alice.status == "open", f"met by a proof received at {alice.closed_at}, before the call issued at {alice.issued_at}"
+
+
+def test_level_covers_implies_no_lower_requirement_for_any_covered_call_book():
+    """Attempted: a book whose requirement at a covering level is below the covered one
+    (strategy savings, naked rates and factor all per level). None found on a grid."""
+    params = build_params(one_underlying_market(100, S={"kind": "stock"}, C=option("call", 50)), model("standard"))
+    document = params.document()
+    document["level_rates"] = {"initial": {"addon_long": [500_000, 5_000], "addon_short": [200_000, 5_000]}}
+    document["strategies"][0]["level_rates"] = {"initial": 125_000}
+    raised = RiskParams(**document)
+    assert raised.level_covers("initial", "maintenance")
+    for stock, calls in itertools.product(range(-300, 301, 50), range(-4, 5)):
+        book = account(0, {"S": stock, "C": calls})
+        initial, maintenance = (assess(book, raised, level=level).requirement for level in ("initial", "maintenance"))
+        assert initial >= maintenance, (stock, calls, initial, maintenance)

@@ -59,11 +59,6 @@ def test_level_covers_implies_no_lower_requirement_for_any_covered_call_book():
         assert initial >= maintenance, (stock, calls, initial, maintenance)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema v3 migration marks the earlier of two same-bytes valid rows invalid without repointing "
-    "calls.met_by (or challenges.used_by): a call stays met by a proof the ledger now calls invalid",
-)
 def test_ledger_init_keeps_the_proof_a_call_was_met_by_valid_when_upgrading_version_2(ledger_url):
     ledger = Ledger(ledger_url)
     with ledger.transaction(initialised=False) as connection:
@@ -88,12 +83,6 @@ def test_ledger_init_keeps_the_proof_a_call_was_met_by_valid_when_upgrading_vers
     assert status == "valid"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settle meets an epoch-1 call with a proof under epoch 2 received before epoch 2 is valid: the "
-    "CLOCK_SKEW opening (publish and intake) plus 'current epoch answers old calls' lets tomorrow's lighter "
-    "params meet today's call while today's params are still in force",
-)
 def test_monitor_call_not_met_under_params_not_yet_valid_when_a_lighter_epoch_opens_early(venue, tmp_path):
     ledger, inbox = venue
     dan = portfolio(1_000, account="dan", FUT=1)  # short under today's params (crash loss 3,000)

@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
+from zkmargin.canonical import parse_timestamp
 from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
@@ -175,9 +176,13 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     never be met. It answers the call: a proof stands at E' only if intake took it after
     E' was published (it refuses proofs for params never published), hence after every
     call of E (calls are issued for the current epoch only), and it speaks for the
-    commitments the ledger holds now, under the params the venue holds now.
+    commitments the ledger holds now, under the params the venue holds now. It counts only
+    if received once E' is in force (its signed window open, without the clock-skew
+    allowance intake gives): until then E's params rule, and a lighter E' published early
+    must not meet E's calls.
     """
     current = connection.execute(select(func.max(epochs.c.epoch)).where(epochs.c.kind == "margin")).scalar_one()
+    in_force = _valid_from(connection, current)
     cache: dict[tuple[int, str], dict[str, tuple[int, datetime]]] = {}
 
     def answer(epoch: int, level: str, account: str) -> tuple[int, datetime] | None:
@@ -187,7 +192,10 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
 
     met, overdue = [], []
     for row in connection.execute(select(calls).where(calls.c.status == OPEN).order_by(calls.c.id)).all():
-        answers = [answer(epoch, row.level, row.account) for epoch in {row.epoch, current}]
+        answers = [answer(row.epoch, row.level, row.account)]
+        if current != row.epoch:
+            later = answer(current, row.level, row.account)
+            answers.append(later if later is not None and (in_force is None or later[1] >= in_force) else None)
         earliest = min((a for a in answers if a is not None), key=lambda a: a[1], default=None)
         if earliest is not None and earliest[1] <= row.deadline:
             values = dict(status=MET, met_by=earliest[0], closed_at=earliest[1])
@@ -198,6 +206,14 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
         connection.execute(calls.update().where(calls.c.id == row.id).values(**values))
         (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
     return met, overdue
+
+
+def _valid_from(connection: Connection, epoch: int | None) -> datetime | None:
+    """When the params of margin `epoch` come into force, if they are signed."""
+    if epoch is None:
+        return None
+    stamp = epoch_params(connection, epoch).epoch
+    return None if stamp is None else parse_timestamp(stamp.valid_from)
 
 
 def run(

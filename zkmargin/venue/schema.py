@@ -33,6 +33,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     exists,
+    func,
     inspect,
     select,
 )
@@ -205,7 +206,8 @@ def _one_valid_row_v3(connection: Connection) -> None:
     held by the database against racing intakes. Rows two intakes doubled before it are
     settled first as intake would have: of two valid proofs for an account, epoch and level,
     the newer supersedes the older; of two valid rows of the same bytes, the later stands
-    and the earlier becomes `invalid`, saying why."""
+    and the earlier becomes `invalid`, saying why, and a call it met or a challenge it
+    answered points at the later one."""
     valid = proofs.c.status == VALID
     newer = proofs.alias("newer")
     same_standing = (newer.c.account == proofs.c.account) & (newer.c.epoch == proofs.c.epoch) & (
@@ -217,6 +219,14 @@ def _one_valid_row_v3(connection: Connection) -> None:
         .values(superseded=True)
     )
     same_bytes = (newer.c.file_digest == proofs.c.file_digest) & (newer.c.status == VALID) & (newer.c.id > proofs.c.id)
+    doubled = select(proofs.c.id).where(valid, exists().where(same_bytes))
+    for table, reference in ((calls, calls.c.met_by), (challenges, challenges.c.used_by)):
+        # a call met (a challenge answered) by the row about to be invalid points at the copy that stands
+        survivor = select(func.max(newer.c.id)).where(
+            newer.c.status == VALID,
+            newer.c.file_digest == select(proofs.c.file_digest).where(proofs.c.id == reference).scalar_subquery(),
+        )
+        connection.execute(table.update().where(reference.in_(doubled)).values({reference.name: survivor.scalar_subquery()}))
     connection.execute(
         proofs.update()
         .where(valid, exists().where(same_bytes))

@@ -12,7 +12,8 @@ from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
 from zkmargin.venue import schema
-from zkmargin.venue.ledger import ConflictingWrite, Ledger, database_url
+from zkmargin.venue.database import ConflictingWrite, database_url
+from zkmargin.venue.ledger import Ledger
 
 PARAMS = small_params()
 

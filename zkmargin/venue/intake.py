@@ -49,7 +49,8 @@ from zkmargin.anchors.signed_params import require_params_role
 from zkmargin.files import files_under, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
-from zkmargin.venue.ledger import ConflictingWrite, Epoch, Ledger, now_utc, outside_window
+from zkmargin.venue.database import ConflictingWrite, now_utc
+from zkmargin.venue.ledger import Epoch, Ledger, outside_window
 from zkmargin.venue.monitor import Call, settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID

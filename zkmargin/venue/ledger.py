@@ -2,12 +2,8 @@
 
 `Ledger(url)` opens SQLite (a path, default `zkmargin.db`) or PostgreSQL
 (`postgresql://…`, through psycopg 3); `$ZKMARGIN_DB` supplies the URL when none is given.
-Every write is one transaction:
-
-- SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every
-  transaction starts with `BEGIN IMMEDIATE`, so two writers queue instead of both reading
-  the same balance and one of them losing its update.
-- PostgreSQL locks the account row (`SELECT … FOR UPDATE`) before moving its money.
+Every write is one transaction (database.py: SQLite's `BEGIN IMMEDIATE` queues writers);
+PostgreSQL locks the account row (`SELECT … FOR UPDATE`) before moving its money.
 
 A money movement carries a caller-supplied reference, unique in the database: the same
 deposit sent twice (a retry, a replayed script) is refused, never credited twice.
@@ -20,13 +16,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event, func, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import zkmargin as zm
 from zkmargin.anchors.signed_params import CLOCK_SKEW
@@ -36,69 +31,8 @@ from zkmargin.jsonio import check_label
 from zkmargin.units import plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row
+from zkmargin.venue.database import LOST_RACE, ConflictingWrite, database_url, engine_for, first_line, now_utc
 from zkmargin.venue.schema import accounts, epochs, movements
-
-DEFAULT_DATABASE = "zkmargin.db"
-BUSY_TIMEOUT_SECONDS = 30
-"""How long a SQLite writer waits for another one before giving up."""
-
-
-class ConflictingWrite(LedgerError):
-    """A uniqueness constraint, or PostgreSQL's deadlock detector, refused a write that raced
-    another writer's; the other one committed, so trying again sees its rows."""
-
-
-_LOST_RACE = ("40001", "40P01")
-"""PostgreSQL's serialization failure and deadlock: the transaction lost to another one."""
-
-
-def _first_line(error: DBAPIError) -> str:
-    return (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def database_url(target: str | os.PathLike | None = None) -> str:
-    """The SQLAlchemy URL for a path or URL, `$ZKMARGIN_DB`, or ./zkmargin.db."""
-    target = str(target or os.environ.get("ZKMARGIN_DB") or DEFAULT_DATABASE)
-    if not target.isprintable():  # a shell passes bytes that are not UTF-8 as lone surrogates
-        raise LedgerError(f"database {target!r}: not a printable UTF-8 path or URL")
-    if "://" not in target:
-        return f"sqlite:///{target}"
-    scheme, rest = target.split("://", 1)
-    if scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
-    return target
-
-
-def _engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-            event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "begin", _sqlite_begin)
-            return engine
-        return create_engine(parsed, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError, ImportError) as error:
-        raise LedgerError(f"cannot use database {url!r}: {error}") from None
-
-
-def _sqlite_connect(dbapi_connection, _record) -> None:
-    # Let SQLAlchemy's "begin" event open transactions (pysqlite's own BEGIN is deferred).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
 
 def commitments_digest(commitments: zm.AccountCommitments) -> str:
     return hashlib.sha256(commitments.model_dump_json().encode()).hexdigest()
@@ -148,7 +82,7 @@ class Ledger:
 
     def __init__(self, target: str | os.PathLike | None = None) -> None:
         self.url = database_url(target)
-        self.engine = _engine(self.url)
+        self.engine = engine_for(self.url)
 
     def __repr__(self) -> str:
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -175,11 +109,11 @@ class Ledger:
                         )
                 yield connection
         except IntegrityError as error:
-            raise ConflictingWrite(f"another writer got there first ({_first_line(error)}); run the command again") from None
+            raise ConflictingWrite(f"another writer got there first ({first_line(error)}); run the command again") from None
         except DBAPIError as error:
-            if getattr(error.orig, "sqlstate", None) in _LOST_RACE:
-                raise ConflictingWrite(f"another writer got in the way ({_first_line(error)}); run the command again") from None
-            raise LedgerError(f"database error: {_first_line(error)}") from None
+            if getattr(error.orig, "sqlstate", None) in LOST_RACE:
+                raise ConflictingWrite(f"another writer got in the way ({first_line(error)}); run the command again") from None
+            raise LedgerError(f"database error: {first_line(error)}") from None
 
     def _missing_file(self) -> bool:
         """A SQLite path that does not exist (connecting would create an empty file there)."""

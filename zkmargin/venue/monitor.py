@@ -27,7 +27,8 @@ from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
 from zkmargin.canonical import parse_timestamp
-from zkmargin.venue.ledger import Ledger, commitments_digest, now_utc, outside_window
+from zkmargin.venue.database import now_utc
+from zkmargin.venue.ledger import Ledger, commitments_digest, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"

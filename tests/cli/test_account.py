@@ -109,6 +109,14 @@ def test_withdraw_undoes_deposit_when_amounts_equal(invoke, workdir):
     assert zm.AccountCommitments.load(workdir / "alice.account.json") == before
 
 
+def test_account_deposit_prints_a_plain_amount_when_given_in_exponent_notation(invoke, workdir):
+    result = invoke("account", "deposit", "alice.account.json", "1e3")
+    assert result.exit_code == 0
+    assert result.output.strip() == "alice.account.json: committed cash of alice moved by 1,000"
+    withdrawn = invoke("account", "withdraw", "alice.account.json", "2.5e2", "--json")
+    assert json.loads(withdrawn.output)["moved"] == "-250"
+
+
 def test_account_deposit_exits_2_when_amount_negative_or_file_missing(invoke, workdir):
     negative = invoke("account", "deposit", "alice.account.json", "--", "-5")
     assert negative.exit_code == 2

@@ -23,6 +23,7 @@ from zkmargin.cli.options import (
 )
 from zkmargin.console import shown
 from zkmargin.files import exclusive
+from zkmargin.units import plain
 
 
 @click.group(
@@ -106,6 +107,7 @@ def _move_committed_cash(path: Path, amount: Decimal, as_json: bool) -> None:
     with blame(path), exclusive(path) as target:
         commitments = zm.AccountCommitments.load(target)
         commitments.deposit(amount).save(target, overwrite=True)
+    amount = plain(amount)  # it fitted the committed cash, so it has few digits to write out
     if as_json:
         emit_json({"account": commitments.account, "file": str(path), "moved": amount})
     else:

@@ -359,6 +359,11 @@ def _account_row(connection: Connection, name: str, *, lock: bool = False) -> Ac
     return account_row(row)
 
 
+def epoch_at(connection: Connection, epoch: int) -> Epoch:
+    """Epoch number `epoch` as published."""
+    return _as_epoch(connection.execute(select(epochs).where(epochs.c.epoch == epoch)).one())
+
+
 def _as_epoch(row) -> Epoch:
     get = row.__getitem__ if isinstance(row, dict) else row._mapping.__getitem__
     return Epoch(get("epoch"), get("kind"), get("params_digest"), get("published_at"), get("params"))

@@ -26,9 +26,8 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
-from zkmargin.canonical import parse_timestamp
 from zkmargin.venue.database import now_utc
-from zkmargin.venue.ledger import Ledger, commitments_digest, outside_window
+from zkmargin.venue.ledger import Ledger, commitments_digest, epoch_at, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"
@@ -80,17 +79,12 @@ def covering_levels(params: zm.RiskParams, level: str) -> list[str]:
     return [proved for proved in params.levels if params.level_covers(proved, level)]
 
 
-def epoch_params(connection: Connection, epoch: int) -> zm.RiskParams:
-    text = connection.execute(select(epochs.c.params).where(epochs.c.epoch == epoch)).scalar_one()
-    return zm.RiskParams.from_json(text, what=f"params of epoch {epoch}")
-
-
 def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[int, datetime]]:
     """Account → (proof id, received at) of the earliest valid proof it stands on at `epoch`
     and `level`: a proof at any level that covers `level` under the epoch's params counts,
     checked against the commitments the ledger holds now or against ones that only deposits
     turned into them, with no withdrawal recorded since it was received (`kept_by_deposits`)."""
-    levels = covering_levels(epoch_params(connection, epoch), level)
+    levels = covering_levels(epoch_at(connection, epoch).params(), level)
     current = and_(
         proofs.c.epoch == epoch,
         proofs.c.level.in_(levels),
@@ -211,10 +205,8 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
 
 def _valid_from(connection: Connection, epoch: int | None) -> datetime | None:
     """When the params of margin `epoch` come into force, if they are signed."""
-    if epoch is None:
-        return None
-    stamp = epoch_params(connection, epoch).epoch
-    return None if stamp is None else parse_timestamp(stamp.valid_from)
+    window = None if epoch is None else epoch_at(connection, epoch).signed_window()
+    return None if window is None else window[0]
 
 
 def run(

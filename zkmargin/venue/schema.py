@@ -219,7 +219,8 @@ def _one_valid_row_v3(connection: Connection) -> None:
         .values(superseded=True)
     )
     same_bytes = (newer.c.file_digest == proofs.c.file_digest) & (newer.c.status == VALID) & (newer.c.id > proofs.c.id)
-    doubled = select(proofs.c.id).where(valid, exists().where(same_bytes))
+    doubled_row = valid & exists().where(same_bytes)
+    doubled = select(proofs.c.id).where(doubled_row)
     for table, reference in ((calls, calls.c.met_by), (challenges, challenges.c.used_by)):
         # a call met (a challenge answered) by the row about to be invalid points at the copy that stands
         survivor = select(func.max(newer.c.id)).where(
@@ -229,7 +230,7 @@ def _one_valid_row_v3(connection: Connection) -> None:
         connection.execute(table.update().where(reference.in_(doubled)).values({reference.name: survivor.scalar_subquery()}))
     connection.execute(
         proofs.update()
-        .where(valid, exists().where(same_bytes))
+        .where(doubled_row)
         .values(status=INVALID, reason="the same bytes were recorded valid again by an intake running at the same time")
     )
     connection.exec_driver_sql(ONE_VALID_ROW_PER_FILE)

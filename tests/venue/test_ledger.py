@@ -142,6 +142,15 @@ def test_ledger_export_account_writes_current_commitments_when_asked(ledger, tmp
         ledger.export_account("alice", path)
 
 
+def version_2_ledger(connection, published_at: datetime) -> None:
+    """The schema as version 2 left it, with margin epoch 1 published: what the v3 migration upgrades."""
+    schema.metadata.create_all(connection, tables=[schema.schema_version])
+    for migration in schema.MIGRATIONS[:2]:
+        migration(connection)
+    connection.execute(schema.schema_version.insert().values(version=2))
+    connection.execute(schema.epochs.insert().values(epoch=1, kind="margin", params_digest="ab", params="{}", published_at=published_at))
+
+
 def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_version_2(ledger_url):
     ledger = Ledger(ledger_url)
     at = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -150,11 +159,7 @@ def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_versi
         ("bob-1.json", "b" * 64, "bob"), ("bob-2.json", "c" * 64, "bob"),
     ]
     with ledger.transaction(initialised=False) as connection:
-        schema.metadata.create_all(connection, tables=[schema.schema_version])
-        for migration in schema.MIGRATIONS[:2]:
-            migration(connection)
-        connection.execute(schema.schema_version.insert().values(version=2))
-        connection.execute(schema.epochs.insert().values(epoch=1, kind="margin", params_digest="ab", params="{}", published_at=at))
+        version_2_ledger(connection, at)
         connection.execute(schema.proofs.insert(), [
             dict(file=file, file_digest=digest, account=account, epoch=1, level="maintenance", status="valid",
                  superseded=False, received_at=at)

@@ -396,7 +396,8 @@ def test_ledger_publish_refuses_unsigned_params_when_the_ledger_has_a_signed_iss
     unsigned = small_params(FUT=STRESSED_FUT)
     refusal = (
         r"^params: unsigned, but this ledger's params issuer is 'venue-a' \(ledger epoch 1\): sign them "
-        r"\(zkmargin params sign\), or publish with --new-issuer to leave signed params behind deliberately$"
+        r"\(zkmargin params sign\), or leave signed params behind deliberately with `zkmargin ledger publish "
+        r"--new-issuer` \(margin params\)$"
     )
     with pytest.raises(LedgerError, match=refusal):
         ledger.publish(unsigned)
@@ -407,7 +408,9 @@ def test_ledger_publish_refuses_unsigned_params_when_the_ledger_has_a_signed_iss
     ledger.close()
 
 
-def test_cli_ledger_publish_refuses_allow_unsigned_params_with_exit_2_when_the_ledger_is_signed(ledger_url, venue_key, tmp_path):
+def test_cli_ledger_publish_and_monitor_stress_refuse_allow_unsigned_params_with_exit_2_when_the_ledger_is_signed(
+    ledger_url, venue_key, tmp_path
+):
     from click.testing import CliRunner
 
     from zkmargin.cli import cli
@@ -423,8 +426,11 @@ def test_cli_ledger_publish_refuses_allow_unsigned_params_with_exit_2_when_the_l
 
     assert runner.invoke(cli, ["ledger", "init", "--db", ledger_url]).exit_code == 0
     assert publish("--params", str(tmp_path / "signed.json"), "--trust", str(tmp_path / "venue.pub.json")).exit_code == 0
-    refused = publish("--params", str(tmp_path / "unsigned.json"), "--allow-unsigned")
-    assert refused.exit_code == 2
-    assert "unsigned, but this ledger's params issuer is 'venue-a'" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
-    assert publish("--params", str(tmp_path / "unsigned.json"), "--allow-unsigned", "--new-issuer").exit_code == 0
+    unsigned = ("--params", str(tmp_path / "unsigned.json"), "--allow-unsigned")
+    for refused in (publish(*unsigned), runner.invoke(cli, ["monitor", "stress", "--db", ledger_url, *unsigned])):
+        assert refused.exit_code == 2
+        assert "unsigned, but this ledger's params issuer is 'venue-a'" in refused.stderr
+        # stress has no --new-issuer: a hand-over is a margin epoch, and the message names its command
+        assert "`zkmargin ledger publish --new-issuer`" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert publish(*unsigned, "--new-issuer").exit_code == 0

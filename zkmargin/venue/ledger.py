@@ -307,7 +307,7 @@ def _require_the_ledgers_issuer(connection: Connection, stamp: zm.ParamsEpoch) -
         raise LedgerError(
             f"params: signed by {stamp.issuer!r}, but this ledger's params issuer is {latest.issuer!r} (ledger epoch "
             f"{latest.epoch}); a trusted key is not a params issuer. If the venue now signs as {stamp.issuer!r}, "
-            "publish with --new-issuer"
+            "hand the ledger over with `zkmargin ledger publish --new-issuer` (margin params)"
         )
 
 
@@ -318,7 +318,8 @@ def _require_unsigned_ledger(connection: Connection) -> None:
     if latest is not None and latest.issuer is not None:
         raise LedgerError(
             f"params: unsigned, but this ledger's params issuer is {latest.issuer!r} (ledger epoch {latest.epoch}): sign "
-            "them (zkmargin params sign), or publish with --new-issuer to leave signed params behind deliberately"
+            "them (zkmargin params sign), or leave signed params behind deliberately with `zkmargin ledger publish "
+            "--new-issuer` (margin params)"
         )
 
 

@@ -5,7 +5,6 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 import zkmargin as zm
@@ -26,12 +25,6 @@ def at(hours):
     return T0 + timedelta(hours=hours)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="withdrawn_since trusts movement timestamps: a withdrawal stamped before the proof's received_at "
-    "(Ledger._move takes `at` before it waits for the row lock) but applied after intake read the commitments, "
-    "then an equal deposit, brings the proved digest back and the old proof meets a call issued after it",
-)
 def test_monitor_call_not_met_by_an_older_proof_when_a_backdated_withdrawal_and_equal_deposit_follow_it(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")
@@ -98,12 +91,6 @@ def test_monitor_call_not_met_under_params_not_yet_valid_when_a_lighter_epoch_op
     assert call.status == "open", f"epoch {call.epoch}'s call met at {call.closed_at} under params valid from {deadline}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake stamps received_at when the chunk starts (and keeps it across RACES_LOST retries) but reads "
-    "the commitments later: a withdrawal applied in between is 'after' a proof checked against the book it "
-    "left, which loses standing for good (the same bytes are then 'already recorded')",
-)
 def test_monitor_keeps_standing_when_the_proof_was_checked_against_the_book_after_a_withdrawal(venue, venue_files):
     ledger, inbox = venue
     ledger.withdraw("alice", Decimal(1_000), "wd-in-flight", now=at(0.01))  # applied before intake reads alice

@@ -84,8 +84,10 @@ def open_attested(
         values = dict(commitments=commitments.to_json(), commitments_digest=digest, attestation=document, updated_at=at)
         if held is None:
             connection.execute(accounts.insert().values(account=account, opened_at=at, **values))
-        else:
-            connection.execute(accounts.update().where(accounts.c.account == account).values(**values))
+        else:  # a new book: proofs checked against the one it replaces lose their standing
+            connection.execute(
+                accounts.update().where(accounts.c.account == account).values(book_version=held.book_version + 1, **values)
+            )
         for attestation in ordered:  # a refusal here rolls the account back too
             if attestation.digest() not in {a.digest() for a in current}:
                 _require_recent(attestation, at, max_attestation_age)

@@ -11,7 +11,7 @@ import zkmargin as zm
 from tests.conftest import deliver
 from tests.models.conftest import account, model, one_underlying_market, option
 from tests.proofs.conftest import portfolio, small_params
-from tests.venue.test_ledger import version_2_ledger
+from tests.venue.test_ledger import ledger_at_version
 from zkmargin.engine.assess import assess
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.venue import monitor, schema
@@ -56,7 +56,7 @@ def test_level_covers_implies_no_lower_requirement_for_any_covered_call_book():
 def test_ledger_init_keeps_the_proof_a_call_was_met_by_valid_when_upgrading_version_2(ledger_url):
     ledger = Ledger(ledger_url)
     with ledger.transaction(initialised=False) as connection:
-        version_2_ledger(connection, T0)
+        ledger_at_version(connection, 2, T0)
         connection.execute(schema.accounts.insert().values(
             account="alice", commitments="{}", commitments_digest="c" * 64, attestation=None, opened_at=T0, updated_at=T0))
         copy = dict(file="alice.json", file_digest="a" * 64, account="alice", epoch=1, level="maintenance",

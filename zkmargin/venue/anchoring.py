@@ -8,7 +8,9 @@
   old book sent again (`OutOfOrder`), unless it is the very attestation already held.
   A re-anchor names every custodian the ledger holds for the account: a custodian's part
   of the book (a loan, say) leaves only through that custodian's own newer attestation
-  (of an empty book, when it holds nothing any more), never by being left out. A new
+  (of an empty book, when it holds nothing any more), never by being left out. A
+  re-anchor raises the account's book version, even onto the same commitments: a proof
+  rests on the attestations it names, so none made before it stands any more. A new
   attestation is refused when dated more than `CLOCK_SKEW` ahead of the ledger's clock or
   more than `max_attestation_age` (default `DEFAULT_MAX_ATTESTATION_AGE`) behind it: the
   sequence numbers only stop a book older than the one this ledger holds.

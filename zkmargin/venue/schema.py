@@ -83,8 +83,8 @@ accounts = Table(
     Column("attestation", Text, nullable=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    # Schema v4: how many times the commitments changed since the account opened (each
-    # movement, each re-anchor), so proofs and withdrawals are ordered by the book they saw.
+    # Schema v4: how many times the book changed since the account opened (each movement,
+    # each re-anchor), so proofs and withdrawals are ordered by the book they saw.
     Column("book_version", Integer, nullable=False, server_default=text("0")),
 )
 
@@ -98,7 +98,9 @@ movements = Table(
     Column("amount", String(64), nullable=False),  # signed decimal text: exact on every dialect
     Column("commitments_digest", String(64), nullable=False),  # the account's, after this movement
     Column("at", UtcDateTime, nullable=False),  # when it was recorded: for display, never for order
-    Column("book_version", Integer, nullable=False, server_default=text("0")),  # the account's, after this movement
+    # Schema v4: the account's book version after this movement (UNIQUE per account). The
+    # DEFAULT only lets ALTER TABLE add the column to a filled table, which v4 then numbers.
+    Column("book_version", Integer, nullable=False, server_default=text("0")),
 )
 
 epochs = Table(

@@ -182,7 +182,7 @@ def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_versi
     ]
 
 
-def test_ledger_init_keeps_every_account_standing_as_timestamps_ordered_it_when_upgrading_version_3(ledger_url):
+def test_ledger_init_keeps_standing_as_timestamps_ordered_it_unless_they_misplaced_the_proof_when_upgrading_version_3(ledger_url):
     at = datetime(2026, 12, 1, tzinfo=timezone.utc)
     received = at + timedelta(hours=2)
     stories = {  # account → its movements (signed amount, hours after `at`); its proof arrives at hour 2
@@ -191,7 +191,11 @@ def test_ledger_init_keeps_every_account_standing_as_timestamps_ordered_it_when_
         "carol": [(-1_000, 3)],  # a withdrawal after the proof ends it
         "dave": [(-1_000, 3), (1_000, 4)],  # even when an equal deposit brings the proved book back
         "erin": [(-1_000, 1)],  # a withdrawal before the proof does not
+        "frank": [(-1_000, 1), (1_000, 3)],  # v3 stood him on the bug below: no longer
     }
+    # frank's withdrawal was stamped before his proof arrived but applied after intake read
+    # his book (the race v4 ends): the proof was checked against the opening book
+    misplaced = {"frank": 0}
     ledger = Ledger(ledger_url)
     with ledger.transaction(initialised=False) as connection:
         ledger_at_version(connection, 3, at, PARAMS.to_json())
@@ -208,7 +212,7 @@ def test_ledger_init_keeps_every_account_standing_as_timestamps_ordered_it_when_
                      at=at + timedelta(hours=hours))
                 for n, ((amount, hours), book) in enumerate(zip(moves, books[1:]))
             ])
-            proved = books[sum(at + timedelta(hours=hours) < received for _, hours in moves)]
+            proved = books[misplaced.get(name, sum(at + timedelta(hours=hours) < received for _, hours in moves))]
             connection.execute(schema.proofs.insert().values(
                 file=f"{name}.json", file_digest=name[0] * 64, account=name, epoch=1, level="maintenance", status="valid",
                 superseded=False, commitments_digest=commitments_digest(proved), received_at=received))
@@ -222,8 +226,8 @@ def test_ledger_init_keeps_every_account_standing_as_timestamps_ordered_it_when_
             .where(schema.movements.c.account == "dave").order_by(schema.movements.c.id)
         ).all()
     ledger.close()
-    assert sorted(standing) == ["alice", "bob", "erin"]  # as schema v3 ordered them, by timestamps
-    assert proved_versions == {"alice": 1, "bob": 0, "carol": 0, "dave": 0, "erin": 1}
+    assert sorted(standing) == ["alice", "bob", "erin"]
+    assert proved_versions == {"alice": 1, "bob": 0, "carol": 0, "dave": 0, "erin": 1, "frank": 1}
     assert [tuple(row) for row in daves] == [("dave-0", 1), ("dave-1", 2), ("dave-2", 3)]
 
 

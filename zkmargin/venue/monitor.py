@@ -9,7 +9,9 @@ the proved statement true); a withdrawal after the proof, or a re-anchor, ends i
 standing. "After" is in the account's book version (the proof row keeps the version of
 the commitments it was checked against, each movement the version it produced), never in
 timestamps: a movement's is taken before it waits for the account's lock, a proof's when
-its intake chunk starts, so neither says which book the other saw. `run` gives every account of the current epoch that does not stand and has no
+its intake chunk starts, so neither says which book the other saw.
+
+`run` gives every account of the current epoch that does not stand and has no
 pending call a call — "prove L margin for epoch E by D"; a valid proof received by D
 meets it — one for epoch E, or for the current margin epoch once a later one superseded
 E; a call still open after D is overdue, listed for liquidation, and stays so. An account

@@ -265,7 +265,10 @@ def _book_versions_v4(connection: Connection) -> None:
     Existing movements are numbered per account in the order they were recorded, each
     account's version is its count of movements, and each proof checked against an
     account's commitments gets the version the timestamps implied (the movements recorded
-    before it was received), so every account stands after the upgrade as it stood before."""
+    before it was received), so every account stands after the upgrade as it stood before
+    — except on a proof the timestamps misplaced against a movement (the race this version
+    ends): standing compares the digests too, and the book at that version is not the one
+    the proof was checked against."""
     _add_columns(connection, _LATER_COLUMNS[accounts] + _LATER_COLUMNS[movements] + _LATER_COLUMNS[proofs])
     earlier = movements.alias("earlier")
     connection.execute(movements.update().values(book_version=(

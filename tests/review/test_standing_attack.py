@@ -5,14 +5,13 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 import zkmargin as zm
 from tests.conftest import deliver
 from tests.models.conftest import account, model, one_underlying_market, option
 from tests.proofs.conftest import portfolio, small_params
-from tests.venue.test_ledger import version_2_ledger
+from tests.venue.test_ledger import ledger_at_version
 from zkmargin.engine.assess import assess
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.venue import monitor, schema
@@ -26,12 +25,6 @@ def at(hours):
     return T0 + timedelta(hours=hours)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="withdrawn_since trusts movement timestamps: a withdrawal stamped before the proof's received_at "
-    "(Ledger._move takes `at` before it waits for the row lock) but applied after intake read the commitments, "
-    "then an equal deposit, brings the proved digest back and the old proof meets a call issued after it",
-)
 def test_monitor_call_not_met_by_an_older_proof_when_a_backdated_withdrawal_and_equal_deposit_follow_it(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")
@@ -63,7 +56,7 @@ def test_level_covers_implies_no_lower_requirement_for_any_covered_call_book():
 def test_ledger_init_keeps_the_proof_a_call_was_met_by_valid_when_upgrading_version_2(ledger_url):
     ledger = Ledger(ledger_url)
     with ledger.transaction(initialised=False) as connection:
-        version_2_ledger(connection, T0)
+        ledger_at_version(connection, 2, T0)
         connection.execute(schema.accounts.insert().values(
             account="alice", commitments="{}", commitments_digest="c" * 64, attestation=None, opened_at=T0, updated_at=T0))
         copy = dict(file="alice.json", file_digest="a" * 64, account="alice", epoch=1, level="maintenance",
@@ -98,12 +91,6 @@ def test_monitor_call_not_met_under_params_not_yet_valid_when_a_lighter_epoch_op
     assert call.status == "open", f"epoch {call.epoch}'s call met at {call.closed_at} under params valid from {deadline}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake stamps received_at when the chunk starts (and keeps it across RACES_LOST retries) but reads "
-    "the commitments later: a withdrawal applied in between is 'after' a proof checked against the book it "
-    "left, which loses standing for good (the same bytes are then 'already recorded')",
-)
 def test_monitor_keeps_standing_when_the_proof_was_checked_against_the_book_after_a_withdrawal(venue, venue_files):
     ledger, inbox = venue
     ledger.withdraw("alice", Decimal(1_000), "wd-in-flight", now=at(0.01))  # applied before intake reads alice

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 import zkmargin as zm
 from tests.anchors.conftest import claiming
-from tests.proofs.conftest import portfolio, small_params
 from tests.conftest import STRESSED_FUT, deliver
+from tests.proofs.conftest import portfolio, small_params
 from zkmargin.errors import LedgerError, OutOfOrder, UntrustedSignature
-from zkmargin.venue import schema
+from zkmargin.venue import monitor, schema
 from zkmargin.venue.anchoring import consume_challenge, issue_challenge, open_attested
 from zkmargin.venue.intake import submit
 from zkmargin.venue.ledger import Ledger
@@ -116,6 +116,23 @@ def test_open_attested_refuses_older_sequence_when_newer_is_held(venue, custodia
     with pytest.raises(OutOfOrder, match="already holds its attestation 2"):
         open_attested(ledger, [custodians["a1"], custodians["b1"]], trust)
     assert ledger.account("dave").attestations[0].sequence == 2
+
+
+def test_monitor_calls_again_when_an_attested_account_is_re_anchored_on_the_same_commitments(venue, custodians):
+    ledger, inbox = venue
+    trust = custodians["trust"]
+    open_attested(ledger, [custodians["a1"], custodians["b1"]], trust)
+    deliver(custodians["root"], inbox, "dave.attested.proof.json")
+    assert [row.status for row in submit(ledger, [inbox], trust=trust).rows] == ["valid"]
+    assert "dave" not in [call.account for call in monitor.run(ledger, timedelta(hours=2)).issued]
+    again = custodians["a1"].model_copy(update={"sequence": 2})  # A attests the very same commitments again
+    again = again.model_copy(update={"signature": custodians["keys"]["a"].sign(again.message())})
+    before = ledger.account("dave")
+    assert open_attested(ledger, [again, custodians["b1"]], trust)
+    after = ledger.account("dave")
+    assert (after.commitments_digest, after.book_version) == (before.commitments_digest, before.book_version + 1)
+    # the proof rests on attestation 1 of A, which intake now refuses: it stands no more
+    assert [call.account for call in monitor.run(ledger, timedelta(hours=2)).issued] == ["dave"]
 
 
 def test_open_attested_refuses_an_attestation_when_older_than_the_max_age(venue, custodians):

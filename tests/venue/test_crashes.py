@@ -47,6 +47,7 @@ def test_ledger_deposits_land_exactly_once_when_sent_from_parallel_processes(ven
     after = Point.from_bytes(decode_base64(ledger.account("alice").commitments.collateral))
     assert after == before + credited * PedersenGens().B
     assert sorted(m.reference for m in ledger.movements()) == sorted(f"wire-{n}" for n in range(24))
+    assert ledger.account("alice").book_version == 24  # each movement raised it once, under the row lock
 
 
 def _proof_count(ledger: Ledger) -> int:

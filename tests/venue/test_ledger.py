@@ -1,5 +1,5 @@
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -11,9 +11,9 @@ from zkmargin.errors import LedgerError, ReplayedMovement
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
-from zkmargin.venue import schema
+from zkmargin.venue import monitor, schema
 from zkmargin.venue.database import ConflictingWrite, database_url
-from zkmargin.venue.ledger import Ledger
+from zkmargin.venue.ledger import Ledger, commitments_digest
 
 PARAMS = small_params()
 
@@ -142,13 +142,16 @@ def test_ledger_export_account_writes_current_commitments_when_asked(ledger, tmp
         ledger.export_account("alice", path)
 
 
-def version_2_ledger(connection, published_at: datetime) -> None:
-    """The schema as version 2 left it, with margin epoch 1 published: what the v3 migration upgrades."""
+def ledger_at_version(connection, version: int, published_at: datetime, params: str = "{}") -> None:
+    """The schema as migration `version` left it, with margin epoch 1 published (`params`):
+    what the later migrations upgrade."""
     schema.metadata.create_all(connection, tables=[schema.schema_version])
-    for migration in schema.MIGRATIONS[:2]:
+    for migration in schema.MIGRATIONS[:version]:
         migration(connection)
-    connection.execute(schema.schema_version.insert().values(version=2))
-    connection.execute(schema.epochs.insert().values(epoch=1, kind="margin", params_digest="ab", params="{}", published_at=published_at))
+    connection.execute(schema.schema_version.insert().values(version=version))
+    connection.execute(
+        schema.epochs.insert().values(epoch=1, kind="margin", params_digest="ab", params=params, published_at=published_at)
+    )
 
 
 def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_version_2(ledger_url):
@@ -159,13 +162,13 @@ def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_versi
         ("bob-1.json", "b" * 64, "bob"), ("bob-2.json", "c" * 64, "bob"),
     ]
     with ledger.transaction(initialised=False) as connection:
-        version_2_ledger(connection, at)
+        ledger_at_version(connection, 2, at)
         connection.execute(schema.proofs.insert(), [
             dict(file=file, file_digest=digest, account=account, epoch=1, level="maintenance", status="valid",
                  superseded=False, received_at=at)
             for file, digest, account in doubled
         ])
-    assert ledger.init() == (2, 3)
+    assert ledger.init() == (2, schema.VERSION)
     with ledger.transaction() as connection:
         query = select(schema.proofs.c.file, schema.proofs.c.status, schema.proofs.c.superseded, schema.proofs.c.reason)
         rows = [tuple(row) for row in connection.execute(query.order_by(schema.proofs.c.id))]
@@ -177,6 +180,55 @@ def test_ledger_init_settles_rows_doubled_by_racing_intakes_when_upgrading_versi
         ("bob-1.json", "valid", True, None),
         ("bob-2.json", "valid", False, None),
     ]
+
+
+def test_ledger_init_keeps_standing_as_timestamps_ordered_it_unless_they_misplaced_the_proof_when_upgrading_version_3(ledger_url):
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    received = at + timedelta(hours=2)
+    stories = {  # account → its movements (signed amount, hours after `at`); its proof arrives at hour 2
+        "alice": [(1_000, 1)],  # checked against the book the deposit made
+        "bob": [(1_000, 3)],  # a deposit after the proof keeps it
+        "carol": [(-1_000, 3)],  # a withdrawal after the proof ends it
+        "dave": [(-1_000, 3), (1_000, 4)],  # even when an equal deposit brings the proved book back
+        "erin": [(-1_000, 1)],  # a withdrawal before the proof does not
+        "frank": [(-1_000, 1), (1_000, 3)],  # v3 stood him on the bug below: no longer
+    }
+    # frank's withdrawal was stamped before his proof arrived but applied after intake read
+    # his book (the race v4 ends): the proof was checked against the opening book
+    misplaced = {"frank": 0}
+    ledger = Ledger(ledger_url)
+    with ledger.transaction(initialised=False) as connection:
+        ledger_at_version(connection, 3, at, PARAMS.to_json())
+        for name, moves in stories.items():
+            books = [opened(name)[0]]
+            for amount, _ in moves:
+                books.append(books[-1].deposit(Decimal(amount)))
+            held = books[-1]
+            connection.execute(schema.accounts.insert().values(
+                account=name, commitments=held.to_json(), commitments_digest=commitments_digest(held), attestation=None,
+                opened_at=at, updated_at=at))
+            connection.execute(schema.movements.insert(), [
+                dict(reference=f"{name}-{n}", account=name, amount=str(amount), commitments_digest=commitments_digest(book),
+                     at=at + timedelta(hours=hours))
+                for n, ((amount, hours), book) in enumerate(zip(moves, books[1:]))
+            ])
+            proved = books[misplaced.get(name, sum(at + timedelta(hours=hours) < received for _, hours in moves))]
+            connection.execute(schema.proofs.insert().values(
+                file=f"{name}.json", file_digest=name[0] * 64, account=name, epoch=1, level="maintenance", status="valid",
+                superseded=False, commitments_digest=commitments_digest(proved), received_at=received))
+    assert ledger.init() == (3, schema.VERSION)
+    ledger.deposit("dave", Decimal(500), "dave-2")
+    with ledger.transaction() as connection:
+        standing = monitor.standing(connection, 1, "maintenance")
+        proved_versions = dict(connection.execute(select(schema.proofs.c.account, schema.proofs.c.book_version)).all())
+        daves = connection.execute(
+            select(schema.movements.c.reference, schema.movements.c.book_version)
+            .where(schema.movements.c.account == "dave").order_by(schema.movements.c.id)
+        ).all()
+    ledger.close()
+    assert sorted(standing) == ["alice", "bob", "erin"]
+    assert proved_versions == {"alice": 1, "bob": 0, "carol": 0, "dave": 0, "erin": 1, "frank": 1}
+    assert [tuple(row) for row in daves] == [("dave-0", 1), ("dave-1", 2), ("dave-2", 3)]
 
 
 def test_ledger_refuses_second_current_valid_proof_when_another_writer_inserts_one(ledger):

@@ -160,11 +160,13 @@ def test_monitor_keeps_met_account_standing_when_a_deposit_follows_the_answer(ve
 def test_kept_by_deposits_refuses_when_the_commitments_changed_without_a_movement(venue_files):
     opened = zm.AccountCommitments.load(venue_files / "alice.account.json")
     topped_up = opened.deposit(500)
-    moves = [SimpleNamespace(amount="500", commitments_digest=commitments_digest(topped_up))]
-    assert monitor.kept_by_deposits(commitments_digest(opened), topped_up, moves)
-    assert monitor.kept_by_deposits(commitments_digest(topped_up), topped_up, moves)
+    moves = [SimpleNamespace(amount="500", book_version=1)]
+    assert monitor.kept_by_deposits(commitments_digest(opened), 0, topped_up, 1, moves)
+    assert monitor.kept_by_deposits(commitments_digest(topped_up), 1, topped_up, 1, moves)
     re_anchored = topped_up.deposit(1)  # held now, but no movement of the ledger made it
-    assert not monitor.kept_by_deposits(commitments_digest(opened), re_anchored, moves)
+    assert not monitor.kept_by_deposits(commitments_digest(opened), 0, re_anchored, 2, moves)
+    # upgraded from schema v3, where a re-anchor left the version where the movements put it
+    assert not monitor.kept_by_deposits(commitments_digest(topped_up), 1, re_anchored, 1, moves)
 
 
 def test_monitor_refuses_run_when_the_current_epoch_params_expired(venue):

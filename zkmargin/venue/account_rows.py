@@ -28,6 +28,8 @@ class AccountRow:
     """The custodians' attestations the commitments are the sum of; empty = self-declared."""
     opened_at: datetime
     updated_at: datetime
+    book_version: int
+    """How many times the commitments changed since the account opened (schema v4)."""
 
     @property
     def attested(self) -> bool:
@@ -55,6 +57,7 @@ def account_row(row) -> AccountRow:
         attestations=attested,
         opened_at=row.opened_at,
         updated_at=row.updated_at,
+        book_version=row.book_version,
     )
 
 

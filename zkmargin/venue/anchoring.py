@@ -8,7 +8,9 @@
   old book sent again (`OutOfOrder`), unless it is the very attestation already held.
   A re-anchor names every custodian the ledger holds for the account: a custodian's part
   of the book (a loan, say) leaves only through that custodian's own newer attestation
-  (of an empty book, when it holds nothing any more), never by being left out. A new
+  (of an empty book, when it holds nothing any more), never by being left out. A
+  re-anchor raises the account's book version, even onto the same commitments: a proof
+  rests on the attestations it names, so none made before it stands any more. A new
   attestation is refused when dated more than `CLOCK_SKEW` ahead of the ledger's clock or
   more than `max_attestation_age` (default `DEFAULT_MAX_ATTESTATION_AGE`) behind it: the
   sequence numbers only stop a book older than the one this ledger holds.
@@ -84,8 +86,10 @@ def open_attested(
         values = dict(commitments=commitments.to_json(), commitments_digest=digest, attestation=document, updated_at=at)
         if held is None:
             connection.execute(accounts.insert().values(account=account, opened_at=at, **values))
-        else:
-            connection.execute(accounts.update().where(accounts.c.account == account).values(**values))
+        else:  # a new book: proofs checked against the one it replaces lose their standing
+            connection.execute(
+                accounts.update().where(accounts.c.account == account).values(book_version=held.book_version + 1, **values)
+            )
         for attestation in ordered:  # a refusal here rolls the account back too
             if attestation.digest() not in {a.digest() for a in current}:
                 _require_recent(attestation, at, max_attestation_age)

@@ -4,7 +4,8 @@
 skipped) and records each file as
 
 - `valid` — the proof verifies against its epoch's params and the account's commitments
-  as the ledger holds them now;
+  as the ledger holds them now (the row keeps their digest and book version, read in one
+  statement: what the proof speaks for, whenever the chunk's clock was read);
 - `invalid` (reason) — it does not, or the ledger holds no such account, or it is refused
   by what the ledger remembers (docs/trust-model.md): made for a margin epoch a later one
   superseded (unless `allow_superseded`), resting on other attestations than the ones the
@@ -183,6 +184,7 @@ class _Entry:
     proof: zm.MarginProof | None = None
     epoch: Epoch | None = None
     commitments_digest: str | None = None
+    book_version: int | None = None  # the account's, read in the same row as the commitments verified against
 
 
 def _take(
@@ -253,6 +255,7 @@ def _judge_and_record(
             entry.row = replace(entry.row, status=status, reason=reasons.get(index))
             if entry.proof.account in pinned:
                 entry.commitments_digest = pinned[entry.proof.account].commitments_digest
+                entry.book_version = pinned[entry.proof.account].book_version
 
     with ledger.transaction() as connection:
         for entry in entries:
@@ -302,6 +305,7 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             status=row.status,
             reason=row.reason,
             commitments_digest=entry.commitments_digest,
+            book_version=entry.book_version,
             superseded=row.status == VALID,
             received_at=at,
         )

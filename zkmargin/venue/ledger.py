@@ -3,7 +3,10 @@
 `Ledger(url)` opens SQLite (a path, default `zkmargin.db`) or PostgreSQL
 (`postgresql://…`, through psycopg 3); `$ZKMARGIN_DB` supplies the URL when none is given.
 Every write is one transaction (database.py: SQLite's `BEGIN IMMEDIATE` queues writers);
-PostgreSQL locks the account row (`SELECT … FOR UPDATE`) before moving its money.
+PostgreSQL locks the account row (`SELECT … FOR UPDATE`) before moving its money. Each
+movement raises the account's book version by one while it holds that lock, and records
+the version it produced: the order of an account's movements is that version, not their
+timestamps (taken before the lock is granted).
 
 A money movement carries a caller-supplied reference, unique in the database: the same
 deposit sent twice (a retry, a replayed script) is refused, never credited twice.
@@ -199,15 +202,17 @@ class Ledger:
                 moved = row.commitments.deposit(amount)
                 amount = plain(amount)  # bounded now: it fits the committed cash's fixed point
                 digest = commitments_digest(moved)
+                version = row.book_version + 1
                 connection.execute(
                     movements.insert().values(
-                        reference=reference, account=account, amount=str(amount), commitments_digest=digest, at=at
+                        reference=reference, account=account, amount=str(amount), commitments_digest=digest, at=at,
+                        book_version=version,
                     )
                 )
                 connection.execute(
                     accounts.update()
                     .where(accounts.c.account == account)
-                    .values(commitments=moved.to_json(), commitments_digest=digest, updated_at=at)
+                    .values(commitments=moved.to_json(), commitments_digest=digest, updated_at=at, book_version=version)
                 )
         except ConflictingWrite:
             # Another process recorded the same reference between our check and our insert.

@@ -6,7 +6,12 @@ params (`RiskParams.level_covers`: L itself, or a level whose factor and every r
 ≥ L's), and it was checked against the commitments the ledger holds for it now, or
 against ones that only deposits have raised since (`kept_by_deposits`: more cash keeps
 the proved statement true); a withdrawal after the proof, or a re-anchor, ends its
-standing. `run` gives every account of the current epoch that does not stand and has no
+standing. "After" is in the account's book version (the proof row keeps the version of
+the commitments it was checked against, each movement the version it produced), never in
+timestamps: a movement's is taken before it waits for the account's lock, a proof's when
+its intake chunk starts, so neither says which book the other saw.
+
+`run` gives every account of the current epoch that does not stand and has no
 pending call a call — "prove L margin for epoch E by D"; a valid proof received by D
 meets it — one for epoch E, or for the current margin epoch once a later one superseded
 E; a call still open after D is overdue, listed for liquidation, and stays so. An account
@@ -83,7 +88,7 @@ def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[
     """Account → (proof id, received at) of the earliest valid proof it stands on at `epoch`
     and `level`: a proof at any level that covers `level` under the epoch's params counts,
     checked against the commitments the ledger holds now or against ones that only deposits
-    turned into them, with no withdrawal recorded since it was received (`kept_by_deposits`)."""
+    turned into them, with no withdrawal at a later book version (`kept_by_deposits`)."""
     levels = covering_levels(epoch_at(connection, epoch).params(), level)
     current = and_(
         proofs.c.epoch == epoch,
@@ -94,43 +99,51 @@ def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[
     withdrawn_since = (
         select(proofs.c.id)
         .join(movements, movements.c.account == proofs.c.account)
-        .where(current, movements.c.amount.startswith("-"), movements.c.at >= proofs.c.received_at)
+        .where(current, movements.c.amount.startswith("-"), movements.c.book_version > proofs.c.book_version)
     )
     query = (
-        select(proofs.c.account, proofs.c.id, proofs.c.received_at, proofs.c.commitments_digest, accounts.c.commitments_digest)
+        select(
+            proofs.c.account, proofs.c.id, proofs.c.received_at, proofs.c.commitments_digest, proofs.c.book_version,
+            accounts.c.commitments_digest.label("held"), accounts.c.book_version.label("held_version"),
+        )
         .join(accounts, accounts.c.account == proofs.c.account)
         .where(current, proofs.c.id.not_in(withdrawn_since))
         .order_by(proofs.c.received_at.desc(), proofs.c.id.desc())
     )
     rows = connection.execute(query).all()
-    moved = {account for account, _, _, proved, held in rows if proved != held}
+    moved = {row.account for row in rows if (row.commitments_digest, row.book_version) != (row.held, row.held_version)}
     history = _movements(connection, moved) if moved else {}
     return {
-        account: (proof_id, at)
-        for account, proof_id, at, proved, held in rows
-        if proved == held or kept_by_deposits(proved, *history[account])
+        row.account: (row.id, row.received_at)
+        for row in rows
+        if row.account not in moved or kept_by_deposits(row.commitments_digest, row.book_version, *history[row.account])
     }
 
 
-def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, list]]:
-    """Account → (the commitments it holds now, its movements oldest first)."""
-    held = connection.execute(select(accounts.c.account, accounts.c.commitments).where(accounts.c.account.in_(names)))
-    history = {name: (zm.AccountCommitments.from_json(text), []) for name, text in held}
-    query = select(movements).where(movements.c.account.in_(names)).order_by(movements.c.id)
+def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, int, list]]:
+    """Account → (the commitments it holds now, their book version, its movements in book order)."""
+    held = connection.execute(
+        select(accounts.c.account, accounts.c.commitments, accounts.c.book_version).where(accounts.c.account.in_(names))
+    )
+    history = {name: (zm.AccountCommitments.from_json(text), version, []) for name, text, version in held}
+    query = select(movements).where(movements.c.account.in_(names)).order_by(movements.c.book_version)
     for row in connection.execute(query):
-        history[row.account][1].append(row)
+        history[row.account][2].append(row)
     return history
 
 
-def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> bool:
+def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitments, held_version: int, moves: list) -> bool:
     """Whether deposits alone took the account from the commitments a proof was checked
-    against (digest `proved`) to `held` (the caller has refused proofs with a withdrawal
-    recorded since their intake, so a withdrawal then a deposit of the same amount, which
-    comes back to the same digest, does not restore standing).
+    against (digest `proved`, book version `proved_version`) to `held` (version
+    `held_version`), given the account's `moves` in book order. A withdrawal then a deposit
+    of the same amount comes back to the same digest, and does not restore standing.
 
-    Walking `moves` back from the latest, each must be a deposit whose digest is the one
-    reached so far (anything else that changed the commitments — a withdrawal, a re-anchor
-    on new attestations — breaks the chain) until the digest before it is `proved`.
+    Every version after the proof's must be a deposit's (anything else that changed the
+    commitments — a withdrawal, a re-anchor on new attestations, which no movement records
+    — breaks the chain), and undoing those deposits from `held` must give `proved`: the
+    version says where in the book's history the proof was checked, the digest which book
+    that was (on a ledger upgraded from schema v3 the version was inferred from timestamps,
+    and a re-anchor then left no version behind).
 
     Why a deposit keeps the proved statement. It adds d > 0 to the committed cash and
     nothing else (`AccountCommitments.deposit`: same blindings, positions unchanged): cash
@@ -141,18 +154,13 @@ def kept_by_deposits(proved: str, held: zm.AccountCommitments, moves: list) -> b
     Attested books take no deposits at the ledger (their money moves at the custodian,
     which attests again: a re-anchor, which ends standing).
     """
-    digest = commitments_digest(held)
-    for index in range(len(moves) - 1, -1, -1):
-        if digest == proved:
-            return True
-        move = moves[index]
-        if move.commitments_digest != digest or move.amount.startswith("-"):
-            return False
-        if index:
-            digest = moves[index - 1].commitments_digest
-        else:  # before the first movement: what was opened, every movement undone
-            digest = commitments_digest(held.deposit(-sum(Decimal(m.amount) for m in moves)))
-    return digest == proved
+    since = [move for move in moves if move.book_version > proved_version]
+    if [move.book_version for move in since] != list(range(proved_version + 1, held_version + 1)):
+        return False
+    if any(move.amount.startswith("-") for move in since):
+        return False
+    book = held.deposit(-sum(Decimal(move.amount) for move in since)) if since else held
+    return commitments_digest(book) == proved
 
 
 def silent_accounts(connection: Connection, epoch: int) -> list[str]:

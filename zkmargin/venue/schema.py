@@ -36,7 +36,9 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
 )
+from sqlalchemy.schema import CreateColumn
 
 from zkmargin.errors import LedgerError
 from zkmargin.venue.verdicts import INVALID, VALID
@@ -81,6 +83,9 @@ accounts = Table(
     Column("attestation", Text, nullable=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Schema v4: how many times the book changed since the account opened (each movement,
+    # each re-anchor), so proofs and withdrawals are ordered by the book they saw.
+    Column("book_version", Integer, nullable=False, server_default=text("0")),
 )
 
 movements = Table(
@@ -92,7 +97,10 @@ movements = Table(
     Column("account", String(LABEL), ForeignKey("accounts.account"), nullable=False),
     Column("amount", String(64), nullable=False),  # signed decimal text: exact on every dialect
     Column("commitments_digest", String(64), nullable=False),  # the account's, after this movement
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False),  # when it was recorded: for display, never for order
+    # Schema v4: the account's book version after this movement (UNIQUE per account). The
+    # DEFAULT only lets ALTER TABLE add the column to a filled table, which v4 then numbers.
+    Column("book_version", Integer, nullable=False, server_default=text("0")),
 )
 
 epochs = Table(
@@ -127,6 +135,9 @@ proofs = Table(
     Column("commitments_digest", String(64), nullable=True),
     Column("superseded", Boolean, nullable=False, default=False),
     Column("received_at", UtcDateTime, nullable=False),
+    # Schema v4: the account's book version read with those commitments (NULL with them):
+    # a withdrawal with a higher version came after the book this proof speaks for.
+    Column("book_version", Integer, nullable=True),
 )
 # Schema v3, partial UNIQUE indexes (see `_one_valid_row_v3`): two intakes racing on one
 # inbox cannot both record a file valid, nor leave an account two current valid proofs.
@@ -179,24 +190,36 @@ challenges = Table(
 )
 
 signed_epochs = Index("epochs_issuer_epoch", epochs.c.issuer, epochs.c.issuer_epoch, unique=True)
-_V2_EPOCH_COLUMNS = ("issuer", "issuer_epoch")
+one_movement_per_book_version = Index(
+    "movements_account_book_version", movements.c.account, movements.c.book_version, unique=True
+)
+_LATER_COLUMNS = {  # the columns later migrations add to the tables of version 1
+    epochs: (epochs.c.issuer, epochs.c.issuer_epoch),
+    accounts: (accounts.c.book_version,),
+    movements: (movements.c.book_version,),
+    proofs: (proofs.c.book_version,),
+}
+
+
+def _add_columns(connection: Connection, columns: tuple[Column, ...]) -> None:
+    for column in columns:
+        definition = CreateColumn(column).compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE {column.table.name} ADD COLUMN {definition}")
 
 
 def _create_v1(connection: Connection) -> None:
-    """Version 1: the tables as they were, `epochs` without the issuer columns of version 2."""
-    v1_epochs = Table(
-        "epochs", MetaData(), *(column._copy() for column in epochs.columns if column.name not in _V2_EPOCH_COLUMNS)
-    )
-    for table in (accounts, movements, v1_epochs, proofs, calls):
-        table.create(connection)
+    """Version 1: the tables as they were, without the columns later versions add."""
+    v1 = MetaData()
+    for table in (accounts, movements, epochs, proofs, calls):
+        later = {column.name for column in _LATER_COLUMNS.get(table, ())}
+        Table(table.name, v1, *(column._copy() for column in table.columns if column.name not in later))
+    v1.create_all(connection)
 
 
 def _signed_epochs_attestations_challenges_v2(connection: Connection) -> None:
     """Remember what the trust model says the venue must: signed epochs, attestation
     sequence numbers, and the challenges it issued (docs/trust-model.md)."""
-    for name in _V2_EPOCH_COLUMNS:
-        sql_type = epochs.c[name].type.compile(dialect=connection.dialect)
-        connection.exec_driver_sql(f"ALTER TABLE epochs ADD COLUMN {name} {sql_type}")
+    _add_columns(connection, _LATER_COLUMNS[epochs])
     signed_epochs.create(connection)
     metadata.create_all(connection, tables=[attestations, challenges])
 
@@ -237,8 +260,33 @@ def _one_valid_row_v3(connection: Connection) -> None:
     connection.exec_driver_sql(ONE_CURRENT_PROOF)
 
 
+def _book_versions_v4(connection: Connection) -> None:
+    """Order proofs and withdrawals by the account's book version instead of timestamps.
+    Existing movements are numbered per account in the order they were recorded, each
+    account's version is its count of movements, and each proof checked against an
+    account's commitments gets the version the timestamps implied (the movements recorded
+    before it was received), so every account stands after the upgrade as it stood before
+    — except on a proof the timestamps misplaced against a movement (the race this version
+    ends): standing compares the digests too, and the book at that version is not the one
+    the proof was checked against."""
+    _add_columns(connection, _LATER_COLUMNS[accounts] + _LATER_COLUMNS[movements] + _LATER_COLUMNS[proofs])
+    earlier = movements.alias("earlier")
+    connection.execute(movements.update().values(book_version=(
+        select(func.count()).where(earlier.c.account == movements.c.account, earlier.c.id <= movements.c.id).scalar_subquery()
+    )))
+    connection.execute(accounts.update().values(book_version=(
+        select(func.count()).where(movements.c.account == accounts.c.account).scalar_subquery()
+    )))
+    connection.execute(proofs.update().where(proofs.c.commitments_digest.is_not(None)).values(book_version=(
+        select(func.count())
+        .where(movements.c.account == proofs.c.account, movements.c.at < proofs.c.received_at)
+        .scalar_subquery()
+    )))
+    one_movement_per_book_version.create(connection)
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _create_v1, _signed_epochs_attestations_challenges_v2, _one_valid_row_v3,
+    _create_v1, _signed_epochs_attestations_challenges_v2, _one_valid_row_v3, _book_versions_v4,
 )
 VERSION = len(MIGRATIONS)
 

@@ -35,7 +35,8 @@ Anchored (docs/trust-model.md)::
 The cryptographic primitives live in `zkmargin.hazmat`.
 """
 
-from importlib import import_module
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
 
 from zkmargin.errors import (
     BackendError,
@@ -88,24 +89,74 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 cryptography every other recipe needs."""
 
 
+if TYPE_CHECKING:  # what `__getattr__` loads on first use, spelled out for type checkers (tests/test_typing.py keeps it in step)
+    from zkmargin import anchors as anchors
+    from zkmargin import console as console
+    from zkmargin import engine as engine
+    from zkmargin import hazmat as hazmat
+    from zkmargin import proofs as proofs
+    from zkmargin.anchors.attestation import (
+        Attestation,
+        AttestationOpenings,
+        AttestedBy,
+        attest,
+    )
+    from zkmargin.anchors.keys import KEY_ROLES, PublicKey, SigningKey, Trust, new_key
+    from zkmargin.anchors.signed_params import (
+        ParamsAuthority,
+        check_params,
+        sign_params,
+    )
+    from zkmargin.engine.assess import MarginReport, assess
+    from zkmargin.engine.buckets import BucketedPortfolio
+    from zkmargin.engine.importers import IMPORT_FORMATS, import_risk_file
+    from zkmargin.engine.market import Market
+    from zkmargin.engine.models import MarginModel
+    from zkmargin.engine.params import RiskParams, build_params
+    from zkmargin.engine.params_epoch import ParamsEpoch
+    from zkmargin.engine.plots import plot_profile, plot_scenarios, save_plot
+    from zkmargin.engine.portfolio import Portfolio
+    from zkmargin.engine.risk_arrays import RiskArrays
+    from zkmargin.engine.what_if import Marginal, WhatIf, marginal_requirements, what_if
+    from zkmargin.proofs.account import (
+        AccountCommitments,
+        AccountOpenings,
+        open_account,
+    )
+    from zkmargin.proofs.attested_book import AttestedBook, attested_book
+    from zkmargin.proofs.many import prove_many
+    from zkmargin.proofs.policy import Policy
+    from zkmargin.proofs.proof_file import MarginProof
+    from zkmargin.proofs.prover import prove
+    from zkmargin.proofs.spread import verify_batch
+    from zkmargin.proofs.statement import check_challenge, new_challenge
+    from zkmargin.proofs.verifier import (
+        BatchFailure,
+        BatchResult,
+        VerifiedStatement,
+        verify,
+    )
+
+
 _SUBPACKAGES = ("anchors", "console", "engine", "hazmat", "proofs")
-"""Rooms reachable as attributes (`zkmargin.hazmat.groups.use(...)`), as they were when the
-root imported its names eagerly."""
+"""Rooms reachable as attributes, as they were when the root imported its names eagerly.
+hazmat's modules are attributes of hazmat in turn (`zkmargin.hazmat.groups.use(...)`)."""
 
 
 def __getattr__(name: str) -> object:
     if name in _SUBPACKAGES:
-        return import_module(f"{__name__}.{name}")
+        return _import_module(f"{__name__}.{name}")
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(_import_module(module), name)
     globals()[name] = value  # the next lookup is an ordinary attribute
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME_OF, *_SUBPACKAGES})
+    """The public names, loaded or not, and the module's dunders; not the helpers it imports."""
+    return sorted({*__all__, *_SUBPACKAGES, *(name for name in globals() if name.startswith("__"))})
 
 
 __all__ = [

@@ -81,6 +81,23 @@ def test_root_subpackages_are_attributes_when_only_zkmargin_is_imported():
     assert fresh_python(code) == ["zkmargin.hazmat", "zkmargin.engine"]
 
 
+def test_root_hazmat_modules_are_attributes_when_only_zkmargin_is_imported():
+    code = (
+        "import json, zkmargin\nzkmargin.hazmat.groups.use('py_ecc')\n"
+        "print(json.dumps([zkmargin.hazmat.groups.current_backend(), 'groups' in dir(zkmargin.hazmat)]))"
+    )
+    assert fresh_python(code) == ["py_ecc", True]
+
+
+def test_root_dir_lists_no_helper_when_nothing_is_loaded_yet():
+    code = (
+        "import json, zkmargin\n"
+        "beyond_api = [n for n in dir(zkmargin) if not n.startswith('__') and n not in zkmargin.__all__]\n"
+        "print(json.dumps([beyond_api, hasattr(zkmargin, 'import_module')]))"
+    )
+    assert fresh_python(code) == [["anchors", "console", "engine", "hazmat", "proofs"], False]
+
+
 def test_cli_help_lists_every_command_in_order_when_loaded_lazily():
     result = subprocess.run([sys.executable, "-m", "zkmargin", "--help"], cwd=REPO, capture_output=True,
                             text=True, timeout=120)

@@ -1,4 +1,7 @@
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -162,6 +165,28 @@ def test_vectors_extend_lazily_when_more_points_are_requested(fresh_cache, deriv
     more = BulletproofGens(12, 1).G(12, 1)
     assert sorted(i for _, i in derivations) == list(range(8, 12))
     assert more[:8] == first
+
+
+def test_vectors_are_derived_once_and_in_order_when_threads_ask_at_once(fresh_cache, derivations, monkeypatch):
+    counted = generators._Chain.derive
+
+    def slow(self, backend, index):
+        time.sleep(0.001)  # gives the other threads their turn in the middle of a derivation
+        return counted(self, backend, index)
+
+    monkeypatch.setattr(generators._Chain, "derive", slow)
+    threads = 4
+    start = threading.Barrier(threads)
+
+    def first_request(_):
+        start.wait()
+        return encodings(BulletproofGens(16, 2).G(16, 2))
+
+    with ThreadPoolExecutor(threads) as pool:
+        seen = list(pool.map(first_request, range(threads)))
+    expected = [Point.hash_to_curve(vector_message(G_LABEL, k), GENERATORS_DST).to_bytes() for k in range(32)]
+    assert seen == [expected] * threads
+    assert sorted(derivations) == [(G_LABEL, k) for k in range(32)]
 
 
 def test_disk_cache_is_reused_when_memory_is_empty(fresh_cache, derivations, monkeypatch):

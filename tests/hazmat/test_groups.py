@@ -1,13 +1,20 @@
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.optimized_bls12_381 import is_inf, multiply
 
 from zkmargin.errors import BackendError, InputError, InvalidEncoding
-from zkmargin.hazmat.groups import Point, available_backends, current_backend, use, using
+from zkmargin.hazmat.groups import (
+    Point,
+    available_backends,
+    current_backend,
+    use,
+    using,
+)
 from zkmargin.hazmat.groups.backend import FIELD_MODULUS
 from zkmargin.hazmat.groups.py_ecc import is_in_subgroup
 from zkmargin.hazmat.scalar import ORDER
@@ -240,6 +247,26 @@ def test_use_raises_when_backend_is_unknown():
     with pytest.raises(BackendError, match="unknown curve backend"):
         use("secp256k1")
     assert isinstance(BackendError("x"), InputError)
+
+
+def test_using_switches_only_the_calling_thread_when_other_threads_run():
+    outside = current_backend()
+    other = next(name for name in BACKENDS if name != outside)
+    with using(other), ThreadPoolExecutor(1) as pool:
+        inside, in_worker = current_backend(), pool.submit(current_backend).result()
+    assert (inside, in_worker, current_backend()) == (other, outside, outside)
+
+
+def test_use_switches_every_thread_when_called_on_one():
+    outside = current_backend()
+    other = next(name for name in BACKENDS if name != outside)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(use, other).result()
+        switched = current_backend()
+    finally:
+        use(outside)
+    assert switched == other
 
 
 def test_available_backends_lists_both_when_libraries_installed():

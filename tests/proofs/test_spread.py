@@ -10,6 +10,8 @@ import pytest
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
+from zkmargin.hazmat import groups
+from zkmargin.proofs.spread import verify_chunk
 
 PARAMS = small_params()
 
@@ -94,3 +96,11 @@ def test_verify_batch_fails_the_second_answer_to_a_challenge_when_the_answers_si
         )
     assert [s is not None for s in result.statements] == [True, False]
     assert [(f.index, f.reason) for f in result.failures] == [(1, "replayed: proof 1 of the batch already answered the challenge of 'alice'")]
+
+
+def test_verify_chunk_keeps_the_process_backend_when_run_on_a_worker_thread():
+    outside = groups.current_backend()
+    other = next(name for name in groups.BACKEND_NAMES if name != outside)
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(verify_chunk, PARAMS.to_json(), [], None, other, {}).result()
+    assert (result.statements, result.failures, groups.current_backend()) == ((), (), outside)

@@ -10,6 +10,7 @@ discrete-log relation between any two of them is known, and both backends derive
 points. Hashing costs ~0.2 ms a point with arkworks (several ms with py_ecc), so derived
 vectors are kept in memory per backend and on disk (shared by both backends, since the
 file holds raw affine coordinates); a longer request derives only the missing points.
+Threads asking for one vector at once wait for a single derivation (a lock per vector).
 
 Disk cache: directory $ZKMARGIN_CACHE_DIR, else $XDG_CACHE_HOME/zkmargin, else
 ~/.cache/zkmargin; one file per (DST, label) holding count and x‖y of each point, with a
@@ -24,6 +25,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import threading
 from pathlib import Path
 
 from zkmargin.errors import InputError
@@ -66,20 +68,22 @@ class _Chain:
         self.label = label
         self.chain_id = _chain_id(dst, label)
         self.points: dict[str, list[Point]] = {}
+        self._growing = threading.Lock()
 
     def derive(self, backend: GroupBackend, index: int) -> Point:
         return Point(backend.hash_to_curve(vector_message(self.label, index), self.dst), backend)
 
     def get(self, count: int) -> list[Point]:
         backend = groups.backend()
-        points = self.points.setdefault(backend.name, [])
-        if len(points) < count:
-            points.extend(self._load(backend, len(points), count))
-        if len(points) < count:
-            start = len(points)
-            points.extend(self.derive(backend, k) for k in range(start, count))
-            self._store(backend, points)
-        return points[:count]
+        with self._growing:  # two threads extending one list at once would interleave its points
+            points = self.points.setdefault(backend.name, [])
+            if len(points) < count:
+                points.extend(self._load(backend, len(points), count))
+            if len(points) < count:
+                start = len(points)
+                points.extend(self.derive(backend, k) for k in range(start, count))
+                self._store(backend, points)
+            return points[:count]
 
     def _path(self) -> Path:
         return cache_dir() / f"gens-{self.chain_id.hex()[:32]}.bin"
@@ -149,12 +153,15 @@ def _private(path: Path) -> bool:
 
 
 _chains: dict[tuple[bytes, bytes], _Chain] = {}
+_new_chain = threading.Lock()
 
 
 def _chain(label: bytes, dst: bytes = GENERATORS_DST) -> _Chain:
     key = (dst, label)
     if key not in _chains:
-        _chains[key] = _Chain(dst, label)
+        with _new_chain:  # one _Chain, hence one lock, per vector
+            if key not in _chains:
+                _chains[key] = _Chain(dst, label)
     return _chains[key]
 
 

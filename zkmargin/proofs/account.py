@@ -15,18 +15,22 @@ vouch for a book.
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.proofs.circuit import Circuit
 from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, Label, StrictModel
+from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import PointText, decode_base64
 from zkmargin.units import to_decimal, to_fixed
+
+if TYPE_CHECKING:  # annotations only: the verifier, which imports this module, never loads the portfolio code
+    from zkmargin.engine.params import RiskParams
+    from zkmargin.engine.portfolio import Portfolio
 
 COLLATERAL = "c"
 
@@ -154,7 +158,7 @@ def _decode_scalar(text: str) -> int:
     return value
 
 
-def open_account(portfolio, params) -> tuple[AccountCommitments, AccountOpenings]:
+def open_account(portfolio: Portfolio, params: RiskParams) -> tuple[AccountCommitments, AccountOpenings]:
     """Commit to `portfolio`'s collateral and positions over `params`' whole universe."""
     pc_gens = PedersenGens()
     quantities = params.position_vector(portfolio)

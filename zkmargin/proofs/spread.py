@@ -111,11 +111,15 @@ def verify_chunk(
     backend: str,
     options: dict[str, Any],
 ) -> BatchResult:
-    """One chunk, in a worker: everything arrives as text and is parsed and validated here."""
-    groups.use(backend)
-    params = RiskParams.from_json(params_json)
-    pinned = None
-    if commitments_json is not None:
-        pinned = {name: AccountCommitments.from_json(text) for name, text in commitments_json.items()}
-    proofs = [MarginProof.from_json(text) for text in proof_texts]
-    return verifier.verify_batch(proofs, params, commitments=pinned, **options)
+    """One chunk, in a worker: everything arrives as text and is parsed and validated here.
+
+    The backend is switched for this worker thread only: in a thread pool the caller's
+    other threads keep theirs.
+    """
+    with groups.using(backend):
+        params = RiskParams.from_json(params_json)
+        pinned = None
+        if commitments_json is not None:
+            pinned = {name: AccountCommitments.from_json(text) for name, text in commitments_json.items()}
+        proofs = [MarginProof.from_json(text) for text in proof_texts]
+        return verifier.verify_batch(proofs, params, commitments=pinned, **options)

@@ -19,20 +19,25 @@ from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
 
 from zkmargin.anchors.attestation import AttestedBy
-from zkmargin.anchors.signed_params import ParamsAuthority
-from zkmargin.proofs.account import AccountCommitments
-from zkmargin.proofs.attested import require_attested, require_commitments
 from zkmargin.anchors.keys import Trust
-from zkmargin.proofs.circuit import LIMB_BITS, Circuit
+from zkmargin.anchors.signed_params import ParamsAuthority
+from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidProof, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
-from zkmargin.engine.params import RiskParams
+from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.attested import require_attested, require_commitments
+from zkmargin.proofs.circuit import LIMB_BITS, Circuit
+from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.stacked import stacked
-from zkmargin.proofs.policy import Policy
-from zkmargin.proofs.statement import Statement, check_challenge, limb_count, margin_transcript, proof_generators
-
+from zkmargin.proofs.statement import (
+    Statement,
+    check_challenge,
+    limb_count,
+    margin_transcript,
+    proof_generators,
+)
 
 RANGE_PROOF_FAILS = (
     "the range proof does not verify: the proof does not match its statement (the file was edited or "
@@ -100,6 +105,13 @@ class BatchFailure:
 
 @dataclass(frozen=True)
 class BatchResult:
+    """What `verify_batch` found, in the order the proofs were given.
+
+    `statements[i]` is proof i's verified statement, or None when proof i failed; each
+    failed proof has one entry in `failures` (sorted by index) saying why. `ok` is True
+    when no proof failed, so every entry of `statements` is a statement.
+    """
+
     statements: tuple[VerifiedStatement | None, ...]
     failures: tuple[BatchFailure, ...]
 

@@ -1,11 +1,14 @@
 """G1 of BLS12-381 behind one `Point` type, on a switchable backend.
 
 Backends: "arkworks" (Rust, default when importable) and "py_ecc" (pure Python reference).
-The backend is chosen on first use from ZKMARGIN_BACKEND, and can be switched with
-`use(name)` or, for a block, `with using(name):`. A `Point` keeps the backend it was made on; mixing points of two backends raises
-BackendError (convert through bytes, which both backends share). An unknown or missing
-backend named in ZKMARGIN_BACKEND raises BackendError on first use, not at import, so a
-command-line caller can report it like any other input error.
+The backend is chosen on first use from ZKMARGIN_BACKEND, and can be switched for the whole
+process with `use(name)`, or for a block of one thread with `with using(name):` (other
+threads, pool workers among them, keep the process's backend). A `Point` keeps the backend
+it was made on; mixing points of two backends raises BackendError (convert through bytes,
+which both backends share). An unknown or missing backend named in ZKMARGIN_BACKEND raises
+BackendError on first use, not at import, so a command-line caller can report it like any
+other input error. First use is thread-safe: threads starting at once share one backend
+object per name.
 
     P = Point.hash_to_curve(b"msg", b"MY-DST")
     Q = 3 * P - P                     # scalars are Python ints, taken mod r
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import operator
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from zkmargin.errors import BackendError, InputError, InvalidEncoding
 from zkmargin.hazmat.groups.backend import GroupBackend, parse_compressed
@@ -29,21 +34,39 @@ __all__ = ["Point", "msm", "use", "using", "current_backend", "available_backend
 BACKEND_NAMES = ("arkworks", "py_ecc")
 _instances: dict[str, GroupBackend] = {}
 _current: GroupBackend | None = None
+_block_backend: ContextVar[GroupBackend | None] = ContextVar("zkmargin_block_backend", default=None)
+_first_use = threading.Lock()
+"""Guards the first write of `_instances[name]` and `_current`: points of two objects of one
+backend cannot be combined (Point compares backends by identity), so every thread must get
+the same object."""
+
+
+def _backend_class(name: str) -> type:
+    try:
+        if name == "arkworks":
+            from zkmargin.hazmat.groups.arkworks import ArkworksBackend
+
+            return ArkworksBackend
+        from zkmargin.hazmat.groups.py_ecc import PyEccBackend
+
+        return PyEccBackend
+    except ImportError as exc:
+        raise BackendError(f"curve backend {name!r} is not available: {exc}") from None
 
 
 def _load(name: str) -> GroupBackend:
     if name not in BACKEND_NAMES:
         raise BackendError(f"unknown curve backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
-    if name not in _instances:
-        try:
-            if name == "arkworks":
-                from zkmargin.hazmat.groups.arkworks import ArkworksBackend as backend_class
-            else:
-                from zkmargin.hazmat.groups.py_ecc import PyEccBackend as backend_class
-        except ImportError as exc:
-            raise BackendError(f"curve backend {name!r} is not available: {exc}") from None
-        _instances[name] = backend_class()
-    return _instances[name]
+    loaded = _instances.get(name)
+    if loaded is None:
+        # Imported before taking the lock: a thread importing a module that needs a backend
+        # holds that import's lock while it waits for ours.
+        backend_class = _backend_class(name)
+        with _first_use:
+            loaded = _instances.get(name)
+            if loaded is None:
+                loaded = _instances[name] = backend_class()
+    return loaded
 
 
 def available_backends() -> list[str]:
@@ -59,20 +82,27 @@ def available_backends() -> list[str]:
 
 
 def use(name: str) -> None:
-    """Make `name` the backend for every Point created from now on."""
+    """Make `name` the backend of every thread for every Point created from now on.
+
+    A thread inside a `using` block keeps the block's backend until the block ends.
+    """
     global _current
     _current = _load(name)
 
 
 @contextmanager
 def using(name: str) -> Iterator[None]:
-    """Switch to backend `name` for the duration of a with-block."""
-    previous = backend()
-    use(name)
+    """Switch this thread (and asyncio task) to backend `name` for the duration of a with-block.
+
+    Other threads keep theirs, so two threads may cross-check the backends at once; work the
+    block hands to a thread pool runs on the process's backend unless the worker is told
+    the name (as `verify_batch(executor=...)` tells its workers).
+    """
+    token = _block_backend.set(_load(name))
     try:
         yield
     finally:
-        use(previous.name)
+        _block_backend.reset(token)
 
 
 def current_backend() -> str:
@@ -81,17 +111,26 @@ def current_backend() -> str:
 
 def backend() -> GroupBackend:
     """The active backend object, chosen from ZKMARGIN_BACKEND on first use."""
+    active = _block_backend.get()
+    if active is None:
+        active = _current if _current is not None else _first_backend()
+    return active
+
+
+def _first_backend() -> GroupBackend:
     global _current
-    if _current is None:
-        requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
-        if requested:
-            _current = _load(requested)
-        else:
-            try:
-                _current = _load("arkworks")
-            except BackendError:
-                _current = _load("py_ecc")
-    return _current
+    requested = os.environ.get("ZKMARGIN_BACKEND", "").strip()
+    if requested:
+        chosen = _load(requested)
+    else:
+        try:
+            chosen = _load("arkworks")
+        except BackendError:
+            chosen = _load("py_ecc")
+    with _first_use:
+        if _current is None:  # a `use` by another thread meanwhile wins over the default
+            _current = chosen
+        return _current
 
 
 class Point:

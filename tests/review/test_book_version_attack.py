@@ -74,16 +74,19 @@ def alice_after_withdrawing(venue_files, amount):
     return zm.prove(portfolio(10_000 - amount, account="alice", FUT=1), small_params(), openings=openings)
 
 
-def test_monitor_calls_the_account_when_a_withdrawal_commits_between_intake_reading_its_book_and_recording_the_proof(
+def test_intake_leaves_the_call_open_when_a_withdrawal_commits_between_its_read_of_the_book_and_its_record(
     venue, venue_files, tmp_path, monkeypatch
 ):
     ledger, inbox = venue
+    assert called(ledger, -1) == ["alice", "bob", "carol"]
     deliver(venue_files, inbox, "alice.first.proof.json")
     report = submit_pausing_after_its_read(
         ledger, inbox, monkeypatch, 0, lambda: ledger.withdraw("alice", Decimal(9_000), "wd-mid-intake", now=at(0.1))
     )
     assert [row.status for row in report.rows] == ["valid"]  # verified against the book before the withdrawal
-    assert called(ledger, 1) == ["alice", "bob", "carol"]
+    assert report.met == []
+    monitor.run(ledger, CALL_WINDOW, now=at(0.5))
+    assert {call.account: call.status for call in monitor.list_calls(ledger)}["alice"] == "open"
 
 
 @pytest.mark.xfail(strict=True, reason="intake supersedes by the order rows are written, not by book version: a slower "
@@ -154,6 +157,20 @@ def test_ledger_init_keeps_standing_on_the_held_book_when_a_deposit_stamped_afte
         assert ledger.init() == (3, schema.VERSION)  # schema v3 stood her: the proof's digest is the held one
         with ledger.transaction() as connection:
             assert "alice" in monitor.standing(connection, 1, "maintenance")
+    finally:
+        ledger.close()
+
+
+def test_ledger_init_ends_standing_when_a_withdrawal_and_an_equal_deposit_are_stamped_as_the_proofs_chunk_started(
+    ledger_url
+):
+    """Schema v3 counted a movement stamped at the proof's time as after it; so does v4's
+    upgrade, or the deposit bringing the proved digest back would stand the proof again."""
+    ledger = v3_ledger_with_one_proof(ledger_url, [(-1_000, at(0)), (1_000, at(0))], at(0), proved_after=0)
+    try:
+        assert ledger.init() == (3, schema.VERSION)
+        with ledger.transaction() as connection:
+            assert monitor.standing(connection, 1, "maintenance") == {}
     finally:
         ledger.close()
 

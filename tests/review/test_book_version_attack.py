@@ -76,7 +76,7 @@ def alice_after_withdrawing(venue_files, amount):
 
 
 def test_intake_leaves_the_call_open_when_a_withdrawal_commits_between_its_read_of_the_book_and_its_record(
-    venue, venue_files, tmp_path, monkeypatch
+    venue, venue_files, monkeypatch
 ):
     ledger, inbox = venue
     assert called(ledger, -1) == ["alice", "bob", "carol"]

@@ -54,6 +54,7 @@ from zkmargin.errors import (
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
+    WrongParams,
     ZkMarginError,
 )
 
@@ -152,6 +153,7 @@ __all__ = [
     "UntrustedSignature",
     "VerifiedStatement",
     "WhatIf",
+    "WrongParams",
     "ZkMarginError",
     "assess",
     "attest",

@@ -70,6 +70,14 @@ class OutOfOrder(LedgerError):
     issuer's latest published one, or an attestation whose sequence number does not rise."""
 
 
+class WrongParams(InputError):
+    """A proof checked against other params than the ones its statement names (another
+    params digest): the verifier holds the wrong params file, or the proof belongs to
+    another epoch. Nothing is judged; verify against the params the proof names, or ask
+    for a proof under these. A statement edited to name these params instead is judged, and
+    fails with `InvalidProof`."""
+
+
 class InvalidProof(ZkMarginError):
     """A proof did not verify. `reason` says which check failed."""
 

@@ -277,3 +277,29 @@ def test_key_file_load_refuses_other_kind_when_format_names_it(tmp_path):
     key.save(tmp_path / "k.json")
     with pytest.raises(zm.InputError, match="is a 'zkmargin-signing-key' file, not 'zkmargin-public-key'"):
         zm.PublicKey.load(tmp_path / "k.json")
+
+
+def test_verify_advises_policy_allow_unsigned_params_when_params_are_unsigned(params, trust):
+    proof = zm.prove(portfolio(Decimal("5000"), **BOOK), params)
+    with pytest.raises(zm.UntrustedSignature) as refused:
+        zm.verify(proof, params, policy=zm.Policy(trust=trust))
+    assert str(refused.value) == (
+        "params: not signed; ask the venue for signed params, "
+        "or accept params nobody vouches for with Policy(allow_unsigned_params=True)"
+    )
+
+
+@pytest.mark.parametrize("trusted", [(), ("other",)], ids=["none trusted", "another trusted"])
+def test_verify_advises_policy_trust_when_the_params_key_is_not_trusted(proof, signed, trusted):
+    keys = [zm.new_key(issuer, "params").public() for issuer in trusted]
+    with pytest.raises(zm.UntrustedSignature) as refused:
+        zm.verify(proof, signed, policy=zm.Policy(trust=zm.Trust(keys)), now=NOW)
+    assert str(refused.value).endswith("public key to the verifier: Policy(trust=zm.Trust([public_key, ...]))")
+    assert "--" not in str(refused.value)
+
+
+def test_sign_params_advises_new_key_when_the_key_lacks_the_params_role(params):
+    custodian = zm.new_key("custodian-b", "custody")
+    with pytest.raises(zm.InputError) as refused:
+        zm.sign_params(params, custodian, epoch=1, valid_from=NOW, valid_for=DAY)
+    assert str(refused.value).endswith("(make one with zm.new_key(issuer, 'params'))")

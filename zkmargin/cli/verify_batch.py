@@ -21,6 +21,7 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
+    in_cli_words,
 )
 from zkmargin.cli.options import (
     json_option,
@@ -102,7 +103,7 @@ def _read_for_batch(path: Path) -> _Verdict:
         require_regular_file(path)
         proof = load_proof(path)
     except zm.InputError as error:
-        return _Verdict(path, BAD_INPUT, proof.account if proof else None, str(error))
+        return _Verdict(path, BAD_INPUT, proof.account if proof else None, in_cli_words(str(error)))
     return _Verdict(path, VALID, proof.account, proof=proof)
 
 
@@ -186,7 +187,7 @@ def verify_batch(
     for failure in result.failures:
         index = readable[failure.index]
         status = BAD_INPUT if failure.bad_input else INVALID
-        verdicts[index] = replace(verdicts[index], status=status, reason=failure.reason)
+        verdicts[index] = replace(verdicts[index], status=status, reason=in_cli_words(failure.reason))
     verified = [
         {"file": str(verdicts[index].file), **statement_document(statement)}
         for index, statement in zip(readable, result.statements)

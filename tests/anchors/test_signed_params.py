@@ -134,6 +134,21 @@ def test_signing_key_file_is_owner_only_and_refused_when_shared(key, tmp_path):
         zm.SigningKey.load(path)
 
 
+def test_signing_key_save_refuses_to_replace_a_saved_key_when_overwrite_is_not_asked(key, tmp_path):
+    path = tmp_path / "venue.key.json"
+    key.save(path)
+    second = zm.new_key("venue-a", "params")
+    with pytest.raises(zm.InputError, match="refusing to overwrite"):
+        second.save(path)
+    assert zm.SigningKey.load(path).key_id == key.key_id
+    second.save(path, overwrite=True)
+    assert zm.SigningKey.load(path).key_id == second.key_id
+    # the public half is no secret: saving it again replaces it, as for params and proofs
+    key.public().save(tmp_path / "venue.pub.json")
+    second.public().save(tmp_path / "venue.pub.json")
+    assert zm.PublicKey.load(tmp_path / "venue.pub.json").key_id == second.key_id
+
+
 def test_public_key_load_refuses_key_id_when_not_the_hash_of_the_key(key):
     data = json.loads(key.public().to_json())
     data["key_id"] = "0" * 64

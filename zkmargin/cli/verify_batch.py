@@ -103,7 +103,7 @@ def _read_for_batch(path: Path) -> _Verdict:
         require_regular_file(path)
         proof = load_proof(path)
     except zm.InputError as error:
-        return _Verdict(path, BAD_INPUT, proof.account if proof else None, in_cli_words(str(error)))
+        return _Verdict(path, BAD_INPUT, proof.account if proof else None, str(error))
     return _Verdict(path, VALID, proof.account, proof=proof)
 
 

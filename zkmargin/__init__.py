@@ -55,6 +55,7 @@ from zkmargin.errors import (
     UnknownInstrument,
     UnsoundStatement,
     UntrustedSignature,
+    WrongParams,
     ZkMarginError,
 )
 
@@ -203,6 +204,7 @@ __all__ = [
     "UntrustedSignature",
     "VerifiedStatement",
     "WhatIf",
+    "WrongParams",
     "ZkMarginError",
     "assess",
     "attest",

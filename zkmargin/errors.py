@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+# The way out of some refusals, in the library's words: what to pass instead. The command
+# line puts its own options in their place (`zkmargin.cli.common.in_cli_words`), so each
+# piece of advice is written once for each audience.
+ALLOW_UNSIGNED_ADVICE = "or accept params nobody vouches for with Policy(allow_unsigned_params=True)"
+TRUST_KEY_ADVICE = "to the verifier: Policy(trust=zm.Trust([public_key, ...]))"
+
+
+def new_key_advice(role: str) -> str:
+    """How to make a key that may sign for `role`."""
+    return f"(make one with zm.new_key(issuer, {role!r}))"
+
 
 class ZkMarginError(Exception):
     """Root of every error zkmargin raises deliberately."""
@@ -68,6 +79,14 @@ class ReplayedMovement(LedgerError):
 class OutOfOrder(LedgerError):
     """An anchor older than one the ledger holds: params of an epoch at or below the
     issuer's latest published one, or an attestation whose sequence number does not rise."""
+
+
+class WrongParams(InputError):
+    """A proof checked against other params than the ones its statement names (another
+    params digest): the verifier holds the wrong params file, or the proof belongs to
+    another epoch. Nothing is judged; verify against the params the proof names, or ask
+    for a proof under these. A statement edited to name these params instead is judged, and
+    fails with `InvalidProof`."""
 
 
 class InvalidProof(ZkMarginError):

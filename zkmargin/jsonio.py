@@ -324,7 +324,8 @@ class JsonFile(pydantic.BaseModel):
     json_private: ClassVar[bool] = False
     """`save` creates a new file readable by its owner only (the file is a secret)."""
     json_secret: ClassVar[bool] = False
-    """Private, and `load` refuses the file when its group or others may read it (keys, openings)."""
+    """Private, `load` refuses the file when its group or others may read it, and `save`
+    replaces an existing file only when told to (keys, openings)."""
     json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
     """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out.
 
@@ -381,8 +382,15 @@ class JsonFile(pydantic.BaseModel):
             return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
         return dumps(self.model_dump(**self.json_dump))
 
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write `to_json()` to `path` atomically: readers see the old file or the whole new one."""
+    def save(self, path: str | os.PathLike, *, overwrite: bool | None = None) -> None:
+        """Write `to_json()` to `path` atomically: readers see the old file or the whole new one.
+
+        An existing file is replaced, unless `overwrite=False`. A secret (signing key,
+        openings) is the exception: it replaces an existing file only with `overwrite=True`,
+        else `InputError`, because the key or blindings written over are lost for good.
+        """
+        if overwrite is None:
+            overwrite = not self.json_secret
         write_atomic(path, self.to_json(), overwrite=overwrite, private=self.json_private or self.json_secret)
 
     @classmethod

@@ -164,6 +164,8 @@ def test_openings_save_writes_owner_only_file_when_new_or_replacing(params, tmp_
     openings.save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     os.chmod(path, 0o644)
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        openings.save(path)  # openings written over are lost for good: only when asked
     openings.save(path, overwrite=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert AccountOpenings.load(path) == openings

@@ -134,6 +134,21 @@ def test_signing_key_file_is_owner_only_and_refused_when_shared(key, tmp_path):
         zm.SigningKey.load(path)
 
 
+def test_signing_key_save_refuses_to_replace_a_saved_key_when_overwrite_is_not_asked(key, tmp_path):
+    path = tmp_path / "venue.key.json"
+    key.save(path)
+    second = zm.new_key("venue-a", "params")
+    with pytest.raises(zm.InputError, match="refusing to overwrite"):
+        second.save(path)
+    assert zm.SigningKey.load(path).key_id == key.key_id
+    second.save(path, overwrite=True)
+    assert zm.SigningKey.load(path).key_id == second.key_id
+    # the public half is no secret: saving it again replaces it, as for params and proofs
+    key.public().save(tmp_path / "venue.pub.json")
+    second.public().save(tmp_path / "venue.pub.json")
+    assert zm.PublicKey.load(tmp_path / "venue.pub.json").key_id == second.key_id
+
+
 def test_public_key_load_refuses_key_id_when_not_the_hash_of_the_key(key):
     data = json.loads(key.public().to_json())
     data["key_id"] = "0" * 64
@@ -163,7 +178,7 @@ def test_proof_binds_issuer_and_epoch_when_params_are_signed(proof, signed, trus
 
 def test_verify_refuses_proof_when_checked_under_another_epoch(proof, signed, params, key):
     next_epoch = zm.sign_params(params, key, epoch=8, valid_from=NOW - timedelta(hours=1), valid_for=DAY)
-    with pytest.raises(zm.InvalidProof, match="params"):
+    with pytest.raises(zm.WrongParams, match=r"other params \(the proof names epoch 7 of 'venue-a', the params are epoch 8 of 'venue-a'\)"):
         zm.verify(proof, next_epoch)
     # Even with the digest rewritten, the statement still names epoch 7 …
     data = json.loads(proof.to_json())
@@ -277,3 +292,29 @@ def test_key_file_load_refuses_other_kind_when_format_names_it(tmp_path):
     key.save(tmp_path / "k.json")
     with pytest.raises(zm.InputError, match="is a 'zkmargin-signing-key' file, not 'zkmargin-public-key'"):
         zm.PublicKey.load(tmp_path / "k.json")
+
+
+def test_verify_advises_policy_allow_unsigned_params_when_params_are_unsigned(params, trust):
+    proof = zm.prove(portfolio(Decimal("5000"), **BOOK), params)
+    with pytest.raises(zm.UntrustedSignature) as refused:
+        zm.verify(proof, params, policy=zm.Policy(trust=trust))
+    assert str(refused.value) == (
+        "params: not signed; ask the venue for signed params, "
+        "or accept params nobody vouches for with Policy(allow_unsigned_params=True)"
+    )
+
+
+@pytest.mark.parametrize("trusted", [(), ("other",)], ids=["none trusted", "another trusted"])
+def test_verify_advises_policy_trust_when_the_params_key_is_not_trusted(proof, signed, trusted):
+    keys = [zm.new_key(issuer, "params").public() for issuer in trusted]
+    with pytest.raises(zm.UntrustedSignature) as refused:
+        zm.verify(proof, signed, policy=zm.Policy(trust=zm.Trust(keys)), now=NOW)
+    assert str(refused.value).endswith("public key to the verifier: Policy(trust=zm.Trust([public_key, ...]))")
+    assert "--" not in str(refused.value)
+
+
+def test_sign_params_advises_new_key_when_the_key_lacks_the_params_role(params):
+    custodian = zm.new_key("custodian-b", "custody")
+    with pytest.raises(zm.InputError) as refused:
+        zm.sign_params(params, custodian, epoch=1, valid_from=NOW, valid_for=DAY)
+    assert str(refused.value).endswith("(make one with zm.new_key(issuer, 'params'))")

@@ -43,7 +43,10 @@ def test_check_exits_2_when_params_are_signed_by_a_key_not_trusted(invoke, workd
 def test_prove_exits_2_when_params_are_unsigned_unless_allowed(invoke, workdir):
     args = ("prove", "--params", "unsigned.params.json", "--portfolio", "meets.json", "-o", "p.json")
     refused = invoke(*args)
-    assert refused.exit_code == 2 and "not signed" in refused.stderr
+    assert refused.exit_code == 2 and refused.stderr.endswith(
+        "not signed; ask the venue for signed params, or pass --allow-unsigned to accept params nobody vouches for\n"
+    )
+    assert "Policy(" not in refused.stderr
     allowed = invoke(*args, "--allow-unsigned")
     assert allowed.exit_code == 0, allowed.output
     assert "issuer" not in (workdir / "p.json").read_text()
@@ -140,3 +143,20 @@ def test_params_reader_exits_2_when_params_unsigned_or_untrusted(invoke, workdir
     assert not (workdir / "n.openings.json").exists() and not (workdir / "n.account.json").exists()
     assert invoke(*args, "--params", "unsigned.params.json", "--allow-unsigned").exit_code == 0
     assert (workdir / "n.openings.json").exists()
+
+
+def test_in_cli_words_replaces_each_piece_of_library_advice_when_a_ledger_or_batch_reason_holds_it():
+    # Reasons stored by the ledger and those of a batch are library text; the command line shows its options.
+    from zkmargin.cli.common import in_cli_words
+    from zkmargin.errors import ALLOW_UNSIGNED_ADVICE, TRUST_KEY_ADVICE, new_key_advice
+
+    assert in_cli_words(f"add its public key {TRUST_KEY_ADVICE}") == (
+        "add its public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+    )
+    assert in_cli_words(f"not signed; {ALLOW_UNSIGNED_ADVICE}") == (
+        "not signed; or pass --allow-unsigned to accept params nobody vouches for"
+    )
+    assert [in_cli_words(new_key_advice(role)) for role in zm.KEY_ROLES] == [
+        "(make one with `zkmargin keys new --role params`)",
+        "(make one with `zkmargin keys new --role custody`)",
+    ]

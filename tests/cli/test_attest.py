@@ -69,6 +69,7 @@ def test_verify_batch_judges_bad_input_and_exits_2_when_a_custodian_key_is_not_t
     assert result.exit_code == 2, result.output
     verdicts = {row["file"]: row for row in json.loads(result.stdout)["files"]}
     assert verdicts["x.json"]["status"] == "bad input" and "custodian-b" in verdicts["x.json"]["reason"]
+    assert verdicts["x.json"]["reason"].endswith("add its public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)")
     assert verdicts["meets.proof.json"]["status"] == "valid"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import zkmargin as zm
 
-from .conftest import OTHER_MODEL, REPO, write_portfolio
+from .conftest import OTHER_MODEL, REPO, edit_proof, write_portfolio
 
 
 def assert_one_line_error(result, *fragments: str) -> None:
@@ -62,7 +62,20 @@ def test_verify_exits_2_naming_both_files_when_params_differ(invoke, workdir):
                             zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
     other.save(workdir / "other-params.json")
     result = invoke("verify", "--params", "other-params.json", "--allow-unsigned", "meets.proof.json")
-    assert_one_line_error(result, "meets.proof.json", "other-params.json", "other params")
+    assert_one_line_error(result, "meets.proof.json against other-params.json: the proof was made for other params")
+    typed = invoke("verify", "--params", "other-params.json", "--allow-unsigned", "meets.proof.json", "--json")
+    assert (typed.exit_code, json.loads(typed.stderr)["error"]["type"]) == (2, "WrongParams")
+
+
+def test_verify_exits_1_when_a_proof_is_relabelled_to_name_the_params_given(invoke, workdir):
+    other = zm.build_params(zm.Market.load(workdir / "market.json"),
+                            zm.MarginModel.load(REPO / "circuits" / f"{OTHER_MODEL}.toml"))
+    other.save(workdir / "other-params.json")
+    edit_proof(workdir / "meets.proof.json", workdir / "relabelled.json",
+               lambda data: data["statement"].update(params_digest=other.digest()))
+    result = invoke("verify", "--params", "other-params.json", "--allow-unsigned", "relabelled.json")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == "zkmargin: error: relabelled.json: INVALID: the statement's model or currency differs from the params'\n"
 
 
 def test_verify_exits_2_when_proof_truncated(invoke, workdir):

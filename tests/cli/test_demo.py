@@ -27,7 +27,7 @@ def test_demo_tells_whole_story_when_run_fast(invoke):
     picture = Path(next(line for line in out.splitlines() if line.strip().startswith("picture")).split()[-1])
     assert picture.read_bytes().startswith(b"\x89PNG")
     assert "instrument names in the file  0" in out
-    assert "InvalidProof" in out and "InsufficientMargin  short by" in out
+    assert "WrongParams  the proof was made for other params" in out and "InsufficientMargin  short by" in out
     assert "verified    trader-7 meets maintenance under the new params" in out
     assert "REJECTED acct-" in out
     assert "attested by clearing-firm-a (sequence 1" in out and "futures-broker-b (sequence 1" in out

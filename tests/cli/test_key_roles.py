@@ -71,6 +71,7 @@ def test_params_sign_exits_2_in_one_line_and_writes_nothing_when_the_key_is_a_cu
                     "--valid-for", "1d", "-o", "c.params.json")
     assert result.exit_code == 2 and _one_line(result)
     assert "roles [custody]" in result.stderr and "may sign params" in result.stderr
+    assert result.stderr.endswith("(make one with `zkmargin keys new --role params`)\n")
     assert not (workdir / "c.params.json").exists()
 
 

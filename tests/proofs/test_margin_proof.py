@@ -10,7 +10,7 @@ from zkmargin.proofs.account import open_account
 from zkmargin.engine.assess import assess
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.errors import InsufficientMargin, InvalidProof, UnknownInstrument, UnsoundStatement
-from zkmargin.errors import MalformedProof
+from zkmargin.errors import InputError, MalformedProof, WrongParams
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.verifier import verify, verify_batch
@@ -49,14 +49,49 @@ def test_prove_refuses_when_one_cent_short(params):
     assert refused.value.shortfall == Decimal("0.01")
 
 
-def test_verify_rejects_proof_when_params_differ_in_one_risk_number(params, exact_proof):
+def test_verify_raises_wrong_params_when_params_differ_in_one_risk_number(params, exact_proof):
     other = small_params(CALL=[600.0, -400.0, -1_000.0, 1_901.0])
-    with pytest.raises(InvalidProof, match="params"):
+    with pytest.raises(WrongParams, match=f"made for other params: it names params {params.digest()[:16]}…, these are {other.digest()[:16]}…"):
         verify(exact_proof, other)
-    # even with the digest rewritten to match, the transcript no longer matches the proof
+    # even with the digest rewritten to match, the transcript no longer matches the proof: forged, not a wrong question
     relabelled = _with_statement(exact_proof, params_digest=other.digest())
-    with pytest.raises(InvalidProof):
+    with pytest.raises(InvalidProof) as refused:
         verify(relabelled, other)
+    assert not isinstance(refused.value, InputError)
+
+
+def test_verify_batch_marks_a_proof_bad_input_when_it_was_made_for_other_params(params, exact_proof):
+    other = small_params(CALL=[600.0, -400.0, -1_000.0, 1_901.0])
+    relabelled = _with_statement(exact_proof, params_digest=other.digest())
+    result = verify_batch([exact_proof, relabelled], other)
+    assert [(f.index, f.bad_input, "made for other params" in f.reason) for f in result.failures] == [
+        (0, True, True),
+        (1, False, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("model", "span", "model or currency differs"),
+        ("currency", "EUR", "model or currency differs"),
+        ("epoch", 3, "names params epoch 3"),
+        ("limb_bits", 64, "unsupported limb width 64"),
+        ("circuit_digest", "ab" * 32, "made for circuit abababab"),
+    ],
+)
+def test_verify_raises_invalid_proof_when_a_statement_naming_these_params_is_edited(
+    params, exact_proof, field, value, reason
+):
+    """The params digest fixes model, currency and epoch, so a statement that names these
+    params but another of them was edited; another limb width or circuit cannot be told
+    apart from an edit. Either way the proof is judged and fails, unlike `WrongParams`."""
+    edited = _with_statement(exact_proof, **{field: value})
+    with pytest.raises(InvalidProof, match=reason) as refused:
+        verify(edited, params)
+    assert not isinstance(refused.value, InputError)
+    [failure] = verify_batch([edited], params).failures
+    assert (failure.bad_input, reason in failure.reason) == (False, True)
 
 
 @pytest.mark.parametrize(

@@ -248,7 +248,7 @@ def test_verify_refuses_a_proof_made_under_a_flipped_put_weight_when_the_venue_c
     positions = {DECEMBER: 1, MARCH: -1, MARCH_PUT: 2}
     cheap = funded_at_requirement(flipped, positions)
     assert cheap.cash < funded_at_requirement(params, positions).cash
-    with pytest.raises(zm.InvalidProof, match="the proof is for params"):
+    with pytest.raises(zm.WrongParams, match="made for other params"):
         verify(prove(cheap, flipped, workers=1), params)
 
 

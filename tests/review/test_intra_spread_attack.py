@@ -30,6 +30,7 @@ from zkmargin.errors import (
     InputError,
     InvalidProof,
     UntrustedSignature,
+    WrongParams,
 )
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.proofs.circuit import Circuit
@@ -211,14 +212,14 @@ def test_verify_refuses_a_proof_made_under_edited_intra_spreads_when_the_venue_c
     assert own.digest() != params.digest()
     proof = prove(account(cash, CALENDAR), own, workers=1)
     assert verify(proof, own).account == "test"
-    with pytest.raises(InvalidProof, match="the proof is for params"):
+    with pytest.raises(WrongParams, match="made for other params"):
         verify(proof, params)
 
 
 def test_verify_refuses_a_proof_when_the_trader_drops_every_intra_spread(params):
     own = params.model_copy(update={"intra_spreads": []})
     proof = prove(account(SCAN_ONLY, CALENDAR), own, workers=1)
-    with pytest.raises(InvalidProof, match="the proof is for params"):
+    with pytest.raises(WrongParams, match="made for other params"):
         verify(proof, params)
 
 
@@ -260,7 +261,7 @@ def test_verify_accepts_a_proof_made_before_the_charge_when_checked_under_the_pa
         model("span"),
     )
     assert before.instruments == [DECEMBER, MARCH] and two_months.intra_spreads
-    with pytest.raises(InvalidProof, match="the proof is for params 2b54a20071c28eb4"):
+    with pytest.raises(WrongParams, match="it names params 2b54a20071c28eb4"):
         verify(proof, two_months)
 
 

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from pydantic import AfterValidator, StringConstraints, model_validator
 
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES
-from zkmargin.errors import InputError, UntrustedSignature
+from zkmargin.errors import TRUST_KEY_ADVICE, InputError, UntrustedSignature, new_key_advice
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.validation import validate
@@ -204,7 +204,7 @@ class SigningKey(_KeyFile):
         """Refuse to sign what this key's roles do not cover, before anything is signed."""
         refusal = self.refuse_role(role)
         if refusal is not None:
-            raise InputError(f"{refusal} (make one with `zkmargin keys new --role {role}`)")
+            raise InputError(f"{refusal} {new_key_advice(role)}")
 
     def sign(self, message: bytes) -> str:
         """Ed25519 signature over `message`, base64."""
@@ -290,12 +290,12 @@ class Trust:
             # The commonest case by far: the user has not said whom they trust yet.
             raise UntrustedSignature(
                 f"{what}: signed by key {key_id[:16]}… of {issuer!r}, which is not among the trusted keys: "
-                "none is trusted; give that issuer's public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+                f"none is trusted; give that issuer's public key {TRUST_KEY_ADVICE}"
             )
         if key is None:
             raise UntrustedSignature(
                 f"{what}: signed by key {key_id[:16]}… of {issuer!r}, which is not among the trusted keys; if you "
-                f"trust {issuer!r}, add its public key (on the command line --trust FILE, or $ZKMARGIN_TRUST)"
+                f"trust {issuer!r}, add its public key {TRUST_KEY_ADVICE}"
             )
         if key.issuer != issuer:
             raise UntrustedSignature(f"{what}: names issuer {issuer!r}, but key {key_id[:16]}… belongs to {key.issuer!r}")

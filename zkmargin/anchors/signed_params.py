@@ -20,7 +20,12 @@ from zkmargin.anchors.keys import SigningKey, Trust
 from zkmargin.canonical import parse_timestamp, timestamp_text
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.params_epoch import ParamsEpoch
-from zkmargin.errors import InputError, StaleAnchor, UntrustedSignature
+from zkmargin.errors import (
+    ALLOW_UNSIGNED_ADVICE,
+    InputError,
+    StaleAnchor,
+    UntrustedSignature,
+)
 
 PARAMS_SIGNATURE_DOMAIN = b"zkmargin params signature v1\x00"
 
@@ -108,8 +113,7 @@ def check_params(
         if allow_unsigned and params.signature is None:
             return None
         raise UntrustedSignature(
-            "params: not signed; ask the venue for signed params, or pass --allow-unsigned "
-            "to accept params nobody vouches for"
+            f"params: not signed; ask the venue for signed params, {ALLOW_UNSIGNED_ADVICE}"
         )
     stamp = params.epoch
     trust.require(stamp.key_id, stamp.issuer, params.signature, params_message(params), "params", role="params")

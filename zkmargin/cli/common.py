@@ -21,6 +21,7 @@ import numpy as np
 
 import zkmargin as zm
 from zkmargin.console import shown
+from zkmargin.errors import ALLOW_UNSIGNED_ADVICE, TRUST_KEY_ADVICE, new_key_advice
 
 if TYPE_CHECKING:
     from zkmargin.venue.ledger import Ledger
@@ -137,7 +138,26 @@ def fail(message: str, code: int, kind: str | None = None) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
+def in_cli_words(message: str) -> str:
+    """`message` with the library's advice on what to pass instead (`Policy(...)`) replaced by
+    the options and commands that do the same here: every refusal the command line shows,
+    one-line errors and the reasons of a batch's or the ledger's verdicts, goes through this."""
+    for library, command_line in _cli_advice().items():
+        message = message.replace(library, command_line)
+    return message
+
+
+def _cli_advice() -> dict[str, str]:
+    # Built when a message is shown, not at import: the key roles live with the cryptography.
+    return {
+        ALLOW_UNSIGNED_ADVICE: "or pass --allow-unsigned to accept params nobody vouches for",
+        TRUST_KEY_ADVICE: "(on the command line --trust FILE, or $ZKMARGIN_TRUST)",
+        **{new_key_advice(role): f"(make one with `zkmargin keys new --role {role}`)" for role in zm.KEY_ROLES},
+    }
+
+
 def _error_line(message: str, code: int, kind: str, as_json: bool) -> None:
+    message = in_cli_words(message)
     if as_json:
         line = json.dumps({"error": {"type": kind, "message": message, "exit_code": code}})
     else:

@@ -19,7 +19,7 @@ from zkmargin.cli.anchoring import (
     load_trusted_params,
     trust_option,
 )
-from zkmargin.cli.common import backend_option, load_trust, open_ledger, respond, table
+from zkmargin.cli.common import backend_option, in_cli_words, load_trust, open_ledger, respond, table
 from zkmargin.cli.monitor import call_document
 from zkmargin.cli.ledger_accounts import (
     ledger_accounts,
@@ -191,8 +191,8 @@ def ledger_submit(
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
             report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)
     rows = [
-        {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status, "reason": row.reason,
-         "buckets": row.buckets}
+        {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status,
+         "reason": row.reason and in_cli_words(row.reason), "buckets": row.buckets}
         for row in report.rows
     ]
     counts = {status: report.count(status) for status in (intake.VALID, intake.INVALID, intake.BAD_INPUT, intake.ALREADY)}

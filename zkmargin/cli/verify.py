@@ -1,7 +1,7 @@
 """`zkmargin verify`: the venue checks one proof against its params.
 
-Also what verify-batch reads the same way: the venue's policy and the params it accepts, a
-proof file with its statement, and the refusal of a proof made for other params."""
+Also what verify-batch reads the same way: the venue's policy and the params it accepts, and
+a proof file with its statement."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
-    short_digest,
 )
 from zkmargin.cli.options import json_option, params_option
 from zkmargin.cli.verify_view import UNPINNED_NOTE, format_statement, statement_document
@@ -40,28 +39,6 @@ def load_proof(path: Path) -> Any:
     proof = zm.MarginProof.load(path)
     proof.to_statement()
     return proof
-
-
-def require_same_params(proof: Any, proof_path: Path, params: Any, params_path: Path) -> None:
-    """A proof made for other params is a wrong question (exit 2), not a false statement."""
-    digest = params.digest()
-    if proof.params_digest != digest:
-        raise zm.InputError(
-            f"{proof_path}: params_digest {short_digest(proof.params_digest)} does not match "
-            f"{params_path} ({short_digest(digest)}); the proof was made for other params{_epochs_apart(proof, params)}"
-        )
-
-
-def _epochs_apart(proof: Any, params: Any) -> str:
-    """Which epoch each side names, when both are signed epochs: the usual mismatch is an old
-    proof against today's params, and the fix (prove again) depends on which side is older."""
-    claimed, authority = proof.statement, params.epoch
-    if claimed.epoch is None or authority is None or claimed.epoch == authority.epoch:
-        return ""
-    return (
-        f" (the proof names epoch {claimed.epoch} of {shown(claimed.issuer or '?')!r}, "
-        f"the params are epoch {authority.epoch} of {shown(authority.issuer)!r})"
-    )
 
 
 @click.command(
@@ -100,10 +77,11 @@ def verify(
     """Verify one margin proof against the published params (venue side)."""
     policy, params = policy_and_params(policy, params_path)
     proof = load_proof(proof_path)
-    require_same_params(proof, proof_path, params, params_path)
     commitments = zm.AccountCommitments.load(commitments_path) if commitments_path else None
     try:
         statement = zm.verify(proof, params, commitments=commitments, challenge=challenge, policy=policy)
+    except zm.WrongParams as error:
+        raise zm.WrongParams(f"{proof_path} against {params_path}: {error}") from None
     except zm.InvalidProof as error:
         if as_json:
             emit_json({"valid": False, "proof": str(proof_path), "reason": error.reason})

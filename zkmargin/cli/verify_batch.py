@@ -21,6 +21,7 @@ from zkmargin.cli.common import (
     blame,
     emit_json,
     fail,
+    in_cli_words,
 )
 from zkmargin.cli.options import (
     json_option,
@@ -28,7 +29,7 @@ from zkmargin.cli.options import (
     spread_executor,
     spread_options,
 )
-from zkmargin.cli.verify import load_proof, policy_and_params, require_same_params
+from zkmargin.cli.verify import load_proof, policy_and_params
 from zkmargin.cli.verify_view import (
     duplicate_accounts,
     duplicate_warning,
@@ -93,14 +94,14 @@ def _load_pinned(
     return pinned
 
 
-def _read_for_batch(path: Path, params: zm.RiskParams, params_path: Path) -> _Verdict:
+def _read_for_batch(path: Path) -> _Verdict:
     """The file's proof, provisionally valid until verified, or its bad input verdict: one
-    file sent in never stops the batch (a FIFO among them is refused unread: it would block)."""
+    file sent in never stops the batch (a FIFO among them is refused unread: it would block).
+    A proof for other params is the library's to refuse (`WrongParams`, bad input)."""
     proof = None
     try:
         require_regular_file(path)
         proof = load_proof(path)
-        require_same_params(proof, path, params, params_path)
     except zm.InputError as error:
         return _Verdict(path, BAD_INPUT, proof.account if proof else None, str(error))
     return _Verdict(path, VALID, proof.account, proof=proof)
@@ -165,7 +166,7 @@ def verify_batch(
     """Verify many accounts' proofs at once: a verdict for every file (venue side)."""
     policy, params = policy_and_params(policy, params_path)
     pinned = _load_pinned(commitment_sources, params_path) if commitment_sources else None
-    verdicts = [_read_for_batch(path, params, params_path) for path in _json_files(sources, params_path, "proof files")]
+    verdicts = [_read_for_batch(path) for path in _json_files(sources, params_path, "proof files")]
     readable = [index for index, verdict in enumerate(verdicts) if verdict.status == VALID]
     proofs = [verdicts[index].proof for index in readable]
     challenges = _challenges(challenge_source, [proof.account for proof in proofs])
@@ -186,7 +187,7 @@ def verify_batch(
     for failure in result.failures:
         index = readable[failure.index]
         status = BAD_INPUT if failure.bad_input else INVALID
-        verdicts[index] = replace(verdicts[index], status=status, reason=failure.reason)
+        verdicts[index] = replace(verdicts[index], status=status, reason=in_cli_words(failure.reason))
     verified = [
         {"file": str(verdicts[index].file), **statement_document(statement)}
         for index, statement in zip(readable, result.statements)

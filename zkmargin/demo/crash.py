@@ -48,12 +48,12 @@ class CrashSteps:
         self._move_cash(settlement)
         n.facts([("old digest", old_params.digest()), ("new digest", self.params.digest())])
         say("""The venue republishes its params. Yesterday's proof was about yesterday's
-            params, so it no longer verifies:""")
+            params, so against today's it is not even judged:""")
         n.code("zm.verify(old_proof, new_params)")
         try:
             zm.verify(self.proof, self.params, commitments=self.commitments)
-        except zm.InvalidProof as error:
-            n.facts([("InvalidProof", error.reason)])
+        except zm.WrongParams as error:
+            n.facts([("WrongParams", str(error))])
         else:
             raise AssertionError("a proof made for the old params verified against the new ones")
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from zkmargin.proofs.circuit import LIMB_BITS, Circuit
 from zkmargin.proofs.compiler import compile_circuit
-from zkmargin.errors import InputError, InvalidProof
+from zkmargin.errors import InputError, InvalidProof, WrongParams
 from zkmargin.hazmat.generators import (
     B_BLINDING_MESSAGE,
     B_MESSAGE,
@@ -155,10 +155,18 @@ class Statement:
         return to_fixed(self.threshold, params.money_scale, rounding="up") * params.quantity_scale
 
     def require_params(self, params: RiskParams, params_digest: str) -> None:
-        """Refuse params other than the ones this statement was made for."""
+        """Refuse params other than the ones this statement was made for.
+
+        Another params digest is `WrongParams`: the verifier can fix that by taking the params
+        the proof names. Once the digest matches, the params fix the model, currency, issuer
+        and epoch, so a statement naming others was edited; and a limb width or bucket count
+        this version never writes was edited or made by another zkmargin: either way the
+        proof fails (`InvalidProof`), as the verifier cannot tell the two apart.
+        """
         if params_digest != self.params_digest:
-            raise InvalidProof(
-                f"the proof is for params {self.params_digest[:16]}…, not these params {params_digest[:16]}…"
+            raise WrongParams(
+                f"the proof was made for other params{self._epochs_apart(params)}: it names params "
+                f"{self.params_digest[:16]}…, these are {params_digest[:16]}…"
             )
         if params.model != self.model or params.currency != self.currency:
             raise InvalidProof("the statement's model or currency differs from the params'")
@@ -172,6 +180,17 @@ class Statement:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
         if not 1 <= self.buckets <= MAX_BUCKETS:
             raise InvalidProof(f"the statement claims {self.buckets} buckets; at most {MAX_BUCKETS} are supported")
+
+    def _epochs_apart(self, params: RiskParams) -> str:
+        """Which epoch each side names, when both are signed epochs that differ: the usual
+        mismatch is an old proof against today's params, and the fix (prove again, or verify
+        under the older params) depends on which side is older."""
+        if self.epoch is None or params.epoch is None or self.epoch == params.epoch.epoch:
+            return ""
+        return (
+            f" (the proof names epoch {self.epoch} of {self.issuer!r}, "
+            f"the params are epoch {params.epoch.epoch} of {params.epoch.issuer!r})"
+        )
 
     def compile(self, params: RiskParams, lean: bool = True) -> Circuit:
         """The circuit of one bucket for `params` (already checked with `require_params`); a

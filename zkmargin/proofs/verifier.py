@@ -94,8 +94,8 @@ class VerifiedStatement:
 class BatchFailure:
     """Proof `index` of a batch (for `account`) failed, and why. `bad_input` when the
     failure is one `verify` raises as an `InputError` rather than `InvalidProof`: the proof
-    could not be judged, e.g. made for other params or resting on an attestation by a key
-    the verifier does not trust."""
+    could not be judged, e.g. made for other params (`WrongParams`) or resting on an
+    attestation by a key the verifier does not trust."""
 
     index: int
     account: str
@@ -267,6 +267,10 @@ def verify(
     now: datetime | None = None,
 ) -> VerifiedStatement:
     """Verify `proof` against `params`; returns what it establishes or raises `InvalidProof`.
+
+    A proof whose statement names other params is `WrongParams`, an `InputError` like a
+    malformed file: the proof is not judged, the verifier holds the wrong params (or the
+    proof is from another epoch).
 
     With `commitments`, the proof must also carry exactly the venue's pinned commitments
     for that account (collateral and positions from `open_account`, updated by deposits).

@@ -19,14 +19,14 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Callable, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Self
 
 import pydantic
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded, require_private, write_atomic
-from zkmargin.validation import FILE_KINDS, validate
+from zkmargin.validation import FILE_KINDS, describe_validation_error, validate
 
 JsonSource = str | bytes | os.PathLike
 
@@ -305,9 +305,27 @@ QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
 
 
 class StrictModel(pydantic.BaseModel):
-    """Base of every file format: unknown fields are errors, no silent type coercion."""
+    """Base of every file format: unknown fields are errors, no silent type coercion.
+
+    Built in code (`Portfolio(account="alice", cash=1000)`), a model refuses bad values as a
+    file does: one `InputError` line (the format's `json_error`) naming the class, the
+    field and the value, in place of pydantic's multi-line `ValidationError`.
+    """
 
     model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    if not TYPE_CHECKING:  # type checkers keep pydantic's signature, which names the fields
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except pydantic.ValidationError as error:
+                refusal = getattr(type(self), "json_error", InputError)
+                raise refusal(describe_validation_error(error, type(self), type(self).__name__)) from None
+
+        # Only a keyword call reaches this: validation (`from_json`, a nested model) stays
+        # pydantic's own, so a file's error names the file, not the class (pydantic's flag).
+        __init__.__pydantic_base_init__ = True
 
 
 class JsonFile(pydantic.BaseModel):

@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded, require_private, write_atomic
-from zkmargin.validation import FILE_KINDS, describe_validation_error, validate
+from zkmargin.validation import FILE_KINDS, describe_validation_error, type_named, validate
 
 JsonSource = str | bytes | os.PathLike
 
@@ -127,6 +127,18 @@ def nested_too_deep(bare: str) -> bool:
         if depth > MAX_DEPTH:
             return True
     return False
+
+
+def path_argument(path: object, loader: str, reader: str) -> Path:
+    """`path` as the `Path` a `loader` (e.g. "MarginProof.load") reads, or one `InputError` line
+    saying what to call instead: JSON text goes to `reader` (its `from_json`), not to `open()`,
+    which would quote all of it back in a "File name too long"."""
+    if isinstance(path, str) and path.lstrip()[:1] in ("{", "["):
+        raise InputError(f"{loader} takes a path, and this is JSON text: read text with {reader}(text)")
+    if not isinstance(path, (str, os.PathLike)):
+        hint = f"; read JSON bytes with {reader}(data)" if isinstance(path, bytes) else ""
+        raise InputError(f"{loader} takes a path (a str or pathlib.Path), not {type_named(path)}{hint}")
+    return Path(path)
 
 
 def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:
@@ -367,7 +379,8 @@ class JsonFile(pydantic.BaseModel):
 
         A secret's permissions are checked once the file is known to be one: a public key
         given as --key is named as what it is, not as a secret to chmod."""
-        loaded = cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
+        named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
+        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact), str(path))
         if cls.json_secret:
             require_private(path)
         return loaded

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.domain.test_market import BASE
 from zkmargin.engine.buckets import Bucket, BucketedPortfolio
 from zkmargin.engine.market import Market
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.errors import InputError, MalformedProof
 from zkmargin.proofs.proof_file import MarginProof
-from tests.domain.test_market import BASE
 
 
 def refusal(build) -> InputError:

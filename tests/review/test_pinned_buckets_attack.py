@@ -7,6 +7,7 @@ excess each. Failing tests are findings; passing ones pin what held.
 
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import reduce
 from itertools import combinations
 from operator import add
@@ -169,7 +170,7 @@ def test_verify_rejects_a_pinned_bucket_proof_when_replayed_under_another_accoun
     with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
         verify(pinned_proof, params, commitments=commitments.deposit(1))
     with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
-        verify(pinned_proof, params, commitments=commitments.withdraw("0.01"))
+        verify(pinned_proof, params, commitments=commitments.withdraw(Decimal("0.01")))
 
 
 def test_bucket_commitments_hide_the_padding_when_the_venue_tries_subset_sums(params, pinned, pinned_proof):

@@ -58,10 +58,12 @@ def verify_batch(
 
     Returns a `BatchResult`: `statements[i]` is proof i's `VerifiedStatement`, or None when it
     failed; `failures` says which failed and why (`BatchFailure`); `ok` is true when none did.
-    `commitments` (account label → the venue's pinned `AccountCommitments`), `challenges`
+    `commitments` (account label → the venue's pinned `AccountCommitments`; a proof whose
+    account has none fails), `challenges`
     (account label → the nonce handed to it), `policy` and `now` work as in `verify`, for every
-    proof; `trust` checks attestations when no `policy` gives keys. See
-    `zkmargin.proofs.verifier.verify_batch` for the one-MSM check and its bisection.
+    proof; `trust` checks attestations when no `policy` gives keys. All proofs are checked in
+    one multi-scalar multiplication, each scaled by a random weight; when it fails, halves are
+    checked again until every bad proof is named.
 
     With `executor`, chunks of `chunk_size` proofs (default: two chunks per worker, 32 to 5,000
     proofs each) are verified on it: any `concurrent.futures.Executor` works (a

@@ -225,7 +225,7 @@ def test_pinned_variable_bounds_cannot_wrap_the_bucket_sum_when_params_use_the_l
     # Σ_k W^(k) = W holds mod r only; it is Σ v^(k) = v over the integers only while the B
     # buckets' bounds (own range or anchor, §4) add up to less than r/2.
     biggest = small_params(FUT=[9e15, -9e15, -9e15, 9e15])
-    circuit = Statement.for_params(biggest, "alice", "maintenance", "1000000").compile(biggest)
+    circuit = Statement.for_params(biggest, "alice", "maintenance", Decimal(1_000_000)).compile(biggest)
     bounds = circuit.bounds()
     pinned = [i for i, v in enumerate(circuit.variables) if v.role in ("collateral", "position")]
     assert max(bounds[i] for i in pinned).bit_length() < 80

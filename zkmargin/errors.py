@@ -109,13 +109,20 @@ class PolicyViolation(InvalidProof):
 class InsufficientMargin(ZkMarginError):
     """The portfolio does not meet the requirement, so no proof can be made.
 
-    `shortfall` is how much equity is missing, in the market's currency units.
+    `shortfall` is how much equity is missing, in the market's currency units. `account` is
+    the account's label; `buckets` names the isolated buckets that fall short (empty for a
+    plain portfolio). `prove` and `prove_many` set both, so a caller need not parse the message
+    to learn which account (of many) stopped the run.
     """
 
-    def __init__(self, message: str, shortfall: Decimal) -> None:
+    def __init__(
+        self, message: str, shortfall: Decimal, account: str | None = None, buckets: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.shortfall = shortfall
+        self.account = account
+        self.buckets = tuple(buckets)
 
     def __reduce__(self) -> tuple:
         # Crosses process boundaries intact (prove_many's workers raise it).
-        return type(self), (str(self), self.shortfall)
+        return type(self), (str(self), self.shortfall, self.account, self.buckets)

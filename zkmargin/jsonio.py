@@ -19,14 +19,14 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Callable, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Self
 
 import pydantic
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded, require_private, write_atomic
-from zkmargin.validation import FILE_KINDS, validate
+from zkmargin.validation import FILE_KINDS, describe_validation_error, type_named, validate
 
 JsonSource = str | bytes | os.PathLike
 
@@ -127,6 +127,18 @@ def nested_too_deep(bare: str) -> bool:
         if depth > MAX_DEPTH:
             return True
     return False
+
+
+def path_argument(path: object, loader: str, reader: str) -> Path:
+    """`path` as the `Path` a `loader` (e.g. "MarginProof.load") reads, or one `InputError` line
+    saying what to call instead: JSON text goes to `reader` (its `from_json`), not to `open()`,
+    which would quote all of it back in a "File name too long"."""
+    if isinstance(path, str) and path.lstrip()[:1] in ("{", "["):
+        raise InputError(f"{loader} takes a path, and this is JSON text: read text with {reader}(text)")
+    if not isinstance(path, (str, os.PathLike)):
+        hint = f"; read JSON bytes with {reader}(data)" if isinstance(path, bytes) else ""
+        raise InputError(f"{loader} takes a path (a str or pathlib.Path), not {type_named(path)}{hint}")
+    return Path(path)
 
 
 def _load_text(source: JsonSource, what: str | None) -> tuple[str, str]:
@@ -305,9 +317,27 @@ QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
 
 
 class StrictModel(pydantic.BaseModel):
-    """Base of every file format: unknown fields are errors, no silent type coercion."""
+    """Base of every file format: unknown fields are errors, no silent type coercion.
+
+    Built in code (`Portfolio(account="alice", cash=1000)`), a model refuses bad values as a
+    file does: one `InputError` line (the format's `json_error`) naming the class, the
+    field and the value, in place of pydantic's multi-line `ValidationError`.
+    """
 
     model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    if not TYPE_CHECKING:  # type checkers keep pydantic's signature, which names the fields
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except pydantic.ValidationError as error:
+                refusal = getattr(type(self), "json_error", InputError)
+                raise refusal(describe_validation_error(error, type(self), type(self).__name__)) from None
+
+        # Only a keyword call reaches this: validation (`from_json`, a nested model) stays
+        # pydantic's own, so a file's error names the file, not the class (pydantic's flag).
+        __init__.__pydantic_base_init__ = True
 
 
 class JsonFile(pydantic.BaseModel):
@@ -350,7 +380,8 @@ class JsonFile(pydantic.BaseModel):
 
         A secret's permissions are checked once the file is known to be one: a public key
         given as --key is named as what it is, not as a secret to chmod."""
-        loaded = cls._parse(functools.partial(read_json, Path(path), exact=cls.json_exact), str(path))
+        named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
+        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact), str(path))
         if cls.json_secret:
             require_private(path)
         return loaded

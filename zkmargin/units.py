@@ -79,6 +79,19 @@ def to_decimal(amount: Number, what: str = "amount") -> Decimal:
     return value
 
 
+def number_argument(amount: object, what: str) -> Decimal:
+    """An amount passed to the library in Python (`min_excess`, `threshold`, a deposit): a
+    number (`to_decimal`), never text. zkmargin's JSON files refuse "1000" for an amount, and
+    so does a keyword argument; text is parsed where it is read (`parse_decimal`)."""
+    if isinstance(amount, str):
+        try:
+            hint = f"; pass Decimal({str(parse_decimal(amount))!r})"
+        except InputError:
+            hint = ""
+        raise InputError(f"{what}: expected a number, got the text {amount!r}{hint}")
+    return to_decimal(amount, what)
+
+
 def to_fixed(
     amount: Number,
     scale: int,

@@ -110,8 +110,11 @@ def describe_validation_error(
     message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     field_message = _FIELD_MESSAGE.match(message)
     if path and field_message:
-        # A model validator's message "strike: ..." names a field of the model at `path`.
-        path, message = f"{path}.{field_message[1]}", field_message[2]
+        # A model validator's message "strike: ..." names a field of the model at `path`; a
+        # field validator's "threshold: ..." names the field `path` already ends with.
+        named = field_message[1]
+        path = path if path == named or path.endswith(f".{named}") else f"{path}.{named}"
+        message = field_message[2]
     line = f"{what}: {path}: {message}" if path else f"{what}: {message}"
     value = first.get("input")
     if first["type"] != "missing" and not isinstance(value, (dict, list)):
@@ -223,3 +226,23 @@ def _preview(value: Any) -> str:
     if len(text) > _VALUE_PREVIEW:
         text = text[: _VALUE_PREVIEW - 3] + "..."
     return text
+
+
+def require_argument(value: Any, expected: type | tuple[type, ...], function: str, wanted: str) -> None:
+    """`InputError` unless `value` is an `expected` instance: "verify takes a MarginProof
+    (MarginProof.load(path)), not a PosixPath" — `wanted` says what to pass and how to make it."""
+    if not isinstance(value, expected):
+        raise InputError(f"{function} takes {wanted}, not {type_named(value)}")
+
+
+def require_count(value: Any, what: str) -> int:
+    """A number of processes or jobs: a whole number ≥ 1 (0 would mean none, not "default")."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{what} must be a whole number ≥ 1 (None for the default), got {value!r}")
+    return value
+
+
+def type_named(value: Any) -> str:
+    """"a PosixPath", "an int", "None": what was passed, for "takes X, not …"."""
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}"

@@ -15,8 +15,9 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
 from zkmargin.proofs.proof_file import MarginProof, decode_base64
 from zkmargin.proofs.prover import prove
-from zkmargin.proofs.statement import parse_threshold, read_threshold
+from zkmargin.proofs.statement import read_threshold
 from zkmargin.proofs.verifier import verify
+from zkmargin.units import parse_decimal
 
 BOOK = {"FUT": 1, "CALL": -1}
 
@@ -46,7 +47,7 @@ BAD_LABELS = {
 
 @pytest.fixture(scope="module")
 def proof(params):
-    return prove(portfolio(Decimal("5000"), **BOOK), params, min_excess="100.50")
+    return prove(portfolio(Decimal("5000"), **BOOK), params, min_excess=Decimal("100.50"))
 
 
 def _edited(proof, change):
@@ -88,14 +89,14 @@ def test_proof_load_refuses_range_proof_when_base64_unused_bits_are_set(proof):
 @pytest.mark.parametrize("spelling", ["+100.5", " 100.5", "100.50", "100.5 ", "1.005e2", "0100.5", "100.5\n"])
 def test_proof_load_refuses_threshold_when_spelled_other_than_canonically(proof, spelling):
     assert proof.statement.threshold == "100.5"
-    assert parse_threshold(spelling.strip()) == Decimal("100.5")  # the same number …
+    assert parse_decimal(spelling) == Decimal("100.5")  # the same number …
     with pytest.raises(MalformedProof, match="threshold"):  # … but not the same text
         MarginProof.from_json(_edited(proof, lambda data: data["statement"].update(threshold=spelling)))
 
 
 def test_proof_load_refuses_threshold_when_written_in_fullwidth_digits(proof):
     with pytest.raises(InputError, match="is not a number"):  # not even a number any more
-        parse_threshold("１００.５")
+        parse_decimal("１００.５")
     with pytest.raises(MalformedProof, match="threshold"):
         MarginProof.from_json(_edited(proof, lambda data: data["statement"].update(threshold="１００.５")))
 

@@ -48,11 +48,11 @@ def test_assess_binding_is_floor_when_floor_exceeds_scenarios():
 
 
 def test_assess_rounds_threshold_up_to_the_cent_when_fractional(params):
-    report = assess(account(Decimal("2.31"), {"A": -2}), params, threshold="0.001")
+    report = assess(account(Decimal("2.31"), {"A": -2}), params, threshold=Decimal("0.001"))
     # equity: cash 2.31 − the short's value 2.00; requirement 0.30; threshold 0.01
     assert report.threshold == Decimal("0.01")
     assert report.excess == 0 and report.meets and report.shortfall == 0
-    missing = assess(account(Decimal("2.30"), {"A": -2}), params, threshold="0.001")
+    missing = assess(account(Decimal("2.30"), {"A": -2}), params, threshold=Decimal("0.001"))
     assert not missing.meets and missing.shortfall == Decimal("0.01")
 
 

@@ -99,10 +99,10 @@ def test_verify_rejects_a_forged_proof_when_a_padding_bucket_carries_the_shortfa
 
 def test_prove_pads_with_the_threshold_rounded_up_when_min_excess_has_sub_cent_digits(params):
     rich = book(FUT_CASH + Decimal("100.01"), CALL_CASH + Decimal("100.01"))
-    statement = verify(prove(rich, params, min_excess="100.001", pad_to=4), params)
+    statement = verify(prove(rich, params, min_excess=Decimal("100.001"), pad_to=4), params)
     assert (statement.threshold, statement.buckets) == (Decimal("100.001"), 4)
     with pytest.raises(InsufficientMargin, match="bucket 'fut'"):
-        prove(book(FUT_CASH + 100, CALL_CASH + 101), params, min_excess="100.001")
+        prove(book(FUT_CASH + 100, CALL_CASH + 101), params, min_excess=Decimal("100.001"))
 
 
 def test_prove_reads_a_one_bucket_portfolio_as_cross_margin_when_not_padded(params):

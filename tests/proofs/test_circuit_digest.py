@@ -31,7 +31,7 @@ def params():
 
 @pytest.fixture(scope="module")
 def proof(params):
-    return prove(account(Decimal(600), {"L": 1, "S": -1}), params, min_excess="100")
+    return prove(account(Decimal(600), {"L": 1, "S": -1}), params, min_excess=Decimal("100"))
 
 
 def test_verify_accepts_a_proof_file_when_it_was_made_before_statements_named_the_circuit():
@@ -44,7 +44,7 @@ def test_verify_accepts_a_proof_file_when_it_was_made_before_statements_named_th
 
 
 def test_prove_names_the_circuit_it_proved_when_it_writes_the_statement(params, proof):
-    circuit = Statement.for_params(params, "test", "maintenance", "100").compile(params)
+    circuit = Statement.for_params(params, "test", "maintenance", Decimal(100)).compile(params)
     assert proof.statement.circuit_digest == circuit.digest()
     assert json.loads(proof.to_json())["statement"]["circuit_digest"] == circuit.digest()
     assert verify(MarginProof.from_json(proof.to_json()), params).circuit_digest == circuit.digest()
@@ -80,8 +80,8 @@ def test_verify_accepts_a_proof_when_it_names_the_circuit_with_every_item_stated
     full_compile = statement_module.Statement.compile
     with monkeypatch.context() as patched:
         patched.setattr(statement_module.Statement, "compile", lambda self, p, lean=True: full_compile(self, p, lean=False))
-        old = prove(account(Decimal(600), {"L": 1, "S": -1}), params, min_excess="100")
-    statement = Statement.for_params(params, "test", "maintenance", "100")
+        old = prove(account(Decimal(600), {"L": 1, "S": -1}), params, min_excess=Decimal("100"))
+    statement = Statement.for_params(params, "test", "maintenance", Decimal(100))
     assert old.statement.circuit_digest == statement.compile(params, lean=False).digest()
     assert old.statement.circuit_digest != statement.compile(params).digest()
     assert verify(old, params).circuit_digest == old.statement.circuit_digest

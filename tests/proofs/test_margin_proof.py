@@ -106,10 +106,10 @@ def test_verify_rejects_proof_when_statement_is_changed(params, rich_proof, fiel
 
 def test_prove_meets_threshold_when_excess_is_enough(params):
     rich = portfolio(REQUIRED_CASH + 100, **BOOK)
-    statement = verify(prove(rich, params, min_excess="100"), params)
+    statement = verify(prove(rich, params, min_excess=Decimal("100")), params)
     assert statement.threshold == Decimal("100")
     with pytest.raises(InsufficientMargin):
-        prove(rich, params, min_excess="100.01")
+        prove(rich, params, min_excess=Decimal("100.01"))
 
 
 def test_verify_rejects_proof_when_any_commitment_byte_is_flipped(params, exact_proof):
@@ -184,7 +184,7 @@ def test_verify_accepts_topped_up_account_when_venue_applied_the_deposit(params)
     with pytest.raises(InsufficientMargin):
         prove(book, params, openings=openings)
     topped_up = portfolio(REQUIRED_CASH, **BOOK)
-    after_deposit = commitments.deposit("500")
+    after_deposit = commitments.deposit(Decimal("500"))
     proof = prove(topped_up, params, openings=openings)
     verify(proof, params, commitments=after_deposit)
     with pytest.raises(InvalidProof):

@@ -7,6 +7,7 @@ excess each. Failing tests are findings; passing ones pin what held.
 
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import reduce
 from itertools import combinations
 from operator import add
@@ -169,7 +170,7 @@ def test_verify_rejects_a_pinned_bucket_proof_when_replayed_under_another_accoun
     with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
         verify(pinned_proof, params, commitments=commitments.deposit(1))
     with pytest.raises(InvalidProof, match=r"the 4 buckets' committed cash does not add up to what the venue holds for 'alice': it moved \(a deposit or withdrawal\)"):
-        verify(pinned_proof, params, commitments=commitments.withdraw("0.01"))
+        verify(pinned_proof, params, commitments=commitments.withdraw(Decimal("0.01")))
 
 
 def test_bucket_commitments_hide_the_padding_when_the_venue_tries_subset_sums(params, pinned, pinned_proof):
@@ -224,7 +225,7 @@ def test_pinned_variable_bounds_cannot_wrap_the_bucket_sum_when_params_use_the_l
     # Σ_k W^(k) = W holds mod r only; it is Σ v^(k) = v over the integers only while the B
     # buckets' bounds (own range or anchor, §4) add up to less than r/2.
     biggest = small_params(FUT=[9e15, -9e15, -9e15, 9e15])
-    circuit = Statement.for_params(biggest, "alice", "maintenance", "1000000").compile(biggest)
+    circuit = Statement.for_params(biggest, "alice", "maintenance", Decimal(1_000_000)).compile(biggest)
     bounds = circuit.bounds()
     pinned = [i for i, v in enumerate(circuit.variables) if v.role in ("collateral", "position")]
     assert max(bounds[i] for i in pinned).bit_length() < 80

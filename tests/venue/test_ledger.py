@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import zkmargin as zm
 from tests.proofs.conftest import portfolio, small_params
-from zkmargin.errors import LedgerError, ReplayedMovement
+from zkmargin.errors import InputError, LedgerError, ReplayedMovement
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
@@ -88,6 +88,18 @@ def test_ledger_refuses_replay_when_reference_reused(ledger):
         ledger.withdraw("alice", Decimal(5), "wire-1")
     assert ledger.account("alice").commitments == credited
     assert len(ledger.movements()) == 1
+
+
+def test_ledger_refuses_a_text_amount_when_given_a_string(ledger):
+    ledger.open_account(opened()[0])
+    with pytest.raises(InputError, match=r"^amount: expected a number, got the text '100'; pass Decimal\('100'\)$"):
+        ledger.deposit("alice", "100", "x")
+    assert ledger.movements() == []
+
+
+def test_ledger_reads_a_float_amount_through_repr_when_given_one(ledger):
+    ledger.open_account(opened()[0])
+    assert ledger.deposit("alice", 0.1, "x").amount == Decimal("0.1")
 
 
 @pytest.mark.parametrize("amount", [Decimal(0), Decimal(-5), Decimal("NaN")])

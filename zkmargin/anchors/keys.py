@@ -227,8 +227,14 @@ def new_key(issuer: str, *roles: Role) -> SigningKey:
 class Trust:
     """The public keys a user trusts, by key id; several keys of one issuer make rotation."""
 
-    def __init__(self, keys: list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
+    def __init__(self, keys: PublicKey | list[PublicKey] | tuple[PublicKey, ...] = ()) -> None:
+        """`keys`: the trusted public keys (one key alone is a one-key trust). A path is not a
+        key: `Trust.load(paths)` reads key files."""
         self._keys: dict[str, PublicKey] = {}
+        if isinstance(keys, _KeyFile):  # a signing key alone is refused below, as in a list
+            keys = [keys]
+        if isinstance(keys, (str, bytes, os.PathLike)):
+            raise InputError(f"Trust takes public keys, not a path ({keys!r}); read key files with Trust.load(paths)")
         for key in keys:
             if not isinstance(key, PublicKey):
                 # a signing key here (for key.public()) would carry the roles its owner wrote

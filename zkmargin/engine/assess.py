@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from zkmargin.errors import InputError
+from zkmargin.engine.buckets import BucketedPortfolio
 from zkmargin.engine.breakdown import SCENARIO_KINDS, Book, Term, requirement, scenario_losses
 from zkmargin.engine.greeks import BookGreeks, book_greeks
 from zkmargin.engine.market import Market
@@ -35,7 +36,8 @@ from zkmargin.engine.models.expected_shortfall import expected_shortfall
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.engine.tail import ValueAtRisk, value_at_risk
-from zkmargin.units import from_fixed, to_fixed
+from zkmargin.units import from_fixed, number_argument, to_fixed
+from zkmargin.validation import require_argument
 
 __all__ = ["MarginReport", "assess", "expected_shortfall", "scenario_losses"]
 
@@ -108,7 +110,7 @@ def assess(
     portfolio: Portfolio,
     params: RiskParams,
     level: str = "maintenance",
-    threshold: Decimal | int | str | float = 0,
+    threshold: Decimal | int | float = 0,
     market: Market | None = None,
 ) -> MarginReport:
     """Equity, requirement and excess of `portfolio` under `params` at `level`.
@@ -116,10 +118,19 @@ def assess(
     With the `market` the params were built from, the report carries the book's Greeks.
 
     Never raises `InsufficientMargin`: `meets` says whether E ≥ λ·base + threshold.
+    A `BucketedPortfolio` is refused: assess each bucket (`book.portfolios()`), as `prove`
+    checks them, or the cross-margin book (`book.merged()`).
     """
+    if isinstance(portfolio, BucketedPortfolio):
+        raise InputError(
+            "assess takes one Portfolio, not a BucketedPortfolio: assess each isolated bucket "
+            "([assess(bucket, params) for bucket in book.portfolios()]) or the cross-margin book (assess(book.merged(), params))"
+        )
+    require_argument(portfolio, Portfolio, "assess", "a Portfolio (Portfolio.load(path))")
+    require_argument(params, RiskParams, "assess", "RiskParams as params (RiskParams.load(path))")
     q = params.position_vector(portfolio)
     QS, MS = params.quantity_scale, params.money_scale
-    threshold_units = to_fixed(threshold, MS, rounding="up", what="threshold")
+    threshold_units = to_fixed(number_argument(threshold, "threshold"), MS, rounding="up", what="threshold")
     if threshold_units < 0:
         raise InputError(f"threshold: must be ≥ 0, got {threshold}")
     equity_fine = account_equity(params, q, params.cash_units(portfolio))

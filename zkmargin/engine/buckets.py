@@ -22,7 +22,7 @@ from pydantic import Field
 
 from zkmargin.engine.bucket_count import MAX_BUCKETS, padded_count
 from zkmargin.engine.portfolio import Portfolio
-from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel, read_json
+from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel, path_argument, read_json
 from zkmargin.validation import quote_key, validate
 
 
@@ -93,5 +93,5 @@ class BucketedPortfolio(StrictModel, JsonFile):
     @classmethod
     def load_any(cls, path: str | os.PathLike) -> "Portfolio | BucketedPortfolio":
         """The portfolio file at `path`: a `BucketedPortfolio` when it has `buckets`, else a `Portfolio`."""
-        data = read_json(path, exact=True)
+        data = read_json(path_argument(path, "BucketedPortfolio.load_any", "BucketedPortfolio.from_json"), exact=True)
         return validate(cls if isinstance(data, dict) and "buckets" in data else Portfolio, data, str(path))

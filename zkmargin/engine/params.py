@@ -33,12 +33,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-import pydantic
 from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
-from zkmargin.validation import another_kind, describe_validation_error, did_you_mean
+from zkmargin.validation import did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units
 from zkmargin.engine.models.base import CalendarTiers, Levels, market_values
@@ -53,8 +52,6 @@ if TYPE_CHECKING:
 
 CASH_BITS = 62
 """Cash in money units lies in [−2^62, 2^62)."""
-PARAMS = "risk params"
-"""How errors name params that did not come from a file."""
 
 
 class RiskParams(StrictModel, JsonFile):
@@ -99,12 +96,6 @@ class RiskParams(StrictModel, JsonFile):
     group_credits: list[GroupCredit] = Field(default_factory=list)
     strategies: list[Strategy] = Field(default_factory=list)
     intra_spreads: list[IntraSpread] = Field(default_factory=list)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except pydantic.ValidationError as error:
-            raise InputError(describe_validation_error(error, type(self), PARAMS)) from None
 
     @field_validator("as_of")
     @classmethod
@@ -180,15 +171,6 @@ class RiskParams(StrictModel, JsonFile):
     def digest(self) -> str:
         """SHA-256 hex of `canonical_bytes()`: names these exact params in a proof."""
         return hashlib.sha256(self.canonical_bytes()).hexdigest()
-
-    @classmethod
-    def _from_data(cls, data: Any, what: str) -> RiskParams:
-        if (wrong := another_kind(cls, data, what)) is not None:
-            raise InputError(wrong)
-        try:
-            return cls(**data)
-        except InputError as error:
-            raise InputError(f"{what}: {str(error).removeprefix(PARAMS + ': ')}") from None
 
     # --- an account against the params ---------------------------------------------------
 

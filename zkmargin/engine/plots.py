@@ -124,7 +124,7 @@ def new_figure(size: tuple[float, float]) -> Figure:
 
 def plot_profile(
     portfolio: Portfolio, params: RiskParams, market: Market, level: str = "maintenance",
-    threshold: Decimal | int | str | float = 0,
+    threshold: Decimal | int | float = 0,
 ) -> Figure:
     """The profile picture of `portfolio` (today's requirement from `params` at `level`)."""
     drawn = profiles(portfolio, market)
@@ -133,7 +133,7 @@ def plot_profile(
 
 def plot_scenarios(
     portfolio: Portfolio, params: RiskParams, level: str = "maintenance",
-    threshold: Decimal | int | str | float = 0,
+    threshold: Decimal | int | float = 0,
 ) -> Figure:
     """The per-scenario picture of `portfolio` under `params` at `level`."""
     return draw_scenarios(assess(portfolio, params, level=level, threshold=threshold))

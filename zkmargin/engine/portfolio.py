@@ -9,7 +9,8 @@ JSON digits, never via a float, so `0.1` BTC is exactly one tenth when it become
 
 In Python, build one with keywords: `Portfolio(account="alice", cash=1000,
 positions={"XYZ": 100})`; ints, Decimals and floats (through `repr`) are accepted and kept
-exact; strings and booleans are refused.
+exact; strings ("1000") and booleans are refused, as in the file, with the same one-line
+`InputError` (`Portfolio: cash: expected a number (got '1000')`).
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def what_if(
     params: RiskParams,
     changes: str | Iterable[str],
     level: str = "maintenance",
-    threshold: Decimal | int | str | float = 0,
+    threshold: Decimal | int | float = 0,
 ) -> WhatIf:
     """The account before and after `changes` (one change or several, applied in order)."""
     changes = (changes,) if isinstance(changes, str) else tuple(changes)

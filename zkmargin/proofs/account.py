@@ -26,7 +26,7 @@ from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.jsonio import JsonFile, Label, StrictModel
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import PointText, decode_base64
-from zkmargin.units import to_decimal, to_fixed
+from zkmargin.units import number_argument, to_fixed
 
 if TYPE_CHECKING:  # annotations only: the verifier, which imports this module, never loads the portfolio code
     from zkmargin.engine.params import RiskParams
@@ -73,9 +73,10 @@ class AccountCommitments(_Stored):
         return pinned
 
     def deposit(self, amount: object) -> "AccountCommitments":
-        """Commitments after a public deposit (negative: a withdrawal); same blindings. An
-        amount that does not fit is named as the movement it is, at the size it was given."""
-        value = to_decimal(amount)
+        """Commitments after a public deposit (negative: a withdrawal); same blindings. The
+        amount is a number (int, Decimal, float), never text; one that does not fit is named as
+        the movement it is, at the size it was given."""
+        value = number_argument(amount, "deposit")
         outflow = value < 0
         units = to_fixed(abs(value), self.money_scale, rounding="exact", what="withdrawal" if outflow else "deposit")
         moved = _decode_point(self.collateral) + (-units if outflow else units) * PedersenGens().B
@@ -83,13 +84,13 @@ class AccountCommitments(_Stored):
 
     def withdraw(self, amount: object) -> "AccountCommitments":
         """Commitments after a public withdrawal of `amount`; same blindings."""
-        return self.deposit(-to_decimal(amount))
+        return self.deposit(-number_argument(amount, "withdrawal"))
 
     def trade(self, instrument: str, quantity: object) -> "AccountCommitments":
         """Commitments after a public fill of `quantity` (negative: sold) in `instrument`."""
         if instrument not in self.positions:
             raise UnknownInstrument(f"instrument {instrument!r} is not in this account's universe")
-        units = to_fixed(quantity, self.quantity_scale, rounding="exact")
+        units = to_fixed(number_argument(quantity, "quantity"), self.quantity_scale, rounding="exact", what="quantity")
         moved = _decode_point(self.positions[instrument], allow_identity=True)
         positions = dict(self.positions)
         positions[instrument] = _encode(moved + units * PedersenGens().B)

@@ -20,6 +20,8 @@ from zkmargin.hazmat import groups
 from zkmargin.proofs.account import AccountOpenings
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
+from zkmargin.proofs.statement import parse_threshold
+from zkmargin.validation import require_count
 
 
 def default_jobs() -> int:
@@ -41,13 +43,13 @@ def prove_many(
 
     With `openings` (account label → its `AccountOpenings`), every proof is about the
     pinned account; a portfolio without an entry is an `InputError`, raised before any
-    proving. The first account that cannot be proved (e.g. `InsufficientMargin`) raises, as
-    `prove` would. `progress(done, total)` is called as proofs complete.
+    proving. The first account that cannot be proved (e.g. `InsufficientMargin`, whose
+    `account` names it) raises, as `prove` would. `progress(done, total)` is called as proofs
+    complete.
     """
     portfolios = list(portfolios)
-    jobs = default_jobs() if jobs is None else jobs
-    if not isinstance(jobs, int) or jobs < 1:
-        raise InputError(f"jobs must be a whole number ≥ 1, got {jobs!r}")
+    jobs = default_jobs() if jobs is None else require_count(jobs, "prove_many: jobs")
+    min_excess = parse_threshold(min_excess, "min_excess")
     pinned = [None] * len(portfolios)
     if openings is not None:
         missing = [p.account for p in portfolios if p.account not in openings]

@@ -68,6 +68,7 @@ def fund_padding(books: list[Portfolio], pads: int, cash: Decimal, params: RiskP
             f"account {books[0].account!r}: the {pads} padding buckets need {cash} {params.currency} of cash each, "
             f"taken from the real buckets' excess, which is {from_fixed(sum(rooms), scale)} {params.currency} in all",
             from_fixed(need - sum(rooms), scale),
+            account=books[0].account,
         )
     funded = list(books)
     for k in sorted(range(len(books)), key=lambda k: -rooms[k]):

@@ -23,6 +23,8 @@ from zkmargin.anchors.signed_params import (
 )
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, PolicyViolation, StaleAnchor
+from zkmargin.proofs.statement import parse_threshold
+from zkmargin.validation import require_argument
 
 if TYPE_CHECKING:
     from zkmargin.proofs.verifier import VerifiedStatement
@@ -35,7 +37,8 @@ class Policy:
     - `level`: the proof's level must cover this one for every book (`RiskParams.level_covers`:
       the same level, or one whose factor, add-on rates and strategy rates are all ≥ this one's);
     - `min_excess`: the proved threshold must be ≥ this amount (currency units);
-    - `trust`: keys trusted for params and attestations (`Trust.load(paths)`);
+    - `trust`: keys trusted for params and attestations (`Trust.load(paths)`); a list of
+      `PublicKey`s is taken as `Trust(keys)`;
     - `allow_unsigned_params`: accept params nobody signed (otherwise refused);
     - `max_params_age`: params signed (valid_from) at most this long ago;
     - `max_attestation_age`: every attestation made at most this long ago;
@@ -55,8 +58,12 @@ class Policy:
     attested_only: bool = False
 
     def __post_init__(self) -> None:
-        if Decimal(self.min_excess) < 0:
-            raise InputError("policy: min_excess must be ≥ 0")
+        object.__setattr__(self, "min_excess", parse_threshold(self.min_excess, "policy: min_excess"))
+        if isinstance(self.trust, (list, tuple)):
+            object.__setattr__(self, "trust", Trust(self.trust))
+        require_argument(
+            self.trust, Trust, "Policy(trust=...)", "a Trust (Trust.load(paths), or Trust([PublicKey.load(path)]))"
+        )
         for name in ("max_params_age", "max_attestation_age"):
             age = getattr(self, name)
             if age is not None and age <= timedelta(0):
@@ -82,7 +89,7 @@ class Policy:
                 f"the proof is for the {verified.level} level, which does not cover {self.level} under these "
                 f"params; the policy requires {self.level}"
             )
-        if verified.threshold < Decimal(self.min_excess):
+        if verified.threshold < self.min_excess:
             raise PolicyViolation(
                 f"the proof shows excess ≥ {verified.threshold} {verified.currency}; the policy requires "
                 f"≥ {self.min_excess} {verified.currency}"

@@ -32,9 +32,10 @@ from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.pinned_buckets import fund_padding, require_opens, split_blindings
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.stacked import stacked
-from zkmargin.proofs.statement import Statement, margin_transcript, proof_generators
+from zkmargin.proofs.statement import Statement, margin_transcript, parse_threshold, proof_generators
 from zkmargin.proofs.witness import assign
 from zkmargin.units import from_fixed, to_fixed
+from zkmargin.validation import require_argument, require_count
 
 LIMB_MASK = (1 << LIMB_BITS) - 1
 
@@ -54,11 +55,12 @@ def prove(
 ) -> MarginProof:
     """Prove that `portfolio` meets `params`' requirement at `level` with excess ≥ `min_excess`.
 
-    Raises `InsufficientMargin` (with the clear-text shortfall) before any proving when it
-    does not. With `openings`, the collateral and position commitments reuse the blindings
+    Raises `InsufficientMargin` (with the clear-text `shortfall` and the `account`) before any
+    proving when it does not. `min_excess` is a number ≥ 0 (int, Decimal or float), never
+    text, as amounts are in the JSON files. With `openings`, the collateral and position commitments reuse the blindings
     of `open_account`, so a venue that holds those commitments can pin them in `verify`.
-    `workers` is how many processes this one proof may use (default: 2 on a machine with
-    two cores or more; `prove_many` proves many accounts one process each).
+    `workers` is how many processes this one proof may use, ≥ 1 (default: 2 on a machine
+    with two cores or more; `prove_many` proves many accounts one process each).
     With `challenge` (the verifier's nonce, `new_challenge()`), the proof answers that one
     request only. Signed params' issuer and epoch are bound into the statement. With
     `attestations` (from `attested_book`, whose portfolio and openings must be passed too),
@@ -68,7 +70,7 @@ def prove(
     the statement with its own positions and cash (isolated margin), and the proof shows
     `padded_count(buckets, pad_to)` buckets, the extra ones empty (holding the threshold in
     cash). A plain `Portfolio` is one bucket (cross margin). `InsufficientMargin` then
-    names every bucket that falls short; its shortfall is their sum.
+    names every bucket that falls short (in its message and `buckets`); its shortfall is their sum.
 
     With `openings` (pinned or attested) the buckets split the one book behind them: their
     cash and positions must add up to it (with `commitments`, the venue's `ledger export`,
@@ -76,6 +78,13 @@ def prove(
     variable), and the padding buckets' cash is taken out of the real buckets' excess,
     largest first (`pinned_buckets.fund_padding`; `InsufficientMargin` when it cannot be).
     """
+    require_argument(
+        portfolio, (Portfolio, BucketedPortfolio), "prove", "a Portfolio or BucketedPortfolio (Portfolio.load(path))"
+    )
+    require_argument(params, RiskParams, "prove", "RiskParams as params (RiskParams.load(path))")
+    min_excess = parse_threshold(min_excess, "min_excess")
+    if workers is not None:
+        require_count(workers, "prove: workers")
     if attestations and openings is None:
         raise InputError("prove: attestations need the summed openings of `attested_book` too")
     if commitments is not None and openings is None:
@@ -133,7 +142,10 @@ def _bucket_witnesses(
         witness += values
     if short:
         raise InsufficientMargin(
-            "; ".join(f"bucket {name!r}: {error}" for name, error in short), sum(e.shortfall for _, e in short)
+            "; ".join(f"bucket {name!r}: {error}" for name, error in short),
+            sum(e.shortfall for _, e in short),
+            account=statement.account,
+            buckets=tuple(name for name, _ in short),
         )
     return witness
 
@@ -191,11 +203,15 @@ def _require_satisfied(
     report = assess(portfolio, params, level=statement.level, threshold=statement.threshold)
     if not report.meets:
         money = functools.partial(format_money, currency=params.currency)
+        if report.requirement:
+            why = f"requirement {money(report.requirement)}, equity {money(report.equity)}, binding: {report.binding}"
+        else:
+            # No term binds a book that requires nothing: the equity (its cash) is what falls short.
+            why = f"no requirement: nothing to margin, but equity is {money(report.equity)}"
         raise InsufficientMargin(
-            f"account {portfolio.account!r} is short by {money(report.shortfall)} at the "
-            f"{statement.level} level (requirement {money(report.requirement)}, equity {money(report.equity)}, "
-            f"binding: {report.binding})",
+            f"account {portfolio.account!r} is short by {money(report.shortfall)} at the {statement.level} level ({why})",
             report.shortfall,
+            account=portfolio.account,
         )
     raise FixedPointOverflow(
         f"account {portfolio.account!r} meets the requirement but {failing[0]} does not fit the "

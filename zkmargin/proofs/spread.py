@@ -20,12 +20,15 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from zkmargin.anchors.keys import Trust
 from zkmargin.engine.params import RiskParams
 from zkmargin.hazmat import groups
 from zkmargin.proofs import verifier
 from zkmargin.proofs.account import AccountCommitments
+from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.verifier import BatchFailure, BatchResult
 
@@ -43,22 +46,34 @@ def verify_batch(
     params: RiskParams,
     *,
     commitments: Mapping[str, AccountCommitments] | None = None,
+    challenges: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+    trust: Trust | None = None,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
     chunk_size: int | None = None,
-    **options: Any,
 ) -> BatchResult:
-    """`verifier.verify_batch`, in chunks on `executor` when one is given.
+    """Verify many accounts' proofs against one params object; names every bad one.
 
-    Any `concurrent.futures.Executor` works: a `ProcessPoolExecutor`, a thread pool, or a
-    Dask `distributed` client's `get_executor()`. Chunks hold `chunk_size` proofs (default:
-    two chunks per worker, 32 to 5,000 proofs each). `progress(done, total)` counts proofs
-    as their chunks come back. Any other keyword goes to `verifier.verify_batch` unchanged,
-    in this process or in every worker (where it must pickle).
+    Returns a `BatchResult`: `statements[i]` is proof i's `VerifiedStatement`, or None when it
+    failed; `failures` says which failed and why (`BatchFailure`); `ok` is true when none did.
+    `commitments` (account label → the venue's pinned `AccountCommitments`; a proof whose
+    account has none fails), `challenges`
+    (account label → the nonce handed to it), `policy` and `now` work as in `verify`, for every
+    proof; `trust` checks attestations when no `policy` gives keys. All proofs are checked in
+    one multi-scalar multiplication, each scaled by a random weight; when it fails, halves are
+    checked again until every bad proof is named.
+
+    With `executor`, chunks of `chunk_size` proofs (default: two chunks per worker, 32 to 5,000
+    proofs each) are verified on it: any `concurrent.futures.Executor` works (a
+    `ProcessPoolExecutor`, a thread pool, or a Dask `distributed` client's `get_executor()`).
+    `progress(done, total)` counts proofs (as their chunks come back, with an executor).
     """
-    proofs = list(proofs)
+    options = {"challenges": challenges, "policy": policy, "now": now, "trust": trust}
     if executor is None:
         return verifier.verify_batch(proofs, params, commitments=commitments, progress=progress, **options)
+    proofs = verifier.batch_arguments(proofs, params, commitments, policy)
     if chunk_size is None:
         wanted = math.ceil(len(proofs) / (CHUNKS_PER_WORKER * _workers(executor)))
         chunk_size = min(MAX_CHUNK, max(MIN_CHUNK, wanted))
@@ -85,7 +100,7 @@ def verify_batch(
             progress(done, len(proofs))
     result = BatchResult(tuple(statements), tuple(sorted(failures, key=lambda failure: failure.index)))
     # Each chunk refused its own repeats; two answers in different chunks meet only here.
-    return verifier.refuse_second_answers(proofs, result) if options.get("challenges") is not None else result
+    return verifier.refuse_second_answers(proofs, result) if challenges is not None else result
 
 
 def _workers(executor: Executor) -> int:

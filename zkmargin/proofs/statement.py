@@ -32,7 +32,7 @@ from zkmargin.hazmat.generators import (
 from zkmargin.hazmat.transcript import Transcript
 from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.engine.params import RiskParams
-from zkmargin.units import parse_decimal, to_fixed
+from zkmargin.units import number_argument, plain, to_fixed
 
 
 THRESHOLD_DIGITS = 18
@@ -40,21 +40,19 @@ THRESHOLD_DIGITS = 18
 _CANONICAL_THRESHOLD = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])?\Z")
 
 
-def parse_threshold(value: object) -> Decimal:
+def parse_threshold(value: object, what: str = "threshold") -> Decimal:
     """A public threshold X: a finite, non-negative amount in currency units, normalised.
 
     Both sides parse it here. A negative X would turn "excess ≥ X" into "equity may fall
     short of the requirement by |X|", so a verifier must refuse it as firmly as a prover.
-    The result is the Decimal of `threshold_text`, so 5000, "5000.00" and 5E+3 are one value.
+    The result is the Decimal of `threshold_text`, so 5000, Decimal("5000.00") and 5E+3 are
+    one value. `what` names the argument in errors (`min_excess` for `prove`).
     """
-    try:
-        amount = parse_decimal(str(value), "threshold")
-    except InputError:
-        raise InputError(f"threshold: {value!r} is not a number") from None
+    amount = number_argument(value, what)
     if amount < 0:
-        raise InputError(f"threshold: must be a finite amount ≥ 0, got {value!r}")
+        raise InputError(f"{what}: must be an amount ≥ 0, got {plain(amount)}")
     if amount and (amount.adjusted() >= THRESHOLD_DIGITS or amount.as_tuple().exponent < -THRESHOLD_DIGITS):
-        raise InputError(f"threshold: {value!r} needs more than {THRESHOLD_DIGITS} digits before or after the point")
+        raise InputError(f"{what}: {value!r} needs more than {THRESHOLD_DIGITS} digits before or after the point")
     return Decimal(threshold_text(amount))
 
 
@@ -74,9 +72,16 @@ def read_threshold(text: str) -> Decimal:
     "+0", " 0", "0.0", "5e3" and fullwidth digits all parse to a number, and each would be
     another text of the same proof: only `threshold_text`'s spelling is accepted.
     """
-    if not _CANONICAL_THRESHOLD.match(text) or threshold_text(parse_threshold(text)) != text:
+    if not _CANONICAL_THRESHOLD.match(text) or threshold_text(parse_threshold(Decimal(text))) != text:
         raise InputError(f"threshold: {text!r} is not written canonically (like 0, 5000 or 0.5)")
-    return parse_threshold(text)
+    return parse_threshold(Decimal(text))
+
+
+def _epoch_name(issuer: str | None, epoch: int | None) -> str:
+    """Params as a statement names them: "params epoch 5 of 'venue-a'", or "unsigned params"."""
+    if issuer is None and epoch is None:
+        return "unsigned params"
+    return f"params epoch {'(none)' if epoch is None else epoch} of {'no issuer' if issuer is None else repr(issuer)}"
 
 
 CHALLENGE_BYTES = 32
@@ -172,10 +177,7 @@ class Statement:
             raise InvalidProof("the statement's model or currency differs from the params'")
         signed = (params.epoch.issuer, params.epoch.epoch) if params.epoch else (None, None)
         if (self.issuer, self.epoch) != signed:
-            raise InvalidProof(
-                f"the proof names params epoch {self.epoch} of {self.issuer!r}, these params are epoch "
-                f"{signed[1]} of {signed[0]!r}"
-            )
+            raise InvalidProof(f"the proof names {_epoch_name(self.issuer, self.epoch)}; these are {_epoch_name(*signed)}")
         if self.limb_bits != LIMB_BITS:
             raise InvalidProof(f"unsupported limb width {self.limb_bits}; this version proves {LIMB_BITS}-bit limbs")
         if not 1 <= self.buckets <= MAX_BUCKETS:

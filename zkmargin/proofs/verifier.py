@@ -13,10 +13,10 @@ This module never imports portfolio.py or witness.py (a test walks the imports).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Iterable, Mapping, Sequence
 
 from zkmargin.anchors.attestation import AttestedBy
 from zkmargin.anchors.keys import Trust
@@ -38,6 +38,7 @@ from zkmargin.proofs.statement import (
     margin_transcript,
     proof_generators,
 )
+from zkmargin.validation import require_argument
 
 RANGE_PROOF_FAILS = (
     "the range proof does not verify: the proof does not match its statement (the file was edited or "
@@ -278,6 +279,10 @@ def verify(
     params' signature is checked against the policy's trusted keys first (`UntrustedSignature`,
     `StaleAnchor`), and a valid proof that falls short of the policy is a `PolicyViolation`.
     """
+    require_argument(proof, MarginProof, "verify", "a MarginProof (MarginProof.load(path))")
+    _require_context(params, policy, "verify")
+    if commitments is not None:
+        require_argument(commitments, AccountCommitments, "verify", "AccountCommitments as commitments (AccountCommitments.load(path))")
     authority = policy.check_params(params, now) if policy is not None else None
     statement, circuit = _Circuits(params).statement_and_circuit(proof)
     _require_challenge(statement, challenge)
@@ -318,7 +323,7 @@ def verify_batch(
     `trust` is the keys attestations are checked against when no `policy` gives them (a
     ledger that checked the params when it published them).
     """
-    proofs = list(proofs)
+    proofs = batch_arguments(proofs, params, commitments, policy)
     authority = policy.check_params(params, now) if policy is not None else None
     trust = policy.trust if policy is not None else (trust or Trust())
     attested: dict[int, tuple[AttestedBy, ...]] = {}
@@ -366,6 +371,31 @@ def verify_batch(
         ),
     )
     return refuse_second_answers(proofs, result) if challenges is not None else result
+
+
+def _require_context(params: RiskParams, policy: Policy | None, function: str) -> None:
+    require_argument(params, RiskParams, function, "RiskParams as params (RiskParams.load(path))")
+    if policy is not None:
+        require_argument(policy, Policy, function, "a Policy as policy (Policy(trust=Trust.load(paths), ...))")
+
+
+def batch_arguments(
+    proofs: Iterable[MarginProof],
+    params: RiskParams,
+    commitments: Mapping[str, AccountCommitments] | None,
+    policy: Policy | None,
+) -> list[MarginProof]:
+    """`verify_batch`'s proofs as a list, once its arguments are known to be what it takes."""
+    if isinstance(proofs, MarginProof):
+        raise InputError("verify_batch takes a list of MarginProof, not one MarginProof: verify(proof, params) or verify_batch([proof], params)")
+    require_argument(proofs, Iterable, "verify_batch", "a list of MarginProof ([MarginProof.load(path) for path in paths])")
+    proofs = list(proofs)
+    for index, proof in enumerate(proofs):
+        require_argument(proof, MarginProof, f"verify_batch (proofs[{index}])", "a MarginProof (MarginProof.load(path))")
+    _require_context(params, policy, "verify_batch")
+    if commitments is not None:
+        require_argument(commitments, Mapping, "verify_batch", "a mapping of account label to AccountCommitments as commitments")
+    return proofs
 
 
 def refuse_second_answers(proofs: list[MarginProof], result: BatchResult) -> BatchResult:

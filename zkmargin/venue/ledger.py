@@ -31,7 +31,7 @@ from zkmargin.anchors.signed_params import CLOCK_SKEW
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.jsonio import check_label
-from zkmargin.units import plain
+from zkmargin.units import number_argument, plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.database import LOST_RACE, ConflictingWrite, database_url, engine_for, first_line, now_utc
@@ -298,7 +298,9 @@ def schema_check_label(text: str, what: str) -> None:
 
 
 def _positive(amount: Decimal) -> Decimal:
-    amount = Decimal(amount)
+    # Text is refused as everywhere in the library; a float is read through repr. A Decimal
+    # NaN or infinity passes to the refusal below, which names the rule.
+    amount = amount if isinstance(amount, Decimal) else number_argument(amount, "amount")
     if not amount.is_finite() or amount <= 0:
         raise LedgerError(f"an amount must be a finite number above 0, not {amount}")
     return amount

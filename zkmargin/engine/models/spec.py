@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
-from zkmargin.jsonio import MAX_DEPTH, nested_too_deep
+from zkmargin.jsonio import MAX_DEPTH, StrictModel, nested_too_deep
 from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family
@@ -84,10 +84,8 @@ def _nearby_model(path: Path) -> str:
     return "; a model is a TOML spec file, such as circuits/span.toml of the zkmargin repository"
 
 
-class MarginModel(BaseModel):
+class MarginModel(StrictModel):
     """A margin model: identity, levels, and the parameters of exactly one family."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     name: str = Field(min_length=1)
     family: Family

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tests.cli.conftest import REPO, every_command
 from tests.cli.test_bad_input import assert_one_line_error
 from zkmargin.cli import cli
-from zkmargin.hazmat.groups import current_backend, using
+from zkmargin.hazmat.groups import current_backend, use
 
 
 def test_check_names_the_trailing_comma_when_the_portfolio_file_has_one(invoke, workdir):
@@ -249,11 +249,14 @@ CAPITALISED_CHOICES = {
 def test_choice_options_read_any_case_as_the_listed_name_when_typed_in_capitals(invoke, workdir, choice):
     if choice == "--status":
         assert invoke("ledger", "init", "--db", "ledger.db").exit_code == 0
-    # --backend switches this process's backend: restored, so later tests keep theirs
-    with using(current_backend()):
+    # --backend switches this process's backend (every thread's): restored, so later tests keep theirs
+    before = current_backend()
+    try:
         result = invoke(*CAPITALISED_CHOICES[choice])
         if choice == "--backend":
             assert current_backend() == "py_ecc"
+    finally:
+        use(before)
     assert result.exit_code == 0, result.output
     if choice == "--role":
         assert json.loads((workdir / "b.pub.json").read_text())["roles"] == ["params"]

@@ -90,8 +90,6 @@ def test_intake_leaves_the_call_open_when_a_withdrawal_commits_between_its_read_
     assert {call.account: call.status for call in monitor.list_calls(ledger)}["alice"] == "open"
 
 
-@pytest.mark.xfail(strict=True, reason="intake supersedes by the order rows are written, not by book version: a slower "
-                   "intake's proof of an older book replaces the proof of the book after a withdrawal")
 def test_intake_keeps_the_proof_of_the_newer_book_current_when_a_slower_intake_records_a_proof_of_the_older_book_after_it(
     venue, venue_files, tmp_path, monkeypatch
 ):
@@ -106,7 +104,9 @@ def test_intake_keeps_the_proof_of_the_newer_book_current_when_a_slower_intake_r
         assert [row.status for row in submit(ledger, [newer], now=lambda: at(0.2)).rows] == ["valid"]  # version 1
 
     slower = submit_pausing_after_its_read(ledger, inbox, monkeypatch, 0, withdraw_and_prove_again)
-    assert [row.status for row in slower.rows] == ["valid"]
+    assert [(row.status, row.reason) for row in slower.rows] == [
+        ("valid", "superseded on arrival: checked against book version 0 of alice, and its proof of book version 1 is current")
+    ]
     assert [row.status for row in submit(ledger, [newer], now=lambda: at(0.5)).rows] == ["already recorded"]
     assert "alice" not in called(ledger, 1)
 

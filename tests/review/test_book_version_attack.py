@@ -111,8 +111,6 @@ def test_intake_keeps_the_proof_of_the_newer_book_current_when_a_slower_intake_r
     assert "alice" not in called(ledger, 1)
 
 
-@pytest.mark.xfail(strict=True, raises=zm.FixedPointOverflow, reason="kept_by_deposits undoes the deposits since the "
-                   "proof as one sum, which need not fit one deposit's fixed point: standing raises for the whole ledger")
 def test_monitor_keeps_standing_when_the_deposits_since_the_proof_sum_past_what_one_deposit_may_move(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")

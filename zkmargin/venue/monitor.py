@@ -140,7 +140,9 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
 
     Every version after the proof's must be a deposit's (anything else that changed the
     commitments — a withdrawal, a re-anchor on new attestations, which no movement records
-    — breaks the chain), and undoing those deposits from `held` must give `proved`: the
+    — breaks the chain), and undoing those deposits from `held` must give `proved` (one at
+    a time: each fitted the committed cash's fixed point when it was applied, their sum
+    need not, and one account's overflow must not stop the whole ledger's standing): the
     version says where in the book's history the proof was checked, the digest which book
     that was (on a ledger upgraded from schema v3 the version was inferred from timestamps,
     and a re-anchor then left no version behind).
@@ -159,7 +161,9 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
         return False
     if any(move.amount.startswith("-") for move in since):
         return False
-    book = held.deposit(-sum(Decimal(move.amount) for move in since)) if since else held
+    book = held
+    for move in reversed(since):
+        book = book.deposit(-Decimal(move.amount))
     return commitments_digest(book) == proved
 
 

@@ -143,8 +143,6 @@ def v3_ledger_with_one_proof(url, moves, received, proved_after):
     return ledger
 
 
-@pytest.mark.xfail(strict=True, reason="the v4 migration gives the proof the version the timestamps imply, not the one "
-                   "of the book its digest names: a proof of the very book held now stops standing")
 @pytest.mark.parametrize("stamped_after_intake_started", [timedelta(0), timedelta(seconds=1)])
 def test_ledger_init_keeps_standing_on_the_held_book_when_a_deposit_stamped_after_the_chunk_started_was_read_by_intake(
     ledger_url, stamped_after_intake_started

@@ -144,8 +144,8 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
     a time: each fitted the committed cash's fixed point when it was applied, their sum
     need not, and one account's overflow must not stop the whole ledger's standing): the
     version says where in the book's history the proof was checked, the digest which book
-    that was (on a ledger upgraded from schema v3 the version was inferred from timestamps,
-    and a re-anchor then left no version behind).
+    that was (on a ledger upgraded from schema v3 the version was inferred from the digest,
+    and from timestamps where a re-anchor left no version behind).
 
     Why a deposit keeps the proved statement. It adds d > 0 to the committed cash and
     nothing else (`AccountCommitments.deposit`: same blindings, positions unchanged): cash

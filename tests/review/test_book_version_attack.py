@@ -172,8 +172,6 @@ def test_ledger_init_ends_standing_when_a_withdrawal_and_an_equal_deposit_are_st
 
 
 @ON_POSTGRESQL
-@pytest.mark.xfail(strict=True, reason="standing reads the held book and the movements in two statements; under READ "
-                   "COMMITTED a deposit committed between them breaks the chain of versions")
 def test_monitor_standing_keeps_the_account_when_a_deposit_commits_while_it_reads_the_movements(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")

@@ -121,7 +121,9 @@ def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[
 
 
 def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, int, list]]:
-    """Account → (the commitments it holds now, their book version, its movements in book order)."""
+    """Account → (the commitments it holds now, their book version, its movements in book order).
+    Two statements: under READ COMMITTED the movements may include some committed after the
+    commitments were read, with versions above theirs (`kept_by_deposits` leaves them out)."""
     held = connection.execute(
         select(accounts.c.account, accounts.c.commitments, accounts.c.book_version).where(accounts.c.account.in_(names))
     )
@@ -135,7 +137,8 @@ def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.Ac
 def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitments, held_version: int, moves: list) -> bool:
     """Whether deposits alone took the account from the commitments a proof was checked
     against (digest `proved`, book version `proved_version`) to `held` (version
-    `held_version`), given the account's `moves` in book order. A withdrawal then a deposit
+    `held_version`), given the account's `moves` in book order (those after `held_version`
+    are left out). A withdrawal then a deposit
     of the same amount comes back to the same digest, and does not restore standing.
 
     Every version after the proof's must be a deposit's (anything else that changed the
@@ -156,7 +159,9 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
     Attested books take no deposits at the ledger (their money moves at the custodian,
     which attests again: a re-anchor, which ends standing).
     """
-    since = [move for move in moves if move.book_version > proved_version]
+    # A movement past `held_version` committed after `held` was read (PostgreSQL reads each
+    # statement at its own snapshot): it is not part of the way to `held`.
+    since = [move for move in moves if proved_version < move.book_version <= held_version]
     if [move.book_version for move in since] != list(range(proved_version + 1, held_version + 1)):
         return False
     if any(move.amount.startswith("-") for move in since):

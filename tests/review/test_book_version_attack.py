@@ -195,8 +195,6 @@ def test_monitor_standing_keeps_the_account_when_a_deposit_commits_while_it_read
 
 
 @ON_POSTGRESQL
-@pytest.mark.xfail(strict=True, reason="settle updates a call by id whatever its status now: an intake that read it "
-                   "open overwrites the `met` another intake committed meanwhile with `overdue`")
 def test_intake_leaves_a_call_met_when_an_overlapping_intake_meets_it_while_this_one_settles(venue, venue_files, tmp_path):
     """Two cron intakes overlap; the one that started before the deadline records alice's
     proof while the later one, which has not seen it, finds her call past its deadline."""
@@ -214,11 +212,12 @@ def test_intake_leaves_a_call_met_when_an_overlapping_intake_meets_it_while_this
     reports = []
     event.listen(ledger.engine, "before_cursor_execute", earlier_intake_commits_first)
     try:
-        submit(ledger, [inbox], now=lambda: at(2.1))
+        later = submit(ledger, [inbox], now=lambda: at(2.1))
     finally:
         event.remove(ledger.engine, "before_cursor_execute", earlier_intake_commits_first)
         other.close()
     assert [call.account for call in reports[0].met] == ["alice"]
+    assert [call.account for call in later.overdue] == ["bob", "carol"]  # bob proved too late; alice's call was met
     assert {call.account: call.status for call in monitor.list_calls(ledger)}["alice"] == "met"
 
 

@@ -180,7 +180,9 @@ def silent_accounts(connection: Connection, epoch: int) -> list[str]:
 
 
 def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
-    """Meet the open calls a valid proof answered in time, mark the expired ones overdue.
+    """Meet the open calls a valid proof answered in time, mark the expired ones overdue;
+    (met, overdue) as closed here. A call is closed only if still open when written (another
+    writer's verdict stands, and is not reported again).
 
     A call of epoch E is met by a proof the account stands on at E or at the current margin
     epoch, received by the deadline. Once E' > E is published, intake refuses E's proofs as
@@ -215,8 +217,11 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
             values = dict(status=OVERDUE, closed_at=now)
         else:
             continue
-        connection.execute(calls.update().where(calls.c.id == row.id).values(**values))
-        (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
+        # Compare and set: another intake (PostgreSQL, READ COMMITTED) may have closed the call
+        # since it was read here, and its verdict stands.
+        closed = connection.execute(calls.update().where(calls.c.id == row.id, calls.c.status == OPEN).values(**values))
+        if closed.rowcount == 1:
+            (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
     return met, overdue
 
 

@@ -104,7 +104,7 @@ def test_intake_keeps_the_proof_of_the_newer_book_current_when_a_slower_intake_r
 
     slower = submit_pausing_after_its_read(ledger, inbox, monkeypatch, 0, withdraw_and_prove_again)
     assert [(row.status, row.reason) for row in slower.rows] == [
-        ("valid", "superseded on arrival: checked against book version 0 of alice, and its proof of book version 1 is current")
+        ("valid", "superseded on arrival: checked against book version 0 of 'alice'; the proof of book version 1 is current")
     ]
     assert [row.status for row in submit(ledger, [newer], now=lambda: at(0.5)).rows] == ["already recorded"]
     assert "alice" not in called(ledger, 1)

@@ -260,5 +260,5 @@ def test_cli_ledger_submit_names_a_proof_superseded_on_arrival_when_another_inta
     ledger.close()
     assert [(Path(file).name, superseded, reason) for file, superseded, reason in recorded] == [
         ("alice.json", False, None),
-        ("alice.first.proof.json", True, "superseded on arrival: checked against book version 0 of alice, and its proof of book version 1 is current"),
+        ("alice.first.proof.json", True, "superseded on arrival: checked against book version 0 of 'alice'; the proof of book version 1 is current"),
     ]

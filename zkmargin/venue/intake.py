@@ -333,8 +333,8 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     ).scalar_one()
     if current_version is not None and current_version > entry.book_version:
         reason = (
-            f"superseded on arrival: checked against book version {entry.book_version} of {row.account}, "
-            f"and its proof of book version {current_version} is current"
+            f"superseded on arrival: checked against book version {entry.book_version} of {row.account!r}; "
+            f"the proof of book version {current_version} is current"
         )
         entry.row = replace(row, reason=reason)
         connection.execute(this_row.values(reason=reason))

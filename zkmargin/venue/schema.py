@@ -284,7 +284,7 @@ def _book_versions_v4(connection: Connection) -> None:
     in the transaction that holds the whole ledger."""
     _add_columns(connection, _LATER_COLUMNS[accounts] + _LATER_COLUMNS[movements] + _LATER_COLUMNS[proofs])
     books = {
-        row.account: _BookHistory(row.commitments, row.commitments_digest)
+        row.account: _BookHistory(row.account, row.commitments, row.commitments_digest)
         for row in connection.execute(select(accounts.c.account, accounts.c.commitments, accounts.c.commitments_digest))
     }
     recorded = select(movements.c.id, movements.c.account, movements.c.amount, movements.c.commitments_digest, movements.c.at)
@@ -299,7 +299,7 @@ def _book_versions_v4(connection: Connection) -> None:
     checked = select(proofs.c.id, proofs.c.account, proofs.c.commitments_digest, proofs.c.received_at).where(
         proofs.c.commitments_digest.is_not(None)
     )
-    unknown = _BookHistory(None, None)  # a proof naming no account the ledger holds: no movement came before it
+    unknown = _BookHistory(None, None, None)  # a proof naming no account the ledger holds: no movement came before it
     _write_back(connection, proofs.c.id, proofs.c.book_version, [
         dict(key=proof.id, version=books.get(proof.account, unknown).version_of(proof.commitments_digest, proof.received_at))
         for proof in connection.execute(checked)
@@ -318,8 +318,8 @@ class _BookHistory:
     """One account as schema v3 left it: the commitments held now and its movements as
     recorded, from which v4 reads which book version each of its proofs was checked against."""
 
-    def __init__(self, held: str | None, held_digest: str | None) -> None:
-        self.held, self.held_digest = held, held_digest
+    def __init__(self, account: str | None, held: str | None, held_digest: str | None) -> None:
+        self.account, self.held, self.held_digest = account, held, held_digest
         self.moves: list = []  # in the order recorded: version k is the k-th
 
     @cached_property
@@ -338,7 +338,7 @@ class _BookHistory:
     @cached_property
     def _opening_digest(self) -> str:
         # Undone one at a time: each movement fitted the fixed point when it was applied.
-        book = AccountCommitments.from_json(self.held, what="an account's commitments")
+        book = AccountCommitments.from_json(self.held, what=f"commitments of {self.account}")
         for move in reversed(self.moves):
             book = book.deposit(-Decimal(move.amount))
         return commitments_digest(book)

@@ -29,8 +29,9 @@ proof supersedes nothing: anybody can send a file naming any account); files are
 oldest first (modification time, then path). Newer counts in book versions first: a proof
 checked against an earlier book than the current proof's (an intake that read the book
 before a movement, recording after another intake recorded a proof of the book after it)
-is recorded `valid` but superseded on arrival, its reason saying so. Two intakes at once count each file once: the
-database's unique indexes refuse the slower one's chunk, which is judged again (`_take`).
+is recorded `valid` but superseded on arrival, its reason saying so. Two intakes at once
+count each file once: the database's unique indexes refuse the slower one's chunk, which
+is judged again (`_take`).
 After each chunk the open margin calls are settled (`monitor.settle`): the report names the
 calls its proofs met and those found past their deadline meanwhile, which the next
 `monitor run` does not report again.

@@ -2,14 +2,20 @@
 
 import json
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 import zkmargin as zm
 from tests.conftest import deliver
 from tests.proofs.conftest import portfolio, small_params
 from zkmargin.cli import cli
+from zkmargin.venue.intake import submit
+from zkmargin.venue.ledger import Ledger
+from zkmargin.venue.schema import proofs
 
 
 @pytest.fixture
@@ -225,3 +231,34 @@ def test_cli_monitor_run_counts_every_call_by_status_when_submit_closed_some_sin
     report = opened("monitor", "run", "--json")
     assert report["counts"] == {"open": 2, "met": 1, "overdue": 0}
     assert [call["account"] for call in report["open"]] == ["bob", "carol"] and report["met"] == []
+
+
+def test_cli_ledger_submit_names_a_proof_superseded_on_arrival_when_another_intake_recorded_a_later_book_meanwhile(
+    opened, ledger_url, venue_files, tmp_path, monkeypatch
+):
+    inbox, later = tmp_path / "inbox", tmp_path / "later"
+    deliver(venue_files, inbox, "alice.first.proof.json")  # her opening book: version 0
+    later.mkdir()
+    openings = zm.AccountOpenings.load(venue_files / "alice.openings.json")
+    zm.prove(portfolio(9_000, account="alice", FUT=1), small_params(), openings=openings).save(later / "alice.json")
+    verify_batch = zm.verify_batch
+
+    def another_intake_records_the_book_after_a_withdrawal(*args, **kwargs):
+        monkeypatch.setattr(zm, "verify_batch", verify_batch)
+        other = Ledger(ledger_url)
+        other.withdraw("alice", Decimal(1_000), "wd-1")
+        assert [row.status for row in submit(other, [later]).rows] == ["valid"]  # version 1
+        other.close()
+        return verify_batch(*args, **kwargs)
+
+    monkeypatch.setattr(zm, "verify_batch", another_intake_records_the_book_after_a_withdrawal)
+    summary = opened("ledger", "submit", str(inbox))
+    assert f"valid but superseded on arrival (a proof of a later book of the account is current): {inbox}/alice.first.proof.json (alice)" in summary
+    ledger = Ledger(ledger_url)
+    with ledger.transaction() as connection:
+        recorded = connection.execute(select(proofs.c.file, proofs.c.superseded, proofs.c.reason).order_by(proofs.c.id)).all()
+    ledger.close()
+    assert [(Path(file).name, superseded, reason) for file, superseded, reason in recorded] == [
+        ("alice.json", False, None),
+        ("alice.first.proof.json", True, "superseded on arrival: checked against book version 0 of 'alice'; the proof of book version 1 is current"),
+    ]

@@ -206,7 +206,9 @@ def test_ledger_init_keeps_standing_as_timestamps_ordered_it_unless_they_misplac
         "frank": [(-1_000, 1), (1_000, 3)],  # v3 stood him on the bug below: no longer
     }
     # frank's withdrawal was stamped before his proof arrived but applied after intake read
-    # his book (the race v4 ends): the proof was checked against the opening book
+    # his book (the race v4 ends): the proof was checked against the opening book, which the
+    # deposit brought back; of the two versions with its digest, equally near the timestamps'
+    # count, the upgrade gives it the earlier: 0
     misplaced = {"frank": 0}
     ledger = Ledger(ledger_url)
     with ledger.transaction(initialised=False) as connection:
@@ -239,8 +241,36 @@ def test_ledger_init_keeps_standing_as_timestamps_ordered_it_unless_they_misplac
         ).all()
     ledger.close()
     assert sorted(standing) == ["alice", "bob", "erin"]
-    assert proved_versions == {"alice": 1, "bob": 0, "carol": 0, "dave": 0, "erin": 1, "frank": 1}
+    assert proved_versions == {"alice": 1, "bob": 0, "carol": 0, "dave": 0, "erin": 1, "frank": 0}
     assert [tuple(row) for row in daves] == [("dave-0", 1), ("dave-1", 2), ("dave-2", 3)]
+
+
+def test_ledger_init_keeps_standing_on_the_held_book_when_a_re_anchor_after_the_last_movement_replaced_it(ledger_url):
+    """A v3 re-anchor recorded no movement: the account row's digest names the book held
+    now, which is the last version's, whatever the last movement's digest says."""
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    opening, _ = opened()
+    deposited = opening.deposit(Decimal(1_000))
+    anchored, _ = opened(cash=20_000)  # the book a re-anchor put in place after the deposit
+    ledger = Ledger(ledger_url)
+    with ledger.transaction(initialised=False) as connection:
+        ledger_at_version(connection, 3, at, PARAMS.to_json())
+        connection.execute(schema.accounts.insert().values(
+            account="alice", commitments=anchored.to_json(), commitments_digest=commitments_digest(anchored),
+            attestation=None, opened_at=at, updated_at=at))
+        connection.execute(schema.movements.insert().values(
+            reference="dep-1", account="alice", amount="1000", commitments_digest=commitments_digest(deposited),
+            at=at + timedelta(hours=2)))  # stamped after the proof's chunk started, applied before it read the book
+        connection.execute(schema.proofs.insert().values(
+            file="alice.json", file_digest="a" * 64, account="alice", epoch=1, level="maintenance", status="valid",
+            superseded=False, commitments_digest=commitments_digest(anchored), received_at=at + timedelta(hours=1)))
+    try:
+        assert ledger.init() == (3, schema.VERSION)
+        with ledger.transaction() as connection:
+            assert connection.execute(select(schema.proofs.c.book_version)).scalar_one() == 1
+            assert list(monitor.standing(connection, 1, "maintenance")) == ["alice"]
+    finally:
+        ledger.close()
 
 
 def test_ledger_refuses_second_current_valid_proof_when_another_writer_inserts_one(ledger):

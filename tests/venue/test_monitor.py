@@ -169,6 +169,15 @@ def test_kept_by_deposits_refuses_when_the_commitments_changed_without_a_movemen
     assert not monitor.kept_by_deposits(commitments_digest(topped_up), 1, re_anchored, 1, moves)
 
 
+def test_kept_by_deposits_leaves_out_movements_when_their_version_is_past_the_held_books(venue_files):
+    """The movements are read after the held book: one committed in between is not on the way to it."""
+    opened = zm.AccountCommitments.load(venue_files / "alice.account.json")
+    topped_up = opened.deposit(500)
+    moves = [SimpleNamespace(amount="500", book_version=1), SimpleNamespace(amount="-500", book_version=2)]
+    assert monitor.kept_by_deposits(commitments_digest(opened), 0, topped_up, 1, moves)
+    assert not monitor.kept_by_deposits(commitments_digest(opened), 0, topped_up.deposit(-500), 2, moves)
+
+
 def test_monitor_refuses_run_when_the_current_epoch_params_expired(venue):
     ledger, _ = venue
     key = zm.new_key("venue-a", "params")

@@ -20,7 +20,6 @@ from zkmargin.cli.anchoring import (
     trust_option,
 )
 from zkmargin.cli.common import backend_option, in_cli_words, load_trust, open_ledger, respond, table
-from zkmargin.cli.monitor import call_document
 from zkmargin.cli.ledger_accounts import (
     ledger_accounts,
     ledger_deposit,
@@ -28,6 +27,7 @@ from zkmargin.cli.ledger_accounts import (
     ledger_open,
     ledger_withdraw,
 )
+from zkmargin.cli.monitor import call_document
 from zkmargin.cli.options import (
     AsciiInt,
     account_name,
@@ -131,7 +131,8 @@ Examples:
 \b
 Directories are walked recursively. Every file gets one row: valid, invalid (reason) or
 bad input (reason); a stray file never blocks the others, and a newer valid proof from an
-account supersedes its older one (a refused proof supersedes nothing). Files recorded valid
+account supersedes its older one (a refused proof supersedes nothing; one of an earlier book
+than the current proof's is recorded valid but superseded on arrival). Files recorded valid
 (or as a replay) are skipped, so rerunning after a crash finishes the job; other refused
 files are checked again; the text output counts the files already recorded and names the
 first three (--json lists them all). Two runs at once record each file once (the other
@@ -220,6 +221,10 @@ def _submit_summary(rows: list[dict[str, Any]], counts: dict[str, int], report: 
         named = ", ".join(already[:ALREADY_NAMED])
         more = f" and {len(already) - ALREADY_NAMED} more" if len(already) > ALREADY_NAMED else ""
         lines += ["", f"already recorded (same bytes as a file recorded before): {counted(len(already), 'file')}: {named}{more}"]
+    # A valid row carries a reason only when a proof of a later book was already current.
+    not_current = [f"{shown(r['file'])} ({shown(r['account'])})" for r in rows if r["status"] == intake.VALID and r["reason"]]
+    if not_current:
+        lines += ["", f"valid but superseded on arrival (a proof of a later book of the account is current): {', '.join(not_current)}"]
     isolated = [f"{shown(r['account'])} ({r['buckets']})" for r in rows if r["status"] == intake.VALID and (r["buckets"] or 1) > 1]
     if isolated:
         lines += ["", f"valid proofs of isolated buckets (count as shown, padded): {', '.join(isolated)}"]

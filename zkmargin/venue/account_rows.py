@@ -8,6 +8,7 @@ must be the row's commitments. Otherwise the row is refused (`LedgerError`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,10 @@ class AccountRow:
         if not self.attestations:
             return "self-declared"
         return "attested by " + ", ".join(f"{a.custodian} (sequence {a.sequence})" for a in self.attestations)
+
+
+def commitments_digest(commitments: zm.AccountCommitments) -> str:
+    return hashlib.sha256(commitments.model_dump_json().encode()).hexdigest()
 
 
 def account_row(row) -> AccountRow:

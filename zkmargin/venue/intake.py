@@ -26,8 +26,12 @@ replay; any other refusal may stop holding (params published later, an account o
 re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
 newer valid proof for an account, epoch and level supersedes the older ones (a refused
 proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path). Two intakes at once count each file once: the
-database's unique indexes refuse the slower one's chunk, which is judged again (`_take`).
+oldest first (modification time, then path). Newer counts in book versions first: a proof
+checked against an earlier book than the current proof's (an intake that read the book
+before a movement, recording after another intake recorded a proof of the book after it)
+is recorded `valid` but superseded on arrival, its reason saying so. Two intakes at once
+count each file once: the database's unique indexes refuse the slower one's chunk, which
+is judged again (`_take`).
 After each chunk the open margin calls are settled (`monitor.settle`): the report names the
 calls its proofs met and those found past their deadline meanwhile, which the next
 `monitor run` does not report again.
@@ -69,7 +73,7 @@ class Received:
     status: str
     account: str | None = None
     epoch: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # why refused; on a valid row, why it is not current (superseded on arrival)
     buckets: int | None = None  # isolated buckets the proof shows (padded; 1: cross margin); None: no proof read
 
 
@@ -320,11 +324,23 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             entry.row = replace(row, status=INVALID, reason=refused)
             connection.execute(this_row.values(status=INVALID, reason=refused, superseded=False))
             return
+    others = (proofs.c.account == row.account) & (proofs.c.epoch == row.epoch) & (proofs.c.level == level) & (
+        proofs.c.id != proof_id
+    )
+    # An intake that read the book before a movement may record after another one recorded a
+    # proof of the book that movement left: the proof of the later book stays current.
+    current_version = connection.execute(
+        select(func.max(proofs.c.book_version)).where(others, proofs.c.status == VALID, proofs.c.superseded.is_(False))
+    ).scalar_one()
+    if current_version is not None and current_version > entry.book_version:
+        reason = (
+            f"superseded on arrival: checked against book version {entry.book_version} of {row.account!r}; "
+            f"the proof of book version {current_version} is current"
+        )
+        entry.row = replace(row, reason=reason)
+        connection.execute(this_row.values(reason=reason))
+        return
     # Only a proof that verifies speaks for the account: proof files are not authenticated,
     # so a refused one naming it (junk, a replay) must not take away its standing (R1).
-    connection.execute(
-        proofs.update()
-        .where(proofs.c.account == row.account, proofs.c.epoch == row.epoch, proofs.c.level == level, proofs.c.id != proof_id)
-        .values(superseded=True)
-    )
+    connection.execute(proofs.update().where(others).values(superseded=True))
     connection.execute(this_row.values(superseded=False))

@@ -14,7 +14,6 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,12 +32,16 @@ from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
 from zkmargin.jsonio import check_label
 from zkmargin.units import number_argument, plain
 from zkmargin.venue import schema
-from zkmargin.venue.account_rows import AccountRow, account_row
-from zkmargin.venue.database import LOST_RACE, ConflictingWrite, database_url, engine_for, first_line, now_utc
+from zkmargin.venue.account_rows import AccountRow, account_row, commitments_digest
+from zkmargin.venue.database import (
+    LOST_RACE,
+    ConflictingWrite,
+    database_url,
+    engine_for,
+    first_line,
+    now_utc,
+)
 from zkmargin.venue.schema import accounts, epochs, movements
-
-def commitments_digest(commitments: zm.AccountCommitments) -> str:
-    return hashlib.sha256(commitments.model_dump_json().encode()).hexdigest()
 
 
 @dataclass(frozen=True)

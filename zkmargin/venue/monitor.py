@@ -121,7 +121,9 @@ def standing(connection: Connection, epoch: int, level: str) -> dict[str, tuple[
 
 
 def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.AccountCommitments, int, list]]:
-    """Account → (the commitments it holds now, their book version, its movements in book order)."""
+    """Account → (the commitments it holds now, their book version, its movements in book order).
+    Two statements: under READ COMMITTED the movements may include some committed after the
+    commitments were read, with versions above theirs (`kept_by_deposits` leaves them out)."""
     held = connection.execute(
         select(accounts.c.account, accounts.c.commitments, accounts.c.book_version).where(accounts.c.account.in_(names))
     )
@@ -135,15 +137,18 @@ def _movements(connection: Connection, names: set[str]) -> dict[str, tuple[zm.Ac
 def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitments, held_version: int, moves: list) -> bool:
     """Whether deposits alone took the account from the commitments a proof was checked
     against (digest `proved`, book version `proved_version`) to `held` (version
-    `held_version`), given the account's `moves` in book order. A withdrawal then a deposit
+    `held_version`), given the account's `moves` in book order (those after `held_version`
+    are left out). A withdrawal then a deposit
     of the same amount comes back to the same digest, and does not restore standing.
 
     Every version after the proof's must be a deposit's (anything else that changed the
     commitments — a withdrawal, a re-anchor on new attestations, which no movement records
-    — breaks the chain), and undoing those deposits from `held` must give `proved`: the
+    — breaks the chain), and undoing those deposits from `held` must give `proved` (one at
+    a time: each fitted the committed cash's fixed point when it was applied, their sum
+    need not, and one account's overflow must not stop the whole ledger's standing): the
     version says where in the book's history the proof was checked, the digest which book
-    that was (on a ledger upgraded from schema v3 the version was inferred from timestamps,
-    and a re-anchor then left no version behind).
+    that was (on a ledger upgraded from schema v3 the version was inferred from the digest,
+    and from timestamps where a re-anchor left no version behind).
 
     Why a deposit keeps the proved statement. It adds d > 0 to the committed cash and
     nothing else (`AccountCommitments.deposit`: same blindings, positions unchanged): cash
@@ -154,12 +159,16 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
     Attested books take no deposits at the ledger (their money moves at the custodian,
     which attests again: a re-anchor, which ends standing).
     """
-    since = [move for move in moves if move.book_version > proved_version]
+    # A movement past `held_version` committed after `held` was read (PostgreSQL reads each
+    # statement at its own snapshot): it is not part of the way to `held`.
+    since = [move for move in moves if proved_version < move.book_version <= held_version]
     if [move.book_version for move in since] != list(range(proved_version + 1, held_version + 1)):
         return False
     if any(move.amount.startswith("-") for move in since):
         return False
-    book = held.deposit(-sum(Decimal(move.amount) for move in since)) if since else held
+    book = held
+    for move in reversed(since):
+        book = book.deposit(-Decimal(move.amount))
     return commitments_digest(book) == proved
 
 
@@ -171,7 +180,9 @@ def silent_accounts(connection: Connection, epoch: int) -> list[str]:
 
 
 def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
-    """Meet the open calls a valid proof answered in time, mark the expired ones overdue.
+    """Meet the open calls a valid proof answered in time, mark the expired ones overdue;
+    (met, overdue) as closed here. A call is closed only if still open when written (another
+    writer's verdict stands, and is not reported again).
 
     A call of epoch E is met by a proof the account stands on at E or at the current margin
     epoch, received by the deadline. Once E' > E is published, intake refuses E's proofs as
@@ -206,8 +217,11 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
             values = dict(status=OVERDUE, closed_at=now)
         else:
             continue
-        connection.execute(calls.update().where(calls.c.id == row.id).values(**values))
-        (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
+        # Compare and set: another intake (PostgreSQL, READ COMMITTED) may have closed the call
+        # since it was read here, and its verdict stands.
+        closed = connection.execute(calls.update().where(calls.c.id == row.id, calls.c.status == OPEN).values(**values))
+        if closed.rowcount == 1:
+            (met if values["status"] == MET else overdue).append(_call({**row._mapping, **values}))
     return met, overdue
 
 

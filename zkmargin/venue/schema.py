@@ -14,7 +14,11 @@ normalised on the way in and tagged UTC on the way out.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from datetime import datetime, timezone
+from decimal import Decimal
+from functools import cached_property
 from typing import Callable
 
 from sqlalchemy import (
@@ -32,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     exists,
     func,
     inspect,
@@ -41,6 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateColumn
 
 from zkmargin.errors import LedgerError
+from zkmargin.proofs.account import AccountCommitments
+from zkmargin.venue.account_rows import commitments_digest
 from zkmargin.venue.verdicts import INVALID, VALID
 
 
@@ -262,27 +269,89 @@ def _one_valid_row_v3(connection: Connection) -> None:
 
 def _book_versions_v4(connection: Connection) -> None:
     """Order proofs and withdrawals by the account's book version instead of timestamps.
-    Existing movements are numbered per account in the order they were recorded, each
-    account's version is its count of movements, and each proof checked against an
-    account's commitments gets the version the timestamps implied (the movements recorded
-    before it was received), so every account stands after the upgrade as it stood before
-    — except on a proof the timestamps misplaced against a movement (the race this version
-    ends): standing compares the digests too, and the book at that version is not the one
-    the proof was checked against."""
+    Existing movements are numbered per account in the order they were recorded, and each
+    account's version is its count of movements. Each proof checked against an account's
+    commitments gets the version of the book it names: the one whose digest is the proof's
+    (a movement records the digest of the book it left, the account row the one held now,
+    and version 0 is the opening book: the held one with every movement undone). Timestamps
+    only choose among versions of equal digests (a withdrawal and an equal deposit bring a
+    book back): the one nearest the count of movements recorded before the proof was
+    received, the earlier on a tie; a proof whose digest names no version (a re-anchor,
+    which no movement recorded) gets that count, as schema v3 ordered it.
+
+    Each table is read once and numbered here, then written back in one batch per table
+    (`executemany` by primary key): the work grows with the history, not with its square,
+    in the transaction that holds the whole ledger."""
     _add_columns(connection, _LATER_COLUMNS[accounts] + _LATER_COLUMNS[movements] + _LATER_COLUMNS[proofs])
-    earlier = movements.alias("earlier")
-    connection.execute(movements.update().values(book_version=(
-        select(func.count()).where(earlier.c.account == movements.c.account, earlier.c.id <= movements.c.id).scalar_subquery()
-    )))
-    connection.execute(accounts.update().values(book_version=(
-        select(func.count()).where(movements.c.account == accounts.c.account).scalar_subquery()
-    )))
-    connection.execute(proofs.update().where(proofs.c.commitments_digest.is_not(None)).values(book_version=(
-        select(func.count())
-        .where(movements.c.account == proofs.c.account, movements.c.at < proofs.c.received_at)
-        .scalar_subquery()
-    )))
+    books = {
+        row.account: _BookHistory(row.account, row.commitments, row.commitments_digest)
+        for row in connection.execute(select(accounts.c.account, accounts.c.commitments, accounts.c.commitments_digest))
+    }
+    recorded = select(movements.c.id, movements.c.account, movements.c.amount, movements.c.commitments_digest, movements.c.at)
+    for move in connection.execute(recorded.order_by(movements.c.id)):
+        books[move.account].moves.append(move)
+    _write_back(connection, movements.c.id, movements.c.book_version, [
+        dict(key=move.id, version=version) for book in books.values() for version, move in enumerate(book.moves, start=1)
+    ])
+    _write_back(connection, accounts.c.account, accounts.c.book_version, [
+        dict(key=name, version=len(book.moves)) for name, book in books.items() if book.moves
+    ])
+    checked = select(proofs.c.id, proofs.c.account, proofs.c.commitments_digest, proofs.c.received_at).where(
+        proofs.c.commitments_digest.is_not(None)
+    )
+    unknown = _BookHistory(None, None, None)  # a proof naming no account the ledger holds: no movement came before it
+    _write_back(connection, proofs.c.id, proofs.c.book_version, [
+        dict(key=proof.id, version=books.get(proof.account, unknown).version_of(proof.commitments_digest, proof.received_at))
+        for proof in connection.execute(checked)
+    ])
     one_movement_per_book_version.create(connection)
+
+
+def _write_back(connection: Connection, key: Column, version: Column, rows: list[dict]) -> None:
+    """Set `version` to each row's "version" where `key` is its "key": one executemany."""
+    if rows:
+        statement = key.table.update().where(key == bindparam("key")).values({version.name: bindparam("version")})
+        connection.execute(statement, rows)
+
+
+class _BookHistory:
+    """One account as schema v3 left it: the commitments held now and its movements as
+    recorded, from which v4 reads which book version each of its proofs was checked against."""
+
+    def __init__(self, account: str | None, held: str | None, held_digest: str | None) -> None:
+        self.account, self.held, self.held_digest = account, held, held_digest
+        self.moves: list = []  # in the order recorded: version k is the k-th
+
+    @cached_property
+    def _versions_by_digest(self) -> dict[str, list[int]]:
+        """Digest → the versions 1…n whose book it is (n, the held one, by the account row)."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for version, move in enumerate(self.moves[:-1], start=1):
+            found[move.commitments_digest].append(version)
+        found[self.held_digest].append(len(self.moves))
+        return found
+
+    @cached_property
+    def _stamps(self) -> list[datetime]:
+        return sorted(move.at for move in self.moves)
+
+    @cached_property
+    def _opening_digest(self) -> str:
+        # Undone one at a time: each movement fitted the fixed point when it was applied.
+        book = AccountCommitments.from_json(self.held, what=f"commitments of {self.account}")
+        for move in reversed(self.moves):
+            book = book.deposit(-Decimal(move.amount))
+        return commitments_digest(book)
+
+    def version_of(self, proved: str, received_at: datetime) -> int:
+        """The book version a proof of the book with digest `proved`, received at `received_at`, was checked against."""
+        stamped_before = bisect_left(self._stamps, received_at)
+        candidates = list(self._versions_by_digest.get(proved, ()))
+        if self.moves and proved == self._opening_digest:
+            candidates.insert(0, 0)
+        if not candidates:
+            return stamped_before
+        return min(candidates, key=lambda version: (abs(version - stamped_before), version))
 
 
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (

@@ -19,7 +19,14 @@ from zkmargin.cli.anchoring import (
     load_trusted_params,
     trust_option,
 )
-from zkmargin.cli.common import backend_option, in_cli_words, load_trust, open_ledger, respond, table
+from zkmargin.cli.common import (
+    backend_option,
+    in_cli_words,
+    load_trust,
+    open_ledger,
+    respond,
+    table,
+)
 from zkmargin.cli.ledger_accounts import (
     ledger_accounts,
     ledger_deposit,

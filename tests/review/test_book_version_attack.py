@@ -31,9 +31,12 @@ def called(ledger, hours):
     return [call.account for call in monitor.run(ledger, CALL_WINDOW, now=at(hours)).issued]
 
 
-def submit_pausing_after_its_read(ledger, inbox, monkeypatch, hours, meanwhile) -> IntakeReport:
+def submit_pausing_after_its_read(ledger, inbox, monkeypatch, hours, meanwhile, *, recorded_hours=None) -> IntakeReport:
     """Submit `inbox` on a connection of its own, running `meanwhile()` on ours after the intake
-    has read the accounts and before it verifies and records: another process's write."""
+    has read the accounts and before it verifies and records: another process's write. The
+    intake's clock reads `hours` when its chunk starts, and `recorded_hours` (if given: the
+    clock moved on while it verified) when it records."""
+    readings = iter([hours])
     has_read, may_record = threading.Event(), threading.Event()
     verify_batch = zm.verify_batch
 
@@ -49,7 +52,8 @@ def submit_pausing_after_its_read(ledger, inbox, monkeypatch, hours, meanwhile) 
     def run() -> None:
         own = Ledger(ledger.url)
         try:
-            reports.append(submit(own, [inbox], now=lambda: at(hours)))
+            clock = lambda: at(next(readings, hours if recorded_hours is None else recorded_hours))  # noqa: E731
+            reports.append(submit(own, [inbox], now=clock))
         except Exception as error:  # noqa: BLE001 - re-raised below, on the test's thread
             errors.append(error)
         finally:

@@ -226,7 +226,12 @@ class _Circuits:
     def _one(self, statement: Statement, lean: bool) -> tuple[Circuit, str]:
         key = (statement.level, statement.threshold, lean)
         if key not in self._singles:
-            circuit = statement.compile(self.params, lean=lean)
+            try:
+                circuit = statement.compile(self.params, lean=lean)
+            except InputError as error:
+                # The statement names these params, whose prover compiled it: one that does not
+                # compile (a level they lack, a threshold past their fixed point) was edited.
+                raise InvalidProof(f"the statement does not fit the params it names: {error}") from None
             self._singles[key] = circuit, circuit.digest()
         return self._singles[key]
 

@@ -56,7 +56,7 @@ from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.database import ConflictingWrite, now_utc
 from zkmargin.venue.ledger import Epoch, Ledger, outside_window
-from zkmargin.venue.monitor import Call, settle, silent_accounts
+from zkmargin.venue.monitor import Call, lock_margin_epoch, settle, silent_accounts
 from zkmargin.venue.schema import accounts, challenges, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
@@ -105,7 +105,11 @@ def submit(
     """Verify and record every proof file under `paths`, `chunk` files per transaction.
 
     `executor` spreads each chunk's verification (see `zm.verify_batch`); `progress(done,
-    total)` counts files; `now()` stamps each chunk's rows. `trust` holds the custodian keys
+    total)` counts files; `now()` is read when a chunk starts (validity windows, challenges)
+    and again when its rows are written, under the margin epoch's lock that `monitor run`
+    takes: that second time is each row's `received_at`, what a call's deadline is held
+    against, so a run that found a call overdue never sees a proof stamped before it
+    recorded later. `trust` holds the custodian keys
     attested proofs are checked against; `allow_superseded` accepts proofs for a margin
     epoch a later one replaced; `require_challenge` refuses proofs that answer no challenge;
     `allow_expired` accepts proofs under signed params outside their window at `now()`.
@@ -210,16 +214,18 @@ def _take(
     parsed = [_parse(path, epochs) for path in files]
     for _ in range(RACES_LOST - 1):
         try:
-            return _judge_and_record(ledger, [replace(entry) for entry in parsed], executor, at, rules)
+            return _judge_and_record(ledger, [replace(entry) for entry in parsed], executor, at, now, rules)
         except ConflictingWrite:
             pass  # the other writer committed: judge the chunk again against its rows
-    return _judge_and_record(ledger, parsed, executor, at, rules)
+    return _judge_and_record(ledger, parsed, executor, at, now, rules)
 
 
 def _judge_and_record(
-    ledger: Ledger, entries: list[_Entry], executor: Executor | None, at: datetime, rules: _Rules
+    ledger: Ledger, entries: list[_Entry], executor: Executor | None, at: datetime, now: Callable[[], datetime],
+    rules: _Rules,
 ) -> tuple[list[Received], list[Call], list[Call]]:
-    """Refuse, verify and record parsed files against what the ledger holds now; one transaction writes."""
+    """Refuse (as of `at`), verify and record parsed files against what the ledger holds now;
+    one transaction writes, stamping the rows with `now()` once it holds the margin epoch's lock."""
     named = {entry.proof.account for entry in entries if entry.proof is not None}
     with ledger.transaction() as connection:
         held = connection.execute(select(accounts).where(accounts.c.account.in_(named)))
@@ -262,10 +268,12 @@ def _judge_and_record(
                 entry.book_version = pinned[entry.proof.account].book_version
 
     with ledger.transaction() as connection:
+        lock_margin_epoch(connection)
+        recorded = now()
         for entry in entries:
             if entry.row.status != ALREADY:
-                _record(connection, entry, at)
-        met, overdue = settle(connection, at)
+                _record(connection, entry, recorded)
+        met, overdue = settle(connection, recorded)
     return [entry.row for entry in entries], met, overdue
 
 

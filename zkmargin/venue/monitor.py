@@ -225,6 +225,15 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     return met, overdue
 
 
+def lock_margin_epoch(connection: Connection) -> None:
+    """Take the current margin epoch's row lock for the rest of the transaction (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers): one monitor run at a time, and an
+    intake's record either lands before a run settles the calls or is stamped after it."""
+    connection.execute(
+        select(epochs.c.epoch).where(epochs.c.kind == "margin").order_by(epochs.c.epoch.desc()).limit(1).with_for_update()
+    )
+
+
 def _valid_from(connection: Connection, epoch: int | None) -> datetime | None:
     """When the params of margin `epoch` come into force, if they are signed."""
     window = None if epoch is None else epoch_at(connection, epoch).signed_window()
@@ -255,8 +264,7 @@ def run(
     current.params().level_factor(level)  # an unknown level would call every account to prove it
     epoch = current.epoch
     with ledger.transaction() as connection:
-        # One monitor at a time per epoch (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises).
-        connection.execute(select(epochs.c.epoch).where(epochs.c.epoch == epoch).with_for_update())
+        lock_margin_epoch(connection)
         met, overdue = settle(connection, now)
         standing_now = standing(connection, epoch, level)
         pending = select(calls.c.account).where(

@@ -4,11 +4,12 @@ monitor (real connections: threads, and hooks that let another connection commit
 two statements of one transaction)."""
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, text
 
 import zkmargin as zm
 from tests.conftest import deliver
@@ -199,30 +200,57 @@ def test_monitor_standing_keeps_the_account_when_a_deposit_commits_while_it_read
 
 
 @ON_POSTGRESQL
-def test_intake_leaves_a_call_met_when_an_overlapping_intake_meets_it_while_this_one_settles(venue, venue_files, tmp_path):
-    """Two cron intakes overlap; the one that started before the deadline records alice's
-    proof while the later one, which has not seen it, finds her call past its deadline."""
+def test_intake_waits_for_an_overlapping_intake_settling_the_calls_and_stamps_its_proof_after_it(venue, venue_files, tmp_path):
+    """Two cron intakes overlap; the one that started before the deadline reaches its record
+    while the later one, which has not seen alice's proof, settles her call past its deadline.
+    It waits for the margin epoch's lock, so its proof is stamped after that settle: the
+    ledger never holds an in-time proof beside the overdue call it would have met."""
     ledger, inbox = venue
     assert called(ledger, 0) == ["alice", "bob", "carol"]  # due at hour 2
     deliver(venue_files, inbox, "bob.first.proof.json")
     earlier = tmp_path / "earlier"
     deliver(venue_files, earlier, "alice.first.proof.json")
-    other = Ledger(ledger.url)
+    other, probe = Ledger(ledger.url), Ledger(ledger.url)
+    readings = iter([1.9])  # its chunk starts before the deadline; the clock moves on while it waits
+    reports, threads = [], []
 
-    def earlier_intake_commits_first(_connection, _cursor, statement, *_):
-        if statement.lstrip().startswith("UPDATE calls") and not reports:
-            reports.append(submit(other, [earlier], now=lambda: at(1.9)))
+    def earlier_intake_reaches_its_record_meanwhile(_connection, _cursor, statement, *_):
+        if statement.lstrip().startswith("UPDATE calls") and not threads:
+            threads.append(threading.Thread(
+                target=lambda: reports.append(submit(other, [earlier], now=lambda: at(next(readings, 2.2))))
+            ))
+            threads[0].start()
+            assert lock_waiters(probe) == 1  # the earlier intake, at the margin epoch's lock
 
-    reports = []
-    event.listen(ledger.engine, "before_cursor_execute", earlier_intake_commits_first)
+    event.listen(ledger.engine, "before_cursor_execute", earlier_intake_reaches_its_record_meanwhile)
     try:
         later = submit(ledger, [inbox], now=lambda: at(2.1))
     finally:
-        event.remove(ledger.engine, "before_cursor_execute", earlier_intake_commits_first)
-        other.close()
-    assert [call.account for call in reports[0].met] == ["alice"]
-    assert [call.account for call in later.overdue] == ["bob", "carol"]  # bob proved too late; alice's call was met
-    assert {call.account: call.status for call in monitor.list_calls(ledger)}["alice"] == "met"
+        event.remove(ledger.engine, "before_cursor_execute", earlier_intake_reaches_its_record_meanwhile)
+    threads[0].join(60)
+    other.close()
+    probe.close()
+    assert [call.account for call in later.overdue] == ["alice", "bob", "carol"]  # bob proved too late
+    assert reports[0].met == [] and [row.status for row in reports[0].rows] == ["valid"]
+    assert {call.account: call.status for call in monitor.list_calls(ledger)}["alice"] == "overdue"
+    with ledger.transaction() as connection:
+        received = connection.execute(select(schema.proofs.c.received_at).where(schema.proofs.c.account == "alice")).scalar_one()
+    assert received == at(2.2)
+
+
+def lock_waiters(probe: Ledger, timeout: float = 30.0) -> int:
+    """How many sessions of the ledger's database wait on a lock, once one does (or 0 after `timeout` s)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with probe.transaction() as connection:
+            count = connection.execute(waiting).scalar_one()
+        if count:
+            return count
+        time.sleep(0.05)
+    return 0
 
 
 def v3_ledger_with_history(url, rows):

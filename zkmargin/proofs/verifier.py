@@ -22,7 +22,7 @@ from zkmargin.anchors.attestation import AttestedBy
 from zkmargin.anchors.keys import Trust
 from zkmargin.anchors.signed_params import ParamsAuthority
 from zkmargin.engine.params import RiskParams
-from zkmargin.errors import InputError, InvalidProof, ZkMarginError
+from zkmargin.errors import InputError, InvalidProof, UnsoundStatement, ZkMarginError
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.proofs.account import AccountCommitments
@@ -228,6 +228,8 @@ class _Circuits:
         if key not in self._singles:
             try:
                 circuit = statement.compile(self.params, lean=lean)
+            except UnsoundStatement:
+                raise  # the soundness budget speaks for itself, whoever's numbers broke it
             except InputError as error:
                 # The statement names these params, whose prover compiled it: one that does not
                 # compile (a level they lack, a threshold past their fixed point) was edited.

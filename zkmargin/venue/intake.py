@@ -268,12 +268,12 @@ def _judge_and_record(
                 entry.book_version = pinned[entry.proof.account].book_version
 
     with ledger.transaction() as connection:
-        lock_margin_epoch(connection)
+        current = lock_margin_epoch(connection)
         recorded = now()
         for entry in entries:
             if entry.row.status != ALREADY:
                 _record(connection, entry, recorded)
-        met, overdue = settle(connection, recorded)
+        met, overdue = settle(connection, recorded, current)
     return [entry.row for entry in entries], met, overdue
 
 

@@ -179,10 +179,11 @@ def silent_accounts(connection: Connection, epoch: int) -> list[str]:
     return list(connection.execute(query).scalars())
 
 
-def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call]]:
+def settle(connection: Connection, now: datetime, current: int | None) -> tuple[list[Call], list[Call]]:
     """Meet the open calls a valid proof answered in time, mark the expired ones overdue;
     (met, overdue) as closed here. A call is closed only if still open when written (another
-    writer's verdict stands, and is not reported again).
+    writer's verdict stands, and is not reported again). `current` is the current margin
+    epoch, as `lock_margin_epoch` returned it.
 
     A call of epoch E is met by a proof the account stands on at E or at the current margin
     epoch, received by the deadline. Once E' > E is published, intake refuses E's proofs as
@@ -195,7 +196,6 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     allowance intake gives): until then E's params rule, and a lighter E' published early
     must not meet E's calls.
     """
-    current = connection.execute(select(func.max(epochs.c.epoch)).where(epochs.c.kind == "margin")).scalar_one()
     in_force = _valid_from(connection, current)
     cache: dict[tuple[int, str], dict[str, tuple[int, datetime]]] = {}
 
@@ -225,13 +225,14 @@ def settle(connection: Connection, now: datetime) -> tuple[list[Call], list[Call
     return met, overdue
 
 
-def lock_margin_epoch(connection: Connection) -> None:
+def lock_margin_epoch(connection: Connection) -> int | None:
     """Take the current margin epoch's row lock for the rest of the transaction (PostgreSQL;
     SQLite's BEGIN IMMEDIATE already serialises writers): one monitor run at a time, and an
-    intake's record either lands before a run settles the calls or is stamped after it."""
-    connection.execute(
+    intake's record either lands before a run settles the calls or is stamped after it.
+    Returns that epoch (None before any margin params were published)."""
+    return connection.execute(
         select(epochs.c.epoch).where(epochs.c.kind == "margin").order_by(epochs.c.epoch.desc()).limit(1).with_for_update()
-    )
+    ).scalar_one_or_none()
 
 
 def _valid_from(connection: Connection, epoch: int | None) -> datetime | None:
@@ -264,8 +265,7 @@ def run(
     current.params().level_factor(level)  # an unknown level would call every account to prove it
     epoch = current.epoch
     with ledger.transaction() as connection:
-        lock_margin_epoch(connection)
-        met, overdue = settle(connection, now)
+        met, overdue = settle(connection, now, lock_margin_epoch(connection))
         standing_now = standing(connection, epoch, level)
         pending = select(calls.c.account).where(
             calls.c.epoch == epoch, calls.c.level == level, calls.c.status.in_((OPEN, OVERDUE))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import reduce
 from operator import add
 
@@ -45,6 +47,16 @@ class AccountRow:
 
 def commitments_digest(commitments: zm.AccountCommitments) -> str:
     return hashlib.sha256(commitments.model_dump_json().encode()).hexdigest()
+
+
+def book_before(held: zm.AccountCommitments, amounts: Sequence[str]) -> zm.AccountCommitments:
+    """`held` with the money movements of `amounts` (signed decimal text, in book order)
+    undone, the latest first and one at a time: each fitted the committed cash's fixed point
+    when it was applied, their sum need not."""
+    book = held
+    for amount in reversed(amounts):
+        book = book.deposit(-Decimal(amount))
+    return book
 
 
 def account_row(row) -> AccountRow:

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
+from zkmargin.venue.account_rows import book_before
 from zkmargin.venue.database import now_utc
 from zkmargin.venue.ledger import Ledger, commitments_digest, epoch_at, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
@@ -166,10 +166,7 @@ def kept_by_deposits(proved: str, proved_version: int, held: zm.AccountCommitmen
         return False
     if any(move.amount.startswith("-") for move in since):
         return False
-    book = held
-    for move in reversed(since):
-        book = book.deposit(-Decimal(move.amount))
-    return commitments_digest(book) == proved
+    return commitments_digest(book_before(held, [move.amount for move in since])) == proved
 
 
 def silent_accounts(connection: Connection, epoch: int) -> list[str]:

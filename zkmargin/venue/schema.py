@@ -17,7 +17,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from datetime import datetime, timezone
-from decimal import Decimal
 from functools import cached_property
 from typing import Callable
 
@@ -47,7 +46,7 @@ from sqlalchemy.schema import CreateColumn
 
 from zkmargin.errors import LedgerError
 from zkmargin.proofs.account import AccountCommitments
-from zkmargin.venue.account_rows import commitments_digest
+from zkmargin.venue.account_rows import book_before, commitments_digest
 from zkmargin.venue.verdicts import INVALID, VALID
 
 
@@ -337,11 +336,8 @@ class _BookHistory:
 
     @cached_property
     def _opening_digest(self) -> str:
-        # Undone one at a time: each movement fitted the fixed point when it was applied.
-        book = AccountCommitments.from_json(self.held, what=f"commitments of {self.account}")
-        for move in reversed(self.moves):
-            book = book.deposit(-Decimal(move.amount))
-        return commitments_digest(book)
+        held = AccountCommitments.from_json(self.held, what=f"commitments of {self.account}")
+        return commitments_digest(book_before(held, [move.amount for move in self.moves]))
 
     def version_of(self, proved: str, received_at: datetime) -> int:
         """The book version a proof of the book with digest `proved`, received at `received_at`, was checked against."""

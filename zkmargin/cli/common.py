@@ -4,6 +4,7 @@ commands share, are in `zkmargin.cli.options`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -147,8 +148,10 @@ def in_cli_words(message: str) -> str:
     return message
 
 
+@functools.cache
 def _cli_advice() -> dict[str, str]:
-    # Built when a message is shown, not at import: the key roles live with the cryptography.
+    # Built when the first message is shown, not at import: the key roles live with the
+    # cryptography. Once: a batch's and a ledger's every reason goes through it.
     return {
         ALLOW_UNSIGNED_ADVICE: "or pass --allow-unsigned to accept params nobody vouches for",
         TRUST_KEY_ADVICE: "(on the command line --trust FILE, or $ZKMARGIN_TRUST)",

@@ -9,7 +9,7 @@ import zkmargin as zm
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
-from zkmargin.proofs.verifier import BatchResult
+from zkmargin.proofs.verified import BatchResult
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -82,7 +82,8 @@ _HOMES = {
     "zkmargin.engine.risk_arrays": ("RiskArrays",),
     "zkmargin.engine.what_if": ("Marginal", "WhatIf", "marginal_requirements", "what_if"),
     "zkmargin.proofs.spread": ("verify_batch",),
-    "zkmargin.proofs.verifier": ("BatchFailure", "BatchResult", "VerifiedStatement", "verify"),
+    "zkmargin.proofs.verified": ("BatchFailure", "BatchResult", "VerifiedStatement"),
+    "zkmargin.proofs.verifier": ("verify",),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 """Where each public name beyond the errors lives. The module is imported on first use
@@ -131,12 +132,8 @@ if TYPE_CHECKING:  # what `__getattr__` loads on first use, spelled out for type
     from zkmargin.proofs.prover import prove
     from zkmargin.proofs.spread import verify_batch
     from zkmargin.proofs.statement import check_challenge, new_challenge
-    from zkmargin.proofs.verifier import (
-        BatchFailure,
-        BatchResult,
-        VerifiedStatement,
-        verify,
-    )
+    from zkmargin.proofs.verified import BatchFailure, BatchResult, VerifiedStatement
+    from zkmargin.proofs.verifier import verify
 
 
 _SUBPACKAGES = ("anchors", "console", "engine", "hazmat", "proofs")

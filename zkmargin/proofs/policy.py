@@ -27,7 +27,7 @@ from zkmargin.proofs.statement import parse_threshold
 from zkmargin.validation import require_argument
 
 if TYPE_CHECKING:
-    from zkmargin.proofs.verifier import VerifiedStatement
+    from zkmargin.proofs.verified import VerifiedStatement
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from zkmargin.proofs import verifier
 from zkmargin.proofs.account import AccountCommitments
 from zkmargin.proofs.policy import Policy
 from zkmargin.proofs.proof_file import MarginProof
-from zkmargin.proofs.verifier import BatchFailure, BatchResult
+from zkmargin.proofs.verified import BatchFailure, BatchResult
 
 CHUNKS_PER_WORKER = 2
 """Two chunks per worker, so a worker slowed by other load does not hold up the batch."""

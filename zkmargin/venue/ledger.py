@@ -29,7 +29,7 @@ import zkmargin as zm
 from zkmargin.anchors.signed_params import CLOCK_SKEW
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
-from zkmargin.jsonio import check_label
+from zkmargin.formats import check_label
 from zkmargin.units import number_argument, plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row, commitments_digest

@@ -14,6 +14,7 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +62,7 @@ class Epoch:
     params_json: str
 
     def params(self) -> zm.RiskParams:
-        return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
+        return _parsed_params(self.params_json, self.epoch)
 
     def signed_window(self) -> tuple[datetime, datetime, str] | None:
         """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
@@ -69,6 +70,14 @@ class Epoch:
         if stamp is None:
             return None
         return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_params(params_json: str, epoch: int) -> zm.RiskParams:
+    """The params of an epoch, parsed once per process: a monitor run asks for the current
+    epoch's several times (its window, its levels, standing at each level settled), and a
+    large risk-array file takes a while to validate. RiskParams are immutable."""
+    return zm.RiskParams.from_json(params_json, what=f"params of epoch {epoch}")
 
 
 def outside_window(window: tuple[datetime, datetime, str] | None, at: datetime) -> str | None:

@@ -201,7 +201,6 @@ class Ledger:
 
     def _move(self, account: str, amount: Decimal, reference: str, now: datetime | None) -> Movement:
         schema_check_label(reference, "reference")
-        at = now or now_utc()
         try:
             with self.transaction() as connection:
                 _refuse_replay(connection, reference)
@@ -211,6 +210,7 @@ class Ledger:
                         f"{account}'s book is {row.provenance}: its money moves at the custodian, which "
                         "attests again; import the new attestation with `zkmargin ledger open`"
                     )
+                at = now or now_utc()  # once the row is ours: movements of an account are stamped in book order
                 moved = row.commitments.deposit(amount)
                 amount = plain(amount)  # bounded now: it fits the committed cash's fixed point
                 digest = commitments_digest(moved)

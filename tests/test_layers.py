@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zkmargin"
 FOUNDATIONS = {
-    "zkmargin.errors", "zkmargin.jsonio", "zkmargin.files", "zkmargin.validation", "zkmargin.canonical",
+    "zkmargin.errors", "zkmargin.jsonio", "zkmargin.formats", "zkmargin.files", "zkmargin.validation", "zkmargin.canonical",
     "zkmargin.units", "zkmargin.console",
 }
 

@@ -26,7 +26,7 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 def shown(label: str) -> str:
     """A label as printed: every non-printable character escaped (\\x1b, \\u202e, \\n).
 
-    Labels are validated where they are read (`jsonio.Label`), so this changes nothing for
+    Labels are validated where they are read (`formats.Label`), so this changes nothing for
     them; it guarantees that a string from anywhere else can never move the cursor, recolour
     the terminal, reorder the line or start a new one.
     """

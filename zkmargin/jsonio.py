@@ -3,30 +3,23 @@
 Python's `json` module is lenient in ways that hide mistakes in money files: it keeps the
 last of two duplicate keys, accepts `NaN` and `Infinity`, and turns `1e400` into `inf`.
 `read_json` refuses all of these; `dumps` writes `Decimal` values as JSON numbers without
-passing them through a float. `JsonFile` is one file format on top of them: read with
-`read_json`, validated with `zkmargin.validation.validate` (one `InputError` line naming the
-field), written with `zkmargin.files.write_atomic`.
+passing them through a float. The file formats built on them are in `zkmargin.formats`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
 import re
-import unicodedata
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Self
+from typing import Any
 
-import pydantic
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from zkmargin.errors import InputError
-from zkmargin.files import read_bounded, require_private, write_atomic
-from zkmargin.validation import FILE_KINDS, describe_validation_error, type_named, validate
+from zkmargin.files import read_bounded
+from zkmargin.validation import type_named
 
 JsonSource = str | bytes | os.PathLike
 
@@ -228,207 +221,3 @@ def _encode(value: Any, depth: int) -> str:
         return "[\n" + ",\n".join(items) + "\n" + closing + "]"
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
-
-# Field types shared by the file formats. Pydantic's strict mode would refuse a date
-# written as a string, so dates go through their own parser; numbers accept JSON integers
-# where a float is meant (80 for 80.0) but never booleans or strings.
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-
-
-def _parse_iso_date(value: Any) -> Any:
-    if isinstance(value, str):
-        if not _ISO_DATE.match(value):
-            raise ValueError("expected a date written YYYY-MM-DD")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("not a calendar date") from None
-    return value
-
-
-LABEL_LENGTH = 64
-
-
-def check_label(value: str, longest: int = LABEL_LENGTH) -> str:
-    """A label is one line of printable text with one spelling, else `ValueError`.
-
-    `str.isprintable` refuses every control (Cc: newline, escape), format (Cf: the bidi
-    overrides and isolates, zero-width joiners) and separator character other than the
-    ASCII space; NFC makes "é" one text, not two (precomposed or e + combining accent).
-    """
-    if not isinstance(value, str):
-        raise ValueError("expected a string")
-    if not 1 <= len(value) <= longest:
-        raise ValueError(f"must be 1 to {longest} characters long")
-    if value != value.strip():
-        raise ValueError("must not start or end with whitespace")
-    if not value.isprintable():
-        raise ValueError("must contain printable characters only (no control, format or bidi characters)")
-    if unicodedata.normalize("NFC", value) != value:
-        raise ValueError("must be in Unicode normal form NFC")
-    return value
-
-
-def _exact_int(value: Any) -> Any:
-    # JSON `true` is not the number 1, even where the type is Literal[1].
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, not a boolean")
-    return value
-
-
-def _exact_decimal(value: Any) -> Decimal:
-    # Strings are refused too: in a JSON file "10" is text, not a quantity.
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError("expected a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("expected a finite number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError("expected a finite number")
-    return number
-
-
-IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_LENGTH), AfterValidator(check_label)]
-"""An account, instrument, issuer or custodian name: see `check_label`."""
-
-
-def _refuse_null(value: Any) -> Any:
-    if value is None:
-        raise ValueError("leave an absent field out rather than writing null")
-    return value
-
-
-NotNull = BeforeValidator(_refuse_null)
-"""For an optional field written only when present: an explicit null would be a second
-spelling of the same file (`Annotated[X | None, NotNull] = None`)."""
-
-Version1 = Annotated[Literal[1], BeforeValidator(_exact_int)]
-"""A file format's version: the JSON integer 1 exactly."""
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-ExactDecimal = Annotated[
-    Decimal, BeforeValidator(_exact_decimal), WithJsonSchema({"type": "number"})
-]
-QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
-
-
-class StrictModel(pydantic.BaseModel):
-    """Base of every file format: unknown fields are errors, no silent type coercion.
-
-    Built in code (`Portfolio(account="alice", cash=1000)`), a model refuses bad values as a
-    file does: one `InputError` line (the format's `json_error`) naming the class, the
-    field and the value, in place of pydantic's multi-line `ValidationError`.
-    """
-
-    model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    if not TYPE_CHECKING:  # type checkers keep pydantic's signature, which names the fields
-
-        def __init__(self, **data: Any) -> None:
-            try:
-                super().__init__(**data)
-            except pydantic.ValidationError as error:
-                refusal = getattr(type(self), "json_error", InputError)
-                raise refusal(describe_validation_error(error, type(self), type(self).__name__)) from None
-
-        # Only a keyword call reaches this: validation (`from_json`, a nested model) stays
-        # pydantic's own, so a file's error names the file, not the class (pydantic's flag).
-        __init__.__pydantic_base_init__ = True
-
-
-class JsonFile(pydantic.BaseModel):
-    """A model kept as one JSON file: `load`, `from_json`, `to_json`, `save`, `json_schema`.
-
-    A file format inherits these and states only how it differs, in the class attributes
-    below; `_from_data` is the hook for a model that turns parsed JSON into itself its own way.
-    """
-
-    json_what: ClassVar[str] = "JSON input"
-    """How `from_json` names its text in error messages unless told otherwise."""
-    json_exact: ClassVar[bool] = False
-    """Read every number as an exact `Decimal` (see `read_json`), never through a float."""
-    json_private: ClassVar[bool] = False
-    """`save` creates a new file readable by its owner only (the file is a secret)."""
-    json_secret: ClassVar[bool] = False
-    """Private, `load` refuses the file when its group or others may read it, and `save`
-    replaces an existing file only when told to (keys, openings)."""
-    json_dump: ClassVar[dict[str, Any]] = {"mode": "json", "exclude_defaults": True}
-    """Keyword arguments of `model_dump` for `to_json`; by default fields at their defaults are left out.
-
-    Mode "json" writes a `Decimal` as a string: a model with exact numbers dumps in Python
-    mode (`{}`) so that `dumps` writes them as JSON numbers, digit for digit."""
-    json_indent: ClassVar[int | None] = None
-    """If set, `to_json` is pydantic's own encoding at this indent, for formats with no
-    number to keep exact, optional fields written only when present (`NotNull`); otherwise
-    `dumps` of `model_dump(**json_dump)`."""
-    json_error: ClassVar[type[InputError]] = InputError
-    """Every problem reading or validating the file is raised as this `InputError` subclass."""
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        if "json_what" in cls.__dict__:  # a file format, not a base its formats share
-            FILE_KINDS.append(cls)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Self:
-        """Read and validate the file at `path`; errors name the path.
-
-        A secret's permissions are checked once the file is known to be one: a public key
-        given as --key is named as what it is, not as a secret to chmod."""
-        named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
-        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact), str(path))
-        if cls.json_secret:
-            require_private(path)
-        return loaded
-
-    @classmethod
-    def from_json(cls, text: str | bytes, what: str | None = None) -> Self:
-        """Validate JSON text (never a path); errors name it `what`, by default `json_what`."""
-        what = what or cls.json_what
-        if not isinstance(text, (str, bytes)):
-            raise cls.json_error(f"{what}: expected JSON text, got {type(text).__name__}")
-        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact), what)
-
-    @classmethod
-    def _parse(cls, read: Callable[[], Any], what: str) -> Self:
-        try:
-            return cls._from_data(read(), what)
-        except cls.json_error:
-            raise
-        except InputError as error:
-            raise cls.json_error(str(error)) from None
-
-    @classmethod
-    def _from_data(cls, data: Any, what: str) -> Self:
-        return validate(cls, data, what)
-
-    def to_json(self) -> str:
-        """The model as JSON text in the file's format, ending in a newline."""
-        if self.json_indent is not None:
-            return self.model_dump_json(indent=self.json_indent, exclude_none=True) + "\n"
-        return dumps(self.model_dump(**self.json_dump))
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool | None = None) -> None:
-        """Write `to_json()` to `path` atomically: readers see the old file or the whole new one.
-
-        An existing file is replaced, unless `overwrite=False`. A secret (signing key,
-        openings) is the exception: it replaces an existing file only with `overwrite=True`,
-        else `InputError`, because the key or blindings written over are lost for good.
-        """
-        if overwrite is None:
-            overwrite = not self.json_secret
-        write_atomic(path, self.to_json(), overwrite=overwrite, private=self.json_private or self.json_secret)
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        """JSON Schema of the file format. Its description is the first paragraph of the
-        class docstring, the one that says what the file is: the rest is for developers."""
-        schema = cls.model_json_schema()
-        if "description" in schema:
-            schema["description"] = schema["description"].split("\n\n", 1)[0].replace("\n", " ")
-        return schema

@@ -22,7 +22,7 @@ _VALUE_PREVIEW = 60
 _FIELD_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)\Z", re.DOTALL)
 
 FILE_KINDS: list[type[pydantic.BaseModel]] = []
-"""Every file format zkmargin reads, registered as its class is defined (`jsonio.JsonFile`):
+"""Every file format zkmargin reads, registered as its class is defined (`formats.JsonFile`):
 `another_kind` names a file given in place of another by the format whose fields it has."""
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from zkmargin.errors import InputError, MalformedProof
-from zkmargin.jsonio import ExactDecimal, JsonFile, StrictModel
+from zkmargin.formats import ExactDecimal, JsonFile, StrictModel
 from zkmargin.engine.market import Market
 from zkmargin.proofs.proof_file import MarginProof
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from zkmargin.errors import InputError
 from zkmargin.files import write_atomic
-from zkmargin.jsonio import StrictModel, dumps, loads, read_json
+from zkmargin.formats import StrictModel
+from zkmargin.jsonio import dumps, loads, read_json
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings
 from zkmargin.validation import field_path, named_kind, validate
 

@@ -39,7 +39,7 @@ from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.validation import validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)

@@ -34,7 +34,7 @@ from pydantic import AfterValidator, StringConstraints, model_validator
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES
 from zkmargin.errors import TRUST_KEY_ADVICE, InputError, UntrustedSignature, new_key_advice
 from zkmargin.canonical import base64_of, decode_base64, encode_base64
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.validation import validate
 KEY_BYTES = 32
 Role = Literal["params", "custody"]

@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 import zkmargin as zm
-from zkmargin.jsonio import check_label
+from zkmargin.formats import check_label
 from zkmargin.units import parse_decimal
 
 

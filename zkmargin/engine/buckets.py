@@ -22,7 +22,8 @@ from pydantic import Field
 
 from zkmargin.engine.bucket_count import MAX_BUCKETS, padded_count
 from zkmargin.engine.portfolio import Portfolio
-from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel, path_argument, read_json
+from zkmargin.formats import ExactDecimal, JsonFile, Label, StrictModel
+from zkmargin.jsonio import path_argument, read_json
 from zkmargin.validation import quote_key, validate
 
 

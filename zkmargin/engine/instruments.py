@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from zkmargin.jsonio import IsoDate, Label, StrictModel
+from zkmargin.formats import IsoDate, Label, StrictModel
 
 MAX_PRICE = 1e12
 MAX_MULTIPLIER = 1e9

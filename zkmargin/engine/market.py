@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import Field, model_validator
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import Currency, IsoDate, JsonFile, Label, QuantityDecimals, StrictModel
+from zkmargin.formats import Currency, IsoDate, JsonFile, Label, QuantityDecimals, StrictModel
 from zkmargin.validation import did_you_mean, quote_key, validate
 from zkmargin.engine.implied_vol import VOL_FLOOR, implied_vols
 from zkmargin.engine.instruments import Instrument, Underlying

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.jsonio import StrictModel
+from zkmargin.formats import StrictModel
 
 COEFFICIENT_BITS = 62
 """Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""

@@ -36,7 +36,8 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1, dumps
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.jsonio import dumps
 from zkmargin.validation import did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from zkmargin.canonical import Timestamp, base64_of, parse_timestamp
-from zkmargin.jsonio import Label, StrictModel
+from zkmargin.formats import Label, StrictModel
 
 SIGNATURE_BYTES = 64
 SignatureText = base64_of(SIGNATURE_BYTES, "an Ed25519 signature")

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from zkmargin.errors import UnknownInstrument
-from zkmargin.jsonio import ExactDecimal, JsonFile, Label, StrictModel
+from zkmargin.formats import ExactDecimal, JsonFile, Label, StrictModel
 from zkmargin.validation import did_you_mean, quote_key
 from zkmargin.units import to_fixed
 

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from zkmargin.jsonio import (
+from zkmargin.formats import (
     Currency,
     FiniteFloat,
     IsoDate,

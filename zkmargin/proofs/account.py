@@ -23,7 +23,7 @@ from zkmargin.errors import InputError, InvalidEncoding, UnknownInstrument
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.jsonio import JsonFile, Label, StrictModel
+from zkmargin.formats import JsonFile, Label, StrictModel
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import PointText, decode_base64
 from zkmargin.units import number_argument, to_fixed

@@ -36,7 +36,7 @@ from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
 from zkmargin.canonical import decode_base64, encode_base64
-from zkmargin.jsonio import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 

@@ -14,6 +14,7 @@ deposit sent twice (a retry, a replayed script) is refused, never credited twice
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ import zkmargin as zm
 from zkmargin.anchors.signed_params import CLOCK_SKEW
 from zkmargin.canonical import parse_timestamp
 from zkmargin.errors import LedgerError, OutOfOrder, ReplayedMovement
-from zkmargin.jsonio import check_label
+from zkmargin.formats import check_label
 from zkmargin.units import number_argument, plain
 from zkmargin.venue import schema
 from zkmargin.venue.account_rows import AccountRow, account_row, commitments_digest
@@ -61,7 +62,7 @@ class Epoch:
     params_json: str
 
     def params(self) -> zm.RiskParams:
-        return zm.RiskParams.from_json(self.params_json, what=f"params of epoch {self.epoch}")
+        return _parsed_params(self.params_json, self.epoch)
 
     def signed_window(self) -> tuple[datetime, datetime, str] | None:
         """[valid_from, valid_until) of signed params, and who signed them; None when unsigned."""
@@ -69,6 +70,14 @@ class Epoch:
         if stamp is None:
             return None
         return parse_timestamp(stamp.valid_from), parse_timestamp(stamp.valid_until), f"epoch {stamp.epoch} of {stamp.issuer!r}"
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_params(params_json: str, epoch: int) -> zm.RiskParams:
+    """The params of an epoch, parsed once per process: a monitor run asks for the current
+    epoch's several times (its window, its levels, standing at each level settled), and a
+    large risk-array file takes a while to validate. RiskParams are immutable."""
+    return zm.RiskParams.from_json(params_json, what=f"params of epoch {epoch}")
 
 
 def outside_window(window: tuple[datetime, datetime, str] | None, at: datetime) -> str | None:
@@ -192,7 +201,6 @@ class Ledger:
 
     def _move(self, account: str, amount: Decimal, reference: str, now: datetime | None) -> Movement:
         schema_check_label(reference, "reference")
-        at = now or now_utc()
         try:
             with self.transaction() as connection:
                 _refuse_replay(connection, reference)
@@ -202,6 +210,7 @@ class Ledger:
                         f"{account}'s book is {row.provenance}: its money moves at the custodian, which "
                         "attests again; import the new attestation with `zkmargin ledger open`"
                     )
+                at = now or now_utc()  # once the row is ours: movements of an account are stamped in book order
                 moved = row.commitments.deposit(amount)
                 amount = plain(amount)  # bounded now: it fits the committed cash's fixed point
                 digest = commitments_digest(moved)

@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from zkmargin.errors import InputError
-from zkmargin.jsonio import Label, StrictModel
+from zkmargin.formats import Label, StrictModel
 from zkmargin.units import parse_decimal
 from zkmargin.engine.risk_arrays import ONE_GROUP
 

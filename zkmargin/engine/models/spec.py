@@ -33,7 +33,8 @@ from pydantic import Field, model_validator
 
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
-from zkmargin.jsonio import MAX_DEPTH, StrictModel, nested_too_deep
+from zkmargin.formats import StrictModel
+from zkmargin.jsonio import MAX_DEPTH, nested_too_deep
 from zkmargin.validation import describe_validation_error
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import crypto_pm as crypto_pm_family

@@ -85,3 +85,23 @@ def test_portfolio_margin_caps_the_per_contract_minimum_at_market_value_when_lon
     rule = contracts * min(Decimal("0.375") * MULTIPLIER, market_value)
     assert rule == Decimal(100)
     assert requirement(market, {"C": 10, "P": 10}, "portfolio_margin") <= rule  # zkmargin: $750
+
+
+# Finding 4 (doc mismatch). docs/margin-models.md ("The generic integer form" and
+# "Rounding conventions") and the docstrings of engine/assess.py and engine/breakdown.py
+# state loss_s = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻ with q_i⁻ = max(−q_i, 0) ≥ 0 (the
+# equity line beside it and the witness u_i = q_i⁻ ≥ 0 use it so). Read that way a short
+# position GAINS when a long unit profits; a venue re-implementing the check from the doc
+# would margin every short book at minus its risk. The code (rightly) adds pnl_short·q⁻.
+@pytest.mark.xfail(strict=True, reason="the documented loss formula has the short side's sign reversed")
+def test_documented_loss_formula_gives_the_loss_assess_reports_when_the_book_is_short():
+    market = one_underlying_market(100, F={"kind": "future", "multiplier": 50})
+    params = build_params(market, model("portfolio_margin"))
+    short = 2
+    report = assess(account(0, {"F": -short}), params)
+    (row,) = range(len(params.instruments))
+    long_part, short_part = 0, short
+    documented = [-params.pnl[row][s] * long_part - params.short_pnl[row][s] * short_part
+                  for s in range(len(params.scenarios))]
+    reported = [-pnl * params.money_scale for _, pnl in report.scenario_pnl]
+    assert documented == reported

@@ -144,7 +144,27 @@ def test_span_credits_each_leg_of_an_inter_commodity_spread_when_the_file_gives_
     assert span == Decimal(500)
     assert report.requirement < 2 * span  # zkmargin: $1,250
 
-# Finding 6 (doc mismatch). docs/margin-models.md ("The generic integer form" and
+
+# Finding 6 (understates at initial, small accounts). The Cboe Margin Manual that `standard`
+# cites opens with "a $2,000 minimum margin account equity is required to effect new
+# securities transactions and commitments" (CBOE Rule 12.3(i); FINRA Rule 4210(b)(1): cash
+# need not exceed the cost of what is bought, and a short option buys nothing). `standard`'s
+# initial level has no such minimum, and docs/margin-models.md does not list it as a departure.
+@pytest.mark.xfail(strict=True, reason="the initial level has no $2,000 minimum equity")
+def test_standard_initial_requires_the_minimum_margin_equity_when_a_small_account_writes_a_put():
+    premium, strike = Decimal("1.50"), 90
+    market = one_underlying_market(100, P=option("put", strike, mark=float(premium)))
+    params = build_params(market, model("standard"))
+    # Cboe naked put: 20% × 100 − 10 out of the money, at least 10% × 90: $1,000, the premium
+    # already out of net liquidation value; the account's equity is $1,500
+    naked_put = max(Decimal("0.20") * 100 - 10, Decimal("0.10") * strike) * MULTIPLIER
+    minimum_equity = Decimal(2000)
+    report = assess(account(premium * MULTIPLIER + 1500, {"P": -1}), params, level="initial")
+    rule = max(naked_put, minimum_equity)
+    assert naked_put == 1000 and rule == 2000 and report.equity == 1500
+    assert not report.meets  # zkmargin: meets, requirement $1,000
+
+# Finding 7 (doc mismatch). docs/margin-models.md ("The generic integer form" and
 # "Rounding conventions") and the docstrings of engine/assess.py and engine/breakdown.py
 # state loss_s = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻ with q_i⁻ = max(−q_i, 0) ≥ 0 (the
 # equity line beside it and the witness u_i = q_i⁻ ≥ 0 use it so). Read that way a short

@@ -8,7 +8,9 @@ formula (source cited beside it) and compares it with `assess`. Every finding is
 
 import json
 import math
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,7 @@ from zkmargin.engine.assess import assess
 from zkmargin.engine.params import build_params
 from zkmargin.engine.risk_arrays import RiskArrays
 
+ROOT = Path(__file__).resolve().parents[2]
 MULTIPLIER = 100  # tests.models.conftest.option's contract size
 EQUITY_RANGE = Decimal("0.15")  # FINRA 4210(g) equity valuation range; span.toml's equity scan range
 
@@ -44,8 +47,8 @@ def test_scenario_models_charge_a_short_call_its_intrinsic_value_when_it_is_mark
     spot, strike = Decimal(100), Decimal(50)
     market = one_underlying_market(float(spot), C=option("call", float(strike), mark=0.0))
     # at rate 0 and no dividend a call is worth at least S − K (Merton's lower bound), so at
-    # the +15% point the short call owes at least (115 − 50) × 100 against a market value of 0
-    loss_at_the_up_point = (spot * (1 + EQUITY_RANGE) - strike) * MULTIPLIER - 0
+    # the +15% point the short call owes at least (115 − 50) × 100, less its market value of 0
+    loss_at_the_up_point = (spot * (1 + EQUITY_RANGE) - strike) * MULTIPLIER
     assert loss_at_the_up_point == Decimal(6500)
     assert requirement(market, {"C": -1}, model_name) >= loss_at_the_up_point  # zkmargin: $1,500
 
@@ -94,7 +97,6 @@ def test_portfolio_margin_caps_the_per_contract_minimum_at_market_value_when_lon
     rule = contracts * min(Decimal("0.375") * MULTIPLIER, market_value)
     assert rule == Decimal(100)
     assert requirement(market, {"C": 10, "P": 10}, "portfolio_margin") <= rule  # zkmargin: $750
-
 
 
 # Finding 4 (understates). Every family built from a market prices all futures of one
@@ -209,7 +211,8 @@ def test_span_grants_no_inter_commodity_credit_when_both_indexes_are_held_long()
          "SOX F": {"kind": "future", "underlying": "SOX", "multiplier": 50, "expiry": "2026-12-18"}},
     )
     # an at-the-money straddle's delta is N(d1) + N(d1) − 1 with d1 = σ√T/2 > 0 (rate 0):
-    # long, like the long future, so SPAN pairs nothing and adds the two scan risks
+    # long, like the long future, so SPAN pairs nothing and adds the two scan risks (each
+    # leg's own requirement: the finding is the credit, not the scan)
     d1 = vol * math.sqrt(years) / 2
     straddle_delta = 2 * (0.5 * (1 + math.erf(d1 / math.sqrt(2)))) - 1
     assert straddle_delta > 0
@@ -217,21 +220,21 @@ def test_span_grants_no_inter_commodity_credit_when_both_indexes_are_held_long()
     legs_alone = requirement(market, straddles, "span") + requirement(market, futures, "span")
     assert requirement(market, straddles | futures, "span") >= legs_alone  # zkmargin: $10,849.48 less
 
-# Finding 9 (doc mismatch). docs/margin-models.md ("The generic integer form" and
-# "Rounding conventions") and the docstrings of engine/assess.py and engine/breakdown.py
-# state loss_s = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻ with q_i⁻ = max(−q_i, 0) ≥ 0 (the
-# equity line beside it and the witness u_i = q_i⁻ ≥ 0 use it so). Read that way a short
-# position GAINS when a long unit profits; a venue re-implementing the check from the doc
-# would margin every short book at minus its risk. The code (rightly) adds pnl_short·q⁻.
+
+# Finding 9 (doc mismatch). docs/architecture.md ("params"), docs/margin-models.md
+# ("Rounding conventions") and the docstrings of engine/assess.py and engine/breakdown.py
+# state loss_s = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻, beside E = … − values_short_i·q_i⁻ and
+# A = … + addon_short_i·q_i⁻, where q_i⁻ = max(−q_i, 0) ≥ 0. Read that way a short position
+# GAINS when a long unit profits: a venue re-implementing the check from the doc would
+# margin every short book at minus its risk. The code (rightly) adds pnl_short_is·q_i⁻.
 @pytest.mark.xfail(strict=True, reason="the documented loss formula has the short side's sign reversed")
-def test_documented_loss_formula_gives_the_loss_assess_reports_when_the_book_is_short():
+def test_docs_state_the_short_side_of_a_scenario_loss_with_the_sign_assess_uses_when_a_book_is_short():
     market = one_underlying_market(100, F={"kind": "future", "multiplier": 50})
     params = build_params(market, model("portfolio_margin"))
     short = 2
     report = assess(account(0, {"F": -short}), params)
-    (row,) = range(len(params.instruments))
-    long_part, short_part = 0, short
-    documented = [-params.pnl[row][s] * long_part - params.short_pnl[row][s] * short_part
-                  for s in range(len(params.scenarios))]
-    reported = [-pnl * params.money_scale for _, pnl in report.scenario_pnl]
-    assert documented == reported
+    loss_with_a_plus = [params.short_pnl[0][s] * short for s in range(len(params.scenarios))]
+    assert loss_with_a_plus == [-pnl * params.money_scale for _, pnl in report.scenario_pnl]
+    texts = ["docs/architecture.md", "docs/margin-models.md", "zkmargin/engine/assess.py", "zkmargin/engine/breakdown.py"]
+    stated_with_a_minus = [name for name in texts if re.search(r"−\s*pnl_short_is·q_i⁻", (ROOT / name).read_text())]
+    assert stated_with_a_minus == []

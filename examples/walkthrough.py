@@ -5,8 +5,8 @@ Run it from the repository root:
     python examples/walkthrough.py            # pauses between steps
     python examples/walkthrough.py --fast --accounts 50
 
-Each step is a method of `zkmargin.demo.Walkthrough`; read them there (or in
-docs/walkthrough.md) to see the library calls behind the narration. Between steps the
+Each step is a method of `zkmargin.demo.Walkthrough` (step 9's of `CrossVenue`); read them
+there (or in docs/walkthrough.md) to see the library calls behind the narration. Between steps the
 walkthrough's state is plain attributes — `walk.params`, `walk.portfolio`, `walk.proof`,
 `walk.commitments` — so you can stop anywhere and experiment.
 """

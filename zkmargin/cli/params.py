@@ -117,7 +117,8 @@ Examples:
 \b
 span-xml reads a SPAN XML risk parameter file (.spn): each combined commodity becomes a
 scenario group of its 16 scan scenarios, SPAN's losses (positive) become profits, and the
-scan ranges and inter-commodity spread table are carried into risk.json. deribit-pme reads
+scan ranges, the inter-commodity spread table, each commodity's calendar spreads and its
+short option minimums are carried into risk.json. deribit-pme reads
 the JSON of Deribit's private/pme/simulate: one group per currency, P&L per unit in USD.
 Hostile or broken files (XML bombs, external entities, truncation) exit 2 naming the line
 or field.""",

@@ -51,7 +51,8 @@ Examples:
 \b
 The venue learns the account label, the model, the level, the threshold, the params epoch
 and which custodians attested the book (if any) — no position. A valid proof that falls
-short of the policy (--require-*, --max-*, --attested-only, --challenge) is exit 1.
+short of the policy (--require-*, --max-attestation-age, --attested-only, --challenge) is
+exit 1; params older than --max-params-age are the wrong params to ask with, exit 2.
 Exit 0 valid, 1 invalid (with the reason), 2 bad input (e.g. a proof for other params).""",
 )
 @params_option

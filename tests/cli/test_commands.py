@@ -531,6 +531,35 @@ def test_schema_describes_the_file_only_when_its_class_documents_developer_metho
     assert json.loads(result.stdout)["description"] == described
 
 
+def undescribed_fields(schema: dict) -> list[str]:
+    """Every property, at any depth (definitions included), without a `description`."""
+    definitions, missing = schema.get("$defs", {}), []
+
+    def visit(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for name, field in node.get("properties", {}).items():
+                if "description" not in field:
+                    missing.append(f"{where}.{name}")
+            for value in node.values():
+                visit(value, where)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value, where)
+
+    visit({key: value for key, value in schema.items() if key != "$defs"}, "")
+    for name, definition in definitions.items():
+        visit(definition, name)
+    return missing
+
+
+@pytest.mark.parametrize("kind", ["market", "portfolio", "portfolio-buckets", "risk-arrays", "proof"])
+def test_schema_describes_every_field_when_printed(invoke, kind):
+    # docs/cli.md promises it: a file's fields say what they hold wherever the schema is read.
+    result = invoke("schema", kind)
+    assert result.exit_code == 0
+    assert undescribed_fields(json.loads(result.stdout)) == []
+
+
 def test_schema_exits_2_when_kind_unknown(invoke):
     result = invoke("schema", "params")
     assert result.exit_code == 2

@@ -80,23 +80,27 @@ class Attestation(StrictModel, JsonFile):
     json_indent = 1
 
     # No defaults: a file without them would be a second text of the same signed attestation.
-    format: Literal["zkmargin-attestation"]
-    version: Version1
-    custodian: Label
-    key_id: KeyId
-    account: Label
-    sequence: Sequence
-    time: Timestamp
-    currency: str = Field(min_length=1)
-    venue: Annotated[Label | None, NotNull] = None
-    """The issuer of the params the book was attested under; absent for unsigned params."""
-    """The params' currency: the committed collateral is in its money units."""
-    universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    money_scale: Annotated[int, Field(gt=0)]
-    quantity_scale: Annotated[int, Field(gt=0)]
-    collateral: PointText
-    positions: dict[Label, PointText]
-    signature: SignatureText
+    format: Literal["zkmargin-attestation"] = Field(description="Always zkmargin-attestation.")
+    version: Version1 = Field(description="Version of the file format: 1.")
+    custodian: Label = Field(description="Who holds the book and signed this (the signing key's issuer).")
+    key_id: KeyId = Field(description="The custodian's signing key (its id).")
+    account: Label = Field(description="The account whose book this commits to.")
+    sequence: Sequence = Field(description="Rises with each attestation of this account at this custodian.")
+    time: Timestamp = Field(description="When the custodian attested the book (UTC).")
+    currency: str = Field(min_length=1, description="The params' currency: the committed collateral is in its money units.")
+    venue: Annotated[Label | None, NotNull] = Field(
+        None, description="The issuer of the params the book was attested under; absent for unsigned params."
+    )
+    universe_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 (hex) of the instrument universe and fixed-point scales the book is committed over."
+    )
+    money_scale: Annotated[int, Field(gt=0)] = Field(description="Money units per currency unit of the committed collateral.")
+    quantity_scale: Annotated[int, Field(gt=0)] = Field(description="Quantity units per whole unit of each committed position.")
+    collateral: PointText = Field(description="Pedersen commitment to the collateral in money units, base64.")
+    positions: dict[Label, PointText] = Field(
+        description="Instrument -> Pedersen commitment to its quantity in quantity units (every instrument, zeros too), base64."
+    )
+    signature: SignatureText = Field(description="The custodian's Ed25519 signature over the attestation's digest, base64.")
 
     @model_validator(mode="after")
     def _sorted(self) -> Attestation:

@@ -86,8 +86,12 @@ class Market(StrictModel, JsonFile):
     quantity_decimals: QuantityDecimals = Field(
         0, description="Decimal places a position may have (0: whole contracts)."
     )
-    underlyings: Annotated[dict[Label, Underlying], Field(min_length=1)]
-    instruments: Annotated[dict[Label, Instrument], Field(min_length=1)]
+    underlyings: Annotated[dict[Label, Underlying], Field(min_length=1)] = Field(
+        description="Underlying -> its price, volatility and asset class."
+    )
+    instruments: Annotated[dict[Label, Instrument], Field(min_length=1)] = Field(
+        description="Instrument -> what it is (stock, future, option), its underlying and terms."
+    )
 
     @model_validator(mode="after")
     def _instruments_are_consistent(self) -> Market:

@@ -77,7 +77,7 @@ class ScanRange(StrictModel):
 class SpreadLeg(StrictModel):
     """One leg of an inter-commodity spread: a group, its delta ratio and its side."""
 
-    group: Label
+    group: Label = Field(description="The scenario group of this leg.")
     ratio: PositiveFloat = Field(description="Delta per spread of this leg (SPAN tLeg/i).")
     side: Literal["A", "B"] = Field(description="Relative side (SPAN tLeg/rs): A legs offset B legs.")
 
@@ -89,13 +89,13 @@ class InterCommoditySpread(StrictModel):
     credit_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         description="Fraction of the legs' risk credited per spread formed (SPAN rate/val)."
     )
-    legs: Annotated[list[SpreadLeg], Field(min_length=2)]
+    legs: Annotated[list[SpreadLeg], Field(min_length=2)] = Field(description="The groups the spread is formed from.")
 
 
 class IntraCommoditySpread(StrictModel):
     """A group's intra-commodity (calendar) spread charge: its tiers and a charge per spread."""
 
-    group: Label
+    group: Label = Field(description="The scenario group the charge is for.")
     charge: PositiveFloat = Field(
         description="Currency per spread of one delta on each side (SPAN intra dSpread rate/val over its ratio)."
     )
@@ -124,7 +124,7 @@ class IntraCommoditySpread(StrictModel):
 class ShortOptionMinimum(StrictModel):
     """A group's short option minimum: what each short option contract needs at least."""
 
-    group: Label
+    group: Label = Field(description="The scenario group whose short options need it.")
     rates: Annotated[dict[Label, PositiveFloat], Field(min_length=1)] = Field(
         description="Currency per short contract, per option of the group (SPAN somTiers rate/val)."
     )
@@ -143,13 +143,15 @@ class RiskArrays(StrictModel, JsonFile):
 
     json_what = "risk JSON"
 
-    currency: Currency
-    scenarios: Annotated[list[Label], Field(min_length=1)]
-    instruments: Annotated[dict[Label, RiskInstrument], Field(min_length=1)]
+    currency: Currency = Field(description="Currency of every mark and P&L (ISO 4217 code).")
+    scenarios: Annotated[list[Label], Field(min_length=1)] = Field(description="Scenario names, in the order of each P&L list.")
+    instruments: Annotated[dict[Label, RiskInstrument], Field(min_length=1)] = Field(
+        description="Instrument -> its mark, multiplier and P&L per scenario."
+    )
     quantity_decimals: QuantityDecimals = Field(
         0, description="Decimal places a position may have (0: whole contracts)."
     )
-    as_of: IsoDate | None = None
+    as_of: IsoDate | None = Field(None, description="Date the P&L was computed for (YYYY-MM-DD).")
     scenario_groups: list[Label] | None = Field(
         None, description='Group of each scenario; groups\' worst losses add up. Absent: one group "all".'
     )

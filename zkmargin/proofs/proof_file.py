@@ -61,22 +61,37 @@ def _challenge_text(text: str | None) -> str | None:
 
 
 class _StatementModel(StrictModel):
-    account: Label
-    model: Label
-    level: Label
-    threshold: Annotated[str, AfterValidator(_threshold_text)]
-    currency: str
-    params_digest: str
-    limb_bits: int
-    issuer: Annotated[Label | None, NotNull] = None
-    epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = None
-    challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = None
+    """What the proof claims, in public: the account meets `level` of `model` under the params
+    with digest `params_digest`, with equity above the requirement by at least `threshold`."""
+
+    account: Label = Field(description="The account the claim is about.")
+    model: Label = Field(description="The margin model of the params (e.g. span).")
+    level: Label = Field(description="The margin level met (e.g. maintenance, initial).")
+    threshold: Annotated[str, AfterValidator(_threshold_text)] = Field(
+        description="Excess of equity over the requirement the proof shows, at least (decimal text, currency units)."
+    )
+    currency: str = Field(description="The params' currency: the threshold is in it.")
+    params_digest: str = Field(description="SHA-256 (hex) of the params the claim is under (RiskParams.digest).")
+    limb_bits: int = Field(description="Bits of each range-proof limb (32).")
+    issuer: Annotated[Label | None, NotNull] = Field(None, description="Who signed the params; absent for unsigned params.")
+    epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = Field(
+        None, description="The signed params' epoch number; absent for unsigned params."
+    )
+    challenge: Annotated[str | None, NotNull, AfterValidator(_challenge_text)] = Field(
+        None, description="The verifier's nonce the proof answers (hex); absent when none was asked."
+    )
     # Absent, never empty: `[]` would be a second text of a self-declared proof.
-    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = None
+    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = Field(
+        None, description="Digests of the custodian attestations whose sum the committed book is; absent: self-declared."
+    )
     # Absent in proofs made before it was recorded; those verify as before.
-    circuit_digest: Annotated[str | None, NotNull, Field(pattern=r"^[0-9a-f]{64}$")] = None
+    circuit_digest: Annotated[str | None, NotNull, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        None, description="SHA-256 (hex) of the circuit the proof was made for."
+    )
     # Absent for one bucket, never 1: `"buckets": 1` would be a second text of a cross-margin proof.
-    buckets: Annotated[int | None, NotNull, Field(ge=2, lt=1 << 63)] = None
+    buckets: Annotated[int | None, NotNull, Field(ge=2, lt=1 << 63)] = Field(
+        None, description="Isolated buckets (padding included) that each meet the claim; absent: cross margin."
+    )
 
 
 class MarginProof(StrictModel, JsonFile):
@@ -91,14 +106,21 @@ class MarginProof(StrictModel, JsonFile):
     json_error = MalformedProof
 
     # No defaults: a file without them would be a second text of the same proof.
-    format: Literal["zkmargin-proof"]
-    version: Version1
-    statement: _StatementModel
-    commitments: list[PointText]
-    limb_commitments: list[PointText]
-    range_proof: Annotated[str, AfterValidator(_proof_text)]
-    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = None
-    """The custodian attestations the book is the sum of (public commitments, signed)."""
+    format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")
+    version: Version1 = Field(description="Version of the file format: 1.")
+    statement: _StatementModel = Field(description="The public claim the proof shows.")
+    commitments: list[PointText] = Field(
+        description="Pedersen commitments to the book (cash, then each instrument's quantity) and the witnesses, base64."
+    )
+    limb_commitments: list[PointText] = Field(
+        description="A commitment to the high 32-bit limb of each 64-bit range item, base64."
+    )
+    range_proof: Annotated[str, AfterValidator(_proof_text)] = Field(
+        description="The aggregated Bulletproofs range proof (one or more parts back to back), base64."
+    )
+    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = Field(
+        None, description="The custodian attestations the book is the sum of (public commitments, signed)."
+    )
 
     @classmethod
     def build(

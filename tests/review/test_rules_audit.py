@@ -227,7 +227,6 @@ def test_span_grants_no_inter_commodity_credit_when_both_indexes_are_held_long()
 # A = … + addon_short_i·q_i⁻, where q_i⁻ = max(−q_i, 0) ≥ 0. Read that way a short position
 # GAINS when a long unit profits: a venue re-implementing the check from the doc would
 # margin every short book at minus its risk. The code (rightly) adds pnl_short_is·q_i⁻.
-@pytest.mark.xfail(strict=True, reason="the documented loss formula has the short side's sign reversed")
 def test_docs_state_the_short_side_of_a_scenario_loss_with_the_sign_assess_uses_when_a_book_is_short():
     market = one_underlying_market(100, F={"kind": "future", "multiplier": 50})
     params = build_params(market, model("portfolio_margin"))

@@ -89,7 +89,6 @@ def test_portfolio_margin_charges_a_short_american_put_its_exercise_value_when_i
 # long positions" (the same words in Cboe's portfolio margin rule); zkmargin charges every
 # long option the full $37.50 (engine/models/portfolio_margin.py, docs/margin-models.md). A
 # long strangle of cheap wings can lose at most what it is worth.
-@pytest.mark.xfail(strict=True, reason="the per-contract minimum on a long option is not capped at its market value")
 def test_portfolio_margin_caps_the_per_contract_minimum_at_market_value_when_long_options_are_cheap():
     market = one_underlying_market(100, C=option("call", 130, mark=0.05), P=option("put", 70, mark=0.05))
     contracts, market_value = 20, Decimal("0.05") * MULTIPLIER

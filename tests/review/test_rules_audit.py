@@ -175,7 +175,6 @@ def test_standard_initial_requires_the_minimum_margin_equity_when_a_small_accoun
 # underlying it delivers (Cboe Margin Manual, short call and long underlying; an index call
 # covered by an ETF needs the ETF in the aggregate index value, Cboe RG99-09): 100 SPY
 # shares leave the SPX call naked.
-@pytest.mark.xfail(strict=True, reason="a stock worth a tenth of the deliverable covers the whole call")
 def test_standard_charges_the_call_naked_when_the_covering_stock_is_a_fraction_of_its_deliverable():
     index, strike, etf_price = Decimal(6000), Decimal(6100), Decimal(600)
     market = market_of(

@@ -116,15 +116,16 @@ def test_check_shows_crypto_contingency_in_text_and_json_when_short_option(invok
 
 
 def test_check_terms_are_the_groups_minimum_when_it_exceeds_the_groups_scenarios(invoke, params_files):
-    # FINRA 4210(g): XYZ's class group needs at least 20 contracts × $37.50
+    # FINRA 4210(g): XYZ's class group needs at least $37.50 a contract, capped for a long
+    # option at its market value: 10 calls at $30 + 10 puts at $15 (examples/market.json)
     document = check_json(invoke, params_files["portfolio_margin", "market"],
                           book_path(params_files, "long_strangle"))
     assert document["binding"] == "XYZ per_contract_minimum"
     groups = [term for term in document["terms"] if term["term"] == "scenario_group" and Decimal(term["amount"])]
     assert [(term["name"], term["scenario"]) for term in groups] == [("XYZ", "XYZ per_contract_minimum")]
-    assert Decimal(groups[0]["amount"]) == Decimal(document["requirement"]) == 750
+    assert Decimal(groups[0]["amount"]) == Decimal(document["requirement"]) == 10 * 30 + 10 * 15
     assert document["floors"] == [{"term": "floor", "name": "XYZ per_contract_minimum",
-                                   "amount": "750.00", "binding": True}]
+                                   "amount": "450.00", "binding": True}]
 
 
 def test_check_lists_worst_ten_then_all_when_asked(invoke, params_files):

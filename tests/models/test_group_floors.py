@@ -64,6 +64,35 @@ def test_portfolio_margin_per_contract_minimum_adds_to_other_class_groups_when_i
     assert max(-pnl for name, pnl in report.scenario_pnl if name.startswith("ABC")) < 0
 
 
+def long_and_short_cheap_options():
+    """On XYZ at 100: a 130 call marked at $0.05 and a 70 put at $0.12345 a share."""
+    return market_of(
+        {"XYZ": {"price": 100}},
+        {"C": {"kind": "option", "underlying": "XYZ", "right": "call", "strike": 130,
+               "expiry": "2026-12-18", "multiplier": 100, "mark": 0.05},
+         "P": {"kind": "option", "underlying": "XYZ", "right": "put", "strike": 70,
+               "expiry": "2026-12-18", "multiplier": 100, "mark": 0.12345}},
+    )
+
+
+def test_portfolio_margin_caps_a_long_options_minimum_at_its_value_rounded_up_when_it_is_worth_less():
+    # 4210(g): $.375 × 100 "not to exceed the market value in the case of long positions":
+    # the call's $5 a contract; the put's $12.345 rounded up to the cent, as equity rounds
+    # it down, against the holder both ways; a short contract keeps the full $37.50
+    params = build_params(long_and_short_cheap_options(), model("portfolio_margin"))
+    (floor,) = params.floors
+    assert (floor.name, floor.long, floor.short) == ("XYZ per_contract_minimum", [500, 1235], [3750, 3750])
+    assert params.values == [500, 1234]
+
+
+def test_portfolio_margin_charges_the_full_minimum_on_a_cheap_option_when_it_is_short():
+    # 10 calls worth $5 each: the minimum is 10 × $37.50 written, 10 × $5 bought
+    params = build_params(long_and_short_cheap_options(), model("portfolio_margin"))
+    floors = {side: assess(account(0, {"C": 10 * side}), params).floors for side in (-1, 1)}
+    assert [(term.name, term.amount) for term in floors[-1]] == [("XYZ per_contract_minimum", Decimal(375))]
+    assert [(term.name, term.amount) for term in floors[1]] == [("XYZ per_contract_minimum", Decimal(50))]
+
+
 def credit_market():
     """SPX and SOX at 1,000 (scan range 10%), futures on both, far calls on SPX."""
     return market_of(

@@ -159,3 +159,34 @@ def test_standard_pairs_whole_verticals_only_when_positions_have_fractions():
     report = assess(account(0, {"L": Decimal("2.5"), "S": Decimal("-2.5")}), params)
     assert report.pairing == (("vertical: +1 L, −1 S", Decimal(2)),)
     assert report.requirement == 2 * Decimal(250) + Decimal(200) + Decimal(480)
+
+
+def covered_legs(stock_mark: float | None):
+    """A stock on U at 52 (marked at `stock_mark`, or at U's price without one), with a
+    55 call and a 55 put on U."""
+    stock = {"kind": "stock"} if stock_mark is None else {"kind": "stock", "mark": stock_mark}
+    return one_underlying_market(52, S=stock, C=option("call", 55, mark=2.5), P=option("put", 55, mark=4.0))
+
+
+def stock_templates(market) -> list[str]:
+    params = build_params(market, model("standard"))
+    return sorted(strategy.name.split(":")[0] for strategy in params.strategies if "S" in strategy.legs)
+
+
+@pytest.mark.parametrize("stock_mark", [None, 52.0])
+def test_standard_pairs_the_stock_with_its_options_when_it_is_priced_at_the_underlying(stock_mark):
+    assert stock_templates(covered_legs(stock_mark)) == ["covered call", "covered put", "protective put"]
+
+
+@pytest.mark.parametrize("stock_mark", [5.2, 51.99])
+def test_standard_pairs_no_stock_with_the_options_when_it_is_marked_away_from_the_underlying(stock_mark):
+    # a security listed on U at another price is not what U's options deliver
+    assert stock_templates(covered_legs(stock_mark)) == []
+
+
+def test_standard_charges_the_call_naked_and_the_stock_at_its_own_rate_when_the_stock_is_not_the_deliverable():
+    # 100 shares at 5.20 on U at 52, short the 55 call at 2.50: 25% × 520 = 130 on the
+    # stock; the call naked, max(20% × 52 − 3, 10% × 52) × 100 = 740
+    report = assess(account(0, {"S": 100, "C": -1}), build_params(covered_legs(5.2), model("standard")))
+    assert report.pairing == ()
+    assert report.requirement == Decimal(130 + 740)

@@ -5,7 +5,7 @@ QS the quantity scale, every amount is first computed exactly in fine units (mon
 / QS), following docs/architecture.md ("params"):
 
     E        = QS·c + Σ values_i·q_i⁺ − values_short_i·q_i⁻
-    loss_s   = −Σ pnl_is·q_i⁺ − pnl_short_is·q_i⁻      (each side rounded against its holder)
+    loss_s   = −Σ pnl_is·q_i⁺ + pnl_short_is·q_i⁻      (each side rounded against its holder)
     core     = Σ_g max(0, max_{s∈g} loss_s) − credits + intra  or  max(0, ES_α(loss))   (g: scenario_groups;
                intra: the calendar spread charges, engine/intra_spread.py)
     A        = Σ addon_long_i·q_i⁺ + addon_short_i·q_i⁻ − Σ_j QS·saving_j·n_j ,   F_f = Σ long_f,i·q_i⁺ + short_f,i·q_i⁻

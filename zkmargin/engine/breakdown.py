@@ -1,6 +1,6 @@
 """Why the requirement is what it is: the requirement of a book as terms that add up.
 
-With q the position vector, loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ and λ the
+With q the position vector, loss_s = −Σ_i pnl_is·q_i⁺ + pnl_short_is·q_i⁻ and λ the
 level's factor (docs/margin-models.md, "The generic integer form"):
 
     parts    = the scenario terms (one per group: max(0, worst loss, the group's floors),
@@ -114,7 +114,7 @@ def to_decimal(amount: Fraction, least_places: int) -> Decimal:
 
 
 def scenario_losses(params: RiskParams, q: list[int]) -> list[int]:
-    """loss_s = −Σ_i pnl_is·q_i⁺ − pnl_short_is·q_i⁻ per scenario, fine units (exact ints)."""
+    """loss_s = −Σ_i pnl_is·q_i⁺ + pnl_short_is·q_i⁻ per scenario, fine units (exact ints)."""
     losses = [0] * len(params.scenarios)
     for quantity, long_row, short_row in zip(q, params.pnl, params.short_pnl):
         if quantity:

@@ -6,11 +6,14 @@ indexes that are not high-capitalization, +6%/−8% for high-capitalization broa
 indexes (the market's `high_cap` flag). Volatility is not shifted. Each underlying is a
 class group (all positions on it), revalued alone; each group needs the greater of its
 greatest loss over its points (floored at 0) and $0.375 × multiplier for each of its option
-or futures contracts, long or short; the requirement is the sum over groups.
+or futures contracts, long or short, "not to exceed the market value in the case of long
+positions" (a long option's at most its mark × multiplier); the requirement is the sum
+over groups.
 
 Source: FINRA Rule 4210(g), portfolio margin (valuation points, ranges by product group and
 the $.375-per-contract minimum); Cboe portfolio margin rules; worked figure in
-worked-examples.md §3 (long 100 calls + 100 puts → 200 × $37.50 = $7,500).
+worked-examples.md §3 (long 100 calls + 100 puts, each worth more than $37.50 → 200 ×
+$37.50 = $7,500).
 
 Simplification: a class group here is one underlying; the rule also puts related
 underlyings (an index and its ETF, say) in one group and offsets them partially, which
@@ -20,10 +23,11 @@ this model does not credit (never understating). Asset classes the rule does not
 Reduction to the generic form: aggregation `max`, one scenario group of `points`
 scenarios per underlying (the proof's witness m_g ≥ 0, m_g ≥ loss_s for s ∈ g, summed over
 groups, can only overstate), no add-ons, and per underlying with options or futures a
-floor "<underlying> per_contract_minimum" of its group, long = short = 0.375 × multiplier
-on its options and futures: m_g ≥ Σ r_i·(q_i + 2u_i), with |q_i| = q_i⁺ + q_i⁻ through a
-short-part witness u_i ≥ −q_i, u_i ≥ 0 (long part q_i + u_i); the floor only grows with
-u_i, so no witness understates it.
+floor "<underlying> per_contract_minimum" of its group, short rate s_i = 0.375 × multiplier
+on its options and futures, long rate l_i = s_i (futures) or min(s_i, the option's value):
+m_g ≥ Σ l_i·(q_i + u_i) + s_i·u_i, with q_i⁺ = q_i + u_i and q_i⁻ = u_i through a
+short-part witness u_i ≥ −q_i, u_i ≥ 0; the floor only grows with u_i, so no witness
+understates it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from zkmargin.engine.models.base import (
     PerAssetClass,
     Ranges,
     group_floors,
+    market_values,
     per_underlying_scenarios,
 )
 
@@ -98,4 +103,8 @@ def from_market(market: Market, parameters: PortfolioMarginParameters) -> Margin
     minimum = np.where(
         contracts_with_minimum, parameters.per_contract_minimum * contracts.multiplier, 0.0
     )
-    return grouped.terms(floors=group_floors(market, "per_contract_minimum", minimum, minimum))
+    # "not to exceed the market value in the case of long positions": a long option can
+    # lose no more than it is worth. A future's market value under the rule is its
+    # contract value, not the 0 that equity counts, so futures keep the full minimum.
+    long_minimum = np.where(contracts.is_option, np.minimum(minimum, market_values(market)), minimum)
+    return grouped.terms(floors=group_floors(market, "per_contract_minimum", long_minimum, minimum))

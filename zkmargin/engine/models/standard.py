@@ -20,6 +20,9 @@ Source: Cboe Margin Manual (naked equity and index options, 20% / 15% rule with 
 minimum); FINRA Rule 4210(c) for equity maintenance and the short-stock per-share
 minimums; Regulation T (12 CFR 220.12) for the 50% initial on stock; futures rate is the
 venue's. Options carry the same rates at both levels (Reg T defers to the exchange rules).
+The $2,000 minimum equity of Cboe Rule 12.3(i) / FINRA 4210(b)(1) is an account-level switch
+on the private book, not a rate, so it is left out: a venue applies it as the threshold X of
+initial proofs (docs/margin-models.md, "Where the models depart from their sources").
 
 Strategies (spreads, butterflies, covered calls and puts, protective puts, straddles, iron
 condors) are public templates with

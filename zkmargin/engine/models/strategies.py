@@ -36,6 +36,10 @@ A short butterfly (−1 low, +2 middle, −1 high) needs no template of its own:
 (the short spread's maximum loss, the long spread paid) is the credit vertical
 (+middle, −low) plus the debit vertical (+middle, −high) exactly, which the pairing finds.
 
+The shares of a covered call, covered put or protective put are the options' deliverable:
+a stock pairs with the options on its underlying only when it is priced at the
+underlying's price (`delivers`); an ETF marked on an index covers nothing.
+
 Rates are floored at 0. A template is published only where it is cheaper than its legs'
 naked rates, and only for the families the TOML lists (`strategies`): each template is a
 committed count in every proof over the params, so the venue trades recognition for proof
@@ -170,10 +174,23 @@ def butterflies(book: Book, chain: list[int]) -> list[StrategyTerms]:
     return found
 
 
+def delivers(market: Market, stock: str) -> bool:
+    """Whether `stock` is the deliverable of the options on its underlying: priced at the
+    underlying's price (no mark of its own, or that price). A stock marked elsewhere is
+    another security listed on the underlying (an ETF on an index: SPY at 600 on SPX at
+    6,000), which covers no option (Cboe Margin Manual: the short call is covered by the
+    underlying it delivers)."""
+    item = market.instruments[stock]
+    return item.mark is None or item.mark == market.underlyings[item.underlying].price
+
+
 def stock_lot(book: Book, stock: int, multiplier: float) -> tuple[int, float] | None:
-    """(stock units per option, price per share), or None when an option does not cover
-    a whole number of stock units."""
-    stock_multiplier = book.market.instruments[book.market.instrument_ids()[stock]].multiplier
+    """(stock units per option, price per share), or None when the stock is not the
+    options' deliverable or an option does not cover a whole number of stock units."""
+    name = book.market.instrument_ids()[stock]
+    if not delivers(book.market, name):
+        return None
+    stock_multiplier = book.market.instruments[name].multiplier
     units = multiplier / stock_multiplier
     return (int(units), book.values[stock] / stock_multiplier) if units == int(units) else None
 

@@ -1,0 +1,147 @@
+"""A hostile trader against the venue's verifier: crash the intake, or make it pay.
+
+The trader controls only the files it drops in the venue's inbox (their names and bytes);
+the params, the trust set and the other accounts' files are the venue's. Each test states
+the property the venue needs and is marked xfail (strict) while the code lacks it.
+Costs are CPU ratios against an honest proof measured in the same test, never absolute
+times.
+"""
+
+import os
+import time
+import tracemalloc
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import deliver
+from tests.proofs.conftest import portfolio, small_params
+from zkmargin.errors import MalformedProof
+from zkmargin.jsonio import dumps, loads
+from zkmargin.proofs.proof_file import MarginProof
+from zkmargin.proofs.prover import prove
+from zkmargin.proofs.verifier import verify, verify_batch
+from zkmargin.venue.intake import submit
+
+# Long 1 future, short 1 call (tests/proofs/test_margin_proof.py): 3,250.00 of cash meets
+# the maintenance requirement exactly.
+BOOK = {"FUT": 1, "CALL": -1}
+REQUIRED_CASH = Decimal("3250.00")
+
+
+@pytest.fixture(scope="module")
+def params():
+    return small_params()
+
+
+@pytest.fixture(scope="module")
+def honest_proof(params):
+    return prove(portfolio(REQUIRED_CASH, **BOOK), params)
+
+
+@pytest.fixture(scope="module")
+def forged_proof(params, honest_proof):
+    """Another book's commitments under the honest proof's range proof: same circuit, same
+    size as an honest file, fails only the final equation."""
+    other = prove(portfolio(REQUIRED_CASH + 750, **BOOK), params)
+    return other.model_copy(update={"range_proof": honest_proof.range_proof})
+
+
+def _statuses(report, inbox):
+    return {os.path.relpath(os.fsencode(row.file), os.fsencode(inbox)): row.status for row in report.rows}
+
+
+# D1 (high) — intake.py `_record` writes `str(path)` as the row's file: a name that is not
+# UTF-8 (the kernel allows any bytes) arrives as a lone surrogate, which neither sqlite3 nor
+# psycopg can encode. UnicodeEncodeError escapes `submit`, the chunk's transaction rolls
+# back (every account's proof in it goes unrecorded), and since nothing was recorded the next
+# run meets the same file and crashes again: one file name stops the venue's intake for good.
+@pytest.mark.xfail(strict=True, reason="D1: a file name that is not UTF-8 crashes the intake of every file")
+def test_ledger_submit_records_every_file_when_one_name_is_not_utf8(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    with open(os.fsencode(inbox / "bob") + b"\xff.json", "wb") as stream:
+        stream.write((venue_files / "bob.first.proof.json").read_bytes())
+    statuses = _statuses(submit(ledger, [inbox]), inbox)
+    assert statuses[b"alice.first.proof.json"] == "valid"
+    assert statuses[b"bob\xff.json"] in ("valid", "bad input")
+    assert len(statuses) == 2
+
+
+def _nul_in_params_digest(document):
+    document["statement"]["params_digest"] = "\x00" + document["statement"]["params_digest"]
+
+
+def _nul_in_an_unknown_key(document):
+    document["\x00"] = 1
+
+
+# D2 (high) — the reasons `_parse` records quote the file's own text: the params digest it
+# names ("made for params …, which the venue never published": the statement's
+# `params_digest` is a free `str`) and the field names of the bad-input message. PostgreSQL
+# text cannot hold NUL, so the chunk's insert fails with LedgerError: every proof in the chunk
+# goes unrecorded, and every rerun fails the same way until someone deletes the file.
+@pytest.mark.xfail(strict=True, reason="D2: a NUL quoted into a reason fails the PostgreSQL intake of every file")
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("plant_nul", [_nul_in_params_digest, _nul_in_an_unknown_key])
+def test_ledger_submit_records_every_file_when_one_quotes_a_nul_on_postgresql(venue, venue_files, plant_nul):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    document = loads((venue_files / "bob.first.proof.json").read_bytes())
+    plant_nul(document)
+    (inbox / "bob.json").write_text(dumps(document))
+    statuses = _statuses(submit(ledger, [inbox]), inbox)
+    assert statuses == {b"alice.first.proof.json": "valid", b"bob.json": "bad input"}
+
+
+def _cpu_seconds(run, repeats=1):
+    started = time.process_time()
+    for _ in range(repeats):
+        run()
+    return (time.process_time() - started) / repeats
+
+
+HONEST_BATCH = 255
+
+
+# D3 (medium) — verifier.py `_bisect`: when a batch fails, both halves are checked again,
+# and again down to the bad proof, so one bad file makes the venue redo ~2N proofs' share
+# of the MSM (N: the batch, 1,000 per intake chunk by default). One forged file of honest
+# size beside 255 honest proofs adds ~27 honest `verify` calls' worth of CPU (17× at 127,
+# 9.5× at 31: it grows with the batch); intake re-verifies a refused file on every run.
+# A fix: bisect within MSM groups of at most 16–32 proofs (a batch of 32 costs 0.20 of
+# `verify` per proof, 64 costs 0.18, 16 costs 0.22), and skip the second half when the
+# first holds (it must then fail).
+@pytest.mark.xfail(strict=True, reason="D3: one bad proof makes a batch's bisection cost grow with the batch")
+def test_verify_batch_costs_under_ten_verifies_more_when_one_proof_of_many_is_forged(params, honest_proof, forged_proof):
+    one_verify = _cpu_seconds(lambda: verify(honest_proof, params), repeats=3)
+    honest = [honest_proof] * HONEST_BATCH
+    honest_batch = _cpu_seconds(lambda: verify_batch(honest + [honest_proof], params))
+    started = time.process_time()
+    result = verify_batch(honest + [forged_proof], params)
+    attacked_batch = time.process_time() - started
+    assert [failure.index for failure in result.failures] == [HONEST_BATCH]
+    assert (attacked_batch - honest_batch) / one_verify < 10
+
+
+PACKED_BYTES = 2 << 20
+
+
+# D4 (medium) — jsonio.loads builds the whole document before anything checks its shape: a
+# proof file of `[[],[],…]` (3 bytes per empty list, 56+ bytes per list object) peaks at 21×
+# its size (24× for `{}`), against 4.2× for an honest proof; at MAX_FILE_BYTES (64 MiB) that
+# is ~1.5 GB and 17 s of CPU for one file that is refused anyway. A fix: count containers in
+# the bracket scan `_check_depth` already makes (nested_too_deep) and refuse a document with
+# more than, say, one per 16 bytes, or bound a proof file by what its params can need.
+@pytest.mark.xfail(strict=True, reason="D4: a file of empty containers costs 20× its size in memory before it is refused")
+@pytest.mark.parametrize("container", ["[]", "{}"])
+def test_margin_proof_from_json_peaks_under_six_times_file_size_when_packed_with_empty_containers(container):
+    text = '{"commitments": [' + ",".join([container] * (PACKED_BYTES // (len(container) + 1))) + "]}"
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedProof):
+            MarginProof.from_json(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * len(text)

@@ -7,6 +7,8 @@ Costs are CPU ratios against an honest proof measured in the same test, never ab
 times.
 """
 
+import base64
+import json
 import os
 import time
 import tracemalloc
@@ -15,12 +17,20 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import deliver
-from tests.proofs.conftest import portfolio, small_params
-from zkmargin.errors import MalformedProof
+from tests.proofs.conftest import ROOT, portfolio, small_params
+from zkmargin.canonical import encode_base64
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.params import build_params
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InvalidProof, MalformedProof
+from zkmargin.hazmat.groups import Point
 from zkmargin.jsonio import dumps, loads
+from zkmargin.proofs.account import open_account
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
-from zkmargin.proofs.verifier import verify, verify_batch
+from zkmargin.proofs.stacked import bucket_name
+from zkmargin.proofs.verifier import _Circuits, verify, verify_batch
 from zkmargin.venue.intake import submit
 
 # Long 1 future, short 1 call (tests/proofs/test_margin_proof.py): 3,250.00 of cash meets
@@ -145,3 +155,57 @@ def test_margin_proof_from_json_peaks_under_six_times_file_size_when_packed_with
     finally:
         tracemalloc.stop()
     assert peak < 6 * len(text)
+
+
+def _wide_params(instruments):
+    arrays = {
+        "currency": "USD",
+        "scenarios": ["up", "down", "crash", "rally"],
+        "instruments": {
+            f"I{i:03d}": {"mark": 0, "multiplier": 1, "pnl": [100.0 + i, -100.0 - i, -300.0, 250.0]} for i in range(instruments)
+        },
+    }
+    return build_params(RiskArrays.from_json(json.dumps(arrays)), MarginModel.load(ROOT / "circuits" / "scenario.toml"))
+
+
+def _bucket_claim(honest, params, held, buckets):
+    """The honest one-bucket proof restated as `buckets` buckets whose pinned commitments add
+    up to the account's (bucket 0 holds held − (B−1)·P, the others P), with limb commitments
+    to match: it passes every check up to the range proof's length, which is wrong."""
+    document = loads(honest.to_json())
+    document["statement"]["buckets"] = buckets
+    document["commitments"] *= buckets
+    document["limb_commitments"] *= buckets
+    _, circuit = _Circuits(params).statement_and_circuit(MarginProof.from_json(dumps(document)))
+    index = {variable.name: i for i, variable in enumerate(circuit.variables)}
+    filler = Point.from_bytes(base64.b64decode(document["commitments"][0]))
+    for name, raw in held.committed().items():
+        for k in range(1, buckets):
+            document["commitments"][index[bucket_name(k, name)]] = encode_base64(filler.to_bytes())
+        first = Point.from_bytes(raw) + (1 - buckets) * filler
+        document["commitments"][index[bucket_name(0, name)]] = encode_base64(first.to_bytes())
+    return MarginProof.from_json(dumps(document))
+
+
+# D5 (medium) — attested.py `require_commitments`, B > 1: `proof.commitment_bytes` (a
+# property that base64-decodes the whole list) is read once per bucket per pinned name, so
+# checking a B-bucket proof against the venue's (or the attestations') commitments decodes
+# (U+1)·B·B·V strings: quadratic in the file. With 40 instruments a 207 KB file claiming 64
+# buckets costs 34 honest one-bucket verifies before its range proof is even read (7 million
+# base64 decodes); with 500 instruments a 2 MB file costs ~10 CPU-minutes. An honest 64-bucket
+# account pays the same. Fix: decode the commitments once (a local list) before the loop.
+@pytest.mark.xfail(strict=True, reason="D5: pinned bucket sums decode the whole commitment list per bucket per name")
+def test_verify_checks_pinned_buckets_in_time_linear_in_the_file_when_a_proof_claims_many_buckets():
+    params = _wide_params(30)
+    book = Portfolio.from_json(dumps({"account": "mallory", "cash": Decimal(100_000), "positions": {"I000": 1}}))
+    held, openings = open_account(book, params)
+    honest = prove(book, params, openings=openings)
+    claims = {buckets: _bucket_claim(honest, params, held, buckets) for buckets in (8, 64)}
+    costs = {}
+    for buckets, claim in claims.items():
+        started = time.process_time()
+        with pytest.raises(InvalidProof, match="a range proof of"):
+            verify(claim, params, commitments=held)
+        costs[buckets] = time.process_time() - started
+    size_ratio = len(claims[64].to_json()) / len(claims[8].to_json())
+    assert costs[64] / costs[8] < 2 * size_ratio

@@ -10,6 +10,7 @@ times.
 import base64
 import json
 import os
+import sys
 import time
 import tracemalloc
 from decimal import Decimal
@@ -102,6 +103,47 @@ def test_ledger_submit_records_every_file_when_one_quotes_a_nul_on_postgresql(ve
     (inbox / "bob.json").write_text(dumps(document))
     statuses = _statuses(submit(ledger, [inbox]), inbox)
     assert statuses == {b"alice.first.proof.json": "valid", b"bob.json": "bad input"}
+
+
+NESTED_DIRECTORIES = 1_100
+
+
+@pytest.fixture
+def default_recursion_limit():
+    """Python's default limit, which the venue's process keeps on the arkworks backend
+    (importing py_ecc, as other tests in this process may have, raises it to 100,000)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000)
+    yield
+    sys.setrecursionlimit(limit)
+
+
+def _nest_directories(top, depth):
+    """`depth` directories named "d", one inside the other, under `top`; the innermost
+    directory's path (2 bytes a level: far below PATH_MAX)."""
+    path = top
+    for _ in range(depth):
+        path = path / "d"
+        path.mkdir()
+    return path
+
+
+# D6 (high when traders can create directories in the inbox) — files.py `files_under` walks
+# the inbox with os.walk, which recurses once per directory level in Python 3.11: 1,100
+# nested directories (a 2.2 KB path) raise RecursionError out of `submit` before any file is
+# read, so no account's proof is recorded on this run or any later one. (With the py_ecc
+# backend imported the recursion limit is 100,000 and the walk stops at PATH_MAX instead.)
+# Fix: walk with an explicit stack (or os.fwalk in 3.13), or refuse paths deeper than a
+# proof inbox needs as one `bad input` row.
+@pytest.mark.xfail(strict=True, reason="D6: deeply nested directories make the inbox walk raise RecursionError")
+def test_ledger_submit_records_the_other_files_when_directories_nest_a_thousand_deep(
+    venue, venue_files, default_recursion_limit
+):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    (_nest_directories(inbox, NESTED_DIRECTORIES) / "bob.json").write_bytes((venue_files / "bob.first.proof.json").read_bytes())
+    statuses = _statuses(submit(ledger, [inbox]), inbox)
+    assert statuses[b"alice.first.proof.json"] == "valid"
 
 
 def _cpu_seconds(run, repeats=1):

@@ -108,6 +108,19 @@ def test_ledger_submit_records_every_file_when_one_quotes_a_nul_on_postgresql(ve
     assert statuses == {b"alice.first.proof.json": "valid", b"bob.json": "bad input"}
 
 
+# Holds: a link to a device is refused before it is opened (a FIFO is covered in
+# tests/venue/test_intake.py); reading /dev/zero would cost 64 MiB and a second per run.
+def test_ledger_submit_records_a_link_to_a_device_as_bad_input_unread_when_one_sits_in_the_inbox(venue, venue_files):
+    ledger, inbox = venue
+    deliver(venue_files, inbox, "alice.first.proof.json")
+    (inbox / "zero.json").symlink_to("/dev/zero")
+    report = submit(ledger, [inbox])
+    assert {(os.path.basename(row.file), row.status, row.reason) for row in report.rows} == {
+        ("alice.first.proof.json", "valid", None),
+        ("zero.json", "bad input", f"{inbox / 'zero.json'}: not a regular file"),
+    }
+
+
 NESTED_DIRECTORIES = 1_100
 
 

@@ -182,8 +182,8 @@ def _nest_directories(top, depth):
 # nested directories (a 2.2 KB path) raise RecursionError out of `submit` before any file is
 # read, so no account's proof is recorded on this run or any later one. (With the py_ecc
 # backend imported the recursion limit is 100,000 and the walk stops at PATH_MAX instead.)
-# Fix: walk with an explicit stack (or os.fwalk in 3.13), or refuse paths deeper than a
-# proof inbox needs as one `bad input` row.
+# Python 3.12's os.walk keeps its own stack (gh-89727); the project supports 3.11. Fix: walk
+# with an explicit stack, or record a directory deeper than an inbox needs as `bad input`.
 @pytest.mark.xfail(strict=True, reason="D6: deeply nested directories make the inbox walk raise RecursionError")
 def test_ledger_submit_records_the_other_files_when_directories_nest_a_thousand_deep(
     venue, venue_files, default_recursion_limit

@@ -260,8 +260,8 @@ HONEST_BATCH = 255
 # D3 (medium) — verifier.py `_bisect`: when a batch fails, both halves are checked again,
 # and again down to the bad proof, so one bad file makes the venue redo ~2N proofs' share
 # of the MSM (N: the batch, 1,000 per intake chunk by default). One forged file of honest
-# size beside 255 honest proofs adds ~27 honest `verify` calls' worth of CPU (17× at 127,
-# 9.5× at 31: it grows with the batch); intake re-verifies a refused file on every run.
+# size beside 255 honest proofs adds ~27 honest `verify` calls' worth of CPU (57× at 999,
+# the intake's chunk; 17× at 127, 9.5× at 31); intake re-verifies a refused file every run.
 # A fix: bisect within MSM groups of at most 16–32 proofs (a batch of 32 costs 0.20 of
 # `verify` per proof, 64 costs 0.18, 16 costs 0.22), and skip the second half when the
 # first holds (it must then fail).

@@ -102,7 +102,8 @@ class MarginTerms:
 
     `pnl` has shape (instruments, scenarios) and `scenario_groups` names the group of each
     scenario; `pnl_short`, of the same shape and ≥ `pnl`, is the profit of one long unit as
-    a short unit is charged it where the sides differ (`scenario_pnl`), `pnl` when left out; `addon_long`, `addon_short` and each floor's rates have one entry per
+    a short unit is charged it where the sides differ (`scenario_pnl`), `pnl` when left
+    out; `addon_long`, `addon_short` and each floor's rates have one entry per
     instrument, in the order of the source's instrument ids. An add-on left out is zero
     for every instrument. `level_addons` maps a level to the (long, short) add-on rates
     that replace these at that level (Reg T initial). `group_credits` lists

@@ -36,7 +36,7 @@ def put_market(exercise: str | None = None, asset_class: str = "equity", **field
     ("crypto", True, "european"),
     ("crypto", False, "european"),
 ])
-def test_default_exercise_is_american_when_the_option_is_on_equity_or_on_a_listed_future(asset_class, on_future, style):
+def test_default_exercise_follows_what_is_listed_when_the_file_names_no_style(asset_class, on_future, style):
     assert default_exercise(asset_class, on_future) == style
 
 
@@ -55,6 +55,7 @@ def test_revalue_floors_an_american_put_at_its_exercise_value_when_it_is_deep_in
     american = put_market().revalue(factors, np.zeros_like(factors))[0]
     np.testing.assert_allclose(american, np.maximum(european_put, [3000.0, 4500.0, 0.0]), rtol=1e-12)
     assert american[:2].tolist() == [3000.0, 4500.0]
+    assert put_market().marks() == {"P": 30.0}  # unmarked: the floored model price is its mark
     european = put_market("european").revalue(factors, np.zeros_like(factors))[0]
     np.testing.assert_allclose(european, european_put, rtol=1e-12)
 

@@ -46,13 +46,16 @@ def test_plot_profile_draws_linear_pnl_and_the_lines_when_book_holds_stock(param
     assert axes.lines[3].get_xdata()[0] == 95.0
 
 
-def test_plot_profile_reprices_options_with_black_scholes_when_book_holds_a_put(params, market):
+def test_plot_profile_reprices_options_with_black_scholes_floored_when_book_holds_an_american_put(params, market):
     book = zm.Portfolio(account="p", cash=5000, positions={"XYZ 2026-12-18 80 P": -2, "SPX 2026-12-18 5800 P": 1})
     figure = zm.plot_profile(book, params, market)
     assert [axes.get_title() for axes in figure.axes] == ["p: SPX moving alone", "p: XYZ moving alone"]
     prices, pnl = figure.axes[1].lines[0].get_xydata().T
     today = black_scholes(95.0, 80.0, 21 / 365, market.rate, 0.30, False)
-    expected = -2 * 100 * (black_scholes(prices, 80.0, 21 / 365, market.rate, 0.30, False) - today)
+    # an equity option is American: never below its exercise value, 80 − S deep in the money
+    american = np.maximum(black_scholes(prices, 80.0, 21 / 365, market.rate, 0.30, False), 80.0 - prices)
+    assert np.any(american > black_scholes(prices, 80.0, 21 / 365, market.rate, 0.30, False))
+    expected = -2 * 100 * (american - today)
     np.testing.assert_allclose(pnl, expected, rtol=1e-12, atol=1e-9)
 
 

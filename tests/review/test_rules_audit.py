@@ -41,7 +41,6 @@ def requirement(market, positions, model_name):
 # bounds has none: it gets the bracket's end (engine/implied_vol.py), so the gap between
 # the mark and that model price is in equity and in no scenario. A short deep-in-the-money
 # call marked at 0 (a stale or missing quote) is charged its move only, not its intrinsic.
-@pytest.mark.xfail(strict=True, reason="a mark below intrinsic value is never lost in any scenario")
 @pytest.mark.parametrize("model_name", ["portfolio_margin", "span"])
 def test_scenario_models_charge_a_short_call_its_intrinsic_value_when_it_is_marked_below_it(model_name):
     spot, strike = Decimal(100), Decimal(50)
@@ -53,7 +52,6 @@ def test_scenario_models_charge_a_short_call_its_intrinsic_value_when_it_is_mark
     assert requirement(market, {"C": -1}, model_name) >= loss_at_the_up_point  # zkmargin: $1,500
 
 
-@pytest.mark.xfail(strict=True, reason="a mark above the model's largest price keeps equity no scenario can lose")
 def test_portfolio_margin_charges_a_long_call_its_mark_above_the_stock_when_it_is_marked_above_it():
     spot = Decimal(100)
     mark = Decimal(120)
@@ -70,7 +68,6 @@ def test_portfolio_margin_charges_a_long_call_its_mark_above_the_stock_when_it_i
 # K − S. zkmargin prices every option European (Black-Scholes, engine/market.py), so a deep
 # in-the-money put marked at parity, as American puts trade, gets a high implied volatility
 # that flattens its delta, and the scenario understates what the put gains when the stock falls.
-@pytest.mark.xfail(strict=True, reason="options are priced European, below an American put's exercise value")
 def test_portfolio_margin_charges_a_short_american_put_its_exercise_value_when_it_is_deep_in_the_money():
     spot, strike = Decimal(100), Decimal(130)
     mark = strike - spot  # parity, where a deep in-the-money American put trades

@@ -12,6 +12,11 @@ by bisection over [VOL_FLOOR, VOL_CAP], vectorised over a whole chain. A mark be
 price at VOL_FLOOR or above the price at VOL_CAP has no implied volatility (it breaks a
 no-arbitrage bound, or needs a volatility beyond 1000%); such an option gets the nearest
 end of the bracket, and `unreachable` says which options did.
+
+An American option's model price is the European one floored at its exercise value
+(`american`), which is still non-decreasing in σ: a mark at the exercise value, where a
+deep in-the-money American put trades, is reproduced by every σ up to the one where the
+European price reaches it, and gets VOL_FLOOR (the mark is reached: not `unreachable`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from zkmargin.engine.pricing import black76, black_scholes
+from zkmargin.engine.pricing import black76, black_scholes, exercise_value
 
 VOL_FLOOR = 1e-4
 """Smallest volatility solved for (an annualised fraction), the market's scenario floor too."""
@@ -38,24 +43,25 @@ class ImpliedVols(NamedTuple):
 
 def implied_vols(
     price: ArrayLike, underlying: ArrayLike, strike: ArrayLike, years: ArrayLike, rate: float,
-    is_call: ArrayLike, on_future: ArrayLike, q: ArrayLike = 0.0,
+    is_call: ArrayLike, on_future: ArrayLike, q: ArrayLike = 0.0, american: ArrayLike = False,
 ) -> ImpliedVols:
     """σ per option such that its model price per unit equals `price` (both per one unit).
 
-    Black-76 where `on_future`, Black-Scholes with the continuous yield `q` elsewhere (the
-    model the scenarios reprice with, so a marked option's base value is its mark); arrays
-    broadcast together.
+    Black-76 where `on_future`, Black-Scholes with the continuous yield `q` elsewhere,
+    floored at the exercise value where `american` (the model the scenarios reprice with,
+    so a marked option's base value is its mark); arrays broadcast together.
     """
     price, underlying, strike, years = (np.asarray(a, dtype=np.float64) for a in (price, underlying, strike, years))
     is_call = np.asarray(is_call, dtype=bool)
     on_future = np.asarray(on_future, dtype=bool)
+    floor = np.where(np.asarray(american, dtype=bool), exercise_value(underlying, strike, is_call), -np.inf)
 
     def model(sigma: NDArray[np.float64]) -> NDArray[np.float64]:
         spot = black_scholes(underlying, strike, years, rate, sigma, is_call, q=q)
         futures = black76(underlying, strike, years, rate, sigma, is_call)
-        return np.where(on_future, futures, spot)
+        return np.maximum(np.where(on_future, futures, spot), floor)
 
-    shape = np.broadcast(price, underlying, strike, years, is_call, on_future).shape
+    shape = np.broadcast(price, underlying, strike, years, is_call, on_future, floor).shape
     low = np.full(shape, VOL_FLOOR)
     high = np.full(shape, VOL_CAP)
     too_low, too_high = price <= model(low), price >= model(high)

@@ -23,6 +23,20 @@ Mark = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
 Multiplier = Annotated[float, Field(gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
 
 AssetClass = Literal["equity", "narrow_index", "broad_index", "crypto", "commodity"]
+ExerciseStyle = Literal["american", "european"]
+
+
+def default_exercise(asset_class: AssetClass, on_future: bool) -> ExerciseStyle:
+    """The exercise style of an option that does not name one, from what is listed.
+
+    US equity and ETF options (OCC) and options on futures (CME) are American; index
+    options settled in cash (SPX, NDX, RUT) and crypto options (Deribit, on spot or on
+    futures) are European, and so is any other option on a spot price. An option listed
+    otherwise (OEX is American, some weekly futures options are European) names its style.
+    """
+    if asset_class == "equity" or (on_future and asset_class != "crypto"):
+        return "american"
+    return "european"
 
 
 class Underlying(StrictModel):
@@ -74,6 +88,12 @@ class Instrument(StrictModel):
     on_future: bool = Field(
         False, description="Option on a futures price: priced with Black-76, not Black-Scholes."
     )
+    exercise: ExerciseStyle | None = Field(
+        None,
+        description="Options only: american (its value is floored at its exercise value) or "
+        "european; without it american for equity options and options on futures (crypto "
+        "excepted), european otherwise.",
+    )
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Instrument:
@@ -90,6 +110,8 @@ class Instrument(StrictModel):
                 )
         if self.on_future:
             raise ValueError(f"on_future: only an option can be on a future (kind is {self.kind!r})")
+        if self.exercise is not None:
+            raise ValueError(f"exercise: only an option has an exercise style (kind is {self.kind!r})")
         if self.kind == "stock" and self.expiry is not None:
             raise ValueError("expiry: a stock has no expiry")
         return self

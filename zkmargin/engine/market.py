@@ -11,7 +11,8 @@ Format (DESIGN.md §5, plus the optional fields marked *):
      "instruments": {"XYZ 2026-12-18 80 P": {"kind": "option", "underlying": "XYZ",
                      "right": "put", "strike": 80, "expiry": "2026-12-18",
                      "multiplier": 100, "mark": 2.0,
-                     "on_future": false}}}                     * option on a futures price
+                     "on_future": false,                       * option on a futures price
+                     "exercise": "american"}}}                 * or "european"; default below
 
 Pricing rules, one each:
 - An underlying's `price` is the price of whatever its instruments reference: the spot price
@@ -22,6 +23,11 @@ Pricing rules, one each:
   continuous `dividend_yield` q, unless it sets `"on_future": true`, in which case the
   underlying's price is a futures price and the option is priced with Black-76 (options on
   commodity or index futures; q does not apply: a futures price already nets it out).
+- An American option is worth at least what exercising it pays, so its model value is the
+  European price floored at its exercise value (max(X − K, 0) for a call, max(K − X, 0) for
+  a put, X the spot or futures price), today and in every scenario. `exercise` names the
+  style; without it equity options and options on futures (crypto excepted) are American,
+  index and crypto options European (`instruments.default_exercise`).
 - Time to expiry is ACT/365 from `as_of`; an option that has expired (expiry ≤ as_of) is
   an error, not a zero.
 - `mark` is the price per unit the venue marks the instrument at; without one, the model
@@ -30,7 +36,8 @@ Pricing rules, one each:
   is measured from the mark: a marked option is revalued at its own implied volatility
   (`instrument_vols`, solved so that the model reproduces the mark, then shocked by the
   same relative amount as its underlying's), and a marked stock moves by its mark × the
-  price change (`mark_scale`).
+  price change (`mark_scale`). A mark no volatility reproduces (outside the no-arbitrage
+  bounds: `implied`) is measured both ways, per side (models/base.py `scenario_pnl`).
 """
 
 from __future__ import annotations
@@ -47,9 +54,15 @@ from pydantic import Field, model_validator
 from zkmargin.errors import InputError
 from zkmargin.formats import Currency, IsoDate, JsonFile, Label, QuantityDecimals, StrictModel
 from zkmargin.validation import did_you_mean, quote_key, validate
-from zkmargin.engine.implied_vol import VOL_FLOOR, implied_vols
-from zkmargin.engine.instruments import Instrument, Underlying
-from zkmargin.engine.pricing import black76, black76_greeks, black_scholes, black_scholes_greeks
+from zkmargin.engine.implied_vol import VOL_FLOOR, ImpliedVols, implied_vols
+from zkmargin.engine.instruments import Instrument, Underlying, default_exercise
+from zkmargin.engine.pricing import (
+    black76,
+    black76_greeks,
+    black_scholes,
+    black_scholes_greeks,
+    exercise_value,
+)
 
 DAYS_PER_YEAR = 365
 
@@ -67,6 +80,7 @@ class _Arrays(NamedTuple):
     strike: NDArray[np.float64]
     years: NDArray[np.float64]
     is_call: NDArray[np.bool_]
+    american: NDArray[np.bool_]
 
 
 class Market(StrictModel, JsonFile):
@@ -156,8 +170,15 @@ class Market(StrictModel, JsonFile):
     def instrument_vols(self) -> NDArray[np.float64]:
         """Volatility per instrument over `instrument_ids()`: a marked option's implied
         volatility (zkmargin.engine.implied_vol), else its underlying's."""
+        return self.implied().vol
+
+    def implied(self) -> ImpliedVols:
+        """Per instrument over `instrument_ids()`, `instrument_vols()` and whether it is a
+        marked option whose mark no volatility reproduces (`unreachable`: the vol is then the
+        nearest end of the bracket and the model value today is not the mark)."""
         arrays = self._arrays()
         vols = arrays.vol[arrays.underlying_index]
+        unreachable = np.zeros(len(vols), dtype=bool)
         ids = self.instrument_ids()
         marked = np.array(
             [row for row, i in enumerate(ids)
@@ -165,7 +186,7 @@ class Market(StrictModel, JsonFile):
             dtype=np.intp,
         )
         if marked.size:
-            vols[marked] = implied_vols(
+            vols[marked], unreachable[marked] = implied_vols(
                 [self.instruments[ids[row]].mark for row in marked],
                 arrays.price[arrays.underlying_index[marked]],
                 arrays.strike[marked],
@@ -174,8 +195,9 @@ class Market(StrictModel, JsonFile):
                 arrays.is_call[marked],
                 [self.instruments[ids[row]].on_future for row in marked],
                 q=arrays.dividend_yield[arrays.underlying_index[marked]],
-            ).vol
-        return vols
+                american=arrays.american[marked],
+            )
+        return ImpliedVols(vols, unreachable)
 
     def mark_scale(self) -> NDArray[np.float64]:
         """Per instrument, mark ÷ underlying price for a marked stock (1 elsewhere): the
@@ -241,7 +263,7 @@ class Market(StrictModel, JsonFile):
         `instrument_vols()`), instrument i of underlying u has volatility
         vols_i·(vol_u + vol_shifts[u, s]) / vol_u instead: its own level, shifted by the same
         relative amount. Returns a (k, S) array over `instrument_ids()`. Stocks and futures
-        move linearly; options are repriced.
+        move linearly; options are repriced, an American one floored at its exercise value.
         """
         factors, shifts = self._scenario_arrays(price_factors, vol_shifts)
         arrays = self._arrays()
@@ -251,7 +273,7 @@ class Market(StrictModel, JsonFile):
         vols = np.maximum(own[:, None] * relative, VOL_FLOOR)
         values = prices.copy()
         for rows, price in self._options(arrays, prices, vols, black_scholes, black76):
-            values[rows] = price
+            values[rows] = np.maximum(price, self._exercise_floor(arrays, rows, prices[rows]))
         return values * arrays.multiplier[:, None]
 
     def unit_greeks(self, vols: ArrayLike | None = None) -> dict[str, NDArray[np.float64]]:
@@ -261,7 +283,8 @@ class Market(StrictModel, JsonFile):
         (1 × multiplier for a stock or a future), Γ per unit of price squared, ν per 1.00 of
         volatility and Θ per year (pricing.py); 0 for what is linear in the price. Options
         are at their underlying's volatility, or at `vols` (one per instrument, e.g.
-        `instrument_vols()`) when given.
+        `instrument_vols()`) when given. An American option worth more exercised than its
+        European price has the exercise payoff's: Δ ±1 per unit, Γ, ν, Θ 0.
         """
         arrays = self._arrays()
         prices = arrays.price[arrays.underlying_index][:, None]
@@ -270,8 +293,11 @@ class Market(StrictModel, JsonFile):
         greeks = {"delta": np.ones(len(prices)), "gamma": np.zeros(len(prices)),
                   "vega": np.zeros(len(prices)), "theta": np.zeros(len(prices))}
         for rows, option in self._options(arrays, prices, vols, black_scholes_greeks, black76_greeks):
+            exercised = (self._exercise_floor(arrays, rows, prices[rows]) > option.price)[:, 0]
+            payoff_slope = np.where(arrays.is_call[rows], 1.0, -1.0)
             for name, values in greeks.items():
-                values[rows] = getattr(option, name)[:, 0]
+                values[rows] = np.where(exercised, payoff_slope if name == "delta" else 0.0,
+                                        getattr(option, name)[:, 0])
         return {name: values * arrays.multiplier for name, values in greeks.items()}
 
     def _options(
@@ -291,6 +317,13 @@ class Market(StrictModel, JsonFile):
                 prices[futures], arrays.strike[futures, None], arrays.years[futures, None],
                 self.rate, vols[futures], arrays.is_call[futures, None],
             )
+
+    @staticmethod
+    def _exercise_floor(arrays: _Arrays, rows: NDArray[np.intp], prices: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per option row and price column, the least value of one unit: its exercise value
+        where it is American, −∞ (no floor) where it is European."""
+        payoff = exercise_value(prices, arrays.strike[rows, None], arrays.is_call[rows, None])
+        return np.where(arrays.american[rows, None], payoff, -np.inf)
 
     def _scenario_arrays(
         self, price_factors: ArrayLike, vol_shifts: ArrayLike
@@ -345,4 +378,9 @@ class Market(StrictModel, JsonFile):
                 dtype=np.float64,
             ),
             is_call=np.array([item.right == "call" for item in instruments], dtype=bool),
+            american=np.array([
+                item.kind == "option" and (item.exercise or default_exercise(
+                    self.underlyings[item.underlying].asset_class, item.on_future)) == "american"
+                for item in instruments
+            ], dtype=bool),
         )

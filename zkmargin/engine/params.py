@@ -264,7 +264,7 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
         scenarios=list(terms.scenarios),
         scenario_groups=list(terms.scenario_groups),
         pnl=to_money_units(terms.pnl, "down", "pnl", instruments),
-        pnl_short=to_money_units(terms.pnl, "up", "pnl_short", instruments),
+        pnl_short=to_money_units(terms.pnl_short, "up", "pnl_short", instruments),
         aggregation=terms.aggregation,
         es_confidence=terms.es_confidence,
         addon_long=to_money_units(terms.addon_long, "up", "addon_long", instruments),

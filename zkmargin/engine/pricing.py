@@ -1,4 +1,5 @@
-"""Vectorised European option prices and Greeks: Black-Scholes (spot) and Black-76 (futures).
+"""Vectorised European option prices and Greeks: Black-Scholes (spot) and Black-76 (futures),
+and the exercise value that floors an American option's (`exercise_value`).
 
 Every argument broadcasts with numpy rules, so one call prices a whole chain under a whole
 scenario grid. Both models are the generalised Black-Scholes formula with a cost of carry b
@@ -113,6 +114,13 @@ def _greeks(
             decay - carry * A * m1 + r * B * m2,
         ),
     )
+
+
+def exercise_value(X: ArrayLike, K: ArrayLike, is_call: ArrayLike) -> FloatArray:
+    """What exercising one unit now pays: max(X − K, 0) for a call, max(K − X, 0) for a put,
+    X the spot or futures price. An American option is worth at least this."""
+    X, K = _floats(X, K)
+    return np.where(np.asarray(is_call, dtype=bool), np.maximum(X - K, 0.0), np.maximum(K - X, 0.0))
 
 
 def _floats(*arrays: ArrayLike) -> list[FloatArray]:

@@ -7,7 +7,8 @@ instrument the add-on rates of the long and short parts, named floors, and the a
 and publishes them as `RiskParams`; the requirement of a position vector q is then
 (docs/architecture.md, "params")
 
-    core = Σ_g max(0, max_{s∈g} loss_s)   or   max(0, ES_α(loss)),   loss_s = −Σ_i q_i·pnl_is
+    core = Σ_g max(0, max_{s∈g} loss_s)   or   max(0, ES_α(loss)),
+    loss_s = −Σ_i pnl_is·q_i⁺ + pnl_short_is·q_i⁻
     A    = Σ_i addon_long_i·q_i⁺ + addon_short_i·q_i⁻
     F_f  = Σ_i long_f,i·q_i⁺ + short_f,i·q_i⁻
     base = max(core + A, max_f F_f)
@@ -100,7 +101,9 @@ class MarginTerms:
     """A model's requirement in the generic form, in currency units per whole unit.
 
     `pnl` has shape (instruments, scenarios) and `scenario_groups` names the group of each
-    scenario; `addon_long`, `addon_short` and each floor's rates have one entry per
+    scenario; `pnl_short`, of the same shape and ≥ `pnl`, is the profit of one long unit as
+    a short unit is charged it where the sides differ (`scenario_pnl`), `pnl` when left
+    out; `addon_long`, `addon_short` and each floor's rates have one entry per
     instrument, in the order of the source's instrument ids. An add-on left out is zero
     for every instrument. `level_addons` maps a level to the (long, short) add-on rates
     that replace these at that level (Reg T initial). `group_credits` lists
@@ -111,6 +114,7 @@ class MarginTerms:
     scenarios: tuple[str, ...]
     scenario_groups: tuple[str, ...]
     pnl: np.ndarray
+    pnl_short: np.ndarray | None = None
     addon_long: np.ndarray | None = None
     addon_short: np.ndarray | None = None
     floors: tuple[FloorRates, ...] = ()
@@ -125,22 +129,46 @@ class MarginTerms:
         for name in ("addon_long", "addon_short"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.zeros(self.pnl.shape[0]))
+        if self.pnl_short is None:
+            object.__setattr__(self, "pnl_short", self.pnl)
 
 
-def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarray) -> np.ndarray:
-    """Profit of one long whole unit of every instrument in every scenario, currency units.
+class SidedPnl(NamedTuple):
+    """Scenario profit of one long whole unit per (instrument, scenario), as each side is
+    charged it: `long` for a long position, `short` (≥ `long`) for a short one."""
+
+    long: np.ndarray
+    short: np.ndarray
+
+    def weighted(self, weight: np.ndarray) -> SidedPnl:
+        """Both sides scaled by a positive per-scenario weight (which keeps short ≥ long)."""
+        return SidedPnl(self.long * weight, self.short * weight)
+
+
+def scenario_pnl(market: Market, price_factors: np.ndarray, vol_shifts: np.ndarray) -> SidedPnl:
+    """Profit of one long whole unit of every instrument in every scenario, per side,
+    currency units.
 
     `price_factors` and `vol_shifts` are (underlyings, scenarios) arrays over
     `market.underlying_ids()`. P&L is measured from the mark: a marked option is revalued
-    at its implied volatility (shocked relatively), so today's model value is its mark, and
-    a marked stock's price change is scaled to its mark. The profit is the value under the
-    scenario minus the value today at those same inputs.
+    at its implied volatility (shocked relatively), so today's model value V_0 is its mark,
+    and a marked stock's price change is scaled to its mark. The profit is the value V_s
+    under the scenario minus the value today at those same inputs, the same for both sides.
+
+    A marked option whose mark M no volatility reproduces (`Market.implied`) has V_0 ≠ M,
+    and the gap would sit in equity (which counts M) and in no scenario. Each side is then
+    charged the less favourable of the move from the mark and the move from the model:
+    long min(V_s − M, V_s − V_0), short max(V_s − M, V_s − V_0). A long marked above every
+    model value so loses M − V_0 in every scenario, a short marked below it V_0 − M: with
+    equity M, each side ends a scenario at the model value V_s, or worse for itself.
     """
     count = len(market.underlying_ids())
-    vols = market.instrument_vols()
-    base = market.revalue(np.ones((count, 1)), np.zeros((count, 1)), vols)
-    moved = market.revalue(price_factors, vol_shifts, vols) - base
-    return moved * market.mark_scale()[:, None]
+    vols, unreachable = market.implied()
+    base = market.revalue(np.ones((count, 1)), np.zeros((count, 1)), vols)[:, 0]
+    moved = market.revalue(price_factors, vol_shifts, vols) - base[:, None]
+    gap = np.where(unreachable, market_values(market) - base, 0.0)[:, None]
+    scale = market.mark_scale()[:, None]
+    return SidedPnl((moved - np.maximum(gap, 0.0)) * scale, (moved + np.maximum(-gap, 0.0)) * scale)
 
 
 def one_group(count: int) -> tuple[str, ...]:
@@ -186,15 +214,16 @@ class Ranges:
 
 @dataclass(frozen=True)
 class GroupedScenarios:
-    """Scenarios grouped by underlying: names, the group (underlying) of each, and P&L."""
+    """Scenarios grouped by underlying: names, the group (underlying) of each, and P&L per side."""
 
     names: tuple[str, ...]
     groups: tuple[str, ...]
-    pnl: np.ndarray
+    pnl: SidedPnl
 
     def terms(self, **fields: Any) -> MarginTerms:
         """`MarginTerms` over these scenarios; `fields` sets the others (add-ons, floors)."""
-        return MarginTerms(scenarios=self.names, scenario_groups=self.groups, pnl=self.pnl, **fields)
+        return MarginTerms(scenarios=self.names, scenario_groups=self.groups,
+                           pnl=self.pnl.long, pnl_short=self.pnl.short, **fields)
 
 
 def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) -> GroupedScenarios:
@@ -209,14 +238,15 @@ def per_underlying_scenarios(market: Market, moves: list[Move], ranges: Ranges) 
     together = move_pnl(market, moves, ranges)
     underlying_of, groups = held_underlyings(market)
     width = len(moves)
-    pnl = np.zeros((len(underlying_of), width * len(groups)))
+    sides = SidedPnl(*(np.zeros((len(underlying_of), width * len(groups))) for _ in SidedPnl._fields))
     for block, underlying in enumerate(groups):
         rows = underlying_of == underlying
-        pnl[rows, block * width:(block + 1) * width] = together[rows]
+        for side, moved in zip(sides, together):
+            side[rows, block * width:(block + 1) * width] = moved[rows]
     return GroupedScenarios(
         names=tuple(f"{underlying} {move.name}" for underlying in groups for move in moves),
         groups=tuple(underlying for underlying in groups for _ in moves),
-        pnl=pnl,
+        pnl=sides,
     )
 
 
@@ -242,8 +272,8 @@ def group_floors(market: Market, name: str, long: np.ndarray, short: np.ndarray)
     return tuple(floors)
 
 
-def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
-    """(instruments, moves) profit of one long whole unit, every underlying moving at once.
+def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> SidedPnl:
+    """(instruments, moves) profit of one long whole unit per side, every underlying moving at once.
 
     Column j is move j applied to every underlying together; since an instrument's value
     depends on its own underlying only, row i is also instrument i under move j of its
@@ -267,7 +297,7 @@ def move_pnl(market: Market, moves: list[Move], ranges: Ranges) -> np.ndarray:
     vol_range = np.where(vol_multiple > 0, ranges.vol_up, ranges.vol_down)
     vols = np.array([market.underlyings[u].vol for u in underlyings])
     shifts = vols[:, None] * (vol_multiple * vol_range)[None, :]
-    return scenario_pnl(market, factors, shifts) * weight[None, :]
+    return scenario_pnl(market, factors, shifts).weighted(weight[None, :])
 
 
 MAX_LEVEL_FACTOR = 100

@@ -124,7 +124,8 @@ def from_market(market: Market, parameters: ExpectedShortfallParameters) -> Marg
     return MarginTerms(
         scenarios=tuple(f"sim {s + 1:0{width}d}" for s in range(parameters.simulated_scenarios)),
         scenario_groups=one_group(parameters.simulated_scenarios),
-        pnl=pnl,
+        pnl=pnl.long,
+        pnl_short=pnl.short,
         aggregation="expected_shortfall",
         es_confidence=parameters.confidence,
     )

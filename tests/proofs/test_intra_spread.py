@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.models.conftest import account, model
+from tests.models.test_crypto_offsetting_futures import btc_futures
 from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE, crude
 from tests.proofs.conftest import forge_proof
 from zkmargin.engine.assess import assess
@@ -178,3 +179,14 @@ def test_verify_refuses_a_proof_when_the_scaled_charge_is_dropped(scaled, monkey
     forged = proof_without(monkeypatch, params, account(Decimal("0.01"), CL_CALENDAR), IN_MONEY)
     with pytest.raises(InvalidProof):
         verify(forged, params)
+
+
+@pytest.mark.parametrize("positions", [{"DEC": 100, "MAR": -100}, {"PERP": 3, "DEC": -2}])
+def test_prove_and_verify_charge_crypto_pm_offsetting_futures_when_the_book_is_exactly_funded(positions):
+    market = btc_futures(PERP={}, DEC={"expiry": "2026-12-25"}, MAR={"expiry": "2027-03-26"})
+    crypto = build_params(market, model("crypto_pm"))
+    book = funded(crypto, positions)
+    assert intra_charges(crypto, [positions.get(i, 0) for i in crypto.instruments])[0].charge > 0
+    assert verify(prove(book, crypto), crypto).account == "test"
+    with pytest.raises(InsufficientMargin):
+        prove(book.model_copy(update={"cash": book.cash - Decimal("0.01")}), crypto)

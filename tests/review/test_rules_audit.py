@@ -105,9 +105,9 @@ def test_portfolio_margin_caps_the_per_contract_minimum_at_market_value_when_lon
 # crypto_pm, which cites Deribit's portfolio margin, adds nothing, while Deribit charges
 # offsetting futures of different expiries: "a contingency component of 1.00% of underlying
 # value is added for offsetting futures (long 100 BTC in Future A, short 100 BTC in Future
-# B: 1.00% × 100 BTC)" (deribit.com, Portfolio Margin), today its roll shock. Neither is in
-# crypto_pm nor among the departures docs/margin-models.md lists.
-@pytest.mark.xfail(strict=True, reason="crypto_pm charges nothing for a futures calendar spread")
+# B: 1.00% × 100 BTC)" (deribit.com, Portfolio Margin), today its roll shock. Neither was in
+# crypto_pm nor among the departures docs/margin-models.md lists. Fixed: crypto_pm.toml's
+# `offsetting_futures` charges it, with span's calendar spread machinery.
 def test_crypto_pm_charges_offsetting_futures_when_they_expire_on_different_dates():
     index, coins = Decimal(100_000), 100
     market = market_of(

@@ -136,8 +136,8 @@ def test_span_credits_each_leg_of_an_inter_commodity_spread_when_the_file_gives_
         "scenarios": ["A up", "A down", "B up", "B down"],
         "scenario_groups": ["A", "A", "B", "B"],
         "instruments": {
-            "A FUT": {"mark": 0, "multiplier": 1, "pnl": [scan_risk, -scan_risk, 0, 0]},
-            "B FUT": {"mark": 0, "multiplier": 1, "pnl": [0, 0, scan_risk, -scan_risk]},
+            "A FUT": {"mark": 0, "multiplier": 1, "pnl": [scan_risk, -scan_risk, 0, 0], "delta": 1},
+            "B FUT": {"mark": 0, "multiplier": 1, "pnl": [0, 0, scan_risk, -scan_risk], "delta": 1},
         },
         "inter_commodity_spreads": [{"priority": 1, "credit_rate": float(rate), "legs": [
             {"group": "A", "ratio": 1, "side": "A"}, {"group": "B", "ratio": 1, "side": "B"}]}],
@@ -199,8 +199,8 @@ def test_standard_charges_the_call_naked_when_the_covering_stock_is_a_fraction_o
 # r·min(m_a, m_b) bounded by the worst JOINT move (engine/credits.py): a group whose worst
 # loss is a volatility move (a long straddle loses most when nothing moves) never shares its
 # worst move with a futures leg, so a book long delta on both indexes earns 35% of the
-# smaller scan risk.
-@pytest.mark.xfail(strict=True, reason="the credit is granted when no spread of opposite deltas exists")
+# smaller scan risk. Fixed: a credit now needs opposite net deltas (engine/credits.py), in
+# assess and in the circuit (proofs/group_credits.py, direction bits).
 def test_span_grants_no_inter_commodity_credit_when_both_indexes_are_held_long():
     spot, vol, years = 6000, 0.18, 21 / 365
     market = market_of(

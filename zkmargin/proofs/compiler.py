@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.proofs.circuit import (
@@ -62,6 +62,9 @@ from zkmargin.proofs.dominance import implied_scenarios
 from zkmargin.proofs.group_credits import group_credit_constraints
 from zkmargin.proofs.intra_spread import intra_spread_constraints
 from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
+
+if TYPE_CHECKING:
+    from zkmargin.engine.param_tables import GroupCredit
 
 
 class CircuitParams(Protocol):
@@ -86,7 +89,7 @@ class CircuitParams(Protocol):
 
     def addons(self, level: str) -> tuple[list[int], list[int]]: ...
 
-    def credit_rates(self) -> list[tuple[str, str, Fraction]]: ...
+    def credit_rates(self) -> list[tuple[GroupCredit, Fraction]]: ...
 
     def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]: ...
 
@@ -218,7 +221,7 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
         worst_losses = {index: 1 for index in group_var.values()}
         credits = group_credit_constraints(
             params, group_var, variables, constraints, scenario_profit,
-            {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors},
+            {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors}, lean,
         )
         intra_charges = intra_spread_constraints(params, variables, constraints, lean)
         charges = [(P, worst_losses), (P, credits), (P, intra_charges), (P, addons)]

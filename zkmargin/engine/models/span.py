@@ -11,8 +11,8 @@ each moving that underlying alone, are
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
 underlying's scan risk is its worst scenario loss (floored at 0), less its share of the
-inter-commodity spread credits of the TOML's public table (per pair of underlyings a, b:
-rate × min(scan risk a, scan risk b), rounded down); each underlying then needs at least
+inter-commodity spread credits of the TOML's public table (per pair of underlyings a, b
+whose net deltas are opposite: rate × min(scan risk a, scan risk b), rounded down); each underlying then needs at least
 its own short option minimum, which charges each of its short option contracts a fixed
 amount or a fraction of the underlying's notional, whichever is larger (SPAN compares
 per combined commodity, not for the account: one commodity's scan risk must not hide
@@ -64,6 +64,7 @@ from pydantic import Field
 from zkmargin.engine.models.base import (
     CalendarTiers,
     Contracts,
+    CreditTerms,
     FloorRates,
     MarginTerms,
     Move,
@@ -92,7 +93,7 @@ Tier = tuple[int, ...]
 
 class InterCommoditySpread(ParameterTable):
     """One `[[span.inter_commodity]]` entry: a credit of `rate` × the smaller scan risk of
-    two underlyings (combined commodities) held against each other."""
+    two underlyings (combined commodities) held against each other (opposite net deltas)."""
 
     underlyings: list[str] = Field(min_length=2, max_length=2)
     rate: str = Field(pattern=r"^(0(\.\d+)?|1(\.0+)?)$")
@@ -133,16 +134,26 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
     ranges = scan_ranges(market, parameters.scan_range, parameters.vol_scan_range)
     grouped = per_underlying_scenarios(market, span_moves(parameters), ranges)
     som = short_option_minimum(Contracts.of(market), parameters)
-    held = set(grouped.groups)
-    # a venue's table covers its whole product list; only pairs held in this market apply
-    credits = tuple(
-        (*spread.underlyings, spread.rate)
-        for spread in parameters.inter_commodity
-        if set(spread.underlyings) <= held
-    )
     floors = group_floors(market, "short_option_minimum", np.zeros_like(som), som)
-    return grouped.terms(floors=floors, group_credits=credits,
+    return grouped.terms(floors=floors, group_credits=inter_commodity_credits(market, parameters.inter_commodity),
                          intra_spreads=calendar_spreads(market, parameters.intra_commodity.of))
+
+
+def inter_commodity_credits(market: Market, spreads: list[InterCommoditySpread]) -> tuple[CreditTerms, ...]:
+    """The table's credits on pairs of underlyings both held in `market` (a venue's table
+    covers its whole product list), each with its groups' deltas per whole unit: a future's
+    or a stock's its multiplier, an option's at the volatility its scenarios are priced
+    with, as the calendar tiers weigh them."""
+    underlying_of, groups = held_underlyings(market)
+    held = [spread for spread in spreads if set(spread.underlyings) <= set(groups)]
+    if not held:
+        return ()
+    deltas = market.unit_greeks(market.instrument_vols())["delta"]
+    return tuple(
+        CreditTerms(*spread.underlyings, spread.rate,
+                    *(np.where(underlying_of == underlying, deltas, 0.0) for underlying in spread.underlyings))
+        for spread in held
+    )
 
 
 OPTION_WEIGHT_FLOOR = 1.0
@@ -293,12 +304,14 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     return tuple(spreads)
 
 
-def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
+def file_credits(arrays: RiskArrays) -> tuple[CreditTerms, ...]:
     """The risk file's inter-commodity spreads that fit the linear credit form: two legs on
-    distinct groups (with as many scenarios each), opposite sides, equal delta ratios.
-    Taken in priority order, each group in one credit only (params' soundness rule); a
-    spread left out only leaves the requirement higher."""
+    distinct groups (with as many scenarios each), opposite sides, equal delta ratios,
+    every instrument of both groups with its `delta` (the spread's sides are the signs of
+    the groups' net deltas). Taken in priority order, each group in one credit only
+    (params' soundness rule); a spread left out only leaves the requirement higher."""
     sizes = Counter(arrays.groups())
+    deltas = arrays.group_deltas()
     used: set[str] = set()
     credits = []
     for spread in sorted(arrays.inter_commodity_spreads, key=lambda spread: spread.priority):
@@ -308,8 +321,9 @@ def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
         pair = {a.group, b.group}
         if len(pair) < 2 or pair & used or a.side == b.side or a.ratio != b.ratio:
             continue
-        if sizes[a.group] != sizes[b.group]:
+        if sizes[a.group] != sizes[b.group] or deltas[a.group] is None or deltas[b.group] is None:
             continue
         used |= pair
-        credits.append((a.group, b.group, str(Decimal(repr(spread.credit_rate)))))
+        credits.append(CreditTerms(a.group, b.group, str(Decimal(repr(spread.credit_rate))),
+                                   deltas[a.group], deltas[b.group]))
     return tuple(credits)

@@ -20,8 +20,9 @@ Variables, in this order (the proof file lists commitments in the same order):
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g,
            m_g ≥ F_f for every floor f of group g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
-           by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b
-           (group_credits.py)
+           by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b,
+    e±_k   and by B·(e⁺_k + e⁻_k), its direction bits, each of which states opposite net
+           deltas of a and b when 1 (group_credits.py)
     p_g,t  long part of tier t of group g's intra-commodity spread (max aggregation), with
     b_g    its side bit and c_g its charge: p_g,t ≥ 0, p_g,t − D_g,t ≥ 0, 1 − b_g ≥ 0,
            c_g ≥ Σ_t p_g,t − b_g·B, c_g ≥ Σ_t (p_g,t − D_g,t) − (1 − b_g)·B,

@@ -75,8 +75,8 @@ def test_risk_arrays_default_multiplier_to_one_when_omitted():
             'risk.json: instruments["ES DEC"].pnl[1]: Input should be a valid number (got \'x\')',
         ),
         (
-            lambda d: d["instruments"]["ES DEC"].update(delta=0.5),
-            'risk.json: instruments["ES DEC"].delta: Extra inputs are not permitted (got 0.5)',
+            lambda d: d["instruments"]["ES DEC"].update(gamma=0.5),
+            'risk.json: instruments["ES DEC"].gamma: Extra inputs are not permitted (got 0.5)',
         ),
         (
             lambda d: d.update(as_of="yesterday"),

@@ -60,6 +60,12 @@ def test_span_xml_takes_marks_and_contract_value_factors_when_imported(arrays):
     assert arrays.instruments["NQ 202612"].multiplier == 20
 
 
+def test_span_xml_carries_each_contract_composite_delta_when_imported(arrays):
+    # <d> per contract: the inter-commodity credit needs every contract's side
+    assert {name: row.delta for name, row in arrays.instruments.items()} == {
+        "NQ 202612": 1.0, "SP 202612": 1.0, "SP 202612 C 6000": 0.52, "SP 202612 P 6000": -0.48}
+
+
 def test_span_xml_takes_series_cvf_when_option_gives_none(tmp_path):
     path = tmp_path / "series.spn"
     path.write_text(TEXT.replace("<t>0.0575</t>\n            <cvf>250</cvf>", "<t>0.0575</t>\n            <cvf>50</cvf>"))

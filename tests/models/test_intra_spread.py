@@ -1,5 +1,7 @@
 """SPAN intra-commodity (calendar) spread charges: tiers of futures expiries, in the clear."""
 
+import hashlib
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,14 +84,21 @@ def test_span_rounds_each_spread_charge_up_to_the_cent_when_a_multiplier_has_a_l
     assert spread.tiers == [{"F": 24}, {"G": 24}]  # 1% × $70 / 3 = 23.33… cents, rounded up
 
 
+def canonical_digest(document: dict) -> str:
+    """The params digest of `document`, as docs/margin-models.md states it."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def test_span_has_no_intra_spread_when_a_commodity_has_one_futures_expiry():
     # CL's options expire on other dates than its future: options form no tiers
     params = build_params(Market.load(EXAMPLES / "market.json"), model("span"))
     assert params.intra_spreads == []
     assert b"intra_spreads" not in params.canonical_bytes()
-    # main at d6cf7b2 gave e12c75c8…; fix-marks moved it: a short "XYZ 80 C" now loses its mark's
-    # 0.7 cents below the no-arbitrage bound, and XYZ and CL options are American (floored)
-    assert params.digest() == "a6cb45d2965dc579f4a6e5ecb3bba4950345b8c558bf74be4293dccf81c48168"
+    # main at d6cf7b2 gave e12c75c8…; two rule changes since, neither about calendar spreads: a
+    # short "XYZ 80 C" loses its mark's 0.7 cents below the no-arbitrage bound, XYZ and CL options
+    # are American (floored), and the SPX–SOX credit carries its delta weights
+    assert params.digest() == "24615381bf76ed30192100234520d67ba893544beda2b8d7dc4f30ba78d50011"
 
 
 def test_span_has_no_intra_spread_when_only_options_span_two_expiries():

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.models.conftest import account, model
+from tests.models.test_crypto_offsetting_futures import btc_futures
 from tests.models.test_intra_spread import DECEMBER, JUNE, MARCH, SPREAD_CHARGE, crude
 from tests.proofs.conftest import forge_proof
 from zkmargin.engine.assess import assess
@@ -142,9 +143,10 @@ def test_circuit_is_the_one_made_before_intra_spreads_when_no_commodity_has_two_
     params = build_params(Market.load(EXAMPLES / "market.json"), model("span"))
     circuit = Statement.for_params(params, "test", "maintenance").compile(params)
     assert not [v.name for v in circuit.variables if v.name.startswith("intra")]
-    # main at d6cf7b2 gave 6023663b…; fix-marks moved the params under it (a short "XYZ 80 C"
-    # loses its mark's gap below the no-arbitrage bound, XYZ and CL options are American)
-    assert circuit.digest() == "d8c83fa1b6c9a61db17cd20a2c902e7f5c4f72a8e7f6481d524f952a646d34fb"
+    # main at d6cf7b2 gave 6023663b…; since then the params under it moved (a short "XYZ 80 C"
+    # loses its mark's gap below the no-arbitrage bound, XYZ and CL options are American) and
+    # the SPX–SOX credit gained its direction items (tests/proofs/test_credit_direction.py)
+    assert circuit.digest() == "f4cac58946ccc49e56b8fd8a8c4cc10d3d0ec425ec3f481c510c7f2ba30d7d5e"
 
 
 SCALED_CHARGE, IN_MONEY = "intra[CL]", "intra_money[CL]"
@@ -180,3 +182,14 @@ def test_verify_refuses_a_proof_when_the_scaled_charge_is_dropped(scaled, monkey
     forged = proof_without(monkeypatch, params, account(Decimal("0.01"), CL_CALENDAR), IN_MONEY)
     with pytest.raises(InvalidProof):
         verify(forged, params)
+
+
+@pytest.mark.parametrize("positions", [{"DEC": 100, "MAR": -100}, {"PERP": 3, "DEC": -2}])
+def test_prove_and_verify_charge_crypto_pm_offsetting_futures_when_the_book_is_exactly_funded(positions):
+    market = btc_futures(PERP={}, DEC={"expiry": "2026-12-25"}, MAR={"expiry": "2027-03-26"})
+    crypto = build_params(market, model("crypto_pm"))
+    book = funded(crypto, positions)
+    assert intra_charges(crypto, [positions.get(i, 0) for i in crypto.instruments])[0].charge > 0
+    assert verify(prove(book, crypto), crypto).account == "test"
+    with pytest.raises(InsufficientMargin):
+        prove(book.model_copy(update={"cash": book.cash - Decimal("0.01")}), crypto)

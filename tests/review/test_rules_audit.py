@@ -101,9 +101,9 @@ def test_portfolio_margin_caps_the_per_contract_minimum_at_market_value_when_lon
 # crypto_pm, which cites Deribit's portfolio margin, adds nothing, while Deribit charges
 # offsetting futures of different expiries: "a contingency component of 1.00% of underlying
 # value is added for offsetting futures (long 100 BTC in Future A, short 100 BTC in Future
-# B: 1.00% × 100 BTC)" (deribit.com, Portfolio Margin), today its roll shock. Neither is in
-# crypto_pm nor among the departures docs/margin-models.md lists.
-@pytest.mark.xfail(strict=True, reason="crypto_pm charges nothing for a futures calendar spread")
+# B: 1.00% × 100 BTC)" (deribit.com, Portfolio Margin), today its roll shock. Neither was in
+# crypto_pm nor among the departures docs/margin-models.md lists. Fixed: crypto_pm.toml's
+# `offsetting_futures` charges it, with span's calendar spread machinery.
 def test_crypto_pm_charges_offsetting_futures_when_they_expire_on_different_dates():
     index, coins = Decimal(100_000), 100
     market = market_of(
@@ -132,8 +132,8 @@ def test_span_credits_each_leg_of_an_inter_commodity_spread_when_the_file_gives_
         "scenarios": ["A up", "A down", "B up", "B down"],
         "scenario_groups": ["A", "A", "B", "B"],
         "instruments": {
-            "A FUT": {"mark": 0, "multiplier": 1, "pnl": [scan_risk, -scan_risk, 0, 0]},
-            "B FUT": {"mark": 0, "multiplier": 1, "pnl": [0, 0, scan_risk, -scan_risk]},
+            "A FUT": {"mark": 0, "multiplier": 1, "pnl": [scan_risk, -scan_risk, 0, 0], "delta": 1},
+            "B FUT": {"mark": 0, "multiplier": 1, "pnl": [0, 0, scan_risk, -scan_risk], "delta": 1},
         },
         "inter_commodity_spreads": [{"priority": 1, "credit_rate": float(rate), "legs": [
             {"group": "A", "ratio": 1, "side": "A"}, {"group": "B", "ratio": 1, "side": "B"}]}],
@@ -200,8 +200,8 @@ def test_standard_charges_the_call_naked_when_the_covering_stock_is_a_fraction_o
 # r·min(m_a, m_b) bounded by the worst JOINT move (engine/credits.py): a group whose worst
 # loss is a volatility move (a long straddle loses most when nothing moves) never shares its
 # worst move with a futures leg, so a book long delta on both indexes earns 35% of the
-# smaller scan risk.
-@pytest.mark.xfail(strict=True, reason="the credit is granted when no spread of opposite deltas exists")
+# smaller scan risk. Fixed: a credit now needs opposite net deltas (engine/credits.py), in
+# assess and in the circuit (proofs/group_credits.py, direction bits).
 def test_span_grants_no_inter_commodity_credit_when_both_indexes_are_held_long():
     spot, vol, years = 6000, 0.18, 21 / 365
     market = market_of(

@@ -197,7 +197,7 @@ def credit_terms(book: Book) -> list[Term]:
     worst = {group: max(book.losses[s], 0, floors.get(group, 0))
              for group, s in worst_per_group(params, book.losses).items()}
     return [term(book, "credit", pair, -credit)
-            for pair, credit in group_credits(params, book.losses, worst, floors)]
+            for pair, credit in group_credits(params, book.q, book.losses, worst, floors)]
 
 
 def intra_spread_terms(book: Book) -> list[Term]:

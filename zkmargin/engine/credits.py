@@ -1,14 +1,18 @@
 """Inter-group spread credits (SPAN inter-commodity spreads) in the clear.
 
-Two scenario groups a, b (two underlyings) with a public rate r earn the credit
+SPAN forms an inter-commodity spread only from opposite net deltas of the two commodities.
+With the credit's public delta weights δ_i (params `group_credits[k].deltas`), the groups'
+net deltas are Δ_g = Σ_{i of g} δ_i·q_i; when Δ_a and Δ_b have opposite signs (neither
+0), two scenario groups a, b (two underlyings) with a public rate r earn the credit
 
     credit = ⌊ min( r·min(m_a, m_b),  min_j (m_a + m_b − loss_aj − loss_bj) ) ⌋
 
 where m_g = max(0, max_{s∈g} loss_s) and j runs over the moves both groups share (the j-th
 scenario of each: the same move of both underlyings, together). The first bound is SPAN's
 rate times the smaller scan risk; the second keeps the pair's requirement at least its
-worst *joint* loss, so a book long both underlyings, which loses in both at once, earns
-nothing, while a spread (long one, short the other) earns up to the rate. Rounded down
+worst *joint* loss, so a pair of positions that lose in one move together earns nothing,
+while a spread (long one, short the other) earns up to the rate; otherwise (a book long
+both, or flat in one) the credit is 0. Rounded down
 (against the prover), in fine units. The proof states the same bounds as linear
 inequalities on a committed credit x ≥ 0 (proofs/group_credits.py), with the m_g of the
 scenario term.
@@ -30,14 +34,30 @@ if TYPE_CHECKING:
 
 
 def group_credits(
-    params: RiskParams, losses: list[int], worst: dict[str, int], floors: dict[str, int]
+    params: RiskParams, q: list[int], losses: list[int], worst: dict[str, int], floors: dict[str, int]
 ) -> list[tuple[str, int]]:
-    """("a|b", credit) per credit of `params`, given the scenario losses, each group's term
-    m_g = max(0, worst loss, its floor) and the floor F_g of each group that has one."""
+    """("a|b", credit) per credit of `params`, given the positions q, the scenario losses,
+    each group's term m_g = max(0, worst loss, its floor) and the floor F_g of each group
+    that has one."""
+    position = dict(zip(params.instruments, q))
     credits = []
-    for a, b, rate in params.credit_rates():
+    for credit, rate in params.credit_rates():
+        a, b = credit.groups
+        if not spread_direction(*credit.net_deltas(position)):
+            credits.append((f"{a}|{b}", 0))
+            continue
         total = worst[a] + worst[b]
         joint = min(total - losses[s] - losses[t] for s, t in params.joint_scenarios(a, b))
         above_floors = [worst[g] - floors[g] for g in (a, b) if g in floors]
         credits.append((f"{a}|{b}", math.floor(min(rate * min(worst[a], worst[b]), joint, *above_floors))))
     return credits
+
+
+def spread_direction(delta_a: int, delta_b: int) -> int:
+    """+1 when group a is net long and b net short, −1 the other way, 0 when the net
+    deltas are not opposite (a spread needs both legs)."""
+    if delta_a > 0 > delta_b:
+        return 1
+    if delta_a < 0 < delta_b:
+        return -1
+    return 0

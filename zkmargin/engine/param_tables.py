@@ -36,13 +36,33 @@ class Floor(StrictModel):
                    for quantity, long, short in zip(q, self.long, self.short))
 
 
+DELTA_SCALE = 10_000
+"""Credit delta weights count 1/10,000 of an underlying unit (a future's or a stock's
+delta is 10,000 × its multiplier)."""
+
+DELTA_BITS = 40
+"""A credit delta weight lies in (−2^40, 2^40): 10^8 underlying units a contract, and the
+sign constraints' sums stay far inside the proof's soundness budget."""
+DeltaWeight = Annotated[int, Field(gt=-(1 << DELTA_BITS), lt=1 << DELTA_BITS)]
+
+
 class GroupCredit(StrictModel):
-    """An inter-group spread credit (SPAN inter-commodity spread, linear form): the
+    """An inter-group spread credit (SPAN inter-commodity spread, linear form): when the
+    two groups' net deltas Δ_g = Σ_i deltas[g][i]·q_i have opposite signs (neither 0), the
     requirement falls by ⌊min(rate·min(m_a, m_b), min_j (m_a + m_b − loss_aj − loss_bj))⌋,
-    m_g being group g's worst loss and j the moves both groups share (`credits.py`)."""
+    m_g being group g's worst loss and j the moves both groups share; otherwise by nothing
+    (`credits.py`). `deltas` maps each group to its instruments' deltas per whole unit in
+    1/`DELTA_SCALE` underlying units, signed (an instrument left out weighs 0)."""
 
     groups: list[str] = Field(min_length=2, max_length=2)
     rate: str
+    deltas: dict[str, dict[str, DeltaWeight]]
+
+    def net_deltas(self, position: dict[str, int]) -> tuple[int, int]:
+        """(Δ_a, Δ_b) for `position` (instrument → q_i in quantity units)."""
+        a, b = (sum(weight * position[instrument] for instrument, weight in self.deltas[group].items())
+                for group in self.groups)
+        return a, b
 
 
 def _non_zero(charge: int) -> int:

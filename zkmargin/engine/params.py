@@ -41,9 +41,9 @@ from zkmargin.jsonio import dumps
 from zkmargin.validation import did_you_mean
 from zkmargin.engine.market import Market
 from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units
-from zkmargin.engine.models.base import CalendarTiers, Levels, market_values
+from zkmargin.engine.models.base import CalendarTiers, CreditTerms, Levels, market_values
 from zkmargin.engine.models.spec import MarginModel
-from zkmargin.engine.param_tables import Floor, GroupCredit, IntraSpread, LevelRates, Strategy
+from zkmargin.engine.param_tables import DELTA_SCALE, Floor, GroupCredit, IntraSpread, LevelRates, Strategy
 from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
 from zkmargin.engine.params_rules import require_consistent
 from zkmargin.engine.risk_arrays import RiskArrays
@@ -121,9 +121,9 @@ class RiskParams(StrictModel, JsonFile):
                 amounts[floor.group] = max(amounts.get(floor.group, 0), floor.amount(q))
         return amounts
 
-    def credit_rates(self) -> list[tuple[str, str, Fraction]]:
-        """(group a, group b, rate) of every inter-group credit, rates exact."""
-        return [(*credit.groups, Fraction(Decimal(credit.rate))) for credit in self.group_credits]
+    def credit_rates(self) -> list[tuple[GroupCredit, Fraction]]:
+        """Every inter-group credit with its rate, exact."""
+        return [(credit, Fraction(Decimal(credit.rate))) for credit in self.group_credits]
 
     def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]:
         """The scenarios of groups a and b paired by position: the j-th move of each, which
@@ -288,7 +288,9 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             )
             for strategy in terms.strategies
         ],
-        group_credits=[GroupCredit(groups=[a, b], rate=rate) for a, b, rate in terms.group_credits],
+        group_credits=[GroupCredit(groups=[credit.a, credit.b], rate=credit.rate,
+                                   deltas=credit_deltas(credit, instruments))
+                       for credit in terms.group_credits],
         intra_spreads=[intra_spread_document(spread, instruments) for spread in terms.intra_spreads],
         level_rates={
             level: LevelRates(
@@ -298,6 +300,16 @@ def build_params(source: Market | RiskArrays, model: MarginModel) -> RiskParams:
             for level, (long, short) in terms.level_addons.items()
         },
     )
+
+
+def credit_deltas(credit: CreditTerms, instruments: list[str]) -> dict[str, dict[str, int]]:
+    """Per group of the credit, its instruments' deltas in 1/`DELTA_SCALE` underlying units,
+    rounded to the nearest; a delta that rounds to 0 is left out (it weighs nothing)."""
+    return {
+        group: {instrument: weight for instrument, delta in zip(instruments, deltas)
+                if (weight := round(float(delta) * DELTA_SCALE))}
+        for group, deltas in ((credit.a, credit.delta_a), (credit.b, credit.delta_b))
+    }
 
 
 def intra_spread_document(spread: CalendarTiers, instruments: list[str]) -> dict[str, Any]:

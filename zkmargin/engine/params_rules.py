@@ -116,13 +116,14 @@ def _credits_are_sound(params: RiskParams) -> None:
     """Each credit names two scenario groups of the same size, its rate is a decimal in
     [0, 1], and no group is in two credits: a prover that overstates m_g by δ then gains
     at most δ in credits, never lowering its requirement (docs/margin-models.md,
-    "Inter-group spread credits")."""
+    "Inter-group spread credits"). Its deltas weigh known instruments, each in one group."""
     if params.group_credits and params.aggregation != "max":
         raise ValueError("group_credits: only with aggregation max")
     sizes: dict[str, int] = {}
     for group in params.scenario_groups:
         sizes[group] = sizes.get(group, 0) + 1
     used: set[str] = set()
+    known = set(params.instruments)
     for n, credit in enumerate(params.group_credits):
         a, b = credit.groups
         if a == b or a not in sizes or b not in sizes or sizes[a] != sizes[b]:
@@ -139,6 +140,15 @@ def _credits_are_sound(params: RiskParams) -> None:
             raise ValueError(f"group_credits[{n}]: rate {credit.rate!r} is not a decimal") from None
         if not 0 <= rate <= 1:
             raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
+        if set(credit.deltas) != {a, b}:
+            raise ValueError(f"group_credits[{n}].deltas: must give the deltas of groups {a!r} and {b!r}, "
+                             f"got {sorted(credit.deltas)}")
+        for group, weights in credit.deltas.items():
+            unknown = next((instrument for instrument in weights if instrument not in known), None)
+            if unknown is not None:
+                raise ValueError(f"group_credits[{n}].deltas[{group!r}]: unknown instrument {unknown!r}")
+        if credit.deltas[a].keys() & credit.deltas[b].keys():
+            raise ValueError(f"group_credits[{n}].deltas: an instrument may weigh in one group only")
 
 
 def _strategies_name_known_legs(params: RiskParams) -> None:

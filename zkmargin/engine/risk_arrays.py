@@ -2,7 +2,8 @@
 
     {"currency": "USD",
      "scenarios": ["s1", "s2"],
-     "instruments": {"ES DEC": {"mark": 0, "multiplier": 500, "pnl": [3330.0, -3330.0]}},
+     "instruments": {"ES DEC": {"mark": 0, "multiplier": 500, "pnl": [3330.0, -3330.0],
+                                "delta": 1.0}},     delta optional, per contract
      "quantity_decimals": 0,          optional, decimals of a position (0..8)
      "as_of": "2026-11-27",           optional
      "scenario_groups": ["ES", "ES"], optional, the group of each scenario
@@ -28,7 +29,9 @@ the groups and instruments they name must exist. An intra-commodity spread lists
 (delivery months that net against each other), each member's delta per contract, signed
 (SPAN's composite delta); `charge` is the currency charged per spread of one delta a side.
 A short option minimum gives a group's options their charge per short contract: the group
-needs at least their sum over the book's short options, whatever its scan risk.
+needs at least their sum over the book's short options, whatever its scan risk. An
+instrument's `delta` (per contract, signed) says which side of an inter-commodity spread a
+position is on: a spread is credited only between groups whose every instrument has one.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ class RiskInstrument(StrictModel):
     multiplier: PositiveFloat = Field(1.0, description="Units per contract.")
     pnl: Annotated[list[FiniteFloat], Field(min_length=1)] = Field(
         description="Profit of one long unit per scenario, currency units, multiplier applied."
+    )
+    delta: FiniteFloat | None = Field(
+        None, description="Delta of one contract (SPAN composite delta), for inter-commodity spreads."
     )
 
 
@@ -227,6 +233,21 @@ class RiskArrays(StrictModel, JsonFile):
         if self.scenario_groups is None:
             return [ONE_GROUP] * len(self.scenarios)
         return list(self.scenario_groups)
+
+    def group_deltas(self) -> dict[str, NDArray[np.float64] | None]:
+        """Per group, the `delta` of each instrument that moves in its scenarios (0 for the
+        others), in `instrument_ids()` order; None for a group one of whose instruments
+        has no delta or moves in another group too (its net delta is then unknown)."""
+        groups = np.array(self.groups())
+        moves = self.pnl_matrix() != 0
+        rows = [self.instruments[instrument_id] for instrument_id in self.instrument_ids()]
+        deltas: dict[str, NDArray[np.float64] | None] = {}
+        for group in dict.fromkeys(groups.tolist()):
+            own = moves[:, groups == group].any(axis=1)
+            known = all(row.delta is not None and not moves[i, groups != group].any()
+                        for i, row in enumerate(rows) if own[i])
+            deltas[group] = np.array([row.delta if own[i] else 0.0 for i, row in enumerate(rows)]) if known else None
+        return deltas
 
     def instrument_ids(self) -> list[str]:
         """Instrument names, sorted: the row order of `pnl_matrix`."""

@@ -20,8 +20,9 @@ Variables, in this order (the proof file lists commitments in the same order):
     m_g    worst loss of scenario group g (max aggregation); m_g ≥ 0, m_g ≥ loss_s for s ∈ g,
            m_g ≥ F_f for every floor f of group g
     x_k    inter-group spread credit k on groups a, b (max aggregation); x_k ≥ 0, bounded
-           by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b
-           (group_credits.py)
+           by r_k·m_a, r_k·m_b, every joint loss and m_g − F_f for a floor f of a or b,
+    e±_k   and by B·(e⁺_k + e⁻_k), its direction bits, each of which states opposite net
+           deltas of a and b when 1 (group_credits.py)
     p_g,t  long part of tier t of group g's intra-commodity spread (max aggregation), with
     b_g    its side bit and c_g its charge: p_g,t ≥ 0, p_g,t − D_g,t ≥ 0, 1 − b_g ≥ 0,
            c_g ≥ Σ_t p_g,t − b_g·B, c_g ≥ Σ_t (p_g,t − D_g,t) − (1 − b_g)·B,
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from zkmargin.errors import UnsoundStatement
 from zkmargin.proofs.circuit import (
@@ -62,6 +63,9 @@ from zkmargin.proofs.dominance import implied_scenarios
 from zkmargin.proofs.group_credits import group_credit_constraints
 from zkmargin.proofs.intra_spread import intra_spread_constraints
 from zkmargin.proofs.pairing import leg_instruments, pairing_constraints
+
+if TYPE_CHECKING:
+    from zkmargin.engine.param_tables import GroupCredit
 
 
 class CircuitParams(Protocol):
@@ -86,7 +90,7 @@ class CircuitParams(Protocol):
 
     def addons(self, level: str) -> tuple[list[int], list[int]]: ...
 
-    def credit_rates(self) -> list[tuple[str, str, Fraction]]: ...
+    def credit_rates(self) -> list[tuple[GroupCredit, Fraction]]: ...
 
     def joint_scenarios(self, a: str, b: str) -> list[tuple[int, int]]: ...
 
@@ -218,7 +222,7 @@ def _compile(params: CircuitParams, level_factor: Fraction, threshold_fine: int,
         worst_losses = {index: 1 for index in group_var.values()}
         credits = group_credit_constraints(
             params, group_var, variables, constraints, scenario_profit,
-            {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors},
+            {floor.name: (floor.group, rated_terms(floor.long, floor.short)) for floor in group_floors}, lean,
         )
         intra_charges = intra_spread_constraints(params, variables, constraints, lean)
         charges = [(P, worst_losses), (P, credits), (P, intra_charges), (P, addons)]

@@ -6,7 +6,7 @@ The verifier path never imports this module: it is where quantities live.
 from __future__ import annotations
 
 from zkmargin.engine.assess import scenario_losses
-from zkmargin.engine.credits import group_credits
+from zkmargin.engine.credits import group_credits, spread_direction
 from zkmargin.engine.intra_spread import intra_charges
 from zkmargin.engine.strategies import cheapest_pairing
 from zkmargin.proofs.circuit import Circuit
@@ -39,8 +39,13 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     for group, loss in zip(params.scenario_groups, losses):
         by_name[f"m[{group}]"] = max(by_name.get(f"m[{group}]", floors.get(group, 0)), loss)
     worst = {group: by_name[f"m[{group}]"] for group in params.scenario_groups}
-    for pair, credit in group_credits(params, losses, worst, floors):
+    position = dict(zip(params.instruments, positions))
+    for pair, credit in group_credits(params, positions, losses, worst, floors):
         by_name[f"x[{pair}]"] = credit
+    for credit in params.group_credits:
+        direction = spread_direction(*credit.net_deltas(position))
+        by_name[f"x_a_long[{'|'.join(credit.groups)}]"] = int(direction > 0)
+        by_name[f"x_a_short[{'|'.join(credit.groups)}]"] = int(direction < 0)
     for spread in intra_charges(params, positions):
         for t, delta in enumerate(spread.tier_deltas):
             by_name[f"intra_long[{spread.group}, {t}]"] = max(delta, 0)

@@ -358,7 +358,8 @@ def risk_arrays_of(handler: SpanHandler, commodities: list[str] | None, what: st
             pnl = [0.0] * (width * len(groups))
             pnl[block * width:(block + 1) * width] = contract.pnl
             instruments[contract.instrument] = {
-                "mark": contract.mark, "multiplier": contract.multiplier, "pnl": pnl}
+                "mark": contract.mark, "multiplier": contract.multiplier, "pnl": pnl,
+                **({} if contract.delta is None else {"delta": contract.delta})}
     scan_ranges = {}
     for group in groups:
         scans = [contract.scan for contract in by_group[group] if contract.scan is not None]

@@ -97,6 +97,19 @@ class CalendarTiers:
 
 
 @dataclass(frozen=True)
+class CreditTerms:
+    """An inter-group spread credit on groups `a`, `b` at the decimal `rate`, with each
+    group's delta per whole unit of every instrument (underlying units; 0 off the group),
+    whose signed sums over a book must be opposite for the credit to apply."""
+
+    a: str
+    b: str
+    rate: str
+    delta_a: np.ndarray
+    delta_b: np.ndarray
+
+
+@dataclass(frozen=True)
 class MarginTerms:
     """A model's requirement in the generic form, in currency units per whole unit.
 
@@ -106,8 +119,8 @@ class MarginTerms:
     out; `addon_long`, `addon_short` and each floor's rates have one entry per
     instrument, in the order of the source's instrument ids. An add-on left out is zero
     for every instrument. `level_addons` maps a level to the (long, short) add-on rates
-    that replace these at that level (Reg T initial). `group_credits` lists
-    (group a, group b, decimal rate) inter-group spread credits, `intra_spreads` the
+    that replace these at that level (Reg T initial). `group_credits` lists the
+    inter-group spread credits, `intra_spreads` the
     intra-commodity spread charges.
     """
 
@@ -121,7 +134,7 @@ class MarginTerms:
     aggregation: Aggregation = "max"
     es_confidence: str | None = None
     level_addons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    group_credits: tuple[tuple[str, str, str], ...] = ()
+    group_credits: tuple[CreditTerms, ...] = ()
     strategies: tuple = ()  # StrategyTerms of engine/models/strategies.py
     intra_spreads: tuple[CalendarTiers, ...] = ()
 

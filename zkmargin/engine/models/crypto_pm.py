@@ -7,11 +7,15 @@ far moves (−66%, −33%, +50%, +100% … +500%) at volatility up is added, its
 by a dampening fraction so that far tails weigh in without dominating. The requirement is
 the sum over underlyings of each one's worst scenario loss (floored at 0) plus a
 contingency for every short option: a fraction of the underlying's price × the contract
-size per contract.
+size per contract, plus a contingency on offsetting futures: every expiry moves alike in
+the scenarios, so a future held long against another expiry held short is charged
+`offsetting_futures` × price per underlying unit so spread (min(long, short) over the
+expiries' net positions, each perpetual in one more tier).
 
 Source: Deribit support, "Portfolio Margin" (segregated PM: ±16% in 9 buckets, volatility
 range up/same/down, extended table at vol up with a dampener; contingency per net short
-option); the numbers in the TOML are a venue's choice. Deribit scales its vol shocks with
+option; 1% of underlying value on offsetting futures of different expiries, since
+replaced by its roll shock); the numbers in the TOML are a venue's choice. Deribit scales its vol shocks with
 time to expiry; here one relative shock per direction applies to every instrument.
 Positions use the market's `quantity_decimals` (fractional contracts, e.g. 0.1 BTC).
 
@@ -23,7 +27,9 @@ Reduction to the generic form: aggregation `max`, one scenario group per underly
 on options; the proof writes the short part with a witness
 u_i ≥ −q_i, u_i ≥ 0, each group's worst loss with a witness m_g ≥ 0, m_g ≥ loss_s (s ∈ g),
 and requires E − λ·(Σ_g m_g + Σ_i addon_short_i·u_i) − X ≥ 0: larger witnesses only raise
-the requirement, so the proof is sound.
+the requirement, so the proof is sound. The offsetting futures contingency is span's
+intra-commodity spread charge (`span.calendar_spreads`, tiers by expiry date), proved with
+its side bit (proofs/intra_spread.py).
 """
 
 from __future__ import annotations
@@ -41,8 +47,10 @@ from zkmargin.engine.models.base import (
     Ranges,
     per_underlying_scenarios,
 )
+from zkmargin.engine.models.span import Tier, calendar_spreads
 
 if TYPE_CHECKING:
+    from zkmargin.engine.instruments import Instrument
     from zkmargin.engine.market import Market
 
 
@@ -56,6 +64,7 @@ class CryptoPmParameters(ParameterTable):
     tail_moves: list[float]
     tail_dampener: float = Field(gt=0, le=1)
     short_option_contingency: float = Field(ge=0)
+    offsetting_futures: float = Field(ge=0)
 
     @field_validator("spot_points")
     @classmethod
@@ -101,4 +110,17 @@ def from_market(market: Market, parameters: CryptoPmParameters) -> MarginTerms:
         parameters.short_option_contingency * contracts.underlying_price * contracts.multiplier,
         0.0,
     )
-    return grouped.terms(addon_short=contingency)
+    return grouped.terms(
+        addon_short=contingency,
+        intra_spreads=calendar_spreads(market, lambda _asset_class: parameters.offsetting_futures, expiry_tier),
+    )
+
+
+PERPETUAL: Tier = ()
+"""The tier of every perpetual of an underlying: they never expire, so they net as one."""
+
+
+def expiry_tier(future: Instrument) -> Tier:
+    """Deribit's futures offset by expiry date, not month (its weeklies expire days
+    apart); a perpetual is a future too, in a tier of its own."""
+    return PERPETUAL if future.expiry is None else future.expiry.timetuple()[:3]

@@ -11,8 +11,8 @@ each moving that underlying alone, are
 
 (m = 2, c = 0.35 in McMillan's example; CME uses m = 3 for some products). Each
 underlying's scan risk is its worst scenario loss (floored at 0), less its share of the
-inter-commodity spread credits of the TOML's public table (per pair of underlyings a, b:
-rate × min(scan risk a, scan risk b), rounded down); each underlying then needs at least
+inter-commodity spread credits of the TOML's public table (per pair of underlyings a, b
+whose net deltas are opposite: rate × min(scan risk a, scan risk b), rounded down); each underlying then needs at least
 its own short option minimum, which charges each of its short option contracts a fixed
 amount or a fraction of the underlying's notional, whichever is larger (SPAN compares
 per combined commodity, not for the account: one commodity's scan risk must not hide
@@ -55,9 +55,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from pydantic import Field
@@ -65,6 +64,7 @@ from pydantic import Field
 from zkmargin.engine.models.base import (
     CalendarTiers,
     Contracts,
+    CreditTerms,
     FloorRates,
     MarginTerms,
     Move,
@@ -87,10 +87,13 @@ if TYPE_CHECKING:
 
 SCAN_STEPS = 3
 
+Tier = tuple[int, ...]
+"""A calendar tier's key: futures with equal keys net against each other, keys sort the tiers."""
+
 
 class InterCommoditySpread(ParameterTable):
     """One `[[span.inter_commodity]]` entry: a credit of `rate` × the smaller scan risk of
-    two underlyings (combined commodities) held against each other."""
+    two underlyings (combined commodities) held against each other (opposite net deltas)."""
 
     underlyings: list[str] = Field(min_length=2, max_length=2)
     rate: str = Field(pattern=r"^(0(\.\d+)?|1(\.0+)?)$")
@@ -131,16 +134,26 @@ def from_market(market: Market, parameters: SpanParameters) -> MarginTerms:
     ranges = scan_ranges(market, parameters.scan_range, parameters.vol_scan_range)
     grouped = per_underlying_scenarios(market, span_moves(parameters), ranges)
     som = short_option_minimum(Contracts.of(market), parameters)
-    held = set(grouped.groups)
-    # a venue's table covers its whole product list; only pairs held in this market apply
-    credits = tuple(
-        (*spread.underlyings, spread.rate)
-        for spread in parameters.inter_commodity
-        if set(spread.underlyings) <= held
-    )
     floors = group_floors(market, "short_option_minimum", np.zeros_like(som), som)
-    return grouped.terms(floors=floors, group_credits=credits,
-                         intra_spreads=calendar_spreads(market, parameters.intra_commodity))
+    return grouped.terms(floors=floors, group_credits=inter_commodity_credits(market, parameters.inter_commodity),
+                         intra_spreads=calendar_spreads(market, parameters.intra_commodity.of))
+
+
+def inter_commodity_credits(market: Market, spreads: list[InterCommoditySpread]) -> tuple[CreditTerms, ...]:
+    """The table's credits on pairs of underlyings both held in `market` (a venue's table
+    covers its whole product list), each with its groups' deltas per whole unit: a future's
+    or a stock's its multiplier, an option's at the volatility its scenarios are priced
+    with, as the calendar tiers weigh them."""
+    underlying_of, groups = held_underlyings(market)
+    held = [spread for spread in spreads if set(spread.underlyings) <= set(groups)]
+    if not held:
+        return ()
+    deltas = market.unit_greeks(market.instrument_vols())["delta"]
+    return tuple(
+        CreditTerms(*spread.underlyings, spread.rate,
+                    *(np.where(underlying_of == underlying, deltas, 0.0) for underlying in spread.underlyings))
+        for spread in held
+    )
 
 
 OPTION_WEIGHT_FLOOR = 1.0
@@ -155,25 +168,31 @@ takes options carrying nearly its delta; an option lighter than that is too far 
 money to matter in a month's net position, and its risk stays with the scan."""
 
 
-def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[CalendarTiers, ...]:
-    """Per underlying whose futures expire in two calendar months or more (at a non-zero
-    rate), its tiers: per expiry month its futures and the options on them, each with its
-    side and its spread charge per contract (currency), rate × price × |delta| (a future's
-    delta is its multiplier, an option's its Black-76 delta at the volatility its scenarios
-    are priced with, `Market.instrument_vols`).
+def expiry_month(future: Instrument) -> Tier | None:
+    """(year, month) of a future's expiry, SPAN's tier; a perpetual is in none."""
+    return None if future.expiry is None else (future.expiry.year, future.expiry.month)
 
-    A tier is a calendar month of expiry, not a date: futures of one contract month
+
+def calendar_spreads(
+    market: Market, rate_of: Callable[[str], float], tier_of: Callable[[Instrument], Tier | None] = expiry_month,
+) -> tuple[CalendarTiers, ...]:
+    """Per underlying whose futures fall in two tiers or more (at a non-zero rate), its
+    tiers: per tier its futures and the options on them, each with its side and its spread
+    charge per contract (currency), rate × price × |delta| (a future's delta is its
+    multiplier, an option's its Black-76 delta at the volatility its scenarios are priced
+    with, `Market.instrument_vols`). `rate_of` gives the rate of an asset class, `tier_of`
+    a future's tier (None: in none), by default its calendar month of expiry.
+
+    SPAN's tier is a calendar month of expiry, not a date: futures of one contract month
     expire within days of each other (a mini a day before its full-size contract), and
     a spread between them carries no delivery-month basis."""
     underlying_of, groups = held_underlyings(market)
     rows = [market.instruments[i] for i in market.instrument_ids()]
     charged = {}
     for underlying in groups:
-        futures = sorted((row for row, item in enumerate(rows)
-                          if underlying_of[row] == underlying and item.kind == "future" and item.expiry is not None),
-                         key=lambda row: rows[row].expiry)
-        months = {expiry_month(rows[row].expiry) for row in futures}
-        if len(months) >= 2 and rates.of(market.underlyings[underlying].asset_class):
+        futures = [row for row, item in enumerate(rows)
+                   if underlying_of[row] == underlying and item.kind == "future" and tier_of(item) is not None]
+        if len({tier_of(rows[row]) for row in futures}) >= 2 and rate_of(market.underlyings[underlying].asset_class):
             charged[underlying] = futures
     if not charged:
         return ()
@@ -181,38 +200,35 @@ def calendar_spreads(market: Market, rates: PerAssetClass) -> tuple[CalendarTier
     spreads = []
     for underlying, futures in charged.items():
         options = [row for row, item in enumerate(rows) if underlying_of[row] == underlying and item.on_future]
-        per_unit = rates.of(market.underlyings[underlying].asset_class) * market.underlyings[underlying].price
+        per_unit = rate_of(market.underlyings[underlying].asset_class) * market.underlyings[underlying].price
         weighty = [row for row in options if per_unit * abs(deltas[row]) >= OPTION_WEIGHT_FLOOR]
-        month_of = tier_months(rows, futures, weighty)
+        tier_by_row = tier_members(rows, futures, weighty, tier_of)
         tiers = tuple(
             tuple(TierMember(row, -1 if rows[row].right == "put" else 1, per_unit * abs(deltas[row]))
-                  for row in sorted(month_of) if month_of[row] == month)
-            for month in sorted(set(month_of.values()))
+                  for row in sorted(tier_by_row) if tier_by_row[row] == tier)
+            for tier in sorted(set(tier_by_row.values()))
         )
         spreads.append(CalendarTiers(underlying, tiers))
     return tuple(spreads)
 
 
-def tier_months(rows: list[Instrument], futures: list[int], options: list[int]) -> dict[int, tuple[int, int]]:
-    """The tier (expiry month) of every future and of every option on one of them, by row;
-    `futures` in order of expiry.
+def tier_members(
+    rows: list[Instrument], futures: list[int], options: list[int], tier_of: Callable[[Instrument], Tier | None],
+) -> dict[int, Tier]:
+    """The tier of every future and of every option on one of them, by row.
 
     market.json does not name the future an option is on, so the exchange convention for
-    serial and quarterly options decides: the earliest future expiring on or after the
-    option (a January serial option on the March future expires before it). An option
-    expiring after every future is on none listed and joins no tier: options only add to
-    the futures' months, never make one."""
-    month_of = {row: expiry_month(rows[row].expiry) for row in futures}
+    serial and quarterly options decides: the earliest dated future expiring on or after
+    the option (a January serial option on the March future expires before it). An option
+    expiring after every dated future is on none listed and joins no tier: options only
+    add to the futures' tiers, never make one."""
+    tier_by_row = {row: tier_of(rows[row]) for row in futures}
+    dated = sorted((row for row in futures if rows[row].expiry is not None), key=lambda row: rows[row].expiry)
     for option in options:
-        future = next((row for row in futures if rows[row].expiry >= rows[option].expiry), None)
+        future = next((row for row in dated if rows[row].expiry >= rows[option].expiry), None)
         if future is not None:
-            month_of[option] = month_of[future]
-    return month_of
-
-
-def expiry_month(expiry: date) -> tuple[int, int]:
-    """(year, month) of an expiry date: the tier it falls in."""
-    return expiry.year, expiry.month
+            tier_by_row[option] = tier_by_row[future]
+    return tier_by_row
 
 
 def from_risk_arrays(arrays: RiskArrays, parameters: SpanParameters) -> MarginTerms:
@@ -288,12 +304,14 @@ def file_calendar_spreads(arrays: RiskArrays) -> tuple[CalendarTiers, ...]:
     return tuple(spreads)
 
 
-def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
+def file_credits(arrays: RiskArrays) -> tuple[CreditTerms, ...]:
     """The risk file's inter-commodity spreads that fit the linear credit form: two legs on
-    distinct groups (with as many scenarios each), opposite sides, equal delta ratios.
-    Taken in priority order, each group in one credit only (params' soundness rule); a
-    spread left out only leaves the requirement higher."""
+    distinct groups (with as many scenarios each), opposite sides, equal delta ratios,
+    every instrument of both groups with its `delta` (the spread's sides are the signs of
+    the groups' net deltas). Taken in priority order, each group in one credit only
+    (params' soundness rule); a spread left out only leaves the requirement higher."""
     sizes = Counter(arrays.groups())
+    deltas = arrays.group_deltas()
     used: set[str] = set()
     credits = []
     for spread in sorted(arrays.inter_commodity_spreads, key=lambda spread: spread.priority):
@@ -303,8 +321,9 @@ def file_credits(arrays: RiskArrays) -> tuple[tuple[str, str, str], ...]:
         pair = {a.group, b.group}
         if len(pair) < 2 or pair & used or a.side == b.side or a.ratio != b.ratio:
             continue
-        if sizes[a.group] != sizes[b.group]:
+        if sizes[a.group] != sizes[b.group] or deltas[a.group] is None or deltas[b.group] is None:
             continue
         used |= pair
-        credits.append((a.group, b.group, str(Decimal(repr(spread.credit_rate)))))
+        credits.append(CreditTerms(a.group, b.group, str(Decimal(repr(spread.credit_rate))),
+                                   deltas[a.group], deltas[b.group]))
     return tuple(credits)

@@ -1,5 +1,6 @@
 """SPAN's inter-commodity credit needs opposite net deltas, in the clear and proved."""
 
+import json
 import math
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import pytest
 from tests.models.conftest import account, market_of, model, option
 from tests.proofs.conftest import forge_proof
 from zkmargin.engine.assess import assess
-from zkmargin.engine.params import build_params
+from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.errors import InsufficientMargin, InvalidProof
 from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.prover import prove
@@ -119,3 +120,31 @@ def test_verify_refuses_a_proof_when_a_book_long_both_groups_claims_the_credit(p
     forged = forge_proof(monkeypatch, lambda: prove(book, params), claim_the_credit)
     with pytest.raises(InvalidProof):
         verify(forged, params)
+
+
+@pytest.fixture(scope="module")
+def legacy(params):
+    """The same params as a venue built them before credits carried deltas."""
+    document = params.document()
+    for credit in document["group_credits"]:
+        del credit["deltas"]
+    return RiskParams.from_json(json.dumps(document))
+
+
+def test_params_keep_their_digest_and_credit_when_made_before_credit_deltas(params, legacy):
+    (credit,) = legacy.group_credits
+    assert credit.deltas is None
+    assert b"deltas" not in legacy.canonical_bytes()  # no `"deltas": null` to move the digest
+    assert RiskParams.from_json(legacy.to_json()).digest() == legacy.digest() != params.digest()
+    # as stated then: the credit whatever the deltas' signs, where today's params grant none
+    both_long = STRADDLES | {"SOX F": 1}
+    assert credit_of(params, both_long) == 0
+    assert credit_of(legacy, both_long) == credit_of(params, STRADDLES | {"SOX F": -1}) > 0
+
+
+def test_proof_verifies_under_params_made_before_credit_deltas_when_the_circuit_has_no_direction_items(legacy):
+    circuit = Statement.for_params(legacy, "test", "maintenance").compile(legacy)
+    assert not [variable.name for variable in circuit.variables if variable.name.startswith("x_a_")]
+    book = STRADDLES | {"SOX F": 1}
+    proof = prove(account(cash_to_meet(legacy, book, 0), book), legacy)
+    assert verify(proof, legacy).params_digest == legacy.digest()

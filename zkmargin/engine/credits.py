@@ -43,7 +43,7 @@ def group_credits(
     credits = []
     for credit, rate in params.credit_rates():
         a, b = credit.groups
-        if not spread_direction(*credit.net_deltas(position)):
+        if not credit.allows(position):
             credits.append((f"{a}|{b}", 0))
             continue
         total = worst[a] + worst[b]
@@ -51,13 +51,3 @@ def group_credits(
         above_floors = [worst[g] - floors[g] for g in (a, b) if g in floors]
         credits.append((f"{a}|{b}", math.floor(min(rate * min(worst[a], worst[b]), joint, *above_floors))))
     return credits
-
-
-def spread_direction(delta_a: int, delta_b: int) -> int:
-    """+1 when group a is net long and b net short, −1 the other way, 0 when the net
-    deltas are not opposite (a spread needs both legs)."""
-    if delta_a > 0 > delta_b:
-        return 1
-    if delta_a < 0 < delta_b:
-        return -1
-    return 0

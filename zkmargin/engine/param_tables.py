@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.formats import StrictModel
+from zkmargin.formats import NotNull, StrictModel
 
 COEFFICIENT_BITS = 62
 """Every published integer (value, P&L, rate) lies in (−2^62, 2^62)."""
@@ -52,17 +52,37 @@ class GroupCredit(StrictModel):
     requirement falls by ⌊min(rate·min(m_a, m_b), min_j (m_a + m_b − loss_aj − loss_bj))⌋,
     m_g being group g's worst loss and j the moves both groups share; otherwise by nothing
     (`credits.py`). `deltas` maps each group to its instruments' deltas per whole unit in
-    1/`DELTA_SCALE` underlying units, signed (an instrument left out weighs 0)."""
+    1/`DELTA_SCALE` underlying units, signed (an instrument left out weighs 0).
+
+    Params built before credits carried deltas have none: they keep their digest, their
+    circuit and the credit they stated (granted whatever the deltas' signs), so the proofs
+    made for them still verify; `build_params` always writes the deltas."""
 
     groups: list[str] = Field(min_length=2, max_length=2)
     rate: str
-    deltas: dict[str, dict[str, DeltaWeight]]
+    deltas: Annotated[dict[str, dict[str, DeltaWeight]] | None, NotNull] = None
+
+    def allows(self, position: dict[str, int]) -> bool:
+        """Whether the credit may be granted to `position` (instrument → q_i in quantity
+        units): its groups' net deltas are opposite, or the params predate deltas."""
+        return self.deltas is None or spread_direction(*self.net_deltas(position)) != 0
 
     def net_deltas(self, position: dict[str, int]) -> tuple[int, int]:
-        """(Δ_a, Δ_b) for `position` (instrument → q_i in quantity units)."""
+        """(Δ_a, Δ_b) for `position` (instrument → q_i in quantity units); params with deltas only."""
+        assert self.deltas is not None
         a, b = (sum(weight * position[instrument] for instrument, weight in self.deltas[group].items())
                 for group in self.groups)
         return a, b
+
+
+def spread_direction(delta_a: int, delta_b: int) -> int:
+    """+1 when group a is net long and b net short, −1 the other way, 0 when the net
+    deltas are not opposite (a spread needs both legs)."""
+    if delta_a > 0 > delta_b:
+        return 1
+    if delta_a < 0 < delta_b:
+        return -1
+    return 0
 
 
 def _non_zero(charge: int) -> int:

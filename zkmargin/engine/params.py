@@ -146,9 +146,10 @@ class RiskParams(StrictModel, JsonFile):
     def document(self) -> dict[str, Any]:
         """Every field as JSON data; `epoch` and `signature` only when present, so unsigned
         params keep the digest they had before params could be signed, `intra_spreads`
-        only when there are some (an intra spread's `scale` only when it is not 1) and a
-        floor's `group` only when it has one, so params without calendar spreads or with
-        account-wide floors keep theirs."""
+        only when there are some (an intra spread's `scale` only when it is not 1), a
+        floor's `group` only when it has one and a credit's `deltas` only when it has them, so
+        params without calendar spreads, with account-wide floors or from before credit
+        deltas keep theirs."""
         exclude: dict[str, Any] = {name: True for name in ("epoch", "signature") if getattr(self, name) is None}
         if not self.intra_spreads:
             exclude["intra_spreads"] = True
@@ -157,6 +158,9 @@ class RiskParams(StrictModel, JsonFile):
         account_wide = {n: {"group"} for n, floor in enumerate(self.floors) if floor.group is None}
         if account_wide:
             exclude["floors"] = account_wide
+        without_deltas = {n: {"deltas"} for n, credit in enumerate(self.group_credits) if credit.deltas is None}
+        if without_deltas:
+            exclude["group_credits"] = without_deltas
         return self.model_dump(mode="json", exclude=exclude)
 
     def to_json(self) -> str:

@@ -140,6 +140,8 @@ def _credits_are_sound(params: RiskParams) -> None:
             raise ValueError(f"group_credits[{n}]: rate {credit.rate!r} is not a decimal") from None
         if not 0 <= rate <= 1:
             raise ValueError(f"group_credits[{n}]: rate {credit.rate} must be in [0, 1]")
+        if credit.deltas is None:
+            continue
         if set(credit.deltas) != {a, b}:
             raise ValueError(f"group_credits[{n}].deltas: must give the deltas of groups {a!r} and {b!r}, "
                              f"got {sorted(credit.deltas)}")

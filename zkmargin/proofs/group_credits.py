@@ -60,9 +60,10 @@ def group_credit_constraints(
         index = len(variables)
         variables.append(Variable(f"x[{pair}]", "witness", 0, MONEY_BITS))
         credits[index] = -1
-        net_deltas = [{position[instrument]: weight for instrument, weight in credit.deltas[group].items()}
-                      for group in (a, b)]
-        opposite_deltas_constraints(pair, index, net_deltas, variables, constraints, lean)
+        if credit.deltas is not None:  # params from before deltas state the credit without them
+            net_deltas = [{position[instrument]: weight for instrument, weight in credit.deltas[group].items()}
+                          for group in (a, b)]
+            opposite_deltas_constraints(pair, index, net_deltas, variables, constraints, lean)
         for group in (a, b):
             terms = ((group_var[group], rate.numerator), (index, -rate.denominator))
             constraints.append(Constraint(f"credit({pair}, {group})", tuple(sorted(terms)), 0, MONEY_BITS))

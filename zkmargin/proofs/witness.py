@@ -6,7 +6,8 @@ The verifier path never imports this module: it is where quantities live.
 from __future__ import annotations
 
 from zkmargin.engine.assess import scenario_losses
-from zkmargin.engine.credits import group_credits, spread_direction
+from zkmargin.engine.credits import group_credits
+from zkmargin.engine.param_tables import spread_direction
 from zkmargin.engine.intra_spread import intra_charges
 from zkmargin.engine.strategies import cheapest_pairing
 from zkmargin.proofs.circuit import Circuit
@@ -43,6 +44,8 @@ def assign(circuit: Circuit, params: RiskParams, portfolio: Portfolio, level: st
     for pair, credit in group_credits(params, positions, losses, worst, floors):
         by_name[f"x[{pair}]"] = credit
     for credit in params.group_credits:
+        if credit.deltas is None:  # params from before deltas: no direction items
+            continue
         direction = spread_direction(*credit.net_deltas(position))
         by_name[f"x_a_long[{'|'.join(credit.groups)}]"] = int(direction > 0)
         by_name[f"x_a_short[{'|'.join(credit.groups)}]"] = int(direction < 0)

@@ -34,14 +34,39 @@ def files_under(paths: Iterable[str | os.PathLike]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            for root, directories, names in os.walk(path):
-                directories[:] = sorted(name for name in directories if not name.startswith("."))
-                found += [Path(root, name) for name in names if not name.startswith(".")]
+            found += _files_in_tree(path)
         elif os.path.lexists(path):  # a dangling link is one more unreadable file, for the caller to name
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
     return sorted(set(found), key=_age)
+
+
+def _files_in_tree(top: Path) -> Iterator[Path]:
+    """Every file under the directory `top`, hidden entries skipped, as `os.walk` finds them
+    (links to directories not followed, unreadable directories passed over). The folders
+    wait on a list, not on the call stack: Python 3.11's `os.walk` recurses once per level,
+    and whoever can make folders in an inbox could nest them past the recursion limit."""
+    pending = [top]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                entries = [entry for entry in listing if not entry.name.startswith(".")]
+        except OSError:
+            continue
+        for entry in entries:
+            if not _is_directory(entry):
+                yield Path(entry.path)
+            elif not os.path.islink(entry.path):
+                pending.append(Path(entry.path))
+
+
+def _is_directory(entry: os.DirEntry) -> bool:
+    """Whether `entry` is a directory or a link to one (not a file, whether or not the walk enters it)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _age(path: Path) -> tuple[float, str]:

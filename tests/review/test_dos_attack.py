@@ -184,7 +184,6 @@ def _nest_directories(top, depth):
 # backend imported the recursion limit is 100,000 and the walk stops at PATH_MAX instead.)
 # Python 3.12's os.walk keeps its own stack (gh-89727); the project supports 3.11. Fix: walk
 # with an explicit stack, or record a directory deeper than an inbox needs as `bad input`.
-@pytest.mark.xfail(strict=True, reason="D6: deeply nested directories make the inbox walk raise RecursionError")
 def test_ledger_submit_records_the_other_files_when_directories_nest_a_thousand_deep(
     venue, venue_files, default_recursion_limit
 ):

@@ -86,3 +86,14 @@ def test_files_under_walks_subdirectories_when_given_a_directory(tmp_path):
         (tmp_path / name).write_text("{}")
     found = {os.path.relpath(path, tmp_path) for path in files_under([tmp_path])}
     assert found == {"a.json", "x/b.json", "x/y/c.txt"}
+
+
+def test_files_under_lists_links_to_files_but_does_not_enter_a_link_to_a_directory_when_walking(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.json").write_text("{}")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "linked.json").symlink_to(tmp_path / "real" / "a.json")
+    (tmp_path / "inbox" / "dangling.json").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "inbox" / "folder").symlink_to(tmp_path / "real")
+    found = {os.path.relpath(path, tmp_path) for path in files_under([tmp_path / "inbox"])}
+    assert found == {"inbox/linked.json", "inbox/dangling.json"}

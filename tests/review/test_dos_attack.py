@@ -237,7 +237,6 @@ def _rows_updated(ledger, run):
 # 300,000 new row versions per proof, and it grows with every run. Fix: supersede only the
 # current row (`status = 'valid' AND NOT superseded`, spelled as the partial unique index
 # proofs_current_valid is, so both queries use it; `IS 0` does not match it in sqlite).
-@pytest.mark.xfail(strict=True, reason="D8: each valid proof rewrites every row naming its account, refused ones included")
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 def test_ledger_submit_rewrites_only_the_current_row_when_refused_rows_name_the_account(venue, venue_files):
     ledger, inbox = venue

@@ -57,7 +57,7 @@ from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.database import ConflictingWrite, now_utc
 from zkmargin.venue.ledger import Epoch, Ledger, outside_window
 from zkmargin.venue.monitor import Call, lock_margin_epoch, settle, silent_accounts
-from zkmargin.venue.schema import accounts, challenges, proofs
+from zkmargin.venue.schema import accounts, challenges, current_valid_proof, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
 DEFAULT_CHUNK = 1000
@@ -332,14 +332,14 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             entry.row = replace(row, status=INVALID, reason=refused)
             connection.execute(this_row.values(status=INVALID, reason=refused, superseded=False))
             return
-    others = (proofs.c.account == row.account) & (proofs.c.epoch == row.epoch) & (proofs.c.level == level) & (
-        proofs.c.id != proof_id
+    # This row is not current yet; refused rows and rows superseded before are left alone, or
+    # every proof would rewrite the account's whole history, junk that names it included.
+    current = (proofs.c.account == row.account) & (proofs.c.epoch == row.epoch) & (proofs.c.level == level) & (
+        current_valid_proof
     )
     # An intake that read the book before a movement may record after another one recorded a
     # proof of the book that movement left: the proof of the later book stays current.
-    current_version = connection.execute(
-        select(func.max(proofs.c.book_version)).where(others, proofs.c.status == VALID, proofs.c.superseded.is_(False))
-    ).scalar_one()
+    current_version = connection.execute(select(func.max(proofs.c.book_version)).where(current)).scalar_one()
     if current_version is not None and current_version > entry.book_version:
         reason = (
             f"superseded on arrival: checked against book version {entry.book_version} of {row.account!r}; "
@@ -350,5 +350,5 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
         return
     # Only a proof that verifies speaks for the account: proof files are not authenticated,
     # so a refused one naming it (junk, a replay) must not take away its standing (R1).
-    connection.execute(proofs.update().where(others).values(superseded=True))
+    connection.execute(proofs.update().where(current).values(superseded=True))
     connection.execute(this_row.values(superseded=False))

@@ -25,7 +25,14 @@ def require_regular_file(path: Path) -> None:
     proofs would block its read. (`read_bounded` itself reads pipes, which the commands
     that take one file accept on purpose.)"""
     if path.exists() and not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+        raise InputError(f"{path_text(path)}: not a regular file")
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """`path` as text any database and terminal takes: the kernel allows any bytes in a name,
+    and bytes that are not UTF-8 (which Python holds as lone surrogates, which neither SQLite
+    nor PostgreSQL can store) are written as `\\xff`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def files_under(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -82,7 +89,7 @@ def read_bounded(path: Path, what: str, kind: str) -> bytes:
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
+        raise InputError(f"no such file: {path_text(path)}") from None
     except IsADirectoryError:
         raise InputError(f"{what}: is a directory, not {kind}") from None
     except OSError as error:

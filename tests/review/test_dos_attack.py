@@ -70,7 +70,6 @@ def _statuses(report, inbox):
 # psycopg can encode. UnicodeEncodeError escapes `submit`, the chunk's transaction rolls
 # back (every account's proof in it goes unrecorded), and since nothing was recorded the next
 # run meets the same file and crashes again: one file name stops the venue's intake for good.
-@pytest.mark.xfail(strict=True, reason="D1: a file name that is not UTF-8 crashes the intake of every file")
 def test_ledger_submit_records_every_file_when_one_name_is_not_utf8(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")

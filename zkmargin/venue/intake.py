@@ -18,7 +18,8 @@ skipped) and records each file as
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
 A bad file costs only its own row: files are parsed one by one and the verifiable ones
-checked in one batch per epoch, which bisects so every bad proof is named. The files go
+checked in one batch per epoch, which bisects so every bad proof is named, and a name's
+bytes that are not UTF-8 are recorded escaped. The files go
 in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
 bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
@@ -51,7 +52,7 @@ from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
-from zkmargin.files import files_under, read_bounded, require_regular_file
+from zkmargin.files import files_under, path_text, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.database import ConflictingWrite, now_utc
@@ -69,7 +70,7 @@ RACES_LOST = 5
 class Received:
     """What the ledger made of one file."""
 
-    file: str
+    file: str  # the path as Python holds it (any bytes); the ledger records `files.path_text` of it
     status: str
     account: str | None = None
     epoch: int | None = None
@@ -241,7 +242,7 @@ def _judge_and_record(
     for entry in entries:
         if entry.digest in seen:
             entry.row = Received(entry.row.file, ALREADY, entry.row.account, reason=f"same bytes as {seen[entry.digest]}")
-        seen.setdefault(entry.digest, entry.row.file)
+        seen.setdefault(entry.digest, path_text(entry.row.file))
 
     verifiable = []
     for entry in entries:
@@ -279,15 +280,16 @@ def _judge_and_record(
 
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     """The file read and parsed; a `bad input` row unless it is a proof for a published epoch."""
+    name = path_text(path)  # as reasons quote it; `Received.file` keeps the path itself
     try:
         require_regular_file(path)
-        data = read_bounded(path, str(path), "a proof file")
+        data = read_bounded(path, name, "a proof file")
     except zm.InputError as error:
         digest = hashlib.sha256(os.fsencode(path)).hexdigest()
         return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=str(error)))
     digest = hashlib.sha256(data).hexdigest()
     try:
-        proof = zm.MarginProof.from_json(data, what=str(path))
+        proof = zm.MarginProof.from_json(data, what=name)
         proof.to_statement()
     except zm.InputError as error:
         return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=str(error)))
@@ -307,7 +309,7 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     # valid proof per account, epoch and level (schema v3).
     proof_id = connection.execute(
         proofs.insert().values(
-            file=row.file,
+            file=path_text(row.file),
             file_digest=entry.digest,
             account=row.account,
             epoch=row.epoch,

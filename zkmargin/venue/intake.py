@@ -17,10 +17,12 @@ skipped) and records each file as
   day's params and says the old ones still hold);
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
-A bad file costs only its own row: files are parsed one by one and the verifiable ones
-checked in one batch per epoch, which bisects so every bad proof is named, and a name's
-bytes that are not UTF-8 are recorded escaped. The files go
-in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
+A bad file costs only its own row, and a short one: files are parsed one by one and the
+verifiable ones checked in one batch per epoch, which bisects so every bad proof is named;
+a name's bytes that are not UTF-8 are recorded escaped, a reason quotes at most `QUOTED`
+characters of the file (non-printable ones escaped), and only a proof that verified has its
+statement kept. The files go in chunks of `chunk` and each chunk's rows are written in
+one transaction, so a crash
 loses at most the chunk in flight, and a rerun skips the files already recorded (same
 bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
 replay; any other refusal may stop holding (params published later, an account opened or
@@ -52,6 +54,7 @@ from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
+from zkmargin.console import shown
 from zkmargin.files import files_under, path_text, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
@@ -64,6 +67,10 @@ from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 DEFAULT_CHUNK = 1000
 RACES_LOST = 5
 """How many times a chunk is judged before intake gives up losing races to other writers."""
+QUOTED = 1000
+"""Most characters of a reason intake records, beyond its file's name (which it may quote):
+a reason can quote the file itself (an unknown field's name, a statement field), and a
+refused file is recorded again on every run."""
 
 
 @dataclass(frozen=True)
@@ -301,7 +308,20 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     return _Entry(path, digest, received, proof, epoch)
 
 
+def _quoted(text: str, longest: int) -> str:
+    """`text`, which may quote a trader's file, as intake records and reports it: cut to
+    `longest` characters (an ellipsis says so) and every non-printable character escaped
+    (PostgreSQL text holds no NUL; a lone surrogate, which a JSON escape can spell, encodes
+    in neither database)."""
+    if len(text) > longest:
+        text = text[: longest - 1] + "…"
+    return shown(text)
+
+
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
+    file = path_text(entry.row.file)
+    if entry.row.reason is not None:
+        entry.row = replace(entry.row, reason=_quoted(entry.row.reason, len(file) + QUOTED))
     row, proof = entry.row, entry.proof
     level = proof.level if proof is not None else None
     # A valid row goes in superseded and becomes current last, once the challenge it answers
@@ -309,13 +329,14 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     # valid proof per account, epoch and level (schema v3).
     proof_id = connection.execute(
         proofs.insert().values(
-            file=path_text(row.file),
+            file=file,
             file_digest=entry.digest,
             account=row.account,
             epoch=row.epoch,
             level=level,
             threshold=proof.statement.threshold if proof is not None else None,
-            statement=proof.statement.model_dump_json() if proof is not None else None,
+            # Only a verified statement: a refused one's strings are as long as its sender likes.
+            statement=proof.statement.model_dump_json() if row.status == VALID else None,
             status=row.status,
             reason=row.reason,
             commitments_digest=entry.commitments_digest,

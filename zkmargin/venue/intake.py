@@ -21,20 +21,19 @@ A bad file costs only its own row, and a short one: files are parsed one by one 
 verifiable ones checked in one batch per epoch, which bisects so every bad proof is named;
 a name's bytes that are not UTF-8 are recorded escaped, a reason quotes at most `QUOTED`
 characters of the file (non-printable ones escaped), and only a proof that verified has its
-statement kept. The files go in chunks of `chunk` and each chunk's rows are written in
-one transaction, so a crash
-loses at most the chunk in flight, and a rerun skips the files already recorded (same
-bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
-replay; any other refusal may stop holding (params published later, an account opened or
-re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
-newer valid proof for an account, epoch and level supersedes the older ones (a refused
-proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path). Newer counts in book versions first: a proof
-checked against an earlier book than the current proof's (an intake that read the book
-before a movement, recording after another intake recorded a proof of the book after it)
-is recorded `valid` but superseded on arrival, its reason saying so. Two intakes at once
-count each file once: the database's unique indexes refuse the slower one's chunk, which
-is judged again (`_take`).
+statement kept. The files go in chunks of `chunk` and each chunk's rows are written in one
+transaction, so a crash loses at most the chunk in flight, and a rerun skips the files
+already recorded (same bytes, by SHA-256) and finishes the job. Only final verdicts are
+skipped: `valid`, and a replay; any other refusal may stop holding (params published later,
+an account opened or re-anchored, a key trusted), so the same bytes are checked again and
+get a new row. A newer valid proof for an account, epoch and level supersedes the older
+ones (a refused proof supersedes nothing: anybody can send a file naming any account);
+files are taken oldest first (modification time, then path). Newer counts in book versions
+first: a proof checked against an earlier book than the current proof's (an intake that
+read the book before a movement, recording after another intake recorded a proof of the
+book after it) is recorded `valid` but superseded on arrival, its reason saying so. Two
+intakes at once count each file once: the database's unique indexes refuse the slower one's
+chunk, which is judged again (`_take`).
 After each chunk the open margin calls are settled (`monitor.settle`): the report names the
 calls its proofs met and those found past their deadline meanwhile, which the next
 `monitor run` does not report again.

@@ -174,6 +174,17 @@ def _nest_directories(top, depth):
     return path
 
 
+def _unnest(innermost, top):
+    """Remove the directories `_nest_directories` made and the files in the innermost, deepest
+    first: pytest's clean-up of old temporary directories recurses once per level, past the
+    default recursion limit."""
+    for stray in innermost.iterdir():
+        stray.unlink()
+    while innermost != top:
+        innermost.rmdir()
+        innermost = innermost.parent
+
+
 # D6 (high when traders can create directories in the inbox) — files.py `files_under` walks
 # the inbox with os.walk, which recurses once per directory level in Python 3.11: 1,100
 # nested directories (a 2.2 KB path) raise RecursionError out of `submit` before any file is
@@ -186,8 +197,12 @@ def test_ledger_submit_records_the_other_files_when_directories_nest_a_thousand_
 ):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")
-    (_nest_directories(inbox, NESTED_DIRECTORIES) / "bob.json").write_bytes((venue_files / "bob.first.proof.json").read_bytes())
-    statuses = _statuses(submit(ledger, [inbox]), inbox)
+    innermost = _nest_directories(inbox, NESTED_DIRECTORIES)
+    (innermost / "bob.json").write_bytes((venue_files / "bob.first.proof.json").read_bytes())
+    try:
+        statuses = _statuses(submit(ledger, [inbox]), inbox)
+    finally:
+        _unnest(innermost, inbox)
     assert statuses[b"alice.first.proof.json"] == "valid"
 
 

@@ -25,7 +25,14 @@ def require_regular_file(path: Path) -> None:
     proofs would block its read. (`read_bounded` itself reads pipes, which the commands
     that take one file accept on purpose.)"""
     if path.exists() and not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+        raise InputError(f"{path_text(path)}: not a regular file")
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """`path` as text any database and terminal takes: the kernel allows any bytes in a name,
+    and bytes that are not UTF-8 (which Python holds as lone surrogates, which neither SQLite
+    nor PostgreSQL can store) are written as `\\xff`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def files_under(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -34,14 +41,39 @@ def files_under(paths: Iterable[str | os.PathLike]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            for root, directories, names in os.walk(path):
-                directories[:] = sorted(name for name in directories if not name.startswith("."))
-                found += [Path(root, name) for name in names if not name.startswith(".")]
+            found += _files_in_tree(path)
         elif os.path.lexists(path):  # a dangling link is one more unreadable file, for the caller to name
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
     return sorted(set(found), key=_age)
+
+
+def _files_in_tree(top: Path) -> Iterator[Path]:
+    """Every file under the directory `top`, hidden entries skipped, as `os.walk` finds them
+    (links to directories not followed, unreadable directories passed over). The folders
+    wait on a list, not on the call stack: Python 3.11's `os.walk` recurses once per level,
+    and whoever can make folders in an inbox could nest them past the recursion limit."""
+    pending = [top]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                entries = [entry for entry in listing if not entry.name.startswith(".")]
+        except OSError:
+            continue
+        for entry in entries:
+            if not _is_directory(entry):
+                yield Path(entry.path)
+            elif not os.path.islink(entry.path):
+                pending.append(Path(entry.path))
+
+
+def _is_directory(entry: os.DirEntry) -> bool:
+    """Whether `entry` is a directory or a link to one (not a file, whether or not the walk enters it)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _age(path: Path) -> tuple[float, str]:
@@ -57,7 +89,7 @@ def read_bounded(path: Path, what: str, kind: str) -> bytes:
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
+        raise InputError(f"no such file: {path_text(path)}") from None
     except IsADirectoryError:
         raise InputError(f"{what}: is a directory, not {kind}") from None
     except OSError as error:

@@ -70,7 +70,6 @@ def _statuses(report, inbox):
 # psycopg can encode. UnicodeEncodeError escapes `submit`, the chunk's transaction rolls
 # back (every account's proof in it goes unrecorded), and since nothing was recorded the next
 # run meets the same file and crashes again: one file name stops the venue's intake for good.
-@pytest.mark.xfail(strict=True, reason="D1: a file name that is not UTF-8 crashes the intake of every file")
 def test_ledger_submit_records_every_file_when_one_name_is_not_utf8(venue, venue_files):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")
@@ -95,7 +94,6 @@ def _nul_in_an_unknown_key(document):
 # `params_digest` is a free `str`) and the field names of the bad-input message. PostgreSQL
 # text cannot hold NUL, so the chunk's insert fails with LedgerError: every proof in the chunk
 # goes unrecorded, and every rerun fails the same way until someone deletes the file.
-@pytest.mark.xfail(strict=True, reason="D2: a NUL quoted into a reason fails the PostgreSQL intake of every file")
 @pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("plant_nul", [_nul_in_params_digest, _nul_in_an_unknown_key])
 def test_ledger_submit_records_every_file_when_one_quotes_a_nul_on_postgresql(venue, venue_files, plant_nul):
@@ -139,7 +137,6 @@ def _long_currency(document):
 # 64 MiB to the ledger per run (a cron every 5 minutes: 18 GB a day), and `ledger submit`
 # prints a 64 MiB reason. Fix: quote at most a few dozen characters of anything from the file
 # (as `_preview` does for values), and give the statement's strings a pattern or a length.
-@pytest.mark.xfail(strict=True, reason="D9: a refused file's row holds as much of the file as it likes, on every run")
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("lengthen", [_long_unknown_key, _long_currency])
 def test_ledger_submit_records_a_short_row_when_a_refused_file_holds_a_megabyte_string(venue, venue_files, lengthen):
@@ -177,6 +174,17 @@ def _nest_directories(top, depth):
     return path
 
 
+def _unnest(innermost, top):
+    """Remove the directories `_nest_directories` made and the files in the innermost, deepest
+    first: pytest's clean-up of old temporary directories recurses once per level, past the
+    default recursion limit."""
+    for stray in innermost.iterdir():
+        stray.unlink()
+    while innermost != top:
+        innermost.rmdir()
+        innermost = innermost.parent
+
+
 # D6 (high when traders can create directories in the inbox) — files.py `files_under` walks
 # the inbox with os.walk, which recurses once per directory level in Python 3.11: 1,100
 # nested directories (a 2.2 KB path) raise RecursionError out of `submit` before any file is
@@ -184,14 +192,17 @@ def _nest_directories(top, depth):
 # backend imported the recursion limit is 100,000 and the walk stops at PATH_MAX instead.)
 # Python 3.12's os.walk keeps its own stack (gh-89727); the project supports 3.11. Fix: walk
 # with an explicit stack, or record a directory deeper than an inbox needs as `bad input`.
-@pytest.mark.xfail(strict=True, reason="D6: deeply nested directories make the inbox walk raise RecursionError")
 def test_ledger_submit_records_the_other_files_when_directories_nest_a_thousand_deep(
     venue, venue_files, default_recursion_limit
 ):
     ledger, inbox = venue
     deliver(venue_files, inbox, "alice.first.proof.json")
-    (_nest_directories(inbox, NESTED_DIRECTORIES) / "bob.json").write_bytes((venue_files / "bob.first.proof.json").read_bytes())
-    statuses = _statuses(submit(ledger, [inbox]), inbox)
+    innermost = _nest_directories(inbox, NESTED_DIRECTORIES)
+    (innermost / "bob.json").write_bytes((venue_files / "bob.first.proof.json").read_bytes())
+    try:
+        statuses = _statuses(submit(ledger, [inbox]), inbox)
+    finally:
+        _unnest(innermost, inbox)
     assert statuses[b"alice.first.proof.json"] == "valid"
 
 
@@ -238,7 +249,6 @@ def _rows_updated(ledger, run):
 # 300,000 new row versions per proof, and it grows with every run. Fix: supersede only the
 # current row (`status = 'valid' AND NOT superseded`, spelled as the partial unique index
 # proofs_current_valid is, so both queries use it; `IS 0` does not match it in sqlite).
-@pytest.mark.xfail(strict=True, reason="D8: each valid proof rewrites every row naming its account, refused ones included")
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 def test_ledger_submit_rewrites_only_the_current_row_when_refused_rows_name_the_account(venue, venue_files):
     ledger, inbox = venue

@@ -1,6 +1,7 @@
 """The ledger and monitor commands end to end, on SQLite and PostgreSQL."""
 
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -165,6 +166,16 @@ def test_cli_ledger_submit_escapes_file_names_when_one_holds_a_newline(opened, t
     assert row.startswith(f"{inbox}/x\\nbob.json  bob  valid  -")
     assert row.endswith(f"bad input  {inbox}/x\\nbob.json  bob  valid: malformed JSON at line 1, column 1: Expecting value")
     assert not any(line.startswith("bob.json") for line in lines)
+
+
+def test_cli_ledger_submit_prints_the_bytes_escaped_when_a_file_name_is_not_utf8(opened, venue_files, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    Path(os.fsdecode(os.fsencode(inbox / "bob") + b"\xff.json")).write_text("not a proof")
+    lines = opened("ledger", "submit", str(inbox)).splitlines()
+    assert f"{inbox}/bob\\xff.json  -        bad input  {inbox}/bob\\xff.json: malformed JSON at line 1, column 1: Expecting value" in lines
+    [row] = opened("ledger", "submit", str(inbox), "--json")["files"]
+    assert (row["file"], row["status"]) == (f"{inbox}/bob\\xff.json", "bad input")
 
 
 def test_cli_ledger_deposit_prints_a_plain_amount_when_given_in_exponent_notation(opened):

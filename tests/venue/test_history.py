@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import zkmargin as zm
-from tests.proofs.conftest import portfolio
 from tests.conftest import deliver
+from tests.proofs.conftest import portfolio
 from zkmargin.cli import cli
 from zkmargin.venue.history import draw_history, history
 from zkmargin.venue.intake import submit
@@ -53,6 +53,11 @@ def test_history_values_the_book_under_each_proofs_epoch_when_a_portfolio_is_giv
     assert proved.get_drawstyle() == "steps-post"
     (refused,) = draw_history(drawn).axes[0].collections
     assert refused.get_offsets().shape == (1, 2)
+
+
+def test_history_names_no_bucket_count_when_a_proof_was_refused(recorded):
+    ledger, _ = recorded
+    assert [(p.status, p.buckets) for p in history(ledger, "alice").points] == [("valid", 1), ("valid", 1), ("invalid", None)]
 
 
 def test_history_draws_only_the_proved_bound_when_no_book_is_given(recorded):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.conftest import deliver
 from zkmargin.errors import InputError
 from zkmargin.files import files_under
-from zkmargin.venue.intake import submit
+from zkmargin.venue.intake import QUOTED, submit
 from zkmargin.venue.schema import proofs
 
 
@@ -86,3 +86,28 @@ def test_files_under_walks_subdirectories_when_given_a_directory(tmp_path):
         (tmp_path / name).write_text("{}")
     found = {os.path.relpath(path, tmp_path) for path in files_under([tmp_path])}
     assert found == {"a.json", "x/b.json", "x/y/c.txt"}
+
+
+def test_files_under_lists_links_to_files_but_does_not_enter_a_link_to_a_directory_when_walking(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.json").write_text("{}")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "linked.json").symlink_to(tmp_path / "real" / "a.json")
+    (tmp_path / "inbox" / "dangling.json").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "inbox" / "folder").symlink_to(tmp_path / "real")
+    found = {os.path.relpath(path, tmp_path) for path in files_under([tmp_path / "inbox"])}
+    assert found == {"inbox/linked.json", "inbox/dangling.json"}
+
+
+def test_submit_records_a_reason_cut_and_escaped_when_a_refused_file_quotes_a_long_key(venue, venue_files):
+    ledger, inbox = venue
+    bob = json.loads((venue_files / "bob.first.proof.json").read_text())
+    bob["\x1b" + "k" * 5_000] = 1
+    (inbox / "bob.json").write_text(json.dumps(bob))
+    [row] = submit(ledger, [inbox]).rows
+    with ledger.transaction() as connection:
+        recorded = connection.execute(select(proofs.c.reason, proofs.c.statement)).one()
+    assert recorded == (row.reason, None)
+    assert row.reason.startswith(f"{inbox / 'bob.json'}: \\x1bkkk")
+    assert row.reason.endswith("k…")
+    assert len(row.reason) == len(str(inbox / "bob.json")) + QUOTED + len("\\x1b") - 1

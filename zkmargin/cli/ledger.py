@@ -46,7 +46,7 @@ from zkmargin.cli.options import (
     spread_options,
 )
 from zkmargin.console import counted, progress_callback, shown
-from zkmargin.files import files_under
+from zkmargin.files import files_under, path_text
 from zkmargin.venue import anchoring, intake
 
 
@@ -199,7 +199,7 @@ def ledger_submit(
         with click.progressbar(length=len(files), label="verifying", file=sys.stderr, show_pos=True) as bar:
             report = intake.submit(ledger, files, executor=executor, chunk=chunk, progress=progress_callback(bar), **rules)
     rows = [
-        {"file": row.file, "account": row.account, "epoch": row.epoch, "status": row.status,
+        {"file": path_text(row.file), "account": row.account, "epoch": row.epoch, "status": row.status,
          "reason": row.reason and in_cli_words(row.reason), "buckets": row.buckets}
         for row in report.rows
     ]

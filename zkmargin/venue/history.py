@@ -44,7 +44,7 @@ class HistoryPoint:
     equity: Decimal | None = None
     requirement: Decimal | None = None
     excess: Decimal | None = None
-    buckets: int = 1  # isolated buckets the proof claims, padded (1: cross margin)
+    buckets: int | None = 1  # isolated buckets the proof claims, padded (1: cross margin); None when not verified
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def history(ledger: Ledger, account: str, portfolio: zm.Portfolio | None = None)
             report = zm.assess(portfolio, params, level=level)
             numbers = (report.equity, report.requirement, report.excess)
         proved = Decimal(threshold) if status == VALID else None
-        buckets = json.loads(statement).get("buckets") or 1
+        # The ledger keeps the statement of a proof that verified only (intake._record).
+        buckets = None if statement is None else json.loads(statement).get("buckets") or 1
         points.append(HistoryPoint(at, epoch, level, status, proved, *numbers, buckets=buckets))
     currency = next(iter(params_of.values())).currency
     return History(account, currency, tuple(points))

@@ -17,21 +17,23 @@ skipped) and records each file as
   day's params and says the old ones still hold);
 - `bad input` (reason) — unreadable, not a proof, or made for params never published.
 
-A bad file costs only its own row: files are parsed one by one and the verifiable ones
-checked in one batch per epoch, which bisects so every bad proof is named. The files go
-in chunks of `chunk` and each chunk's rows are written in one transaction, so a crash
-loses at most the chunk in flight, and a rerun skips the files already recorded (same
-bytes, by SHA-256) and finishes the job. Only final verdicts are skipped: `valid`, and a
-replay; any other refusal may stop holding (params published later, an account opened or
-re-anchored, a key trusted), so the same bytes are checked again and get a new row. A
-newer valid proof for an account, epoch and level supersedes the older ones (a refused
-proof supersedes nothing: anybody can send a file naming any account); files are taken
-oldest first (modification time, then path). Newer counts in book versions first: a proof
-checked against an earlier book than the current proof's (an intake that read the book
-before a movement, recording after another intake recorded a proof of the book after it)
-is recorded `valid` but superseded on arrival, its reason saying so. Two intakes at once
-count each file once: the database's unique indexes refuse the slower one's chunk, which
-is judged again (`_take`).
+A bad file costs only its own row, and a short one: files are parsed one by one and the
+verifiable ones checked in one batch per epoch, which bisects so every bad proof is named;
+a name's bytes that are not UTF-8 are recorded escaped, a reason quotes at most `QUOTED`
+characters of the file (non-printable ones escaped), and only a proof that verified has its
+statement kept. The files go in chunks of `chunk` and each chunk's rows are written in one
+transaction, so a crash loses at most the chunk in flight, and a rerun skips the files
+already recorded (same bytes, by SHA-256) and finishes the job. Only final verdicts are
+skipped: `valid`, and a replay; any other refusal may stop holding (params published later,
+an account opened or re-anchored, a key trusted), so the same bytes are checked again and
+get a new row. A newer valid proof for an account, epoch and level supersedes the older
+ones (a refused proof supersedes nothing: anybody can send a file naming any account);
+files are taken oldest first (modification time, then path). Newer counts in book versions
+first: a proof checked against an earlier book than the current proof's (an intake that
+read the book before a movement, recording after another intake recorded a proof of the
+book after it) is recorded `valid` but superseded on arrival, its reason saying so. Two
+intakes at once count each file once: the database's unique indexes refuse the slower one's
+chunk, which is judged again (`_take`).
 After each chunk the open margin calls are settled (`monitor.settle`): the report names the
 calls its proofs met and those found past their deadline meanwhile, which the next
 `monitor run` does not report again.
@@ -51,25 +53,30 @@ from sqlalchemy import Connection, func, select
 
 import zkmargin as zm
 from zkmargin.anchors.signed_params import require_params_role
-from zkmargin.files import files_under, read_bounded, require_regular_file
+from zkmargin.console import shown
+from zkmargin.files import files_under, path_text, read_bounded, require_regular_file
 from zkmargin.venue.account_rows import AccountRow, account_row
 from zkmargin.venue.anchoring import REPLAYED, consume_challenge
 from zkmargin.venue.database import ConflictingWrite, now_utc
 from zkmargin.venue.ledger import Epoch, Ledger, outside_window
 from zkmargin.venue.monitor import Call, lock_margin_epoch, settle, silent_accounts
-from zkmargin.venue.schema import accounts, challenges, proofs
+from zkmargin.venue.schema import accounts, challenges, current_valid_proof, proofs
 from zkmargin.venue.verdicts import ALREADY, BAD_INPUT, INVALID, VALID
 
 DEFAULT_CHUNK = 1000
 RACES_LOST = 5
 """How many times a chunk is judged before intake gives up losing races to other writers."""
+QUOTED = 1000
+"""Most characters of a reason intake records, beyond its file's name (which it may quote):
+a reason can quote the file itself (an unknown field's name, a statement field), and a
+refused file is recorded again on every run."""
 
 
 @dataclass(frozen=True)
 class Received:
     """What the ledger made of one file."""
 
-    file: str
+    file: str  # the path as Python holds it (any bytes); the ledger records `files.path_text` of it
     status: str
     account: str | None = None
     epoch: int | None = None
@@ -241,7 +248,7 @@ def _judge_and_record(
     for entry in entries:
         if entry.digest in seen:
             entry.row = Received(entry.row.file, ALREADY, entry.row.account, reason=f"same bytes as {seen[entry.digest]}")
-        seen.setdefault(entry.digest, entry.row.file)
+        seen.setdefault(entry.digest, path_text(entry.row.file))
 
     verifiable = []
     for entry in entries:
@@ -279,15 +286,16 @@ def _judge_and_record(
 
 def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     """The file read and parsed; a `bad input` row unless it is a proof for a published epoch."""
+    name = path_text(path)  # as reasons quote it; `Received.file` keeps the path itself
     try:
         require_regular_file(path)
-        data = read_bounded(path, str(path), "a proof file")
+        data = read_bounded(path, name, "a proof file")
     except zm.InputError as error:
         digest = hashlib.sha256(os.fsencode(path)).hexdigest()
         return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=str(error)))
     digest = hashlib.sha256(data).hexdigest()
     try:
-        proof = zm.MarginProof.from_json(data, what=str(path))
+        proof = zm.MarginProof.from_json(data, what=name)
         proof.to_statement()
     except zm.InputError as error:
         return _Entry(path, digest, Received(str(path), BAD_INPUT, reason=str(error)))
@@ -299,7 +307,20 @@ def _parse(path: Path, epochs: dict[str, Epoch]) -> _Entry:
     return _Entry(path, digest, received, proof, epoch)
 
 
+def _quoted(text: str, longest: int) -> str:
+    """`text`, which may quote a trader's file, as intake records and reports it: cut to
+    `longest` characters (an ellipsis says so) and every non-printable character escaped
+    (PostgreSQL text holds no NUL; a lone surrogate, which a JSON escape can spell, encodes
+    in neither database)."""
+    if len(text) > longest:
+        text = text[: longest - 1] + "…"
+    return shown(text)
+
+
 def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
+    file = path_text(entry.row.file)
+    if entry.row.reason is not None:
+        entry.row = replace(entry.row, reason=_quoted(entry.row.reason, len(file) + QUOTED))
     row, proof = entry.row, entry.proof
     level = proof.level if proof is not None else None
     # A valid row goes in superseded and becomes current last, once the challenge it answers
@@ -307,13 +328,14 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
     # valid proof per account, epoch and level (schema v3).
     proof_id = connection.execute(
         proofs.insert().values(
-            file=row.file,
+            file=file,
             file_digest=entry.digest,
             account=row.account,
             epoch=row.epoch,
             level=level,
             threshold=proof.statement.threshold if proof is not None else None,
-            statement=proof.statement.model_dump_json() if proof is not None else None,
+            # Only a verified statement: a refused one's strings are as long as its sender likes.
+            statement=proof.statement.model_dump_json() if row.status == VALID else None,
             status=row.status,
             reason=row.reason,
             commitments_digest=entry.commitments_digest,
@@ -332,14 +354,14 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
             entry.row = replace(row, status=INVALID, reason=refused)
             connection.execute(this_row.values(status=INVALID, reason=refused, superseded=False))
             return
-    others = (proofs.c.account == row.account) & (proofs.c.epoch == row.epoch) & (proofs.c.level == level) & (
-        proofs.c.id != proof_id
+    # This row is not current yet; refused rows and rows superseded before are left alone, or
+    # every proof would rewrite the account's whole history, junk that names it included.
+    current = (proofs.c.account == row.account) & (proofs.c.epoch == row.epoch) & (proofs.c.level == level) & (
+        current_valid_proof
     )
     # An intake that read the book before a movement may record after another one recorded a
     # proof of the book that movement left: the proof of the later book stays current.
-    current_version = connection.execute(
-        select(func.max(proofs.c.book_version)).where(others, proofs.c.status == VALID, proofs.c.superseded.is_(False))
-    ).scalar_one()
+    current_version = connection.execute(select(func.max(proofs.c.book_version)).where(current)).scalar_one()
     if current_version is not None and current_version > entry.book_version:
         reason = (
             f"superseded on arrival: checked against book version {entry.book_version} of {row.account!r}; "
@@ -350,5 +372,5 @@ def _record(connection: Connection, entry: _Entry, at: datetime) -> None:
         return
     # Only a proof that verifies speaks for the account: proof files are not authenticated,
     # so a refused one naming it (junk, a replay) must not take away its standing (R1).
-    connection.execute(proofs.update().where(others).values(superseded=True))
+    connection.execute(proofs.update().where(current).values(superseded=True))
     connection.execute(this_row.values(superseded=False))

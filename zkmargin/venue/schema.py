@@ -148,10 +148,14 @@ proofs = Table(
 # Schema v3, partial UNIQUE indexes (see `_one_valid_row_v3`): two intakes racing on one
 # inbox cannot both record a file valid, nor leave an account two current valid proofs.
 _VALID = f"status = '{VALID}'"
+_CURRENT_VALID = f"{_VALID} AND NOT superseded"
 ONE_VALID_ROW_PER_FILE = f"CREATE UNIQUE INDEX proofs_valid_file ON proofs (file_digest) WHERE {_VALID}"
-ONE_CURRENT_PROOF = (
-    f"CREATE UNIQUE INDEX proofs_current_valid ON proofs (account, epoch, level) WHERE {_VALID} AND NOT superseded"
-)
+ONE_CURRENT_PROOF = f"CREATE UNIQUE INDEX proofs_current_valid ON proofs (account, epoch, level) WHERE {_CURRENT_VALID}"
+current_valid_proof = text(_CURRENT_VALID)
+"""A `proofs` row that is an account's current valid proof, spelled as the partial index
+`proofs_current_valid` is: SQLite uses a partial index only for a query that repeats its
+condition (`superseded IS 0`, SQLAlchemy's spelling, does not), and without it finding the
+current proof reads every row naming the account, junk included."""
 
 calls = Table(
     "calls",

@@ -41,11 +41,19 @@ def straddles_far_puts_and_futures():
 
 
 def true_net_delta(market, positions, underlying):
-    """Σ delta_i·q_i over the instruments of `underlying`, in underlying units, unrounded,
-    a marked stock's delta scaled as its scenarios move it (`mark_scale`)."""
+    """Σ delta_i·q_i over the instruments of `underlying`, in underlying units, unrounded: an
+    option's Black-Scholes delta, a marked stock's multiplier × mark ÷ the underlying's price
+    (its scenarios move it by that share of the price move)."""
     ids = market.instrument_ids()
-    deltas = market.unit_greeks(market.instrument_vols())["delta"] * market.mark_scale()
-    return sum(deltas[ids.index(name)] * quantity for name, quantity in positions.items()
+    option_deltas = market.unit_greeks(market.instrument_vols())["delta"]
+
+    def delta(name):
+        item = market.instruments[name]
+        if item.kind == "stock":
+            return item.multiplier * (item.mark / market.underlyings[underlying].price if item.mark else 1.0)
+        return option_deltas[ids.index(name)]
+
+    return sum(delta(name) * quantity for name, quantity in positions.items()
                if market.instruments[name].underlying == underlying)
 
 
@@ -77,11 +85,8 @@ ETF = "SPY"
 """A stock on SPX marked at a tenth of the index (an ETF): its scenarios move it 0.1 SPX a share."""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (high): a marked stock's credit delta is its multiplier (unit_greeks), not "
-    "multiplier x mark / price as its scenarios move it, so short 20 ETF shares (true -2 SPX) "
-    "publish -20 SPX, turn six long straddles (+10.3 SPX) net short and earn the SPX|SOX "
-    "credit ($10,849.48 of $62,198.52) for a book long both groups"))
+# FINDING (high), fixed: a marked stock's credit delta was its multiplier (unit_greeks), not
+# multiplier × mark / price as its scenarios move it; 20 short ETF shares counted as 20 SPX.
 def test_span_grants_no_credit_when_a_short_etf_counted_at_index_delta_flips_the_group():
     market = market_of(
         {"SPX": {"price": 6000, "vol": 0.18, "asset_class": "broad_index"},
@@ -95,10 +100,12 @@ def test_span_grants_no_credit_when_a_short_etf_counted_at_index_delta_flips_the
     positions = STRADDLES | {ETF: -20, "SOX F": 1}
     assert true_net_delta(market, positions, "SPX") == pytest.approx(6 * 1.7223 - 2, abs=1e-3)
     (credit,) = params.group_credits
-    assert credit.deltas["SPX"][ETF] == 10_000  # one whole SPX a share
+    assert credit.deltas["SPX"][ETF] == 1_000  # a tenth of an SPX a share, as its scenarios move it
+    report = assess(account(0, positions), params)
+    assert dict(report.group_credits)["SPX|SOX"] == 0  # both groups net long: no spread
     book = funded_at_requirement(params, positions)
     with pytest.raises(InsufficientMargin):
-        verify(prove(book, params), params)
+        prove(book.model_copy(update={"cash": book.cash - Decimal("0.01")}), params)
 
 
 HEAVY_FUTURE = "SPX F"

@@ -280,7 +280,8 @@ class Market(StrictModel, JsonFile):
         """Δ, Γ, ν, Θ of one whole unit of every instrument today, over `instrument_ids()`.
 
         Per whole unit (× multiplier): Δ in units of the underlying per unit of its price
-        (1 × multiplier for a stock or a future), Γ per unit of price squared, ν per 1.00 of
+        (1 × multiplier for a stock or a future; a marked stock's × its `mark_scale`, so 10
+        SPY shares on SPX count one SPX), Γ per unit of price squared, ν per 1.00 of
         volatility and Θ per year (pricing.py); 0 for what is linear in the price. Options
         are at their underlying's volatility, or at `vols` (one per instrument, e.g.
         `instrument_vols()`) when given. An American option worth more exercised than its
@@ -298,7 +299,8 @@ class Market(StrictModel, JsonFile):
             for name, values in greeks.items():
                 values[rows] = np.where(exercised, payoff_slope if name == "delta" else 0.0,
                                         getattr(option, name)[:, 0])
-        return {name: values * arrays.multiplier for name, values in greeks.items()}
+        per_unit = arrays.multiplier * self.mark_scale()  # a marked stock moves by its mark's share of the price
+        return {name: values * per_unit for name, values in greeks.items()}
 
     def _options(
         self, arrays: _Arrays, prices: NDArray[np.float64], vols: NDArray[np.float64],

@@ -345,7 +345,7 @@ def _bucket_claim(honest, params, held, buckets):
 # buckets costs 34 honest one-bucket verifies before its range proof is even read (7 million
 # base64 decodes); with 500 instruments a 2 MB file costs ~10 CPU-minutes. An honest 64-bucket
 # account pays the same. Fix: decode the commitments once (a local list) before the loop.
-@pytest.mark.xfail(strict=True, reason="D5: pinned bucket sums decode the whole commitment list per bucket per name")
+# Fixed: `require_commitments` decodes the list once.
 def test_verify_checks_pinned_buckets_in_time_linear_in_the_file_when_a_proof_claims_many_buckets():
     params = _wide_params(30)
     book = Portfolio.from_json(dumps({"account": "mallory", "cash": Decimal(100_000), "positions": {"I000": 1}}))

@@ -13,6 +13,7 @@ import functools
 import math
 import os
 import re
+import typing
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -24,7 +25,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from zkmargin.errors import InputError
 from zkmargin.files import require_private, write_atomic
 from zkmargin.jsonio import dumps, loads, path_argument, read_json
-from zkmargin.validation import FILE_KINDS, describe_validation_error, validate
+from zkmargin.validation import FILE_KINDS, _preview, describe_validation_error, validate
 
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date
@@ -112,6 +113,44 @@ ExactDecimal = Annotated[
     Decimal, BeforeValidator(_exact_decimal), WithJsonSchema({"type": "number"})
 ]
 QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
+
+
+def first_error_only(collection: Any, longest: int) -> Any:
+    """`collection` (a `list[X]` or `dict[K, V]` type) of at most `longest` items, refused at
+    its first bad item with one error naming it.
+
+    Pydantic reports every bad item, and a validator's error keeps its exception and traceback
+    (~1.3 KB): a file of a million 4-byte bad items would hold gigabytes before it is refused.
+    """
+    container, item_types = typing.get_origin(collection), typing.get_args(collection)
+    adapters = [pydantic.TypeAdapter(item_type) for item_type in item_types]
+
+    def first_problem(value: Any, adapter: pydantic.TypeAdapter) -> str | None:
+        try:
+            adapter.validate_python(value, strict=True)
+        except pydantic.ValidationError as error:
+            message = error.errors(include_url=False)[0]["msg"]
+            return f"{message.removeprefix('Value error, ')} (got {_preview(value)})"
+        return None
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, container):
+            return value  # the collection type's own error says what was expected
+        if len(value) > longest:
+            raise ValueError(f"{len(value)} items, more than the {longest} any file needs")
+        if container is list:
+            for index, item in enumerate(value):
+                problem = first_problem(item, adapters[0])
+                if problem:
+                    raise ValueError(f"item {index}: {problem}")
+        else:
+            for key, item in value.items():
+                problem = first_problem(key, adapters[0]) or first_problem(item, adapters[1])
+                if problem:
+                    raise ValueError(f"at {_preview(key)}: {problem}")
+        return value
+
+    return Annotated[collection, BeforeValidator(check)]
 
 
 class StrictModel(pydantic.BaseModel):

@@ -373,7 +373,7 @@ BAD_POINTS_BYTES = 256 << 10
 # file again on the next run). Also in limb_commitments and in attestations' positions. Fix:
 # check each list in one validator that stops at its first bad item (one error), raise it
 # without a traceback or context, and bound the lists (MAX_BUCKETS × the widest circuit).
-@pytest.mark.xfail(strict=True, reason="D7: each bad commitment keeps ~1.3 KB of error until the file is refused")
+# Fixed: `formats.first_error_only` over commitments, limb_commitments and positions.
 def test_margin_proof_from_json_peaks_under_six_times_file_size_when_every_commitment_is_bad_base64():
     text = '{"commitments": [' + ",".join(['"x"'] * (BAD_POINTS_BYTES // 4)) + "]}"
     assert _refusal_peak_bytes(text) < 6 * len(text)

@@ -39,7 +39,7 @@ from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
 from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1, first_error_only
 from zkmargin.validation import validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
@@ -49,6 +49,10 @@ ATTESTATION_DOMAIN = b"zkmargin attestation v1\x00"
 POINT_BYTES = 48
 PointText = base64_of(POINT_BYTES, "a commitment")
 """A compressed BLS12-381 point, base64 (whether it is a valid point is checked on use)."""
+MAX_COMMITTED = 1 << 14
+"""Commitments one account (or one bucket of a proof's circuit) may hold: 20 times the widest
+circuit the shipped models build (760 variables: 250 scenarios of expected_shortfall.toml).
+Params bound no universe; this keeps a hostile file's lists finite before any check."""
 
 
 def universe_digest(params: RiskParams) -> str:
@@ -97,7 +101,7 @@ class Attestation(StrictModel, JsonFile):
     money_scale: Annotated[int, Field(gt=0)] = Field(description="Money units per currency unit of the committed collateral.")
     quantity_scale: Annotated[int, Field(gt=0)] = Field(description="Quantity units per whole unit of each committed position.")
     collateral: PointText = Field(description="Pedersen commitment to the collateral in money units, base64.")
-    positions: dict[Label, PointText] = Field(
+    positions: first_error_only(dict[Label, PointText], MAX_COMMITTED) = Field(
         description="Instrument -> Pedersen commitment to its quantity in quantity units (every instrument, zeros too), base64."
     )
     signature: SignatureText = Field(description="The custodian's Ed25519 signature over the attestation's digest, base64.")

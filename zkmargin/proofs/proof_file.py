@@ -30,13 +30,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from zkmargin.anchors.attestation import Attestation, PointText
+from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, PointText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
 from zkmargin.canonical import decode_base64, encode_base64
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.engine.bucket_count import MAX_BUCKETS
+from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1, first_error_only
 from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
 
@@ -109,10 +110,10 @@ class MarginProof(StrictModel, JsonFile):
     format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")
     version: Version1 = Field(description="Version of the file format: 1.")
     statement: _StatementModel = Field(description="The public claim the proof shows.")
-    commitments: list[PointText] = Field(
+    commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
         description="Pedersen commitments to the book (cash, then each instrument's quantity) and the witnesses, base64."
     )
-    limb_commitments: list[PointText] = Field(
+    limb_commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
         description="A commitment to the high 32-bit limb of each 64-bit range item, base64."
     )
     range_proof: Annotated[str, AfterValidator(_proof_text)] = Field(

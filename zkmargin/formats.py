@@ -20,13 +20,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Self
 
 import pydantic
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from zkmargin.errors import InputError
 from zkmargin.files import require_private, write_atomic
 from zkmargin.jsonio import dumps, loads, path_argument, read_json
-from zkmargin.validation import FILE_KINDS, _preview, describe_validation_error, validate
-
+from zkmargin.validation import (
+    FILE_KINDS,
+    _preview,
+    describe_validation_error,
+    validate,
+)
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date
 # written as a string, so dates go through their own parser; numbers accept JSON integers

@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
 from zkmargin.validation import type_named
@@ -30,6 +29,14 @@ _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 """A surrogate escaped or raw: the only way a parsed string can hold one that is not text."""
 MAX_DEPTH = 64
 """Deepest nesting `read_json` accepts; every zkmargin file format needs fewer than 8."""
+BYTES_PER_CONTAINER = 16
+"""Fewest characters a document may spend per array or object, past FREE_CONTAINERS of them.
+A parsed empty list costs 64 bytes, so a file of `[],` (3 each) would hold 21 times its size
+in memory before anything checks its shape (24 for `{}`); at 16 it is 4 times (as an honest
+proof's 4.2; one-key objects, 11). Honest files spend 26 or more even written compactly (a
+params file's instruments and scenario rows; 800 in a 250-scenario expected-shortfall params)."""
+FREE_CONTAINERS = 1024
+"""Arrays and objects any document may hold however short it is."""
 _INLINE_LIST_WIDTH = 100
 
 
@@ -51,7 +58,7 @@ def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -
     """Parse JSON text (never a path) with the same refusals as `read_json`."""
     if isinstance(text, bytes):
         text = _decode(text, what)
-    _check_depth(text, what)
+    _check_brackets(text, what)
     try:
         value = json.loads(
             text,
@@ -101,14 +108,22 @@ def _require_text(value: Any, what: str) -> None:
             _require_text(item, what)
 
 
-def _check_depth(text: str, what: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before the C parser recurses into it.
+def _check_brackets(text: str, what: str) -> None:
+    """Refuse more arrays and objects than BYTES_PER_CONTAINER allows, and nesting deeper than
+    MAX_DEPTH, before the C parser builds or recurses into them.
 
     json's parser recurses once per level and relies on the interpreter's recursion limit;
     py_ecc raises that limit to 100,000 on import, deep enough to overflow the C stack and
     crash the process, so a hostile file must be stopped here.
     """
-    if nested_too_deep(_STRING.sub("", text)):
+    bare = _STRING.sub("", text)
+    containers = bare.count("[") + bare.count("{")
+    if containers > max(FREE_CONTAINERS, len(text) // BYTES_PER_CONTAINER):
+        raise InputError(
+            f"{what}: {containers} JSON arrays and objects in {len(text)} characters, more than one "
+            f"per {BYTES_PER_CONTAINER}: no zkmargin file is made of so many"
+        )
+    if nested_too_deep(bare):
         raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")
 
 

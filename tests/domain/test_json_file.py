@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from zkmargin.errors import InputError, MalformedProof
-from zkmargin.formats import ExactDecimal, JsonFile, Label, StrictModel, first_error_only
 from zkmargin.engine.market import Market
+from zkmargin.errors import InputError, MalformedProof
+from zkmargin.formats import (
+    ExactDecimal,
+    JsonFile,
+    Label,
+    StrictModel,
+    first_error_only,
+)
 from zkmargin.proofs.proof_file import MarginProof
 
 

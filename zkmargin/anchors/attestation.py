@@ -32,14 +32,28 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
+from zkmargin.canonical import (
+    Timestamp,
+    base64_of,
+    decode_base64,
+    encode_base64,
+    parse_timestamp,
+    timestamp_text,
+)
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
+from zkmargin.formats import (
+    JsonFile,
+    Label,
+    NotNull,
+    StrictModel,
+    Version1,
+    first_error_only,
+)
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1, first_error_only
 from zkmargin.validation import validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)

@@ -15,10 +15,10 @@ from operator import add
 
 from zkmargin.anchors.attestation import Attestation, AttestedBy
 from zkmargin.anchors.keys import Trust
+from zkmargin.canonical import encode_base64
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.groups import Point
-from zkmargin.canonical import encode_base64
 from zkmargin.proofs.account import COLLATERAL, AccountCommitments, in_words
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import MarginProof

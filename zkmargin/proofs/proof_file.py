@@ -31,18 +31,22 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, PointText
+from zkmargin.canonical import decode_base64, encode_base64
+from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
+from zkmargin.formats import (
+    JsonFile,
+    Label,
+    NotNull,
+    StrictModel,
+    Version1,
+    first_error_only,
+)
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
-from zkmargin.canonical import decode_base64, encode_base64
-from zkmargin.engine.bucket_count import MAX_BUCKETS
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1, first_error_only
 from zkmargin.proofs.circuit import LIMB_BITS
 from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
-
-
-
 
 
 def _proof_text(text: str) -> str:

@@ -44,6 +44,7 @@ from zkmargin.engine.params import RiskParams
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
 from zkmargin.formats import (
+    Currency,
     JsonFile,
     Label,
     NotNull,
@@ -105,7 +106,7 @@ class Attestation(StrictModel, JsonFile):
     account: Label = Field(description="The account whose book this commits to.")
     sequence: Sequence = Field(description="Rises with each attestation of this account at this custodian.")
     time: Timestamp = Field(description="When the custodian attested the book (UTC).")
-    currency: str = Field(min_length=1, description="The params' currency: the committed collateral is in its money units.")
+    currency: Currency = Field(description="The params' currency (ISO 4217 code): the committed collateral is in its money units.")
     venue: Annotated[Label | None, NotNull] = Field(
         None, description="The issuer of the params the book was attested under; absent for unsigned params."
     )

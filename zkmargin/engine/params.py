@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from zkmargin.errors import InputError
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.formats import Currency, JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.jsonio import dumps
 from zkmargin.validation import did_you_mean
 from zkmargin.engine.market import Market
@@ -72,7 +72,7 @@ class RiskParams(StrictModel, JsonFile):
     version: Version1 = 1
     # Names are Labels (one printable line) because verify prints them to the venue's terminal.
     model: Label
-    currency: str = Field(min_length=1)
+    currency: Currency  # as in the market or risk arrays it is built from
     as_of: str | None
     money_scale: int = Field(gt=0)
     quantity_scale: int = Field(gt=0)

@@ -28,13 +28,14 @@ import base64
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, PointText
 from zkmargin.canonical import decode_base64, encode_base64
 from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.formats import (
+    Currency,
     JsonFile,
     Label,
     NotNull,
@@ -46,7 +47,12 @@ from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
 from zkmargin.proofs.circuit import LIMB_BITS
-from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
+from zkmargin.proofs.statement import (
+    THRESHOLD_DIGITS,
+    Statement,
+    check_challenge,
+    read_threshold,
+)
 
 
 def _proof_text(text: str) -> str:
@@ -72,11 +78,14 @@ class _StatementModel(StrictModel):
     account: Label = Field(description="The account the claim is about.")
     model: Label = Field(description="The margin model of the params (e.g. span).")
     level: Label = Field(description="The margin level met (e.g. maintenance, initial).")
-    threshold: Annotated[str, AfterValidator(_threshold_text)] = Field(
+    threshold: Annotated[str, StringConstraints(max_length=2 * THRESHOLD_DIGITS + 1), AfterValidator(_threshold_text)] = Field(
         description="Excess of equity over the requirement the proof shows, at least (decimal text, currency units)."
     )
-    currency: str = Field(description="The params' currency: the threshold is in it.")
-    params_digest: str = Field(description="SHA-256 (hex) of the params the claim is under (RiskParams.digest).")
+    # Patterns, not free text: a refused file's statement is quoted back (intake rows, errors).
+    currency: Currency = Field(description="The params' currency (ISO 4217 code): the threshold is in it.")
+    params_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 (hex) of the params the claim is under (RiskParams.digest)."
+    )
     limb_bits: int = Field(description="Bits of each range-proof limb (32).")
     issuer: Annotated[Label | None, NotNull] = Field(None, description="Who signed the params; absent for unsigned params.")
     epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = Field(

@@ -5,8 +5,8 @@ transcript from the statement and the commitments, and lets the range proof reco
 challenge. It never forms the range-proved commitments: each is Σ a_i·W_i + b·B (and, for a
 low limb, minus 2^32·V_hi), so their weights in the range proof's verification equation are
 pushed through the public coefficients onto W_i, V_hi and B, and the whole check is ONE
-multi-scalar multiplication. `verify_batch` adds such checks, each times a random weight, into one MSM
-over the shared bases per group of MSM_GROUP proofs.
+multi-scalar multiplication. `verify_batch` adds such checks, each times a random weight,
+into one MSM over the shared bases per group of MSM_GROUP proofs.
 
 This module never imports portfolio.py or witness.py (a test walks the imports).
 """
@@ -63,7 +63,8 @@ MSM_GROUP = 32
 """Proofs per MSM in `verify_batch`. A bad proof is found by halving its group, one MSM per
 halving, so it costs log2(32) = 5 MSMs of 16, 8, 4, 2 and 1 proofs (~5.5 verifies) whatever
 the batch's size; one MSM over a thousand proofs would make it cost ~60. The price is the
-shared G and H bases once per 32 proofs: an honest batch costs ~14% more than in one MSM."""
+shared G and H bases once per 32 proofs: an honest batch costs 10-15% more than in one MSM
+(docs/protocol.md §6)."""
 
 
 def _residual(weighted: Sequence[tuple[int, _Equation]], circuit: Circuit) -> Point:
@@ -259,8 +260,8 @@ def verify_batch(
 
     Each proof's equation is scaled by a fresh random 128-bit weight, so a bad proof makes
     its group's sum non-zero except with probability ~2^-128. When a sum fails, the group is
-    bisected until every bad proof is named (a bad proof costs ~6 verifies); `progress(done, total)` is called
-    as equations are prepared. `challenges` (account label → the nonce handed to it) and
+    bisected until every bad proof is named (a bad proof costs ~6 verifies);
+    `progress(done, total)` is called as equations are prepared. `challenges` (account label → the nonce handed to it) and
     `policy` work as in `verify`; a proof failing either is a failure with the reason. With
     `challenges`, a valid proof answering a challenge an earlier proof of the batch already
     answered for its account is a failure too (`replayed`): one challenge, one answer.

@@ -133,15 +133,14 @@ def first_error_only(collection: Any, longest: int) -> Any:
     (~1.3 KB): a file of a million 4-byte bad items would hold gigabytes before it is refused.
     """
     container, item_types = typing.get_origin(collection), typing.get_args(collection)
-    adapters = [pydantic.TypeAdapter(item_type) for item_type in item_types]
+    adapters = [(item_type, pydantic.TypeAdapter(item_type)) for item_type in item_types]
 
-    def first_problem(value: Any, adapter: pydantic.TypeAdapter) -> str | None:
+    def require(value: Any, typed: tuple[Any, pydantic.TypeAdapter], where: str) -> None:
+        item_type, adapter = typed
         try:
             adapter.validate_python(value, strict=True)
         except pydantic.ValidationError as error:
-            message = error.errors(include_url=False)[0]["msg"]
-            return f"{message.removeprefix('Value error, ')} (got {_preview(value)})"
-        return None
+            raise ValueError(describe_validation_error(error, item_type, where)) from None
 
     def check(value: Any) -> Any:
         if not isinstance(value, container):
@@ -150,14 +149,11 @@ def first_error_only(collection: Any, longest: int) -> Any:
             raise ValueError(f"{len(value)} items, more than the {longest} any file needs")
         if container is list:
             for index, item in enumerate(value):
-                problem = first_problem(item, adapters[0])
-                if problem:
-                    raise ValueError(f"item {index}: {problem}")
+                require(item, adapters[0], f"item {index}")
         else:
             for key, item in value.items():
-                problem = first_problem(key, adapters[0]) or first_problem(item, adapters[1])
-                if problem:
-                    raise ValueError(f"at {_preview(key)}: {problem}")
+                require(key, adapters[0], f"at {_preview(key)}")
+                require(item, adapters[1], f"at {_preview(key)}")
         return value
 
     return Annotated[collection, BeforeValidator(check)]
@@ -214,6 +210,9 @@ class JsonFile(pydantic.BaseModel):
     `dumps` of `model_dump(**json_dump)`."""
     json_error: ClassVar[type[InputError]] = InputError
     """Every problem reading or validating the file is raised as this `InputError` subclass."""
+    json_most_containers: ClassVar[int | None] = None
+    """The JSON arrays and objects a file of this kind holds at most, when its shape bounds
+    them: a file with more is refused before it is parsed (`read_json`)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -228,7 +227,7 @@ class JsonFile(pydantic.BaseModel):
         A secret's permissions are checked once the file is known to be one: a public key
         given as --key is named as what it is, not as a secret to chmod."""
         named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
-        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact), str(path))
+        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact, most_containers=cls.json_most_containers), str(path))
         if cls.json_secret:
             require_private(path)
         return loaded
@@ -239,7 +238,7 @@ class JsonFile(pydantic.BaseModel):
         what = what or cls.json_what
         if not isinstance(text, (str, bytes)):
             raise cls.json_error(f"{what}: expected JSON text, got {type(text).__name__}")
-        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact), what)
+        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact, most_containers=cls.json_most_containers), what)
 
     @classmethod
     def _parse(cls, read: Callable[[], Any], what: str) -> Self:

@@ -40,7 +40,9 @@ FREE_CONTAINERS = 1024
 _INLINE_LIST_WIDTH = 100
 
 
-def read_json(source: JsonSource, what: str | None = None, *, exact: bool = False) -> Any:
+def read_json(
+    source: JsonSource, what: str | None = None, *, exact: bool = False, most_containers: int | None = None
+) -> Any:
     """Parse JSON from a path, or from JSON text or bytes, refusing everything ambiguous.
 
     `source` is read as a file path when it is an `os.PathLike`, or a `str` that does not
@@ -49,16 +51,18 @@ def read_json(source: JsonSource, what: str | None = None, *, exact: bool = Fals
 
     With `exact=True` every number becomes a `Decimal` parsed from its digits (0.1 stays
     exactly 0.1); otherwise integers stay `int` and the others become finite `float`s.
+    `most_containers`: the arrays and objects a file of its kind can hold, at most (a proof
+    file has a few); by default one per BYTES_PER_CONTAINER characters.
     """
     text, what = _load_text(source, what)
-    return loads(text, what, exact=exact)
+    return loads(text, what, exact=exact, most_containers=most_containers)
 
 
-def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -> Any:
+def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False, most_containers: int | None = None) -> Any:
     """Parse JSON text (never a path) with the same refusals as `read_json`."""
     if isinstance(text, bytes):
         text = _decode(text, what)
-    _check_brackets(text, what)
+    _check_brackets(text, what, most_containers)
     try:
         value = json.loads(
             text,
@@ -108,9 +112,9 @@ def _require_text(value: Any, what: str) -> None:
             _require_text(item, what)
 
 
-def _check_brackets(text: str, what: str) -> None:
-    """Refuse more arrays and objects than BYTES_PER_CONTAINER allows, and nesting deeper than
-    MAX_DEPTH, before the C parser builds or recurses into them.
+def _check_brackets(text: str, what: str, most_containers: int | None) -> None:
+    """Refuse more arrays and objects than `most_containers` (or BYTES_PER_CONTAINER) allows,
+    and nesting deeper than MAX_DEPTH, before the C parser builds or recurses into them.
 
     json's parser recurses once per level and relies on the interpreter's recursion limit;
     py_ecc raises that limit to 100,000 on import, deep enough to overflow the C stack and
@@ -118,6 +122,8 @@ def _check_brackets(text: str, what: str) -> None:
     """
     bare = _STRING.sub("", text)
     containers = bare.count("[") + bare.count("{")
+    if most_containers is not None and containers > most_containers:
+        raise InputError(f"{what}: {containers} JSON arrays and objects, more than the {most_containers} its kind of file holds")
     if containers > max(FREE_CONTAINERS, len(text) // BYTES_PER_CONTAINER):
         raise InputError(
             f"{what}: {containers} JSON arrays and objects in {len(text)} characters, more than one "

@@ -124,3 +124,9 @@ def test_margin_proof_from_json_names_the_first_bad_commitment_when_two_are_bad(
     assert str(refused.value) == (
         "proof: commitments: item 2: not valid base64 (not canonical: padding or unused bits) (got 'AR==')"
     )
+
+
+def test_margin_proof_from_json_refuses_a_file_when_it_holds_more_containers_than_a_proof_can():
+    attestations = ",".join(['{"positions": {}}'] * 70)  # 6 + 2 x 64 at most; each is 2
+    with pytest.raises(MalformedProof, match=r"^proof: 142 JSON arrays and objects, more than the 134 its kind of file holds$"):
+        MarginProof.from_json('{"attestations": [' + attestations + "]}")

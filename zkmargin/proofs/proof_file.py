@@ -54,6 +54,10 @@ from zkmargin.proofs.statement import (
     read_threshold,
 )
 
+MAX_ATTESTATIONS = 64
+"""Custodians one book may be attested by (one attestation each); every one costs the
+verifier a signature check and a sum over the universe."""
+
 
 def _proof_text(text: str) -> str:
     decode_base64(text)
@@ -118,6 +122,9 @@ class MarginProof(StrictModel, JsonFile):
     json_what = "proof"
     json_indent = 1
     json_error = MalformedProof
+    # The document, its statement, the statement's attestation digests, the two point lists
+    # and the attestations, and each attestation with its positions.
+    json_most_containers = 6 + 2 * MAX_ATTESTATIONS
 
     # No defaults: a file without them would be a second text of the same proof.
     format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")
@@ -132,7 +139,7 @@ class MarginProof(StrictModel, JsonFile):
     range_proof: Annotated[str, AfterValidator(_proof_text)] = Field(
         description="The aggregated Bulletproofs range proof (one or more parts back to back), base64."
     )
-    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = Field(
+    attestations: Annotated[first_error_only(list[Attestation], MAX_ATTESTATIONS) | None, NotNull, Field(min_length=1)] = Field(
         None, description="The custodian attestations the book is the sum of (public commitments, signed)."
     )
 

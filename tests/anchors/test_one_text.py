@@ -11,8 +11,8 @@ import pytest
 
 from tests.proofs.conftest import portfolio
 from zkmargin.console import shown
-from zkmargin.errors import InputError, InvalidEncoding, MalformedProof
 from zkmargin.engine.params import RiskParams
+from zkmargin.errors import InputError, InvalidEncoding, MalformedProof
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
 from zkmargin.proofs.proof_file import MarginProof, decode_base64
 from zkmargin.proofs.prover import prove

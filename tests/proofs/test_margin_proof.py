@@ -6,11 +6,18 @@ from decimal import Decimal
 import pytest
 
 from tests.proofs.conftest import forge_proof, portfolio, small_params
-from zkmargin.proofs.account import open_account
 from zkmargin.engine.assess import assess
+from zkmargin.errors import (
+    InputError,
+    InsufficientMargin,
+    InvalidProof,
+    MalformedProof,
+    UnknownInstrument,
+    UnsoundStatement,
+    WrongParams,
+)
+from zkmargin.proofs.account import open_account
 from zkmargin.proofs.circuit import Circuit
-from zkmargin.errors import InsufficientMargin, InvalidProof, UnknownInstrument, UnsoundStatement
-from zkmargin.errors import InputError, MalformedProof, WrongParams
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.verifier import verify, verify_batch

@@ -13,19 +13,30 @@ import functools
 import math
 import os
 import re
+import typing
 import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Callable, ClassVar, Literal, Self
 
 import pydantic
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from zkmargin.errors import InputError
 from zkmargin.files import require_private, write_atomic
 from zkmargin.jsonio import dumps, loads, path_argument, read_json
-from zkmargin.validation import FILE_KINDS, describe_validation_error, validate
-
+from zkmargin.validation import (
+    FILE_KINDS,
+    _preview,
+    describe_validation_error,
+    validate,
+)
 
 # Field types shared by the file formats. Pydantic's strict mode would refuse a date
 # written as a string, so dates go through their own parser; numbers accept JSON integers
@@ -114,6 +125,40 @@ ExactDecimal = Annotated[
 QuantityDecimals = Annotated[int, Field(ge=0, le=8)]
 
 
+def first_error_only(collection: Any, longest: int) -> Any:
+    """`collection` (a `list[X]` or `dict[K, V]` type) of at most `longest` items, refused at
+    its first bad item with one error naming it.
+
+    Pydantic reports every bad item, and a validator's error keeps its exception and traceback
+    (~1.3 KB): a file of a million 4-byte bad items would hold gigabytes before it is refused.
+    """
+    container, item_types = typing.get_origin(collection), typing.get_args(collection)
+    adapters = [(item_type, pydantic.TypeAdapter(item_type)) for item_type in item_types]
+
+    def require(value: Any, typed: tuple[Any, pydantic.TypeAdapter], where: str) -> None:
+        item_type, adapter = typed
+        try:
+            adapter.validate_python(value, strict=True)
+        except pydantic.ValidationError as error:
+            raise ValueError(describe_validation_error(error, item_type, where)) from None
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, container):
+            return value  # the collection type's own error says what was expected
+        if len(value) > longest:
+            raise ValueError(f"{len(value)} items, more than the {longest} any file needs")
+        if container is list:
+            for index, item in enumerate(value):
+                require(item, adapters[0], f"item {index}")
+        else:
+            for key, item in value.items():
+                require(key, adapters[0], f"at {_preview(key)}")
+                require(item, adapters[1], f"at {_preview(key)}")
+        return value
+
+    return Annotated[collection, BeforeValidator(check)]
+
+
 class StrictModel(pydantic.BaseModel):
     """Base of every file format: unknown fields are errors, no silent type coercion.
 
@@ -165,6 +210,9 @@ class JsonFile(pydantic.BaseModel):
     `dumps` of `model_dump(**json_dump)`."""
     json_error: ClassVar[type[InputError]] = InputError
     """Every problem reading or validating the file is raised as this `InputError` subclass."""
+    json_most_containers: ClassVar[int | None] = None
+    """The JSON arrays and objects a file of this kind holds at most, when its shape bounds
+    them: a file with more is refused before it is parsed (`read_json`)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -179,7 +227,7 @@ class JsonFile(pydantic.BaseModel):
         A secret's permissions are checked once the file is known to be one: a public key
         given as --key is named as what it is, not as a secret to chmod."""
         named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
-        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact), str(path))
+        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact, most_containers=cls.json_most_containers), str(path))
         if cls.json_secret:
             require_private(path)
         return loaded
@@ -190,7 +238,7 @@ class JsonFile(pydantic.BaseModel):
         what = what or cls.json_what
         if not isinstance(text, (str, bytes)):
             raise cls.json_error(f"{what}: expected JSON text, got {type(text).__name__}")
-        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact), what)
+        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact, most_containers=cls.json_most_containers), what)
 
     @classmethod
     def _parse(cls, read: Callable[[], Any], what: str) -> Self:

@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
 from zkmargin.errors import InputError
 from zkmargin.files import read_bounded
 from zkmargin.validation import type_named
@@ -30,10 +29,20 @@ _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 """A surrogate escaped or raw: the only way a parsed string can hold one that is not text."""
 MAX_DEPTH = 64
 """Deepest nesting `read_json` accepts; every zkmargin file format needs fewer than 8."""
+BYTES_PER_CONTAINER = 16
+"""Fewest characters a document may spend per array or object, past FREE_CONTAINERS of them.
+A parsed empty list costs 64 bytes, so a file of `[],` (3 each) would hold 21 times its size
+in memory before anything checks its shape (24 for `{}`); at 16 it is 4 times (as an honest
+proof's 4.2; one-key objects, 11). Honest files spend 26 or more even written compactly (a
+params file's instruments and scenario rows; 800 in a 250-scenario expected-shortfall params)."""
+FREE_CONTAINERS = 1024
+"""Arrays and objects any document may hold however short it is."""
 _INLINE_LIST_WIDTH = 100
 
 
-def read_json(source: JsonSource, what: str | None = None, *, exact: bool = False) -> Any:
+def read_json(
+    source: JsonSource, what: str | None = None, *, exact: bool = False, most_containers: int | None = None
+) -> Any:
     """Parse JSON from a path, or from JSON text or bytes, refusing everything ambiguous.
 
     `source` is read as a file path when it is an `os.PathLike`, or a `str` that does not
@@ -42,16 +51,18 @@ def read_json(source: JsonSource, what: str | None = None, *, exact: bool = Fals
 
     With `exact=True` every number becomes a `Decimal` parsed from its digits (0.1 stays
     exactly 0.1); otherwise integers stay `int` and the others become finite `float`s.
+    `most_containers`: the arrays and objects a file of its kind can hold, at most (a proof
+    file has a few); by default one per BYTES_PER_CONTAINER characters.
     """
     text, what = _load_text(source, what)
-    return loads(text, what, exact=exact)
+    return loads(text, what, exact=exact, most_containers=most_containers)
 
 
-def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False) -> Any:
+def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False, most_containers: int | None = None) -> Any:
     """Parse JSON text (never a path) with the same refusals as `read_json`."""
     if isinstance(text, bytes):
         text = _decode(text, what)
-    _check_depth(text, what)
+    _check_brackets(text, what, most_containers)
     try:
         value = json.loads(
             text,
@@ -101,14 +112,24 @@ def _require_text(value: Any, what: str) -> None:
             _require_text(item, what)
 
 
-def _check_depth(text: str, what: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before the C parser recurses into it.
+def _check_brackets(text: str, what: str, most_containers: int | None) -> None:
+    """Refuse more arrays and objects than `most_containers` (or BYTES_PER_CONTAINER) allows,
+    and nesting deeper than MAX_DEPTH, before the C parser builds or recurses into them.
 
     json's parser recurses once per level and relies on the interpreter's recursion limit;
     py_ecc raises that limit to 100,000 on import, deep enough to overflow the C stack and
     crash the process, so a hostile file must be stopped here.
     """
-    if nested_too_deep(_STRING.sub("", text)):
+    bare = _STRING.sub("", text)
+    containers = bare.count("[") + bare.count("{")
+    if most_containers is not None and containers > most_containers:
+        raise InputError(f"{what}: {containers} JSON arrays and objects, more than the {most_containers} its kind of file holds")
+    if containers > max(FREE_CONTAINERS, len(text) // BYTES_PER_CONTAINER):
+        raise InputError(
+            f"{what}: {containers} JSON arrays and objects in {len(text)} characters, more than one "
+            f"per {BYTES_PER_CONTAINER}: no zkmargin file is made of so many"
+        )
+    if nested_too_deep(bare):
         raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")
 
 

@@ -5,13 +5,14 @@ import json
 import os
 import stat
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from tests.proofs.conftest import portfolio
 from zkmargin.console import shown
-from zkmargin.errors import InputError, InvalidEncoding, MalformedProof
 from zkmargin.engine.params import RiskParams
+from zkmargin.errors import InputError, InvalidEncoding, MalformedProof
 from zkmargin.proofs.account import AccountCommitments, AccountOpenings, open_account
 from zkmargin.proofs.proof_file import MarginProof, decode_base64
 from zkmargin.proofs.prover import prove
@@ -180,3 +181,25 @@ def test_openings_load_refuses_file_when_others_may_access_it(params, tmp_path, 
     os.chmod(path, mode)
     with pytest.raises(InputError, match="chmod 600"):
         AccountOpenings.load(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("params_digest", "\x00" + "0" * 63, "statement.params_digest: String should match pattern"),
+        ("params_digest", "A" * 64, "statement.params_digest: String should match pattern"),
+        ("currency", "U" * 1_000_000, "statement.currency: String should match pattern"),
+        ("currency", "usd", "statement.currency: String should match pattern"),
+        ("threshold", "1" * 1_000_000, "statement.threshold: String should have at most 37 characters"),
+    ],
+)
+def test_proof_load_refuses_statement_text_when_it_is_not_what_params_allow(proof, field, value, message):
+    with pytest.raises(MalformedProof, match=f"^proof: {message}") as refused:
+        MarginProof.from_json(_edited(proof, lambda data: data["statement"].update({field: value})))
+    assert len(str(refused.value)) < 200
+
+
+def test_proof_load_reads_the_proof_made_before_circuit_digests_when_statement_fields_are_checked():
+    data = Path(__file__).parents[1] / "proofs" / "data" / "vertical-proof-before-circuit-digest.json"
+    statement = MarginProof.load(data).statement
+    assert (statement.currency, statement.params_digest[:8]) == ("USD", "5cebf3dc")

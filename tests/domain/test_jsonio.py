@@ -204,8 +204,9 @@ def test_read_json_refuses_deep_nesting_when_the_recursion_limit_is_raised():
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(100_000)
     try:
+        # Spaced out: packed, the brackets are refused for their number first.
         with pytest.raises(InputError, match="nested deeper than 64 levels"):
-            read_json("[" * 200_000 + "]" * 200_000)
+            read_json("[               " * 200_000 + "]" * 200_000)
     finally:
         sys.setrecursionlimit(previous)
 
@@ -270,3 +271,16 @@ def test_validate_names_the_field_when_openings_have_a_bad_value_of_their_own_ki
 def test_validate_names_the_other_format_when_a_zkmargin_file_of_another_kind_is_given():
     with pytest.raises(InputError, match=r"^x\.json: is a 'zkmargin-proof' file, not Book$"):
         validate(Book, {"format": "zkmargin-proof", "version": 1}, "x.json")
+
+
+@pytest.mark.parametrize("container", ["[]", "{}"])
+def test_loads_refuses_a_document_when_it_packs_more_than_one_container_per_16_characters(container):
+    packed = "[" + ",".join([container] * 2000) + "]"
+    with pytest.raises(InputError, match=r"^packed: 2001 JSON arrays and objects in 6001 characters, more than one per 16"):
+        loads(packed, "packed")
+    spaced = "[" + ",".join([container + " " * 14] * 2000) + "]"
+    assert len(loads(spaced)) == 2000
+
+
+def test_loads_accepts_many_containers_when_the_document_holds_no_more_than_the_free_ones():
+    assert loads("[" + ",".join(["[]"] * 1023) + "]") == [[]] * 1023

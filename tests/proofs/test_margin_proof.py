@@ -6,11 +6,18 @@ from decimal import Decimal
 import pytest
 
 from tests.proofs.conftest import forge_proof, portfolio, small_params
-from zkmargin.proofs.account import open_account
 from zkmargin.engine.assess import assess
+from zkmargin.errors import (
+    InputError,
+    InsufficientMargin,
+    InvalidProof,
+    MalformedProof,
+    UnknownInstrument,
+    UnsoundStatement,
+    WrongParams,
+)
+from zkmargin.proofs.account import open_account
 from zkmargin.proofs.circuit import Circuit
-from zkmargin.errors import InsufficientMargin, InvalidProof, UnknownInstrument, UnsoundStatement
-from zkmargin.errors import InputError, MalformedProof, WrongParams
 from zkmargin.proofs.proof_file import MarginProof
 from zkmargin.proofs.prover import prove
 from zkmargin.proofs.verifier import verify, verify_batch
@@ -214,6 +221,17 @@ def test_verify_batch_names_the_tampered_proof_when_one_of_fifty_is_bad(params):
     assert not result.ok
     assert [(f.index, f.account) for f in result.failures] == [(17, "acct17"), (33, "acct33")]
     assert result.statements[17] is None and result.statements[16].account == "acct16"
+
+
+def test_verify_batch_names_every_bad_proof_when_they_sit_in_both_halves_of_a_group_and_past_it(params):
+    honest = prove(portfolio(REQUIRED_CASH, **BOOK), params)
+    raw = bytearray(honest.range_proof_bytes)
+    raw[-40] ^= 0x01  # inside the final scalar a: still canonical, wrong value
+    forged = honest.model_copy(update={"range_proof": base64.b64encode(bytes(raw)).decode()})
+    bad = [0, 15, 16, 17, 31, 32, 40]  # groups of 32 (MSM_GROUP): both halves, adjacent, the next group
+    result = verify_batch([forged if i in bad else honest for i in range(41)], params)
+    assert [f.index for f in result.failures] == bad
+    assert sum(s is not None for s in result.statements) == 41 - len(bad)
 
 
 def test_proof_load_reports_malformed_when_file_is_truncated(exact_proof, tmp_path):

@@ -274,16 +274,20 @@ HONEST_BATCH = 255
 # the intake's chunk; 17× at 127, 9.5× at 31); intake re-verifies a refused file every run.
 # A fix: bisect within MSM groups of at most 16–32 proofs (a batch of 32 costs 0.20 of
 # `verify` per proof, 64 costs 0.18, 16 costs 0.22), and skip the second half when the
-# first holds (it must then fail).
-@pytest.mark.xfail(strict=True, reason="D3: one bad proof makes a batch's bisection cost grow with the batch")
-def test_verify_batch_costs_under_ten_verifies_more_when_one_proof_of_many_is_forged(params, honest_proof, forged_proof):
+# first holds (it must then fail). Fixed: groups of 32, and a failing group's second half
+# costs no MSM (its sum is the group's minus the first half's), first or last alike.
+@pytest.mark.parametrize("forged_at", [0, HONEST_BATCH])
+def test_verify_batch_costs_under_ten_verifies_more_when_one_proof_of_many_is_forged(
+    params, honest_proof, forged_proof, forged_at
+):
     one_verify = _cpu_seconds(lambda: verify(honest_proof, params), repeats=3)
     honest = [honest_proof] * HONEST_BATCH
     honest_batch = _cpu_seconds(lambda: verify_batch(honest + [honest_proof], params))
+    attacked = honest[:forged_at] + [forged_proof] + honest[forged_at:]
     started = time.process_time()
-    result = verify_batch(honest + [forged_proof], params)
+    result = verify_batch(attacked, params)
     attacked_batch = time.process_time() - started
-    assert [failure.index for failure in result.failures] == [HONEST_BATCH]
+    assert [failure.index for failure in result.failures] == [forged_at]
     assert (attacked_batch - honest_batch) / one_verify < 10
 
 
@@ -307,7 +311,7 @@ PACKED_BYTES = 2 << 20
 # is ~1.5 GB and 17 s of CPU for one file that is refused anyway. A fix: count containers in
 # the bracket scan `_check_depth` already makes (nested_too_deep) and refuse a document with
 # more than, say, one per 16 bytes, or bound a proof file by what its params can need.
-@pytest.mark.xfail(strict=True, reason="D4: a file of empty containers costs 20× its size in memory before it is refused")
+# Fixed: jsonio refuses more than one container per BYTES_PER_CONTAINER (16) characters.
 @pytest.mark.parametrize("container", ["[]", "{}"])
 def test_margin_proof_from_json_peaks_under_six_times_file_size_when_packed_with_empty_containers(container):
     text = '{"commitments": [' + ",".join([container] * (PACKED_BYTES // (len(container) + 1))) + "]}"
@@ -351,7 +355,7 @@ def _bucket_claim(honest, params, held, buckets):
 # buckets costs 34 honest one-bucket verifies before its range proof is even read (7 million
 # base64 decodes); with 500 instruments a 2 MB file costs ~10 CPU-minutes. An honest 64-bucket
 # account pays the same. Fix: decode the commitments once (a local list) before the loop.
-@pytest.mark.xfail(strict=True, reason="D5: pinned bucket sums decode the whole commitment list per bucket per name")
+# Fixed: `require_commitments` decodes the list once.
 def test_verify_checks_pinned_buckets_in_time_linear_in_the_file_when_a_proof_claims_many_buckets():
     params = _wide_params(30)
     book = Portfolio.from_json(dumps({"account": "mallory", "cash": Decimal(100_000), "positions": {"I000": 1}}))
@@ -379,7 +383,7 @@ BAD_POINTS_BYTES = 256 << 10
 # file again on the next run). Also in limb_commitments and in attestations' positions. Fix:
 # check each list in one validator that stops at its first bad item (one error), raise it
 # without a traceback or context, and bound the lists (MAX_BUCKETS × the widest circuit).
-@pytest.mark.xfail(strict=True, reason="D7: each bad commitment keeps ~1.3 KB of error until the file is refused")
+# Fixed: `formats.first_error_only` over commitments, limb_commitments and positions.
 def test_margin_proof_from_json_peaks_under_six_times_file_size_when_every_commitment_is_bad_base64():
     text = '{"commitments": [' + ",".join(['"x"'] * (BAD_POINTS_BYTES // 4)) + "]}"
     assert _refusal_peak_bytes(text) < 6 * len(text)

@@ -32,14 +32,29 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from zkmargin.anchors.keys import KeyId, SigningKey, Trust
+from zkmargin.canonical import (
+    Timestamp,
+    base64_of,
+    decode_base64,
+    encode_base64,
+    parse_timestamp,
+    timestamp_text,
+)
 from zkmargin.engine.params import RiskParams
 from zkmargin.engine.params_epoch import SIGNATURE_BYTES, SignatureText
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, UnknownInstrument
+from zkmargin.formats import (
+    Currency,
+    JsonFile,
+    Label,
+    NotNull,
+    StrictModel,
+    Version1,
+    first_error_only,
+)
 from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.scalar import ORDER, random_scalar
-from zkmargin.canonical import base64_of, decode_base64, encode_base64, parse_timestamp, Timestamp, timestamp_text
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.validation import validate
 
 if TYPE_CHECKING:  # the verifier path never imports portfolio.py (tests/test_layers.py)
@@ -49,6 +64,10 @@ ATTESTATION_DOMAIN = b"zkmargin attestation v1\x00"
 POINT_BYTES = 48
 PointText = base64_of(POINT_BYTES, "a commitment")
 """A compressed BLS12-381 point, base64 (whether it is a valid point is checked on use)."""
+MAX_COMMITTED = 1 << 14
+"""Commitments one account (or one bucket of a proof's circuit) may hold: 20 times the widest
+circuit the shipped models build (760 variables: 250 scenarios of expected_shortfall.toml).
+Params bound no universe; this keeps a hostile file's lists finite before any check."""
 
 
 def universe_digest(params: RiskParams) -> str:
@@ -87,7 +106,7 @@ class Attestation(StrictModel, JsonFile):
     account: Label = Field(description="The account whose book this commits to.")
     sequence: Sequence = Field(description="Rises with each attestation of this account at this custodian.")
     time: Timestamp = Field(description="When the custodian attested the book (UTC).")
-    currency: str = Field(min_length=1, description="The params' currency: the committed collateral is in its money units.")
+    currency: Currency = Field(description="The params' currency (ISO 4217 code): the committed collateral is in its money units.")
     venue: Annotated[Label | None, NotNull] = Field(
         None, description="The issuer of the params the book was attested under; absent for unsigned params."
     )
@@ -97,7 +116,7 @@ class Attestation(StrictModel, JsonFile):
     money_scale: Annotated[int, Field(gt=0)] = Field(description="Money units per currency unit of the committed collateral.")
     quantity_scale: Annotated[int, Field(gt=0)] = Field(description="Quantity units per whole unit of each committed position.")
     collateral: PointText = Field(description="Pedersen commitment to the collateral in money units, base64.")
-    positions: dict[Label, PointText] = Field(
+    positions: first_error_only(dict[Label, PointText], MAX_COMMITTED) = Field(
         description="Instrument -> Pedersen commitment to its quantity in quantity units (every instrument, zeros too), base64."
     )
     signature: SignatureText = Field(description="The custodian's Ed25519 signature over the attestation's digest, base64.")

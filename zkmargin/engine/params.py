@@ -35,18 +35,30 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from zkmargin.errors import InputError
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
-from zkmargin.jsonio import dumps
-from zkmargin.validation import did_you_mean
 from zkmargin.engine.market import Market
-from zkmargin.engine.money_units import MONEY_SCALE, POSITION_BITS, money_up, to_money_units
 from zkmargin.engine.models.base import CalendarTiers, CreditTerms, Levels, market_values
 from zkmargin.engine.models.spec import MarginModel
-from zkmargin.engine.param_tables import DELTA_SCALE, Floor, GroupCredit, IntraSpread, LevelRates, Strategy
+from zkmargin.engine.money_units import (
+    MONEY_SCALE,
+    POSITION_BITS,
+    money_up,
+    to_money_units,
+)
+from zkmargin.engine.param_tables import (
+    DELTA_SCALE,
+    Floor,
+    GroupCredit,
+    IntraSpread,
+    LevelRates,
+    Strategy,
+)
 from zkmargin.engine.params_epoch import ParamsEpoch, SignatureText
 from zkmargin.engine.params_rules import require_consistent
 from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InputError
+from zkmargin.formats import Currency, JsonFile, Label, NotNull, StrictModel, Version1
+from zkmargin.jsonio import dumps
+from zkmargin.validation import did_you_mean
 
 if TYPE_CHECKING:
     from zkmargin.engine.portfolio import Portfolio
@@ -72,7 +84,7 @@ class RiskParams(StrictModel, JsonFile):
     version: Version1 = 1
     # Names are Labels (one printable line) because verify prints them to the venue's terminal.
     model: Label
-    currency: str = Field(min_length=1)
+    currency: Currency  # as in the market or risk arrays it is built from
     as_of: str | None
     money_scale: int = Field(gt=0)
     quantity_scale: int = Field(gt=0)

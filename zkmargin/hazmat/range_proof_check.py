@@ -62,10 +62,15 @@ class RangeProofCheck:
 
     def holds(self, bp_gens: BulletproofGens, pc_gens: PedersenGens, value_commitments: Sequence[Point]) -> bool:
         """Evaluate the equation with one MSM."""
+        return self.residual(bp_gens, pc_gens, value_commitments).is_identity()
+
+    def residual(self, bp_gens: BulletproofGens, pc_gens: PedersenGens, value_commitments: Sequence[Point]) -> Point:
+        """The equation's left side, one MSM: the identity iff it holds. Residuals add as
+        checks `combine`, so a batch's residual minus one part's is the rest's, for free."""
         if len(value_commitments) != len(self.value_weights):
             raise InputError(f"the check weighs {len(self.value_weights)} commitments, got {len(value_commitments)}")
         scalars, points = self.terms(bp_gens, pc_gens)
-        return msm(scalars + self.value_weights, points + list(value_commitments)).is_identity()
+        return msm(scalars + self.value_weights, points + list(value_commitments))
 
     @classmethod
     def combine(cls, weighted_checks: Sequence[tuple[int, RangeProofCheck]]) -> RangeProofCheck:

@@ -15,10 +15,10 @@ from operator import add
 
 from zkmargin.anchors.attestation import Attestation, AttestedBy
 from zkmargin.anchors.keys import Trust
+from zkmargin.canonical import encode_base64
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof
 from zkmargin.hazmat.groups import Point
-from zkmargin.canonical import encode_base64
 from zkmargin.proofs.account import COLLATERAL, AccountCommitments, in_words
 from zkmargin.proofs.circuit import Circuit
 from zkmargin.proofs.proof_file import MarginProof
@@ -59,8 +59,9 @@ def require_commitments(
         raise InvalidProof(
             f"the proof is for account {proof.account!r}, but the commitments it is checked against are for {held.account!r}"
         )
+    committed = proof.commitment_bytes  # decodes the whole list: once, not per bucket and name
     if buckets == 1:
-        by_name = {variable.name: raw for variable, raw in zip(circuit.variables, proof.commitment_bytes)}
+        by_name = {variable.name: raw for variable, raw in zip(circuit.variables, committed)}
         for name, raw in held.committed().items():
             if by_name.get(name) != raw:
                 raise InvalidProof(f"the committed {in_words(name)} differs from {source}{_moved(name, movable)}")
@@ -70,7 +71,7 @@ def require_commitments(
         copies = [index.get(bucket_name(k, name)) for k in range(buckets)]
         if None in copies:
             raise InvalidProof(f"the proof has no committed {in_words(name)} in every bucket, which {source} holds")
-        parts = [_point(proof.commitment_bytes[i]) for i in copies]
+        parts = [_point(committed[i]) for i in copies]
         if reduce(add, parts).to_bytes() != raw:
             raise InvalidProof(
                 f"the {buckets} buckets' committed {in_words(name)} does not add up to {source}{_moved(name, movable)}"

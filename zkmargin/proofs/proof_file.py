@@ -28,20 +28,35 @@ import base64
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
-from zkmargin.anchors.attestation import Attestation, PointText
+from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, PointText
+from zkmargin.canonical import decode_base64, encode_base64
+from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
+from zkmargin.formats import (
+    Currency,
+    JsonFile,
+    Label,
+    NotNull,
+    StrictModel,
+    Version1,
+    first_error_only,
+)
 from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProof
 from zkmargin.hazmat.range_proof_parts import RangeProofParts, decode_range_proof
-from zkmargin.canonical import decode_base64, encode_base64
-from zkmargin.formats import JsonFile, Label, NotNull, StrictModel, Version1
 from zkmargin.proofs.circuit import LIMB_BITS
-from zkmargin.proofs.statement import Statement, check_challenge, read_threshold
+from zkmargin.proofs.statement import (
+    THRESHOLD_DIGITS,
+    Statement,
+    check_challenge,
+    read_threshold,
+)
 
-
-
+MAX_ATTESTATIONS = 64
+"""Custodians one book may be attested by (one attestation each); every one costs the
+verifier a signature check and a sum over the universe."""
 
 
 def _proof_text(text: str) -> str:
@@ -67,11 +82,14 @@ class _StatementModel(StrictModel):
     account: Label = Field(description="The account the claim is about.")
     model: Label = Field(description="The margin model of the params (e.g. span).")
     level: Label = Field(description="The margin level met (e.g. maintenance, initial).")
-    threshold: Annotated[str, AfterValidator(_threshold_text)] = Field(
+    threshold: Annotated[str, StringConstraints(max_length=2 * THRESHOLD_DIGITS + 1), AfterValidator(_threshold_text)] = Field(
         description="Excess of equity over the requirement the proof shows, at least (decimal text, currency units)."
     )
-    currency: str = Field(description="The params' currency: the threshold is in it.")
-    params_digest: str = Field(description="SHA-256 (hex) of the params the claim is under (RiskParams.digest).")
+    # Patterns, not free text: a refused file's statement is quoted back (intake rows, errors).
+    currency: Currency = Field(description="The params' currency (ISO 4217 code): the threshold is in it.")
+    params_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 (hex) of the params the claim is under (RiskParams.digest)."
+    )
     limb_bits: int = Field(description="Bits of each range-proof limb (32).")
     issuer: Annotated[Label | None, NotNull] = Field(None, description="Who signed the params; absent for unsigned params.")
     epoch: Annotated[int | None, NotNull, Field(ge=1, lt=1 << 63)] = Field(
@@ -104,21 +122,24 @@ class MarginProof(StrictModel, JsonFile):
     json_what = "proof"
     json_indent = 1
     json_error = MalformedProof
+    # The document, its statement, the statement's attestation digests, the two point lists
+    # and the attestations, and each attestation with its positions.
+    json_most_containers = 6 + 2 * MAX_ATTESTATIONS
 
     # No defaults: a file without them would be a second text of the same proof.
     format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")
     version: Version1 = Field(description="Version of the file format: 1.")
     statement: _StatementModel = Field(description="The public claim the proof shows.")
-    commitments: list[PointText] = Field(
+    commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
         description="Pedersen commitments to the book (cash, then each instrument's quantity) and the witnesses, base64."
     )
-    limb_commitments: list[PointText] = Field(
+    limb_commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
         description="A commitment to the high 32-bit limb of each 64-bit range item, base64."
     )
     range_proof: Annotated[str, AfterValidator(_proof_text)] = Field(
         description="The aggregated Bulletproofs range proof (one or more parts back to back), base64."
     )
-    attestations: Annotated[list[Attestation] | None, NotNull, Field(min_length=1)] = Field(
+    attestations: Annotated[first_error_only(list[Attestation], MAX_ATTESTATIONS) | None, NotNull, Field(min_length=1)] = Field(
         None, description="The custodian attestations the book is the sum of (public commitments, signed)."
     )
 

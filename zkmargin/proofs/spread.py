@@ -3,8 +3,8 @@
 A batch of N proofs is cut into chunks; each chunk travels to a worker as text — the params
 and the proofs as their JSON, the pinned commitments as theirs — because curve points of
 the native backend cannot be pickled, and text is what a remote machine needs anyway. The
-worker runs the ordinary `verifier.verify_batch` on its chunk: one MSM, and when it fails,
-bisection, so every bad proof is named exactly as in one process. The results are put
+worker runs the ordinary `verifier.verify_batch` on its chunk: one MSM per 32 proofs, and
+when one fails, bisection, so every bad proof is named exactly as in one process. The results are put
 back in the caller's order.
 
 Verification is embarrassingly parallel: chunk k's MSM shares nothing with chunk j's, so
@@ -35,9 +35,9 @@ from zkmargin.proofs.verified import BatchFailure, BatchResult
 CHUNKS_PER_WORKER = 2
 """Two chunks per worker, so a worker slowed by other load does not hold up the batch."""
 MIN_CHUNK, MAX_CHUNK = 32, 5000
-"""Every chunk pays once for the bases all its proofs share (the generators G, H, B: most
-of one proof's MSM), so chunks are kept large; MAX_CHUNK bounds a worker's memory and lets
-progress move on a million-account batch (200 chunks: the shared bases cost 0.2% more)."""
+"""Every chunk pays once for params parsing and circuit compilation, so chunks are kept at
+least one MSM group (verifier.MSM_GROUP) large; MAX_CHUNK bounds a worker's memory and lets
+progress move on a million-account batch."""
 DEFAULT_WORKERS = 8
 
 
@@ -61,9 +61,9 @@ def verify_batch(
     `commitments` (account label → the venue's pinned `AccountCommitments`; a proof whose
     account has none fails), `challenges`
     (account label → the nonce handed to it), `policy` and `now` work as in `verify`, for every
-    proof; `trust` checks attestations when no `policy` gives keys. All proofs are checked in
-    one multi-scalar multiplication, each scaled by a random weight; when it fails, halves are
-    checked again until every bad proof is named.
+    proof; `trust` checks attestations when no `policy` gives keys. Proofs are checked in
+    multi-scalar multiplications of `verifier.MSM_GROUP` (32), each scaled by a random weight;
+    when one fails, its group is bisected until every bad proof is named.
 
     With `executor`, chunks of `chunk_size` proofs (default: two chunks per worker, 32 to 5,000
     proofs each) are verified on it: any `concurrent.futures.Executor` works (a

@@ -5,8 +5,8 @@ transcript from the statement and the commitments, and lets the range proof reco
 challenge. It never forms the range-proved commitments: each is Σ a_i·W_i + b·B (and, for a
 low limb, minus 2^32·V_hi), so their weights in the range proof's verification equation are
 pushed through the public coefficients onto W_i, V_hi and B, and the whole check is ONE
-multi-scalar multiplication. `verify_batch` adds many such checks, each times a random
-weight, into one MSM over the shared bases.
+multi-scalar multiplication. `verify_batch` adds such checks, each times a random weight,
+into one MSM over the shared bases per group of MSM_GROUP proofs.
 
 This module never imports portfolio.py or witness.py (a test walks the imports).
 """
@@ -23,6 +23,7 @@ from zkmargin.anchors.keys import Trust
 from zkmargin.anchors.signed_params import ParamsAuthority
 from zkmargin.engine.params import RiskParams
 from zkmargin.errors import InputError, InvalidProof, UnsoundStatement, ZkMarginError
+from zkmargin.hazmat.groups import Point
 from zkmargin.hazmat.range_proof import RangeProofCheck, batch_weight
 from zkmargin.hazmat.scalar import ORDER
 from zkmargin.proofs.account import AccountCommitments
@@ -58,11 +59,19 @@ class _Equation:
     check: RangeProofCheck
 
 
-def _holds(weighted: Sequence[tuple[int, _Equation]], circuit: Circuit) -> bool:
-    """Whether Σ weight·equation is the identity, in one MSM."""
+MSM_GROUP = 32
+"""Proofs per MSM in `verify_batch`. A bad proof is found by halving its group, one MSM per
+halving, so it costs log2(32) = 5 MSMs of 16, 8, 4, 2 and 1 proofs (~5.5 verifies) whatever
+the batch's size; one MSM over a thousand proofs would make it cost ~60. The price is the
+shared G and H bases once per 32 proofs: an honest batch costs 10-15% more than in one MSM
+(docs/protocol.md §6)."""
+
+
+def _residual(weighted: Sequence[tuple[int, _Equation]], circuit: Circuit) -> Point:
+    """Σ weight·equation, in one MSM: the identity iff every equation holds (but ~2^-128)."""
     bp_gens, pc_gens = proof_generators(circuit)
     merged = RangeProofCheck.combine([(weight, equation.check) for weight, equation in weighted])
-    return merged.holds(bp_gens, pc_gens, [])
+    return merged.residual(bp_gens, pc_gens, [])
 
 
 def _equation(
@@ -223,7 +232,7 @@ def verify(
     statement, circuit = _Circuits(params).statement_and_circuit(proof)
     _require_challenge(statement, challenge)
     attested = require_attested(proof, circuit, params, statement, policy.trust if policy else Trust())
-    if not _holds([(1, _equation(proof, circuit, params, statement, commitments))], circuit):
+    if not _residual([(1, _equation(proof, circuit, params, statement, commitments))], circuit).is_identity():
         raise InvalidProof(RANGE_PROOF_FAILS)
     verified = _verified(statement, authority, attested)
     if policy is not None:
@@ -242,7 +251,7 @@ def verify_batch(
     now: datetime | None = None,
     trust: Trust | None = None,
 ) -> BatchResult:
-    """Verify many accounts' proofs against one params object in one MSM.
+    """Verify many accounts' proofs against one params object, one MSM per MSM_GROUP proofs.
 
     With `commitments` (account label → the venue's `AccountCommitments`), every proof must
     carry its account's pinned commitments; a proof for an account without an entry fails.
@@ -250,9 +259,9 @@ def verify_batch(
     statement (see docs/protocol.md §7).
 
     Each proof's equation is scaled by a fresh random 128-bit weight, so a bad proof makes
-    the sum non-zero except with probability ~2^-128. When the sum fails, halves are
-    re-checked (bisection) until every bad proof is named; `progress(done, total)` is called
-    as equations are prepared. `challenges` (account label → the nonce handed to it) and
+    its group's sum non-zero except with probability ~2^-128. When a sum fails, the group is
+    bisected until every bad proof is named (a bad proof costs ~6 verifies);
+    `progress(done, total)` is called as equations are prepared. `challenges` (account label → the nonce handed to it) and
     `policy` work as in `verify`; a proof failing either is a failure with the reason. With
     `challenges`, a valid proof answering a challenge an earlier proof of the batch already
     answered for its account is a failure too (`replayed`): one challenge, one answer.
@@ -289,16 +298,20 @@ def verify_batch(
         if progress is not None:
             progress(index + 1, len(proofs))
 
-    for circuit, group in pending.values():
-        for index, _, equation in _bisect(group, circuit, failures):
-            verified = _verified(equation.statement, authority, attested[index])
-            try:
-                if policy is not None:
-                    policy.require(verified, params, now)
-            except ZkMarginError as error:
-                failures[index] = error
-            else:
-                statements[index] = verified
+    held: list[tuple[int, int, _Equation]] = []
+    for circuit, equations in pending.values():
+        for start in range(0, len(equations), MSM_GROUP):
+            group = equations[start : start + MSM_GROUP]
+            held += _bisect(group, _group_residual(group, circuit), circuit, failures)
+    for index, _, equation in held:
+        verified = _verified(equation.statement, authority, attested[index])
+        try:
+            if policy is not None:
+                policy.require(verified, params, now)
+        except ZkMarginError as error:
+            failures[index] = error
+        else:
+            statements[index] = verified
     result = BatchResult(
         tuple(statements),
         tuple(
@@ -350,14 +363,21 @@ def refuse_second_answers(proofs: list[MarginProof], result: BatchResult) -> Bat
     return BatchResult(tuple(statements), tuple(sorted(failures, key=lambda failure: failure.index)))
 
 
+def _group_residual(group: list[tuple[int, int, _Equation]], circuit: Circuit) -> Point:
+    return _residual([(weight, equation) for _, weight, equation in group], circuit)
+
+
 def _bisect(
-    group: list[tuple[int, int, _Equation]], circuit: Circuit, failures: dict[int, ZkMarginError]
+    group: list[tuple[int, int, _Equation]], residual: Point, circuit: Circuit, failures: dict[int, ZkMarginError]
 ) -> list[tuple[int, int, _Equation]]:
-    """The members of `group` whose equations hold; the others are recorded as failures."""
-    if _holds([(weight, equation) for _, weight, equation in group], circuit):
+    """The members of `group` (whose weighted sum is `residual`) whose equations hold; the
+    others are recorded as failures. Only the first half's residual is computed: the second
+    half's is the difference, so each halving costs one MSM, wherever the bad proofs sit."""
+    if residual.is_identity():
         return group
     if len(group) == 1:
         failures[group[0][0]] = InvalidProof(RANGE_PROOF_FAILS)
         return []
     middle = len(group) // 2
-    return _bisect(group[:middle], circuit, failures) + _bisect(group[middle:], circuit, failures)
+    first = _group_residual(group[:middle], circuit)
+    return _bisect(group[:middle], first, circuit, failures) + _bisect(group[middle:], residual - first, circuit, failures)

@@ -13,10 +13,19 @@ pydantic-core builds live outside tracemalloc's view. The bound is ten times the
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
 from tests.proofs.conftest import ROOT
+from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, attest
+from zkmargin.anchors.keys import new_key
+from zkmargin.engine.models import MarginModel
+from zkmargin.engine.params import RiskParams, build_params
+from zkmargin.engine.portfolio import Portfolio
+from zkmargin.engine.risk_arrays import RiskArrays
+from zkmargin.errors import InputError
+from zkmargin.jsonio import dumps
 
 MOST_BYTES_PER_FILE_BYTE = 10
 HOSTILE_BYTES = 512 << 10
@@ -90,3 +99,30 @@ def test_margin_proof_from_json_grows_under_ten_times_file_size_when_an_object_h
 def test_margin_proof_from_json_grows_under_ten_times_file_size_when_every_commitment_is_bad(tmp_path):
     text = '{"commitments": [' + ",".join(['"x"'] * (HOSTILE_BYTES // 4)) + "]}"
     assert _refusal_growth_bytes(text, tmp_path) < MOST_BYTES_PER_FILE_BYTE * len(text)
+
+
+def _params_of(instruments):
+    arrays = {
+        "currency": "USD",
+        "scenarios": ["up", "down"],
+        "instruments": {f"I{i:05d}": {"mark": 0, "multiplier": 1, "pnl": [1.0, -1.0]} for i in range(instruments)},
+    }
+    return build_params(RiskArrays.from_json(json.dumps(arrays)), MarginModel.load(ROOT / "circuits" / "scenario.toml"))
+
+
+# F3 (low) — attestation.py `MAX_COMMITTED` (16,384) bounds an attestation's positions, but
+# nothing bounds the params' universe: params of 16,385 instruments build, save and load,
+# `open_account` pins them and a proof's lists allow 64 × 16,384, yet `attest` refuses the
+# custodian's book with "more than the 16384 any file needs". A venue that lists a whole
+# exchange's SPAN file (tens of thousands of series) can take pinned proofs but never
+# attested ones, and learns it only from its custodians. Fix: refuse params whose universe
+# exceeds MAX_COMMITTED where they are built and loaded (one limit, named there), or derive
+# the attestation's bound from the params it is checked against.
+@pytest.mark.xfail(strict=True, raises=InputError, reason="F3: attest refuses a universe that params accept")
+def test_attest_commits_the_whole_universe_when_params_list_more_instruments_than_max_committed():
+    params = _params_of(MAX_COMMITTED + 1)
+    assert RiskParams.from_json(params.to_json()).instruments == params.instruments
+    book = Portfolio.from_json(dumps({"account": "alice", "cash": 1000, "positions": {"I00000": 1}}))
+    custodian = new_key("custodian-a", "custody")
+    attestation, _ = attest(custodian, params, book, sequence=1, time=datetime(2026, 12, 2, tzinfo=timezone.utc))
+    assert len(Attestation.from_json(attestation.to_json()).positions) == MAX_COMMITTED + 1

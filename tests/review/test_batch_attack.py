@@ -7,7 +7,8 @@ xfail, so main stays green). The attacks that failed are listed in the review's 
 
 Memory is measured as the growth of a fresh interpreter's peak resident set (Linux VmHWM,
 reset after the imports) while `MarginProof.from_json` refuses the file: the errors
-pydantic-core builds live outside tracemalloc's view. The bound is ten times the file, against ~4× for an honest proof.
+pydantic-core builds live outside tracemalloc's view. The bound is ten times the file,
+against ~4× for an honest proof.
 """
 
 import itertools
@@ -66,12 +67,12 @@ def _refusal_growth_bytes(text, tmp_path):
 
 
 # F1 (high) — proof_file.py `_StatementModel.attestations` is a plain `list[...]`, not a
-# `first_error_only` list: pydantic reports every bad item, and `describe_validation_error`
-# calls `errors()` on them all. A proof file whose statement lists `1` (2 bytes with its
-# comma) or `"x"` (4) over and over grows the verifier by ~200× (136×) its size before it
-# is refused: 512 KiB costs ~100 MB, a file of MAX_FILE_BYTES ~12 GB. The intake reads such a file
-# with `MarginProof.from_json` on every run. Fix: `first_error_only(list[Digest],
-# MAX_ATTESTATIONS)` for the statement's digests too.
+# `first_error_only` list: pydantic-core keeps an error for every bad item (outside
+# Python's heap: tracemalloc sees 4.5×). A proof file whose statement lists `1` (2 bytes
+# with its comma) or `"x"` (4) over and over grows the verifier by ~200× (136×) its size
+# before it is refused: 512 KiB costs ~100 MB, a file of MAX_FILE_BYTES (64 MiB) ~12 GB,
+# in the venue's intake (`MarginProof.from_json`) on every run that meets the file. Fix:
+# `first_error_only(list[Digest], MAX_ATTESTATIONS)` for the statement's digests too.
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="F1: the statement's attestation digests keep one error per bad item")
 @pytest.mark.parametrize("item", ["1", '"x"'])
 def test_margin_proof_from_json_grows_under_ten_times_file_size_when_statement_attestations_are_all_bad(item, tmp_path):

@@ -33,6 +33,7 @@ from zkmargin.files import require_private, write_atomic
 from zkmargin.jsonio import dumps, loads, path_argument, read_json
 from zkmargin.validation import (
     FILE_KINDS,
+    NAMES_SHOWN,
     _preview,
     describe_validation_error,
     validate,
@@ -159,6 +160,11 @@ def first_error_only(collection: Any, longest: int) -> Any:
     return Annotated[collection, BeforeValidator(check)]
 
 
+UNKNOWN_FIELDS_KEPT = NAMES_SHOWN + 1
+"""Unknown fields of one object that are validated: the refusal lists NAMES_SHOWN of them and
+"…" for the rest, which pydantic never sees."""
+
+
 class StrictModel(pydantic.BaseModel):
     """Base of every file format: unknown fields are errors, no silent type coercion.
 
@@ -168,6 +174,18 @@ class StrictModel(pydantic.BaseModel):
     """
 
     model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        # Pydantic keeps one error per unknown key: an object of 10^5 of them held 100 MB
+        # before it was refused. The first few name the mistake as well as all of them would.
+        if isinstance(data, dict) and cls.model_config.get("extra") == "forbid":
+            unknown = [key for key in data if key not in cls.model_fields]
+            if len(unknown) > UNKNOWN_FIELDS_KEPT:
+                named = set(unknown[:UNKNOWN_FIELDS_KEPT])
+                return {key: value for key, value in data.items() if key in cls.model_fields or key in named}
+        return data
 
     if not TYPE_CHECKING:  # type checkers keep pydantic's signature, which names the fields
 
@@ -213,6 +231,10 @@ class JsonFile(pydantic.BaseModel):
     json_most_containers: ClassVar[int | None] = None
     """The JSON arrays and objects a file of this kind holds at most, when its shape bounds
     them: a file with more is refused before it is parsed (`read_json`)."""
+    json_bytes_per_key: ClassVar[int | None] = None
+    """The fewest characters a file of this kind spends per object key, when its shape bounds
+    it (a commitment file's keys each carry a base64 point): a denser file is refused before
+    it is parsed (`read_json`)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -227,7 +249,7 @@ class JsonFile(pydantic.BaseModel):
         A secret's permissions are checked once the file is known to be one: a public key
         given as --key is named as what it is, not as a secret to chmod."""
         named = f"{cls.__name__}.load", f"{cls.__name__}.from_json"
-        loaded = cls._parse(lambda: read_json(path_argument(path, *named), exact=cls.json_exact, most_containers=cls.json_most_containers), str(path))
+        loaded = cls._parse(lambda: read_json(path_argument(path, *named), **cls._reading()), str(path))
         if cls.json_secret:
             require_private(path)
         return loaded
@@ -238,7 +260,12 @@ class JsonFile(pydantic.BaseModel):
         what = what or cls.json_what
         if not isinstance(text, (str, bytes)):
             raise cls.json_error(f"{what}: expected JSON text, got {type(text).__name__}")
-        return cls._parse(functools.partial(loads, text, what, exact=cls.json_exact, most_containers=cls.json_most_containers), what)
+        return cls._parse(functools.partial(loads, text, what, **cls._reading()), what)
+
+    @classmethod
+    def _reading(cls) -> dict[str, Any]:
+        """How `read_json` reads a file of this kind: its numbers and its shape's limits."""
+        return {"exact": cls.json_exact, "most_containers": cls.json_most_containers, "bytes_per_key": cls.json_bytes_per_key}
 
     @classmethod
     def _parse(cls, read: Callable[[], Any], what: str) -> Self:

@@ -37,11 +37,14 @@ proof's 4.2; one-key objects, 11). Honest files spend 26 or more even written co
 params file's instruments and scenario rows; 800 in a 250-scenario expected-shortfall params)."""
 FREE_CONTAINERS = 1024
 """Arrays and objects any document may hold however short it is."""
+FREE_KEYS = 1024
+"""Object keys a document may hold however short it is, for kinds that limit their key density."""
 _INLINE_LIST_WIDTH = 100
 
 
 def read_json(
-    source: JsonSource, what: str | None = None, *, exact: bool = False, most_containers: int | None = None
+    source: JsonSource, what: str | None = None, *, exact: bool = False, most_containers: int | None = None,
+    bytes_per_key: int | None = None,
 ) -> Any:
     """Parse JSON from a path, or from JSON text or bytes, refusing everything ambiguous.
 
@@ -52,17 +55,22 @@ def read_json(
     With `exact=True` every number becomes a `Decimal` parsed from its digits (0.1 stays
     exactly 0.1); otherwise integers stay `int` and the others become finite `float`s.
     `most_containers`: the arrays and objects a file of its kind can hold, at most (a proof
-    file has a few); by default one per BYTES_PER_CONTAINER characters.
+    file has a few); by default one per BYTES_PER_CONTAINER characters. `bytes_per_key`: the
+    fewest characters a file of its kind spends per object key, past FREE_KEYS of them (a
+    parsed key and its value cost ~150 bytes, so `"a":0,` would hold 25 times the file).
     """
     text, what = _load_text(source, what)
-    return loads(text, what, exact=exact, most_containers=most_containers)
+    return loads(text, what, exact=exact, most_containers=most_containers, bytes_per_key=bytes_per_key)
 
 
-def loads(text: str | bytes, what: str = "JSON input", *, exact: bool = False, most_containers: int | None = None) -> Any:
+def loads(
+    text: str | bytes, what: str = "JSON input", *, exact: bool = False, most_containers: int | None = None,
+    bytes_per_key: int | None = None,
+) -> Any:
     """Parse JSON text (never a path) with the same refusals as `read_json`."""
     if isinstance(text, bytes):
         text = _decode(text, what)
-    _check_brackets(text, what, most_containers)
+    _check_brackets(text, what, most_containers, bytes_per_key)
     try:
         value = json.loads(
             text,
@@ -112,7 +120,7 @@ def _require_text(value: Any, what: str) -> None:
             _require_text(item, what)
 
 
-def _check_brackets(text: str, what: str, most_containers: int | None) -> None:
+def _check_brackets(text: str, what: str, most_containers: int | None, bytes_per_key: int | None = None) -> None:
     """Refuse more arrays and objects than `most_containers` (or BYTES_PER_CONTAINER) allows,
     and nesting deeper than MAX_DEPTH, before the C parser builds or recurses into them.
 
@@ -128,6 +136,11 @@ def _check_brackets(text: str, what: str, most_containers: int | None) -> None:
         raise InputError(
             f"{what}: {containers} JSON arrays and objects in {len(text)} characters, more than one "
             f"per {BYTES_PER_CONTAINER}: no zkmargin file is made of so many"
+        )
+    if bytes_per_key is not None and (keys := bare.count(":")) > max(FREE_KEYS, len(text) // bytes_per_key):
+        raise InputError(
+            f"{what}: {keys} object keys in {len(text)} characters, more than one per {bytes_per_key}: "
+            "no file of its kind is made of so many"
         )
     if nested_too_deep(bare):
         raise InputError(f"{what}: JSON nested deeper than {MAX_DEPTH} levels")

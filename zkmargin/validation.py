@@ -96,8 +96,12 @@ def _has_the_fields_of(model_cls: type[pydantic.BaseModel], data: dict) -> bool:
     return all(name in data for name, spec in known.items() if spec.is_required()) and all(name in known for name in data)
 
 
+NAMES_SHOWN = 3
+"""Names a refusal lists (unknown fields, say); "…" says there are more."""
+
+
 def _few(names: list[str]) -> str:
-    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return ", ".join(names[:NAMES_SHOWN]) + (", …" if len(names) > NAMES_SHOWN else "")
 
 
 def describe_validation_error(

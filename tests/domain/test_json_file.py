@@ -130,3 +130,12 @@ def test_margin_proof_from_json_refuses_a_file_when_it_holds_more_containers_tha
     attestations = ",".join(['{"positions": {}}'] * 70)  # 6 + 2 x 64 at most; each is 2
     with pytest.raises(MalformedProof, match=r"^proof: 142 JSON arrays and objects, more than the 134 its kind of file holds$"):
         MarginProof.from_json('{"attestations": [' + attestations + "]}")
+
+
+def test_strict_model_still_says_more_unknown_fields_follow_when_an_object_holds_thousands():
+    from zkmargin.engine.portfolio import Portfolio
+
+    many = {f"typo{i}": 1 for i in range(5000)}
+    with pytest.raises(InputError) as refused:
+        Portfolio.from_json(json.dumps({"account": "alice", "cash": 1, **many}))
+    assert refused.value.args[0].endswith("never has (typo0, typo1, typo2, …)")

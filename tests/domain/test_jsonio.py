@@ -284,3 +284,11 @@ def test_loads_refuses_a_document_when_it_packs_more_than_one_container_per_16_c
 
 def test_loads_accepts_many_containers_when_the_document_holds_no_more_than_the_free_ones():
     assert loads("[" + ",".join(["[]"] * 1023) + "]") == [[]] * 1023
+
+
+def test_loads_refuses_a_document_when_its_keys_are_denser_than_its_kind_allows():
+    dense = "{" + ",".join(f'"k{i}":0' for i in range(4000)) + "}"
+    assert len(loads(dense)) == 4000  # no limit unless the kind states one
+    with pytest.raises(InputError, match="4000 object keys in .* more than one per 32"):
+        loads(dense, "proof", bytes_per_key=32)
+    assert len(loads(dense[: dense.index('"k900"') - 1] + "}", "proof", bytes_per_key=32)) == 900  # the free keys

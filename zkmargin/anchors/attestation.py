@@ -96,6 +96,7 @@ class Attestation(StrictModel, JsonFile):
     """Public and signed: a custodian's commitments to one account's whole book."""
 
     json_what = "attestation"
+    json_bytes_per_key = 32  # a position ("label": 64 base64 characters) spends 70 or more
     json_indent = 1
 
     # No defaults: a file without them would be a second text of the same signed attestation.

@@ -59,6 +59,7 @@ class AccountCommitments(_Stored):
     """Public: Com(c) and Com(q_i) for every instrument of the universe, base64."""
 
     json_what = "account commitments"
+    json_bytes_per_key = 32  # a position ("label": 64 base64 characters) spends 70 or more
 
     account: Label
     money_scale: Annotated[int, Field(gt=0)]

@@ -99,7 +99,10 @@ class _StatementModel(StrictModel):
         None, description="The verifier's nonce the proof answers (hex); absent when none was asked."
     )
     # Absent, never empty: `[]` would be a second text of a self-declared proof.
-    attestations: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None, NotNull, Field(min_length=1)] = Field(
+    attestations: Annotated[
+        first_error_only(list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]], MAX_ATTESTATIONS) | None,
+        NotNull, Field(min_length=1),
+    ] = Field(
         None, description="Digests of the custodian attestations whose sum the committed book is; absent: self-declared."
     )
     # Absent in proofs made before it was recorded; those verify as before.
@@ -125,6 +128,7 @@ class MarginProof(StrictModel, JsonFile):
     # The document, its statement, the statement's attestation digests, the two point lists
     # and the attestations, and each attestation with its positions.
     json_most_containers = 6 + 2 * MAX_ATTESTATIONS
+    json_bytes_per_key = 32  # an attestation's position ("label": 64 base64 characters) spends 70 or more
 
     # No defaults: a file without them would be a second text of the same proof.
     format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")

@@ -274,11 +274,11 @@ def test_validate_names_the_other_format_when_a_zkmargin_file_of_another_kind_is
 
 
 @pytest.mark.parametrize("container", ["[]", "{}"])
-def test_loads_refuses_a_document_when_it_packs_more_than_one_container_per_16_characters(container):
+def test_loads_refuses_a_document_when_it_packs_more_than_one_container_per_12_characters(container):
     packed = "[" + ",".join([container] * 2000) + "]"
-    with pytest.raises(InputError, match=r"^packed: 2001 JSON arrays and objects in 6001 characters, more than one per 16"):
+    with pytest.raises(InputError, match=r"^packed: 2001 JSON arrays and objects in 6001 characters, more than one per 12"):
         loads(packed, "packed")
-    spaced = "[" + ",".join([container + " " * 14] * 2000) + "]"
+    spaced = "[" + ",".join([container + " " * 10] * 2000) + "]"
     assert len(loads(spaced)) == 2000
 
 

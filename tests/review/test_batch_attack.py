@@ -142,7 +142,7 @@ def test_attest_commits_the_whole_universe_when_params_list_more_instruments_tha
 # non-empty containers (an empty `[]` parses to a shared-size list, but costs 3 bytes of
 # text against 64 of memory: weigh it by its own bytes), or lower the floor to 8 with a
 # byte-weighted count.
-@pytest.mark.xfail(strict=True, raises=InputError, reason="F4: a compact honest params file is refused as packed")
+# F4 (low), fixed: a compact honest params file was refused as packed at one container per 16 characters.
 def test_risk_params_from_json_reads_compact_text_when_a_standard_universe_holds_a_thousand_penny_stocks():
     tickers = ["".join(letters) for letters in itertools.product(string.ascii_uppercase, repeat=3)][:1000]
     market = Market.from_json(json.dumps({

@@ -122,14 +122,15 @@ def _params_of(instruments):
 # attested ones, and learns it only from its custodians. Fix: refuse params whose universe
 # exceeds MAX_COMMITTED where they are built and loaded (one limit, named there), or derive
 # the attestation's bound from the params it is checked against.
-@pytest.mark.xfail(strict=True, raises=InputError, reason="F3: attest refuses a universe that params accept")
-def test_attest_commits_the_whole_universe_when_params_list_more_instruments_than_max_committed():
-    params = _params_of(MAX_COMMITTED + 1)
+# F3 (low), fixed: every file now holds up to MAX_COMMITTED commitments (2^20), a proof's as an attestation's.
+UNIVERSE_OVER_THE_OLD_LIMIT = (1 << 14) + 1
+def test_attest_commits_the_whole_universe_when_params_list_more_instruments_than_the_old_limit():
+    params = _params_of(UNIVERSE_OVER_THE_OLD_LIMIT)
     assert RiskParams.from_json(params.to_json()).instruments == params.instruments
     book = Portfolio.from_json(dumps({"account": "alice", "cash": 1000, "positions": {"I00000": 1}}))
     custodian = new_key("custodian-a", "custody")
     attestation, _ = attest(custodian, params, book, sequence=1, time=datetime(2026, 12, 2, tzinfo=timezone.utc))
-    assert len(Attestation.from_json(attestation.to_json()).positions) == MAX_COMMITTED + 1
+    assert len(Attestation.from_json(attestation.to_json()).positions) == UNIVERSE_OVER_THE_OLD_LIMIT
 
 
 # F4 (low) — jsonio.py BYTES_PER_CONTAINER (16) is documented as leaving honest files room

@@ -64,10 +64,12 @@ ATTESTATION_DOMAIN = b"zkmargin attestation v1\x00"
 POINT_BYTES = 48
 PointText = base64_of(POINT_BYTES, "a commitment")
 """A compressed BLS12-381 point, base64 (whether it is a valid point is checked on use)."""
-MAX_COMMITTED = 1 << 14
-"""Commitments one account (or one bucket of a proof's circuit) may hold: 20 times the widest
-circuit the shipped models build (760 variables: 250 scenarios of expected_shortfall.toml).
-Params bound no universe; this keeps a hostile file's lists finite before any check."""
+MAX_COMMITTED = 1 << 20
+"""Commitments one file may hold (an attestation's positions, a proof's commitments): 64
+buckets of 16,384, over 1,000 times the widest circuit the shipped models build (760
+variables: 250 scenarios of expected_shortfall.toml), and as many as a 64 MiB file can spell.
+Params bound no universe: one limit for every file keeps a universe a proof can commit to
+attestable too, and a hostile file's lists finite before any check."""
 
 
 def universe_digest(params: RiskParams) -> str:

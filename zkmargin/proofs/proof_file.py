@@ -32,7 +32,6 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, PointText
 from zkmargin.canonical import decode_base64, encode_base64
-from zkmargin.engine.bucket_count import MAX_BUCKETS
 from zkmargin.errors import InputError, InvalidEncoding, InvalidProof, MalformedProof
 from zkmargin.formats import (
     Currency,
@@ -134,10 +133,10 @@ class MarginProof(StrictModel, JsonFile):
     format: Literal["zkmargin-proof"] = Field(description="Always zkmargin-proof.")
     version: Version1 = Field(description="Version of the file format: 1.")
     statement: _StatementModel = Field(description="The public claim the proof shows.")
-    commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
+    commitments: first_error_only(list[PointText], MAX_COMMITTED) = Field(
         description="Pedersen commitments to the book (cash, then each instrument's quantity) and the witnesses, base64."
     )
-    limb_commitments: first_error_only(list[PointText], MAX_BUCKETS * MAX_COMMITTED) = Field(
+    limb_commitments: first_error_only(list[PointText], MAX_COMMITTED) = Field(
         description="A commitment to the high 32-bit limb of each 64-bit range item, base64."
     )
     range_proof: Annotated[str, AfterValidator(_proof_text)] = Field(

@@ -21,14 +21,13 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.proofs.conftest import ROOT
-from zkmargin.anchors.attestation import MAX_COMMITTED, Attestation, attest
+from zkmargin.anchors.attestation import Attestation, attest
 from zkmargin.anchors.keys import new_key
 from zkmargin.engine.market import Market
 from zkmargin.engine.models import MarginModel
 from zkmargin.engine.params import RiskParams, build_params
 from zkmargin.engine.portfolio import Portfolio
 from zkmargin.engine.risk_arrays import RiskArrays
-from zkmargin.errors import InputError
 from zkmargin.jsonio import dumps
 
 MOST_BYTES_PER_FILE_BYTE = 10

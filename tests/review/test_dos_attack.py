@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.conftest import deliver
-from tests.proofs.conftest import ROOT, portfolio, small_params
+from tests.proofs.conftest import ROOT, portfolio
+# Long 1 future, short 1 call with exactly the cash it needs, and its proof (fixtures).
+from tests.review.test_findings import BOOK, REQUIRED_CASH, honest_proof, params  # noqa: F401
 from zkmargin.canonical import encode_base64
 from zkmargin.engine.models import MarginModel
 from zkmargin.engine.params import build_params
@@ -37,20 +39,6 @@ from zkmargin.proofs.verifier import _Circuits, verify, verify_batch
 from zkmargin.venue.intake import submit
 from zkmargin.venue.schema import proofs
 
-# Long 1 future, short 1 call (tests/proofs/test_margin_proof.py): 3,250.00 of cash meets
-# the maintenance requirement exactly.
-BOOK = {"FUT": 1, "CALL": -1}
-REQUIRED_CASH = Decimal("3250.00")
-
-
-@pytest.fixture(scope="module")
-def params():
-    return small_params()
-
-
-@pytest.fixture(scope="module")
-def honest_proof(params):
-    return prove(portfolio(REQUIRED_CASH, **BOOK), params)
 
 
 @pytest.fixture(scope="module")

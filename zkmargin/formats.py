@@ -34,8 +34,8 @@ from zkmargin.jsonio import dumps, loads, path_argument, read_json
 from zkmargin.validation import (
     FILE_KINDS,
     NAMES_SHOWN,
-    _preview,
     describe_validation_error,
+    preview,
     validate,
 )
 
@@ -136,11 +136,13 @@ def first_error_only(collection: Any, longest: int) -> Any:
     container, item_types = typing.get_origin(collection), typing.get_args(collection)
     adapters = [(item_type, pydantic.TypeAdapter(item_type)) for item_type in item_types]
 
-    def require(value: Any, typed: tuple[Any, pydantic.TypeAdapter], where: str) -> None:
+    def require(value: Any, typed: tuple[Any, pydantic.TypeAdapter], position: Any) -> None:
         item_type, adapter = typed
         try:
             adapter.validate_python(value, strict=True)
         except pydantic.ValidationError as error:
+            # Named only when refused: a good item (of up to `longest`) costs no text.
+            where = f"item {position}" if container is list else f"at {preview(position)}"
             raise ValueError(describe_validation_error(error, item_type, where)) from None
 
     def check(value: Any) -> Any:
@@ -150,11 +152,11 @@ def first_error_only(collection: Any, longest: int) -> Any:
             raise ValueError(f"{len(value)} items, more than the {longest} any file needs")
         if container is list:
             for index, item in enumerate(value):
-                require(item, adapters[0], f"item {index}")
+                require(item, adapters[0], index)
         else:
             for key, item in value.items():
-                require(key, adapters[0], f"at {_preview(key)}")
-                require(item, adapters[1], f"at {_preview(key)}")
+                require(key, adapters[0], key)
+                require(item, adapters[1], key)
         return value
 
     return Annotated[collection, BeforeValidator(check)]

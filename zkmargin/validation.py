@@ -122,7 +122,7 @@ def describe_validation_error(
     line = f"{what}: {path}: {message}" if path else f"{what}: {message}"
     value = first.get("input")
     if first["type"] != "missing" and not isinstance(value, (dict, list)):
-        line += f" (got {_preview(value)})"
+        line += f" (got {preview(value)})"
     if first["type"] == "extra_forbidden" and first["loc"]:
         line += did_you_mean(str(first["loc"][-1]), _known_fields(first["loc"][:-1], model_cls))
     if len(problems) > 1:
@@ -225,7 +225,8 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _preview(value: Any) -> str:
+def preview(value: Any) -> str:
+    """`value` as a refusal quotes it: its repr, cut to a few dozen characters."""
     text = repr(value)
     if len(text) > _VALUE_PREVIEW:
         text = text[: _VALUE_PREVIEW - 3] + "..."

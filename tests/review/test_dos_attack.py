@@ -124,7 +124,7 @@ def _long_currency(document):
 # file is judged again and gets a new row on every intake run, so one 64 MiB file writes
 # 64 MiB to the ledger per run (a cron every 5 minutes: 18 GB a day), and `ledger submit`
 # prints a 64 MiB reason. Fix: quote at most a few dozen characters of anything from the file
-# (as `_preview` does for values), and give the statement's strings a pattern or a length.
+# (as `validation.preview` does for values), and give the statement's strings a pattern or a length.
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("lengthen", [_long_unknown_key, _long_currency])
 def test_ledger_submit_records_a_short_row_when_a_refused_file_holds_a_megabyte_string(venue, venue_files, lengthen):

@@ -16,8 +16,9 @@ from tests.conftest import deliver
 from tests.proofs.conftest import portfolio, small_params
 from tests.venue.test_ledger import ledger_at_version, opened
 from zkmargin.venue import monitor, schema
+from zkmargin.venue.account_rows import commitments_digest
 from zkmargin.venue.intake import IntakeReport, submit
-from zkmargin.venue.ledger import Ledger, commitments_digest
+from zkmargin.venue.ledger import Ledger
 
 T0 = datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
 CALL_WINDOW = timedelta(hours=2)

@@ -12,8 +12,9 @@ from zkmargin.hazmat.generators import PedersenGens
 from zkmargin.hazmat.groups import Point
 from zkmargin.proofs.proof_file import decode_base64
 from zkmargin.venue import monitor, schema
+from zkmargin.venue.account_rows import commitments_digest
 from zkmargin.venue.database import ConflictingWrite, database_url
-from zkmargin.venue.ledger import Ledger, commitments_digest
+from zkmargin.venue.ledger import Ledger
 
 PARAMS = small_params()
 

@@ -8,8 +8,9 @@ import zkmargin as zm
 from tests.conftest import deliver
 from tests.proofs.conftest import portfolio, small_params
 from zkmargin.venue import monitor
+from zkmargin.venue.account_rows import commitments_digest
 from zkmargin.venue.intake import submit
-from zkmargin.venue.ledger import Ledger, commitments_digest
+from zkmargin.venue.ledger import Ledger
 
 T0 = datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
 

@@ -32,9 +32,9 @@ import zkmargin as zm
 from zkmargin.errors import LedgerError, OutOfOrder
 from zkmargin.proofs.attested import check_attestations, summed_commitments
 from zkmargin.proofs.policy import CLOCK_SKEW
-from zkmargin.venue.account_rows import stored_attestations
+from zkmargin.venue.account_rows import commitments_digest, stored_attestations
 from zkmargin.venue.database import now_utc
-from zkmargin.venue.ledger import Ledger, commitments_digest, schema_check_label
+from zkmargin.venue.ledger import Ledger, schema_check_label
 from zkmargin.venue.schema import accounts, attestations, challenges, proofs
 
 DEFAULT_CHALLENGE_LIFETIME = timedelta(hours=1)

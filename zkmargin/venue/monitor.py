@@ -30,9 +30,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, and_, func, select
 
 import zkmargin as zm
-from zkmargin.venue.account_rows import book_before
+from zkmargin.venue.account_rows import book_before, commitments_digest
 from zkmargin.venue.database import now_utc
-from zkmargin.venue.ledger import Ledger, commitments_digest, epoch_at, outside_window
+from zkmargin.venue.ledger import Ledger, epoch_at, outside_window
 from zkmargin.venue.schema import accounts, calls, epochs, movements, proofs
 
 MAINTENANCE = "maintenance"
